@@ -1,0 +1,1 @@
+//! Keyturn client core (being written).

@@ -1,0 +1,98 @@
+//! Stable answer codes. The string form (SCREAMING_SNAKE_CASE) is the wire form and never changes.
+
+use serde::{Deserialize, Serialize};
+
+/// Every code the server answers with, license outcomes and request errors alike.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Code {
+    // License outcomes (validate, activate, renew).
+    Valid,
+    NotFound,
+    FingerprintNotFound,
+    Suspended,
+    Revoked,
+    Expired,
+    Overdue,
+    FingerprintBlocked,
+    MachineLimitExceeded,
+    FingerprintInUse,
+    VmNotAllowed,
+    FingerprintMismatch,
+    ActivationNotFound,
+    TrialUsed,
+    // Request errors.
+    InvalidKeyFormat,
+    InvalidFingerprint,
+    BadRequest,
+    PayloadTooLarge,
+    UnsupportedMediaType,
+    RouteNotFound,
+    MethodNotAllowed,
+    Unauthorized,
+    RateLimited,
+    Timeout,
+    Internal,
+    /// A code this build does not know yet (a newer server). Never sent.
+    #[serde(other)]
+    Unknown,
+}
+
+impl Code {
+    /// The wire form, e.g. `"MACHINE_LIMIT_EXCEEDED"`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Code::Valid => "VALID",
+            Code::NotFound => "NOT_FOUND",
+            Code::FingerprintNotFound => "FINGERPRINT_NOT_FOUND",
+            Code::Suspended => "SUSPENDED",
+            Code::Revoked => "REVOKED",
+            Code::Expired => "EXPIRED",
+            Code::Overdue => "OVERDUE",
+            Code::FingerprintBlocked => "FINGERPRINT_BLOCKED",
+            Code::MachineLimitExceeded => "MACHINE_LIMIT_EXCEEDED",
+            Code::FingerprintInUse => "FINGERPRINT_IN_USE",
+            Code::VmNotAllowed => "VM_NOT_ALLOWED",
+            Code::FingerprintMismatch => "FINGERPRINT_MISMATCH",
+            Code::ActivationNotFound => "ACTIVATION_NOT_FOUND",
+            Code::TrialUsed => "TRIAL_USED",
+            Code::InvalidKeyFormat => "INVALID_KEY_FORMAT",
+            Code::InvalidFingerprint => "INVALID_FINGERPRINT",
+            Code::BadRequest => "BAD_REQUEST",
+            Code::PayloadTooLarge => "PAYLOAD_TOO_LARGE",
+            Code::UnsupportedMediaType => "UNSUPPORTED_MEDIA_TYPE",
+            Code::RouteNotFound => "ROUTE_NOT_FOUND",
+            Code::MethodNotAllowed => "METHOD_NOT_ALLOWED",
+            Code::Unauthorized => "UNAUTHORIZED",
+            Code::RateLimited => "RATE_LIMITED",
+            Code::Timeout => "TIMEOUT",
+            Code::Internal => "INTERNAL",
+            Code::Unknown => "UNKNOWN",
+        }
+    }
+}
+
+impl std::fmt::Display for Code {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wire_form_matches_as_str() {
+        for code in [Code::Valid, Code::FingerprintNotFound, Code::MachineLimitExceeded, Code::Internal] {
+            let json = serde_json::to_string(&code).unwrap();
+            assert_eq!(json, format!("\"{}\"", code.as_str()));
+            assert_eq!(serde_json::from_str::<Code>(&json).unwrap(), code);
+        }
+    }
+
+    #[test]
+    fn unknown_code_from_a_newer_server_is_tolerated() {
+        assert_eq!(serde_json::from_str::<Code>("\"SOMETHING_NEW\"").unwrap(), Code::Unknown);
+    }
+}

@@ -1,0 +1,172 @@
+//! The signed activation token: a compact JWS (JWT) signed with EdDSA over Ed25519, so any
+//! vendor backend with a JWT library can verify it too.
+//!
+//! `base64url(header) . base64url(claims) . base64url(signature)`, header
+//! `{"alg":"EdDSA","typ":"JWT"}`. Parsing is strict: canonical unpadded base64url only, the exact
+//! header, and `verify_strict` on the signature, so no changed byte of a token still verifies.
+//! Time rules (renew-by, grace, clock rollback) are the client's; this module checks signatures.
+
+use crate::wire::LicenseStatus;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use ed25519_dalek::{Signature, Signer, SigningKey, VerifyingKey};
+use serde::{Deserialize, Serialize};
+
+pub use ed25519_dalek::{SigningKey as TokenSigningKey, VerifyingKey as TokenVerifyingKey};
+
+const HEADER_JSON: &str = r#"{"alg":"EdDSA","typ":"JWT"}"#;
+
+/// What the token says. Times are Unix seconds.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokenClaims {
+    /// Activation (machine) id: the JWT subject.
+    pub sub: String,
+    pub license_id: String,
+    pub fingerprint: String,
+    pub product_id: String,
+    pub policy_id: String,
+    /// Issued at.
+    pub iat: i64,
+    /// Renew before this time.
+    pub renew_by: i64,
+    /// Valid until (renew by + grace period): the JWT expiry.
+    pub exp: i64,
+    #[serde(default)]
+    pub license_expires_at: Option<i64>,
+    pub status: LicenseStatus,
+    #[serde(default)]
+    pub entitlements: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TokenError {
+    #[error("the token is not three base64url parts")]
+    Malformed,
+    #[error("the token header is not EdDSA/JWT")]
+    WrongHeader,
+    #[error("the token signature does not verify with the pinned public key")]
+    BadSignature,
+    #[error("the token claims are unreadable")]
+    BadClaims,
+    #[error("the public key is not a base64url Ed25519 key")]
+    BadPublicKey,
+}
+
+/// Signs `claims` into a compact token.
+pub fn sign(claims: &TokenClaims, key: &SigningKey) -> String {
+    let claims_json = serde_json::to_vec(claims).expect("claims serialize");
+    let signing_input = format!("{}.{}", URL_SAFE_NO_PAD.encode(HEADER_JSON), URL_SAFE_NO_PAD.encode(claims_json));
+    let signature = key.sign(signing_input.as_bytes());
+    format!("{signing_input}.{}", URL_SAFE_NO_PAD.encode(signature.to_bytes()))
+}
+
+/// Verifies the signature with the pinned public key and returns the claims.
+pub fn verify(token: &str, key: &VerifyingKey) -> Result<TokenClaims, TokenError> {
+    let mut parts = token.split('.');
+    let (Some(header), Some(claims), Some(signature), None) = (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return Err(TokenError::Malformed);
+    };
+    let header = URL_SAFE_NO_PAD.decode(header).map_err(|_| TokenError::Malformed)?;
+    if header != HEADER_JSON.as_bytes() {
+        return Err(TokenError::WrongHeader);
+    }
+    let claims_json = URL_SAFE_NO_PAD.decode(claims).map_err(|_| TokenError::Malformed)?;
+    let signature: [u8; 64] = URL_SAFE_NO_PAD
+        .decode(signature)
+        .map_err(|_| TokenError::Malformed)?
+        .try_into()
+        .map_err(|_| TokenError::Malformed)?;
+    let signing_input_len = token.len() - token.rsplit('.').next().map_or(0, str::len) - 1;
+    key.verify_strict(token[..signing_input_len].as_bytes(), &Signature::from_bytes(&signature))
+        .map_err(|_| TokenError::BadSignature)?;
+    serde_json::from_slice(&claims_json).map_err(|_| TokenError::BadClaims)
+}
+
+/// The public key as vendors pin it: unpadded base64url of the 32 key bytes.
+pub fn public_key_to_string(key: &VerifyingKey) -> String {
+    URL_SAFE_NO_PAD.encode(key.to_bytes())
+}
+
+/// Reads a pinned public key written by [`public_key_to_string`].
+pub fn parse_public_key(text: &str) -> Result<VerifyingKey, TokenError> {
+    let bytes: [u8; 32] = URL_SAFE_NO_PAD
+        .decode(text.trim())
+        .map_err(|_| TokenError::BadPublicKey)?
+        .try_into()
+        .map_err(|_| TokenError::BadPublicKey)?;
+    VerifyingKey::from_bytes(&bytes).map_err(|_| TokenError::BadPublicKey)
+}
+
+/// The signing key from its 32-byte seed, and back (how the server keeps it on disk).
+pub fn signing_key_from_seed(seed: [u8; 32]) -> SigningKey {
+    SigningKey::from_bytes(&seed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn claims() -> TokenClaims {
+        TokenClaims {
+            sub: "act_1".into(),
+            license_id: "lic_1".into(),
+            fingerprint: "f".repeat(64),
+            product_id: "prod_1".into(),
+            policy_id: "pol_1".into(),
+            iat: 1_700_000_000,
+            renew_by: 1_700_086_400,
+            exp: 1_700_691_200,
+            license_expires_at: None,
+            status: LicenseStatus::Active,
+            entitlements: vec!["pro".into()],
+        }
+    }
+
+    fn keypair(seed: u8) -> (SigningKey, VerifyingKey) {
+        let key = signing_key_from_seed([seed; 32]);
+        let public = key.verifying_key();
+        (key, public)
+    }
+
+    #[test]
+    fn signed_token_verifies_and_returns_the_claims() {
+        let (key, public) = keypair(7);
+        let token = sign(&claims(), &key);
+        assert_eq!(verify(&token, &public).unwrap(), claims());
+    }
+
+    #[test]
+    fn another_vendors_key_is_refused() {
+        let (key, _) = keypair(7);
+        let (_, other) = keypair(8);
+        assert_eq!(verify(&sign(&claims(), &key), &other), Err(TokenError::BadSignature));
+    }
+
+    #[test]
+    fn every_single_byte_change_is_rejected() {
+        let (key, public) = keypair(7);
+        let token = sign(&claims(), &key);
+        let bytes = token.as_bytes();
+        for i in 0..bytes.len() {
+            for replacement in [b'A', b'B', b'a', b'z', b'0', b'-', b'_', b'.', b'='] {
+                if bytes[i] == replacement {
+                    continue;
+                }
+                let mut changed = bytes.to_vec();
+                changed[i] = replacement;
+                let changed = String::from_utf8(changed).unwrap();
+                assert!(verify(&changed, &public).is_err(), "byte {i} -> {} verified", replacement as char);
+            }
+        }
+    }
+
+    #[test]
+    fn public_key_round_trips() {
+        let (_, public) = keypair(9);
+        let text = public_key_to_string(&public);
+        assert_eq!(text.len(), 43);
+        assert_eq!(parse_public_key(&text).unwrap(), public);
+        assert_eq!(parse_public_key("not a key"), Err(TokenError::BadPublicKey));
+    }
+}

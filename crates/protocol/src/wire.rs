@@ -1,0 +1,191 @@
+//! Bodies of the client endpoints. All times are Unix seconds (UTC).
+//!
+//! | call | route | success |
+//! |---|---|---|
+//! | validate | `POST /v1/validate` | 200 [`ValidateResponse`] (also for non-valid outcomes of an existing key) |
+//! | activate | `POST /v1/activations` | 201 [`ActivateResponse`] |
+//! | list machines | `POST /v1/machines` ([`MachinesRequest`]) | 200 [`MachinesResponse`] |
+//! | renew | `PATCH /v1/activations/{id}` ([`ActivateRequest`], the very same body as the activation) | 200 [`ActivateResponse`] |
+//! | deactivate | `POST /v1/activations/{id}/deactivate` ([`DeactivateRequest`]) | 204 |
+//! | trial | `POST /v1/trials` ([`TrialRequest`]) | 201 [`TrialResponse`] |
+//!
+//! Every failure is an [`ErrorBody`] with a stable [`Code`] and the matching HTTP status.
+
+use crate::code::Code;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// Lifecycle status of a license.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum LicenseStatus {
+    Active,
+    Suspended,
+    Revoked,
+}
+
+/// Virtualisation facts reported with an activation.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VirtInfo {
+    pub vm: bool,
+    pub container: bool,
+    /// e.g. "kvm", "docker"; absent when nothing was detected.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
+}
+
+/// What a license looks like to its own key holder.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LicenseSummary {
+    pub id: String,
+    pub product_id: String,
+    pub product_name: String,
+    pub policy_name: String,
+    pub status: LicenseStatus,
+    #[serde(default)]
+    pub expires_at: Option<i64>,
+    pub seats_used: u32,
+    pub seats_max: u32,
+    #[serde(default)]
+    pub entitlements: Vec<String>,
+}
+
+/// A device bound to a license.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Machine {
+    pub id: String,
+    pub name: String,
+    pub platform: String,
+    pub created_at: i64,
+    pub last_seen_at: i64,
+    /// True when this machine's fingerprint is the caller's.
+    pub is_this_device: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ValidateRequest {
+    pub key: String,
+    pub fingerprint: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ValidateResponse {
+    pub valid: bool,
+    /// `VALID`, `FINGERPRINT_NOT_FOUND`, `SUSPENDED`, `REVOKED`, `EXPIRED`, `OVERDUE`, `FINGERPRINT_BLOCKED`.
+    pub code: Code,
+    pub message: String,
+    pub license: LicenseSummary,
+    /// The activation of this fingerprint, when there is one.
+    #[serde(default)]
+    pub activation_id: Option<String>,
+}
+
+/// Activation body. Renew takes the very same body.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ActivateRequest {
+    pub key: String,
+    pub fingerprint: String,
+    /// Per-component hashes (component name -> 64-hex), for fuzzy matching.
+    #[serde(default)]
+    pub components: BTreeMap<String, String>,
+    /// A human name for the device, e.g. the hostname.
+    #[serde(default)]
+    pub name: String,
+    /// e.g. "linux-x86_64".
+    #[serde(default)]
+    pub platform: String,
+    #[serde(default)]
+    pub virt: VirtInfo,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ActivateResponse {
+    pub machine: Machine,
+    /// Signed activation token, see [`crate::token`].
+    pub token: String,
+    pub license: LicenseSummary,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MachinesRequest {
+    pub key: String,
+    /// The caller's fingerprint, to mark `is_this_device`.
+    #[serde(default)]
+    pub fingerprint: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MachinesResponse {
+    pub machines: Vec<Machine>,
+    pub license: LicenseSummary,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeactivateRequest {
+    pub key: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TrialRequest {
+    pub product_id: String,
+    pub fingerprint: String,
+    #[serde(default)]
+    pub components: BTreeMap<String, String>,
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub platform: String,
+    #[serde(default)]
+    pub virt: VirtInfo,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TrialResponse {
+    /// The trial license key, shown to nobody but this device.
+    pub key: String,
+    pub machine: Machine,
+    pub token: String,
+    pub license: LicenseSummary,
+}
+
+/// Every error answer: `{code, message}`, plus context for the codes that carry it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorBody {
+    pub code: Code,
+    pub message: String,
+    /// With `MACHINE_LIMIT_EXCEEDED`: the machines bound to the license, so one can be freed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub machines: Option<Vec<Machine>>,
+    /// With license outcomes: the license as its key holder may see it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub license: Option<LicenseSummary>,
+}
+
+impl ErrorBody {
+    pub fn new(code: Code, message: impl Into<String>) -> Self {
+        ErrorBody { code, message: message.into(), machines: None, license: None }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn activate_request_refuses_unknown_fields() {
+        let err = serde_json::from_str::<ActivateRequest>(r#"{"key":"K","fingerprint":"F","admin":true}"#);
+        assert!(err.is_err());
+    }
+
+    #[test]
+    fn error_body_omits_absent_context() {
+        let json = serde_json::to_value(ErrorBody::new(Code::NotFound, "no such key")).unwrap();
+        assert_eq!(json, serde_json::json!({"code": "NOT_FOUND", "message": "no such key"}));
+    }
+}
