@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Installs what is missing, builds, starts a local keyturn-server on 127.0.0.1 with a SQLite file
+# and demo keys (printed below), and opens the Keyturn app pointed at it. Ctrl-C or closing the
+# window stops both. Data lives in .keyturn-dev/ (delete it to start over).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+bash scripts/build.sh
+
+DATA=.keyturn-dev
+SERVER=target/debug/keyturn-server
+mkdir -p "$DATA"
+"$SERVER" demo --db "$DATA/keyturn.db"
+
+"$SERVER" serve --db "$DATA/keyturn.db" --listen 127.0.0.1:0 > "$DATA/server.out" 2> "$DATA/server.log" &
+SERVER_PID=$!
+trap 'kill "$SERVER_PID" 2>/dev/null || true' EXIT
+URL=""
+for _ in $(seq 1 200); do
+  URL=$(sed -n 's/^KEYTURN_SERVER_LISTENING //p' "$DATA/server.out")
+  [ -n "$URL" ] && break
+  kill -0 "$SERVER_PID" 2>/dev/null || { cat "$DATA/server.log"; echo "keyturn-server failed to start"; exit 1; }
+  sleep 0.05
+done
+[ -n "$URL" ] || { echo "keyturn-server did not start"; exit 1; }
+
+cat > "$DATA/vendor.json" <<JSON
+{
+  "product_name": "Keyturn Demo",
+  "product_id": "demo",
+  "server_url": "$URL",
+  "public_key": "$("$SERVER" public-key --db "$DATA/keyturn.db")",
+  "support_url": "https://example.com/support",
+  "fingerprint_env": "KEYTURN_FINGERPRINT"
+}
+JSON
+echo "License server: $URL (log: $DATA/server.log)"
+
+export KEYTURN_CONFIG="$PWD/$DATA/vendor.json"
+if [ -z "${DISPLAY:-}" ] && [ -z "${WAYLAND_DISPLAY:-}" ]; then
+  echo "No display found: running the app on a virtual one (Xvfb)."
+  xvfb-run -a -s "-screen 0 1024x768x24" target/debug/keyturn
+else
+  target/debug/keyturn
+fi

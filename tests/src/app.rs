@@ -1,0 +1,118 @@
+//! The real Keyturn app in a WebKit window, driven through tauri-driver + WebKitWebDriver.
+
+use crate::display::Display;
+use crate::process::{free_port, wait_until, GroupGuard};
+use crate::server::{Server, PRODUCT_ID, PRODUCT_NAME};
+use crate::{artifacts, binaries, UI_DEADLINE};
+use fantoccini::elements::Element;
+use fantoccini::{Client, ClientBuilder, Locator};
+use std::error::Error;
+use std::net::TcpStream;
+use std::process::{Command, Stdio};
+use std::sync::{Mutex, MutexGuard};
+use std::time::Duration;
+
+/// One app window at a time: two WebKit instances on a 2-core CI machine only make timing noisy.
+static ONE_WINDOW_AT_A_TIME: Mutex<()> = Mutex::new(());
+
+pub type TestResult = Result<(), Box<dyn Error>>;
+
+/// Fields drop in order: the app and its driver go before the display, the HOME and the turn.
+pub struct App {
+    pub client: Client,
+    test: String,
+    _driver: GroupGuard,
+    _display: Display,
+    home: tempfile::TempDir,
+    _turn: MutexGuard<'static, ()>,
+}
+
+impl App {
+    /// Launches the app pointed at `server`, with a temporary HOME and the given device fingerprint.
+    pub async fn launch(test: &str, server: &Server, fingerprint: &str) -> App {
+        let turn = ONE_WINDOW_AT_A_TIME.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let display = Display::get().expect("an X display (Xvfb)");
+        let home = tempfile::tempdir().expect("temp HOME");
+        let config = home.path().join("vendor.json");
+        let vendor = serde_json::json!({
+            "product_name": PRODUCT_NAME,
+            "product_id": PRODUCT_ID,
+            "server_url": server.url,
+            "public_key": server.public_key,
+            "support_url": "https://example.com/support",
+            "fingerprint_env": "KEYTURN_FINGERPRINT",
+        });
+        std::fs::write(&config, vendor.to_string()).expect("write vendor config");
+
+        let (port, native_port) = (free_port(), free_port());
+        let log = std::fs::File::create(home.path().join("app.log")).expect("app log");
+        let mut command = Command::new("tauri-driver");
+        command
+            .args(["--port", &port.to_string(), "--native-port", &native_port.to_string()])
+            .env("DISPLAY", &display.name)
+            .env("HOME", home.path())
+            .env("XDG_DATA_HOME", home.path().join("data"))
+            .env("XDG_CONFIG_HOME", home.path().join("config"))
+            .env("XDG_CACHE_HOME", home.path().join("cache"))
+            .env("KEYTURN_CONFIG", &config)
+            .env("KEYTURN_FINGERPRINT", fingerprint)
+            .stdin(Stdio::null())
+            .stdout(log.try_clone().expect("log handle"))
+            .stderr(log);
+        let mut driver = GroupGuard::spawn("tauri-driver", command).expect("start tauri-driver (is it installed?)");
+        wait_until("tauri-driver", Duration::from_secs(20), || {
+            TcpStream::connect(("127.0.0.1", port)).is_ok()
+        })
+        .expect("tauri-driver listening");
+        driver.ensure_running().expect("tauri-driver running");
+
+        let mut capabilities = serde_json::Map::new();
+        capabilities.insert(
+            "tauri:options".into(),
+            serde_json::json!({ "application": binaries::app() }),
+        );
+        let client = ClientBuilder::rustls()
+            .expect("rustls client")
+            .capabilities(capabilities)
+            .connect(&format!("http://127.0.0.1:{port}"))
+            .await
+            .expect("WebDriver session with the app");
+        App { client, test: test.to_string(), home, _driver: driver, _display: display, _turn: turn }
+    }
+
+    /// Waits for an element matching `css`.
+    pub async fn find(&self, css: &str) -> Result<Element, Box<dyn Error>> {
+        Ok(self.client.wait().at_most(UI_DEADLINE).for_element(Locator::Css(css)).await?)
+    }
+
+    /// Waits for a button whose text is `label` and clicks it.
+    pub async fn click_button(&self, label: &str) -> TestResult {
+        let xpath = format!("//button[normalize-space(.)='{label}']");
+        self.client.wait().at_most(UI_DEADLINE).for_element(Locator::XPath(&xpath)).await?.click().await?;
+        Ok(())
+    }
+
+    pub async fn text(&self, css: &str) -> Result<String, Box<dyn Error>> {
+        Ok(self.find(css).await?.text().await?)
+    }
+
+    /// Saves a screenshot of the window as tests/artifacts/<test>-<name>.png.
+    pub async fn screenshot(&self, name: &str) -> TestResult {
+        let png = self.client.screenshot().await?;
+        artifacts::save(&format!("{}-{name}.png", self.test), &png);
+        Ok(())
+    }
+
+    /// Ends the session. On failure, first saves a screenshot and the app and server logs, then panics.
+    pub async fn finish(self, result: TestResult, server: &Server) {
+        if let Err(error) = &result {
+            let _ = self.screenshot("failure").await;
+            let app_log = std::fs::read_to_string(self.home.path().join("app.log")).unwrap_or_default();
+            artifacts::save(&format!("{}-app.log", self.test), app_log.as_bytes());
+            artifacts::save(&format!("{}-server.log", self.test), server.log().as_bytes());
+            let _ = self.client.close().await;
+            panic!("{} failed: {error}\nscreenshot and logs in {}", self.test, artifacts::dir().display());
+        }
+        self.client.close().await.expect("close WebDriver session");
+    }
+}

@@ -1,0 +1,29 @@
+//! Where the built binaries are. `scripts/test.sh` builds the whole workspace first.
+
+use std::path::PathBuf;
+
+fn target_dir() -> PathBuf {
+    match std::env::var_os("CARGO_TARGET_DIR") {
+        Some(dir) => PathBuf::from(dir),
+        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..").join("target"),
+    }
+}
+
+fn binary(env_name: &str, file: &str) -> PathBuf {
+    let path = std::env::var_os(env_name).map(PathBuf::from).unwrap_or_else(|| target_dir().join("debug").join(file));
+    assert!(
+        path.is_file(),
+        "{} not found at {}: build the workspace first (bash scripts/test.sh does), or set {env_name}",
+        file,
+        path.display()
+    );
+    path.canonicalize().expect("absolute binary path")
+}
+
+pub fn server() -> PathBuf {
+    binary("KEYTURN_SERVER_BIN", "keyturn-server")
+}
+
+pub fn app() -> PathBuf {
+    binary("KEYTURN_APP_BIN", "keyturn")
+}

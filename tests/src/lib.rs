@@ -1,0 +1,19 @@
+//! Harness for Keyturn's end-to-end tests. Every process a test starts (Xvfb, keyturn-server,
+//! tauri-driver and what it spawns) runs in its own process group and is killed when its guard
+//! drops, also when the test fails. Ports are free ports picked at run time; HOME and data dirs
+//! are temporary.
+
+pub mod app;
+pub mod artifacts;
+pub mod binaries;
+pub mod display;
+pub mod process;
+pub mod server;
+
+pub use app::App;
+pub use server::Server;
+
+use std::time::Duration;
+
+/// How long any single UI expectation may take before the test fails.
+pub const UI_DEADLINE: Duration = Duration::from_secs(20);

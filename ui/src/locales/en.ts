@@ -1,0 +1,47 @@
+// English strings. Every word the app shows lives here.
+export const en = {
+  steps: { welcome: "Welcome", key: "Enter key", activating: "Activating", activated: "Activated" },
+  welcome: {
+    title: (product: string) => `Activate ${product}`,
+    lead: "You need your license key. It is in the email you got when you bought the app.",
+    start: "Start",
+  },
+  key: {
+    title: "Enter your license key",
+    label: "License key",
+    placeholder: "XXXXX-XXXXX-XXXXX-XXXXX-XXXXX-XXXXX",
+    help: "Paste the whole key. Spaces and dashes don't matter.",
+    submit: "Activate",
+  },
+  activating: { title: "Activating…", checking: "Checking your key with the license server…" },
+  activated: {
+    title: "Activated",
+    lead: (product: string) => `${product} is activated on this computer.`,
+    product: "Product",
+    status: "Status",
+    seats: (used: number, max: number) => `Seats used ${used} of ${max}`,
+    device: "This computer",
+    expires: "Expires",
+    never: "Never",
+  },
+  limit: {
+    title: (used: number, max: number) => `This license is in use on ${used} of ${max} computers`,
+    lead: "To use it here, free one of them first.",
+  },
+  errors: {
+    INVALID_KEY_FORMAT: ["That doesn't look like a license key.", "Check that you copied the whole key, with no letters missing."],
+    NOT_FOUND: ["We couldn't find that license key.", "Check the key for typos, or copy it again from your purchase email."],
+    SUSPENDED: ["This license is suspended.", "Please contact the seller of the app."],
+    REVOKED: ["This license has been cancelled.", "Please contact the seller of the app."],
+    EXPIRED: ["This license has expired.", "Renew it to keep using the app."],
+    FINGERPRINT_BLOCKED: ["This computer can't be activated with this license.", "Please contact the seller of the app."],
+    VM_NOT_ALLOWED: ["This license can't be used on a virtual machine.", "Install the app on a physical computer, or contact the seller."],
+    OFFLINE: ["We couldn't reach the license server.", "Check your internet connection and try again."],
+    TIMEOUT: ["The license server took too long to answer.", "Try again in a minute."],
+    RATE_LIMITED: ["Too many tries in a short time.", "Wait a minute, then try again."],
+    CONFIG: ["This copy of the app is not set up correctly.", "Please contact the seller of the app."],
+    FALLBACK: ["Something went wrong while activating.", "Try again. If it keeps happening, contact support."],
+  } as Record<string, [string, string]>,
+  retry: "Try again",
+  back: "Back",
+};
