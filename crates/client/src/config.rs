@@ -1,0 +1,126 @@
+//! The vendor's config file shipped with the app (JSON).
+
+use ed25519_dalek::VerifyingKey;
+use serde::{Deserialize, Serialize};
+use std::path::Path;
+
+/// Default name of the environment variable that overrides the computed fingerprint.
+pub const DEFAULT_FINGERPRINT_ENV: &str = "KEYTURN_FINGERPRINT";
+
+fn default_fingerprint_env() -> String {
+    DEFAULT_FINGERPRINT_ENV.to_owned()
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+pub struct VendorConfig {
+    pub product_name: String,
+    pub product_id: String,
+    pub server_url: String,
+    /// The pinned token public key, unpadded base64url (see `keyturn_protocol::token::parse_public_key`).
+    pub public_key: String,
+    #[serde(default)]
+    pub support_url: Option<String>,
+    #[serde(default)]
+    pub renew_url: Option<String>,
+    /// Name of the fingerprint override variable, e.g. `LICENTRIC_FINGERPRINT`.
+    #[serde(default = "default_fingerprint_env")]
+    pub fingerprint_env: String,
+    #[serde(default)]
+    pub logo: Option<String>,
+    #[serde(default)]
+    pub accent_color: Option<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read the config file {path}: {source}")]
+    Read { path: String, source: std::io::Error },
+    #[error("the config is not valid JSON for a vendor config: {0}")]
+    Parse(#[from] serde_json::Error),
+    #[error("the config field `{field}` is invalid: {reason}")]
+    Invalid { field: &'static str, reason: String },
+    #[error("the config's public_key is not a base64url Ed25519 public key")]
+    PublicKey,
+}
+
+impl VendorConfig {
+    /// Parses and checks a config: required fields non-empty, server URL http(s), public key and
+    /// override variable name well-formed.
+    pub fn from_json(text: &str) -> Result<Self, ConfigError> {
+        let config: VendorConfig = serde_json::from_str(text)?;
+        config.check()?;
+        Ok(config)
+    }
+
+    pub fn load(path: &Path) -> Result<Self, ConfigError> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|source| ConfigError::Read { path: path.display().to_string(), source })?;
+        Self::from_json(&text)
+    }
+
+    /// The pinned public key that verifies activation tokens.
+    pub fn verifying_key(&self) -> Result<VerifyingKey, ConfigError> {
+        keyturn_protocol::token::parse_public_key(&self.public_key).map_err(|_| ConfigError::PublicKey)
+    }
+
+    fn check(&self) -> Result<(), ConfigError> {
+        let invalid = |field, reason: &str| Err(ConfigError::Invalid { field, reason: reason.to_owned() });
+        if self.product_name.trim().is_empty() {
+            return invalid("product_name", "empty");
+        }
+        if self.product_id.trim().is_empty() {
+            return invalid("product_id", "empty");
+        }
+        let url = self.server_url.trim();
+        if !(url.starts_with("https://") || url.starts_with("http://")) || url.len() <= "https://".len() {
+            return invalid("server_url", "must be an http:// or https:// URL");
+        }
+        let env = &self.fingerprint_env;
+        if env.is_empty() || !env.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
+            return invalid("fingerprint_env", "must be a variable name of letters, digits and _");
+        }
+        self.verifying_key()?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn public_key() -> String {
+        let key = keyturn_protocol::token::signing_key_from_seed([3; 32]);
+        keyturn_protocol::token::public_key_to_string(&key.verifying_key())
+    }
+
+    #[test]
+    fn minimal_config_gets_defaults() {
+        let text = format!(
+            r#"{{"product_name":"Acme","product_id":"prod_1","server_url":"https://lic.example","public_key":"{}"}}"#,
+            public_key()
+        );
+        let config = VendorConfig::from_json(&text).unwrap();
+        assert_eq!(config.fingerprint_env, "KEYTURN_FINGERPRINT");
+        assert_eq!(config.support_url, None);
+        config.verifying_key().unwrap();
+    }
+
+    #[test]
+    fn bad_fields_are_named() {
+        let text = format!(
+            r#"{{"product_name":"Acme","product_id":"p","server_url":"ftp://x","public_key":"{}"}}"#,
+            public_key()
+        );
+        let err = VendorConfig::from_json(&text).unwrap_err();
+        assert!(matches!(err, ConfigError::Invalid { field: "server_url", .. }), "{err}");
+        let text = r#"{"product_name":"Acme","product_id":"p","server_url":"https://x","public_key":"nope"}"#;
+        assert!(matches!(VendorConfig::from_json(text), Err(ConfigError::PublicKey)));
+        assert!(matches!(VendorConfig::from_json("{}"), Err(ConfigError::Parse(_))));
+    }
+
+    #[test]
+    fn load_reports_the_path() {
+        let err = VendorConfig::load(Path::new("/nonexistent/keyturn.json")).unwrap_err();
+        assert!(err.to_string().contains("/nonexistent/keyturn.json"));
+    }
+}
