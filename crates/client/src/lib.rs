@@ -5,14 +5,21 @@
 //! * [`api`]: the HTTP client of the license server's client endpoints.
 //! * [`flow`]: the activation flow (validate → activate/renew → verified token, or seat limit).
 //! * [`offline`]: the offline token check (signature, device, product, time, clock rollback).
+//! * [`renewal`]: background renewal with exponential backoff and jitter.
+//! * [`storage`]: secret and state stores behind traits; [`local`]: the license as stored here.
+//! * [`clock`]: time and jitter behind traits.
 //! * [`error`]: the errors of talking to the server (network failures are never license answers).
 
 pub mod api;
+pub mod clock;
 pub mod config;
 pub mod error;
 pub mod fingerprint;
 pub mod flow;
+pub mod local;
 pub mod offline;
+pub mod renewal;
+pub mod storage;
 
 pub use api::{ApiClient, Timeouts};
 pub use config::{ConfigError, VendorConfig};
@@ -20,6 +27,8 @@ pub use error::ClientError;
 pub use fingerprint::{Device, Explanation, FingerprintError};
 pub use flow::{activate_device, free_and_retry, Activation, ActivationOutcome, FlowError, FlowStep};
 pub use offline::{check_token, OfflineError};
+pub use renewal::{Backoff, RenewalOutcome, Renewer};
+pub use storage::{LocalState, MemorySecretStore, MemoryStateStore, Secret, SecretStore, StateStore, StoreError};
 
 pub use keyturn_protocol::wire::{LicenseSummary, Machine, VirtInfo};
 pub use keyturn_protocol::{Code, LicenseKey, TokenClaims};

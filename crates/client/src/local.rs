@@ -1,0 +1,125 @@
+//! The license as this device holds it: saving an activation, checking the stored token
+//! offline (and moving "last seen" forward), forgetting it.
+
+use crate::config::{ConfigError, VendorConfig};
+use crate::fingerprint::Device;
+use crate::flow::Activation;
+use crate::offline::{self, OfflineError, Standing};
+use crate::storage::{LocalState, Secret, SecretStore, StateStore, StoreError};
+use keyturn_protocol::{Code, LicenseKey, TokenClaims};
+
+#[derive(Debug, thiserror::Error)]
+pub enum LocalError {
+    #[error("this computer is not activated")]
+    NotActivated,
+    /// The server ended this device's license at the last sync (suspended, revoked, freed...).
+    #[error("the license server ended this activation ({0})")]
+    Ended(Code),
+    #[error(transparent)]
+    Offline(#[from] OfflineError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+}
+
+impl LocalError {
+    pub fn code(&self) -> Option<Code> {
+        match self {
+            LocalError::Ended(code) => Some(*code),
+            _ => None,
+        }
+    }
+}
+
+/// A stored token that checks out.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LocalLicense {
+    pub claims: TokenClaims,
+    pub standing: Standing,
+    pub state: LocalState,
+}
+
+/// Codes after which the device's activation no longer stands.
+pub fn ends_validity(code: Code) -> bool {
+    matches!(
+        code,
+        Code::Suspended
+            | Code::Revoked
+            | Code::Expired
+            | Code::Overdue
+            | Code::NotFound
+            | Code::ActivationNotFound
+            | Code::FingerprintMismatch
+            | Code::FingerprintBlocked
+            | Code::VmNotAllowed
+    )
+}
+
+/// Keeps a fresh activation: key and token as secrets, the rest as state.
+pub fn save_activation(
+    activation: &Activation,
+    key: &LicenseKey,
+    server_url: &str,
+    secrets: &dyn SecretStore,
+    state: &dyn StateStore,
+    now: i64,
+) -> Result<LocalState, StoreError> {
+    secrets.set(Secret::LicenseKey, key.canonical())?;
+    secrets.set(Secret::Token, &activation.token)?;
+    let mut local = state.load()?;
+    local.server_url = Some(server_url.to_owned());
+    local.activation_id = Some(activation.machine.id.clone());
+    local.last_seen = Some(offline::advance_last_seen(local.last_seen, now));
+    local.last_sync = Some(now);
+    local.next_renewal = Some(activation.claims.renew_by);
+    local.renewal_failures = 0;
+    local.last_code = Some(Code::Valid);
+    local.last_code_at = Some(now);
+    local.last_error = None;
+    state.save(&local)?;
+    Ok(local)
+}
+
+/// Checks the stored token at `now` and, when it checks out, moves "last seen" forward.
+pub fn check_local(
+    config: &VendorConfig,
+    device: &Device,
+    secrets: &dyn SecretStore,
+    state: &dyn StateStore,
+    now: i64,
+) -> Result<LocalLicense, LocalError> {
+    let mut local = state.load()?;
+    let Some(token) = secrets.get(Secret::Token)? else {
+        return Err(match local.last_code {
+            Some(code) if ends_validity(code) => LocalError::Ended(code),
+            _ => LocalError::NotActivated,
+        });
+    };
+    let key = config.verifying_key()?;
+    let claims = offline::check_token(&token, &key, &device.fingerprint, &config.product_id, now, local.last_seen)?;
+    local.last_seen = Some(offline::advance_last_seen(local.last_seen, now));
+    state.save(&local)?;
+    Ok(LocalLicense { standing: offline::standing(&claims, now), claims, state: local })
+}
+
+/// The stored license key, if any.
+pub fn stored_key(secrets: &dyn SecretStore) -> Result<Option<LicenseKey>, StoreError> {
+    match secrets.get(Secret::LicenseKey)? {
+        Some(text) => LicenseKey::parse(&text).map(Some).map_err(|e| StoreError::Corrupt(format!("stored key: {e}"))),
+        None => Ok(None),
+    }
+}
+
+/// Forgets this device's activation (after deactivating it); with `forget_key`, the key too.
+pub fn forget(secrets: &dyn SecretStore, state: &dyn StateStore, forget_key: bool) -> Result<(), StoreError> {
+    secrets.delete(Secret::Token)?;
+    if forget_key {
+        secrets.delete(Secret::LicenseKey)?;
+    }
+    let mut local = state.load()?;
+    local.activation_id = None;
+    local.next_renewal = None;
+    local.renewal_failures = 0;
+    state.save(&local)
+}

@@ -1,0 +1,134 @@
+//! Where the app keeps things between runs, behind traits: secrets (license key, token) in a
+//! [`SecretStore`] (the app: the OS keychain), everything else in a [`StateStore`] (the app:
+//! tauri-plugin-store). In-memory implementations for tests.
+
+use keyturn_protocol::Code;
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+/// The two secrets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Secret {
+    LicenseKey,
+    Token,
+}
+
+impl Secret {
+    /// A stable name to store it under (e.g. the keychain entry's user).
+    pub fn name(self) -> &'static str {
+        match self {
+            Secret::LicenseKey => "license-key",
+            Secret::Token => "activation-token",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum StoreError {
+    /// e.g. no keychain / no D-Bus session: the app must say so plainly.
+    #[error("the secure storage of this computer is unavailable: {0}")]
+    Unavailable(String),
+    #[error("stored data is unreadable: {0}")]
+    Corrupt(String),
+}
+
+pub trait SecretStore: Send + Sync {
+    fn get(&self, secret: Secret) -> Result<Option<String>, StoreError>;
+    fn set(&self, secret: Secret, value: &str) -> Result<(), StoreError>;
+    /// Deleting what is not there is not an error.
+    fn delete(&self, secret: Secret) -> Result<(), StoreError>;
+}
+
+/// Non-secret state kept between runs.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct LocalState {
+    pub server_url: Option<String>,
+    /// The activation (machine) id of this device.
+    pub activation_id: Option<String>,
+    /// Latest time seen by this device (clock-rollback check); never moves backwards.
+    pub last_seen: Option<i64>,
+    /// Last successful contact with the server.
+    pub last_sync: Option<i64>,
+    /// When the next renewal attempt is due.
+    pub next_renewal: Option<i64>,
+    /// Renewal attempts failed in a row (drives the backoff).
+    pub renewal_failures: u32,
+    /// The last answer code from the server and when it came.
+    pub last_code: Option<Code>,
+    pub last_code_at: Option<i64>,
+    /// The last failure, in words (no key, no token), for the support report.
+    pub last_error: Option<String>,
+}
+
+pub trait StateStore: Send + Sync {
+    /// The stored state, or the default when nothing is stored yet.
+    fn load(&self) -> Result<LocalState, StoreError>;
+    fn save(&self, state: &LocalState) -> Result<(), StoreError>;
+}
+
+#[derive(Debug, Default)]
+pub struct MemorySecretStore {
+    secrets: Mutex<HashMap<Secret, String>>,
+}
+
+impl SecretStore for MemorySecretStore {
+    fn get(&self, secret: Secret) -> Result<Option<String>, StoreError> {
+        Ok(self.secrets.lock().expect("lock").get(&secret).cloned())
+    }
+    fn set(&self, secret: Secret, value: &str) -> Result<(), StoreError> {
+        self.secrets.lock().expect("lock").insert(secret, value.to_owned());
+        Ok(())
+    }
+    fn delete(&self, secret: Secret) -> Result<(), StoreError> {
+        self.secrets.lock().expect("lock").remove(&secret);
+        Ok(())
+    }
+}
+
+#[derive(Debug, Default)]
+pub struct MemoryStateStore {
+    state: Mutex<LocalState>,
+}
+
+impl StateStore for MemoryStateStore {
+    fn load(&self) -> Result<LocalState, StoreError> {
+        Ok(self.state.lock().expect("lock").clone())
+    }
+    fn save(&self, state: &LocalState) -> Result<(), StoreError> {
+        *self.state.lock().expect("lock") = state.clone();
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn memory_stores_round_trip() {
+        let secrets = MemorySecretStore::default();
+        assert_eq!(secrets.get(Secret::Token).unwrap(), None);
+        secrets.set(Secret::Token, "t").unwrap();
+        secrets.set(Secret::LicenseKey, "k").unwrap();
+        assert_eq!(secrets.get(Secret::Token).unwrap().as_deref(), Some("t"));
+        secrets.delete(Secret::Token).unwrap();
+        secrets.delete(Secret::Token).unwrap();
+        assert_eq!(secrets.get(Secret::Token).unwrap(), None);
+        assert_eq!(secrets.get(Secret::LicenseKey).unwrap().as_deref(), Some("k"));
+
+        let state = MemoryStateStore::default();
+        assert_eq!(state.load().unwrap(), LocalState::default());
+        let saved = LocalState { activation_id: Some("act_1".into()), last_seen: Some(5), ..LocalState::default() };
+        state.save(&saved).unwrap();
+        assert_eq!(state.load().unwrap(), saved);
+    }
+
+    #[test]
+    fn local_state_reads_older_and_newer_json() {
+        let state: LocalState = serde_json::from_str(r#"{"activation_id":"a","future_field":1}"#).unwrap();
+        assert_eq!(state.activation_id.as_deref(), Some("a"));
+        assert_eq!(state.renewal_failures, 0);
+    }
+}
