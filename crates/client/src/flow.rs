@@ -161,8 +161,21 @@ pub async fn free_and_retry(
     device: &Device,
     machine_id: &str,
 ) -> Result<ActivationOutcome, FlowError> {
+    free_and_retry_with(api, config, key, device, machine_id, now(), |_| {}).await
+}
+
+/// [`free_and_retry`] at `now`, reporting each step.
+pub async fn free_and_retry_with(
+    api: &ApiClient,
+    config: &VendorConfig,
+    key: &LicenseKey,
+    device: &Device,
+    machine_id: &str,
+    now: i64,
+    on_step: impl FnMut(FlowStep),
+) -> Result<ActivationOutcome, FlowError> {
     api.deactivate(key, machine_id).await?;
-    activate_device(api, config, key, device).await
+    activate_device_with(api, config, key, device, now, on_step).await
 }
 
 /// Unix seconds now.

@@ -228,3 +228,7 @@ pub fn system_sources() -> Vec<Box<dyn ComponentSource>> {
         Box::new(MachineIdSource { root }),
     ]
 }
+
+#[cfg(test)]
+#[path = "sources_tests.rs"]
+mod tests;

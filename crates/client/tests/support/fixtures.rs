@@ -1,0 +1,105 @@
+//! A vendor with a known signing key, a device, licenses and tokens as the server would send them.
+
+use keyturn_client::fingerprint::{ComponentSource, Fixed, Probe};
+use keyturn_client::{Device, VendorConfig, VirtInfo};
+use keyturn_protocol::token::{self, TokenSigningKey};
+use keyturn_protocol::wire::{LicenseStatus, LicenseSummary, Machine};
+use keyturn_protocol::{LicenseKey, TokenClaims};
+use serde_json::{json, Value};
+
+pub const PRODUCT: &str = "prod_stub";
+pub const NOW: i64 = 1_800_000_000;
+
+pub fn vendor_key() -> TokenSigningKey {
+    token::signing_key_from_seed([11; 32])
+}
+
+pub fn config(server_url: &str) -> VendorConfig {
+    VendorConfig::from_json(
+        &json!({
+            "product_name": "Stub Product",
+            "product_id": PRODUCT,
+            "server_url": server_url,
+            "public_key": token::public_key_to_string(&vendor_key().verifying_key()),
+        })
+        .to_string(),
+    )
+    .unwrap()
+}
+
+/// A device with injected components (never the real hardware).
+pub fn device(host: &str) -> Device {
+    let host = host.to_owned();
+    let probe = Probe {
+        sources: vec![
+            Box::new(Fixed::new("cpu", Some("Test CPU 9000"))) as Box<dyn ComponentSource>,
+            Box::new(Fixed::new("host", Some(&host))),
+            Box::new(Fixed::new("machine_id", Some(&format!("id-{host}")))),
+        ],
+        virt: Box::new(VirtInfo::default()),
+        env: Box::new(|_| None),
+        device_name: Some(host),
+        platform: "linux-x86_64".into(),
+    };
+    Device::detect_with(&probe, PRODUCT, "KEYTURN_FINGERPRINT").unwrap()
+}
+
+pub fn key() -> LicenseKey {
+    LicenseKey::from_random_bytes([7; 18])
+}
+
+pub fn license(seats_used: u32) -> LicenseSummary {
+    LicenseSummary {
+        id: "lic_1".into(),
+        product_id: PRODUCT.into(),
+        product_name: "Stub Product".into(),
+        policy_name: "Standard".into(),
+        status: LicenseStatus::Active,
+        expires_at: None,
+        seats_used,
+        seats_max: 2,
+        entitlements: vec![],
+    }
+}
+
+pub fn machine(id: &str, name: &str) -> Machine {
+    Machine { id: id.into(), name: name.into(), platform: "linux-x86_64".into(), created_at: NOW - 100, last_seen_at: NOW - 10, is_this_device: false }
+}
+
+pub fn claims(activation_id: &str, fingerprint: &str, iat: i64) -> TokenClaims {
+    TokenClaims {
+        sub: activation_id.into(),
+        license_id: "lic_1".into(),
+        fingerprint: fingerprint.into(),
+        product_id: PRODUCT.into(),
+        policy_id: "pol_1".into(),
+        iat,
+        renew_by: iat + 86_400,
+        exp: iat + 8 * 86_400,
+        license_expires_at: None,
+        status: LicenseStatus::Active,
+        entitlements: vec![],
+    }
+}
+
+pub fn token_for(activation_id: &str, fingerprint: &str, iat: i64) -> String {
+    token::sign(&claims(activation_id, fingerprint, iat), &vendor_key())
+}
+
+/// A 201/200 activation answer for the fingerprint in `request`.
+pub fn activation_reply(activation_id: &str, request: &Value, iat: i64) -> Value {
+    let fingerprint = request["fingerprint"].as_str().unwrap();
+    json!({
+        "machine": machine(activation_id, request["name"].as_str().unwrap_or("")),
+        "token": token_for(activation_id, fingerprint, iat),
+        "license": license(1),
+    })
+}
+
+pub fn validate_reply(code: &str, activation_id: Option<&str>) -> Value {
+    json!({ "valid": code == "VALID", "code": code, "message": code.to_lowercase(), "license": license(1), "activation_id": activation_id })
+}
+
+pub fn error(code: &str) -> Value {
+    json!({ "code": code, "message": format!("stub says {code}") })
+}
