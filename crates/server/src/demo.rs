@@ -1,0 +1,106 @@
+//! `keyturn-server demo`: idempotently seeds a demo product with a few keys and prints them.
+//!
+//! Keys are stored only as keyed hashes, so the demo keeps its keys' plaintext in the
+//! `demo_keys` table (demo licenses only) and prints the same keys on every run.
+
+use crate::clock::system_now;
+use crate::errors::ApiResult;
+use crate::model::{Matching, Uniqueness};
+use crate::ops::admin::{self, NewLicense, NewPolicy, NewProduct};
+use crate::secrets::KeyHasher;
+use crate::store::rows;
+use keyturn_protocol::wire::LicenseStatus;
+use rusqlite::{params, Connection, OptionalExtension};
+
+pub const PRODUCT_ID: &str = "demo";
+
+/// (label, policy name, purpose, status, expired)
+const KEYS: &[(&str, &str, &str, LicenseStatus, bool)] = &[
+    ("standard-1", "Standard", "fresh, 3 seats", LicenseStatus::Active, false),
+    ("standard-2", "Standard", "fresh, 3 seats", LicenseStatus::Active, false),
+    ("single", "Single seat", "fresh, 1 seat (limit hit on a 2nd device)", LicenseStatus::Active, false),
+    ("suspended", "Standard", "suspended (SUSPENDED)", LicenseStatus::Suspended, false),
+    ("revoked", "Standard", "revoked (REVOKED)", LicenseStatus::Revoked, false),
+    ("expired", "Standard", "expired (EXPIRED)", LicenseStatus::Active, true),
+];
+
+pub struct DemoKey {
+    pub label: String,
+    pub key: String,
+    pub purpose: String,
+}
+
+fn policy_id(conn: &Connection, name: &str, max: u32, trial: bool) -> ApiResult<String> {
+    let existing: Option<String> = conn
+        .query_row("SELECT id FROM policies WHERE product_id = ?1 AND name = ?2", params![PRODUCT_ID, name], |r| r.get(0))
+        .optional()?;
+    if let Some(id) = existing {
+        return Ok(id);
+    }
+    let policy = admin::create_policy(
+        conn,
+        system_now(),
+        &NewPolicy {
+            product_id: PRODUCT_ID.into(),
+            name: name.into(),
+            max_machines: max,
+            uniqueness: Uniqueness::PerLicense,
+            matching: Matching::Exact,
+            fuzzy_min: None,
+            renew_interval_secs: None,
+            grace_secs: None,
+            duration_secs: if trial { Some(14 * 24 * 3600) } else { None },
+            allow_vm: true,
+            trial,
+        },
+    )?;
+    Ok(policy.id)
+}
+
+/// Seeds what is missing (inside the caller's transaction) and returns every demo key.
+pub fn seed(conn: &Connection, hasher: &KeyHasher) -> ApiResult<Vec<DemoKey>> {
+    let now = system_now();
+    if rows::product(conn, PRODUCT_ID)?.is_none() {
+        admin::create_product(conn, now, &NewProduct { name: "Keyturn Demo".into(), id: Some(PRODUCT_ID.into()) })?;
+    }
+    policy_id(conn, "Standard", 3, false)?;
+    policy_id(conn, "Single seat", 1, false)?;
+    policy_id(conn, "Trial", 1, true)?;
+    for (label, policy_name, purpose, status, expired) in KEYS {
+        let known: bool =
+            conn.query_row("SELECT EXISTS (SELECT 1 FROM demo_keys WHERE label = ?1)", [label], |r| r.get(0))?;
+        if known {
+            continue;
+        }
+        let policy = policy_id(conn, policy_name, 0, false)?;
+        let new = NewLicense {
+            policy_id: policy,
+            owner_name: "Demo User".into(),
+            owner_email: "demo@example.com".into(),
+            expires_at: if *expired { Some(now - 24 * 3600) } else { None },
+            ..NewLicense::default()
+        };
+        let (license, key) = admin::create_license(conn, now, hasher, &new, None)?;
+        if *status != LicenseStatus::Active {
+            admin::set_status(conn, &license.id, *status)?;
+        }
+        conn.execute(
+            "INSERT INTO demo_keys (label, license_key, purpose) VALUES (?1, ?2, ?3)",
+            params![label, key.to_string(), format!("{purpose} [{policy_name}]")],
+        )?;
+    }
+    let mut stmt = conn.prepare("SELECT label, license_key, purpose FROM demo_keys ORDER BY rowid")?;
+    let keys = stmt
+        .query_map([], |r| Ok(DemoKey { label: r.get(0)?, key: r.get(1)?, purpose: r.get(2)? }))?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(keys)
+}
+
+pub fn table(keys: &[DemoKey]) -> String {
+    let mut out = format!("Keyturn Demo (product id: {PRODUCT_ID}); a trial policy \"Trial\" is offered too.\n\n");
+    out.push_str(&format!("{:<12} {:<36} {}\n", "LABEL", "KEY", "WHAT IT IS FOR"));
+    for k in keys {
+        out.push_str(&format!("{:<12} {:<36} {}\n", k.label, k.key, k.purpose));
+    }
+    out
+}

@@ -1,0 +1,25 @@
+//! The operations, each a function of a connection inside one transaction (the writer's for the
+//! server, `BEGIN IMMEDIATE` for the CLI), so checks and writes are atomic.
+
+pub mod admin;
+pub mod client;
+
+use crate::model::Activation;
+use crate::store::rows::LicenseCtx;
+use keyturn_protocol::LicenseKey;
+use rand::RngCore;
+
+/// An activation that was created, re-bound or renewed: what the token is issued from.
+#[derive(Debug, Clone)]
+pub struct Issued {
+    pub ctx: LicenseCtx,
+    pub activation: Activation,
+    pub seats_used: u32,
+}
+
+/// A fresh license key from the OS randomness source (140 random bits).
+pub fn generate_key() -> LicenseKey {
+    let mut bytes = [0u8; keyturn_protocol::key::RANDOM_BYTES];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    LicenseKey::from_random_bytes(bytes)
+}

@@ -1,0 +1,235 @@
+//! The admin API (bearer token), mirroring the admin CLI. Disabled when no token is configured.
+//!
+//! | route | answer |
+//! |---|---|
+//! | `GET /public-key` | `{public_key}` |
+//! | `POST /products` `{name, id?}` / `GET /products` | 201 product / list |
+//! | `POST /policies` (see `ops::admin::NewPolicy`) / `GET /policies?product_id=` | 201 policy / list |
+//! | `POST /licenses` `{policy_id, owner_name?, owner_email?, entitlements?, metadata?, expires_at?}` | 201 `{key, license}` |
+//! | `GET /licenses?product_id=` / `GET /licenses/{id}` | list / license |
+//! | `POST /licenses/{id}/suspend` · `/reinstate` · `/revoke` | 200 license |
+//! | `POST /licenses/{id}/extend` `{secs}` or `{expires_at}` or `{never: true}` | 200 license |
+//! | `POST /licenses/{id}/reset` | 200 `{removed}` |
+//! | `GET /licenses/{id}/machines` / `DELETE /licenses/{id}/machines/{activation_id}` | list / 204 |
+//! | `POST /fingerprints/block` · `/allow` · `/clear` `{product_id, fingerprint}` | 204 |
+//! | `POST /test/clock` `{offset_secs}` (only with `--test-clock`) | 200 `{now}` |
+//!
+//! `{id}` is a license id (`lic_…`) or its key.
+
+use super::AppState;
+use crate::errors::{ApiError, ApiResult};
+use crate::extract::ApiJson;
+use crate::ops::admin::{self, Extend, NewLicense, NewPolicy, NewProduct};
+use crate::store::rows;
+use axum::extract::{Path, Query, Request, State};
+use axum::http::header::AUTHORIZATION;
+use axum::http::StatusCode;
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{delete, get, post};
+use axum::{Json, Router};
+use keyturn_protocol::token::public_key_to_string;
+use keyturn_protocol::wire::LicenseStatus;
+use keyturn_protocol::Code;
+use serde::Deserialize;
+use serde_json::json;
+
+pub fn routes(state: AppState) -> Router<AppState> {
+    Router::new()
+        .route("/public-key", get(public_key))
+        .route("/products", post(create_product).get(list_products))
+        .route("/policies", post(create_policy).get(list_policies))
+        .route("/licenses", post(create_license).get(list_licenses))
+        .route("/licenses/{id}", get(get_license))
+        .route("/licenses/{id}/suspend", post(suspend))
+        .route("/licenses/{id}/reinstate", post(reinstate))
+        .route("/licenses/{id}/revoke", post(revoke))
+        .route("/licenses/{id}/extend", post(extend))
+        .route("/licenses/{id}/reset", post(reset))
+        .route("/licenses/{id}/machines", get(machines))
+        .route("/licenses/{id}/machines/{activation_id}", delete(remove_machine))
+        .route("/fingerprints/{rule}", post(fingerprint_rule))
+        .route("/test/clock", post(test_clock))
+        .route_layer(middleware::from_fn_with_state(state, require_token))
+}
+
+async fn require_token(State(s): State<AppState>, req: Request, next: Next) -> Response {
+    let Some(expected) = &s.admin_token else {
+        return ApiError::new(Code::Unauthorized, "the admin API is disabled (start with --admin-token)").into_response();
+    };
+    let given = req.headers().get(AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer "));
+    match given {
+        Some(token) if constant_time_eq(token.as_bytes(), expected.as_bytes()) => next.run(req).await,
+        _ => ApiError::new(Code::Unauthorized, "a valid admin bearer token is required").into_response(),
+    }
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+#[derive(Deserialize)]
+struct ProductFilter {
+    product_id: Option<String>,
+}
+
+async fn public_key(State(s): State<AppState>) -> Json<serde_json::Value> {
+    Json(json!({"public_key": public_key_to_string(&s.db.secrets.signing_key.verifying_key())}))
+}
+
+async fn create_product(State(s): State<AppState>, ApiJson(new): ApiJson<NewProduct>) -> ApiResult<Response> {
+    let now = s.clock.now();
+    let product = s.db.write(move |c| admin::create_product(c, now, &new)).await?;
+    Ok((StatusCode::CREATED, Json(product)).into_response())
+}
+
+async fn list_products(State(s): State<AppState>) -> ApiResult<Response> {
+    Ok(Json(s.db.read(|c| Ok(rows::products(c)?))?).into_response())
+}
+
+async fn create_policy(State(s): State<AppState>, ApiJson(new): ApiJson<NewPolicy>) -> ApiResult<Response> {
+    let now = s.clock.now();
+    let policy = s.db.write(move |c| admin::create_policy(c, now, &new)).await?;
+    Ok((StatusCode::CREATED, Json(policy)).into_response())
+}
+
+async fn list_policies(State(s): State<AppState>, Query(f): Query<ProductFilter>) -> ApiResult<Response> {
+    Ok(Json(s.db.read(|c| Ok(rows::policies(c, f.product_id.as_deref())?))?).into_response())
+}
+
+async fn create_license(State(s): State<AppState>, ApiJson(new): ApiJson<NewLicense>) -> ApiResult<Response> {
+    let now = s.clock.now();
+    let hasher = s.db.secrets.hasher.clone();
+    let (view, key) = s
+        .db
+        .write(move |c| {
+            let (license, key) = admin::create_license(c, now, &hasher, &new, None)?;
+            let ctx = rows::license_by_id(c, &license.id)?.ok_or_else(|| ApiError::Internal("license vanished".into()))?;
+            Ok((admin::view(c, ctx)?, key))
+        })
+        .await?;
+    Ok((StatusCode::CREATED, Json(json!({"key": key.to_string(), "license": view}))).into_response())
+}
+
+async fn list_licenses(State(s): State<AppState>, Query(f): Query<ProductFilter>) -> ApiResult<Response> {
+    Ok(Json(s.db.read(|c| admin::licenses(c, f.product_id.as_deref()))?).into_response())
+}
+
+async fn get_license(State(s): State<AppState>, Path(id): Path<String>) -> ApiResult<Response> {
+    let hasher = s.db.secrets.hasher.clone();
+    let view = s.db.read(|c| {
+        let ctx = admin::find_license(c, &hasher, &id)?;
+        admin::view(c, ctx)
+    })?;
+    Ok(Json(view).into_response())
+}
+
+async fn change_status(s: AppState, id: String, status: LicenseStatus) -> ApiResult<Response> {
+    let hasher = s.db.secrets.hasher.clone();
+    let view = s
+        .db
+        .write(move |c| {
+            let ctx = admin::find_license(c, &hasher, &id)?;
+            admin::set_status(c, &ctx.license.id, status)?;
+            let ctx = admin::find_license(c, &hasher, &ctx.license.id)?;
+            admin::view(c, ctx)
+        })
+        .await?;
+    Ok(Json(view).into_response())
+}
+
+async fn suspend(State(s): State<AppState>, Path(id): Path<String>) -> ApiResult<Response> {
+    change_status(s, id, LicenseStatus::Suspended).await
+}
+
+async fn reinstate(State(s): State<AppState>, Path(id): Path<String>) -> ApiResult<Response> {
+    change_status(s, id, LicenseStatus::Active).await
+}
+
+async fn revoke(State(s): State<AppState>, Path(id): Path<String>) -> ApiResult<Response> {
+    change_status(s, id, LicenseStatus::Revoked).await
+}
+
+async fn extend(State(s): State<AppState>, Path(id): Path<String>, ApiJson(how): ApiJson<Extend>) -> ApiResult<Response> {
+    let hasher = s.db.secrets.hasher.clone();
+    let now = s.clock.now();
+    let view = s
+        .db
+        .write(move |c| {
+            let ctx = admin::find_license(c, &hasher, &id)?;
+            admin::extend(c, now, &ctx, &how)?;
+            let ctx = admin::find_license(c, &hasher, &ctx.license.id)?;
+            admin::view(c, ctx)
+        })
+        .await?;
+    Ok(Json(view).into_response())
+}
+
+async fn reset(State(s): State<AppState>, Path(id): Path<String>) -> ApiResult<Response> {
+    let hasher = s.db.secrets.hasher.clone();
+    let removed = s
+        .db
+        .write(move |c| {
+            let ctx = admin::find_license(c, &hasher, &id)?;
+            admin::reset(c, &ctx.license.id)
+        })
+        .await?;
+    Ok(Json(json!({"removed": removed})).into_response())
+}
+
+async fn machines(State(s): State<AppState>, Path(id): Path<String>) -> ApiResult<Response> {
+    let hasher = s.db.secrets.hasher.clone();
+    let list = s.db.read(|c| {
+        let ctx = admin::find_license(c, &hasher, &id)?;
+        admin::machines(c, &ctx)
+    })?;
+    Ok(Json(list).into_response())
+}
+
+async fn remove_machine(State(s): State<AppState>, Path((id, activation_id)): Path<(String, String)>) -> ApiResult<Response> {
+    let hasher = s.db.secrets.hasher.clone();
+    s.db
+        .write(move |c| {
+            let ctx = admin::find_license(c, &hasher, &id)?;
+            admin::remove_machine(c, &ctx.license.id, &activation_id)
+        })
+        .await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FingerprintRule {
+    product_id: String,
+    fingerprint: String,
+}
+
+async fn fingerprint_rule(
+    State(s): State<AppState>,
+    Path(rule): Path<String>,
+    ApiJson(body): ApiJson<FingerprintRule>,
+) -> ApiResult<Response> {
+    let rule = match rule.as_str() {
+        "block" => Some("BLOCK"),
+        "allow" => Some("ALLOW"),
+        "clear" => None,
+        _ => return Err(ApiError::new(Code::RouteNotFound, "use block, allow or clear")),
+    };
+    let now = s.clock.now();
+    s.db.write(move |c| admin::set_fingerprint_rule(c, now, &body.product_id, &body.fingerprint, rule)).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ClockOffset {
+    offset_secs: i64,
+}
+
+async fn test_clock(State(s): State<AppState>, ApiJson(body): ApiJson<ClockOffset>) -> ApiResult<Response> {
+    if !s.test_clock {
+        return Err(ApiError::new(Code::RouteNotFound, "no such route"));
+    }
+    s.clock.set_offset(body.offset_secs);
+    Ok(Json(json!({"now": s.clock.now(), "offset_secs": body.offset_secs})).into_response())
+}

@@ -1,0 +1,152 @@
+//! Client endpoints (the license key authenticates). See keyturn_protocol::wire for the table.
+
+use super::AppState;
+use crate::errors::{ApiError, ApiResult};
+use crate::extract::ApiJson;
+use crate::ops::{self, client};
+use crate::tokens;
+use axum::extract::{ConnectInfo, Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{patch, post};
+use axum::{Json, Router};
+use keyturn_protocol::wire::{
+    ActivateRequest, DeactivateRequest, MachinesRequest, TrialRequest, TrialResponse, ValidateRequest, VirtInfo,
+};
+use keyturn_protocol::{fingerprint, Code, LicenseKey};
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/v1/validate", post(validate))
+        .route("/v1/activations", post(activate))
+        .route("/v1/activations/{id}", patch(renew))
+        .route("/v1/activations/{id}/deactivate", post(deactivate))
+        .route("/v1/machines", post(machines))
+        .route("/v1/trials", post(trial))
+}
+
+fn parse_key(text: &str) -> ApiResult<LicenseKey> {
+    LicenseKey::parse(text).map_err(|e| ApiError::new(Code::InvalidKeyFormat, e.to_string()))
+}
+
+fn check_fingerprint(fp: &str) -> ApiResult<()> {
+    if fingerprint::is_valid(fp) {
+        Ok(())
+    } else {
+        Err(ApiError::new(Code::InvalidFingerprint, "a fingerprint is 1 to 256 printable characters"))
+    }
+}
+
+fn check_device(fp: &str, components: &BTreeMap<String, String>, name: &str, platform: &str, virt: &VirtInfo) -> ApiResult<()> {
+    check_fingerprint(fp)?;
+    if components.len() > 32 || components.iter().any(|(k, v)| k.is_empty() || k.len() > 64 || v.len() > 128) {
+        return Err(ApiError::bad_request("components: at most 32, names 1-64 and hashes up to 128 characters"));
+    }
+    if name.len() > 200 || platform.len() > 100 || virt.kind.as_ref().is_some_and(|k| k.len() > 64) {
+        return Err(ApiError::bad_request("name, platform or virt.kind too long"));
+    }
+    Ok(())
+}
+
+impl AppState {
+    /// Rate limit, then the key's lookup hash.
+    fn lookup(&self, peer: SocketAddr, key: &LicenseKey) -> ApiResult<String> {
+        if !self.limiter.allow(peer.ip()) {
+            return Err(ApiError::new(Code::RateLimited, "too many requests; try again in a moment"));
+        }
+        Ok(self.db.secrets.hasher.hash(key))
+    }
+}
+
+async fn validate(
+    State(s): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ApiJson(req): ApiJson<ValidateRequest>,
+) -> ApiResult<Response> {
+    let key = parse_key(&req.key)?;
+    check_fingerprint(&req.fingerprint)?;
+    let hash = s.lookup(peer, &key)?;
+    let now = s.clock.now();
+    let answer = s.db.read(|c| client::validate(c, now, &hash, &req.fingerprint))?;
+    Ok(Json(answer).into_response())
+}
+
+async fn activate(
+    State(s): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ApiJson(req): ApiJson<ActivateRequest>,
+) -> ApiResult<Response> {
+    let key = parse_key(&req.key)?;
+    check_device(&req.fingerprint, &req.components, &req.name, &req.platform, &req.virt)?;
+    let hash = s.lookup(peer, &key)?;
+    let now = s.clock.now();
+    let issued = s.db.write(move |c| client::activate(c, now, &hash, &req)).await?;
+    let body = tokens::response(&issued, now, &s.db.secrets.signing_key);
+    Ok((StatusCode::CREATED, Json(body)).into_response())
+}
+
+async fn renew(
+    State(s): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    Path(id): Path<String>,
+    ApiJson(req): ApiJson<ActivateRequest>,
+) -> ApiResult<Response> {
+    let key = parse_key(&req.key)?;
+    check_device(&req.fingerprint, &req.components, &req.name, &req.platform, &req.virt)?;
+    let hash = s.lookup(peer, &key)?;
+    let now = s.clock.now();
+    let issued = s.db.write(move |c| client::renew(c, now, &hash, &id, &req)).await?;
+    Ok(Json(tokens::response(&issued, now, &s.db.secrets.signing_key)).into_response())
+}
+
+async fn deactivate(
+    State(s): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    Path(id): Path<String>,
+    ApiJson(req): ApiJson<DeactivateRequest>,
+) -> ApiResult<Response> {
+    let key = parse_key(&req.key)?;
+    let hash = s.lookup(peer, &key)?;
+    s.db.write(move |c| client::deactivate(c, &hash, &id)).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+async fn machines(
+    State(s): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ApiJson(req): ApiJson<MachinesRequest>,
+) -> ApiResult<Response> {
+    let key = parse_key(&req.key)?;
+    if let Some(fp) = &req.fingerprint {
+        check_fingerprint(fp)?;
+    }
+    let hash = s.lookup(peer, &key)?;
+    let answer = s.db.read(|c| client::machines(c, &hash, req.fingerprint.as_deref()))?;
+    Ok(Json(answer).into_response())
+}
+
+async fn trial(
+    State(s): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ApiJson(req): ApiJson<TrialRequest>,
+) -> ApiResult<Response> {
+    check_device(&req.fingerprint, &req.components, &req.name, &req.platform, &req.virt)?;
+    if !s.limiter.allow(peer.ip()) {
+        return Err(ApiError::new(Code::RateLimited, "too many requests; try again in a moment"));
+    }
+    let key = ops::generate_key();
+    let hash = s.db.secrets.hasher.hash(&key);
+    let now = s.clock.now();
+    let trial_key = key.clone();
+    let issued = s.db.write(move |c| client::trial(c, now, &trial_key, &hash, &req)).await?;
+    let activation = tokens::response(&issued, now, &s.db.secrets.signing_key);
+    let body = TrialResponse {
+        key: key.to_string(),
+        machine: activation.machine,
+        token: activation.token,
+        license: activation.license,
+    };
+    Ok((StatusCode::CREATED, Json(body)).into_response())
+}

@@ -1,0 +1,94 @@
+//! The HTTP surface: client endpoints, admin API, and the JSON answers for everything else
+//! (unknown routes, wrong methods, timeouts, panics).
+
+pub mod admin;
+pub mod client;
+
+use crate::clock::Clock;
+use crate::errors::ApiError;
+use crate::extract::MAX_BODY;
+use crate::ratelimit::RateLimiter;
+use crate::store::Db;
+use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use keyturn_protocol::Code;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+#[derive(Clone)]
+pub struct AppState {
+    pub db: Arc<Db>,
+    pub clock: Arc<Clock>,
+    pub limiter: Arc<RateLimiter>,
+    /// Bearer token of the admin API; None disables the admin API.
+    pub admin_token: Option<Arc<str>>,
+    /// Enables `POST /admin/v1/test/clock` (tests only).
+    pub test_clock: bool,
+    pub request_timeout: Duration,
+}
+
+pub fn router(state: AppState) -> Router {
+    let timeout = state.request_timeout;
+    Router::new()
+        .merge(client::routes())
+        .nest("/admin/v1", admin::routes(state.clone()))
+        .route("/healthz", get(|| async { Json(serde_json::json!({"status": "ok"})) }))
+        .fallback(|| async { ApiError::new(Code::RouteNotFound, "no such route") })
+        .method_not_allowed_fallback(|| async {
+            ApiError::new(Code::MethodNotAllowed, "this route does not take this method")
+        })
+        .layer(DefaultBodyLimit::max(MAX_BODY))
+        .layer(middleware::from_fn_with_state(timeout, time_limit))
+        .layer(middleware::from_fn(json_errors))
+        .layer(middleware::from_fn(log_request))
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(|_| {
+            ApiError::Internal("a handler panicked".into()).into_response()
+        }))
+        .with_state(state)
+}
+
+async fn time_limit(State(limit): State<Duration>, req: Request, next: Next) -> Response {
+    match tokio::time::timeout(limit, next.run(req)).await {
+        Ok(response) => response,
+        Err(_) => ApiError::new(Code::Timeout, "the request took too long").into_response(),
+    }
+}
+
+/// One line per request: method, route template (never the raw path: it may hold a key),
+/// status and time. Bodies (keys, tokens) are never logged.
+async fn log_request(req: Request, next: Next) -> Response {
+    let method = req.method().clone();
+    let route = req.extensions().get::<MatchedPath>().map(|p| p.as_str().to_owned()).unwrap_or_else(|| "-".into());
+    let started = Instant::now();
+    let response = next.run(req).await;
+    tracing::debug!(%method, route, status = response.status().as_u16(), micros = started.elapsed().as_micros() as u64, "request");
+    response
+}
+
+/// Any error answer that is not JSON yet (a framework rejection) becomes an ErrorBody.
+async fn json_errors(req: Request, next: Next) -> Response {
+    let response = next.run(req).await;
+    let status = response.status();
+    let is_json = response
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
+    if status.as_u16() < 400 || is_json {
+        return response;
+    }
+    let code = match status.as_u16() {
+        404 => Code::RouteNotFound,
+        405 => Code::MethodNotAllowed,
+        408 => Code::Timeout,
+        413 => Code::PayloadTooLarge,
+        415 => Code::UnsupportedMediaType,
+        429 => Code::RateLimited,
+        400..=499 => Code::BadRequest,
+        _ => Code::Internal,
+    };
+    let message = status.canonical_reason().unwrap_or("error").to_string();
+    (status, Json(keyturn_protocol::wire::ErrorBody::new(code, message))).into_response()
+}

@@ -1,0 +1,103 @@
+//! The SQLite store: one file in WAL mode, a small pool of reader connections, and one writer
+//! thread that runs every change inside `BEGIN IMMEDIATE … COMMIT` (see [`writer`]).
+//!
+//! The license rules live in [`crate::ops`] as functions of a `&Connection` inside a transaction,
+//! and in [`crate::rules`] as pure functions; a PostgreSQL store would run the same rules with
+//! `SELECT … FOR UPDATE` on the license row.
+
+pub mod rows;
+pub mod schema;
+pub mod writer;
+
+use crate::errors::{ApiError, ApiResult};
+use crate::secrets::{self, Secrets};
+use rusqlite::{Connection, OpenFlags, TransactionBehavior};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// How hard a commit waits for the disk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Sync {
+    /// fsync the WAL on every commit: survives power loss (the default).
+    Full,
+    /// Survives a crash or SIGKILL of the server, not a power loss.
+    Normal,
+}
+
+/// Opens a connection with the store's settings.
+pub fn open_connection(path: &Path, sync: Sync) -> rusqlite::Result<Connection> {
+    let conn = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )?;
+    conn.busy_timeout(Duration::from_secs(10))?;
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    conn.pragma_update(None, "synchronous", if sync == Sync::Full { "FULL" } else { "NORMAL" })?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    Ok(conn)
+}
+
+/// Opens (creating when missing) the database file with its schema and secrets.
+pub fn open_admin(path: &Path) -> rusqlite::Result<(Connection, Secrets)> {
+    let conn = open_connection(path, Sync::Full)?;
+    schema::create(&conn)?;
+    let secrets = secrets::load_or_create(&conn)?;
+    Ok((conn, secrets))
+}
+
+/// Runs `f` in one `BEGIN IMMEDIATE` transaction on `conn` (the CLI's way to write).
+pub fn in_transaction<T>(conn: &mut Connection, f: impl FnOnce(&Connection) -> ApiResult<T>) -> ApiResult<T> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let out = f(&tx)?;
+    tx.commit()?;
+    Ok(out)
+}
+
+/// The server's handle on the database.
+pub struct Db {
+    path: PathBuf,
+    sync: Sync,
+    readers: Mutex<Vec<Connection>>,
+    writer: writer::Writer,
+    pub secrets: Arc<Secrets>,
+}
+
+impl Db {
+    pub fn open(path: &Path, sync: Sync) -> rusqlite::Result<Db> {
+        let (conn, secrets) = open_admin(path)?;
+        drop(conn);
+        let writer = writer::Writer::start(open_connection(path, sync)?);
+        Ok(Db { path: path.to_owned(), sync, readers: Mutex::new(Vec::new()), writer, secrets: Arc::new(secrets) })
+    }
+
+    /// Runs a read on a pooled connection, on the calling thread (reads are short and never wait
+    /// for the writer in WAL mode).
+    pub fn read<T>(&self, f: impl FnOnce(&Connection) -> ApiResult<T>) -> ApiResult<T> {
+        let conn = self.readers.lock().expect("reader pool").pop();
+        let conn = match conn {
+            Some(c) => c,
+            None => open_connection(&self.path, self.sync)?,
+        };
+        let out = f(&conn);
+        let mut pool = self.readers.lock().expect("reader pool");
+        if pool.len() < 16 {
+            pool.push(conn);
+        }
+        out
+    }
+
+    /// Runs a change inside the writer's transaction; answers only once it is committed.
+    pub async fn write<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Connection) -> ApiResult<T> + Send + 'static,
+    ) -> ApiResult<T> {
+        self.writer.run(f).await
+    }
+}
+
+impl From<writer::WriterGone> for ApiError {
+    fn from(_: writer::WriterGone) -> Self {
+        ApiError::Internal("the database is unavailable".into())
+    }
+}

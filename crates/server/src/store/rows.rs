@@ -1,0 +1,195 @@
+//! Reading rows into [`crate::model`] types.
+
+use crate::model::{self, Activation, License, Matching, Policy, Product, Uniqueness};
+use keyturn_protocol::wire::{LicenseSummary, Machine};
+use rusqlite::{params, Connection, OptionalExtension, Row};
+
+const POLICY_COLS: &str = "p.id, p.product_id, p.name, p.max_machines, p.uniqueness, p.matching, p.fuzzy_min, \
+    p.renew_interval_secs, p.grace_secs, p.duration_secs, p.allow_vm, p.trial, p.created_at";
+const LICENSE_COLS: &str = "l.id, l.policy_id, l.product_id, l.key_prefix, l.status, l.expires_at, l.owner_name, \
+    l.owner_email, l.entitlements, l.metadata, l.created_at";
+const ACTIVATION_COLS: &str =
+    "a.id, a.license_id, a.fingerprint, a.components, a.name, a.platform, a.vm, a.container, a.created_at, a.last_renewed_at";
+
+/// A license with its policy and product name: what every client call needs.
+#[derive(Debug, Clone)]
+pub struct LicenseCtx {
+    pub license: License,
+    pub policy: Policy,
+    pub product_name: String,
+}
+
+fn policy_at(r: &Row, o: usize) -> rusqlite::Result<Policy> {
+    Ok(Policy {
+        id: r.get(o)?,
+        product_id: r.get(o + 1)?,
+        name: r.get(o + 2)?,
+        max_machines: r.get(o + 3)?,
+        uniqueness: Uniqueness::parse(&r.get::<_, String>(o + 4)?),
+        matching: Matching::parse(&r.get::<_, String>(o + 5)?),
+        fuzzy_min: r.get(o + 6)?,
+        renew_interval_secs: r.get(o + 7)?,
+        grace_secs: r.get(o + 8)?,
+        duration_secs: r.get(o + 9)?,
+        allow_vm: r.get(o + 10)?,
+        trial: r.get(o + 11)?,
+        created_at: r.get(o + 12)?,
+    })
+}
+
+fn license_at(r: &Row, o: usize) -> rusqlite::Result<License> {
+    let entitlements: String = r.get(o + 8)?;
+    let metadata: String = r.get(o + 9)?;
+    Ok(License {
+        id: r.get(o)?,
+        policy_id: r.get(o + 1)?,
+        product_id: r.get(o + 2)?,
+        key_prefix: r.get(o + 3)?,
+        status: model::parse_status(&r.get::<_, String>(o + 4)?),
+        expires_at: r.get(o + 5)?,
+        owner_name: r.get(o + 6)?,
+        owner_email: r.get(o + 7)?,
+        entitlements: serde_json::from_str(&entitlements).unwrap_or_default(),
+        metadata: serde_json::from_str(&metadata).unwrap_or_default(),
+        created_at: r.get(o + 10)?,
+    })
+}
+
+fn activation_at(r: &Row, o: usize) -> rusqlite::Result<Activation> {
+    let components: String = r.get(o + 3)?;
+    Ok(Activation {
+        id: r.get(o)?,
+        license_id: r.get(o + 1)?,
+        fingerprint: r.get(o + 2)?,
+        components: serde_json::from_str(&components).unwrap_or_default(),
+        name: r.get(o + 4)?,
+        platform: r.get(o + 5)?,
+        vm: r.get(o + 6)?,
+        container: r.get(o + 7)?,
+        created_at: r.get(o + 8)?,
+        last_renewed_at: r.get(o + 9)?,
+    })
+}
+
+fn ctx_query(filter: &str) -> String {
+    format!(
+        "SELECT {LICENSE_COLS}, {POLICY_COLS}, pr.name FROM licenses l \
+         JOIN policies p ON p.id = l.policy_id JOIN products pr ON pr.id = l.product_id WHERE {filter}"
+    )
+}
+
+fn ctx_row(r: &Row) -> rusqlite::Result<LicenseCtx> {
+    Ok(LicenseCtx { license: license_at(r, 0)?, policy: policy_at(r, 11)?, product_name: r.get(24)? })
+}
+
+pub fn license_by_hash(conn: &Connection, key_hash: &str) -> rusqlite::Result<Option<LicenseCtx>> {
+    conn.prepare_cached(&ctx_query("l.key_hash = ?1"))?.query_row([key_hash], ctx_row).optional()
+}
+
+pub fn license_by_id(conn: &Connection, id: &str) -> rusqlite::Result<Option<LicenseCtx>> {
+    conn.prepare_cached(&ctx_query("l.id = ?1"))?.query_row([id], ctx_row).optional()
+}
+
+pub fn licenses(conn: &Connection, product_id: Option<&str>) -> rusqlite::Result<Vec<LicenseCtx>> {
+    let mut stmt = conn.prepare(&ctx_query("(?1 IS NULL OR l.product_id = ?1) ORDER BY l.created_at, l.id"))?;
+    let rows = stmt.query_map([product_id], ctx_row)?;
+    rows.collect()
+}
+
+pub fn product(conn: &Connection, id: &str) -> rusqlite::Result<Option<Product>> {
+    conn.query_row("SELECT id, name, created_at FROM products WHERE id = ?1", [id], |r| {
+        Ok(Product { id: r.get(0)?, name: r.get(1)?, created_at: r.get(2)? })
+    })
+    .optional()
+}
+
+pub fn products(conn: &Connection) -> rusqlite::Result<Vec<Product>> {
+    let mut stmt = conn.prepare("SELECT id, name, created_at FROM products ORDER BY created_at, id")?;
+    let rows = stmt.query_map([], |r| Ok(Product { id: r.get(0)?, name: r.get(1)?, created_at: r.get(2)? }))?;
+    rows.collect()
+}
+
+pub fn policy(conn: &Connection, id: &str) -> rusqlite::Result<Option<Policy>> {
+    conn.query_row(&format!("SELECT {POLICY_COLS} FROM policies p WHERE p.id = ?1"), [id], |r| policy_at(r, 0))
+        .optional()
+}
+
+pub fn policies(conn: &Connection, product_id: Option<&str>) -> rusqlite::Result<Vec<Policy>> {
+    let mut stmt = conn.prepare(&format!(
+        "SELECT {POLICY_COLS} FROM policies p WHERE (?1 IS NULL OR p.product_id = ?1) ORDER BY p.created_at, p.id"
+    ))?;
+    let rows = stmt.query_map([product_id], |r| policy_at(r, 0))?;
+    rows.collect()
+}
+
+/// The product's trial policy (the oldest policy marked trial).
+pub fn trial_policy(conn: &Connection, product_id: &str) -> rusqlite::Result<Option<Policy>> {
+    conn.query_row(
+        &format!("SELECT {POLICY_COLS} FROM policies p WHERE p.product_id = ?1 AND p.trial = 1 ORDER BY p.created_at, p.id LIMIT 1"),
+        [product_id],
+        |r| policy_at(r, 0),
+    )
+    .optional()
+}
+
+pub fn activations(conn: &Connection, license_id: &str) -> rusqlite::Result<Vec<Activation>> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {ACTIVATION_COLS} FROM activations a WHERE a.license_id = ?1 ORDER BY a.created_at, a.id"
+    ))?;
+    let rows = stmt.query_map([license_id], |r| activation_at(r, 0))?;
+    rows.collect()
+}
+
+pub fn activation_by_fingerprint(
+    conn: &Connection,
+    license_id: &str,
+    fingerprint: &str,
+) -> rusqlite::Result<Option<Activation>> {
+    conn.prepare_cached(&format!(
+        "SELECT {ACTIVATION_COLS} FROM activations a WHERE a.license_id = ?1 AND a.fingerprint = ?2"
+    ))?
+    .query_row(params![license_id, fingerprint], |r| activation_at(r, 0))
+    .optional()
+}
+
+pub fn activation_by_id(conn: &Connection, license_id: &str, id: &str) -> rusqlite::Result<Option<Activation>> {
+    conn.prepare_cached(&format!("SELECT {ACTIVATION_COLS} FROM activations a WHERE a.license_id = ?1 AND a.id = ?2"))?
+        .query_row(params![license_id, id], |r| activation_at(r, 0))
+        .optional()
+}
+
+pub fn seats_used(conn: &Connection, license_id: &str) -> rusqlite::Result<u32> {
+    conn.prepare_cached("SELECT COUNT(*) FROM activations WHERE license_id = ?1")?.query_row([license_id], |r| r.get(0))
+}
+
+/// `BLOCK`, `ALLOW` or nothing for this fingerprint of this product.
+pub fn fingerprint_rule(conn: &Connection, product_id: &str, fingerprint: &str) -> rusqlite::Result<Option<String>> {
+    conn.prepare_cached("SELECT rule FROM fingerprint_rules WHERE product_id = ?1 AND fingerprint = ?2")?
+        .query_row(params![product_id, fingerprint], |r| r.get(0))
+        .optional()
+}
+
+pub fn summary(ctx: &LicenseCtx, seats_used: u32) -> LicenseSummary {
+    LicenseSummary {
+        id: ctx.license.id.clone(),
+        product_id: ctx.license.product_id.clone(),
+        product_name: ctx.product_name.clone(),
+        policy_name: ctx.policy.name.clone(),
+        status: ctx.license.status,
+        expires_at: ctx.license.expires_at,
+        seats_used,
+        seats_max: ctx.policy.max_machines,
+        entitlements: ctx.license.entitlements.clone(),
+    }
+}
+
+pub fn machine(a: &Activation, caller_fingerprint: Option<&str>) -> Machine {
+    Machine {
+        id: a.id.clone(),
+        name: a.name.clone(),
+        platform: a.platform.clone(),
+        created_at: a.created_at,
+        last_seen_at: a.last_renewed_at,
+        is_this_device: caller_fingerprint == Some(a.fingerprint.as_str()),
+    }
+}

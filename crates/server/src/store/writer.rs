@@ -1,0 +1,95 @@
+//! The single writer: a thread that owns the write connection and commits in groups.
+//!
+//! Each job runs inside its own savepoint of a `BEGIN IMMEDIATE` transaction; the jobs waiting
+//! when a transaction starts share it (group commit), so one fsync covers many activations.
+//! Jobs run one after the other, so each sees every earlier job's writes: seat limits and
+//! uniqueness are checked and written atomically. A job's answer is released only after COMMIT
+//! returned; if the commit fails every job of the group gets an error.
+
+use crate::errors::{ApiError, ApiResult};
+use rusqlite::Connection;
+use std::sync::mpsc;
+use tokio::sync::oneshot;
+
+/// Largest number of jobs in one transaction.
+const MAX_GROUP: usize = 256;
+
+type Finish = Box<dyn FnOnce(bool) + Send>;
+type Job = Box<dyn FnOnce(&Connection) -> (bool, Finish) + Send>;
+
+#[derive(Debug)]
+pub struct WriterGone;
+
+pub struct Writer {
+    jobs: mpsc::Sender<Job>,
+}
+
+impl Writer {
+    pub fn start(conn: Connection) -> Writer {
+        let (jobs, rx) = mpsc::channel::<Job>();
+        std::thread::Builder::new()
+            .name("keyturn-writer".into())
+            .spawn(move || run(conn, rx))
+            .expect("spawn writer thread");
+        Writer { jobs }
+    }
+
+    pub async fn run<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Connection) -> ApiResult<T> + Send + 'static,
+    ) -> ApiResult<T> {
+        let (tx, rx) = oneshot::channel::<ApiResult<T>>();
+        let job: Job = Box::new(move |conn| {
+            let result = f(conn);
+            let ok = result.is_ok();
+            let finish: Finish = Box::new(move |committed| {
+                let answer = if committed { result } else { Err(ApiError::Internal("commit failed".into())) };
+                let _ = tx.send(answer);
+            });
+            (ok, finish)
+        });
+        self.jobs.send(job).map_err(|_| WriterGone)?;
+        rx.await.map_err(|_| WriterGone)?
+    }
+}
+
+fn run(conn: Connection, rx: mpsc::Receiver<Job>) {
+    while let Ok(first) = rx.recv() {
+        let mut group = vec![first];
+        while group.len() < MAX_GROUP {
+            match rx.try_recv() {
+                Ok(job) => group.push(job),
+                Err(_) => break,
+            }
+        }
+        if let Err(e) = conn.execute_batch("BEGIN IMMEDIATE") {
+            tracing::error!(error = %e, "could not begin a write transaction");
+            // Dropping the jobs drops their answer channels: each caller gets an error.
+            drop(group);
+            continue;
+        }
+        let mut finishes = Vec::with_capacity(group.len());
+        for job in group {
+            let savepoint_ok = conn.execute_batch("SAVEPOINT job").is_ok();
+            let (ok, finish) = job(&conn);
+            if savepoint_ok {
+                let end = if ok { "RELEASE job" } else { "ROLLBACK TO job; RELEASE job" };
+                if let Err(e) = conn.execute_batch(end) {
+                    tracing::error!(error = %e, "savepoint end failed");
+                }
+            }
+            finishes.push(finish);
+        }
+        let committed = match conn.execute_batch("COMMIT") {
+            Ok(()) => true,
+            Err(e) => {
+                tracing::error!(error = %e, "commit failed");
+                let _ = conn.execute_batch("ROLLBACK");
+                false
+            }
+        };
+        for finish in finishes {
+            finish(committed);
+        }
+    }
+}

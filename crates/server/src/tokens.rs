@@ -1,0 +1,33 @@
+//! Issuing the signed activation token (keyturn_protocol::token) for an activation.
+
+use crate::ops::Issued;
+use crate::rules;
+use keyturn_protocol::token::{self, TokenClaims, TokenSigningKey};
+use keyturn_protocol::wire::ActivateResponse;
+
+pub fn claims(issued: &Issued, now: i64) -> TokenClaims {
+    let policy = &issued.ctx.policy;
+    let license = &issued.ctx.license;
+    TokenClaims {
+        sub: issued.activation.id.clone(),
+        license_id: license.id.clone(),
+        fingerprint: issued.activation.fingerprint.clone(),
+        product_id: license.product_id.clone(),
+        policy_id: policy.id.clone(),
+        iat: now,
+        renew_by: rules::renew_by(policy, issued.activation.last_renewed_at),
+        exp: rules::valid_until(policy, issued.activation.last_renewed_at),
+        license_expires_at: license.expires_at,
+        status: license.status,
+        entitlements: license.entitlements.clone(),
+    }
+}
+
+/// The activation answer: the machine, a freshly signed token and the license summary.
+pub fn response(issued: &Issued, now: i64, key: &TokenSigningKey) -> ActivateResponse {
+    ActivateResponse {
+        machine: crate::store::rows::machine(&issued.activation, Some(&issued.activation.fingerprint)),
+        token: token::sign(&claims(issued, now), key),
+        license: crate::store::rows::summary(&issued.ctx, issued.seats_used),
+    }
+}
