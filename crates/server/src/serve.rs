@@ -53,6 +53,8 @@ pub fn build_state(opts: &ServeOptions) -> Result<AppState, String> {
 
 pub async fn run(opts: ServeOptions) -> Result<(), String> {
     let state = build_state(&opts)?;
+    // Install the signal handlers before announcing the address, so an early SIGTERM is clean.
+    let shutdown = shutdown_signal()?;
     let listener =
         tokio::net::TcpListener::bind(opts.listen).await.map_err(|e| format!("cannot listen on {}: {e}", opts.listen))?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
@@ -63,31 +65,36 @@ pub async fn run(opts: ServeOptions) -> Result<(), String> {
     }
     tracing::info!(%addr, db = %opts.db.display(), admin_api = state.admin_token.is_some(), "listening");
     let app = routes::router(state).into_make_service_with_connect_info::<SocketAddr>();
-    axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await.map_err(|e| e.to_string())?;
+    axum::serve(listener, app).with_graceful_shutdown(shutdown).await.map_err(|e| e.to_string())?;
     tracing::info!("stopped");
     Ok(())
 }
 
-/// Resolves on SIGTERM or ctrl-c; a second signal or 5 seconds later the process exits anyway.
-pub async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
+/// Registers SIGTERM and SIGINT now; the future resolves on either. 5 seconds after it resolved
+/// the process exits even if connections are still open.
+#[cfg(unix)]
+pub fn shutdown_signal() -> Result<impl std::future::Future<Output = ()>, String> {
+    use tokio::signal::unix::{signal, SignalKind};
+    let mut term = signal(SignalKind::terminate()).map_err(|e| e.to_string())?;
+    let mut int = signal(SignalKind::interrupt()).map_err(|e| e.to_string())?;
+    Ok(async move {
+        tokio::select! {
+            _ = term.recv() => {},
+            _ = int.recv() => {},
         }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        _ = ctrl_c => {},
-        _ = term => {},
-    }
+        on_shutdown();
+    })
+}
+
+#[cfg(not(unix))]
+pub fn shutdown_signal() -> Result<impl std::future::Future<Output = ()>, String> {
+    Ok(async {
+        let _ = tokio::signal::ctrl_c().await;
+        on_shutdown();
+    })
+}
+
+fn on_shutdown() {
     tracing::info!("shutting down");
     tokio::spawn(async {
         tokio::time::sleep(Duration::from_secs(5)).await;

@@ -91,7 +91,7 @@ pub fn license_by_id(conn: &Connection, id: &str) -> rusqlite::Result<Option<Lic
 }
 
 pub fn licenses(conn: &Connection, product_id: Option<&str>) -> rusqlite::Result<Vec<LicenseCtx>> {
-    let mut stmt = conn.prepare(&ctx_query("(?1 IS NULL OR l.product_id = ?1) ORDER BY l.created_at, l.id"))?;
+    let mut stmt = conn.prepare(&ctx_query("(?1 IS NULL OR l.product_id = ?1) ORDER BY l.created_at, l.rowid"))?;
     let rows = stmt.query_map([product_id], ctx_row)?;
     rows.collect()
 }
@@ -104,7 +104,7 @@ pub fn product(conn: &Connection, id: &str) -> rusqlite::Result<Option<Product>>
 }
 
 pub fn products(conn: &Connection) -> rusqlite::Result<Vec<Product>> {
-    let mut stmt = conn.prepare("SELECT id, name, created_at FROM products ORDER BY created_at, id")?;
+    let mut stmt = conn.prepare("SELECT id, name, created_at FROM products ORDER BY created_at, rowid")?;
     let rows = stmt.query_map([], |r| Ok(Product { id: r.get(0)?, name: r.get(1)?, created_at: r.get(2)? }))?;
     rows.collect()
 }
@@ -116,7 +116,7 @@ pub fn policy(conn: &Connection, id: &str) -> rusqlite::Result<Option<Policy>> {
 
 pub fn policies(conn: &Connection, product_id: Option<&str>) -> rusqlite::Result<Vec<Policy>> {
     let mut stmt = conn.prepare(&format!(
-        "SELECT {POLICY_COLS} FROM policies p WHERE (?1 IS NULL OR p.product_id = ?1) ORDER BY p.created_at, p.id"
+        "SELECT {POLICY_COLS} FROM policies p WHERE (?1 IS NULL OR p.product_id = ?1) ORDER BY p.created_at, p.rowid"
     ))?;
     let rows = stmt.query_map([product_id], |r| policy_at(r, 0))?;
     rows.collect()
@@ -125,7 +125,7 @@ pub fn policies(conn: &Connection, product_id: Option<&str>) -> rusqlite::Result
 /// The product's trial policy (the oldest policy marked trial).
 pub fn trial_policy(conn: &Connection, product_id: &str) -> rusqlite::Result<Option<Policy>> {
     conn.query_row(
-        &format!("SELECT {POLICY_COLS} FROM policies p WHERE p.product_id = ?1 AND p.trial = 1 ORDER BY p.created_at, p.id LIMIT 1"),
+        &format!("SELECT {POLICY_COLS} FROM policies p WHERE p.product_id = ?1 AND p.trial = 1 ORDER BY p.created_at, p.rowid LIMIT 1"),
         [product_id],
         |r| policy_at(r, 0),
     )
@@ -134,7 +134,7 @@ pub fn trial_policy(conn: &Connection, product_id: &str) -> rusqlite::Result<Opt
 
 pub fn activations(conn: &Connection, license_id: &str) -> rusqlite::Result<Vec<Activation>> {
     let mut stmt = conn.prepare_cached(&format!(
-        "SELECT {ACTIVATION_COLS} FROM activations a WHERE a.license_id = ?1 ORDER BY a.created_at, a.id"
+        "SELECT {ACTIVATION_COLS} FROM activations a WHERE a.license_id = ?1 ORDER BY a.created_at, a.rowid"
     ))?;
     let rows = stmt.query_map([license_id], |r| activation_at(r, 0))?;
     rows.collect()
