@@ -127,6 +127,10 @@ impl IntoResponse for ApiError {
         if code == Code::RateLimited {
             response.headers_mut().insert("retry-after", axum::http::HeaderValue::from_static("1"));
         }
+        if code == Code::PayloadTooLarge {
+            // The rest of the body is not read: tell the client this connection is done.
+            response.headers_mut().insert("connection", axum::http::HeaderValue::from_static("close"));
+        }
         response
     }
 }

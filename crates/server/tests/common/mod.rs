@@ -33,6 +33,8 @@ pub struct Server {
     pub url: String,
     pub db: PathBuf,
     pub http: reqwest::Client,
+    /// Everything the server logged (stderr).
+    pub logs: std::sync::Arc<std::sync::Mutex<String>>,
     _dir: Option<tempfile::TempDir>,
 }
 
@@ -68,6 +70,7 @@ impl Server {
         args.extend(extra);
         let mut child = Command::new(BIN)
             .args(&args)
+            .env("KEYTURN_LOG", "debug")
             .env_remove("KEYTURN_DB")
             .env_remove("KEYTURN_ADMIN_TOKEN")
             .stdin(Stdio::null())
@@ -86,12 +89,20 @@ impl Server {
             for _ in lines {}
         });
         // Keep stderr drained (logs) so the server never blocks on a full pipe.
-        std::thread::spawn(move || for _ in BufReader::new(stderr).lines() {});
+        let logs = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+        let sink = logs.clone();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                let mut logs = sink.lock().unwrap();
+                logs.push_str(&line);
+                logs.push('\n');
+            }
+        });
         let line = rx.recv_timeout(Duration::from_secs(30)).expect("server announced its address within 30 s");
         let url = line.strip_prefix("KEYTURN_SERVER_LISTENING ").expect("LISTENING line").trim().to_string();
         assert!(url.starts_with("http://127.0.0.1:"), "{url}");
         let http = reqwest::Client::builder().pool_max_idle_per_host(64).build().unwrap();
-        Server { child, url, db: db.to_owned(), http, _dir: None }
+        Server { child, url, db: db.to_owned(), http, logs, _dir: None }
     }
 
     pub fn cli(&self, args: &[&str]) -> String {
