@@ -1,0 +1,119 @@
+//! Seat limits and uniqueness under concurrency, and durability across SIGKILL.
+
+mod common;
+
+use common::*;
+use reqwest::StatusCode;
+use serde_json::Value;
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+fn machine_ids(server: &Server, key: &str) -> HashSet<String> {
+    let out = server.cli(&["license", "machines", "--license", key]);
+    let list: Vec<Value> = serde_json::from_str(&out).unwrap();
+    list.iter().map(|m| m["id"].as_str().unwrap().to_string()).collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_distinct_activations_admit_exactly_the_limit() {
+    let server = Arc::new(Server::start());
+    let key = server.fresh_license(5);
+    let mut tasks = Vec::new();
+    for i in 0..200 {
+        let (server, key) = (server.clone(), key.clone());
+        tasks.push(tokio::spawn(async move { server.activate(&key, &format!("device-{i}")).await }));
+    }
+    let mut created = HashSet::new();
+    let mut limited = 0;
+    for t in tasks {
+        let (status, v) = t.await.unwrap();
+        match status {
+            StatusCode::CREATED => {
+                created.insert(v["machine"]["id"].as_str().unwrap().to_string());
+            }
+            StatusCode::CONFLICT => {
+                assert_eq!(code(&v), "MACHINE_LIMIT_EXCEEDED");
+                limited += 1;
+            }
+            other => panic!("unexpected {other}: {v}"),
+        }
+    }
+    println!("race (a): 200 concurrent distinct activations on a limit-5 license: {} admitted, {limited} refused", created.len());
+    assert_eq!(created.len(), 5);
+    assert_eq!(limited, 195);
+    assert_eq!(machine_ids(&server, &key), created);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_same_fingerprint_activations_make_one_activation() {
+    let server = Arc::new(Server::start());
+    let key = server.fresh_license(5);
+    let mut tasks = Vec::new();
+    for _ in 0..50 {
+        let (server, key) = (server.clone(), key.clone());
+        tasks.push(tokio::spawn(async move { server.activate(&key, "the-one-device").await }));
+    }
+    let mut ids = HashSet::new();
+    for t in tasks {
+        let (status, v) = t.await.unwrap();
+        assert_eq!(status, StatusCode::CREATED, "{v}");
+        ids.insert(v["machine"]["id"].as_str().unwrap().to_string());
+    }
+    println!("race (b): 50 concurrent activations of one fingerprint: {} distinct activation(s)", ids.len());
+    assert_eq!(ids.len(), 1);
+    assert_eq!(machine_ids(&server, &key), ids);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigkill_under_load_loses_no_answered_activation() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("k.db");
+    let mut server = Server::start_on(&db, &[]);
+    let key = server.fresh_license(1_000_000);
+    let answered: Arc<Mutex<Vec<String>>> = Arc::default();
+    let http = reqwest::Client::new();
+    let mut loaders = Vec::new();
+    for worker in 0..16 {
+        let (http, url, key, answered) = (http.clone(), server.url.clone(), key.clone(), answered.clone());
+        loaders.push(tokio::spawn(async move {
+            for i in 0.. {
+                let body = activation_body(&key, &format!("w{worker}-{i}"));
+                let Ok(resp) = http.post(format!("{url}/v1/activations")).json(&body).send().await else { break };
+                if resp.status() != StatusCode::CREATED {
+                    continue;
+                }
+                // Only an answer that fully arrived counts as answered.
+                let Ok(v) = resp.json::<Value>().await else { break };
+                answered.lock().unwrap().push(v["machine"]["id"].as_str().unwrap().to_string());
+            }
+        }));
+    }
+    // Kill once a good number of activations were answered (or after 20 s at most).
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while answered.lock().unwrap().len() < 400 && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    server.child.kill().unwrap(); // SIGKILL
+    server.child.wait().unwrap();
+    for l in loaders {
+        l.await.unwrap();
+    }
+    let answered: HashSet<String> = answered.lock().unwrap().iter().cloned().collect();
+    assert!(answered.len() >= 100, "only {} activations before the kill", answered.len());
+    drop(server);
+
+    let restarted = Server::start_on(&db, &[]);
+    let stored = machine_ids(&restarted, &key);
+    let lost: Vec<_> = answered.difference(&stored).collect();
+    println!(
+        "race (c): SIGKILL under load: {} activations answered 201 before the kill, {} stored after restart, {} lost",
+        answered.len(),
+        stored.len(),
+        lost.len()
+    );
+    assert!(lost.is_empty(), "lost {} answered activations", lost.len());
+    // The restarted server serves them.
+    let (status, v) = restarted.validate(&key, "w0-0").await;
+    assert_eq!((status, code(&v)), (StatusCode::OK, "VALID"));
+}
