@@ -103,3 +103,32 @@ pub fn validate_reply(code: &str, activation_id: Option<&str>) -> Value {
 pub fn error(code: &str) -> Value {
     json!({ "code": code, "message": format!("stub says {code}") })
 }
+
+/// The vendor config for a real server (its own public key).
+pub fn config_for(server_url: &str, public_key: &str) -> VendorConfig {
+    VendorConfig::from_json(
+        &json!({ "product_name": "Client Tests", "product_id": PRODUCT, "server_url": server_url, "public_key": public_key })
+            .to_string(),
+    )
+    .unwrap()
+}
+
+/// A device like [`device`], reported as a virtual machine.
+pub fn vm_device(host: &str) -> Device {
+    let mut d = device(host);
+    d.virt = VirtInfo { vm: true, container: false, kind: Some("kvm".into()) };
+    d
+}
+
+/// A device whose fingerprint comes from the override variable.
+pub fn override_device(value: &str) -> Device {
+    let value = value.to_owned();
+    let probe = Probe {
+        sources: vec![Box::new(Fixed::new("cpu", Some("Test CPU 9000"))) as Box<dyn ComponentSource>],
+        virt: Box::new(VirtInfo::default()),
+        env: Box::new(move |name| (name == "KEYTURN_FINGERPRINT").then(|| value.clone())),
+        device_name: Some("container".into()),
+        platform: "linux-x86_64".into(),
+    };
+    Device::detect_with(&probe, PRODUCT, "KEYTURN_FINGERPRINT").unwrap()
+}

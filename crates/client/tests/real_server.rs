@@ -1,0 +1,224 @@
+//! The client against the REAL keyturn-server (127.0.0.1, temp SQLite), administered by its CLI.
+//! Build the server first: `cargo build -p keyturn-server` (bash scripts/test.sh does).
+
+mod support;
+
+use keyturn_client::clock::FixedJitter;
+use keyturn_client::flow::{activate_device, free_and_retry, now};
+use keyturn_client::local::{self, LocalError};
+use keyturn_client::renewal::{Backoff, RenewalOutcome, Renewer};
+use keyturn_client::{
+    check_token, ActivationOutcome, ApiClient, ClientError, Code, Device, FlowError, LicenseKey, MemorySecretStore,
+    MemoryStateStore, VendorConfig,
+};
+use support::fixtures::{config_for, device, override_device, vm_device, PRODUCT};
+use support::server::RealServer;
+
+struct World {
+    server: RealServer,
+    api: ApiClient,
+    config: VendorConfig,
+}
+
+fn world() -> World {
+    let server = RealServer::start(PRODUCT);
+    let api = ApiClient::new(&server.url).unwrap();
+    let config = config_for(&server.url, &server.public_key);
+    World { server, api, config }
+}
+
+impl World {
+    fn key(&self, seats: u32, extra: &[&str]) -> LicenseKey {
+        LicenseKey::parse(&self.server.license(PRODUCT, seats, extra)).expect("server key parses")
+    }
+
+    async fn activate(&self, key: &LicenseKey, device: &Device) -> Result<ActivationOutcome, FlowError> {
+        activate_device(&self.api, &self.config, key, device).await
+    }
+
+    async fn activated(&self, key: &LicenseKey, device: &Device) -> keyturn_client::Activation {
+        match self.activate(key, device).await {
+            Ok(ActivationOutcome::Activated(a)) => a,
+            other => panic!("not activated: {other:?}\nserver log:\n{}", self.server.log()),
+        }
+    }
+}
+
+#[tokio::test]
+async fn happy_path_activate_list_validate_deactivate() {
+    let w = world();
+    let key = w.key(2, &[]);
+    let alice = device("alice");
+    let activation = w.activated(&key, &alice).await;
+    assert_eq!(activation.claims.fingerprint, alice.fingerprint);
+    assert_eq!(activation.claims.product_id, PRODUCT);
+    assert_eq!(activation.claims.sub, activation.machine.id);
+    assert_eq!((activation.license.seats_used, activation.license.seats_max), (1, 2));
+    assert_eq!(activation.machine.name, "alice");
+
+    let listed = w.api.machines(&key, Some(&alice.fingerprint)).await.unwrap();
+    assert_eq!(listed.machines.len(), 1);
+    assert!(listed.machines[0].is_this_device);
+
+    let validated = w.api.validate(&key, &alice.fingerprint).await.unwrap();
+    assert_eq!(validated.code, Code::Valid);
+    assert_eq!(validated.activation_id.as_deref(), Some(activation.machine.id.as_str()));
+
+    w.api.deactivate(&key, &activation.machine.id).await.unwrap();
+    assert!(w.api.machines(&key, None).await.unwrap().machines.is_empty());
+    assert_eq!(w.api.validate(&key, &alice.fingerprint).await.unwrap().code, Code::FingerprintNotFound);
+}
+
+#[tokio::test]
+async fn running_the_flow_again_renews_the_same_activation() {
+    let w = world();
+    let key = w.key(1, &[]);
+    let first = w.activated(&key, &device("alice")).await;
+    let second = w.activated(&key, &device("alice")).await;
+    assert_eq!(second.machine.id, first.machine.id);
+    assert_eq!(second.license.seats_used, 1);
+    // Renewing with the very same body as the activation succeeds.
+    let request = device("alice").activate_request(&key);
+    let renewed = w.api.renew(&first.machine.id, &request).await.unwrap();
+    assert_eq!(renewed.machine.id, first.machine.id);
+}
+
+#[tokio::test]
+async fn limit_reached_then_free_one_then_activated() {
+    let w = world();
+    let key = w.key(1, &[]);
+    let alice = w.activated(&key, &device("alice")).await;
+    let bob = device("bob");
+    let Ok(ActivationOutcome::LimitReached { license, machines }) = w.activate(&key, &bob).await else {
+        panic!("expected the limit")
+    };
+    assert_eq!((license.seats_used, license.seats_max), (1, 1));
+    assert_eq!(machines.len(), 1);
+    assert_eq!(machines[0].id, alice.machine.id);
+    assert_eq!(machines[0].name, "alice");
+    assert!(!machines[0].is_this_device);
+
+    let Ok(ActivationOutcome::Activated(b)) = free_and_retry(&w.api, &w.config, &key, &bob, &alice.machine.id).await else {
+        panic!("expected bob activated")
+    };
+    assert_eq!(b.claims.fingerprint, bob.fingerprint);
+    // Alice's activation is gone: her next renewal ends her local validity.
+    let err = w.api.renew(&alice.machine.id, &device("alice").activate_request(&key)).await.unwrap_err();
+    assert_eq!(err.code(), Some(Code::ActivationNotFound), "{err:?}");
+}
+
+#[tokio::test]
+async fn suspended_ends_local_validity_at_the_next_sync_and_reinstate_restores() {
+    let w = world();
+    let key = w.key(1, &[]);
+    let alice = device("alice");
+    let activation = w.activated(&key, &alice).await;
+    let (secrets, state) = (MemorySecretStore::default(), MemoryStateStore::default());
+    let t0 = now();
+    local::save_activation(&activation, &key, &w.server.url, &secrets, &state, t0).unwrap();
+    assert!(local::check_local(&w.config, &alice, &secrets, &state, t0).is_ok());
+
+    w.server.cli(&["license", "suspend", "--license", key.canonical()]);
+    let renewer = Renewer { api: &w.api, config: &w.config, device: &alice, secrets: &secrets, state: &state, backoff: Backoff::default() };
+    let outcome = renewer.renew(now(), &mut FixedJitter(0.0)).await.unwrap();
+    assert!(matches!(outcome, RenewalOutcome::Ended { code: Code::Suspended, .. }), "{outcome:?}");
+    let err = local::check_local(&w.config, &alice, &secrets, &state, now()).unwrap_err();
+    assert!(matches!(err, LocalError::Ended(Code::Suspended)), "{err:?}");
+    // The flow says so too, with the server's code.
+    assert_eq!(w.activate(&key, &alice).await.unwrap_err().code(), Some(Code::Suspended));
+
+    w.server.cli(&["license", "reinstate", "--license", key.canonical()]);
+    let again = w.activated(&key, &alice).await;
+    local::save_activation(&again, &key, &w.server.url, &secrets, &state, now()).unwrap();
+    assert!(local::check_local(&w.config, &alice, &secrets, &state, now()).is_ok());
+}
+
+#[tokio::test]
+async fn revoked_and_unknown_keys_are_refused_with_their_codes() {
+    let w = world();
+    let key = w.key(1, &[]);
+    w.activated(&key, &device("alice")).await;
+    w.server.cli(&["license", "revoke", "--license", key.canonical()]);
+    assert_eq!(w.activate(&key, &device("alice")).await.unwrap_err().code(), Some(Code::Revoked));
+    // Well-formed but never issued.
+    let unknown = LicenseKey::from_random_bytes([1; 18]);
+    let err = w.activate(&unknown, &device("alice")).await.unwrap_err();
+    assert_eq!(err.code(), Some(Code::NotFound));
+    assert!(!err.is_offline());
+}
+
+#[tokio::test]
+async fn renewal_at_renew_by_on_the_servers_clock_and_offline_until_grace_ends() {
+    let w = world();
+    let key = w.key(1, &["--renew-interval", "3600", "--grace", "7200"]);
+    let alice = device("alice");
+    let activation = w.activated(&key, &alice).await;
+    assert_eq!(activation.claims.renew_by - activation.claims.iat, 3600);
+    assert_eq!(activation.claims.exp - activation.claims.renew_by, 7200);
+    let (secrets, state) = (MemorySecretStore::default(), MemoryStateStore::default());
+    local::save_activation(&activation, &key, &w.server.url, &secrets, &state, activation.claims.iat).unwrap();
+    let renewer = Renewer { api: &w.api, config: &w.config, device: &alice, secrets: &secrets, state: &state, backoff: Backoff::default() };
+
+    // An hour later (on both clocks) renewal is due and gives a fresh token.
+    let later = w.server.set_clock_offset(3600).await;
+    assert!(renewer.due(later).unwrap());
+    let RenewalOutcome::Renewed { claims, next_renewal } = renewer.renew(later, &mut FixedJitter(0.0)).await.unwrap() else {
+        panic!("not renewed\n{}", w.server.log())
+    };
+    assert!(claims.iat >= later);
+    assert_eq!(next_renewal, claims.renew_by);
+
+    // Offline afterwards: works until valid-until, then stops.
+    let held = local::check_local(&w.config, &alice, &secrets, &state, claims.renew_by + 10).unwrap();
+    assert!(held.standing.renewal_due);
+    assert!(matches!(
+        local::check_local(&w.config, &alice, &secrets, &state, claims.exp),
+        Err(LocalError::Offline(keyturn_client::OfflineError::Expired { .. }))
+    ));
+}
+
+#[tokio::test]
+async fn vm_refused_by_policy_and_override_fingerprint_accepted() {
+    let w = world();
+    let key = w.key(2, &["--allow-vm", "false"]);
+    assert_eq!(w.activate(&key, &vm_device("vm1")).await.unwrap_err().code(), Some(Code::VmNotAllowed));
+    let container = override_device("ci-runner-7");
+    let a = w.activated(&key, &container).await;
+    assert_eq!(a.claims.fingerprint, "ci-runner-7");
+}
+
+#[tokio::test]
+async fn every_single_byte_change_of_a_server_issued_token_is_rejected() {
+    let w = world();
+    let key = w.key(1, &[]);
+    let alice = device("alice");
+    let activation = w.activated(&key, &alice).await;
+    let public = w.config.verifying_key().unwrap();
+    let at = activation.claims.iat;
+    assert!(check_token(&activation.token, &public, &alice.fingerprint, PRODUCT, at, None).is_ok());
+    let bytes = activation.token.as_bytes();
+    for i in 0..bytes.len() {
+        for replacement in 0x21u8..0x7f {
+            if bytes[i] == replacement {
+                continue;
+            }
+            let mut changed = bytes.to_vec();
+            changed[i] = replacement;
+            let changed = String::from_utf8(changed).unwrap();
+            assert!(check_token(&changed, &public, &alice.fingerprint, PRODUCT, at, None).is_err(), "byte {i} -> {}", replacement as char);
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_stopped_server_is_offline_not_invalid() {
+    let w = world();
+    let key = w.key(1, &[]);
+    let url = w.server.url.clone();
+    drop(w.server);
+    let api = ApiClient::new(&url).unwrap();
+    let err = api.validate(&key, "fp").await.unwrap_err();
+    assert!(matches!(err, ClientError::Network(_)), "{err:?}");
+    let err = activate_device(&api, &w.config, &key, &device("alice")).await.unwrap_err();
+    assert!(err.is_offline() && err.code().is_none(), "{err:?}");
+}
