@@ -10,6 +10,7 @@ use keyturn_protocol::wire::{ActivateResponse, ErrorBody, LicenseSummary, Machin
 use keyturn_protocol::{Code, LicenseKey, TokenClaims};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[allow(clippy::large_enum_variant)] // built once per activation; boxing would only burden callers
 pub enum ActivationOutcome {
     Activated(Activation),
     /// Every seat is taken: free one of `machines` (deactivate) and run the flow again.

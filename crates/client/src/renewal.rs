@@ -100,7 +100,7 @@ impl Renewer<'_> {
     /// True when a renewal attempt is due at `now`.
     pub fn due(&self, now: i64) -> Result<bool, StoreError> {
         let state = self.state.load()?;
-        Ok(state.activation_id.is_some() && state.next_renewal.map_or(true, |at| now >= at))
+        Ok(state.activation_id.is_some() && !matches!(state.next_renewal, Some(at) if now < at))
     }
 
     /// Renews now (whether due or not) and stores the result.

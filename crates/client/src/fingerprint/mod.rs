@@ -66,12 +66,15 @@ pub struct ComponentPresence {
     pub present: bool,
 }
 
+/// Reads an environment variable by name.
+pub type EnvReader = Box<dyn Fn(&str) -> Option<String> + Send + Sync>;
+
 /// Everything detection reads, injectable for tests.
 pub struct Probe {
     pub sources: Vec<Box<dyn ComponentSource>>,
     pub virt: Box<dyn VirtSource>,
     /// Reads an environment variable.
-    pub env: Box<dyn Fn(&str) -> Option<String> + Send + Sync>,
+    pub env: EnvReader,
     /// The device's display name (host name as reported).
     pub device_name: Option<String>,
     pub platform: String,

@@ -90,7 +90,8 @@ pub fn host_name() -> Option<String> {
     clean(&sysinfo::System::host_name().ok()?)
 }
 
-/// `machine_id`: `/etc/machine-id` (or the D-Bus copy) on Linux.
+/// `machine_id`: `/etc/machine-id` (or the D-Bus copy) on Linux and the BSDs; elsewhere the
+/// platform's UUID through sysinfo (macOS: IOPlatformUUID; Windows: the SMBIOS system UUID).
 #[derive(Debug)]
 pub struct MachineIdSource {
     pub root: PathBuf,
@@ -101,10 +102,18 @@ impl ComponentSource for MachineIdSource {
         "machine_id"
     }
     fn read(&self) -> Option<String> {
-        ["etc/machine-id", "var/lib/dbus/machine-id"]
-            .iter()
-            .find_map(|p| read_trimmed(&self.root.join(p)))
-            .map(|id| id.to_ascii_lowercase())
+        let from_files = ["etc/machine-id", "var/lib/dbus/machine-id"].iter().find_map(|p| read_trimmed(&self.root.join(p)));
+        let id = match from_files {
+            Some(id) => id,
+            None if cfg!(any(target_os = "macos", target_os = "windows")) => clean(&sysinfo::Product::uuid().ok()?)?,
+            None => return None,
+        };
+        // An all-zero or all-F UUID is a firmware placeholder.
+        let hex: String = id.chars().filter(|c| c.is_ascii_hexdigit()).collect();
+        if !hex.is_empty() && (hex.bytes().all(|b| b == b'0') || hex.bytes().all(|b| b == b'f' || b == b'F')) {
+            return None;
+        }
+        Some(id.to_ascii_lowercase())
     }
 }
 

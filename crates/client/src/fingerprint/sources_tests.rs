@@ -87,6 +87,8 @@ fn machine_id_is_read_and_normalised() {
     assert_eq!(MachineIdSource { root: root.path() }.read().as_deref(), Some("0123456789abcdef"));
     root.file("etc/machine-id", "\n");
     assert_eq!(MachineIdSource { root: root.path() }.read().as_deref(), Some("abcdef0123"));
+    root.file("etc/machine-id", "00000000-0000-0000-0000-000000000000\n").file("var/lib/dbus/machine-id", "\n");
+    assert_eq!(MachineIdSource { root: root.path() }.read(), None, "firmware placeholder");
 }
 
 fn net(root: &FakeRoot, name: &str, mac: &str, physical: bool) {
