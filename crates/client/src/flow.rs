@@ -46,6 +46,12 @@ pub enum FlowError {
     Token(#[from] OfflineError),
     #[error(transparent)]
     Config(#[from] ConfigError),
+    /// The activation could not be kept on this computer (e.g. no keychain).
+    #[error(transparent)]
+    Store(#[from] crate::storage::StoreError),
+    /// There is no activation on this computer to act on.
+    #[error("this computer is not activated")]
+    NotActivated,
 }
 
 impl FlowError {

@@ -7,6 +7,7 @@
 //! * [`offline`]: the offline token check (signature, device, product, time, clock rollback).
 //! * [`renewal`]: background renewal with exponential backoff and jitter.
 //! * [`storage`]: secret and state stores behind traits; [`local`]: the license as stored here.
+//! * [`session`]: one object the app holds: activate, status, renew, deactivate, diagnostics.
 //! * [`clock`]: time and jitter behind traits.
 //! * [`error`]: the errors of talking to the server (network failures are never license answers).
 
@@ -23,6 +24,7 @@ pub mod flow;
 pub mod local;
 pub mod offline;
 pub mod renewal;
+pub mod session;
 pub mod storage;
 
 pub use api::{ApiClient, Timeouts};
@@ -32,6 +34,7 @@ pub use fingerprint::{Device, Explanation, FingerprintError};
 pub use flow::{activate_device, free_and_retry, Activation, ActivationOutcome, FlowError, FlowStep};
 pub use offline::{check_token, OfflineError};
 pub use renewal::{Backoff, RenewalOutcome, Renewer};
+pub use session::{Diagnostics, Session};
 pub use storage::{LocalState, MemorySecretStore, MemoryStateStore, Secret, SecretStore, StateStore, StoreError};
 
 pub use keyturn_protocol::wire::{LicenseSummary, Machine, VirtInfo};

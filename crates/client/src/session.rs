@@ -1,0 +1,191 @@
+//! One object the app holds for its whole run: the vendor config, the API client, this device,
+//! the stores and the clock. Each method is one thing the user does (or the background task).
+
+use crate::api::ApiClient;
+use crate::clock::{Clock, FixedJitter, Jitter, RandomJitter};
+use crate::config::VendorConfig;
+use crate::fingerprint::{Device, Explanation};
+use crate::flow::{self, ActivationOutcome, FlowError, FlowStep};
+use crate::local::{self, LocalError, LocalLicense};
+use crate::renewal::{Backoff, RenewalError, RenewalOutcome, Renewer};
+use crate::storage::{SecretStore, StateStore};
+use keyturn_protocol::wire::MachinesResponse;
+use keyturn_protocol::{Code, LicenseKey};
+use serde::Serialize;
+use std::sync::{Arc, Mutex};
+
+pub struct Session {
+    pub config: VendorConfig,
+    pub api: ApiClient,
+    pub device: Device,
+    pub backoff: Backoff,
+    secrets: Arc<dyn SecretStore>,
+    state: Arc<dyn StateStore>,
+    clock: Arc<dyn Clock>,
+    jitter: Mutex<Box<dyn Jitter>>,
+}
+
+/// The support report's licensing part: no key, no token, no raw hardware values.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Diagnostics {
+    pub client_version: String,
+    pub server_url: String,
+    pub fingerprint: Explanation,
+    pub activated: bool,
+    /// Why the stored activation does not check out, in words, if it does not.
+    pub local_problem: Option<String>,
+    pub offline_seconds_left: Option<i64>,
+    pub last_sync: Option<i64>,
+    pub next_renewal: Option<i64>,
+    pub renewal_failures: u32,
+    pub last_code: Option<Code>,
+    pub last_code_at: Option<i64>,
+    pub last_error: Option<String>,
+}
+
+impl Session {
+    pub fn new(
+        config: VendorConfig,
+        device: Device,
+        secrets: Arc<dyn SecretStore>,
+        state: Arc<dyn StateStore>,
+        clock: Arc<dyn Clock>,
+    ) -> Result<Session, FlowError> {
+        config.verifying_key()?;
+        let api = ApiClient::new(&config.server_url).map_err(FlowError::Client)?;
+        Ok(Session {
+            config,
+            api,
+            device,
+            backoff: Backoff::default(),
+            secrets,
+            state,
+            clock,
+            jitter: Mutex::new(Box::new(RandomJitter::default())),
+        })
+    }
+
+    /// Replaces the jitter source (tests).
+    pub fn with_jitter(mut self, jitter: Box<dyn Jitter>) -> Self {
+        self.jitter = Mutex::new(jitter);
+        self
+    }
+
+    /// Replaces the API client (e.g. other timeouts).
+    pub fn with_api(mut self, api: ApiClient) -> Self {
+        self.api = api;
+        self
+    }
+
+    pub fn now(&self) -> i64 {
+        self.clock.now()
+    }
+
+    /// The stored activation, checked offline now ("last seen" moves forward).
+    pub fn status(&self) -> Result<LocalLicense, LocalError> {
+        local::check_local(&self.config, &self.device, &*self.secrets, &*self.state, self.now())
+    }
+
+    /// The stored license key, if any.
+    pub fn stored_key(&self) -> Result<Option<LicenseKey>, crate::storage::StoreError> {
+        local::stored_key(&*self.secrets)
+    }
+
+    /// Runs the activation flow and keeps the result.
+    pub async fn activate(&self, key: &LicenseKey, on_step: impl FnMut(FlowStep)) -> Result<ActivationOutcome, FlowError> {
+        let now = self.now();
+        let outcome = flow::activate_device_with(&self.api, &self.config, key, &self.device, now, on_step).await?;
+        self.keep(&outcome, key, now)?;
+        Ok(outcome)
+    }
+
+    /// Frees another machine (after `LimitReached`) and activates this one.
+    pub async fn free_and_activate(
+        &self,
+        key: &LicenseKey,
+        machine_id: &str,
+        on_step: impl FnMut(FlowStep),
+    ) -> Result<ActivationOutcome, FlowError> {
+        let now = self.now();
+        let outcome =
+            flow::free_and_retry_with(&self.api, &self.config, key, &self.device, machine_id, now, on_step).await?;
+        self.keep(&outcome, key, now)?;
+        Ok(outcome)
+    }
+
+    fn keep(&self, outcome: &ActivationOutcome, key: &LicenseKey, now: i64) -> Result<(), FlowError> {
+        if let ActivationOutcome::Activated(activation) = outcome {
+            local::save_activation(activation, key, &self.config.server_url, &*self.secrets, &*self.state, now)?;
+        }
+        Ok(())
+    }
+
+    /// The machines bound to the stored key's license (this one marked).
+    pub async fn machines(&self) -> Result<MachinesResponse, FlowError> {
+        let key = self.stored_key()?.ok_or(FlowError::NotActivated)?;
+        Ok(self.api.machines(&key, Some(&self.device.fingerprint)).await?)
+    }
+
+    /// Frees this computer's seat on the server, then forgets the activation here (the key too
+    /// with `forget_key`). Offline, nothing is forgotten: the seat is still taken.
+    pub async fn deactivate_this(&self, forget_key: bool) -> Result<(), FlowError> {
+        let key = self.stored_key()?.ok_or(FlowError::NotActivated)?;
+        let activation_id = self.state.load()?.activation_id.ok_or(FlowError::NotActivated)?;
+        match self.api.deactivate(&key, &activation_id).await {
+            Ok(()) => {}
+            // Already freed elsewhere: forgetting it here is what the user wants.
+            Err(e) if e.code() == Some(Code::ActivationNotFound) => {}
+            Err(e) => return Err(e.into()),
+        }
+        local::forget(&*self.secrets, &*self.state, forget_key)?;
+        Ok(())
+    }
+
+    /// Renews if due (the background task calls this periodically); `None` when not due.
+    pub async fn renew_if_due(&self) -> Result<Option<RenewalOutcome>, RenewalError> {
+        if !self.renewer().due(self.now())? {
+            return Ok(None);
+        }
+        self.sync_now().await.map(Some)
+    }
+
+    /// Renews now, due or not ("Check now").
+    pub async fn sync_now(&self) -> Result<RenewalOutcome, RenewalError> {
+        let unit = self.jitter.lock().expect("jitter lock").unit();
+        self.renewer().renew(self.now(), &mut FixedJitter(unit)).await
+    }
+
+    fn renewer(&self) -> Renewer<'_> {
+        Renewer {
+            api: &self.api,
+            config: &self.config,
+            device: &self.device,
+            secrets: &*self.secrets,
+            state: &*self.state,
+            backoff: self.backoff,
+        }
+    }
+
+    /// The licensing part of the support report.
+    pub fn diagnostics(&self) -> Diagnostics {
+        let state = self.state.load().unwrap_or_default();
+        let (activated, local_problem, left) = match self.status() {
+            Ok(held) => (true, None, Some(held.standing.seconds_left)),
+            Err(e) => (false, Some(e.to_string()), None),
+        };
+        Diagnostics {
+            client_version: env!("CARGO_PKG_VERSION").to_owned(),
+            server_url: self.config.server_url.clone(),
+            fingerprint: self.device.explain(),
+            activated,
+            local_problem,
+            offline_seconds_left: left,
+            last_sync: state.last_sync,
+            next_renewal: state.next_renewal,
+            renewal_failures: state.renewal_failures,
+            last_code: state.last_code,
+            last_code_at: state.last_code_at,
+            last_error: state.last_error,
+        }
+    }
+}

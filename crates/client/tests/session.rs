@@ -1,0 +1,76 @@
+//! The app-facing Session against the real server (and a stopped one).
+
+mod support;
+
+use keyturn_client::clock::{FixedJitter, SystemClock};
+use keyturn_client::local::LocalError;
+use keyturn_client::{
+    ActivationOutcome, FlowError, LicenseKey, MemorySecretStore, MemoryStateStore, RenewalOutcome, Secret, SecretStore,
+    Session,
+};
+use std::sync::Arc;
+use support::fixtures::{config_for, device, PRODUCT};
+use support::server::RealServer;
+
+fn session(server: &RealServer, host: &str) -> (Session, Arc<MemorySecretStore>) {
+    let secrets = Arc::new(MemorySecretStore::default());
+    let session = Session::new(
+        config_for(&server.url, &server.public_key),
+        device(host),
+        secrets.clone(),
+        Arc::new(MemoryStateStore::default()),
+        Arc::new(SystemClock),
+    )
+    .unwrap()
+    .with_jitter(Box::new(FixedJitter(0.5)));
+    (session, secrets)
+}
+
+#[tokio::test]
+async fn activate_status_sync_deactivate() {
+    let server = RealServer::start(PRODUCT);
+    let key = LicenseKey::parse(&server.license(PRODUCT, 2, &[])).unwrap();
+    let (s, secrets) = session(&server, "alice");
+    assert!(matches!(s.status(), Err(LocalError::NotActivated)));
+
+    let mut steps = Vec::new();
+    let ActivationOutcome::Activated(a) = s.activate(&key, |step| steps.push(step)).await.unwrap() else { panic!() };
+    assert_eq!(steps.len(), 3);
+    let held = s.status().unwrap();
+    assert_eq!(held.claims.sub, a.machine.id);
+    assert!(!held.standing.renewal_due);
+    assert_eq!(s.machines().await.unwrap().machines.len(), 1);
+
+    // Not due yet: the background task does nothing; "Check now" renews.
+    assert_eq!(s.renew_if_due().await.unwrap(), None);
+    assert!(matches!(s.sync_now().await.unwrap(), RenewalOutcome::Renewed { .. }));
+
+    // The support report carries no key, no token, no raw values.
+    let report = serde_json::to_string(&s.diagnostics()).unwrap();
+    assert!(report.contains("\"activated\":true"), "{report}");
+    let token = secrets.get(Secret::Token).unwrap().unwrap();
+    for secret in [key.canonical(), token.as_str(), "Test CPU 9000", "id-alice", s.device.fingerprint.as_str()] {
+        assert!(!report.contains(secret), "report leaks {secret}");
+    }
+
+    s.deactivate_this(true).await.unwrap();
+    assert!(matches!(s.status(), Err(LocalError::NotActivated)));
+    assert_eq!(s.stored_key().unwrap(), None);
+    assert!(matches!(s.deactivate_this(true).await, Err(FlowError::NotActivated)));
+}
+
+#[tokio::test]
+async fn offline_deactivation_forgets_nothing() {
+    let server = RealServer::start(PRODUCT);
+    let key = LicenseKey::parse(&server.license(PRODUCT, 1, &[])).unwrap();
+    let (s, _) = session(&server, "alice");
+    s.activate(&key, |_| {}).await.unwrap();
+    drop(server);
+    let err = s.deactivate_this(true).await.unwrap_err();
+    assert!(err.is_offline(), "{err:?}");
+    assert!(s.status().is_ok(), "still activated here: the seat is still taken on the server");
+    // Renewal offline postpones; the token keeps working.
+    let RenewalOutcome::Postponed { offline: true, failures: 1, .. } = s.sync_now().await.unwrap() else { panic!() };
+    assert!(s.status().is_ok());
+    assert_eq!(s.diagnostics().renewal_failures, 1);
+}
