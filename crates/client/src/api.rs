@@ -51,6 +51,8 @@ impl ApiClient {
             .timeout(timeouts.request)
             .user_agent(concat!("keyturn-client/", env!("CARGO_PKG_VERSION")))
             .https_only(url.scheme() == "https")
+            // A licensing call is never redirected: a key must not follow a 307 to another host.
+            .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(|e| ClientError::Network(format!("cannot set up HTTP: {e}")))?;
         Ok(ApiClient { http, base })
@@ -130,7 +132,11 @@ impl ApiClient {
         }
         match serde_json::from_slice::<ErrorBody>(&bytes) {
             Ok(body) => Err(ClientError::Server { status: status.as_u16(), body }),
-            Err(_) if status.is_server_error() || status == StatusCode::REQUEST_TIMEOUT => {
+            Err(_)
+                if status.is_server_error()
+                    || status == StatusCode::REQUEST_TIMEOUT
+                    || status == StatusCode::TOO_MANY_REQUESTS =>
+            {
                 Err(ClientError::Unavailable { status: status.as_u16() })
             }
             Err(_) => Err(ClientError::Protocol(format!("{path} answered HTTP {status} without an error body"))),

@@ -86,6 +86,16 @@ async fn garbage_and_oversized_answers_are_protocol_errors() {
 }
 
 #[tokio::test]
+async fn redirects_are_not_followed() {
+    let elsewhere = Stub::start(|_| Reply::Json(200, validate_reply("VALID", None))).await;
+    let target = format!("{}/v1/validate", elsewhere.url);
+    let stub = Stub::start(move |_| Reply::Redirect(target.clone())).await;
+    assert!(matches!(validate(&stub.url).await, ClientError::Protocol(_)));
+    assert_eq!(stub.calls().len(), 1);
+    assert!(elsewhere.calls().is_empty(), "the key followed a redirect");
+}
+
+#[tokio::test]
 async fn rate_limited_keeps_its_code() {
     let stub = Stub::start(|_| Reply::Json(429, error("RATE_LIMITED"))).await;
     let err = validate(&stub.url).await;

@@ -11,7 +11,7 @@ use keyturn_client::{
     check_token, ActivationOutcome, ApiClient, ClientError, Code, Device, FlowError, LicenseKey, MemorySecretStore,
     MemoryStateStore, VendorConfig,
 };
-use support::fixtures::{config_for, device, override_device, vm_device, PRODUCT};
+use support::fixtures::{config_for, device, device_with, override_device, vm_device, PRODUCT};
 use support::server::RealServer;
 
 struct World {
@@ -221,4 +221,25 @@ async fn a_stopped_server_is_offline_not_invalid() {
     assert!(matches!(err, ClientError::Network(_)), "{err:?}");
     let err = activate_device(&api, &w.config, &key, &device("alice")).await.unwrap_err();
     assert!(err.is_offline() && err.code().is_none(), "{err:?}");
+}
+
+#[tokio::test]
+async fn one_changed_component_rebinds_under_fuzzy_matching() {
+    let w = world();
+    let key = w.key(1, &["--matching", "FUZZY", "--fuzzy-min", "2"]);
+    let parts = [("cpu", "Test CPU 9000"), ("disk", "S3Z9NB0K123456"), ("host", "alice"), ("machine_id", "id-alice")];
+    let before = device_with(&parts);
+    let first = w.activated(&key, &before).await;
+    // A new disk: another fingerprint, but three of four component hashes still match.
+    let mut changed = parts;
+    changed[1].1 = "WD-NEWDISK42";
+    let after = device_with(&changed);
+    assert_ne!(after.fingerprint, before.fingerprint);
+    let second = w.activated(&key, &after).await;
+    assert_eq!(second.machine.id, first.machine.id, "re-bound, not a second seat");
+    assert_eq!(second.claims.fingerprint, after.fingerprint);
+    // Under EXACT matching the same change needs a seat of its own.
+    let exact = w.key(1, &[]);
+    w.activated(&exact, &before).await;
+    assert!(matches!(w.activate(&exact, &after).await, Ok(ActivationOutcome::LimitReached { .. })));
 }

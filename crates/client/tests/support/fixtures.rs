@@ -29,16 +29,17 @@ pub fn config(server_url: &str) -> VendorConfig {
 
 /// A device with injected components (never the real hardware).
 pub fn device(host: &str) -> Device {
-    let host = host.to_owned();
+    device_with(&[("cpu", "Test CPU 9000"), ("host", host), ("machine_id", &format!("id-{host}"))])
+}
+
+/// A device with exactly these components; named after its `host` component.
+pub fn device_with(components: &[(&str, &str)]) -> Device {
+    let name = components.iter().find(|(n, _)| *n == "host").map(|(_, v)| v.to_string());
     let probe = Probe {
-        sources: vec![
-            Box::new(Fixed::new("cpu", Some("Test CPU 9000"))) as Box<dyn ComponentSource>,
-            Box::new(Fixed::new("host", Some(&host))),
-            Box::new(Fixed::new("machine_id", Some(&format!("id-{host}")))),
-        ],
+        sources: components.iter().map(|(n, v)| Box::new(Fixed::new(n, Some(v))) as Box<dyn ComponentSource>).collect(),
         virt: Box::new(VirtInfo::default()),
         env: Box::new(|_| None),
-        device_name: Some(host),
+        device_name: name,
         platform: "linux-x86_64".into(),
     };
     Device::detect_with(&probe, PRODUCT, "KEYTURN_FINGERPRINT").unwrap()

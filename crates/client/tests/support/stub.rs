@@ -21,6 +21,8 @@ pub enum Reply {
     /// Any body with a content type, e.g. a proxy's HTML error page.
     Raw(u16, &'static str, String),
     NoContent,
+    /// 307 to another URL.
+    Redirect(String),
     /// Accept and never answer.
     Hang,
     /// Read the request, then close the connection without a word.
@@ -113,7 +115,12 @@ async fn serve(mut stream: TcpStream, handler: &Handler, log: &Mutex<Vec<Request
     let body = serde_json::from_slice(&buf[header_end..]).unwrap_or(serde_json::Value::Null);
     let request = Request { method, path, body };
     log.lock().unwrap().push(request.clone());
+    let mut location = None;
     let (status, content_type, text) = match handler(&request) {
+        Reply::Redirect(to) => {
+            location = Some(to);
+            (307, "", String::new())
+        }
         Reply::Json(status, value) => (status, "application/json", value.to_string()),
         Reply::Raw(status, content_type, text) => (status, content_type, text),
         Reply::NoContent => (204, "", String::new()),
@@ -130,6 +137,9 @@ async fn serve(mut stream: TcpStream, handler: &Handler, log: &Mutex<Vec<Request
         }
     };
     let mut response = format!("HTTP/1.1 {status} X\r\nconnection: close\r\ncontent-length: {}\r\n", text.len());
+    if let Some(to) = location {
+        response.push_str(&format!("location: {to}\r\n"));
+    }
     if !content_type.is_empty() {
         response.push_str(&format!("content-type: {content_type}\r\n"));
     }
