@@ -219,11 +219,22 @@ impl MacSource {
         if cfg!(target_os = "linux") {
             return Vec::new();
         }
-        match mac_address::get_mac_address() {
-            Ok(Some(mac)) => vec![Nic { name: "default".into(), mac: mac.bytes(), physical: true }],
-            _ => Vec::new(),
-        }
+        portable_nics()
     }
+}
+
+/// Every interface through the `mac_address` crate (macOS, Windows, BSD). Whether a card is
+/// hardware is not known there: all count as physical, the name rules still apply.
+fn portable_nics() -> Vec<Nic> {
+    let Ok(macs) = mac_address::MacAddressIterator::new() else { return Vec::new() };
+    let mut nics: Vec<Nic> = macs
+        .filter_map(|mac| {
+            let name = mac_address::name_by_mac_address(&mac).ok().flatten()?;
+            Some(Nic { name, mac: mac.bytes(), physical: true })
+        })
+        .collect();
+    nics.dedup();
+    nics
 }
 
 /// The real sources of this system.
