@@ -212,7 +212,7 @@ fn parse_meta(s: &str) -> Result<(String, String), String> {
 
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    let serving = matches!(cli.command, Command::Serve(_) | Command::Bench(_));
+    let serving = matches!(cli.command, Command::Serve(_));
     init_tracing(if serving { "info" } else { "warn" });
     match run(cli.command) {
         Ok(()) => ExitCode::SUCCESS,

@@ -88,8 +88,8 @@ pub fn activate(conn: &Connection, now: i64, key_hash: &str, req: &ActivateReque
         return Err(with_license(e, conn)?);
     }
     let components = serde_json::to_string(&req.components).expect("map serializes");
-    let all = rows::activations(conn, &ctx.license.id)?;
-    if ctx.policy.matching == Matching::Fuzzy {
+    if ctx.policy.matching == Matching::Fuzzy && !req.components.is_empty() {
+        let all = rows::activations(conn, &ctx.license.id)?;
         if let Some(old) = rules::fuzzy_candidate(ctx.policy.fuzzy_min, &req.components, &all) {
             conn.execute(
                 "UPDATE activations SET fingerprint = ?1, components = ?2, name = ?3, platform = ?4, vm = ?5, \
@@ -106,13 +106,15 @@ pub fn activate(conn: &Connection, now: i64, key_hash: &str, req: &ActivateReque
                     old.id
                 ],
             )?;
-            tracing::info!(activation = %old.id, license = %ctx.license.id, "fuzzy re-bind");
+            tracing::debug!(activation = %old.id, license = %ctx.license.id, "fuzzy re-bind");
             let activation = rows::activation_by_id(conn, &ctx.license.id, &old.id)?
                 .ok_or_else(|| ApiError::Internal("re-bound activation vanished".into()))?;
             return issued(conn, ctx, activation);
         }
     }
-    if all.len() as u32 >= ctx.policy.max_machines {
+    let used = rows::seats_used(conn, &ctx.license.id)?;
+    if used >= ctx.policy.max_machines {
+        let all = rows::activations(conn, &ctx.license.id)?;
         let machines = all.iter().map(|a| rows::machine(a, None)).collect();
         let e = ApiError::new(
             Code::MachineLimitExceeded,
@@ -122,8 +124,9 @@ pub fn activate(conn: &Connection, now: i64, key_hash: &str, req: &ActivateReque
         return Err(with_license(e, conn)?);
     }
     let activation = insert_activation(conn, now, &ctx.license.id, &ctx.policy.id, &req.fingerprint, &components, req)?;
-    tracing::info!(activation = %activation.id, license = %ctx.license.id, "activated");
-    issued(conn, ctx, activation)
+    tracing::debug!(activation = %activation.id, license = %ctx.license.id, "activated");
+    let seats_used = used + 1;
+    Ok(Issued { ctx, activation, seats_used })
 }
 
 fn check_uniqueness(conn: &Connection, ctx: &LicenseCtx, fingerprint: &str) -> ApiResult<()> {
@@ -212,7 +215,7 @@ pub fn deactivate(conn: &Connection, key_hash: &str, activation_id: &str) -> Api
     if n == 0 {
         return Err(ApiError::new(Code::ActivationNotFound, "this activation does not exist (any more)"));
     }
-    tracing::info!(activation = %activation_id, license = %ctx.license.id, "deactivated");
+    tracing::debug!(activation = %activation_id, license = %ctx.license.id, "deactivated");
     Ok(())
 }
 
