@@ -10,6 +10,31 @@
 //! * [`session`]: one object the app holds: activate, status, renew, deactivate, diagnostics.
 //! * [`clock`]: time and jitter behind traits.
 //! * [`error`]: the errors of talking to the server (network failures are never license answers).
+//!
+//! ```no_run
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! use keyturn_client::{clock::SystemClock, ActivationOutcome, Device, LicenseKey, Session, VendorConfig};
+//! use keyturn_client::{MemorySecretStore, MemoryStateStore};
+//! use std::sync::Arc;
+//!
+//! let config = VendorConfig::load("vendor.json".as_ref())?;
+//! let device = Device::detect(&config.product_id, &config.fingerprint_env)?;
+//! // The app passes its keychain and tauri-plugin-store implementations here.
+//! let session = Session::new(config, device, Arc::new(MemorySecretStore::default()),
+//!     Arc::new(MemoryStateStore::default()), Arc::new(SystemClock))?;
+//! let key = LicenseKey::parse("7K3QD-M2XWP-9RT4B-HC6NV-E8JZA-QF0Y5")?; // format errors before any call
+//! match session.activate(&key, |step| println!("{step:?}")).await? {
+//!     ActivationOutcome::Activated(a) => println!("activated until {}", a.claims.exp),
+//!     ActivationOutcome::LimitReached { machines, .. } => {
+//!         // Let the user pick one, then:
+//!         session.free_and_activate(&key, &machines[0].id, |_| {}).await?;
+//!     }
+//! }
+//! let held = session.status()?; // offline check, every start
+//! println!("{} s left offline; renewal due: {}", held.standing.seconds_left, held.standing.renewal_due);
+//! session.renew_if_due().await?; // from a background task
+//! # Ok(()) }
+//! ```
 
 // `ClientError::Server` carries the whole `ErrorBody` (license and machines) by value, as the
 // app pattern-matches on it; errors are rare, so their size does not matter.

@@ -141,6 +141,13 @@ impl Session {
         Ok(())
     }
 
+    /// When the background task should next call [`Session::renew_if_due`] (`None`: not activated
+    /// or the server ended the activation).
+    pub fn next_renewal_at(&self) -> Result<Option<i64>, crate::storage::StoreError> {
+        let state = self.state.load()?;
+        Ok(state.activation_id.and(state.next_renewal))
+    }
+
     /// Renews if due (the background task calls this periodically); `None` when not due.
     pub async fn renew_if_due(&self) -> Result<Option<RenewalOutcome>, RenewalError> {
         if !self.renewer().due(self.now())? {

@@ -39,6 +39,7 @@ async fn activate_status_sync_deactivate() {
     let held = s.status().unwrap();
     assert_eq!(held.claims.sub, a.machine.id);
     assert!(!held.standing.renewal_due);
+    assert_eq!(s.next_renewal_at().unwrap(), Some(held.claims.renew_by));
     assert_eq!(s.machines().await.unwrap().machines.len(), 1);
 
     // Not due yet: the background task does nothing; "Check now" renews.
@@ -56,6 +57,7 @@ async fn activate_status_sync_deactivate() {
     s.deactivate_this(true).await.unwrap();
     assert!(matches!(s.status(), Err(LocalError::NotActivated)));
     assert_eq!(s.stored_key().unwrap(), None);
+    assert_eq!(s.next_renewal_at().unwrap(), None);
     assert!(matches!(s.deactivate_this(true).await, Err(FlowError::NotActivated)));
 }
 
