@@ -16,17 +16,16 @@ fn load(conn: &Connection, key_hash: &str) -> ApiResult<LicenseCtx> {
 
 /// Is this key valid on this device? Every outcome of an existing key is a [`ValidateResponse`].
 pub fn validate(conn: &Connection, now: i64, key_hash: &str, fingerprint: &str) -> ApiResult<ValidateResponse> {
-    let ctx = load(conn, key_hash)?;
-    let seats = rows::seats_used(conn, &ctx.license.id)?;
-    let activation = rows::activation_by_fingerprint(conn, &ctx.license.id, fingerprint)?;
+    let view = rows::validate_view(conn, key_hash, fingerprint)?.ok_or_else(|| ApiError::not_found("no license has this key"))?;
+    let ctx = &view.ctx;
     let (code, message) = if let Some(problem) = rules::license_problem(&ctx.license, now) {
         problem
-    } else if rows::fingerprint_rule(conn, &ctx.license.product_id, fingerprint)?.as_deref() == Some("BLOCK") {
+    } else if view.rule.as_deref() == Some("BLOCK") {
         (Code::FingerprintBlocked, "this device is blocked")
     } else {
-        match &activation {
+        match &view.activation {
             None => (Code::FingerprintNotFound, "this device is not activated"),
-            Some(a) if rules::is_overdue(&ctx.policy, a, now) => {
+            Some((_, last_renewed_at)) if now >= rules::valid_until(&ctx.policy, *last_renewed_at) => {
                 (Code::Overdue, "this device missed its renewal and grace period")
             }
             Some(_) => (Code::Valid, "valid"),
@@ -36,8 +35,8 @@ pub fn validate(conn: &Connection, now: i64, key_hash: &str, fingerprint: &str) 
         valid: code == Code::Valid,
         code,
         message: message.into(),
-        license: rows::summary(&ctx, seats),
-        activation_id: activation.map(|a| a.id),
+        license: rows::summary(ctx, view.seats_used),
+        activation_id: view.activation.map(|(id, _)| id),
     })
 }
 

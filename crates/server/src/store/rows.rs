@@ -86,6 +86,39 @@ pub fn license_by_hash(conn: &Connection, key_hash: &str) -> rusqlite::Result<Op
     conn.prepare_cached(&ctx_query("l.key_hash = ?1"))?.query_row([key_hash], ctx_row).optional()
 }
 
+/// Everything validate needs, in one statement: the license, its seat count, the fingerprint's
+/// block/allow rule, and this fingerprint's activation (id, last renewed).
+pub struct ValidateView {
+    pub ctx: LicenseCtx,
+    pub seats_used: u32,
+    pub rule: Option<String>,
+    pub activation: Option<(String, i64)>,
+}
+
+pub fn validate_view(conn: &Connection, key_hash: &str, fingerprint: &str) -> rusqlite::Result<Option<ValidateView>> {
+    let sql = format!(
+        "SELECT {LICENSE_COLS}, {POLICY_COLS}, pr.name, \
+         (SELECT COUNT(*) FROM activations c WHERE c.license_id = l.id), \
+         (SELECT rule FROM fingerprint_rules f WHERE f.product_id = l.product_id AND f.fingerprint = ?2), \
+         a.id, a.last_renewed_at \
+         FROM licenses l JOIN policies p ON p.id = l.policy_id JOIN products pr ON pr.id = l.product_id \
+         LEFT JOIN activations a ON a.license_id = l.id AND a.fingerprint = ?2 \
+         WHERE l.key_hash = ?1"
+    );
+    conn.prepare_cached(&sql)?
+        .query_row(params![key_hash, fingerprint], |r| {
+            let activation_id: Option<String> = r.get(27)?;
+            let last: Option<i64> = r.get(28)?;
+            Ok(ValidateView {
+                ctx: ctx_row(r)?,
+                seats_used: r.get(25)?,
+                rule: r.get(26)?,
+                activation: activation_id.zip(last),
+            })
+        })
+        .optional()
+}
+
 pub fn license_by_id(conn: &Connection, id: &str) -> rusqlite::Result<Option<LicenseCtx>> {
     conn.prepare_cached(&ctx_query("l.id = ?1"))?.query_row([id], ctx_row).optional()
 }
