@@ -27,7 +27,8 @@ async fn bad_bodies_get_stable_codes() {
     let server = Server::start();
     let key = server.fresh_license(1);
     let json_ct = Some("application/json");
-    let cases: Vec<(&str, Option<&str>, Vec<u8>, StatusCode, &str)> = vec![
+    type Case<'a> = (&'a str, Option<&'a str>, Vec<u8>, StatusCode, &'a str);
+    let cases: Vec<Case> = vec![
         ("malformed", json_ct, b"{\"key\": ".to_vec(), StatusCode::BAD_REQUEST, "BAD_REQUEST"),
         ("not an object", json_ct, b"[1,2,3]".to_vec(), StatusCode::BAD_REQUEST, "BAD_REQUEST"),
         ("empty", json_ct, Vec::new(), StatusCode::BAD_REQUEST, "BAD_REQUEST"),

@@ -64,7 +64,7 @@ impl Server {
             ADMIN_TOKEN,
             "--test-clock",
         ];
-        if !extra.iter().any(|a| *a == "--rate-limit") {
+        if !extra.contains(&"--rate-limit") {
             args.extend(["--rate-limit", "0"]);
         }
         args.extend(extra);
