@@ -71,14 +71,19 @@ fn run(conn: Connection, rx: mpsc::Receiver<Job>) {
         let mut finishes = Vec::with_capacity(group.len());
         for job in group {
             let savepoint_ok = conn.execute_batch("SAVEPOINT job").is_ok();
-            let (ok, finish) = job(&conn);
+            // A panicking job loses only its own answer (its caller gets an error) and its writes.
+            let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| job(&conn)));
+            let ok = matches!(outcome, Ok((true, _)));
             if savepoint_ok {
                 let end = if ok { "RELEASE job" } else { "ROLLBACK TO job; RELEASE job" };
                 if let Err(e) = conn.execute_batch(end) {
                     tracing::error!(error = %e, "savepoint end failed");
                 }
             }
-            finishes.push(finish);
+            match outcome {
+                Ok((_, finish)) => finishes.push(finish),
+                Err(_) => tracing::error!("a write job panicked; its changes were rolled back"),
+            }
         }
         let committed = match conn.execute_batch("COMMIT") {
             Ok(()) => true,
@@ -91,5 +96,79 @@ fn run(conn: Connection, rx: mpsc::Receiver<Job>) {
         for finish in finishes {
             finish(committed);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn writer() -> Writer {
+        let conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch("CREATE TABLE t (v INTEGER)").unwrap();
+        Writer::start(conn)
+    }
+
+    #[tokio::test]
+    async fn a_failed_job_rolls_back_only_its_own_writes() {
+        let w = writer();
+        w.run(|c| Ok(c.execute("INSERT INTO t VALUES (1)", [])?)).await.unwrap();
+        let failed: ApiResult<()> = w
+            .run(|c| {
+                c.execute("INSERT INTO t VALUES (2)", [])?;
+                Err(ApiError::bad_request("no"))
+            })
+            .await;
+        assert!(failed.is_err());
+        let values: Vec<i64> = w
+            .run(|c| {
+                let mut s = c.prepare("SELECT v FROM t ORDER BY v")?;
+                let rows = s.query_map([], |r| r.get(0))?.collect::<Result<Vec<i64>, _>>()?;
+                Ok(rows)
+            })
+            .await
+            .unwrap();
+        assert_eq!(values, vec![1]);
+    }
+
+    #[tokio::test]
+    async fn a_panicking_job_does_not_stop_the_writer() {
+        let w = writer();
+        let panicked: ApiResult<()> = w
+            .run(|c| {
+                c.execute("INSERT INTO t VALUES (9)", []).unwrap();
+                panic!("bug in a job")
+            })
+            .await;
+        assert!(panicked.is_err());
+        let n: i64 = w.run(|c| Ok(c.query_row("SELECT COUNT(*) FROM t", [], |r| r.get(0))?)).await.unwrap();
+        assert_eq!(n, 0);
+    }
+
+    #[tokio::test]
+    async fn concurrent_jobs_see_each_others_writes() {
+        let w = std::sync::Arc::new(writer());
+        let mut tasks = Vec::new();
+        for _ in 0..100 {
+            let w = w.clone();
+            tasks.push(tokio::spawn(async move {
+                w.run(|c| {
+                    let n: i64 = c.query_row("SELECT COUNT(*) FROM t", [], |r| r.get(0))?;
+                    if n < 5 {
+                        c.execute("INSERT INTO t VALUES (?1)", [n])?;
+                        Ok(true)
+                    } else {
+                        Ok(false)
+                    }
+                })
+                .await
+                .unwrap()
+            }));
+        }
+        let mut admitted = 0;
+        for t in tasks {
+            admitted += usize::from(t.await.unwrap());
+        }
+        assert_eq!(admitted, 5);
     }
 }
