@@ -42,7 +42,7 @@ pub struct ServeOptions {
 pub fn build_state(opts: &ServeOptions) -> Result<AppState, String> {
     let db = Db::open(&opts.db, opts.sync).map_err(|e| format!("cannot open {}: {e}", opts.db.display()))?;
     Ok(AppState {
-        db: Arc::new(db),
+        store: Arc::new(db),
         clock: Arc::new(Clock::default()),
         limiter: Arc::new(RateLimiter::new(opts.rate_limit, opts.rate_limit_burst)),
         admin_token: opts.admin_token.as_deref().filter(|t| !t.is_empty()).map(Arc::from),

@@ -19,8 +19,8 @@
 use super::AppState;
 use crate::errors::{ApiError, ApiResult};
 use crate::extract::ApiJson;
-use crate::ops::admin::{self, Extend, NewLicense, NewPolicy, NewProduct};
-use crate::store::rows;
+use crate::ops::admin::{Extend, NewLicense, NewPolicy, NewProduct};
+use crate::store::FingerprintRule;
 use axum::extract::{Path, Query, Request, State};
 use axum::http::header::AUTHORIZATION;
 use axum::http::StatusCode;
@@ -74,132 +74,73 @@ struct ProductFilter {
 }
 
 async fn public_key(State(s): State<AppState>) -> Json<serde_json::Value> {
-    Json(json!({"public_key": public_key_to_string(&s.db.secrets.signing_key.verifying_key())}))
+    Json(json!({"public_key": public_key_to_string(&s.store.secrets().signing_key.verifying_key())}))
 }
 
 async fn create_product(State(s): State<AppState>, ApiJson(new): ApiJson<NewProduct>) -> ApiResult<Response> {
-    let now = s.clock.now();
-    let product = s.db.write(move |c| admin::create_product(c, now, &new)).await?;
+    let product = s.store.create_product(s.clock.now(), new).await?;
     Ok((StatusCode::CREATED, Json(product)).into_response())
 }
 
 async fn list_products(State(s): State<AppState>) -> ApiResult<Response> {
-    Ok(Json(s.db.read(|c| Ok(rows::products(c)?))?).into_response())
+    Ok(Json(s.store.products().await?).into_response())
 }
 
 async fn create_policy(State(s): State<AppState>, ApiJson(new): ApiJson<NewPolicy>) -> ApiResult<Response> {
-    let now = s.clock.now();
-    let policy = s.db.write(move |c| admin::create_policy(c, now, &new)).await?;
+    let policy = s.store.create_policy(s.clock.now(), new).await?;
     Ok((StatusCode::CREATED, Json(policy)).into_response())
 }
 
 async fn list_policies(State(s): State<AppState>, Query(f): Query<ProductFilter>) -> ApiResult<Response> {
-    Ok(Json(s.db.read(|c| Ok(rows::policies(c, f.product_id.as_deref())?))?).into_response())
+    Ok(Json(s.store.policies(f.product_id).await?).into_response())
 }
 
 async fn create_license(State(s): State<AppState>, ApiJson(new): ApiJson<NewLicense>) -> ApiResult<Response> {
-    let now = s.clock.now();
-    let hasher = s.db.secrets.hasher.clone();
-    let (view, key) = s
-        .db
-        .write(move |c| {
-            let (license, key) = admin::create_license(c, now, &hasher, &new, None)?;
-            let ctx = rows::license_by_id(c, &license.id)?.ok_or_else(|| ApiError::Internal("license vanished".into()))?;
-            Ok((admin::view(c, ctx)?, key))
-        })
-        .await?;
+    let (view, key) = s.store.create_license(s.clock.now(), new).await?;
     Ok((StatusCode::CREATED, Json(json!({"key": key.to_string(), "license": view}))).into_response())
 }
 
 async fn list_licenses(State(s): State<AppState>, Query(f): Query<ProductFilter>) -> ApiResult<Response> {
-    Ok(Json(s.db.read(|c| admin::licenses(c, f.product_id.as_deref()))?).into_response())
+    Ok(Json(s.store.licenses(f.product_id).await?).into_response())
 }
 
 async fn get_license(State(s): State<AppState>, Path(id): Path<String>) -> ApiResult<Response> {
-    let hasher = s.db.secrets.hasher.clone();
-    let view = s.db.read(|c| {
-        let ctx = admin::find_license(c, &hasher, &id)?;
-        admin::view(c, ctx)
-    })?;
-    Ok(Json(view).into_response())
-}
-
-async fn change_status(s: AppState, id: String, status: LicenseStatus) -> ApiResult<Response> {
-    let hasher = s.db.secrets.hasher.clone();
-    let view = s
-        .db
-        .write(move |c| {
-            let ctx = admin::find_license(c, &hasher, &id)?;
-            admin::set_status(c, &ctx.license.id, status)?;
-            let ctx = admin::find_license(c, &hasher, &ctx.license.id)?;
-            admin::view(c, ctx)
-        })
-        .await?;
-    Ok(Json(view).into_response())
+    Ok(Json(s.store.license(id).await?).into_response())
 }
 
 async fn suspend(State(s): State<AppState>, Path(id): Path<String>) -> ApiResult<Response> {
-    change_status(s, id, LicenseStatus::Suspended).await
+    Ok(Json(s.store.set_status(id, LicenseStatus::Suspended).await?).into_response())
 }
 
 async fn reinstate(State(s): State<AppState>, Path(id): Path<String>) -> ApiResult<Response> {
-    change_status(s, id, LicenseStatus::Active).await
+    Ok(Json(s.store.set_status(id, LicenseStatus::Active).await?).into_response())
 }
 
 async fn revoke(State(s): State<AppState>, Path(id): Path<String>) -> ApiResult<Response> {
-    change_status(s, id, LicenseStatus::Revoked).await
+    Ok(Json(s.store.set_status(id, LicenseStatus::Revoked).await?).into_response())
 }
 
 async fn extend(State(s): State<AppState>, Path(id): Path<String>, ApiJson(how): ApiJson<Extend>) -> ApiResult<Response> {
-    let hasher = s.db.secrets.hasher.clone();
-    let now = s.clock.now();
-    let view = s
-        .db
-        .write(move |c| {
-            let ctx = admin::find_license(c, &hasher, &id)?;
-            admin::extend(c, now, &ctx, &how)?;
-            let ctx = admin::find_license(c, &hasher, &ctx.license.id)?;
-            admin::view(c, ctx)
-        })
-        .await?;
-    Ok(Json(view).into_response())
+    Ok(Json(s.store.extend(s.clock.now(), id, how).await?).into_response())
 }
 
 async fn reset(State(s): State<AppState>, Path(id): Path<String>) -> ApiResult<Response> {
-    let hasher = s.db.secrets.hasher.clone();
-    let removed = s
-        .db
-        .write(move |c| {
-            let ctx = admin::find_license(c, &hasher, &id)?;
-            admin::reset(c, &ctx.license.id)
-        })
-        .await?;
+    let removed = s.store.reset(id).await?;
     Ok(Json(json!({"removed": removed})).into_response())
 }
 
 async fn machines(State(s): State<AppState>, Path(id): Path<String>) -> ApiResult<Response> {
-    let hasher = s.db.secrets.hasher.clone();
-    let list = s.db.read(|c| {
-        let ctx = admin::find_license(c, &hasher, &id)?;
-        admin::machines(c, &ctx)
-    })?;
-    Ok(Json(list).into_response())
+    Ok(Json(s.store.license_machines(id).await?).into_response())
 }
 
 async fn remove_machine(State(s): State<AppState>, Path((id, activation_id)): Path<(String, String)>) -> ApiResult<Response> {
-    let hasher = s.db.secrets.hasher.clone();
-    s.db
-        .write(move |c| {
-            let ctx = admin::find_license(c, &hasher, &id)?;
-            admin::remove_machine(c, &ctx.license.id, &activation_id)
-        })
-        .await?;
+    s.store.remove_machine(id, activation_id).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct FingerprintRule {
+struct FingerprintBody {
     product_id: String,
     fingerprint: String,
 }
@@ -207,16 +148,15 @@ struct FingerprintRule {
 async fn fingerprint_rule(
     State(s): State<AppState>,
     Path(rule): Path<String>,
-    ApiJson(body): ApiJson<FingerprintRule>,
+    ApiJson(body): ApiJson<FingerprintBody>,
 ) -> ApiResult<Response> {
     let rule = match rule.as_str() {
-        "block" => Some("BLOCK"),
-        "allow" => Some("ALLOW"),
+        "block" => Some(FingerprintRule::Block),
+        "allow" => Some(FingerprintRule::Allow),
         "clear" => None,
         _ => return Err(ApiError::new(Code::RouteNotFound, "use block, allow or clear")),
     };
-    let now = s.clock.now();
-    s.db.write(move |c| admin::set_fingerprint_rule(c, now, &body.product_id, &body.fingerprint, rule)).await?;
+    s.store.set_fingerprint_rule(s.clock.now(), body.product_id, body.fingerprint, rule).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 

@@ -3,7 +3,7 @@
 use super::AppState;
 use crate::errors::{ApiError, ApiResult};
 use crate::extract::ApiJson;
-use crate::ops::{self, client};
+use crate::ops;
 use crate::tokens;
 use axum::extract::{ConnectInfo, Path, State};
 use axum::http::StatusCode;
@@ -56,7 +56,7 @@ impl AppState {
         if !self.limiter.allow(peer.ip()) {
             return Err(ApiError::new(Code::RateLimited, "too many requests; try again in a moment"));
         }
-        Ok(self.db.secrets.hasher.hash(key))
+        Ok(self.store.secrets().hasher.hash(key))
     }
 }
 
@@ -69,7 +69,7 @@ async fn validate(
     check_fingerprint(&req.fingerprint)?;
     let hash = s.lookup(peer, &key)?;
     let now = s.clock.now();
-    let answer = s.db.read(|c| client::validate(c, now, &hash, &req.fingerprint))?;
+    let answer = s.store.validate(now, hash, req.fingerprint).await?;
     Ok(Json(answer).into_response())
 }
 
@@ -82,8 +82,8 @@ async fn activate(
     check_device(&req.fingerprint, &req.components, &req.name, &req.platform, &req.virt)?;
     let hash = s.lookup(peer, &key)?;
     let now = s.clock.now();
-    let issued = s.db.write(move |c| client::activate(c, now, &hash, &req)).await?;
-    let body = tokens::response(&issued, now, &s.db.secrets.signing_key);
+    let issued = s.store.activate(now, hash, req).await?;
+    let body = tokens::response(&issued, now, &s.store.secrets().signing_key);
     Ok((StatusCode::CREATED, Json(body)).into_response())
 }
 
@@ -97,8 +97,8 @@ async fn renew(
     check_device(&req.fingerprint, &req.components, &req.name, &req.platform, &req.virt)?;
     let hash = s.lookup(peer, &key)?;
     let now = s.clock.now();
-    let issued = s.db.write(move |c| client::renew(c, now, &hash, &id, &req)).await?;
-    Ok(Json(tokens::response(&issued, now, &s.db.secrets.signing_key)).into_response())
+    let issued = s.store.renew(now, hash, id, req).await?;
+    Ok(Json(tokens::response(&issued, now, &s.store.secrets().signing_key)).into_response())
 }
 
 async fn deactivate(
@@ -109,7 +109,7 @@ async fn deactivate(
 ) -> ApiResult<Response> {
     let key = parse_key(&req.key)?;
     let hash = s.lookup(peer, &key)?;
-    s.db.write(move |c| client::deactivate(c, &hash, &id)).await?;
+    s.store.deactivate(hash, id).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
@@ -123,7 +123,7 @@ async fn machines(
         check_fingerprint(fp)?;
     }
     let hash = s.lookup(peer, &key)?;
-    let answer = s.db.read(|c| client::machines(c, &hash, req.fingerprint.as_deref()))?;
+    let answer = s.store.machines(hash, req.fingerprint).await?;
     Ok(Json(answer).into_response())
 }
 
@@ -137,11 +137,9 @@ async fn trial(
         return Err(ApiError::new(Code::RateLimited, "too many requests; try again in a moment"));
     }
     let key = ops::generate_key();
-    let hash = s.db.secrets.hasher.hash(&key);
     let now = s.clock.now();
-    let trial_key = key.clone();
-    let issued = s.db.write(move |c| client::trial(c, now, &trial_key, &hash, &req)).await?;
-    let activation = tokens::response(&issued, now, &s.db.secrets.signing_key);
+    let issued = s.store.trial(now, key.clone(), req).await?;
+    let activation = tokens::response(&issued, now, &s.store.secrets().signing_key);
     let body = TrialResponse {
         key: key.to_string(),
         machine: activation.machine,

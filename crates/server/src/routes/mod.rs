@@ -8,7 +8,7 @@ use crate::clock::Clock;
 use crate::errors::ApiError;
 use crate::extract::MAX_BODY;
 use crate::ratelimit::RateLimiter;
-use crate::store::Db;
+use crate::store::Store;
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
@@ -20,7 +20,7 @@ use std::time::{Duration, Instant};
 
 #[derive(Clone)]
 pub struct AppState {
-    pub db: Arc<Db>,
+    pub store: Arc<dyn Store>,
     pub clock: Arc<Clock>,
     pub limiter: Arc<RateLimiter>,
     /// Bearer token of the admin API; None disables the admin API.

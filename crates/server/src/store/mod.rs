@@ -1,13 +1,18 @@
 //! The SQLite store: one file in WAL mode, a small pool of reader connections, and one writer
 //! thread that runs every change inside `BEGIN IMMEDIATE … COMMIT` (see [`writer`]).
 //!
+//! The HTTP layer sees only the [`Store`] trait ([`contract`]); [`sqlite`] implements it for [`Db`].
 //! The license rules live in [`crate::ops`] as functions of a `&Connection` inside a transaction,
 //! and in [`crate::rules`] as pure functions; a PostgreSQL store would run the same rules with
 //! `SELECT … FOR UPDATE` on the license row.
 
+pub mod contract;
 pub mod rows;
 pub mod schema;
+pub mod sqlite;
 pub mod writer;
+
+pub use contract::{FingerprintRule, Store, StoreFuture};
 
 use crate::errors::{ApiError, ApiResult};
 use crate::secrets::{self, Secrets};

@@ -1,0 +1,70 @@
+//! What the HTTP layer needs from a store. [`super::Db`] (SQLite) implements it; a PostgreSQL
+//! store would implement the same trait (running [`crate::rules`] inside its own transactions,
+//! with the license row locked `FOR UPDATE` where SQLite relies on its single writer).
+
+use crate::errors::ApiResult;
+use crate::model::{Policy, Product};
+use crate::ops::admin::{Extend, LicenseView, MachineView, NewLicense, NewPolicy, NewProduct};
+use crate::ops::Issued;
+use crate::secrets::Secrets;
+use keyturn_protocol::wire::{ActivateRequest, LicenseStatus, MachinesResponse, TrialRequest, ValidateResponse};
+use keyturn_protocol::LicenseKey;
+use std::future::Future;
+use std::pin::Pin;
+
+pub type StoreFuture<'a, T> = Pin<Box<dyn Future<Output = ApiResult<T>> + Send + 'a>>;
+
+/// A fingerprint's rule for a product.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FingerprintRule {
+    Block,
+    Allow,
+}
+
+impl FingerprintRule {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FingerprintRule::Block => "BLOCK",
+            FingerprintRule::Allow => "ALLOW",
+        }
+    }
+}
+
+/// Every operation of the server. Changes answer only once durable; `key_hash` is the
+/// [`crate::secrets::KeyHasher`] hash of a well-formed key; `id_or_key` is a license id or key.
+pub trait Store: Send + Sync + 'static {
+    /// The token signing key and the key hasher.
+    fn secrets(&self) -> &Secrets;
+
+    // Client operations.
+    fn validate(&self, now: i64, key_hash: String, fingerprint: String) -> StoreFuture<'_, ValidateResponse>;
+    fn activate(&self, now: i64, key_hash: String, req: ActivateRequest) -> StoreFuture<'_, Issued>;
+    fn renew(&self, now: i64, key_hash: String, activation_id: String, req: ActivateRequest) -> StoreFuture<'_, Issued>;
+    fn deactivate(&self, key_hash: String, activation_id: String) -> StoreFuture<'_, ()>;
+    fn machines(&self, key_hash: String, fingerprint: Option<String>) -> StoreFuture<'_, MachinesResponse>;
+    /// Creates a trial license with `key` for this device.
+    fn trial(&self, now: i64, key: LicenseKey, req: TrialRequest) -> StoreFuture<'_, Issued>;
+
+    // Admin operations.
+    fn create_product(&self, now: i64, new: NewProduct) -> StoreFuture<'_, Product>;
+    fn products(&self) -> StoreFuture<'_, Vec<Product>>;
+    fn create_policy(&self, now: i64, new: NewPolicy) -> StoreFuture<'_, Policy>;
+    fn policies(&self, product_id: Option<String>) -> StoreFuture<'_, Vec<Policy>>;
+    fn create_license(&self, now: i64, new: NewLicense) -> StoreFuture<'_, (LicenseView, LicenseKey)>;
+    fn licenses(&self, product_id: Option<String>) -> StoreFuture<'_, Vec<LicenseView>>;
+    fn license(&self, id_or_key: String) -> StoreFuture<'_, LicenseView>;
+    fn set_status(&self, id_or_key: String, status: LicenseStatus) -> StoreFuture<'_, LicenseView>;
+    fn extend(&self, now: i64, id_or_key: String, how: Extend) -> StoreFuture<'_, LicenseView>;
+    /// Removes every machine of the license; how many.
+    fn reset(&self, id_or_key: String) -> StoreFuture<'_, usize>;
+    fn license_machines(&self, id_or_key: String) -> StoreFuture<'_, Vec<MachineView>>;
+    fn remove_machine(&self, id_or_key: String, activation_id: String) -> StoreFuture<'_, ()>;
+    /// Sets (Some) or clears (None) a fingerprint's rule for a product.
+    fn set_fingerprint_rule(
+        &self,
+        now: i64,
+        product_id: String,
+        fingerprint: String,
+        rule: Option<FingerprintRule>,
+    ) -> StoreFuture<'_, ()>;
+}
