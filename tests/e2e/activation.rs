@@ -45,6 +45,8 @@ async fn unknown_key_shows_plain_words_not_a_code() {
         assert!(text.contains("Check the key for typos"), "error text was: {text}");
         assert!(!text.contains("NOT_FOUND"), "a raw code was shown: {text}");
         assert_eq!(error.attr("data-code").await?.as_deref(), Some("NOT_FOUND"));
+        let typed = app.find("#license-key").await?.prop("value").await?.unwrap_or_default();
+        assert_eq!(typed, unknown, "the typed key is kept after an error");
         let described_by = app.find("#license-key").await?.attr("aria-describedby").await?;
         assert!(described_by.unwrap_or_default().contains("key-error"), "error not tied to the field");
         app.screenshot("unknown-key").await?;

@@ -6,6 +6,7 @@ use crate::server::{Server, PRODUCT_ID, PRODUCT_NAME};
 use crate::{artifacts, binaries, UI_DEADLINE};
 use fantoccini::elements::Element;
 use fantoccini::{Client, ClientBuilder, Locator};
+use hyper_util::client::legacy::connect::HttpConnector;
 use std::error::Error;
 use std::net::TcpStream;
 use std::process::{Command, Stdio};
@@ -60,10 +61,11 @@ impl App {
             .stdout(log.try_clone().expect("log handle"))
             .stderr(log);
         let mut driver = GroupGuard::spawn("tauri-driver", command).expect("start tauri-driver (is it installed?)");
-        wait_until("tauri-driver", Duration::from_secs(20), || {
-            TcpStream::connect(("127.0.0.1", port)).is_ok()
+        // tauri-driver proxies to WebKitWebDriver on the native port: both must listen first.
+        wait_until("tauri-driver and WebKitWebDriver", Duration::from_secs(20), || {
+            TcpStream::connect(("127.0.0.1", port)).is_ok() && TcpStream::connect(("127.0.0.1", native_port)).is_ok()
         })
-        .expect("tauri-driver listening");
+        .expect("tauri-driver and WebKitWebDriver listening");
         driver.ensure_running().expect("tauri-driver running");
 
         let mut capabilities = serde_json::Map::new();
@@ -71,12 +73,18 @@ impl App {
             "tauri:options".into(),
             serde_json::json!({ "application": binaries::app() }),
         );
-        let client = ClientBuilder::rustls()
-            .expect("rustls client")
+        // Plain HTTP to 127.0.0.1: no TLS stack needed.
+        let client = ClientBuilder::new(HttpConnector::new())
             .capabilities(capabilities)
             .connect(&format!("http://127.0.0.1:{port}"))
-            .await
-            .expect("WebDriver session with the app");
+            .await;
+        let client = match client {
+            Ok(client) => client,
+            Err(error) => {
+                let log = std::fs::read_to_string(home.path().join("app.log")).unwrap_or_default();
+                panic!("no WebDriver session with the app: {error}\n--- tauri-driver and app log ---\n{log}");
+            }
+        };
         App { client, test: test.to_string(), home, _driver: driver, _display: display, _turn: turn }
     }
 
