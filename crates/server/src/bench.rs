@@ -123,25 +123,35 @@ pub async fn run(opts: BenchOptions) -> Result<(), String> {
     load(&http, &format!("http://{bare}/bare"), opts.concurrency, Duration::from_millis(300), 200, { let b = validate_body.clone(); move |_, _| b.clone() }).await;
     load(&http, &format!("http://{real}/v1/validate"), opts.concurrency, Duration::from_millis(300), 200, { let b = validate_body.clone(); move |_, _| b.clone() }).await;
 
-    let mut results = Vec::new();
-    let bare_r = load(&http, &format!("http://{bare}/bare"), opts.concurrency, phase, 200, { let b = validate_body.clone(); move |_, _| b.clone() }).await;
-    results.push(named("bare axum route", bare_r));
-    let validate_r =
-        load(&http, &format!("http://{real}/v1/validate"), opts.concurrency, phase, 200, { let b = validate_body.clone(); move |_, _| b.clone() }).await;
-    results.push(named("validate", validate_r));
+    // Bare route and validate alternate in slices, so a change of load on the machine during
+    // the run weighs on both alike.
+    const SLICES: u32 = 4;
+    let slice = phase / SLICES;
+    let (mut bare_r, mut validate_r) = (Vec::new(), Vec::new());
+    for _ in 0..SLICES {
+        bare_r.push(load(&http, &format!("http://{bare}/bare"), opts.concurrency, slice, 200, { let b = validate_body.clone(); move |_, _| b.clone() }).await);
+        validate_r.push(
+            load(&http, &format!("http://{real}/v1/validate"), opts.concurrency, slice, 200, { let b = validate_body.clone(); move |_, _| b.clone() }).await,
+        );
+    }
+    let mut results = vec![named("bare axum route", merge(bare_r)), named("validate", merge(validate_r))];
     let activate_r = load(&http, &format!("http://{real}/v1/activations"), opts.concurrency, phase, 201, move |task, i| {
         json!({"key": key, "fingerprint": format!("bench-{task}-{i}"), "name": "bench", "platform": "linux-x86_64"})
     })
     .await;
-    results.push(named("activate (new device)", activate_r));
+    results.push(named("activate (new device)", merge(vec![activate_r])));
 
     let bare_rate = results[0].per_sec.max(1e-9);
+    let load_avg = std::fs::read_to_string("/proc/loadavg").ok().and_then(|l| l.split_whitespace().next().map(String::from));
     println!(
-        "keyturn-server bench: {} connections, {:.1} s per phase, sync={:?}, 127.0.0.1, {} build",
+        "keyturn-server bench: {} connections, {:.1} s per phase (bare and validate alternate in {SLICES} slices), \
+         sync={:?}, 127.0.0.1, {} build, {} cores, load average {}",
         opts.concurrency,
         phase.as_secs_f64(),
         opts.sync,
-        if cfg!(debug_assertions) { "debug" } else { "release" }
+        if cfg!(debug_assertions) { "debug" } else { "release" },
+        std::thread::available_parallelism().map_or(0, |n| n.get()),
+        load_avg.as_deref().unwrap_or("?")
     );
     println!("{:<24} {:>10} {:>8} {:>12} {:>9} {:>9} {:>8}", "phase", "requests", "errors", "req/s", "p50 ms", "p99 ms", "vs bare");
     for r in &results {
@@ -194,7 +204,30 @@ fn start_servers(state: routes::AppState) -> Result<(SocketAddr, SocketAddr), St
     rx.recv_timeout(Duration::from_secs(10)).map_err(|_| "bench servers did not start".to_string())
 }
 
-/// `concurrency` tasks post bodies for `duration`; returns (requests, errors, req/s, p50 ms, p99 ms).
+/// What one load run measured.
+struct Sample {
+    latencies_us: Vec<u32>,
+    errors: usize,
+    elapsed: f64,
+}
+
+/// Merges runs: (requests, errors, req/s, p50 ms, p99 ms).
+fn merge(samples: Vec<Sample>) -> (usize, usize, f64, f64, f64) {
+    let elapsed: f64 = samples.iter().map(|s| s.elapsed).sum();
+    let errors = samples.iter().map(|s| s.errors).sum();
+    let mut all: Vec<u32> = samples.into_iter().flat_map(|s| s.latencies_us).collect();
+    all.sort_unstable();
+    let pct = |p: f64| -> f64 {
+        if all.is_empty() {
+            return 0.0;
+        }
+        let idx = ((all.len() as f64 * p).ceil() as usize).clamp(1, all.len()) - 1;
+        f64::from(all[idx]) / 1000.0
+    };
+    (all.len(), errors, all.len() as f64 / elapsed.max(1e-9), pct(0.50), pct(0.99))
+}
+
+/// `concurrency` tasks post bodies for `duration`.
 async fn load<F>(
     http: &reqwest::Client,
     url: &str,
@@ -202,7 +235,7 @@ async fn load<F>(
     duration: Duration,
     expect: u16,
     body: F,
-) -> (usize, usize, f64, f64, f64)
+) -> Sample
 where
     F: Fn(usize, usize) -> serde_json::Value + Clone + Send + std::marker::Sync + 'static,
 {
@@ -241,14 +274,5 @@ where
             errors += e;
         }
     }
-    let elapsed = started.elapsed().as_secs_f64();
-    all.sort_unstable();
-    let pct = |p: f64| -> f64 {
-        if all.is_empty() {
-            return 0.0;
-        }
-        let idx = ((all.len() as f64 * p).ceil() as usize).clamp(1, all.len()) - 1;
-        f64::from(all[idx]) / 1000.0
-    };
-    (all.len(), errors, all.len() as f64 / elapsed, pct(0.50), pct(0.99))
+    Sample { latencies_us: all, errors, elapsed: started.elapsed().as_secs_f64() }
 }
