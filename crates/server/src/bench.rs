@@ -8,6 +8,7 @@ use crate::routes;
 use crate::serve::{build_state, ServeOptions};
 use crate::store::{self, Sync};
 use crate::clock::system_now;
+use crate::errors::ApiResult;
 use axum::routing::post;
 use axum::{Json, Router};
 use keyturn_protocol::wire::ValidateRequest;
@@ -53,6 +54,9 @@ impl Drop for TempDir {
     }
 }
 
+/// Licenses the activations spread over.
+const LICENSES: usize = 64;
+
 pub async fn run(opts: BenchOptions) -> Result<(), String> {
     let secs = opts.duration_secs.unwrap_or(if opts.short { 1.5 } else { 5.0 });
     let phase = Duration::from_secs_f64(secs.max(0.2));
@@ -61,7 +65,7 @@ pub async fn run(opts: BenchOptions) -> Result<(), String> {
     let db = dir.0.join("bench.db");
 
     // Seed: a product, a policy with room for every activation, one license, one bound device.
-    let key = {
+    let keys = {
         let (mut conn, secrets) = store::open_admin(&db).map_err(|e| e.to_string())?;
         store::in_transaction(&mut conn, |c| {
             let now = system_now();
@@ -84,7 +88,9 @@ pub async fn run(opts: BenchOptions) -> Result<(), String> {
                 },
             )?;
             let new = NewLicense { policy_id: policy.id, ..NewLicense::default() };
-            Ok(admin::create_license(c, now, &secrets.hasher, &new, None)?.1)
+            (0..LICENSES)
+                .map(|_| Ok(admin::create_license(c, now, &secrets.hasher, &new, None)?.1.to_string()))
+                .collect::<ApiResult<Vec<String>>>()
         })
         .map_err(|e| e.to_string())?
     };
@@ -105,7 +111,7 @@ pub async fn run(opts: BenchOptions) -> Result<(), String> {
         .pool_max_idle_per_host(opts.concurrency)
         .build()
         .map_err(|e| e.to_string())?;
-    let key = key.to_string();
+    let key = keys[0].clone();
 
     // Bind the validating device once.
     let resp = http
@@ -135,11 +141,14 @@ pub async fn run(opts: BenchOptions) -> Result<(), String> {
         );
     }
     let mut results = vec![named("bare axum route", merge(bare_r)), named("validate", merge(validate_r))];
+    // Activations spread over the licenses (each task keeps to one), new devices each time.
     let activate_r = load(&http, &format!("http://{real}/v1/activations"), opts.concurrency, phase, 201, move |task, i| {
+        let key = &keys[task % keys.len()];
         json!({"key": key, "fingerprint": format!("bench-{task}-{i}"), "name": "bench", "platform": "linux-x86_64"})
     })
     .await;
     results.push(named("activate (new device)", merge(vec![activate_r])));
+    // (validate: one license and bound device; activate: 64 licenses, a new device each request.)
 
     let bare_rate = results[0].per_sec.max(1e-9);
     let load_avg = std::fs::read_to_string("/proc/loadavg").ok().and_then(|l| l.split_whitespace().next().map(String::from));
