@@ -25,6 +25,12 @@ fn cli_prints_ids_keys_and_the_public_key() {
     let raw = std::fs::read(&db).unwrap();
     let canonical = parsed.canonical().as_bytes();
     assert!(!raw.windows(canonical.len()).any(|w| w == canonical), "plain key found in the database file");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&db).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "the database holds the secrets");
+    }
     // Errors go to stderr with a failure status.
     let (ok, out, err) = cli_raw(&db, &["policy", "create", "--product", "nope", "--name", "X", "--max-machines", "1"]);
     assert!(!ok && out.is_empty() && err.contains("NOT_FOUND"), "{err}");

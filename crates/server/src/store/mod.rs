@@ -45,10 +45,28 @@ pub fn open_connection(path: &Path, sync: Sync) -> rusqlite::Result<Connection> 
 
 /// Opens (creating when missing) the database file with its schema and secrets.
 pub fn open_admin(path: &Path) -> rusqlite::Result<(Connection, Secrets)> {
+    let is_new = !path.exists();
     let conn = open_connection(path, Sync::Full)?;
+    if is_new {
+        restrict_permissions(path);
+    }
     schema::create(&conn)?;
     let secrets = secrets::load_or_create(&conn)?;
     Ok((conn, secrets))
+}
+
+/// A new database holds the server's secrets: readable by its owner only (SQLite gives the -wal
+/// and -shm files the same permissions).
+fn restrict_permissions(path: &Path) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        if let Err(e) = std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)) {
+            tracing::warn!(error = %e, "could not restrict the database file's permissions");
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = path;
 }
 
 /// Runs `f` in one `BEGIN IMMEDIATE` transaction on `conn` (the CLI's way to write).
