@@ -103,6 +103,7 @@ pub async fn run(opts: BenchOptions) -> Result<(), String> {
         rate_limit_burst: 1,
         request_timeout_ms: 30_000,
         test_clock: false,
+        trust_proxy: false,
         sync: opts.sync,
     };
     let state = build_state(&opts_serve)?;

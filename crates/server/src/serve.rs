@@ -30,6 +30,9 @@ pub struct ServeOptions {
     /// Longest time a request may take, in milliseconds.
     #[arg(long, default_value_t = 10_000)]
     pub request_timeout_ms: u64,
+    /// Behind a reverse proxy: rate-limit by the right-most X-Forwarded-For address.
+    #[arg(long)]
+    pub trust_proxy: bool,
     /// Enables POST /admin/v1/test/clock to move the server's clock (tests only).
     #[arg(long)]
     pub test_clock: bool,
@@ -48,6 +51,7 @@ pub fn build_state(opts: &ServeOptions) -> Result<AppState, String> {
         admin_token: opts.admin_token.as_deref().filter(|t| !t.is_empty()).map(Arc::from),
         test_clock: opts.test_clock,
         request_timeout: Duration::from_millis(opts.request_timeout_ms.max(1)),
+        trust_proxy: opts.trust_proxy,
     })
 }
 

@@ -225,3 +225,22 @@ async fn logs_never_contain_a_key_or_token() {
     assert!(!logs.contains(&token[..40]), "token in logs");
     assert!(!logs.contains(&key[..11]), "more than the key's first group in logs");
 }
+
+#[tokio::test]
+async fn behind_a_trusted_proxy_each_forwarded_client_has_its_own_limit() {
+    let server = Server::start_with(&["--rate-limit", "0.5", "--rate-limit-burst", "2", "--trust-proxy"]);
+    let key = server.fresh_license(1);
+    let from = |ip: &str| {
+        server
+            .http
+            .post(format!("{}/v1/validate", server.url))
+            .header("x-forwarded-for", format!("198.51.100.7, {ip}"))
+            .json(&json!({"key": key, "fingerprint": "fp"}))
+            .send()
+    };
+    for _ in 0..2 {
+        assert_eq!(from("203.0.113.1").await.unwrap().status(), StatusCode::OK);
+    }
+    assert_eq!(from("203.0.113.1").await.unwrap().status(), StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(from("203.0.113.2").await.unwrap().status(), StatusCode::OK);
+}

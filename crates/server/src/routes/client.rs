@@ -5,7 +5,8 @@ use crate::errors::{ApiError, ApiResult};
 use crate::extract::ApiJson;
 use crate::ops;
 use crate::tokens;
-use axum::extract::{ConnectInfo, Path, State};
+use super::client_addr::ClientAddr;
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{patch, post};
@@ -15,7 +16,7 @@ use keyturn_protocol::wire::{
 };
 use keyturn_protocol::{fingerprint, Code, LicenseKey};
 use std::collections::BTreeMap;
-use std::net::SocketAddr;
+use std::net::IpAddr;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -52,8 +53,8 @@ fn check_device(fp: &str, components: &BTreeMap<String, String>, name: &str, pla
 
 impl AppState {
     /// Rate limit, then the key's lookup hash.
-    fn lookup(&self, peer: SocketAddr, key: &LicenseKey) -> ApiResult<String> {
-        if !self.limiter.allow(peer.ip()) {
+    fn lookup(&self, peer: IpAddr, key: &LicenseKey) -> ApiResult<String> {
+        if !self.limiter.allow(peer) {
             return Err(ApiError::new(Code::RateLimited, "too many requests; try again in a moment"));
         }
         Ok(self.store.secrets().hasher.hash(key))
@@ -62,7 +63,7 @@ impl AppState {
 
 async fn validate(
     State(s): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ClientAddr(peer): ClientAddr,
     ApiJson(req): ApiJson<ValidateRequest>,
 ) -> ApiResult<Response> {
     let key = parse_key(&req.key)?;
@@ -75,7 +76,7 @@ async fn validate(
 
 async fn activate(
     State(s): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ClientAddr(peer): ClientAddr,
     ApiJson(req): ApiJson<ActivateRequest>,
 ) -> ApiResult<Response> {
     let key = parse_key(&req.key)?;
@@ -89,7 +90,7 @@ async fn activate(
 
 async fn renew(
     State(s): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ClientAddr(peer): ClientAddr,
     Path(id): Path<String>,
     ApiJson(req): ApiJson<ActivateRequest>,
 ) -> ApiResult<Response> {
@@ -103,7 +104,7 @@ async fn renew(
 
 async fn deactivate(
     State(s): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ClientAddr(peer): ClientAddr,
     Path(id): Path<String>,
     ApiJson(req): ApiJson<DeactivateRequest>,
 ) -> ApiResult<Response> {
@@ -115,7 +116,7 @@ async fn deactivate(
 
 async fn machines(
     State(s): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ClientAddr(peer): ClientAddr,
     ApiJson(req): ApiJson<MachinesRequest>,
 ) -> ApiResult<Response> {
     let key = parse_key(&req.key)?;
@@ -129,11 +130,11 @@ async fn machines(
 
 async fn trial(
     State(s): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ClientAddr(peer): ClientAddr,
     ApiJson(req): ApiJson<TrialRequest>,
 ) -> ApiResult<Response> {
     check_device(&req.fingerprint, &req.components, &req.name, &req.platform, &req.virt)?;
-    if !s.limiter.allow(peer.ip()) {
+    if !s.limiter.allow(peer) {
         return Err(ApiError::new(Code::RateLimited, "too many requests; try again in a moment"));
     }
     let key = ops::generate_key();

@@ -3,6 +3,7 @@
 
 pub mod admin;
 pub mod client;
+pub mod client_addr;
 
 use crate::clock::Clock;
 use crate::errors::ApiError;
@@ -28,6 +29,8 @@ pub struct AppState {
     /// Enables `POST /admin/v1/test/clock` (tests only).
     pub test_clock: bool,
     pub request_timeout: Duration,
+    /// Rate-limit by the right-most X-Forwarded-For address (behind a trusted reverse proxy).
+    pub trust_proxy: bool,
 }
 
 pub fn router(state: AppState) -> Router {
