@@ -1,7 +1,11 @@
 //! The one error type commands return; it crosses IPC as `{code, message, hint}`.
-//! `code` is stable and the UI turns it into plain words; `message` is technical detail.
+//! `code` is stable and the UI turns it into plain words; `message` is technical detail for
+//! support (it never holds a key or a token).
 
-use keyturn_client::{ClientError, FingerprintError, FlowError};
+use keyturn_client::local::LocalError;
+use keyturn_client::offline::OfflineError;
+use keyturn_client::renewal::RenewalError;
+use keyturn_client::{ClientError, FingerprintError, FlowError, StoreError};
 use keyturn_protocol::KeyFormatError;
 use serde::ser::SerializeStruct;
 
@@ -16,51 +20,130 @@ pub enum CommandError {
     #[error("{0}")]
     Flow(#[from] FlowError),
     #[error("{0}")]
+    Renewal(#[from] RenewalError),
+    #[error("{0}")]
+    Local(#[from] LocalError),
+    #[error("{0}")]
+    Store(#[from] StoreError),
+    #[error("{0}")]
     Config(String),
+    #[error("could not save the report: {0}")]
+    Save(String),
+    #[error("{}", .0.message)]
+    Startup(crate::state::StartupError),
 }
 
 impl CommandError {
-    /// The stable code: a server code where there is one, else one of the app's own.
-    pub fn code(&self) -> String {
+    /// The stable code: the server's where there is one, else one of the app's own.
+    pub fn code(&self) -> &'static str {
         match self {
-            CommandError::KeyFormat(_) => "INVALID_KEY_FORMAT".into(),
-            CommandError::Fingerprint(_) => "FINGERPRINT_UNAVAILABLE".into(),
+            CommandError::KeyFormat(_) => "INVALID_KEY_FORMAT",
+            CommandError::Fingerprint(_) => "FINGERPRINT_UNAVAILABLE",
             CommandError::Client(e) => client_code(e),
-            CommandError::Flow(e) => match e.code() {
-                Some(code) => code.as_str().into(),
-                None => "INTERNAL".into(),
+            CommandError::Flow(e) => match e {
+                FlowError::Client(e) => client_code(e),
+                FlowError::Token(e) => offline_code(e),
+                FlowError::Config(_) => "CONFIG",
+                FlowError::Store(e) => store_code(e),
+                FlowError::NotActivated => "NOT_ACTIVATED",
+                FlowError::Refused { code, .. } => code.as_str(),
             },
-            CommandError::Config(_) => "CONFIG".into(),
+            CommandError::Renewal(e) => match e {
+                RenewalError::NotActivated => "NOT_ACTIVATED",
+                RenewalError::Token(e) => offline_code(e),
+                RenewalError::Store(e) => store_code(e),
+                RenewalError::Config(_) => "CONFIG",
+            },
+            CommandError::Local(e) => match e {
+                LocalError::NotActivated => "NOT_ACTIVATED",
+                LocalError::Ended(code) => code.as_str(),
+                LocalError::Offline(e) => offline_code(e),
+                LocalError::Store(e) => store_code(e),
+                LocalError::Config(_) => "CONFIG",
+            },
+            CommandError::Store(e) => store_code(e),
+            CommandError::Config(_) => "CONFIG",
+            CommandError::Save(_) => "SAVE_FAILED",
+            CommandError::Startup(e) => e.code,
         }
     }
 
     /// A short next step for support staff and logs; the UI has its own words per code.
     pub fn hint(&self) -> &'static str {
-        match self {
-            CommandError::KeyFormat(_) => "Check the key for missing or mistyped characters.",
-            CommandError::Client(e) if e.is_offline() => "Check the internet connection and try again.",
-            CommandError::Config(_) => "The vendor config file is missing or invalid.",
+        match self.code() {
+            "INVALID_KEY_FORMAT" => "Check the key for missing or mistyped characters.",
+            "OFFLINE" => "Check the internet connection and try again.",
+            "KEYCHAIN_UNAVAILABLE" => "Start or unlock the system keychain (Secret Service, e.g. GNOME Keyring).",
+            "CLOCK_ROLLED_BACK" | "TOKEN_FROM_FUTURE" => "Correct the computer's date and time.",
+            "CONFIG" => "The vendor config file is missing or invalid.",
             _ => "",
         }
     }
 }
 
-fn client_code(error: &ClientError) -> String {
+fn client_code(error: &ClientError) -> &'static str {
     if error.is_offline() {
-        return "OFFLINE".into();
+        return "OFFLINE";
     }
-    match error.code() {
-        Some(code) => code.as_str().into(),
-        None => "INTERNAL".into(),
+    error.code().map_or("INTERNAL", |code| code.as_str())
+}
+
+fn store_code(error: &StoreError) -> &'static str {
+    match error {
+        StoreError::Unavailable(_) => "KEYCHAIN_UNAVAILABLE",
+        StoreError::Corrupt(_) => "STORAGE_CORRUPT",
+    }
+}
+
+fn offline_code(error: &OfflineError) -> &'static str {
+    match error {
+        OfflineError::Token(_) => "TOKEN_INVALID",
+        OfflineError::FingerprintMismatch => "FINGERPRINT_MISMATCH",
+        OfflineError::WrongProduct => "TOKEN_INVALID",
+        OfflineError::ClockRolledBack { .. } => "CLOCK_ROLLED_BACK",
+        OfflineError::IssuedInFuture { .. } => "TOKEN_FROM_FUTURE",
+        OfflineError::Expired { .. } => "OFFLINE_EXPIRED",
+        OfflineError::LicenseExpired { .. } => "EXPIRED",
+        OfflineError::NotActive(status) => match status {
+            keyturn_protocol::wire::LicenseStatus::Suspended => "SUSPENDED",
+            keyturn_protocol::wire::LicenseStatus::Revoked => "REVOKED",
+            keyturn_protocol::wire::LicenseStatus::Active => "INTERNAL",
+        },
     }
 }
 
 impl serde::Serialize for CommandError {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut s = serializer.serialize_struct("CommandError", 3)?;
-        s.serialize_field("code", &self.code())?;
+        s.serialize_field("code", self.code())?;
         s.serialize_field("message", &self.to_string())?;
         s.serialize_field("hint", self.hint())?;
         s.end()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn crosses_ipc_as_code_message_hint() {
+        let error = CommandError::KeyFormat(KeyFormatError::WrongLength { found: 3 });
+        let json = serde_json::to_value(&error).unwrap();
+        assert_eq!(json["code"], "INVALID_KEY_FORMAT");
+        assert_eq!(json["message"], "the key has 3 characters; a key has 30");
+        assert_eq!(json["hint"], "Check the key for missing or mistyped characters.");
+    }
+
+    #[test]
+    fn network_failures_are_offline_not_license_answers() {
+        let error = CommandError::Flow(FlowError::Client(ClientError::Network("connection refused".into())));
+        assert_eq!(error.code(), "OFFLINE");
+    }
+
+    #[test]
+    fn a_missing_keychain_is_named() {
+        let error = CommandError::Flow(FlowError::Store(StoreError::Unavailable("no D-Bus".into())));
+        assert_eq!(error.code(), "KEYCHAIN_UNAVAILABLE");
     }
 }

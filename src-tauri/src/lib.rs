@@ -1,9 +1,13 @@
 //! The Keyturn app shell: wires commands, state and plugins. Domain logic lives in keyturn-client.
 
 mod commands;
-mod config;
+mod diagnostics;
 mod error;
+mod keychain;
+mod renewal_task;
+mod startup;
 mod state;
+mod state_store;
 mod views;
 
 pub use error::CommandError;
@@ -15,11 +19,25 @@ pub fn build_app<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
     builder
         .plugin(tauri_plugin_store::Builder::new().build())
         .setup(|app| {
-            let state = state::AppState::from_config(config::load()?)?;
+            let state = startup::app_state(app.handle());
+            if let Ok(session) = state.session() {
+                renewal_task::spawn(app.handle().clone(), session.clone(), state.renewal_wake.clone());
+            }
             app.manage(state);
             Ok(())
         })
-        .invoke_handler(tauri::generate_handler![commands::app_info, commands::activate])
+        .invoke_handler(tauri::generate_handler![
+            commands::support::app_info,
+            commands::license::status,
+            commands::license::activate,
+            commands::license::free_and_activate,
+            commands::license::check_now,
+            commands::license::deactivate,
+            commands::devices::machines,
+            commands::devices::remove_machine,
+            commands::support::diagnostics,
+            commands::support::save_diagnostics,
+        ])
 }
 
 /// Runs the desktop app.

@@ -1,29 +1,32 @@
-//! What the commands share: the vendor config, the API client and this device.
+//! What the commands share: the vendor's branding and the licensing session (or why there is
+//! none: a broken vendor config or an invalid fingerprint override is shown, not a crash).
 
-use keyturn_client::{ApiClient, Device, VendorConfig};
-use std::sync::OnceLock;
+use keyturn_client::{Session, VendorConfig};
+use std::sync::Arc;
+use tokio::sync::Notify;
 
 use crate::error::CommandError;
 
 pub struct AppState {
-    pub config: VendorConfig,
-    pub api: ApiClient,
-    device: OnceLock<Device>,
+    pub config: Option<VendorConfig>,
+    session: Result<Arc<Session>, StartupError>,
+    /// Wakes the background renewal task when the activation changes.
+    pub renewal_wake: Arc<Notify>,
+}
+
+/// Why no session could be made at start-up, kept to answer every command with it.
+#[derive(Debug, Clone)]
+pub struct StartupError {
+    pub code: &'static str,
+    pub message: String,
 }
 
 impl AppState {
-    pub fn from_config(config: VendorConfig) -> Result<Self, CommandError> {
-        config.verifying_key().map_err(|e| CommandError::Config(e.to_string()))?;
-        let api = ApiClient::new(&config.server_url)?;
-        Ok(AppState { config, api, device: OnceLock::new() })
+    pub fn new(config: Option<VendorConfig>, session: Result<Arc<Session>, StartupError>) -> Self {
+        AppState { config, session, renewal_wake: Arc::new(Notify::new()) }
     }
 
-    /// This device, detected once per run.
-    pub fn device(&self) -> Result<&Device, CommandError> {
-        if let Some(device) = self.device.get() {
-            return Ok(device);
-        }
-        let device = Device::detect(&self.config.product_id, &self.config.fingerprint_env)?;
-        Ok(self.device.get_or_init(|| device))
+    pub fn session(&self) -> Result<&Arc<Session>, CommandError> {
+        self.session.as_ref().map_err(|e| CommandError::Startup(e.clone()))
     }
 }

@@ -1,6 +1,7 @@
-//! What the UI is sent: plain view structs, camelCase on the wire.
+//! What the UI is sent: plain view structs, camelCase on the wire (mirrored in ui/src/lib/ipc.ts).
 
-use keyturn_protocol::wire::{LicenseStatus, LicenseSummary, Machine};
+use keyturn_client::local::{LocalError, LocalLicense};
+use keyturn_protocol::wire::{LicenseStatus, LicenseSummary, Machine, MachinesResponse};
 use serde::Serialize;
 
 #[derive(Debug, Serialize)]
@@ -10,6 +11,8 @@ pub struct AppInfo {
     pub support_url: Option<String>,
     pub renew_url: Option<String>,
     pub accent_color: Option<String>,
+    pub logo: Option<String>,
+    pub app_version: &'static str,
 }
 
 #[derive(Debug, Serialize)]
@@ -46,6 +49,7 @@ pub struct MachineView {
     pub id: String,
     pub name: String,
     pub platform: String,
+    pub created_at: i64,
     pub last_seen_at: i64,
     pub is_this_device: bool,
 }
@@ -56,10 +60,15 @@ impl From<&Machine> for MachineView {
             id: m.id.clone(),
             name: m.name.clone(),
             platform: m.platform.clone(),
+            created_at: m.created_at,
             last_seen_at: m.last_seen_at,
             is_this_device: m.is_this_device,
         }
     }
+}
+
+pub fn machine_views(machines: &[Machine]) -> Vec<MachineView> {
+    machines.iter().map(MachineView::from).collect()
 }
 
 #[derive(Debug, Serialize)]
@@ -67,4 +76,63 @@ impl From<&Machine> for MachineView {
 pub enum ActivateResult {
     Activated { license: LicenseView },
     LimitReached { license: LicenseView, machines: Vec<MachineView> },
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MachinesView {
+    pub license: LicenseView,
+    pub machines: Vec<MachineView>,
+}
+
+impl MachinesView {
+    pub fn new(response: &MachinesResponse, device_name: &str) -> Self {
+        MachinesView { license: LicenseView::new(&response.license, device_name), machines: machine_views(&response.machines) }
+    }
+}
+
+#[derive(Debug, Serialize)]
+#[serde(tag = "kind", rename_all = "camelCase")]
+pub enum StatusView {
+    NotActivated,
+    #[serde(rename_all = "camelCase")]
+    Licensed {
+        license: Option<LicenseView>,
+        device_name: String,
+        last_sync: Option<i64>,
+        next_sync: Option<i64>,
+        valid_until: i64,
+        seconds_left: i64,
+        offline: bool,
+    },
+    Ended { code: String, message: String },
+}
+
+impl StatusView {
+    /// Shapes the offline check's answer. Storage failures stay errors (the caller says so).
+    pub fn from_local(local: Result<LocalLicense, LocalError>, device_name: &str) -> Result<StatusView, LocalError> {
+        match local {
+            Ok(held) => Ok(StatusView::Licensed {
+                license: held.state.license.as_ref().map(|l| LicenseView::new(l, device_name)),
+                device_name: device_name.to_string(),
+                last_sync: held.state.last_sync,
+                next_sync: held.state.next_renewal,
+                valid_until: held.standing.valid_until,
+                seconds_left: held.standing.seconds_left,
+                offline: held.state.offline,
+            }),
+            Err(LocalError::NotActivated) => Ok(StatusView::NotActivated),
+            Err(e @ (LocalError::Store(_) | LocalError::Config(_))) => Err(e),
+            Err(e) => {
+                let code = crate::error::CommandError::Local(e);
+                Ok(StatusView::Ended { code: code.code().to_string(), message: code.to_string() })
+            }
+        }
+    }
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DiagnosticsView {
+    pub text: String,
 }

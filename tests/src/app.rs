@@ -47,9 +47,15 @@ impl App {
 
         let (port, native_port) = (free_port(), free_port());
         let log = std::fs::File::create(home.path().join("app.log")).expect("app log");
-        let mut command = Command::new("tauri-driver");
+        // A private D-Bus session with an unlocked GNOME Keyring: the app keeps the key and
+        // token in a real Secret Service, as on a desktop.
+        let driver = format!(
+            "echo -n keyturn-e2e | gnome-keyring-daemon --unlock --components=secrets >/dev/null \
+             && exec tauri-driver --port {port} --native-port {native_port}"
+        );
+        let mut command = Command::new("dbus-run-session");
         command
-            .args(["--port", &port.to_string(), "--native-port", &native_port.to_string()])
+            .args(["--", "sh", "-c", &driver])
             .env("DISPLAY", &display.name)
             .env("HOME", home.path())
             .env("XDG_DATA_HOME", home.path().join("data"))

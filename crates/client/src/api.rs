@@ -100,6 +100,18 @@ impl ApiClient {
         }
     }
 
+    /// Is the server there? `GET /healthz`; answers the round-trip time (for the support report).
+    pub async fn health(&self) -> Result<std::time::Duration, ClientError> {
+        let started = std::time::Instant::now();
+        let response = self.http.get(format!("{}/healthz", self.base)).send().await.map_err(map_reqwest)?;
+        let status = response.status();
+        if status.is_success() {
+            Ok(started.elapsed())
+        } else {
+            Err(ClientError::Unavailable { status: status.as_u16() })
+        }
+    }
+
     /// Sends a request and reads a 2xx JSON answer (`expected` documents the usual status;
     /// any 2xx with the right body is accepted).
     async fn call<B: Serialize, T: DeserializeOwned>(

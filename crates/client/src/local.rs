@@ -77,6 +77,8 @@ pub fn save_activation(
     local.last_code = Some(Code::Valid);
     local.last_code_at = Some(now);
     local.last_error = None;
+    local.license = Some(activation.license.clone());
+    local.offline = false;
     state.save(&local)?;
     Ok(local)
 }

@@ -130,6 +130,8 @@ impl Renewer<'_> {
                 state.last_code = Some(Code::Valid);
                 state.last_code_at = Some(now);
                 state.last_error = None;
+                state.license = Some(response.license);
+                state.offline = false;
                 self.state.save(&state)?;
                 Ok(RenewalOutcome::Renewed { next_renewal: claims.renew_by, claims })
             }
@@ -144,6 +146,8 @@ impl Renewer<'_> {
                 state.last_code = Some(body.code);
                 state.last_code_at = Some(now);
                 state.last_error = Some(body.message.clone());
+                state.license = body.license.clone().or(state.license);
+                state.offline = false;
                 self.state.save(&state)?;
                 Ok(RenewalOutcome::Ended { code: body.code, message: body.message })
             }
@@ -161,6 +165,7 @@ impl Renewer<'_> {
                     state.last_code_at = Some(now);
                 }
                 state.last_error = Some(error.to_string());
+                state.offline = error.is_offline();
                 self.state.save(&state)?;
                 Ok(RenewalOutcome::Postponed {
                     error: error.to_string(),

@@ -3,6 +3,7 @@
 //! tauri-plugin-store). In-memory implementations for tests.
 
 use keyturn_protocol::Code;
+use keyturn_protocol::wire::LicenseSummary;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -60,6 +61,10 @@ pub struct LocalState {
     pub last_code_at: Option<i64>,
     /// The last failure, in words (no key, no token), for the support report.
     pub last_error: Option<String>,
+    /// The license as the server last described it (product, status, seats, expiry).
+    pub license: Option<LicenseSummary>,
+    /// The last attempt to reach the server failed for network reasons.
+    pub offline: bool,
 }
 
 pub trait StateStore: Send + Sync {

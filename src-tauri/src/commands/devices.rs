@@ -1,0 +1,25 @@
+//! Manage devices: the machines bound to the stored license, and freeing one of them.
+
+use keyturn_client::FlowError;
+use tauri::State;
+
+use crate::error::CommandError;
+use crate::state::AppState;
+use crate::views::MachinesView;
+
+#[tauri::command]
+pub async fn machines(state: State<'_, AppState>) -> Result<MachinesView, CommandError> {
+    let session = state.session()?;
+    let response = session.machines().await?;
+    Ok(MachinesView::new(&response, &session.device.name))
+}
+
+/// Frees another device's seat with the stored key; answers the list as it is now.
+#[tauri::command]
+pub async fn remove_machine(state: State<'_, AppState>, machine_id: String) -> Result<MachinesView, CommandError> {
+    let session = state.session()?;
+    let key = session.stored_key()?.ok_or(FlowError::NotActivated)?;
+    session.api.deactivate(&key, &machine_id).await?;
+    let response = session.machines().await?;
+    Ok(MachinesView::new(&response, &session.device.name))
+}

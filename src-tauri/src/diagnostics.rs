@@ -1,0 +1,97 @@
+//! The support report: what support staff need to help, as plain text. It never holds the
+//! license key, the token, or raw hardware values (not even the host name): only which
+//! fingerprint components were found, codes, times and versions.
+
+use keyturn_client::session::Diagnostics;
+use std::fmt::Write;
+use std::time::{Duration, UNIX_EPOCH};
+
+use crate::state::AppState;
+
+pub async fn report(state: &AppState) -> String {
+    let mut out = String::new();
+    let product = state.config.as_ref().map_or("(no vendor config)", |c| c.product_name.as_str());
+    let _ = writeln!(out, "Keyturn diagnostics report");
+    let _ = writeln!(out, "Generated: {}", time(keyturn_client::flow::now()));
+    let _ = writeln!(out, "Product: {product}");
+    let _ = writeln!(out, "App version: {}", env!("CARGO_PKG_VERSION"));
+    let _ = writeln!(out, "OS: {} ({} {})", os_name(), std::env::consts::OS, std::env::consts::ARCH);
+    let session = match state.session() {
+        Ok(session) => session,
+        Err(e) => {
+            let _ = writeln!(out, "Start-up problem: {} ({})", e, e.code());
+            return out;
+        }
+    };
+    let reachability = match session.api.health().await {
+        Ok(rtt) => format!("reachable, answered in {} ms", rtt.as_millis()),
+        Err(e) => format!("NOT reachable: {e}"),
+    };
+    let _ = writeln!(out, "License server: {} ({reachability})", session.api.base_url());
+    let keychain = match session.stored_key() {
+        Ok(Some(_)) => "reachable, a license key is stored",
+        Ok(None) => "reachable, no license key stored",
+        Err(_) => "NOT reachable (Secret Service / GNOME Keyring missing or locked)",
+    };
+    let _ = writeln!(out, "Keychain: {keychain}");
+    licensing(&mut out, &session.diagnostics());
+    out
+}
+
+fn licensing(out: &mut String, d: &Diagnostics) {
+    let _ = writeln!(out, "Activated here: {}", if d.activated { "yes" } else { "no" });
+    if let Some(problem) = &d.local_problem {
+        let _ = writeln!(out, "Stored activation: {problem}");
+    }
+    if let Some(left) = d.offline_seconds_left {
+        let _ = writeln!(out, "Works offline for: {} more", humantime::format_duration(Duration::from_secs(left.max(0) as u64)));
+    }
+    let _ = writeln!(out, "Last sync: {}", d.last_sync.map_or("never".into(), time));
+    let _ = writeln!(out, "Next sync: {}", d.next_renewal.map_or("not scheduled".into(), time));
+    let _ = writeln!(out, "Failed syncs in a row: {}", d.renewal_failures);
+    match (d.last_code, d.last_code_at) {
+        (Some(code), Some(at)) => {
+            let _ = writeln!(out, "Last server answer: {code} at {}", time(at));
+        }
+        _ => {
+            let _ = writeln!(out, "Last server answer: none");
+        }
+    }
+    if let Some(error) = &d.last_error {
+        let _ = writeln!(out, "Last error: {error}");
+    }
+    let f = &d.fingerprint;
+    let components: Vec<String> = f
+        .components
+        .iter()
+        .map(|c| format!("{} {}", c.name, if c.present { "present" } else { "absent" }))
+        .collect();
+    let _ = writeln!(out, "Fingerprint: encoding v{}; {}", f.encoding_version, components.join(", "));
+    let _ = writeln!(
+        out,
+        "Fingerprint override ({}): {}",
+        f.override_env,
+        if f.override_in_use { "IN USE" } else { "not in use" }
+    );
+    let kind = f.virt_kind.as_deref().unwrap_or("none detected");
+    let _ = writeln!(out, "Virtual machine: {}; container: {}; kind: {kind}", yes_no(f.vm), yes_no(f.container));
+}
+
+fn yes_no(value: bool) -> &'static str {
+    if value { "yes" } else { "no" }
+}
+
+fn time(unix: i64) -> String {
+    humantime::format_rfc3339_seconds(UNIX_EPOCH + Duration::from_secs(unix.max(0) as u64)).to_string()
+}
+
+/// e.g. "Debian GNU/Linux 12 (bookworm)" from /etc/os-release, where there is one.
+fn os_name() -> String {
+    std::fs::read_to_string("/etc/os-release")
+        .ok()
+        .and_then(|text| {
+            text.lines()
+                .find_map(|l| l.strip_prefix("PRETTY_NAME=").map(|v| v.trim_matches('"').to_string()))
+        })
+        .unwrap_or_else(|| std::env::consts::OS.to_string())
+}

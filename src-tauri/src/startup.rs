@@ -1,0 +1,53 @@
+//! Start-up: read the vendor config (the file named by `KEYTURN_CONFIG`, else the `vendor.json`
+//! compiled into this build), detect this device, and open the session on the OS keychain and
+//! the plugin store.
+
+use keyturn_client::clock::SystemClock;
+use keyturn_client::{Device, Session, VendorConfig};
+use std::path::PathBuf;
+use std::sync::Arc;
+use tauri::{AppHandle, Runtime};
+use tauri_plugin_store::StoreExt;
+
+use crate::error::CommandError;
+use crate::keychain::KeychainSecrets;
+use crate::state::{AppState, StartupError};
+use crate::state_store::{self, PluginStateStore};
+
+/// Environment variable naming a vendor config file that replaces the built-in one.
+pub const CONFIG_ENV: &str = "KEYTURN_CONFIG";
+
+const EMBEDDED_CONFIG: &str = include_str!("../vendor.json");
+
+pub fn load_config() -> Result<VendorConfig, StartupError> {
+    let config = match std::env::var_os(CONFIG_ENV) {
+        Some(path) => {
+            let path = PathBuf::from(path);
+            VendorConfig::load(&path).map_err(|e| format!("vendor config {}: {e}", path.display()))
+        }
+        None => VendorConfig::from_json(EMBEDDED_CONFIG).map_err(|e| format!("built-in vendor config: {e}")),
+    };
+    config.map_err(|message| StartupError { code: "CONFIG", message })
+}
+
+fn open_session<R: Runtime>(app: &AppHandle<R>, config: VendorConfig) -> Result<Session, StartupError> {
+    let fail = |e: CommandError| StartupError { code: e.code(), message: e.to_string() };
+    let device = Device::detect(&config.product_id, &config.fingerprint_env).map_err(|e| fail(e.into()))?;
+    let secrets = KeychainSecrets::new(&config.product_id).map_err(|e| fail(e.into()))?;
+    let store = app
+        .store(state_store::FILE)
+        .map_err(|e| StartupError { code: "STORAGE_CORRUPT", message: format!("{}: {e}", state_store::FILE) })?;
+    Session::new(config, device, Arc::new(secrets), Arc::new(PluginStateStore(store)), Arc::new(SystemClock))
+        .map_err(|e| fail(e.into()))
+}
+
+/// The app's state; failures are kept and shown by the UI rather than ending the app.
+pub fn app_state<R: Runtime>(app: &AppHandle<R>) -> AppState {
+    match load_config() {
+        Ok(config) => {
+            let session = open_session(app, config.clone()).map(Arc::new);
+            AppState::new(Some(config), session)
+        }
+        Err(e) => AppState::new(None, Err(e)),
+    }
+}
