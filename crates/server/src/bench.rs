@@ -104,6 +104,7 @@ pub async fn run(opts: BenchOptions) -> Result<(), String> {
         request_timeout_ms: 30_000,
         test_clock: false,
         trust_proxy: false,
+        header_timeout_ms: 10_000,
         sync: opts.sync,
     };
     let state = build_state(&opts_serve)?;
@@ -199,14 +200,19 @@ fn start_servers(state: routes::AppState) -> Result<(SocketAddr, SocketAddr), St
             let real = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
             let bare = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
             tx.send((real.local_addr().unwrap(), bare.local_addr().unwrap())).unwrap();
-            let app = routes::router(state).into_make_service_with_connect_info::<SocketAddr>();
+            let app = routes::router(state);
             let bare_app = Router::new().route(
                 "/bare",
                 post(|Json(req): Json<ValidateRequest>| async move {
                     Json(json!({"valid": true, "code": "VALID", "fingerprint": req.fingerprint}))
                 }),
             );
-            let a = tokio::spawn(async move { axum::serve(real, app).await });
+            let a = tokio::spawn(crate::serve::serve_connections(
+                real,
+                app,
+                Duration::from_secs(10),
+                std::future::pending::<()>(),
+            ));
             let b = tokio::spawn(async move { axum::serve(bare, bare_app).await });
             let _ = tokio::join!(a, b);
         });

@@ -33,6 +33,9 @@ pub struct ServeOptions {
     /// Behind a reverse proxy: rate-limit by the right-most X-Forwarded-For address.
     #[arg(long)]
     pub trust_proxy: bool,
+    /// A request head (request line and headers) must arrive within this many milliseconds.
+    #[arg(long, default_value_t = 10_000)]
+    pub header_timeout_ms: u64,
     /// Enables POST /admin/v1/test/clock to move the server's clock (tests only).
     #[arg(long)]
     pub test_clock: bool,
@@ -68,14 +71,65 @@ pub async fn run(opts: ServeOptions) -> Result<(), String> {
         out.flush().map_err(|e| e.to_string())?;
     }
     tracing::info!(%addr, db = %opts.db.display(), admin_api = state.admin_token.is_some(), "listening");
-    let app = routes::router(state).into_make_service_with_connect_info::<SocketAddr>();
-    axum::serve(listener, app).with_graceful_shutdown(shutdown).await.map_err(|e| e.to_string())?;
+    let app = routes::router(state);
+    serve_connections(listener, app, Duration::from_millis(opts.header_timeout_ms.max(1)), shutdown).await;
     tracing::info!("stopped");
     Ok(())
 }
 
-/// Registers SIGTERM and SIGINT now; the future resolves on either. 5 seconds after it resolved
-/// the process exits even if connections are still open.
+/// The accept loop: HTTP/1.1 via hyper, each request tagged with its peer address
+/// (`ConnectInfo`), request heads that do not arrive within `header_timeout` end their
+/// connection (slow-loris), and on shutdown the open connections finish their requests (5 s at
+/// most).
+pub async fn serve_connections(
+    listener: tokio::net::TcpListener,
+    app: axum::Router,
+    header_timeout: Duration,
+    shutdown: impl std::future::Future<Output = ()>,
+) {
+    use hyper_util::rt::{TokioIo, TokioTimer};
+    use tower::ServiceExt;
+
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    let mut builder = hyper::server::conn::http1::Builder::new();
+    builder.timer(TokioTimer::new()).header_read_timeout(header_timeout);
+    tokio::pin!(shutdown);
+    loop {
+        let (stream, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(pair) => pair,
+                Err(e) => {
+                    // Out of file descriptors and the like: wait a little instead of spinning.
+                    tracing::warn!(error = %e, "accept failed");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            _ = &mut shutdown => break,
+        };
+        let _ = stream.set_nodelay(true);
+        let app = app.clone();
+        let service = hyper::service::service_fn(move |mut req: hyper::Request<hyper::body::Incoming>| {
+            req.extensions_mut().insert(axum::extract::ConnectInfo(peer));
+            app.clone().oneshot(req)
+        });
+        let connection = builder.serve_connection(TokioIo::new(stream), service);
+        let connection = graceful.watch(connection);
+        tokio::spawn(async move {
+            if let Err(e) = connection.await {
+                tracing::debug!(error = %e, "connection ended with an error");
+            }
+        });
+    }
+    drop(listener);
+    tokio::select! {
+        _ = graceful.shutdown() => {}
+        _ = tokio::time::sleep(Duration::from_secs(5)) => tracing::warn!("connections still open after 5 s"),
+    }
+}
+
+/// Registers SIGTERM and SIGINT now; the future resolves on either. 10 seconds after it resolved
+/// the process exits whatever is still running.
 #[cfg(unix)]
 pub fn shutdown_signal() -> Result<impl std::future::Future<Output = ()>, String> {
     use tokio::signal::unix::{signal, SignalKind};
@@ -101,8 +155,8 @@ pub fn shutdown_signal() -> Result<impl std::future::Future<Output = ()>, String
 fn on_shutdown() {
     tracing::info!("shutting down");
     tokio::spawn(async {
-        tokio::time::sleep(Duration::from_secs(5)).await;
-        tracing::warn!("connections still open after 5 s; exiting");
+        tokio::time::sleep(Duration::from_secs(10)).await;
+        tracing::warn!("still running 10 s after the shutdown signal; exiting");
         std::process::exit(0);
     });
 }

@@ -244,3 +244,20 @@ async fn behind_a_trusted_proxy_each_forwarded_client_has_its_own_limit() {
     assert_eq!(from("203.0.113.1").await.unwrap().status(), StatusCode::TOO_MANY_REQUESTS);
     assert_eq!(from("203.0.113.2").await.unwrap().status(), StatusCode::OK);
 }
+
+#[test]
+fn a_request_head_that_never_completes_is_cut_off() {
+    use std::io::{Read, Write};
+    let server = Server::start_with(&["--header-timeout-ms", "300"]);
+    let addr = server.url.strip_prefix("http://").unwrap();
+    let mut stream = std::net::TcpStream::connect(addr).unwrap();
+    stream.write_all(b"POST /v1/validate HTTP/1.1\r\nHost: x\r\n").unwrap();
+    stream.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    let started = std::time::Instant::now();
+    let mut buf = Vec::new();
+    // The server ends the connection (possibly after a 408 answer) instead of waiting forever.
+    let _ = stream.read_to_end(&mut buf);
+    let waited = started.elapsed();
+    assert!(waited < Duration::from_secs(8), "connection still open after {waited:?}");
+    assert!(waited >= Duration::from_millis(200), "cut off too early: {waited:?}");
+}
