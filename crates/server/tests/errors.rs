@@ -261,3 +261,13 @@ fn a_request_head_that_never_completes_is_cut_off() {
     assert!(waited < Duration::from_secs(8), "connection still open after {waited:?}");
     assert!(waited >= Duration::from_millis(200), "cut off too early: {waited:?}");
 }
+
+#[tokio::test]
+async fn an_idle_keep_alive_connection_is_reusable_or_cleanly_closed() {
+    let server = Server::start_with(&["--header-timeout-ms", "300"]);
+    let key = server.fresh_license(1);
+    assert_eq!(server.validate(&key, "fp").await.0, StatusCode::OK);
+    // Idle longer than the head timeout, then the same pooled client asks again.
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    assert_eq!(server.validate(&key, "fp").await.0, StatusCode::OK);
+}
