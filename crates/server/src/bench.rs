@@ -3,12 +3,12 @@
 //! reference. The servers run in this process on their own runtime; the load comes from many
 //! concurrent keep-alive connections on another.
 
+use crate::clock::system_now;
+use crate::errors::ApiResult;
 use crate::ops::admin::{self, NewLicense, NewPolicy, NewProduct};
 use crate::routes;
 use crate::serve::{build_state, ServeOptions};
 use crate::store::{self, Sync};
-use crate::clock::system_now;
-use crate::errors::ApiResult;
 use axum::routing::post;
 use axum::{Json, Router};
 use keyturn_protocol::wire::ValidateRequest;
@@ -69,7 +69,14 @@ pub async fn run(opts: BenchOptions) -> Result<(), String> {
         let (mut conn, secrets) = store::open_admin(&db).map_err(|e| e.to_string())?;
         store::in_transaction(&mut conn, |c| {
             let now = system_now();
-            admin::create_product(c, now, &NewProduct { name: "Bench".into(), id: Some("bench".into()) })?;
+            admin::create_product(
+                c,
+                now,
+                &NewProduct {
+                    name: "Bench".into(),
+                    id: Some("bench".into()),
+                },
+            )?;
             let policy = admin::create_policy(
                 c,
                 now,
@@ -87,9 +94,16 @@ pub async fn run(opts: BenchOptions) -> Result<(), String> {
                     trial: false,
                 },
             )?;
-            let new = NewLicense { policy_id: policy.id, ..NewLicense::default() };
+            let new = NewLicense {
+                policy_id: policy.id,
+                ..NewLicense::default()
+            };
             (0..LICENSES)
-                .map(|_| Ok(admin::create_license(c, now, &secrets.hasher, &new, None)?.1.to_string()))
+                .map(|_| {
+                    Ok(admin::create_license(c, now, &secrets.hasher, &new, None)?
+                        .1
+                        .to_string())
+                })
                 .collect::<ApiResult<Vec<String>>>()
         })
         .map_err(|e| e.to_string())?
@@ -128,8 +142,30 @@ pub async fn run(opts: BenchOptions) -> Result<(), String> {
 
     let validate_body = json!({"key": key, "fingerprint": "bench-device"});
     // Warm-up (connections, caches), not measured.
-    load(&http, &format!("http://{bare}/bare"), opts.concurrency, Duration::from_millis(300), 200, { let b = validate_body.clone(); move |_, _| b.clone() }).await;
-    load(&http, &format!("http://{real}/v1/validate"), opts.concurrency, Duration::from_millis(300), 200, { let b = validate_body.clone(); move |_, _| b.clone() }).await;
+    load(
+        &http,
+        &format!("http://{bare}/bare"),
+        opts.concurrency,
+        Duration::from_millis(300),
+        200,
+        {
+            let b = validate_body.clone();
+            move |_, _| b.clone()
+        },
+    )
+    .await;
+    load(
+        &http,
+        &format!("http://{real}/v1/validate"),
+        opts.concurrency,
+        Duration::from_millis(300),
+        200,
+        {
+            let b = validate_body.clone();
+            move |_, _| b.clone()
+        },
+    )
+    .await;
 
     // Bare route and validate alternate in slices, so a change of load on the machine during
     // the run weighs on both alike.
@@ -137,23 +173,52 @@ pub async fn run(opts: BenchOptions) -> Result<(), String> {
     let slice = phase / SLICES;
     let (mut bare_r, mut validate_r) = (Vec::new(), Vec::new());
     for _ in 0..SLICES {
-        bare_r.push(load(&http, &format!("http://{bare}/bare"), opts.concurrency, slice, 200, { let b = validate_body.clone(); move |_, _| b.clone() }).await);
+        bare_r.push(
+            load(&http, &format!("http://{bare}/bare"), opts.concurrency, slice, 200, {
+                let b = validate_body.clone();
+                move |_, _| b.clone()
+            })
+            .await,
+        );
         validate_r.push(
-            load(&http, &format!("http://{real}/v1/validate"), opts.concurrency, slice, 200, { let b = validate_body.clone(); move |_, _| b.clone() }).await,
+            load(
+                &http,
+                &format!("http://{real}/v1/validate"),
+                opts.concurrency,
+                slice,
+                200,
+                {
+                    let b = validate_body.clone();
+                    move |_, _| b.clone()
+                },
+            )
+            .await,
         );
     }
-    let mut results = vec![named("bare axum route", merge(bare_r)), named("validate", merge(validate_r))];
+    let mut results = vec![
+        named("bare axum route", merge(bare_r)),
+        named("validate", merge(validate_r)),
+    ];
     // Activations spread over the licenses (each task keeps to one), new devices each time.
-    let activate_r = load(&http, &format!("http://{real}/v1/activations"), opts.concurrency, phase, 201, move |task, i| {
-        let key = &keys[task % keys.len()];
-        json!({"key": key, "fingerprint": format!("bench-{task}-{i}"), "name": "bench", "platform": "linux-x86_64"})
-    })
+    let activate_r = load(
+        &http,
+        &format!("http://{real}/v1/activations"),
+        opts.concurrency,
+        phase,
+        201,
+        move |task, i| {
+            let key = &keys[task % keys.len()];
+            json!({"key": key, "fingerprint": format!("bench-{task}-{i}"), "name": "bench", "platform": "linux-x86_64"})
+        },
+    )
     .await;
     results.push(named("activate (new device)", merge(vec![activate_r])));
     // (validate: one license and bound device; activate: 64 licenses, a new device each request.)
 
     let bare_rate = results[0].per_sec.max(1e-9);
-    let load_avg = std::fs::read_to_string("/proc/loadavg").ok().and_then(|l| l.split_whitespace().next().map(String::from));
+    let load_avg = std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .and_then(|l| l.split_whitespace().next().map(String::from));
     println!(
         "keyturn-server bench: {} connections, {:.1} s per phase (bare and validate alternate in {SLICES} slices), \
          sync={:?}, 127.0.0.1, {} build, {} cores, load average {}",
@@ -164,7 +229,10 @@ pub async fn run(opts: BenchOptions) -> Result<(), String> {
         std::thread::available_parallelism().map_or(0, |n| n.get()),
         load_avg.as_deref().unwrap_or("?")
     );
-    println!("{:<24} {:>10} {:>8} {:>12} {:>9} {:>9} {:>8}", "phase", "requests", "errors", "req/s", "p50 ms", "p99 ms", "vs bare");
+    println!(
+        "{:<24} {:>10} {:>8} {:>12} {:>9} {:>9} {:>8}",
+        "phase", "requests", "errors", "req/s", "p50 ms", "p99 ms", "vs bare"
+    );
     for r in &results {
         println!(
             "{:<24} {:>10} {:>8} {:>12.0} {:>9.2} {:>9.2} {:>7.0}%",
@@ -178,7 +246,10 @@ pub async fn run(opts: BenchOptions) -> Result<(), String> {
         );
     }
     if opts.json {
-        println!("{}", json!({"phases": results, "validate_vs_bare": results[1].per_sec / bare_rate}));
+        println!(
+            "{}",
+            json!({"phases": results, "validate_vs_bare": results[1].per_sec / bare_rate})
+        );
     }
     let errors: usize = results.iter().map(|r| r.errors).sum();
     if errors > 0 {
@@ -188,18 +259,30 @@ pub async fn run(opts: BenchOptions) -> Result<(), String> {
 }
 
 fn named(name: &str, (requests, errors, per_sec, p50_ms, p99_ms): (usize, usize, f64, f64, f64)) -> PhaseResult {
-    PhaseResult { name: name.into(), requests, errors, per_sec, p50_ms, p99_ms }
+    PhaseResult {
+        name: name.into(),
+        requests,
+        errors,
+        per_sec,
+        p50_ms,
+        p99_ms,
+    }
 }
 
 /// Serves the real router and the bare route on a runtime of their own (2 workers).
 fn start_servers(state: routes::AppState) -> Result<(SocketAddr, SocketAddr), String> {
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
-        let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime");
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .expect("runtime");
         rt.block_on(async move {
             let real = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
             let bare = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
-            tx.send((real.local_addr().unwrap(), bare.local_addr().unwrap())).unwrap();
+            tx.send((real.local_addr().unwrap(), bare.local_addr().unwrap()))
+                .unwrap();
             let app = routes::router(state);
             let bare_app = Router::new().route(
                 "/bare",
@@ -217,7 +300,8 @@ fn start_servers(state: routes::AppState) -> Result<(SocketAddr, SocketAddr), St
             let _ = tokio::join!(a, b);
         });
     });
-    rx.recv_timeout(Duration::from_secs(10)).map_err(|_| "bench servers did not start".to_string())
+    rx.recv_timeout(Duration::from_secs(10))
+        .map_err(|_| "bench servers did not start".to_string())
 }
 
 /// What one load run measured.
@@ -240,7 +324,13 @@ fn merge(samples: Vec<Sample>) -> (usize, usize, f64, f64, f64) {
         let idx = ((all.len() as f64 * p).ceil() as usize).clamp(1, all.len()) - 1;
         f64::from(all[idx]) / 1000.0
     };
-    (all.len(), errors, all.len() as f64 / elapsed.max(1e-9), pct(0.50), pct(0.99))
+    (
+        all.len(),
+        errors,
+        all.len() as f64 / elapsed.max(1e-9),
+        pct(0.50),
+        pct(0.99),
+    )
 }
 
 /// `concurrency` tasks post bodies for `duration`.
@@ -290,5 +380,9 @@ where
             errors += e;
         }
     }
-    Sample { latencies_us: all, errors, elapsed: started.elapsed().as_secs_f64() }
+    Sample {
+        latencies_us: all,
+        errors,
+        elapsed: started.elapsed().as_secs_f64(),
+    }
 }

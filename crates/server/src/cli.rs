@@ -207,7 +207,9 @@ pub enum FingerprintCmd {
 }
 
 fn parse_meta(s: &str) -> Result<(String, String), String> {
-    s.split_once('=').map(|(k, v)| (k.to_string(), v.to_string())).ok_or_else(|| "expected KEY=VALUE".into())
+    s.split_once('=')
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .ok_or_else(|| "expected KEY=VALUE".into())
 }
 
 pub fn main() -> ExitCode {
@@ -226,11 +228,17 @@ pub fn main() -> ExitCode {
 fn init_tracing(default: &str) {
     let filter = tracing_subscriber::EnvFilter::try_from_env("KEYTURN_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
 }
 
 fn runtime() -> Result<tokio::runtime::Runtime, String> {
-    tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(|e| e.to_string())
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string())
 }
 
 fn open(db: &DbArg) -> Result<(Connection, Secrets), String> {
@@ -319,14 +327,25 @@ pub fn run(command: Command) -> Result<(), String> {
                 FingerprintCmd::Allow(a) => (a, Some("ALLOW")),
                 FingerprintCmd::Clear(a) => (a, None),
             };
-            write(&arg.db, |c, _| admin::set_fingerprint_rule(c, now, &arg.product, &arg.fingerprint, rule))
+            write(&arg.db, |c, _| {
+                admin::set_fingerprint_rule(c, now, &arg.product, &arg.fingerprint, rule)
+            })
         }
     }
 }
 
 fn license(cmd: LicenseCmd, now: i64) -> Result<(), String> {
     match cmd {
-        LicenseCmd::Create { db, policy, owner_name, owner_email, entitlements, metadata, expires_at, json } => {
+        LicenseCmd::Create {
+            db,
+            policy,
+            owner_name,
+            owner_email,
+            entitlements,
+            metadata,
+            expires_at,
+            json,
+        } => {
             let new = NewLicense {
                 policy_id: policy,
                 owner_name,
@@ -351,10 +370,24 @@ fn license(cmd: LicenseCmd, now: i64) -> Result<(), String> {
         LicenseCmd::Suspend(a) => set_status(a, LicenseStatus::Suspended),
         LicenseCmd::Reinstate(a) => set_status(a, LicenseStatus::Active),
         LicenseCmd::Revoke(a) => set_status(a, LicenseStatus::Revoked),
-        LicenseCmd::Extend { license: a, secs, expires_at, never } => {
+        LicenseCmd::Extend {
+            license: a,
+            secs,
+            expires_at,
+            never,
+        } => {
             let expiry = write(&a.db, |c, s| {
                 let ctx = admin::find_license(c, &s.hasher, &a.license)?;
-                admin::extend(c, now, &ctx, &Extend { secs, expires_at, never })
+                admin::extend(
+                    c,
+                    now,
+                    &ctx,
+                    &Extend {
+                        secs,
+                        expires_at,
+                        never,
+                    },
+                )
             })?;
             println!("{}", expiry.map_or_else(|| "never".to_string(), |e| e.to_string()));
             Ok(())

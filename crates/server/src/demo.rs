@@ -18,9 +18,27 @@ pub const PRODUCT_ID: &str = "demo";
 const KEYS: &[(&str, &str, &str, LicenseStatus, bool)] = &[
     ("standard-1", "Standard", "fresh, 3 seats", LicenseStatus::Active, false),
     ("standard-2", "Standard", "fresh, 3 seats", LicenseStatus::Active, false),
-    ("single", "Single seat", "fresh, 1 seat (limit hit on a 2nd device)", LicenseStatus::Active, false),
-    ("suspended", "Standard", "suspended (SUSPENDED)", LicenseStatus::Suspended, false),
-    ("revoked", "Standard", "revoked (REVOKED)", LicenseStatus::Revoked, false),
+    (
+        "single",
+        "Single seat",
+        "fresh, 1 seat (limit hit on a 2nd device)",
+        LicenseStatus::Active,
+        false,
+    ),
+    (
+        "suspended",
+        "Standard",
+        "suspended (SUSPENDED)",
+        LicenseStatus::Suspended,
+        false,
+    ),
+    (
+        "revoked",
+        "Standard",
+        "revoked (REVOKED)",
+        LicenseStatus::Revoked,
+        false,
+    ),
     ("expired", "Standard", "expired (EXPIRED)", LicenseStatus::Active, true),
 ];
 
@@ -32,7 +50,11 @@ pub struct DemoKey {
 
 fn policy_id(conn: &Connection, name: &str, max: u32, trial: bool) -> ApiResult<String> {
     let existing: Option<String> = conn
-        .query_row("SELECT id FROM policies WHERE product_id = ?1 AND name = ?2", params![PRODUCT_ID, name], |r| r.get(0))
+        .query_row(
+            "SELECT id FROM policies WHERE product_id = ?1 AND name = ?2",
+            params![PRODUCT_ID, name],
+            |r| r.get(0),
+        )
         .optional()?;
     if let Some(id) = existing {
         return Ok(id);
@@ -61,14 +83,24 @@ fn policy_id(conn: &Connection, name: &str, max: u32, trial: bool) -> ApiResult<
 pub fn seed(conn: &Connection, hasher: &KeyHasher) -> ApiResult<Vec<DemoKey>> {
     let now = system_now();
     if rows::product(conn, PRODUCT_ID)?.is_none() {
-        admin::create_product(conn, now, &NewProduct { name: "Keyturn Demo".into(), id: Some(PRODUCT_ID.into()) })?;
+        admin::create_product(
+            conn,
+            now,
+            &NewProduct {
+                name: "Keyturn Demo".into(),
+                id: Some(PRODUCT_ID.into()),
+            },
+        )?;
     }
     policy_id(conn, "Standard", 3, false)?;
     policy_id(conn, "Single seat", 1, false)?;
     policy_id(conn, "Trial", 1, true)?;
     for (label, policy_name, purpose, status, expired) in KEYS {
-        let known: bool =
-            conn.query_row("SELECT EXISTS (SELECT 1 FROM demo_keys WHERE label = ?1)", [label], |r| r.get(0))?;
+        let known: bool = conn.query_row(
+            "SELECT EXISTS (SELECT 1 FROM demo_keys WHERE label = ?1)",
+            [label],
+            |r| r.get(0),
+        )?;
         if known {
             continue;
         }
@@ -91,7 +123,13 @@ pub fn seed(conn: &Connection, hasher: &KeyHasher) -> ApiResult<Vec<DemoKey>> {
     }
     let mut stmt = conn.prepare("SELECT label, license_key, purpose FROM demo_keys ORDER BY rowid")?;
     let keys = stmt
-        .query_map([], |r| Ok(DemoKey { label: r.get(0)?, key: r.get(1)?, purpose: r.get(2)? }))?
+        .query_map([], |r| {
+            Ok(DemoKey {
+                label: r.get(0)?,
+                key: r.get(1)?,
+                purpose: r.get(2)?,
+            })
+        })?
         .collect::<Result<Vec<_>, _>>()?;
     Ok(keys)
 }

@@ -43,7 +43,12 @@ pub type ApiResult<T> = Result<T, ApiError>;
 
 impl ApiError {
     pub fn new(code: Code, message: impl Into<String>) -> Self {
-        ApiError::Coded { code, message: message.into(), license: None, machines: None }
+        ApiError::Coded {
+            code,
+            message: message.into(),
+            license: None,
+            machines: None,
+        }
     }
 
     pub fn with_license(mut self, summary: LicenseSummary) -> Self {
@@ -77,7 +82,12 @@ impl ApiError {
 
     pub fn body(&self) -> ErrorBody {
         match self {
-            ApiError::Coded { code, message, license, machines } => ErrorBody {
+            ApiError::Coded {
+                code,
+                message,
+                license,
+                machines,
+            } => ErrorBody {
                 code: *code,
                 message: message.clone(),
                 machines: machines.clone(),
@@ -125,11 +135,15 @@ impl IntoResponse for ApiError {
         let code = self.code();
         let mut response = (status_for(code), Json(self.body())).into_response();
         if code == Code::RateLimited {
-            response.headers_mut().insert("retry-after", axum::http::HeaderValue::from_static("1"));
+            response
+                .headers_mut()
+                .insert("retry-after", axum::http::HeaderValue::from_static("1"));
         }
         if code == Code::PayloadTooLarge {
             // The rest of the body is not read: tell the client this connection is done.
-            response.headers_mut().insert("connection", axum::http::HeaderValue::from_static("close"));
+            response
+                .headers_mut()
+                .insert("connection", axum::http::HeaderValue::from_static("close"));
         }
         response
     }

@@ -27,11 +27,17 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
                 v == "application/json" || (v.starts_with("application/") && v.ends_with("+json"))
             });
         if !is_json {
-            return Err(ApiError::new(Code::UnsupportedMediaType, "send the body as application/json"));
+            return Err(ApiError::new(
+                Code::UnsupportedMediaType,
+                "send the body as application/json",
+            ));
         }
         let bytes = Bytes::from_request(req, state).await.map_err(|rejection| {
             if rejection.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
-                ApiError::new(Code::PayloadTooLarge, format!("the body is larger than {MAX_BODY} bytes"))
+                ApiError::new(
+                    Code::PayloadTooLarge,
+                    format!("the body is larger than {MAX_BODY} bytes"),
+                )
             } else {
                 ApiError::bad_request("the body could not be read")
             }
@@ -46,11 +52,18 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
 fn describe(e: &serde_json::Error) -> String {
     use serde_json::error::Category;
     match e.classify() {
-        Category::Syntax | Category::Eof | Category::Io => format!("malformed JSON at line {} column {}", e.line(), e.column()),
+        Category::Syntax | Category::Eof | Category::Io => {
+            format!("malformed JSON at line {} column {}", e.line(), e.column())
+        }
         Category::Data => {
             let text = e.to_string();
             // Keep "unknown field `x`", "missing field `x`", "invalid type: ..., expected ...".
-            text.split(" at line ").next().unwrap_or("wrong shape").chars().take(200).collect()
+            text.split(" at line ")
+                .next()
+                .unwrap_or("wrong shape")
+                .chars()
+                .take(200)
+                .collect()
         }
     }
 }

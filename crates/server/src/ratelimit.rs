@@ -14,7 +14,11 @@ pub struct RateLimiter {
 impl RateLimiter {
     /// `per_sec` look-ups a second with bursts of `burst`; `per_sec <= 0` disables limiting.
     pub fn new(per_sec: f64, burst: u32) -> RateLimiter {
-        RateLimiter { per_sec, burst: f64::from(burst.max(1)), buckets: Mutex::new(HashMap::new()) }
+        RateLimiter {
+            per_sec,
+            burst: f64::from(burst.max(1)),
+            buckets: Mutex::new(HashMap::new()),
+        }
     }
 
     pub fn enabled(&self) -> bool {

@@ -116,10 +116,23 @@ mod tests {
     #[test]
     fn status_before_expiry() {
         assert_eq!(license_problem(&license(LicenseStatus::Active, None), 10), None);
-        assert_eq!(license_problem(&license(LicenseStatus::Active, Some(10)), 10).unwrap().0, Code::Expired);
+        assert_eq!(
+            license_problem(&license(LicenseStatus::Active, Some(10)), 10)
+                .unwrap()
+                .0,
+            Code::Expired
+        );
         assert_eq!(license_problem(&license(LicenseStatus::Active, Some(11)), 10), None);
-        assert_eq!(license_problem(&license(LicenseStatus::Revoked, Some(1)), 10).unwrap().0, Code::Revoked);
-        assert_eq!(license_problem(&license(LicenseStatus::Suspended, None), 10).unwrap().0, Code::Suspended);
+        assert_eq!(
+            license_problem(&license(LicenseStatus::Revoked, Some(1)), 10)
+                .unwrap()
+                .0,
+            Code::Revoked
+        );
+        assert_eq!(
+            license_problem(&license(LicenseStatus::Suspended, None), 10).unwrap().0,
+            Code::Suspended
+        );
     }
 
     #[test]

@@ -20,7 +20,9 @@ pub struct KeyHasher {
 
 impl KeyHasher {
     pub fn new(secret: &[u8]) -> KeyHasher {
-        KeyHasher { mac: Hmac::<Sha256>::new_from_slice(secret).expect("hmac takes any key length") }
+        KeyHasher {
+            mac: Hmac::<Sha256>::new_from_slice(secret).expect("hmac takes any key length"),
+        }
     }
 
     pub fn hash(&self, key: &LicenseKey) -> String {
@@ -41,18 +43,25 @@ pub fn load_or_create(conn: &Connection) -> rusqlite::Result<Secrets> {
     let seed = get_or_create(conn, SIGNING_SEED)?;
     let secret = get_or_create(conn, KEY_HASH_SECRET)?;
     let seed: [u8; 32] = seed.as_slice().try_into().map_err(|_| rusqlite::Error::InvalidQuery)?;
-    Ok(Secrets { signing_key: signing_key_from_seed(seed), hasher: KeyHasher::new(&secret) })
+    Ok(Secrets {
+        signing_key: signing_key_from_seed(seed),
+        hasher: KeyHasher::new(&secret),
+    })
 }
 
 fn get_or_create(conn: &Connection, name: &str) -> rusqlite::Result<Vec<u8>> {
-    let existing: Option<Vec<u8>> =
-        conn.query_row("SELECT v FROM meta WHERE k = ?1", [name], |r| r.get(0)).optional()?;
+    let existing: Option<Vec<u8>> = conn
+        .query_row("SELECT v FROM meta WHERE k = ?1", [name], |r| r.get(0))
+        .optional()?;
     if let Some(v) = existing {
         return Ok(v);
     }
     let mut fresh = [0u8; 32];
     rand::rngs::OsRng.fill_bytes(&mut fresh);
-    conn.execute("INSERT OR IGNORE INTO meta (k, v) VALUES (?1, ?2)", params![name, fresh.to_vec()])?;
+    conn.execute(
+        "INSERT OR IGNORE INTO meta (k, v) VALUES (?1, ?2)",
+        params![name, fresh.to_vec()],
+    )?;
     conn.query_row("SELECT v FROM meta WHERE k = ?1", [name], |r| r.get(0))
 }
 

@@ -62,8 +62,9 @@ pub async fn run(opts: ServeOptions) -> Result<(), String> {
     let state = build_state(&opts)?;
     // Install the signal handlers before announcing the address, so an early SIGTERM is clean.
     let shutdown = shutdown_signal()?;
-    let listener =
-        tokio::net::TcpListener::bind(opts.listen).await.map_err(|e| format!("cannot listen on {}: {e}", opts.listen))?;
+    let listener = tokio::net::TcpListener::bind(opts.listen)
+        .await
+        .map_err(|e| format!("cannot listen on {}: {e}", opts.listen))?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
     {
         let mut out = std::io::stdout().lock();
@@ -72,7 +73,13 @@ pub async fn run(opts: ServeOptions) -> Result<(), String> {
     }
     tracing::info!(%addr, db = %opts.db.display(), admin_api = state.admin_token.is_some(), "listening");
     let app = routes::router(state);
-    serve_connections(listener, app, Duration::from_millis(opts.header_timeout_ms.max(1)), shutdown).await;
+    serve_connections(
+        listener,
+        app,
+        Duration::from_millis(opts.header_timeout_ms.max(1)),
+        shutdown,
+    )
+    .await;
     tracing::info!("stopped");
     Ok(())
 }

@@ -13,9 +13,33 @@ fn cli_prints_ids_keys_and_the_public_key() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("k.db");
     assert_eq!(cli(&db, &["product", "create", "--name", "App", "--id", "app"]), "app");
-    let policy = cli(&db, &["policy", "create", "--product", "app", "--name", "Std", "--max-machines", "3"]);
+    let policy = cli(
+        &db,
+        &[
+            "policy",
+            "create",
+            "--product",
+            "app",
+            "--name",
+            "Std",
+            "--max-machines",
+            "3",
+        ],
+    );
     assert!(policy.starts_with("pol_") && !policy.contains('\n'), "{policy}");
-    let key = cli(&db, &["license", "create", "--policy", &policy, "--owner-name", "Ann", "--owner-email", "a@x.io"]);
+    let key = cli(
+        &db,
+        &[
+            "license",
+            "create",
+            "--policy",
+            &policy,
+            "--owner-name",
+            "Ann",
+            "--owner-email",
+            "a@x.io",
+        ],
+    );
     let parsed = LicenseKey::parse(&key).expect("a key in display form");
     assert_eq!(parsed.to_string(), key);
     let public = cli(&db, &["public-key"]);
@@ -24,7 +48,10 @@ fn cli_prints_ids_keys_and_the_public_key() {
     // The key is stored only as a keyed hash plus its first group.
     let raw = std::fs::read(&db).unwrap();
     let canonical = parsed.canonical().as_bytes();
-    assert!(!raw.windows(canonical.len()).any(|w| w == canonical), "plain key found in the database file");
+    assert!(
+        !raw.windows(canonical.len()).any(|w| w == canonical),
+        "plain key found in the database file"
+    );
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
@@ -32,7 +59,19 @@ fn cli_prints_ids_keys_and_the_public_key() {
         assert_eq!(mode, 0o600, "the database holds the secrets");
     }
     // Errors go to stderr with a failure status.
-    let (ok, out, err) = cli_raw(&db, &["policy", "create", "--product", "nope", "--name", "X", "--max-machines", "1"]);
+    let (ok, out, err) = cli_raw(
+        &db,
+        &[
+            "policy",
+            "create",
+            "--product",
+            "nope",
+            "--name",
+            "X",
+            "--max-machines",
+            "1",
+        ],
+    );
     assert!(!ok && out.is_empty() && err.contains("NOT_FOUND"), "{err}");
 }
 
@@ -43,7 +82,10 @@ fn demo_is_idempotent_and_prints_usable_keys() {
     let first = cli(&db, &["demo"]);
     let second = cli(&db, &["demo"]);
     assert_eq!(first, second);
-    let keys: Vec<&str> = first.split_whitespace().filter(|w| LicenseKey::parse(w).is_ok() && w.len() == 35).collect();
+    let keys: Vec<&str> = first
+        .split_whitespace()
+        .filter(|w| LicenseKey::parse(w).is_ok() && w.len() == 35)
+        .collect();
     assert!(keys.len() >= 4, "{first}");
     assert!(first.contains("suspended") && first.contains("1 seat") && first.contains("3 seats"));
     let products = cli(&db, &["product", "list"]);
@@ -55,7 +97,14 @@ async fn demo_keys_behave_as_labelled() {
     let server = Server::start();
     let table = server.cli(&["demo"]);
     let key_of = |label: &str| {
-        table.lines().find(|l| l.starts_with(label)).unwrap().split_whitespace().nth(1).unwrap().to_string()
+        table
+            .lines()
+            .find(|l| l.starts_with(label))
+            .unwrap()
+            .split_whitespace()
+            .nth(1)
+            .unwrap()
+            .to_string()
     };
     let (status, v) = server.validate(&key_of("suspended"), "fp-1").await;
     assert_eq!((status, code(&v)), (StatusCode::OK, "SUSPENDED"));
@@ -90,30 +139,45 @@ async fn activate_validate_renew_deactivate() {
     assert!(claims.iat <= claims.renew_by && claims.renew_by < claims.exp);
 
     let (status, v) = server.validate(&key, "device-a").await;
-    assert_eq!((status, code(&v), v["valid"].clone()), (StatusCode::OK, "VALID", json!(true)));
+    assert_eq!(
+        (status, code(&v), v["valid"].clone()),
+        (StatusCode::OK, "VALID", json!(true))
+    );
     assert_eq!(v["activation_id"], id.as_str());
 
     // Renewing with the very same body as the activation succeeds.
-    let (status, renewed) = server.send(Method::PATCH, &format!("/v1/activations/{id}"), Some(body.clone())).await;
+    let (status, renewed) = server
+        .send(Method::PATCH, &format!("/v1/activations/{id}"), Some(body.clone()))
+        .await;
     assert_eq!(status, StatusCode::OK, "{renewed}");
     assert_eq!(renewed["machine"]["id"], id.as_str());
     token::verify(renewed["token"].as_str().unwrap(), &public).unwrap();
 
     // Another device renewing this activation is refused.
     let other = activation_body(&key, "device-b");
-    let (status, v) = server.send(Method::PATCH, &format!("/v1/activations/{id}"), Some(other)).await;
+    let (status, v) = server
+        .send(Method::PATCH, &format!("/v1/activations/{id}"), Some(other))
+        .await;
     assert_eq!((status, code(&v)), (StatusCode::CONFLICT, "FINGERPRINT_MISMATCH"));
 
-    let (status, v) = server.post("/v1/machines", json!({"key": key, "fingerprint": "device-a"})).await;
+    let (status, v) = server
+        .post("/v1/machines", json!({"key": key, "fingerprint": "device-a"}))
+        .await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(v["machines"].as_array().unwrap().len(), 1);
     assert_eq!(v["machines"][0]["is_this_device"], true);
 
-    let (status, v) = server.post(&format!("/v1/activations/{id}/deactivate"), json!({"key": key})).await;
+    let (status, v) = server
+        .post(&format!("/v1/activations/{id}/deactivate"), json!({"key": key}))
+        .await;
     assert_eq!((status, v), (StatusCode::NO_CONTENT, serde_json::Value::Null));
-    let (status, v) = server.post(&format!("/v1/activations/{id}/deactivate"), json!({"key": key})).await;
+    let (status, v) = server
+        .post(&format!("/v1/activations/{id}/deactivate"), json!({"key": key}))
+        .await;
     assert_eq!((status, code(&v)), (StatusCode::NOT_FOUND, "ACTIVATION_NOT_FOUND"));
-    let (status, v) = server.send(Method::PATCH, &format!("/v1/activations/{id}"), Some(body)).await;
+    let (status, v) = server
+        .send(Method::PATCH, &format!("/v1/activations/{id}"), Some(body))
+        .await;
     assert_eq!((status, code(&v)), (StatusCode::NOT_FOUND, "ACTIVATION_NOT_FOUND"));
     let (_, v) = server.validate(&key, "device-a").await;
     assert_eq!(code(&v), "FINGERPRINT_NOT_FOUND");
@@ -146,7 +210,13 @@ async fn machine_limit_carries_the_bound_machines() {
     assert_eq!(v["license"]["seats_max"], 2);
     // Free one; the third device gets in.
     let id = machines[0]["id"].as_str().unwrap();
-    assert_eq!(server.post(&format!("/v1/activations/{id}/deactivate"), json!({"key": key})).await.0, StatusCode::NO_CONTENT);
+    assert_eq!(
+        server
+            .post(&format!("/v1/activations/{id}/deactivate"), json!({"key": key}))
+            .await
+            .0,
+        StatusCode::NO_CONTENT
+    );
     assert_eq!(server.activate(&key, "m3").await.0, StatusCode::CREATED);
 }
 
@@ -173,9 +243,17 @@ async fn one_key_never_touches_another_licenses_machines() {
     let b = server.fresh_license(2);
     let (_, act) = server.activate(&a, "dev").await;
     let id = act["machine"]["id"].as_str().unwrap();
-    let (status, v) = server.post(&format!("/v1/activations/{id}/deactivate"), json!({"key": b})).await;
+    let (status, v) = server
+        .post(&format!("/v1/activations/{id}/deactivate"), json!({"key": b}))
+        .await;
     assert_eq!((status, code(&v)), (StatusCode::NOT_FOUND, "ACTIVATION_NOT_FOUND"));
-    let (status, v) = server.send(Method::PATCH, &format!("/v1/activations/{id}"), Some(activation_body(&b, "dev"))).await;
+    let (status, v) = server
+        .send(
+            Method::PATCH,
+            &format!("/v1/activations/{id}"),
+            Some(activation_body(&b, "dev")),
+        )
+        .await;
     assert_eq!((status, code(&v)), (StatusCode::NOT_FOUND, "ACTIVATION_NOT_FOUND"));
     let (_, v) = server.post("/v1/machines", json!({"key": b})).await;
     assert_eq!(v["machines"], json!([]));
@@ -202,14 +280,21 @@ fn server_exits_cleanly_on_sigterm() {
     let server = Server::start();
     let pid = server.pid().to_string();
     let mut server = server;
-    assert!(std::process::Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
+    assert!(std::process::Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .unwrap()
+        .success());
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
     loop {
         if let Some(status) = server.child.try_wait().unwrap() {
             assert!(status.success(), "exit status {status}");
             break;
         }
-        assert!(std::time::Instant::now() < deadline, "server did not exit after SIGTERM");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "server did not exit after SIGTERM"
+        );
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
 }

@@ -9,7 +9,15 @@ use std::process::Command;
 fn bench_short_mode_runs_without_errors() {
     let started = std::time::Instant::now();
     let out = Command::new(common::BIN)
-        .args(["bench", "--short", "--duration-secs", "0.5", "--concurrency", "16", "--json"])
+        .args([
+            "bench",
+            "--short",
+            "--duration-secs",
+            "0.5",
+            "--concurrency",
+            "16",
+            "--json",
+        ])
         .output()
         .expect("run bench");
     let stdout = String::from_utf8_lossy(&out.stdout);

@@ -7,7 +7,13 @@ use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 use std::time::Duration;
 
-async fn raw(server: &Server, method: Method, path: &str, content_type: Option<&str>, body: Vec<u8>) -> (StatusCode, Value) {
+async fn raw(
+    server: &Server,
+    method: Method,
+    path: &str,
+    content_type: Option<&str>,
+    body: Vec<u8>,
+) -> (StatusCode, Value) {
     // A fresh connection each time: a refused oversized body ends its connection.
     let http = reqwest::Client::builder().pool_max_idle_per_host(0).build().unwrap();
     let mut req = http.request(method, format!("{}{}", server.url, path)).body(body);
@@ -29,19 +35,51 @@ async fn bad_bodies_get_stable_codes() {
     let json_ct = Some("application/json");
     type Case<'a> = (&'a str, Option<&'a str>, Vec<u8>, StatusCode, &'a str);
     let cases: Vec<Case> = vec![
-        ("malformed", json_ct, b"{\"key\": ".to_vec(), StatusCode::BAD_REQUEST, "BAD_REQUEST"),
-        ("not an object", json_ct, b"[1,2,3]".to_vec(), StatusCode::BAD_REQUEST, "BAD_REQUEST"),
-        ("empty", json_ct, Vec::new(), StatusCode::BAD_REQUEST, "BAD_REQUEST"),
-        ("garbage bytes", json_ct, vec![0xff, 0xfe, 0x00, 0x01], StatusCode::BAD_REQUEST, "BAD_REQUEST"),
         (
-            "unknown field",
+            "malformed",
             json_ct,
-            json!({"key": key, "fingerprint": "f", "admin": true}).to_string().into_bytes(),
+            b"{\"key\": ".to_vec(),
             StatusCode::BAD_REQUEST,
             "BAD_REQUEST",
         ),
-        ("wrong type", json_ct, json!({"key": 42, "fingerprint": "f"}).to_string().into_bytes(), StatusCode::BAD_REQUEST, "BAD_REQUEST"),
-        ("missing field", json_ct, json!({"key": key}).to_string().into_bytes(), StatusCode::BAD_REQUEST, "BAD_REQUEST"),
+        (
+            "not an object",
+            json_ct,
+            b"[1,2,3]".to_vec(),
+            StatusCode::BAD_REQUEST,
+            "BAD_REQUEST",
+        ),
+        ("empty", json_ct, Vec::new(), StatusCode::BAD_REQUEST, "BAD_REQUEST"),
+        (
+            "garbage bytes",
+            json_ct,
+            vec![0xff, 0xfe, 0x00, 0x01],
+            StatusCode::BAD_REQUEST,
+            "BAD_REQUEST",
+        ),
+        (
+            "unknown field",
+            json_ct,
+            json!({"key": key, "fingerprint": "f", "admin": true})
+                .to_string()
+                .into_bytes(),
+            StatusCode::BAD_REQUEST,
+            "BAD_REQUEST",
+        ),
+        (
+            "wrong type",
+            json_ct,
+            json!({"key": 42, "fingerprint": "f"}).to_string().into_bytes(),
+            StatusCode::BAD_REQUEST,
+            "BAD_REQUEST",
+        ),
+        (
+            "missing field",
+            json_ct,
+            json!({"key": key}).to_string().into_bytes(),
+            StatusCode::BAD_REQUEST,
+            "BAD_REQUEST",
+        ),
         (
             "no content type",
             None,
@@ -59,14 +97,18 @@ async fn bad_bodies_get_stable_codes() {
         (
             "oversized",
             json_ct,
-            json!({"key": key, "fingerprint": "f".repeat(100_000)}).to_string().into_bytes(),
+            json!({"key": key, "fingerprint": "f".repeat(100_000)})
+                .to_string()
+                .into_bytes(),
             StatusCode::PAYLOAD_TOO_LARGE,
             "PAYLOAD_TOO_LARGE",
         ),
         (
             "long fingerprint",
             json_ct,
-            json!({"key": key, "fingerprint": "f".repeat(300)}).to_string().into_bytes(),
+            json!({"key": key, "fingerprint": "f".repeat(300)})
+                .to_string()
+                .into_bytes(),
             StatusCode::BAD_REQUEST,
             "INVALID_FINGERPRINT",
         ),
@@ -77,10 +119,28 @@ async fn bad_bodies_get_stable_codes() {
             assert_eq!((got, code(&v)), (*status, *code_), "{what} on {path}: {v}");
         }
     }
-    let (got, v) = raw(&server, Method::POST, "/v1/activations", json_ct, json!({"key": key, "fingerprint": "f", "virt": {"vm": "yes"}}).to_string().into_bytes()).await;
+    let (got, v) = raw(
+        &server,
+        Method::POST,
+        "/v1/activations",
+        json_ct,
+        json!({"key": key, "fingerprint": "f", "virt": {"vm": "yes"}})
+            .to_string()
+            .into_bytes(),
+    )
+    .await;
     assert_eq!((got, code(&v)), (StatusCode::BAD_REQUEST, "BAD_REQUEST"));
     let many: serde_json::Map<String, Value> = (0..40).map(|i| (format!("c{i}"), json!("ab"))).collect();
-    let (got, v) = raw(&server, Method::POST, "/v1/activations", json_ct, json!({"key": key, "fingerprint": "f", "components": many}).to_string().into_bytes()).await;
+    let (got, v) = raw(
+        &server,
+        Method::POST,
+        "/v1/activations",
+        json_ct,
+        json!({"key": key, "fingerprint": "f", "components": many})
+            .to_string()
+            .into_bytes(),
+    )
+    .await;
     assert_eq!((got, code(&v)), (StatusCode::BAD_REQUEST, "BAD_REQUEST"));
 }
 
@@ -90,10 +150,30 @@ async fn unknown_routes_and_wrong_methods() {
     for (method, path, status, code_) in [
         (Method::GET, "/", StatusCode::NOT_FOUND, "ROUTE_NOT_FOUND"),
         (Method::GET, "/v2/validate", StatusCode::NOT_FOUND, "ROUTE_NOT_FOUND"),
-        (Method::POST, "/v1/activations/x/y/z", StatusCode::NOT_FOUND, "ROUTE_NOT_FOUND"),
-        (Method::GET, "/v1/validate", StatusCode::METHOD_NOT_ALLOWED, "METHOD_NOT_ALLOWED"),
-        (Method::DELETE, "/v1/activations", StatusCode::METHOD_NOT_ALLOWED, "METHOD_NOT_ALLOWED"),
-        (Method::GET, "/v1/activations/abc", StatusCode::METHOD_NOT_ALLOWED, "METHOD_NOT_ALLOWED"),
+        (
+            Method::POST,
+            "/v1/activations/x/y/z",
+            StatusCode::NOT_FOUND,
+            "ROUTE_NOT_FOUND",
+        ),
+        (
+            Method::GET,
+            "/v1/validate",
+            StatusCode::METHOD_NOT_ALLOWED,
+            "METHOD_NOT_ALLOWED",
+        ),
+        (
+            Method::DELETE,
+            "/v1/activations",
+            StatusCode::METHOD_NOT_ALLOWED,
+            "METHOD_NOT_ALLOWED",
+        ),
+        (
+            Method::GET,
+            "/v1/activations/abc",
+            StatusCode::METHOD_NOT_ALLOWED,
+            "METHOD_NOT_ALLOWED",
+        ),
     ] {
         let (got, v) = raw(&server, method.clone(), path, None, Vec::new()).await;
         assert_eq!((got, code(&v)), (status, code_), "{method} {path}");
@@ -116,7 +196,13 @@ async fn random_bodies_never_cause_a_500() {
         json!({"product_id": "", "fingerprint": "ok"}),
         json!({"key": key}),
     ];
-    let paths = ["/v1/validate", "/v1/activations", "/v1/machines", "/v1/trials", "/v1/activations/act_x/deactivate"];
+    let paths = [
+        "/v1/validate",
+        "/v1/activations",
+        "/v1/machines",
+        "/v1/trials",
+        "/v1/activations/act_x/deactivate",
+    ];
     for path in paths {
         for body in &bodies {
             let (status, v) = server.post(path, body.clone()).await;
@@ -127,7 +213,9 @@ async fn random_bodies_never_cause_a_500() {
             assert!(v["code"].is_string(), "{v}");
         }
         for body in &bodies {
-            let (status, v) = server.send(Method::PATCH, "/v1/activations/act_x", Some(body.clone())).await;
+            let (status, v) = server
+                .send(Method::PATCH, "/v1/activations/act_x", Some(body.clone()))
+                .await;
             assert!(status.is_client_error(), "PATCH {body} -> {status} {v}");
         }
     }
@@ -136,10 +224,21 @@ async fn random_bodies_never_cause_a_500() {
 #[tokio::test]
 async fn admin_api_needs_the_bearer_token() {
     let server = Server::start();
-    let resp = server.http.get(format!("{}/admin/v1/licenses", server.url)).send().await.unwrap();
+    let resp = server
+        .http
+        .get(format!("{}/admin/v1/licenses", server.url))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(resp.status(), StatusCode::UNAUTHORIZED);
     assert_eq!(resp.json::<Value>().await.unwrap()["code"], "UNAUTHORIZED");
-    let resp = server.http.get(format!("{}/admin/v1/licenses", server.url)).bearer_auth("wrong").send().await.unwrap();
+    let resp = server
+        .http
+        .get(format!("{}/admin/v1/licenses", server.url))
+        .bearer_auth("wrong")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(resp.status(), StatusCode::UNAUTHORIZED);
     let (status, _) = server.admin(Method::GET, "/licenses", None).await;
     assert_eq!(status, StatusCode::OK);
@@ -158,8 +257,17 @@ async fn admin_api_is_off_without_a_token() {
         .unwrap();
     let mut line = String::new();
     std::io::BufRead::read_line(&mut std::io::BufReader::new(child.stdout.take().unwrap()), &mut line).unwrap();
-    let url = line.trim().strip_prefix("KEYTURN_SERVER_LISTENING ").unwrap().to_string();
-    let resp = reqwest::Client::new().get(format!("{url}/admin/v1/licenses")).bearer_auth("").send().await.unwrap();
+    let url = line
+        .trim()
+        .strip_prefix("KEYTURN_SERVER_LISTENING ")
+        .unwrap()
+        .to_string();
+    let resp = reqwest::Client::new()
+        .get(format!("{url}/admin/v1/licenses"))
+        .bearer_auth("")
+        .send()
+        .await
+        .unwrap();
     let status = resp.status();
     let _ = child.kill();
     let _ = child.wait();
@@ -193,7 +301,9 @@ async fn slow_requests_time_out_with_a_code() {
     let key = server.fresh_license(1);
     // Hold the database's write lock from outside, so the activation cannot commit in time.
     let mut conn = rusqlite::Connection::open(&server.db).unwrap();
-    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate).unwrap();
+    let tx = conn
+        .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+        .unwrap();
     let (status, v) = server.activate(&key, "fp").await;
     assert_eq!((status, code(&v)), (StatusCode::REQUEST_TIMEOUT, "TIMEOUT"));
     tx.rollback().unwrap();
@@ -208,13 +318,24 @@ async fn slow_requests_time_out_with_a_code() {
 async fn logs_never_contain_a_key_or_token() {
     let server = Server::start();
     let key = server.fresh_license(2);
-    let canonical = keyturn_protocol::LicenseKey::parse(&key).unwrap().canonical().to_string();
+    let canonical = keyturn_protocol::LicenseKey::parse(&key)
+        .unwrap()
+        .canonical()
+        .to_string();
     let (_, act) = server.activate(&key, "device").await;
     let token = act["token"].as_str().unwrap().to_string();
     let id = act["machine"]["id"].as_str().unwrap().to_string();
     server.validate(&key, "device").await;
-    server.send(Method::PATCH, &format!("/v1/activations/{id}"), Some(activation_body(&key, "device"))).await;
-    server.admin(Method::POST, &format!("/licenses/{key}/suspend"), None).await;
+    server
+        .send(
+            Method::PATCH,
+            &format!("/v1/activations/{id}"),
+            Some(activation_body(&key, "device")),
+        )
+        .await;
+    server
+        .admin(Method::POST, &format!("/licenses/{key}/suspend"), None)
+        .await;
     server.validate(&key, "device").await;
     eventually("request logs", Duration::from_secs(10), || async {
         server.logs.lock().unwrap().matches("request").count() >= 5
@@ -241,7 +362,10 @@ async fn behind_a_trusted_proxy_each_forwarded_client_has_its_own_limit() {
     for _ in 0..2 {
         assert_eq!(from("203.0.113.1").await.unwrap().status(), StatusCode::OK);
     }
-    assert_eq!(from("203.0.113.1").await.unwrap().status(), StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(
+        from("203.0.113.1").await.unwrap().status(),
+        StatusCode::TOO_MANY_REQUESTS
+    );
     assert_eq!(from("203.0.113.2").await.unwrap().status(), StatusCode::OK);
 }
 
@@ -258,7 +382,10 @@ fn a_request_head_that_never_completes_is_cut_off() {
     // The server ends the connection (possibly after a 408 answer) instead of waiting forever.
     let _ = stream.read_to_end(&mut buf);
     let waited = started.elapsed();
-    assert!(waited < Duration::from_secs(8), "connection still open after {waited:?}");
+    assert!(
+        waited < Duration::from_secs(8),
+        "connection still open after {waited:?}"
+    );
     assert!(waited >= Duration::from_millis(200), "cut off too early: {waited:?}");
 }
 

@@ -26,12 +26,29 @@ async fn per_license_uniqueness_lets_a_device_use_two_licenses() {
 async fn per_policy_uniqueness() {
     let server = Server::start();
     let (product, policy) = server.product_policy(2, &["--uniqueness", "PER_POLICY"]);
-    let other_policy = server.cli(&["policy", "create", "--product", &product, "--name", "Other", "--max-machines", "2"]);
-    let (a, b, c) = (server.license(&policy), server.license(&policy), server.license(&other_policy));
+    let other_policy = server.cli(&[
+        "policy",
+        "create",
+        "--product",
+        &product,
+        "--name",
+        "Other",
+        "--max-machines",
+        "2",
+    ]);
+    let (a, b, c) = (
+        server.license(&policy),
+        server.license(&policy),
+        server.license(&other_policy),
+    );
     assert_eq!(server.activate(&a, "dev").await.0, StatusCode::CREATED);
     let (status, v) = server.activate(&b, "dev").await;
     assert_eq!((status, code(&v)), (StatusCode::CONFLICT, "FINGERPRINT_IN_USE"));
-    assert_eq!(server.activate(&c, "dev").await.0, StatusCode::CREATED, "another policy is another scope");
+    assert_eq!(
+        server.activate(&c, "dev").await.0,
+        StatusCode::CREATED,
+        "another policy is another scope"
+    );
     // Re-activating on the license that holds it is fine.
     assert_eq!(server.activate(&a, "dev").await.0, StatusCode::CREATED);
 }
@@ -54,17 +71,32 @@ async fn fuzzy_matching_rebinds_a_changed_device() {
     let server = Server::start();
     let (_, policy) = server.product_policy(1, &["--matching", "FUZZY", "--fuzzy-min", "2"]);
     let key = server.license(&policy);
-    let (status, first) = server.post("/v1/activations", with_components(&key, "fp-old", &[("cpu", "a"), ("disk", "b"), ("mac", "c")])).await;
+    let (status, first) = server
+        .post(
+            "/v1/activations",
+            with_components(&key, "fp-old", &[("cpu", "a"), ("disk", "b"), ("mac", "c")]),
+        )
+        .await;
     assert_eq!(status, StatusCode::CREATED);
     // The NIC changed: 2 of 3 components still match → the same activation, re-bound.
-    let (status, second) = server.post("/v1/activations", with_components(&key, "fp-new", &[("cpu", "a"), ("disk", "b"), ("mac", "z")])).await;
+    let (status, second) = server
+        .post(
+            "/v1/activations",
+            with_components(&key, "fp-new", &[("cpu", "a"), ("disk", "b"), ("mac", "z")]),
+        )
+        .await;
     assert_eq!(status, StatusCode::CREATED, "{second}");
     assert_eq!(first["machine"]["id"], second["machine"]["id"]);
     assert_eq!(second["license"]["seats_used"], 1);
     assert_eq!(code(&server.validate(&key, "fp-new").await.1), "VALID");
     assert_eq!(code(&server.validate(&key, "fp-old").await.1), "FINGERPRINT_NOT_FOUND");
     // Only one component in common: a different device, and the only seat is taken.
-    let (status, v) = server.post("/v1/activations", with_components(&key, "fp-other", &[("cpu", "a"), ("disk", "x"), ("mac", "y")])).await;
+    let (status, v) = server
+        .post(
+            "/v1/activations",
+            with_components(&key, "fp-other", &[("cpu", "a"), ("disk", "x"), ("mac", "y")]),
+        )
+        .await;
     assert_eq!((status, code(&v)), (StatusCode::CONFLICT, "MACHINE_LIMIT_EXCEEDED"));
 }
 
@@ -72,8 +104,22 @@ async fn fuzzy_matching_rebinds_a_changed_device() {
 async fn exact_matching_never_rebinds() {
     let server = Server::start();
     let key = server.fresh_license(1);
-    assert_eq!(server.post("/v1/activations", with_components(&key, "fp-old", &[("cpu", "a"), ("disk", "b")])).await.0, StatusCode::CREATED);
-    let (status, v) = server.post("/v1/activations", with_components(&key, "fp-new", &[("cpu", "a"), ("disk", "b")])).await;
+    assert_eq!(
+        server
+            .post(
+                "/v1/activations",
+                with_components(&key, "fp-old", &[("cpu", "a"), ("disk", "b")])
+            )
+            .await
+            .0,
+        StatusCode::CREATED
+    );
+    let (status, v) = server
+        .post(
+            "/v1/activations",
+            with_components(&key, "fp-new", &[("cpu", "a"), ("disk", "b")]),
+        )
+        .await;
     assert_eq!((status, code(&v)), (StatusCode::CONFLICT, "MACHINE_LIMIT_EXCEEDED"));
 }
 
@@ -101,7 +147,10 @@ async fn block_list() {
     assert_eq!(server.activate(&key, "bad").await.0, StatusCode::CREATED);
     server.cli(&["fingerprint", "block", "--product", &product, "--fingerprint", "bad"]);
     let (status, v) = server.validate(&key, "bad").await;
-    assert_eq!((status, code(&v), v["valid"].clone()), (StatusCode::OK, "FINGERPRINT_BLOCKED", json!(false)));
+    assert_eq!(
+        (status, code(&v), v["valid"].clone()),
+        (StatusCode::OK, "FINGERPRINT_BLOCKED", json!(false))
+    );
     let (status, v) = server.activate(&key, "bad").await;
     assert_eq!((status, code(&v)), (StatusCode::FORBIDDEN, "FINGERPRINT_BLOCKED"));
     assert_eq!(code(&server.validate(&key, "good").await.1), "FINGERPRINT_NOT_FOUND");
@@ -113,7 +162,19 @@ async fn block_list() {
 async fn one_trial_per_device() {
     let server = Server::start();
     let product = server.cli(&["product", "create", "--name", "Trialware", "--id", "tw"]);
-    server.cli(&["policy", "create", "--product", &product, "--name", "Trial", "--max-machines", "1", "--trial", "--duration", "3600"]);
+    server.cli(&[
+        "policy",
+        "create",
+        "--product",
+        &product,
+        "--name",
+        "Trial",
+        "--max-machines",
+        "1",
+        "--trial",
+        "--duration",
+        "3600",
+    ]);
     let body = json!({"product_id": "tw", "fingerprint": "dev-1", "name": "laptop", "platform": "linux-x86_64"});
     let (status, v) = server.post("/v1/trials", body.clone()).await;
     assert_eq!(status, StatusCode::CREATED, "{v}");
@@ -127,9 +188,13 @@ async fn one_trial_per_device() {
     assert_eq!(code(&valid), "VALID");
     let (status, v) = server.post("/v1/trials", body).await;
     assert_eq!((status, code(&v)), (StatusCode::CONFLICT, "TRIAL_USED"));
-    let (status, _) = server.post("/v1/trials", json!({"product_id": "tw", "fingerprint": "dev-2"})).await;
+    let (status, _) = server
+        .post("/v1/trials", json!({"product_id": "tw", "fingerprint": "dev-2"}))
+        .await;
     assert_eq!(status, StatusCode::CREATED);
-    let (status, v) = server.post("/v1/trials", json!({"product_id": "nope", "fingerprint": "dev-3"})).await;
+    let (status, v) = server
+        .post("/v1/trials", json!({"product_id": "nope", "fingerprint": "dev-3"}))
+        .await;
     assert_eq!((status, code(&v)), (StatusCode::NOT_FOUND, "NOT_FOUND"));
 }
 
@@ -139,14 +204,27 @@ async fn suspend_reinstate_revoke() {
     let key = server.fresh_license(2);
     let (_, act) = server.activate(&key, "dev").await;
     let id = act["machine"]["id"].as_str().unwrap().to_string();
-    let (status, _) = server.admin(Method::POST, &format!("/licenses/{key}/suspend"), None).await;
+    let (status, _) = server
+        .admin(Method::POST, &format!("/licenses/{key}/suspend"), None)
+        .await;
     assert_eq!(status, StatusCode::OK);
     let (status, v) = server.validate(&key, "dev").await;
-    assert_eq!((status, code(&v), v["license"]["status"].clone()), (StatusCode::OK, "SUSPENDED", json!("SUSPENDED")));
-    let (status, v) = server.send(Method::PATCH, &format!("/v1/activations/{id}"), Some(activation_body(&key, "dev"))).await;
+    assert_eq!(
+        (status, code(&v), v["license"]["status"].clone()),
+        (StatusCode::OK, "SUSPENDED", json!("SUSPENDED"))
+    );
+    let (status, v) = server
+        .send(
+            Method::PATCH,
+            &format!("/v1/activations/{id}"),
+            Some(activation_body(&key, "dev")),
+        )
+        .await;
     assert_eq!((status, code(&v)), (StatusCode::FORBIDDEN, "SUSPENDED"));
     assert_eq!(v["license"]["status"], "SUSPENDED");
-    server.admin(Method::POST, &format!("/licenses/{key}/reinstate"), None).await;
+    server
+        .admin(Method::POST, &format!("/licenses/{key}/reinstate"), None)
+        .await;
     assert_eq!(code(&server.validate(&key, "dev").await.1), "VALID");
     server.cli(&["license", "revoke", "--license", &key]);
     assert_eq!(code(&server.validate(&key, "dev").await.1), "REVOKED");
@@ -166,7 +244,10 @@ async fn expiry_and_extension() {
     assert_eq!((status, code(&v)), (StatusCode::OK, "EXPIRED"));
     let (status, v) = server.activate(&key, "dev-2").await;
     assert_eq!((status, code(&v)), (StatusCode::FORBIDDEN, "EXPIRED"));
-    let new_expiry: i64 = server.cli(&["license", "extend", "--license", &key, "--secs", "86400"]).parse().unwrap();
+    let new_expiry: i64 = server
+        .cli(&["license", "extend", "--license", &key, "--secs", "86400"])
+        .parse()
+        .unwrap();
     let (_, v) = server.validate(&key, "dev").await;
     assert_eq!(code(&v), "VALID");
     assert_eq!(v["license"]["expires_at"], new_expiry);
@@ -193,9 +274,14 @@ async fn renew_interval_grace_and_overdue() {
     assert_eq!(code(&server.validate(&key, "dev").await.1), "VALID");
     server.set_clock_offset(151).await; // past renew-by + grace
     let (status, v) = server.validate(&key, "dev").await;
-    assert_eq!((status, code(&v), v["valid"].clone()), (StatusCode::OK, "OVERDUE", json!(false)));
+    assert_eq!(
+        (status, code(&v), v["valid"].clone()),
+        (StatusCode::OK, "OVERDUE", json!(false))
+    );
     // Renewing (the same body as the activation) brings it back.
-    let (status, renewed) = server.send(Method::PATCH, &format!("/v1/activations/{id}"), Some(body)).await;
+    let (status, renewed) = server
+        .send(Method::PATCH, &format!("/v1/activations/{id}"), Some(body))
+        .await;
     assert_eq!(status, StatusCode::OK, "{renewed}");
     let claims = token::verify(renewed["token"].as_str().unwrap(), &public).unwrap();
     assert_eq!(claims.renew_by - claims.iat, 100);

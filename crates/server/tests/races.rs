@@ -22,7 +22,9 @@ async fn concurrent_distinct_activations_admit_exactly_the_limit() {
     let mut tasks = Vec::new();
     for i in 0..200 {
         let (server, key) = (server.clone(), key.clone());
-        tasks.push(tokio::spawn(async move { server.activate(&key, &format!("device-{i}")).await }));
+        tasks.push(tokio::spawn(async move {
+            server.activate(&key, &format!("device-{i}")).await
+        }));
     }
     let mut created = HashSet::new();
     let mut limited = 0;
@@ -39,7 +41,10 @@ async fn concurrent_distinct_activations_admit_exactly_the_limit() {
             other => panic!("unexpected {other}: {v}"),
         }
     }
-    println!("race (a): 200 concurrent distinct activations on a limit-5 license: {} admitted, {limited} refused", created.len());
+    println!(
+        "race (a): 200 concurrent distinct activations on a limit-5 license: {} admitted, {limited} refused",
+        created.len()
+    );
     assert_eq!(created.len(), 5);
     assert_eq!(limited, 195);
     assert_eq!(machine_ids(&server, &key), created);
@@ -52,7 +57,9 @@ async fn concurrent_same_fingerprint_activations_make_one_activation() {
     let mut tasks = Vec::new();
     for _ in 0..50 {
         let (server, key) = (server.clone(), key.clone());
-        tasks.push(tokio::spawn(async move { server.activate(&key, "the-one-device").await }));
+        tasks.push(tokio::spawn(
+            async move { server.activate(&key, "the-one-device").await },
+        ));
     }
     let mut ids = HashSet::new();
     for t in tasks {
@@ -60,7 +67,10 @@ async fn concurrent_same_fingerprint_activations_make_one_activation() {
         assert_eq!(status, StatusCode::CREATED, "{v}");
         ids.insert(v["machine"]["id"].as_str().unwrap().to_string());
     }
-    println!("race (b): 50 concurrent activations of one fingerprint: {} distinct activation(s)", ids.len());
+    println!(
+        "race (b): 50 concurrent activations of one fingerprint: {} distinct activation(s)",
+        ids.len()
+    );
     assert_eq!(ids.len(), 1);
     assert_eq!(machine_ids(&server, &key), ids);
 }
@@ -79,13 +89,18 @@ async fn sigkill_under_load_loses_no_answered_activation() {
         loaders.push(tokio::spawn(async move {
             for i in 0.. {
                 let body = activation_body(&key, &format!("w{worker}-{i}"));
-                let Ok(resp) = http.post(format!("{url}/v1/activations")).json(&body).send().await else { break };
+                let Ok(resp) = http.post(format!("{url}/v1/activations")).json(&body).send().await else {
+                    break;
+                };
                 if resp.status() != StatusCode::CREATED {
                     continue;
                 }
                 // Only an answer that fully arrived counts as answered.
                 let Ok(v) = resp.json::<Value>().await else { break };
-                answered.lock().unwrap().push(v["machine"]["id"].as_str().unwrap().to_string());
+                answered
+                    .lock()
+                    .unwrap()
+                    .push(v["machine"]["id"].as_str().unwrap().to_string());
             }
         }));
     }
@@ -100,7 +115,11 @@ async fn sigkill_under_load_loses_no_answered_activation() {
         l.await.unwrap();
     }
     let answered: HashSet<String> = answered.lock().unwrap().iter().cloned().collect();
-    assert!(answered.len() >= 100, "only {} activations before the kill", answered.len());
+    assert!(
+        answered.len() >= 100,
+        "only {} activations before the kill",
+        answered.len()
+    );
     drop(server);
 
     let restarted = Server::start_on(&db, &[]);

@@ -123,8 +123,15 @@ pub fn create_product(conn: &Connection, now: i64, new: &NewProduct) -> ApiResul
     if rows::product(conn, &id)?.is_some() {
         return Err(ApiError::bad_request(format!("a product with id {id} already exists")));
     }
-    conn.execute("INSERT INTO products (id, name, created_at) VALUES (?1, ?2, ?3)", params![id, new.name, now])?;
-    Ok(Product { id, name: new.name.clone(), created_at: now })
+    conn.execute(
+        "INSERT INTO products (id, name, created_at) VALUES (?1, ?2, ?3)",
+        params![id, new.name, now],
+    )?;
+    Ok(Product {
+        id,
+        name: new.name.clone(),
+        created_at: now,
+    })
 }
 
 pub fn create_policy(conn: &Connection, now: i64, new: &NewPolicy) -> ApiResult<Policy> {
@@ -135,7 +142,11 @@ pub fn create_policy(conn: &Connection, now: i64, new: &NewPolicy) -> ApiResult<
     if new.max_machines == 0 {
         return Err(ApiError::bad_request("max_machines must be at least 1"));
     }
-    for (what, v) in [("renew_interval_secs", new.renew_interval_secs), ("grace_secs", new.grace_secs), ("duration_secs", new.duration_secs)] {
+    for (what, v) in [
+        ("renew_interval_secs", new.renew_interval_secs),
+        ("grace_secs", new.grace_secs),
+        ("duration_secs", new.duration_secs),
+    ] {
         if v.is_some_and(|v| v < 0) {
             return Err(ApiError::bad_request(format!("{what} must not be negative")));
         }
@@ -147,7 +158,11 @@ pub fn create_policy(conn: &Connection, now: i64, new: &NewPolicy) -> ApiResult<
         max_machines: new.max_machines,
         uniqueness: new.uniqueness,
         matching: new.matching,
-        fuzzy_min: if new.matching == Matching::Fuzzy { new.fuzzy_min.unwrap_or(2).max(1) } else { 0 },
+        fuzzy_min: if new.matching == Matching::Fuzzy {
+            new.fuzzy_min.unwrap_or(2).max(1)
+        } else {
+            0
+        },
         renew_interval_secs: new.renew_interval_secs.unwrap_or(rules::DEFAULT_RENEW_INTERVAL_SECS),
         grace_secs: new.grace_secs.unwrap_or(rules::DEFAULT_GRACE_SECS),
         duration_secs: new.duration_secs,
@@ -190,7 +205,9 @@ pub fn create_license(
         return Err(ApiError::bad_request("owner name or email too long"));
     }
     if new.entitlements.len() > 100 || new.metadata.len() > 100 {
-        return Err(ApiError::bad_request("at most 100 entitlements and 100 metadata entries"));
+        return Err(ApiError::bad_request(
+            "at most 100 entitlements and 100 metadata entries",
+        ));
     }
     let key = key.unwrap_or_else(generate_key);
     let license = License {
@@ -236,7 +253,10 @@ pub fn find_license(conn: &Connection, hasher: &KeyHasher, id_or_key: &str) -> A
 }
 
 pub fn set_status(conn: &Connection, license_id: &str, status: LicenseStatus) -> ApiResult<()> {
-    conn.execute("UPDATE licenses SET status = ?1 WHERE id = ?2", params![model::status_str(status), license_id])?;
+    conn.execute(
+        "UPDATE licenses SET status = ?1 WHERE id = ?2",
+        params![model::status_str(status), license_id],
+    )?;
     tracing::info!(license = %license_id, status = model::status_str(status), "license status changed");
     Ok(())
 }
@@ -261,7 +281,10 @@ pub fn extend(conn: &Connection, now: i64, ctx: &LicenseCtx, how: &Extend) -> Ap
         (None, None, true) => None,
         _ => return Err(ApiError::bad_request("give exactly one of secs, expires_at, never")),
     };
-    conn.execute("UPDATE licenses SET expires_at = ?1 WHERE id = ?2", params![new_expiry, ctx.license.id])?;
+    conn.execute(
+        "UPDATE licenses SET expires_at = ?1 WHERE id = ?2",
+        params![new_expiry, ctx.license.id],
+    )?;
     Ok(new_expiry)
 }
 
@@ -272,21 +295,36 @@ pub fn reset(conn: &Connection, license_id: &str) -> ApiResult<usize> {
 
 /// Removes one activation of the license (admin).
 pub fn remove_machine(conn: &Connection, license_id: &str, activation_id: &str) -> ApiResult<()> {
-    let n = conn.execute("DELETE FROM activations WHERE license_id = ?1 AND id = ?2", params![license_id, activation_id])?;
+    let n = conn.execute(
+        "DELETE FROM activations WHERE license_id = ?1 AND id = ?2",
+        params![license_id, activation_id],
+    )?;
     if n == 0 {
-        return Err(ApiError::new(keyturn_protocol::Code::ActivationNotFound, "no such activation on this license"));
+        return Err(ApiError::new(
+            keyturn_protocol::Code::ActivationNotFound,
+            "no such activation on this license",
+        ));
     }
     Ok(())
 }
 
 /// `BLOCK` or `ALLOW` a fingerprint for a product, or clear its rule (`None`). ALLOW exempts the
 /// device from a policy's VM refusal and replaces a block.
-pub fn set_fingerprint_rule(conn: &Connection, now: i64, product_id: &str, fingerprint: &str, rule: Option<&str>) -> ApiResult<()> {
+pub fn set_fingerprint_rule(
+    conn: &Connection,
+    now: i64,
+    product_id: &str,
+    fingerprint: &str,
+    rule: Option<&str>,
+) -> ApiResult<()> {
     if rows::product(conn, product_id)?.is_none() {
         return Err(ApiError::not_found("no such product"));
     }
     if !keyturn_protocol::fingerprint::is_valid(fingerprint) {
-        return Err(ApiError::new(keyturn_protocol::Code::InvalidFingerprint, "not a fingerprint"));
+        return Err(ApiError::new(
+            keyturn_protocol::Code::InvalidFingerprint,
+            "not a fingerprint",
+        ));
     }
     match rule {
         Some(rule) => conn.execute(
@@ -314,5 +352,8 @@ pub fn machines(conn: &Connection, ctx: &LicenseCtx) -> ApiResult<Vec<MachineVie
 }
 
 pub fn licenses(conn: &Connection, product_id: Option<&str>) -> ApiResult<Vec<LicenseView>> {
-    rows::licenses(conn, product_id)?.into_iter().map(|ctx| view(conn, ctx)).collect()
+    rows::licenses(conn, product_id)?
+        .into_iter()
+        .map(|ctx| view(conn, ctx))
+        .collect()
 }

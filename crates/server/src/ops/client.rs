@@ -6,7 +6,9 @@ use crate::ids::new_id;
 use crate::model::{Activation, Matching, Policy, Uniqueness};
 use crate::rules;
 use crate::store::rows::{self, LicenseCtx};
-use keyturn_protocol::wire::{ActivateRequest, LicenseStatus, MachinesResponse, TrialRequest, ValidateResponse, VirtInfo};
+use keyturn_protocol::wire::{
+    ActivateRequest, LicenseStatus, MachinesResponse, TrialRequest, ValidateResponse, VirtInfo,
+};
 use keyturn_protocol::{Code, LicenseKey};
 use rusqlite::{params, Connection};
 
@@ -16,7 +18,8 @@ fn load(conn: &Connection, key_hash: &str) -> ApiResult<LicenseCtx> {
 
 /// Is this key valid on this device? Every outcome of an existing key is a [`ValidateResponse`].
 pub fn validate(conn: &Connection, now: i64, key_hash: &str, fingerprint: &str) -> ApiResult<ValidateResponse> {
-    let view = rows::validate_view(conn, key_hash, fingerprint)?.ok_or_else(|| ApiError::not_found("no license has this key"))?;
+    let view = rows::validate_view(conn, key_hash, fingerprint)?
+        .ok_or_else(|| ApiError::not_found("no license has this key"))?;
     let ctx = &view.ctx;
     let (code, message) = if let Some(problem) = rules::license_problem(&ctx.license, now) {
         problem
@@ -49,20 +52,33 @@ fn refuse_unusable(conn: &Connection, ctx: &LicenseCtx, now: i64) -> ApiResult<(
 }
 
 /// Block list and VM rule for a device of this product.
-fn refuse_device(conn: &Connection, product_id: &str, policy: &Policy, fingerprint: &str, virt: &VirtInfo) -> ApiResult<()> {
+fn refuse_device(
+    conn: &Connection,
+    product_id: &str,
+    policy: &Policy,
+    fingerprint: &str,
+    virt: &VirtInfo,
+) -> ApiResult<()> {
     let rule = rows::fingerprint_rule(conn, product_id, fingerprint)?;
     if rule.as_deref() == Some("BLOCK") {
         return Err(ApiError::new(Code::FingerprintBlocked, "this device is blocked"));
     }
     if virt.vm && !policy.allow_vm && rule.as_deref() != Some("ALLOW") {
-        return Err(ApiError::new(Code::VmNotAllowed, "this license cannot be used in a virtual machine"));
+        return Err(ApiError::new(
+            Code::VmNotAllowed,
+            "this license cannot be used in a virtual machine",
+        ));
     }
     Ok(())
 }
 
 fn issued(conn: &Connection, ctx: LicenseCtx, activation: Activation) -> ApiResult<Issued> {
     let seats_used = rows::seats_used(conn, &ctx.license.id)?;
-    Ok(Issued { ctx, activation, seats_used })
+    Ok(Issued {
+        ctx,
+        activation,
+        seats_used,
+    })
 }
 
 /// Binds this device to the license, or answers why not. Activating an already bound device
@@ -81,7 +97,14 @@ pub fn activate(conn: &Connection, now: i64, key_hash: &str, req: &ActivateReque
         // Activating a bound device again counts as a renewal.
         conn.prepare_cached("UPDATE activations SET last_renewed_at = ?1 WHERE id = ?2")?
             .execute(params![now, existing.id])?;
-        return issued(conn, ctx, Activation { last_renewed_at: now, ..existing });
+        return issued(
+            conn,
+            ctx,
+            Activation {
+                last_renewed_at: now,
+                ..existing
+            },
+        );
     }
     if let Err(e) = check_uniqueness(conn, &ctx, &req.fingerprint) {
         return Err(with_license(e, conn)?);
@@ -117,15 +140,31 @@ pub fn activate(conn: &Connection, now: i64, key_hash: &str, req: &ActivateReque
         let machines = all.iter().map(|a| rows::machine(a, None)).collect();
         let e = ApiError::new(
             Code::MachineLimitExceeded,
-            format!("this license is in use on {} of {} machines", all.len(), ctx.policy.max_machines),
+            format!(
+                "this license is in use on {} of {} machines",
+                all.len(),
+                ctx.policy.max_machines
+            ),
         )
         .with_machines(machines);
         return Err(with_license(e, conn)?);
     }
-    let activation = insert_activation(conn, now, &ctx.license.id, &ctx.policy.id, &req.fingerprint, &components, req)?;
+    let activation = insert_activation(
+        conn,
+        now,
+        &ctx.license.id,
+        &ctx.policy.id,
+        &req.fingerprint,
+        &components,
+        req,
+    )?;
     tracing::debug!(activation = %activation.id, license = %ctx.license.id, "activated");
     let seats_used = used + 1;
-    Ok(Issued { ctx, activation, seats_used })
+    Ok(Issued {
+        ctx,
+        activation,
+        seats_used,
+    })
 }
 
 fn check_uniqueness(conn: &Connection, ctx: &LicenseCtx, fingerprint: &str) -> ApiResult<()> {
@@ -141,7 +180,10 @@ fn check_uniqueness(conn: &Connection, ctx: &LicenseCtx, fingerprint: &str) -> A
             .query_row(params![fingerprint, ctx.license.id], |r| r.get(0))?,
     };
     if taken {
-        return Err(ApiError::new(Code::FingerprintInUse, "this device is already bound to another license"));
+        return Err(ApiError::new(
+            Code::FingerprintInUse,
+            "this device is already bound to another license",
+        ));
     }
     Ok(())
 }
@@ -189,19 +231,32 @@ fn insert_activation(
 }
 
 /// Renews an activation (heartbeat): the very same body as the activation succeeds.
-pub fn renew(conn: &Connection, now: i64, key_hash: &str, activation_id: &str, req: &ActivateRequest) -> ApiResult<Issued> {
+pub fn renew(
+    conn: &Connection,
+    now: i64,
+    key_hash: &str,
+    activation_id: &str,
+    req: &ActivateRequest,
+) -> ApiResult<Issued> {
     let ctx = load(conn, key_hash)?;
     let activation = rows::activation_by_id(conn, &ctx.license.id, activation_id)?
         .ok_or_else(|| ApiError::new(Code::ActivationNotFound, "this activation does not exist (any more)"))?;
     if activation.fingerprint != req.fingerprint {
-        return Err(ApiError::new(Code::FingerprintMismatch, "this activation belongs to another device"));
+        return Err(ApiError::new(
+            Code::FingerprintMismatch,
+            "this activation belongs to another device",
+        ));
     }
     refuse_unusable(conn, &ctx, now)?;
     if rows::fingerprint_rule(conn, &ctx.license.product_id, &req.fingerprint)?.as_deref() == Some("BLOCK") {
         return Err(ApiError::new(Code::FingerprintBlocked, "this device is blocked"));
     }
-    conn.prepare_cached("UPDATE activations SET last_renewed_at = ?1 WHERE id = ?2")?.execute(params![now, activation.id])?;
-    let activation = Activation { last_renewed_at: now, ..activation };
+    conn.prepare_cached("UPDATE activations SET last_renewed_at = ?1 WHERE id = ?2")?
+        .execute(params![now, activation.id])?;
+    let activation = Activation {
+        last_renewed_at: now,
+        ..activation
+    };
     issued(conn, ctx, activation)
 }
 
@@ -212,7 +267,10 @@ pub fn deactivate(conn: &Connection, key_hash: &str, activation_id: &str) -> Api
         .prepare_cached("DELETE FROM activations WHERE license_id = ?1 AND id = ?2")?
         .execute(params![ctx.license.id, activation_id])?;
     if n == 0 {
-        return Err(ApiError::new(Code::ActivationNotFound, "this activation does not exist (any more)"));
+        return Err(ApiError::new(
+            Code::ActivationNotFound,
+            "this activation does not exist (any more)",
+        ));
     }
     tracing::debug!(activation = %activation_id, license = %ctx.license.id, "deactivated");
     Ok(())
@@ -262,8 +320,17 @@ pub fn trial(conn: &Connection, now: i64, key: &LicenseKey, key_hash: &str, req:
         virt: req.virt.clone(),
     };
     let components = serde_json::to_string(&req.components).expect("map serializes");
-    let activation = insert_activation(conn, now, &license_id, &policy.id, &req.fingerprint, &components, &as_activation)?;
-    let ctx = rows::license_by_id(conn, &license_id)?.ok_or_else(|| ApiError::Internal("trial license vanished".into()))?;
+    let activation = insert_activation(
+        conn,
+        now,
+        &license_id,
+        &policy.id,
+        &req.fingerprint,
+        &components,
+        &as_activation,
+    )?;
+    let ctx =
+        rows::license_by_id(conn, &license_id)?.ok_or_else(|| ApiError::Internal("trial license vanished".into()))?;
     debug_assert_eq!(ctx.license.status, LicenseStatus::Active);
     tracing::info!(license = %license_id, activation = %activation.id, "trial started");
     issued(conn, ctx, activation)

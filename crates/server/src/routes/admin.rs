@@ -55,9 +55,17 @@ pub fn routes(state: AppState) -> Router<AppState> {
 
 async fn require_token(State(s): State<AppState>, req: Request, next: Next) -> Response {
     let Some(expected) = &s.admin_token else {
-        return ApiError::new(Code::Unauthorized, "the admin API is disabled (start with --admin-token)").into_response();
+        return ApiError::new(
+            Code::Unauthorized,
+            "the admin API is disabled (start with --admin-token)",
+        )
+        .into_response();
     };
-    let given = req.headers().get(AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer "));
+    let given = req
+        .headers()
+        .get(AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "));
     match given {
         Some(token) if constant_time_eq(token.as_bytes(), expected.as_bytes()) => next.run(req).await,
         _ => ApiError::new(Code::Unauthorized, "a valid admin bearer token is required").into_response(),
@@ -97,7 +105,11 @@ async fn list_policies(State(s): State<AppState>, Query(f): Query<ProductFilter>
 
 async fn create_license(State(s): State<AppState>, ApiJson(new): ApiJson<NewLicense>) -> ApiResult<Response> {
     let (view, key) = s.store.create_license(s.clock.now(), new).await?;
-    Ok((StatusCode::CREATED, Json(json!({"key": key.to_string(), "license": view}))).into_response())
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({"key": key.to_string(), "license": view})),
+    )
+        .into_response())
 }
 
 async fn list_licenses(State(s): State<AppState>, Query(f): Query<ProductFilter>) -> ApiResult<Response> {
@@ -120,7 +132,11 @@ async fn revoke(State(s): State<AppState>, Path(id): Path<String>) -> ApiResult<
     Ok(Json(s.store.set_status(id, LicenseStatus::Revoked).await?).into_response())
 }
 
-async fn extend(State(s): State<AppState>, Path(id): Path<String>, ApiJson(how): ApiJson<Extend>) -> ApiResult<Response> {
+async fn extend(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    ApiJson(how): ApiJson<Extend>,
+) -> ApiResult<Response> {
     Ok(Json(s.store.extend(s.clock.now(), id, how).await?).into_response())
 }
 
@@ -133,7 +149,10 @@ async fn machines(State(s): State<AppState>, Path(id): Path<String>) -> ApiResul
     Ok(Json(s.store.license_machines(id).await?).into_response())
 }
 
-async fn remove_machine(State(s): State<AppState>, Path((id, activation_id)): Path<(String, String)>) -> ApiResult<Response> {
+async fn remove_machine(
+    State(s): State<AppState>,
+    Path((id, activation_id)): Path<(String, String)>,
+) -> ApiResult<Response> {
     s.store.remove_machine(id, activation_id).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
@@ -156,7 +175,9 @@ async fn fingerprint_rule(
         "clear" => None,
         _ => return Err(ApiError::new(Code::RouteNotFound, "use block, allow or clear")),
     };
-    s.store.set_fingerprint_rule(s.clock.now(), body.product_id, body.fingerprint, rule).await?;
+    s.store
+        .set_fingerprint_rule(s.clock.now(), body.product_id, body.fingerprint, rule)
+        .await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 

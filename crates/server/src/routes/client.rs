@@ -1,11 +1,11 @@
 //! Client endpoints (the license key authenticates). See keyturn_protocol::wire for the table.
 
+use super::client_addr::ClientAddr;
 use super::AppState;
 use crate::errors::{ApiError, ApiResult};
 use crate::extract::ApiJson;
 use crate::ops;
 use crate::tokens;
-use super::client_addr::ClientAddr;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -36,14 +36,29 @@ fn check_fingerprint(fp: &str) -> ApiResult<()> {
     if fingerprint::is_valid(fp) {
         Ok(())
     } else {
-        Err(ApiError::new(Code::InvalidFingerprint, "a fingerprint is 1 to 256 printable characters"))
+        Err(ApiError::new(
+            Code::InvalidFingerprint,
+            "a fingerprint is 1 to 256 printable characters",
+        ))
     }
 }
 
-fn check_device(fp: &str, components: &BTreeMap<String, String>, name: &str, platform: &str, virt: &VirtInfo) -> ApiResult<()> {
+fn check_device(
+    fp: &str,
+    components: &BTreeMap<String, String>,
+    name: &str,
+    platform: &str,
+    virt: &VirtInfo,
+) -> ApiResult<()> {
     check_fingerprint(fp)?;
-    if components.len() > 32 || components.iter().any(|(k, v)| k.is_empty() || k.len() > 64 || v.len() > 128) {
-        return Err(ApiError::bad_request("components: at most 32, names 1-64 and hashes up to 128 characters"));
+    if components.len() > 32
+        || components
+            .iter()
+            .any(|(k, v)| k.is_empty() || k.len() > 64 || v.len() > 128)
+    {
+        return Err(ApiError::bad_request(
+            "components: at most 32, names 1-64 and hashes up to 128 characters",
+        ));
     }
     if name.len() > 200 || platform.len() > 100 || virt.kind.as_ref().is_some_and(|k| k.len() > 64) {
         return Err(ApiError::bad_request("name, platform or virt.kind too long"));
@@ -55,7 +70,10 @@ impl AppState {
     /// Rate limit, then the key's lookup hash.
     fn lookup(&self, peer: IpAddr, key: &LicenseKey) -> ApiResult<String> {
         if !self.limiter.allow(peer) {
-            return Err(ApiError::new(Code::RateLimited, "too many requests; try again in a moment"));
+            return Err(ApiError::new(
+                Code::RateLimited,
+                "too many requests; try again in a moment",
+            ));
         }
         Ok(self.store.secrets().hasher.hash(key))
     }
@@ -135,7 +153,10 @@ async fn trial(
 ) -> ApiResult<Response> {
     check_device(&req.fingerprint, &req.components, &req.name, &req.platform, &req.virt)?;
     if !s.limiter.allow(peer) {
-        return Err(ApiError::new(Code::RateLimited, "too many requests; try again in a moment"));
+        return Err(ApiError::new(
+            Code::RateLimited,
+            "too many requests; try again in a moment",
+        ));
     }
     let key = ops::generate_key();
     let now = s.clock.now();

@@ -64,7 +64,11 @@ async fn time_limit(State(limit): State<Duration>, req: Request, next: Next) -> 
 /// status and time. Bodies (keys, tokens) are never logged.
 async fn log_request(req: Request, next: Next) -> Response {
     let method = req.method().clone();
-    let route = req.extensions().get::<MatchedPath>().map(|p| p.as_str().to_owned()).unwrap_or_else(|| "-".into());
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|p| p.as_str().to_owned())
+        .unwrap_or_else(|| "-".into());
     let started = Instant::now();
     let response = next.run(req).await;
     tracing::debug!(%method, route, status = response.status().as_u16(), micros = started.elapsed().as_micros() as u64, "request");

@@ -39,7 +39,8 @@ pub trait Store: Send + Sync + 'static {
     // Client operations.
     fn validate(&self, now: i64, key_hash: String, fingerprint: String) -> StoreFuture<'_, ValidateResponse>;
     fn activate(&self, now: i64, key_hash: String, req: ActivateRequest) -> StoreFuture<'_, Issued>;
-    fn renew(&self, now: i64, key_hash: String, activation_id: String, req: ActivateRequest) -> StoreFuture<'_, Issued>;
+    fn renew(&self, now: i64, key_hash: String, activation_id: String, req: ActivateRequest)
+        -> StoreFuture<'_, Issued>;
     fn deactivate(&self, key_hash: String, activation_id: String) -> StoreFuture<'_, ()>;
     fn machines(&self, key_hash: String, fingerprint: Option<String>) -> StoreFuture<'_, MachinesResponse>;
     /// Creates a trial license with `key` for this device.

@@ -91,7 +91,13 @@ impl Db {
         let (conn, secrets) = open_admin(path)?;
         drop(conn);
         let writer = writer::Writer::start(open_connection(path, sync)?);
-        Ok(Db { path: path.to_owned(), sync, readers: Mutex::new(Vec::new()), writer, secrets: Arc::new(secrets) })
+        Ok(Db {
+            path: path.to_owned(),
+            sync,
+            readers: Mutex::new(Vec::new()),
+            writer,
+            secrets: Arc::new(secrets),
+        })
     }
 
     /// Runs a read on a pooled connection, on the calling thread (reads are short and never wait

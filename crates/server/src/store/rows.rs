@@ -79,11 +79,17 @@ fn ctx_query(filter: &str) -> String {
 }
 
 fn ctx_row(r: &Row) -> rusqlite::Result<LicenseCtx> {
-    Ok(LicenseCtx { license: license_at(r, 0)?, policy: policy_at(r, 11)?, product_name: r.get(24)? })
+    Ok(LicenseCtx {
+        license: license_at(r, 0)?,
+        policy: policy_at(r, 11)?,
+        product_name: r.get(24)?,
+    })
 }
 
 pub fn license_by_hash(conn: &Connection, key_hash: &str) -> rusqlite::Result<Option<LicenseCtx>> {
-    conn.prepare_cached(&ctx_query("l.key_hash = ?1"))?.query_row([key_hash], ctx_row).optional()
+    conn.prepare_cached(&ctx_query("l.key_hash = ?1"))?
+        .query_row([key_hash], ctx_row)
+        .optional()
 }
 
 /// Everything validate needs, in one statement: the license, its seat count, the fingerprint's
@@ -120,31 +126,49 @@ pub fn validate_view(conn: &Connection, key_hash: &str, fingerprint: &str) -> ru
 }
 
 pub fn license_by_id(conn: &Connection, id: &str) -> rusqlite::Result<Option<LicenseCtx>> {
-    conn.prepare_cached(&ctx_query("l.id = ?1"))?.query_row([id], ctx_row).optional()
+    conn.prepare_cached(&ctx_query("l.id = ?1"))?
+        .query_row([id], ctx_row)
+        .optional()
 }
 
 pub fn licenses(conn: &Connection, product_id: Option<&str>) -> rusqlite::Result<Vec<LicenseCtx>> {
-    let mut stmt = conn.prepare(&ctx_query("(?1 IS NULL OR l.product_id = ?1) ORDER BY l.created_at, l.rowid"))?;
+    let mut stmt = conn.prepare(&ctx_query(
+        "(?1 IS NULL OR l.product_id = ?1) ORDER BY l.created_at, l.rowid",
+    ))?;
     let rows = stmt.query_map([product_id], ctx_row)?;
     rows.collect()
 }
 
 pub fn product(conn: &Connection, id: &str) -> rusqlite::Result<Option<Product>> {
     conn.query_row("SELECT id, name, created_at FROM products WHERE id = ?1", [id], |r| {
-        Ok(Product { id: r.get(0)?, name: r.get(1)?, created_at: r.get(2)? })
+        Ok(Product {
+            id: r.get(0)?,
+            name: r.get(1)?,
+            created_at: r.get(2)?,
+        })
     })
     .optional()
 }
 
 pub fn products(conn: &Connection) -> rusqlite::Result<Vec<Product>> {
     let mut stmt = conn.prepare("SELECT id, name, created_at FROM products ORDER BY created_at, rowid")?;
-    let rows = stmt.query_map([], |r| Ok(Product { id: r.get(0)?, name: r.get(1)?, created_at: r.get(2)? }))?;
+    let rows = stmt.query_map([], |r| {
+        Ok(Product {
+            id: r.get(0)?,
+            name: r.get(1)?,
+            created_at: r.get(2)?,
+        })
+    })?;
     rows.collect()
 }
 
 pub fn policy(conn: &Connection, id: &str) -> rusqlite::Result<Option<Policy>> {
-    conn.query_row(&format!("SELECT {POLICY_COLS} FROM policies p WHERE p.id = ?1"), [id], |r| policy_at(r, 0))
-        .optional()
+    conn.query_row(
+        &format!("SELECT {POLICY_COLS} FROM policies p WHERE p.id = ?1"),
+        [id],
+        |r| policy_at(r, 0),
+    )
+    .optional()
 }
 
 pub fn policies(conn: &Connection, product_id: Option<&str>) -> rusqlite::Result<Vec<Policy>> {
@@ -186,13 +210,16 @@ pub fn activation_by_fingerprint(
 }
 
 pub fn activation_by_id(conn: &Connection, license_id: &str, id: &str) -> rusqlite::Result<Option<Activation>> {
-    conn.prepare_cached(&format!("SELECT {ACTIVATION_COLS} FROM activations a WHERE a.license_id = ?1 AND a.id = ?2"))?
-        .query_row(params![license_id, id], |r| activation_at(r, 0))
-        .optional()
+    conn.prepare_cached(&format!(
+        "SELECT {ACTIVATION_COLS} FROM activations a WHERE a.license_id = ?1 AND a.id = ?2"
+    ))?
+    .query_row(params![license_id, id], |r| activation_at(r, 0))
+    .optional()
 }
 
 pub fn seats_used(conn: &Connection, license_id: &str) -> rusqlite::Result<u32> {
-    conn.prepare_cached("SELECT COUNT(*) FROM activations WHERE license_id = ?1")?.query_row([license_id], |r| r.get(0))
+    conn.prepare_cached("SELECT COUNT(*) FROM activations WHERE license_id = ?1")?
+        .query_row([license_id], |r| r.get(0))
 }
 
 /// `BLOCK`, `ALLOW` or nothing for this fingerprint of this product.

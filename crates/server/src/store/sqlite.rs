@@ -27,7 +27,13 @@ impl Store for Db {
         Box::pin(self.write(move |c| client::activate(c, now, &key_hash, &req)))
     }
 
-    fn renew(&self, now: i64, key_hash: String, activation_id: String, req: ActivateRequest) -> StoreFuture<'_, Issued> {
+    fn renew(
+        &self,
+        now: i64,
+        key_hash: String,
+        activation_id: String,
+        req: ActivateRequest,
+    ) -> StoreFuture<'_, Issued> {
         Box::pin(self.write(move |c| client::renew(c, now, &key_hash, &activation_id, &req)))
     }
 
@@ -64,7 +70,8 @@ impl Store for Db {
         let hasher = self.secrets.hasher.clone();
         Box::pin(self.write(move |c| {
             let (license, key) = admin::create_license(c, now, &hasher, &new, None)?;
-            let ctx = rows::license_by_id(c, &license.id)?.ok_or_else(|| ApiError::Internal("license vanished".into()))?;
+            let ctx =
+                rows::license_by_id(c, &license.id)?.ok_or_else(|| ApiError::Internal("license vanished".into()))?;
             Ok((admin::view(c, ctx)?, key))
         }))
     }

@@ -43,7 +43,11 @@ impl Writer {
             let result = f(conn);
             let ok = result.is_ok();
             let finish: Finish = Box::new(move |committed| {
-                let answer = if committed { result } else { Err(ApiError::Internal("commit failed".into())) };
+                let answer = if committed {
+                    result
+                } else {
+                    Err(ApiError::Internal("commit failed".into()))
+                };
                 let _ = tx.send(answer);
             });
             (ok, finish)
@@ -75,7 +79,11 @@ fn run(conn: Connection, rx: mpsc::Receiver<Job>) {
             let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| job(&conn)));
             let ok = matches!(outcome, Ok((true, _)));
             if savepoint_ok {
-                let end = if ok { "RELEASE job" } else { "ROLLBACK TO job; RELEASE job" };
+                let end = if ok {
+                    "RELEASE job"
+                } else {
+                    "ROLLBACK TO job; RELEASE job"
+                };
                 if let Err(e) = conn.execute_batch(end) {
                     tracing::error!(error = %e, "savepoint end failed");
                 }
@@ -141,7 +149,10 @@ mod tests {
             })
             .await;
         assert!(panicked.is_err());
-        let n: i64 = w.run(|c| Ok(c.query_row("SELECT COUNT(*) FROM t", [], |r| r.get(0))?)).await.unwrap();
+        let n: i64 = w
+            .run(|c| Ok(c.query_row("SELECT COUNT(*) FROM t", [], |r| r.get(0))?))
+            .await
+            .unwrap();
         assert_eq!(n, 0);
     }
 

@@ -24,8 +24,16 @@ pub fn cli_raw(db: &Path, args: &[&str]) -> (bool, String, String) {
     let mut full: Vec<&str> = args.to_vec();
     let db = db.to_str().unwrap();
     full.extend(["--db", db]);
-    let out = Command::new(BIN).args(&full).env_remove("KEYTURN_DB").output().expect("run keyturn-server");
-    (out.status.success(), String::from_utf8_lossy(&out.stdout).into(), String::from_utf8_lossy(&out.stderr).into())
+    let out = Command::new(BIN)
+        .args(&full)
+        .env_remove("KEYTURN_DB")
+        .output()
+        .expect("run keyturn-server");
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into(),
+        String::from_utf8_lossy(&out.stderr).into(),
+    )
 }
 
 pub struct Server {
@@ -98,11 +106,24 @@ impl Server {
                 logs.push('\n');
             }
         });
-        let line = rx.recv_timeout(Duration::from_secs(30)).expect("server announced its address within 30 s");
-        let url = line.strip_prefix("KEYTURN_SERVER_LISTENING ").expect("LISTENING line").trim().to_string();
+        let line = rx
+            .recv_timeout(Duration::from_secs(30))
+            .expect("server announced its address within 30 s");
+        let url = line
+            .strip_prefix("KEYTURN_SERVER_LISTENING ")
+            .expect("LISTENING line")
+            .trim()
+            .to_string();
         assert!(url.starts_with("http://127.0.0.1:"), "{url}");
         let http = reqwest::Client::builder().pool_max_idle_per_host(64).build().unwrap();
-        Server { child, url, db: db.to_owned(), http, logs, _dir: None }
+        Server {
+            child,
+            url,
+            db: db.to_owned(),
+            http,
+            logs,
+            _dir: None,
+        }
     }
 
     pub fn cli(&self, args: &[&str]) -> String {
@@ -117,7 +138,11 @@ impl Server {
         let resp = req.send().await.expect("request");
         let status = resp.status();
         let text = resp.text().await.unwrap();
-        let value = if text.is_empty() { Value::Null } else { serde_json::from_str(&text).unwrap_or(Value::String(text)) };
+        let value = if text.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_str(&text).unwrap_or(Value::String(text))
+        };
         (status, value)
     }
 
@@ -126,19 +151,31 @@ impl Server {
     }
 
     pub async fn admin(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> (StatusCode, Value) {
-        let mut req = self.http.request(method, format!("{}/admin/v1{}", self.url, path)).bearer_auth(ADMIN_TOKEN);
+        let mut req = self
+            .http
+            .request(method, format!("{}/admin/v1{}", self.url, path))
+            .bearer_auth(ADMIN_TOKEN);
         if let Some(body) = body {
             req = req.json(&body);
         }
         let resp = req.send().await.expect("request");
         let status = resp.status();
         let text = resp.text().await.unwrap();
-        (status, if text.is_empty() { Value::Null } else { serde_json::from_str(&text).unwrap() })
+        (
+            status,
+            if text.is_empty() {
+                Value::Null
+            } else {
+                serde_json::from_str(&text).unwrap()
+            },
+        )
     }
 
     /// Moves the server clock `secs` ahead of real time.
     pub async fn set_clock_offset(&self, secs: i64) {
-        let (status, _) = self.admin(reqwest::Method::POST, "/test/clock", Some(json!({"offset_secs": secs}))).await;
+        let (status, _) = self
+            .admin(reqwest::Method::POST, "/test/clock", Some(json!({"offset_secs": secs})))
+            .await;
         assert_eq!(status, StatusCode::OK);
     }
 
@@ -154,7 +191,16 @@ impl Server {
     pub fn product_policy(&self, max: u32, policy_args: &[&str]) -> (String, String) {
         let product = self.cli(&["product", "create", "--name", "Test"]);
         let max = max.to_string();
-        let mut args = vec!["policy", "create", "--product", &product, "--name", "P", "--max-machines", &max];
+        let mut args = vec![
+            "policy",
+            "create",
+            "--product",
+            &product,
+            "--name",
+            "P",
+            "--max-machines",
+            &max,
+        ];
         args.extend(policy_args);
         let policy = self.cli(&args);
         (product, policy)
