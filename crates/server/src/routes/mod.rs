@@ -71,7 +71,7 @@ async fn log_request(req: Request, next: Next) -> Response {
         .unwrap_or_else(|| "-".into());
     let started = Instant::now();
     let response = next.run(req).await;
-    tracing::debug!(%method, route, status = response.status().as_u16(), micros = started.elapsed().as_micros() as u64, "request");
+    tracing::info!(%method, route, status = response.status().as_u16(), micros = started.elapsed().as_micros() as u64, "request");
     response
 }
 
