@@ -298,3 +298,45 @@ fn server_exits_cleanly_on_sigterm() {
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
 }
+
+#[test]
+fn cli_license_options_and_listings() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("k.db");
+    cli(&db, &["product", "create", "--name", "App", "--id", "app"]);
+    let policy = cli(
+        &db,
+        &["policy", "create", "--product", "app", "--name", "Pro", "--max-machines", "2", "--uniqueness", "per_policy"],
+    );
+    let created = cli(
+        &db,
+        &[
+            "license", "create", "--policy", &policy, "--entitlement", "pro", "--entitlement", "export", "--meta",
+            "order=42", "--expires-at", "4000000000", "--json",
+        ],
+    );
+    let created: serde_json::Value = serde_json::from_str(&created).unwrap();
+    let key = created["key"].as_str().unwrap();
+    let id = created["id"].as_str().unwrap();
+    let shown: serde_json::Value = serde_json::from_str(&cli(&db, &["license", "show", "--license", key])).unwrap();
+    assert_eq!(shown["id"], id);
+    assert_eq!(shown["entitlements"], json!(["pro", "export"]));
+    assert_eq!(shown["metadata"], json!({"order": "42"}));
+    assert_eq!(shown["expires_at"], 4_000_000_000i64);
+    assert_eq!(shown["key_prefix"].as_str().unwrap(), &key[..5]);
+    let by_id: serde_json::Value = serde_json::from_str(&cli(&db, &["license", "show", "--license", id])).unwrap();
+    assert_eq!(by_id, shown);
+    let listed = cli(&db, &["license", "list", "--product", "app"]);
+    assert!(listed.contains(id) && !listed.contains(key));
+    let policies = cli(&db, &["policy", "list", "--product", "app"]);
+    assert!(policies.contains("PER_POLICY"), "{policies}");
+    assert_eq!(cli(&db, &["license", "suspend", "--license", key]), format!("{id} SUSPENDED"));
+    // Usage errors: exit status 2, nothing on stdout.
+    let out = std::process::Command::new(BIN)
+        .args(["policy", "create", "--db", db.to_str().unwrap(), "--product", "app", "--name", "X"])
+        .args(["--max-machines", "1", "--uniqueness", "SOMETIMES"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty());
+}
