@@ -116,6 +116,18 @@ impl Db {
         out
     }
 
+    /// Like [`Db::read`], for reads that may take long (listings): on a multi-threaded runtime
+    /// the worker thread hands its other tasks over while it reads.
+    pub fn read_long<T>(&self, f: impl FnOnce(&Connection) -> ApiResult<T>) -> ApiResult<T> {
+        let multi_thread = tokio::runtime::Handle::try_current()
+            .is_ok_and(|h| h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread);
+        if multi_thread {
+            tokio::task::block_in_place(|| self.read(f))
+        } else {
+            self.read(f)
+        }
+    }
+
     /// Runs a change inside the writer's transaction; answers only once it is committed.
     pub async fn write<T: Send + 'static>(
         &self,

@@ -55,7 +55,7 @@ impl Store for Db {
     }
 
     fn products(&self) -> StoreFuture<'_, Vec<Product>> {
-        ready(self.read(|c| Ok(rows::products(c)?)))
+        ready(self.read_long(|c| Ok(rows::products(c)?)))
     }
 
     fn create_policy(&self, now: i64, new: NewPolicy) -> StoreFuture<'_, Policy> {
@@ -63,7 +63,7 @@ impl Store for Db {
     }
 
     fn policies(&self, product_id: Option<String>) -> StoreFuture<'_, Vec<Policy>> {
-        ready(self.read(|c| Ok(rows::policies(c, product_id.as_deref())?)))
+        ready(self.read_long(|c| Ok(rows::policies(c, product_id.as_deref())?)))
     }
 
     fn create_license(&self, now: i64, new: NewLicense) -> StoreFuture<'_, (LicenseView, LicenseKey)> {
@@ -77,7 +77,7 @@ impl Store for Db {
     }
 
     fn licenses(&self, product_id: Option<String>) -> StoreFuture<'_, Vec<LicenseView>> {
-        ready(self.read(|c| admin::licenses(c, product_id.as_deref())))
+        ready(self.read_long(|c| admin::licenses(c, product_id.as_deref())))
     }
 
     fn license(&self, id_or_key: String) -> StoreFuture<'_, LicenseView> {
@@ -116,7 +116,7 @@ impl Store for Db {
     }
 
     fn license_machines(&self, id_or_key: String) -> StoreFuture<'_, Vec<MachineView>> {
-        ready(self.read(|c| {
+        ready(self.read_long(|c| {
             let ctx = admin::find_license(c, &self.secrets.hasher, &id_or_key)?;
             admin::machines(c, &ctx)
         }))
