@@ -11,15 +11,30 @@ mod state_store;
 mod views;
 
 pub use error::CommandError;
+pub use state::StartupError;
 
 use tauri::{Manager, Runtime};
 
+/// Where the app's state comes from: the vendor config and the state file (relative paths
+/// land in the app's data folder).
+pub struct Setup {
+    pub config: Result<keyturn_client::VendorConfig, StartupError>,
+    pub state_file: std::path::PathBuf,
+}
+
+impl Setup {
+    /// The vendor config from `KEYTURN_CONFIG` or the built-in one; `state.json` in app data.
+    pub fn from_environment() -> Self {
+        Setup { config: startup::load_config(), state_file: state_store::FILE.into() }
+    }
+}
+
 /// Builds the app on any runtime, so IPC tests can use `tauri::test::mock_builder()`.
-pub fn build_app<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
+pub fn build_app<R: Runtime>(builder: tauri::Builder<R>, setup: Setup) -> tauri::Builder<R> {
     builder
         .plugin(tauri_plugin_store::Builder::new().build())
-        .setup(|app| {
-            let state = startup::app_state(app.handle());
+        .setup(move |app| {
+            let state = startup::app_state(app.handle(), setup);
             if let Ok(session) = state.session() {
                 renewal_task::spawn(app.handle().clone(), session.clone(), state.renewal_wake.clone());
             }
@@ -42,7 +57,7 @@ pub fn build_app<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
 
 /// Runs the desktop app.
 pub fn run() {
-    build_app(tauri::Builder::default())
+    build_app(tauri::Builder::default(), Setup::from_environment())
         .run(tauri::generate_context!())
         .expect("error while running the Keyturn app");
 }

@@ -4,7 +4,7 @@
 
 use keyturn_client::clock::SystemClock;
 use keyturn_client::{Device, Session, VendorConfig};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use tauri::{AppHandle, Runtime};
 use tauri_plugin_store::StoreExt;
@@ -12,7 +12,8 @@ use tauri_plugin_store::StoreExt;
 use crate::error::CommandError;
 use crate::keychain::KeychainSecrets;
 use crate::state::{AppState, StartupError};
-use crate::state_store::{self, PluginStateStore};
+use crate::state_store::PluginStateStore;
+use crate::Setup;
 
 /// Environment variable naming a vendor config file that replaces the built-in one.
 pub const CONFIG_ENV: &str = "KEYTURN_CONFIG";
@@ -30,22 +31,22 @@ pub fn load_config() -> Result<VendorConfig, StartupError> {
     config.map_err(|message| StartupError { code: "CONFIG", message })
 }
 
-fn open_session<R: Runtime>(app: &AppHandle<R>, config: VendorConfig) -> Result<Session, StartupError> {
+fn open_session<R: Runtime>(app: &AppHandle<R>, config: VendorConfig, state_file: &Path) -> Result<Session, StartupError> {
     let fail = |e: CommandError| StartupError { code: e.code(), message: e.to_string() };
     let device = Device::detect(&config.product_id, &config.fingerprint_env).map_err(|e| fail(e.into()))?;
     let secrets = KeychainSecrets::new(&config.product_id).map_err(|e| fail(e.into()))?;
     let store = app
-        .store(state_store::FILE)
-        .map_err(|e| StartupError { code: "STORAGE_CORRUPT", message: format!("{}: {e}", state_store::FILE) })?;
+        .store(state_file)
+        .map_err(|e| StartupError { code: "STORAGE_CORRUPT", message: format!("{}: {e}", state_file.display()) })?;
     Session::new(config, device, Arc::new(secrets), Arc::new(PluginStateStore(store)), Arc::new(SystemClock))
         .map_err(|e| fail(e.into()))
 }
 
 /// The app's state; failures are kept and shown by the UI rather than ending the app.
-pub fn app_state<R: Runtime>(app: &AppHandle<R>) -> AppState {
-    match load_config() {
+pub fn app_state<R: Runtime>(app: &AppHandle<R>, setup: Setup) -> AppState {
+    match setup.config {
         Ok(config) => {
-            let session = open_session(app, config.clone()).map(Arc::new);
+            let session = open_session(app, config.clone(), &setup.state_file).map(Arc::new);
             AppState::new(Some(config), session)
         }
         Err(e) => AppState::new(None, Err(e)),

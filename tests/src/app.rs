@@ -18,6 +18,9 @@ static ONE_WINDOW_AT_A_TIME: Mutex<()> = Mutex::new(());
 
 pub type TestResult = Result<(), Box<dyn Error>>;
 
+pub const SUPPORT_URL: &str = "https://example.com/support";
+pub const RENEW_URL: &str = "https://example.com/renew";
+
 /// Fields drop in order: the app and its driver go before the display, the HOME and the turn.
 pub struct App {
     pub client: Client,
@@ -29,24 +32,37 @@ pub struct App {
 }
 
 impl App {
-    /// Launches the app pointed at `server`, with a temporary HOME and the given device fingerprint.
+    /// Launches the app pointed at `server`, with a new temporary HOME and the given device fingerprint.
     pub async fn launch(test: &str, server: &Server, fingerprint: &str) -> App {
+        let home = tempfile::tempdir().expect("temp HOME");
+        Self::launch_in(test, server, home, fingerprint).await
+    }
+
+    /// Closes the app and starts it again with the same HOME (keychain, state): a later run.
+    pub async fn relaunch(self, server: &Server, fingerprint: &str) -> App {
+        let App { client, test, _driver, _display, home, _turn } = self;
+        client.close().await.expect("close WebDriver session");
+        drop((_driver, _display, _turn));
+        Self::launch_in(&test, server, home, fingerprint).await
+    }
+
+    async fn launch_in(test: &str, server: &Server, home: tempfile::TempDir, fingerprint: &str) -> App {
         let turn = ONE_WINDOW_AT_A_TIME.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         let display = Display::get().expect("an X display (Xvfb)");
-        let home = tempfile::tempdir().expect("temp HOME");
         let config = home.path().join("vendor.json");
         let vendor = serde_json::json!({
             "product_name": PRODUCT_NAME,
             "product_id": PRODUCT_ID,
             "server_url": server.url,
             "public_key": server.public_key,
-            "support_url": "https://example.com/support",
+            "support_url": SUPPORT_URL,
+            "renew_url": RENEW_URL,
             "fingerprint_env": "KEYTURN_FINGERPRINT",
         });
         std::fs::write(&config, vendor.to_string()).expect("write vendor config");
 
         let (port, native_port) = (free_port(), free_port());
-        let log = std::fs::File::create(home.path().join("app.log")).expect("app log");
+        let log = std::fs::OpenOptions::new().create(true).append(true).open(home.path().join("app.log")).expect("app log");
         // A private D-Bus session with an unlocked GNOME Keyring: the app keeps the key and
         // token in a real Secret Service, as on a desktop.
         let driver = format!(
@@ -104,6 +120,22 @@ impl App {
         let xpath = format!("//button[normalize-space(.)='{label}']");
         self.client.wait().at_most(UI_DEADLINE).for_element(Locator::XPath(&xpath)).await?.click().await?;
         Ok(())
+    }
+
+    /// Waits until the element matching `css` has exactly `expected` as its text.
+    pub async fn wait_for_text(&self, css: &str, expected: &str) -> TestResult {
+        let end = std::time::Instant::now() + UI_DEADLINE;
+        let mut last = String::new();
+        while std::time::Instant::now() < end {
+            if let Ok(element) = self.client.find(Locator::Css(css)).await {
+                last = element.text().await.unwrap_or_default();
+                if last == expected {
+                    return Ok(());
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        Err(format!("{css} read {last:?}, not {expected:?}, after {UI_DEADLINE:?}").into())
     }
 
     pub async fn text(&self, css: &str) -> Result<String, Box<dyn Error>> {

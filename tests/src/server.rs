@@ -14,7 +14,7 @@ pub struct Server {
     pub url: String,
     pub public_key: String,
     pub dir: tempfile::TempDir,
-    _process: GroupGuard,
+    process: Option<GroupGuard>,
 }
 
 impl Server {
@@ -36,7 +36,7 @@ impl Server {
         let url = read_listening_line(&mut process);
         let public_key = cli(&db, &["public-key"]);
         cli(&db, &["product", "create", "--name", PRODUCT_NAME, "--id", PRODUCT_ID]);
-        Server { url, public_key, dir, _process: process }
+        Server { url, public_key, dir, process: Some(process) }
     }
 
     pub fn db(&self) -> PathBuf {
@@ -57,6 +57,11 @@ impl Server {
 
     /// How many machines the server has bound to `key`, asked over HTTP like any client.
     pub async fn machine_count(&self, key: &str) -> usize {
+        self.machines(key).await.len()
+    }
+
+    /// The machines the server has bound to `key` (JSON objects with id, name, ...).
+    pub async fn machines(&self, key: &str) -> Vec<serde_json::Value> {
         let response: serde_json::Value = reqwest::Client::new()
             .post(format!("{}/v1/machines", self.url))
             .json(&serde_json::json!({ "key": key }))
@@ -66,7 +71,25 @@ impl Server {
             .json()
             .await
             .expect("machines json");
-        response["machines"].as_array().map_or_else(|| panic!("no machines in {response}"), Vec::len)
+        response["machines"].as_array().cloned().unwrap_or_else(|| panic!("no machines in {response}"))
+    }
+
+    /// Stops the server (the app then finds it unreachable).
+    pub fn stop(&mut self) {
+        self.process = None;
+    }
+
+    /// Binds another device to `key` over HTTP, as that device's own app would.
+    pub async fn activate_other_device(&self, key: &str, fingerprint: &str, name: &str) -> String {
+        let response = reqwest::Client::new()
+            .post(format!("{}/v1/activations", self.url))
+            .json(&serde_json::json!({ "key": key, "fingerprint": fingerprint, "name": name, "platform": "windows-x86_64" }))
+            .send()
+            .await
+            .expect("activation request");
+        assert_eq!(response.status(), 201, "activating {name}");
+        let body: serde_json::Value = response.json().await.expect("activation json");
+        body["machine"]["id"].as_str().expect("machine id").to_string()
     }
 
     pub fn log(&self) -> String {

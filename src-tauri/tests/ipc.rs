@@ -1,0 +1,143 @@
+//! The command layer through Tauri's IPC (mock runtime): what the UI gets back, errors as
+//! `{code, message, hint}`, against a real keyturn-server on 127.0.0.1. Secrets go to keyring's
+//! mock store (no OS keychain in CI); state to a real tauri-plugin-store file in a temp dir.
+
+use keyturn_app::{build_app, Setup, StartupError};
+use keyturn_client::VendorConfig;
+use keyturn_e2e::server::{PRODUCT_ID, PRODUCT_NAME};
+use keyturn_e2e::Server;
+use serde_json::{json, Value};
+use std::sync::atomic::{AtomicU32, Ordering};
+use tauri::ipc::{CallbackFn, InvokeBody};
+use tauri::test::{get_ipc_response, mock_builder, mock_context, noop_assets, MockRuntime, INVOKE_KEY};
+use tauri::webview::InvokeRequest;
+use tauri::WebviewWindow;
+
+struct Harness {
+    _app: tauri::App<MockRuntime>,
+    window: WebviewWindow<MockRuntime>,
+    _dir: tempfile::TempDir,
+}
+
+static NEXT_ENV: AtomicU32 = AtomicU32::new(0);
+
+fn config(server_url: &str, public_key: &str, fingerprint: &str) -> VendorConfig {
+    // A fingerprint override per test, under a variable name of its own (tests run in parallel).
+    let env = format!("KEYTURN_IPC_TEST_FP_{}", NEXT_ENV.fetch_add(1, Ordering::SeqCst));
+    std::env::set_var(&env, fingerprint);
+    VendorConfig::from_json(
+        &json!({
+            "product_name": PRODUCT_NAME,
+            "product_id": PRODUCT_ID,
+            "server_url": server_url,
+            "public_key": public_key,
+            "fingerprint_env": env,
+        })
+        .to_string(),
+    )
+    .unwrap()
+}
+
+fn start(config: Result<VendorConfig, StartupError>) -> Harness {
+    keyring::set_default_credential_builder(keyring::mock::default_credential_builder());
+    let dir = tempfile::tempdir().unwrap();
+    let setup = Setup { config, state_file: dir.path().join("state.json") };
+    let mut app = build_app(mock_builder(), setup).build(mock_context(noop_assets())).unwrap();
+    app.run_iteration(|_, _| {}); // runs the setup hook: state is managed from here on
+    let window = tauri::WebviewWindowBuilder::new(&app, "main", Default::default()).build().unwrap();
+    Harness { _app: app, window, _dir: dir }
+}
+
+fn invoke(harness: &Harness, cmd: &str, args: Value) -> Result<Value, Value> {
+    let request = InvokeRequest {
+        cmd: cmd.into(),
+        callback: CallbackFn(0),
+        error: CallbackFn(1),
+        url: "tauri://localhost".parse().unwrap(),
+        body: InvokeBody::Json(args),
+        headers: Default::default(),
+        invoke_key: INVOKE_KEY.to_string(),
+    };
+    get_ipc_response(&harness.window, request).map(|body| body.deserialize::<Value>().unwrap())
+}
+
+#[test]
+fn malformed_key_fails_before_any_network_call() {
+    // The server URL points nowhere: a network call would answer OFFLINE, not a format error.
+    let pk = keyturn_protocol::token::public_key_to_string(&keyturn_protocol::token::signing_key_from_seed([3; 32]).verifying_key());
+    let app = start(Ok(config("http://127.0.0.1:9", &pk, "ipc-malformed")));
+    let error = invoke(&app, "activate", json!({ "key": "ABC-DEF" })).unwrap_err();
+    assert_eq!(error["code"], "INVALID_KEY_FORMAT");
+    assert!(error["message"].as_str().unwrap().contains("characters"));
+    assert_eq!(error["hint"], "Check the key for missing or mistyped characters.");
+}
+
+#[test]
+fn unreachable_server_is_offline_never_an_invalid_key() {
+    let pk = keyturn_protocol::token::public_key_to_string(&keyturn_protocol::token::signing_key_from_seed([3; 32]).verifying_key());
+    let app = start(Ok(config("http://127.0.0.1:9", &pk, "ipc-offline")));
+    let key = keyturn_protocol::LicenseKey::from_random_bytes([7; 18]).to_string();
+    let error = invoke(&app, "activate", json!({ "key": key })).unwrap_err();
+    assert_eq!(error["code"], "OFFLINE", "{error}");
+}
+
+#[test]
+fn broken_vendor_config_is_reported_by_every_command() {
+    let app = start(Err(StartupError { code: "CONFIG", message: "vendor config /x: missing".into() }));
+    assert_eq!(invoke(&app, "app_info", json!({})).unwrap()["productName"], "Keyturn");
+    let error = invoke(&app, "status", json!({})).unwrap_err();
+    assert_eq!(error, json!({ "code": "CONFIG", "message": "vendor config /x: missing", "hint": "The vendor config file is missing or invalid." }));
+}
+
+#[test]
+fn activate_then_status_then_deactivate_against_the_real_server() {
+    let server = Server::start();
+    let key = server.new_license(2);
+    let app = start(Ok(config(&server.url, &server.public_key, "ipc-device")));
+    assert_eq!(invoke(&app, "status", json!({})).unwrap(), json!({ "kind": "notActivated" }));
+
+    let activated = invoke(&app, "activate", json!({ "key": key })).unwrap();
+    assert_eq!(activated["kind"], "activated", "{activated}");
+    assert_eq!(activated["license"]["productName"], PRODUCT_NAME);
+    assert_eq!(activated["license"]["seatsUsed"], 1);
+    assert_eq!(activated["license"]["seatsMax"], 2);
+
+    let status = invoke(&app, "status", json!({})).unwrap();
+    assert_eq!(status["kind"], "licensed", "{status}");
+    assert_eq!(status["license"]["status"], "Active");
+    assert!(status["secondsLeft"].as_i64().unwrap() > 0);
+
+    let machines = invoke(&app, "machines", json!({})).unwrap();
+    assert_eq!(machines["machines"].as_array().unwrap().len(), 1);
+    assert_eq!(machines["machines"][0]["isThisDevice"], true);
+
+    let report = invoke(&app, "diagnostics", json!({})).unwrap()["text"].as_str().unwrap().to_string();
+    let canonical: String = key.chars().filter(|c| *c != '-').collect();
+    assert!(!report.contains(&canonical) && !report.contains(&key), "the key leaked into the report");
+    assert!(report.contains("Activated here: yes"), "{report}");
+
+    invoke(&app, "deactivate", json!({})).unwrap();
+    assert_eq!(invoke(&app, "status", json!({})).unwrap(), json!({ "kind": "notActivated" }));
+    assert_eq!(server_machine_count(&server, &key), 0, "the seat is free on the server");
+}
+
+#[test]
+fn limit_reached_lists_machines_and_free_and_activate_finishes() {
+    let server = Server::start();
+    let key = server.new_license(1);
+    let other = tauri::async_runtime::block_on(server.activate_other_device(&key, "other-fp", "Office PC"));
+    let app = start(Ok(config(&server.url, &server.public_key, "ipc-laptop")));
+
+    let limit = invoke(&app, "activate", json!({ "key": key })).unwrap();
+    assert_eq!(limit["kind"], "limitReached", "{limit}");
+    assert_eq!(limit["machines"][0]["id"], other.as_str());
+    assert_eq!(limit["machines"][0]["name"], "Office PC");
+
+    let activated = invoke(&app, "free_and_activate", json!({ "key": key, "machineId": other })).unwrap();
+    assert_eq!(activated["kind"], "activated", "{activated}");
+    assert_eq!(server_machine_count(&server, &key), 1);
+}
+
+fn server_machine_count(server: &Server, key: &str) -> usize {
+    tauri::async_runtime::block_on(server.machine_count(key))
+}

@@ -1,0 +1,97 @@
+//! The dashboard of an activated computer: Check now, offline, removed elsewhere, deactivate.
+
+mod common;
+
+use common::activate_to_dashboard;
+use keyturn_e2e::{App, Server};
+
+#[tokio::test]
+async fn check_now_renews_and_notices_removal_elsewhere() {
+    let server = Server::start();
+    let key = server.new_license(2);
+    let app = App::launch("check-now", &server, "e2e-check").await;
+    let result = async {
+        activate_to_dashboard(&app, &key).await?;
+        app.click_button("Check now").await?;
+        app.wait_for_text("[data-testid=license-status]", "Active").await?;
+        app.find("[data-testid=last-sync]").await?;
+        assert!(app.client.find(fantoccini::Locator::Css("[data-testid=error]")).await.is_err(), "no error after a renewal");
+        app.screenshot("checked").await?;
+        // The vendor frees this computer on the server: the next check says so.
+        let id = server.machines(&key).await[0]["id"].as_str().unwrap().to_string();
+        server.admin(&["license", "remove-machine", "--license", &key, "--machine", &id]);
+        app.click_button("Check now").await?;
+        app.find("[data-code=ACTIVATION_NOT_FOUND]").await?;
+        app.screenshot("removed-elsewhere").await?;
+        Ok(())
+    }
+    .await;
+    app.finish(result, &server).await;
+}
+
+#[tokio::test]
+async fn server_down_after_activation_still_licensed_until_a_date() {
+    let mut server = Server::start();
+    let key = server.new_license(2);
+    let app = App::launch("offline", &server, "e2e-offline").await;
+    let result = async {
+        activate_to_dashboard(&app, &key).await?;
+        server.stop();
+        app.click_button("Check now").await?;
+        let notice = app.text("[data-testid=offline-notice]").await?;
+        assert!(notice.contains("until"), "offline notice was: {notice}");
+        app.wait_for_text("[data-testid=license-status]", "Active").await?;
+        app.find("[data-testid=valid-until]").await?;
+        app.screenshot("offline").await?;
+        Ok(())
+    }
+    .await;
+    app.finish(result, &server).await;
+}
+
+#[tokio::test]
+async fn deactivate_this_computer_frees_the_seat() {
+    let server = Server::start();
+    let key = server.new_license(2);
+    let app = App::launch("deactivate", &server, "e2e-deactivate").await;
+    let result = async {
+        activate_to_dashboard(&app, &key).await?;
+        assert_eq!(server.machine_count(&key).await, 1);
+        app.click_button("Deactivate this computer").await?;
+        app.find("[data-testid=confirm-deactivate]").await?;
+        app.screenshot("confirm-deactivate").await?;
+        app.find("[data-testid=confirm-deactivate]").await?.click().await?;
+        app.find("[data-testid=key-title]").await?;
+        let typed = app.find("#license-key").await?.prop("value").await?.unwrap_or_default();
+        assert_eq!(typed, "", "the key field starts empty");
+        assert_eq!(server.machine_count(&key).await, 0, "the seat is free on the server");
+        Ok(())
+    }
+    .await;
+    app.finish(result, &server).await;
+}
+
+#[tokio::test]
+async fn support_report_has_no_key_or_token() {
+    let server = Server::start();
+    let key = server.new_license(2);
+    let app = App::launch("support", &server, "e2e-support").await;
+    let result = async {
+        activate_to_dashboard(&app, &key).await?;
+        app.click_button("Support").await?;
+        let report = app.text("[data-testid=diagnostics]").await?;
+        assert!(report.contains("License server:") && report.contains("reachable"), "report: {report}");
+        assert!(report.contains("Fingerprint override (KEYTURN_FINGERPRINT): IN USE"), "report: {report}");
+        let canonical: String = key.chars().filter(|c| *c != '-').collect();
+        assert!(!report.contains(&key) && !report.contains(&canonical), "the key is in the report");
+        assert!(!report.contains("eyJ"), "a token is in the report");
+        assert!(!report.contains("e2e-support"), "the raw fingerprint is in the report");
+        app.screenshot("support").await?;
+        app.click_button("Save").await?;
+        let saved = app.text("[data-testid=saved-path]").await?;
+        assert!(saved.contains("keyturn-diagnostics-"), "saved: {saved}");
+        Ok(())
+    }
+    .await;
+    app.finish(result, &server).await;
+}
