@@ -8,3 +8,11 @@ bash scripts/build.sh
 # No display needed: the E2E harness starts a private Xvfb when DISPLAY is unset.
 unset DISPLAY
 cargo test --workspace --all-targets --locked --no-fail-fast
+
+# The UI's TypeScript types are generated from Rust by that test run (ts-rs): they must be
+# committed fresh.
+if git rev-parse --is-inside-work-tree >/dev/null 2>&1 && [ -n "$(git status --porcelain -- ui/src/lib/bindings)" ]; then
+  echo "ui/src/lib/bindings is stale: commit the files cargo test regenerated:"
+  git status --porcelain -- ui/src/lib/bindings
+  exit 1
+fi

@@ -7,7 +7,6 @@ use keyturn_client::offline::OfflineError;
 use keyturn_client::renewal::RenewalError;
 use keyturn_client::{ClientError, FingerprintError, FlowError, StoreError};
 use keyturn_protocol::KeyFormatError;
-use serde::ser::SerializeStruct;
 
 #[derive(Debug, thiserror::Error)]
 pub enum CommandError {
@@ -114,11 +113,12 @@ fn offline_code(error: &OfflineError) -> &'static str {
 
 impl serde::Serialize for CommandError {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut s = serializer.serialize_struct("CommandError", 3)?;
-        s.serialize_field("code", self.code())?;
-        s.serialize_field("message", &self.to_string())?;
-        s.serialize_field("hint", self.hint())?;
-        s.end()
+        let view = crate::views::CommandErrorView {
+            code: self.code().to_string(),
+            message: self.to_string(),
+            hint: self.hint().to_string(),
+        };
+        view.serialize(serializer)
     }
 }
 

@@ -1,10 +1,14 @@
-//! What the UI is sent: plain view structs, camelCase on the wire (mirrored in ui/src/lib/ipc.ts).
+//! What the UI is sent: plain view structs, camelCase on the wire. `cargo test` exports them as
+//! TypeScript (ts-rs) to ui/src/lib/bindings/, which ui/src/lib/ipc.ts re-exports; CI fails when
+//! the checked-in bindings are stale.
 
 use keyturn_client::local::{LocalError, LocalLicense};
 use keyturn_protocol::wire::{LicenseStatus, LicenseSummary, Machine, MachinesResponse};
 use serde::Serialize;
+use ts_rs::TS;
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, TS)]
+#[ts(export)]
 #[serde(rename_all = "camelCase")]
 pub struct AppInfo {
     pub product_name: String,
@@ -12,18 +16,49 @@ pub struct AppInfo {
     pub renew_url: Option<String>,
     pub accent_color: Option<String>,
     pub logo: Option<String>,
-    pub app_version: &'static str,
+    pub app_version: String,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, TS)]
+#[ts(export)]
 #[serde(rename_all = "camelCase")]
 pub struct LicenseView {
     pub product_name: String,
-    pub status: &'static str,
+    pub status: LicenseStatusView,
+    #[ts(type = "number | null")]
     pub expires_at: Option<i64>,
     pub seats_used: u32,
     pub seats_max: u32,
     pub device_name: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
+pub enum LicenseStatusView {
+    Active,
+    Suspended,
+    Revoked,
+}
+
+/// Progress of an activation, sent as the `activation-step` event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
+#[serde(rename_all = "camelCase")]
+pub enum ActivationStep {
+    Validating,
+    Renewing,
+    Activating,
+    Verifying,
+    Freeing,
+}
+
+/// Every failure of a command, as the UI receives it (see error.rs).
+#[derive(Debug, Serialize, TS)]
+#[ts(export)]
+pub struct CommandErrorView {
+    pub code: String,
+    pub message: String,
+    pub hint: String,
 }
 
 impl LicenseView {
@@ -31,9 +66,9 @@ impl LicenseView {
         LicenseView {
             product_name: license.product_name.clone(),
             status: match license.status {
-                LicenseStatus::Active => "Active",
-                LicenseStatus::Suspended => "Suspended",
-                LicenseStatus::Revoked => "Revoked",
+                LicenseStatus::Active => LicenseStatusView::Active,
+                LicenseStatus::Suspended => LicenseStatusView::Suspended,
+                LicenseStatus::Revoked => LicenseStatusView::Revoked,
             },
             expires_at: license.expires_at,
             seats_used: license.seats_used,
@@ -43,13 +78,16 @@ impl LicenseView {
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, TS)]
+#[ts(export)]
 #[serde(rename_all = "camelCase")]
 pub struct MachineView {
     pub id: String,
     pub name: String,
     pub platform: String,
+    #[ts(type = "number")]
     pub created_at: i64,
+    #[ts(type = "number")]
     pub last_seen_at: i64,
     pub is_this_device: bool,
 }
@@ -71,14 +109,16 @@ pub fn machine_views(machines: &[Machine]) -> Vec<MachineView> {
     machines.iter().map(MachineView::from).collect()
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, TS)]
+#[ts(export)]
 #[serde(tag = "kind", rename_all = "camelCase")]
 pub enum ActivateResult {
     Activated { license: LicenseView },
     LimitReached { license: LicenseView, machines: Vec<MachineView> },
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, TS)]
+#[ts(export)]
 #[serde(rename_all = "camelCase")]
 pub struct MachinesView {
     pub license: LicenseView,
@@ -91,7 +131,8 @@ impl MachinesView {
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, TS)]
+#[ts(export)]
 #[serde(tag = "kind", rename_all = "camelCase")]
 pub enum StatusView {
     NotActivated,
@@ -99,9 +140,13 @@ pub enum StatusView {
     Licensed {
         license: Option<LicenseView>,
         device_name: String,
+        #[ts(type = "number | null")]
         last_sync: Option<i64>,
+        #[ts(type = "number | null")]
         next_sync: Option<i64>,
+        #[ts(type = "number")]
         valid_until: i64,
+        #[ts(type = "number")]
         seconds_left: i64,
         offline: bool,
     },
@@ -131,7 +176,8 @@ impl StatusView {
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, TS)]
+#[ts(export)]
 #[serde(rename_all = "camelCase")]
 pub struct DiagnosticsView {
     pub text: String,

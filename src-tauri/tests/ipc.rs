@@ -43,7 +43,10 @@ fn start(config: Result<VendorConfig, StartupError>) -> Harness {
     let dir = tempfile::tempdir().unwrap();
     let setup = Setup { config, state_file: dir.path().join("state.json") };
     let mut app = build_app(mock_builder(), setup).build(mock_context(noop_assets())).unwrap();
-    app.run_iteration(|_, _| {}); // runs the setup hook: state is managed from here on
+    // One iteration runs the setup hook, so the state is managed from here on (called once, so
+    // the busy-loop the deprecation warns about cannot happen).
+    #[allow(deprecated)]
+    app.run_iteration(|_, _| {});
     let window = tauri::WebviewWindowBuilder::new(&app, "main", Default::default()).build().unwrap();
     Harness { _app: app, window, _dir: dir }
 }

@@ -7,25 +7,25 @@ use tauri::{AppHandle, Emitter, Runtime, State};
 
 use crate::error::CommandError;
 use crate::state::AppState;
-use crate::views::{machine_views, ActivateResult, LicenseView, StatusView};
+use crate::views::{machine_views, ActivateResult, ActivationStep, LicenseView, StatusView};
 
 /// Event with each step of an activation, for the live status lines.
 pub const STEP_EVENT: &str = "activation-step";
 /// Event with every change of status (background renewal, Check now).
 pub const STATUS_EVENT: &str = "license-status";
 
-fn step_name(step: FlowStep) -> &'static str {
+fn step_view(step: FlowStep) -> ActivationStep {
     match step {
-        FlowStep::Validating => "validating",
-        FlowStep::Renewing => "renewing",
-        FlowStep::Activating => "activating",
-        FlowStep::Verifying => "verifying",
+        FlowStep::Validating => ActivationStep::Validating,
+        FlowStep::Renewing => ActivationStep::Renewing,
+        FlowStep::Activating => ActivationStep::Activating,
+        FlowStep::Verifying => ActivationStep::Verifying,
     }
 }
 
 fn emit_step<R: Runtime>(app: &AppHandle<R>) -> impl FnMut(FlowStep) + '_ {
     move |step| {
-        let _ = app.emit(STEP_EVENT, step_name(step));
+        let _ = app.emit(STEP_EVENT, step_view(step));
     }
 }
 
@@ -75,7 +75,7 @@ pub async fn free_and_activate<R: Runtime>(
 ) -> Result<ActivateResult, CommandError> {
     let key = LicenseKey::parse(&key)?;
     let session = state.session()?;
-    let _ = app.emit(STEP_EVENT, "freeing");
+    let _ = app.emit(STEP_EVENT, ActivationStep::Freeing);
     let outcome = session.free_and_activate(&key, &machine_id, emit_step(&app)).await?;
     state.renewal_wake.notify_one();
     Ok(shape(outcome, session))

@@ -16,7 +16,7 @@ pub fn app_info(state: State<'_, AppState>) -> AppInfo {
         renew_url: config.and_then(|c| c.renew_url.clone()),
         accent_color: config.and_then(|c| c.accent_color.clone()),
         logo: config.and_then(|c| c.logo.clone()),
-        app_version: env!("CARGO_PKG_VERSION"),
+        app_version: env!("CARGO_PKG_VERSION").to_string(),
     }
 }
 

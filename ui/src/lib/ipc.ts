@@ -1,86 +1,24 @@
 // The one door from the UI to Rust: every Tauri call and event goes through here.
-// The shapes mirror src-tauri/src/views.rs (camelCase on the wire).
 import { invoke } from "@tauri-apps/api/core";
 import { listen, type UnlistenFn } from "@tauri-apps/api/event";
 
-/** Vendor branding and links, from the vendor's config file. */
-export interface AppInfo {
-  productName: string;
-  supportUrl: string | null;
-  renewUrl: string | null;
-  accentColor: string | null;
-  /** A data: URL or an https URL of the vendor's logo. */
-  logo: string | null;
-  appVersion: string;
-}
+// The shapes come from Rust (src-tauri/src/views.rs) through ts-rs: `cargo test` regenerates
+// ./bindings/ and CI fails when the checked-in copies are stale. Never edit them by hand.
+import type { ActivateResult } from "./bindings/ActivateResult";
+import type { ActivationStep } from "./bindings/ActivationStep";
+import type { AppInfo } from "./bindings/AppInfo";
+import type { CommandErrorView } from "./bindings/CommandErrorView";
+import type { DiagnosticsView } from "./bindings/DiagnosticsView";
+import type { MachinesView } from "./bindings/MachinesView";
+import type { StatusView } from "./bindings/StatusView";
 
-/** What the license looks like: for the Activated screen and the dashboard. */
-export interface LicenseView {
-  productName: string;
-  status: "Active" | "Suspended" | "Revoked";
-  /** Unix seconds; null = never expires. */
-  expiresAt: number | null;
-  seatsUsed: number;
-  seatsMax: number;
-  deviceName: string;
-}
-
-/** A device bound to the license. Times are Unix seconds. */
-export interface MachineView {
-  id: string;
-  name: string;
-  platform: string;
-  createdAt: number;
-  lastSeenAt: number;
-  isThisDevice: boolean;
-}
-
-export type ActivateResult =
-  | { kind: "activated"; license: LicenseView }
-  | { kind: "limitReached"; license: LicenseView; machines: MachineView[] };
-
-/** What this computer holds, checked offline (no network) or after a sync. */
-export type StatusView =
-  | { kind: "notActivated" }
-  | {
-      kind: "licensed";
-      license: LicenseView | null;
-      deviceName: string;
-      /** Unix seconds of the last successful contact with the server. */
-      lastSync: number | null;
-      nextSync: number | null;
-      /** The app keeps working offline until this time (Unix seconds). */
-      validUntil: number;
-      secondsLeft: number;
-      /** The last attempt to reach the server failed for network reasons. */
-      offline: boolean;
-    }
-  | {
-      /** The server ended the activation (suspended, revoked, expired, freed elsewhere...). */
-      kind: "ended";
-      code: string;
-      message: string;
-    };
-
-export interface MachinesView {
-  license: LicenseView;
-  machines: MachineView[];
-}
-
-export interface DiagnosticsView {
-  /** The whole report as text: what Copy and Save use. Never contains the key or token. */
-  text: string;
-}
-
-/** Progress of an activation, for the live status lines. */
-export type ActivationStep = "validating" | "renewing" | "activating" | "verifying" | "freeing";
+export type { ActivateResult, ActivationStep, AppInfo, DiagnosticsView, MachinesView, StatusView };
+export type { LicenseView } from "./bindings/LicenseView";
+export type { LicenseStatusView } from "./bindings/LicenseStatusView";
+export type { MachineView } from "./bindings/MachineView";
 
 /** Every failure of a command: a stable code, a technical message and a hint. */
-export interface CommandError {
-  code: string;
-  message: string;
-  hint: string;
-}
+export type CommandError = CommandErrorView;
 
 export function isCommandError(value: unknown): value is CommandError {
   return typeof value === "object" && value !== null && "code" in value && "message" in value;
