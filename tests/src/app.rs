@@ -9,6 +9,7 @@ use fantoccini::{Client, ClientBuilder, Locator};
 use hyper_util::client::legacy::connect::HttpConnector;
 use std::error::Error;
 use std::net::TcpStream;
+use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
@@ -35,7 +36,18 @@ impl App {
     /// Launches the app pointed at `server`, with a new temporary HOME and the given device fingerprint.
     pub async fn launch(test: &str, server: &Server, fingerprint: &str) -> App {
         let home = tempfile::tempdir().expect("temp HOME");
-        Self::launch_in(test, server, home, fingerprint).await
+        Self::launch_in(test, server, home, fingerprint, binaries::app()).await
+    }
+
+    /// Launches another Tauri binary the same way (the benchmark's bare window).
+    pub async fn launch_binary(test: &str, server: &Server, application: PathBuf) -> App {
+        let home = tempfile::tempdir().expect("temp HOME");
+        Self::launch_in(test, server, home, "bench-device", application).await
+    }
+
+    /// The process group of tauri-driver and everything it started (the app among them).
+    pub fn process_group(&self) -> u32 {
+        self._driver.id()
     }
 
     /// Closes the app and starts it again with the same HOME (keychain, state): a later run.
@@ -43,10 +55,16 @@ impl App {
         let App { client, test, _driver, _display, home, _turn } = self;
         client.close().await.expect("close WebDriver session");
         drop((_driver, _display, _turn));
-        Self::launch_in(&test, server, home, fingerprint).await
+        Self::launch_in(&test, server, home, fingerprint, binaries::app()).await
     }
 
-    async fn launch_in(test: &str, server: &Server, home: tempfile::TempDir, fingerprint: &str) -> App {
+    async fn launch_in(
+        test: &str,
+        server: &Server,
+        home: tempfile::TempDir,
+        fingerprint: &str,
+        application: PathBuf,
+    ) -> App {
         let turn = ONE_WINDOW_AT_A_TIME.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         let display = Display::get().expect("an X display (Xvfb)");
         let config = home.path().join("vendor.json");
@@ -93,7 +111,7 @@ impl App {
         let mut capabilities = serde_json::Map::new();
         capabilities.insert(
             "tauri:options".into(),
-            serde_json::json!({ "application": binaries::app() }),
+            serde_json::json!({ "application": application }),
         );
         // Plain HTTP to 127.0.0.1: no TLS stack needed.
         let client = ClientBuilder::new(HttpConnector::new())

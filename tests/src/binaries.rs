@@ -10,7 +10,7 @@ fn target_dir() -> PathBuf {
 }
 
 fn binary(env_name: &str, file: &str) -> PathBuf {
-    let path = std::env::var_os(env_name).map(PathBuf::from).unwrap_or_else(|| target_dir().join("debug").join(file));
+    let path = std::env::var_os(env_name).map(PathBuf::from).unwrap_or_else(|| target_dir().join(profile()).join(file));
     assert!(
         path.is_file(),
         "{} not found at {}: build the workspace first (bash scripts/test.sh does), or set {env_name}",
@@ -26,4 +26,14 @@ pub fn server() -> PathBuf {
 
 pub fn app() -> PathBuf {
     binary("KEYTURN_APP_BIN", "keyturn")
+}
+
+/// The benchmark's reference: a bare Tauri window (bench/bare-window).
+pub fn bare_window() -> PathBuf {
+    binary("KEYTURN_BARE_WINDOW_BIN", "bare-window")
+}
+
+/// The profile folder binaries are taken from: `debug` unless KEYTURN_PROFILE says otherwise.
+fn profile() -> String {
+    std::env::var("KEYTURN_PROFILE").unwrap_or_else(|_| "debug".into())
 }

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Runs every benchmark and prints figures as ratios measured side by side in one run:
+#   1. license server: validate and activate throughput/latency against a bare axum route
+#   2. client core: cold fingerprint and offline token check timings
+#   3. app: start-up to the first interactive screen and memory, against a bare Tauri window
+# Release builds for 1 and 2; the app benchmark uses the workspace build (as tested).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+bash scripts/build.sh
+
+echo "== license server (release) =="
+cargo run --release --locked -q -p keyturn-server -- bench
+echo "== client core (release) =="
+cargo bench --locked -q -p keyturn-client
+echo "== app start-up and memory =="
+unset DISPLAY
+target/debug/startup-bench "${ROUNDS:-5}"
