@@ -37,9 +37,18 @@ JSON
 echo "License server: $URL (log: $DATA/server.log)"
 
 export KEYTURN_CONFIG="$PWD/$DATA/vendor.json"
+APP=(target/debug/keyturn)
 if [ -z "${DISPLAY:-}" ] && [ -z "${WAYLAND_DISPLAY:-}" ]; then
   echo "No display found: running the app on a virtual one (Xvfb)."
-  xvfb-run -a -s "-screen 0 1024x768x24" target/debug/keyturn
+  APP=(xvfb-run -a -s "-screen 0 1024x768x24" "${APP[@]}")
+fi
+if [ -z "${DBUS_SESSION_BUS_ADDRESS:-}" ]; then
+  # No desktop session, so no keychain: start a private D-Bus session with a GNOME Keyring
+  # whose files (and the app's state) stay in $DATA.
+  echo "No D-Bus session found: starting a private one with a GNOME Keyring in $DATA/xdg."
+  export XDG_DATA_HOME="$PWD/$DATA/xdg"
+  mkdir -p "$XDG_DATA_HOME"
+  dbus-run-session -- sh -c 'echo -n keyturn-dev | gnome-keyring-daemon --unlock --components=secrets >/dev/null; exec "$@"' sh "${APP[@]}"
 else
-  target/debug/keyturn
+  "${APP[@]}"
 fi
