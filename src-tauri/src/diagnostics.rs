@@ -10,12 +10,21 @@ use crate::state::AppState;
 
 pub async fn report(state: &AppState) -> String {
     let mut out = String::new();
-    let product = state.config.as_ref().map_or("(no vendor config)", |c| c.product_name.as_str());
+    let product = state
+        .config
+        .as_ref()
+        .map_or("(no vendor config)", |c| c.product_name.as_str());
     let _ = writeln!(out, "Keyturn diagnostics report");
     let _ = writeln!(out, "Generated: {}", time(keyturn_client::flow::now()));
     let _ = writeln!(out, "Product: {product}");
     let _ = writeln!(out, "App version: {}", env!("CARGO_PKG_VERSION"));
-    let _ = writeln!(out, "OS: {} ({} {})", os_name(), std::env::consts::OS, std::env::consts::ARCH);
+    let _ = writeln!(
+        out,
+        "OS: {} ({} {})",
+        os_name(),
+        std::env::consts::OS,
+        std::env::consts::ARCH
+    );
     let session = match state.session() {
         Ok(session) => session,
         Err(e) => {
@@ -44,10 +53,18 @@ fn licensing(out: &mut String, d: &Diagnostics) {
         let _ = writeln!(out, "Stored activation: {problem}");
     }
     if let Some(left) = d.offline_seconds_left {
-        let _ = writeln!(out, "Works offline for: {} more", humantime::format_duration(Duration::from_secs(left.max(0) as u64)));
+        let _ = writeln!(
+            out,
+            "Works offline for: {} more",
+            humantime::format_duration(Duration::from_secs(left.max(0) as u64))
+        );
     }
     let _ = writeln!(out, "Last sync: {}", d.last_sync.map_or("never".into(), time));
-    let _ = writeln!(out, "Next sync: {}", d.next_renewal.map_or("not scheduled".into(), time));
+    let _ = writeln!(
+        out,
+        "Next sync: {}",
+        d.next_renewal.map_or("not scheduled".into(), time)
+    );
     let _ = writeln!(out, "Failed syncs in a row: {}", d.renewal_failures);
     match (d.last_code, d.last_code_at) {
         (Some(code), Some(at)) => {
@@ -66,7 +83,12 @@ fn licensing(out: &mut String, d: &Diagnostics) {
         .iter()
         .map(|c| format!("{} {}", c.name, if c.present { "present" } else { "absent" }))
         .collect();
-    let _ = writeln!(out, "Fingerprint: encoding v{}; {}", f.encoding_version, components.join(", "));
+    let _ = writeln!(
+        out,
+        "Fingerprint: encoding v{}; {}",
+        f.encoding_version,
+        components.join(", ")
+    );
     let _ = writeln!(
         out,
         "Fingerprint override ({}): {}",
@@ -74,11 +96,20 @@ fn licensing(out: &mut String, d: &Diagnostics) {
         if f.override_in_use { "IN USE" } else { "not in use" }
     );
     let kind = f.virt_kind.as_deref().unwrap_or("none detected");
-    let _ = writeln!(out, "Virtual machine: {}; container: {}; kind: {kind}", yes_no(f.vm), yes_no(f.container));
+    let _ = writeln!(
+        out,
+        "Virtual machine: {}; container: {}; kind: {kind}",
+        yes_no(f.vm),
+        yes_no(f.container)
+    );
 }
 
 fn yes_no(value: bool) -> &'static str {
-    if value { "yes" } else { "no" }
+    if value {
+        "yes"
+    } else {
+        "no"
+    }
 }
 
 fn time(unix: i64) -> String {

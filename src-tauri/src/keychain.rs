@@ -2,8 +2,8 @@
 //! Linux, Keychain on macOS, Credential Manager on Windows. Never in a plain file: when no
 //! keychain is reachable, every call fails with `StoreError::Unavailable` and the app says so.
 
-use keyturn_client::{Secret, SecretStore, StoreError};
 use keyring::Entry;
+use keyturn_client::{Secret, SecretStore, StoreError};
 
 pub struct KeychainSecrets {
     license_key: Entry,
@@ -15,7 +15,10 @@ impl KeychainSecrets {
     pub fn new(product_id: &str) -> Result<Self, StoreError> {
         let service = format!("keyturn:{product_id}");
         let entry = |secret: Secret| Entry::new(&service, secret.name()).map_err(unavailable);
-        Ok(KeychainSecrets { license_key: entry(Secret::LicenseKey)?, token: entry(Secret::Token)? })
+        Ok(KeychainSecrets {
+            license_key: entry(Secret::LicenseKey)?,
+            token: entry(Secret::Token)?,
+        })
     }
 
     fn entry(&self, secret: Secret) -> &Entry {

@@ -28,18 +28,35 @@ pub fn load_config() -> Result<VendorConfig, StartupError> {
         }
         None => VendorConfig::from_json(EMBEDDED_CONFIG).map_err(|e| format!("built-in vendor config: {e}")),
     };
-    config.map_err(|message| StartupError { code: "CONFIG", message })
+    config.map_err(|message| StartupError {
+        code: "CONFIG",
+        message,
+    })
 }
 
-fn open_session<R: Runtime>(app: &AppHandle<R>, config: VendorConfig, state_file: &Path) -> Result<Session, StartupError> {
-    let fail = |e: CommandError| StartupError { code: e.code(), message: e.to_string() };
+fn open_session<R: Runtime>(
+    app: &AppHandle<R>,
+    config: VendorConfig,
+    state_file: &Path,
+) -> Result<Session, StartupError> {
+    let fail = |e: CommandError| StartupError {
+        code: e.code(),
+        message: e.to_string(),
+    };
     let device = Device::detect(&config.product_id, &config.fingerprint_env).map_err(|e| fail(e.into()))?;
     let secrets = KeychainSecrets::new(&config.product_id).map_err(|e| fail(e.into()))?;
-    let store = app
-        .store(state_file)
-        .map_err(|e| StartupError { code: "STORAGE_CORRUPT", message: format!("{}: {e}", state_file.display()) })?;
-    Session::new(config, device, Arc::new(secrets), Arc::new(PluginStateStore(store)), Arc::new(SystemClock))
-        .map_err(|e| fail(e.into()))
+    let store = app.store(state_file).map_err(|e| StartupError {
+        code: "STORAGE_CORRUPT",
+        message: format!("{}: {e}", state_file.display()),
+    })?;
+    Session::new(
+        config,
+        device,
+        Arc::new(secrets),
+        Arc::new(PluginStateStore(store)),
+        Arc::new(SystemClock),
+    )
+    .map_err(|e| fail(e.into()))
 }
 
 /// The app's state; failures are kept and shown by the UI rather than ending the app.

@@ -23,7 +23,11 @@ pub struct StartupError {
 
 impl AppState {
     pub fn new(config: Option<VendorConfig>, session: Result<Arc<Session>, StartupError>) -> Self {
-        AppState { config, session, renewal_wake: Arc::new(Notify::new()) }
+        AppState {
+            config,
+            session,
+            renewal_wake: Arc::new(Notify::new()),
+        }
     }
 
     pub fn session(&self) -> Result<&Arc<Session>, CommandError> {

@@ -22,6 +22,8 @@ impl<R: Runtime> StateStore for PluginStateStore<R> {
     fn save(&self, state: &LocalState) -> Result<(), StoreError> {
         let value = serde_json::to_value(state).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         self.0.set(KEY, value);
-        self.0.save().map_err(|e| StoreError::Unavailable(format!("{FILE}: {e}")))
+        self.0
+            .save()
+            .map_err(|e| StoreError::Unavailable(format!("{FILE}: {e}")))
     }
 }

@@ -113,8 +113,13 @@ pub fn machine_views(machines: &[Machine]) -> Vec<MachineView> {
 #[ts(export)]
 #[serde(tag = "kind", rename_all = "camelCase")]
 pub enum ActivateResult {
-    Activated { license: LicenseView },
-    LimitReached { license: LicenseView, machines: Vec<MachineView> },
+    Activated {
+        license: LicenseView,
+    },
+    LimitReached {
+        license: LicenseView,
+        machines: Vec<MachineView>,
+    },
 }
 
 #[derive(Debug, Serialize, TS)]
@@ -127,7 +132,10 @@ pub struct MachinesView {
 
 impl MachinesView {
     pub fn new(response: &MachinesResponse, device_name: &str) -> Self {
-        MachinesView { license: LicenseView::new(&response.license, device_name), machines: machine_views(&response.machines) }
+        MachinesView {
+            license: LicenseView::new(&response.license, device_name),
+            machines: machine_views(&response.machines),
+        }
     }
 }
 
@@ -150,7 +158,10 @@ pub enum StatusView {
         seconds_left: i64,
         offline: bool,
     },
-    Ended { code: String, message: String },
+    Ended {
+        code: String,
+        message: String,
+    },
 }
 
 impl StatusView {
@@ -170,7 +181,10 @@ impl StatusView {
             Err(e @ (LocalError::Store(_) | LocalError::Config(_))) => Err(e),
             Err(e) => {
                 let code = crate::error::CommandError::Local(e);
-                Ok(StatusView::Ended { code: code.code().to_string(), message: code.to_string() })
+                Ok(StatusView::Ended {
+                    code: code.code().to_string(),
+                    message: code.to_string(),
+                })
             }
         }
     }

@@ -41,14 +41,25 @@ fn config(server_url: &str, public_key: &str, fingerprint: &str) -> VendorConfig
 fn start(config: Result<VendorConfig, StartupError>) -> Harness {
     keyring::set_default_credential_builder(keyring::mock::default_credential_builder());
     let dir = tempfile::tempdir().unwrap();
-    let setup = Setup { config, state_file: dir.path().join("state.json") };
-    let mut app = build_app(mock_builder(), setup).build(mock_context(noop_assets())).unwrap();
+    let setup = Setup {
+        config,
+        state_file: dir.path().join("state.json"),
+    };
+    let mut app = build_app(mock_builder(), setup)
+        .build(mock_context(noop_assets()))
+        .unwrap();
     // One iteration runs the setup hook, so the state is managed from here on (called once, so
     // the busy-loop the deprecation warns about cannot happen).
     #[allow(deprecated)]
     app.run_iteration(|_, _| {});
-    let window = tauri::WebviewWindowBuilder::new(&app, "main", Default::default()).build().unwrap();
-    Harness { _app: app, window, _dir: dir }
+    let window = tauri::WebviewWindowBuilder::new(&app, "main", Default::default())
+        .build()
+        .unwrap();
+    Harness {
+        _app: app,
+        window,
+        _dir: dir,
+    }
 }
 
 fn invoke(harness: &Harness, cmd: &str, args: Value) -> Result<Value, Value> {
@@ -67,7 +78,9 @@ fn invoke(harness: &Harness, cmd: &str, args: Value) -> Result<Value, Value> {
 #[test]
 fn malformed_key_fails_before_any_network_call() {
     // The server URL points nowhere: a network call would answer OFFLINE, not a format error.
-    let pk = keyturn_protocol::token::public_key_to_string(&keyturn_protocol::token::signing_key_from_seed([3; 32]).verifying_key());
+    let pk = keyturn_protocol::token::public_key_to_string(
+        &keyturn_protocol::token::signing_key_from_seed([3; 32]).verifying_key(),
+    );
     let app = start(Ok(config("http://127.0.0.1:9", &pk, "ipc-malformed")));
     let error = invoke(&app, "activate", json!({ "key": "ABC-DEF" })).unwrap_err();
     assert_eq!(error["code"], "INVALID_KEY_FORMAT");
@@ -77,7 +90,9 @@ fn malformed_key_fails_before_any_network_call() {
 
 #[test]
 fn unreachable_server_is_offline_never_an_invalid_key() {
-    let pk = keyturn_protocol::token::public_key_to_string(&keyturn_protocol::token::signing_key_from_seed([3; 32]).verifying_key());
+    let pk = keyturn_protocol::token::public_key_to_string(
+        &keyturn_protocol::token::signing_key_from_seed([3; 32]).verifying_key(),
+    );
     let app = start(Ok(config("http://127.0.0.1:9", &pk, "ipc-offline")));
     let key = keyturn_protocol::LicenseKey::from_random_bytes([7; 18]).to_string();
     let error = invoke(&app, "activate", json!({ "key": key })).unwrap_err();
@@ -86,10 +101,16 @@ fn unreachable_server_is_offline_never_an_invalid_key() {
 
 #[test]
 fn broken_vendor_config_is_reported_by_every_command() {
-    let app = start(Err(StartupError { code: "CONFIG", message: "vendor config /x: missing".into() }));
+    let app = start(Err(StartupError {
+        code: "CONFIG",
+        message: "vendor config /x: missing".into(),
+    }));
     assert_eq!(invoke(&app, "app_info", json!({})).unwrap()["productName"], "Keyturn");
     let error = invoke(&app, "status", json!({})).unwrap_err();
-    assert_eq!(error, json!({ "code": "CONFIG", "message": "vendor config /x: missing", "hint": "The vendor config file is missing or invalid." }));
+    assert_eq!(
+        error,
+        json!({ "code": "CONFIG", "message": "vendor config /x: missing", "hint": "The vendor config file is missing or invalid." })
+    );
 }
 
 #[test]
@@ -97,7 +118,10 @@ fn activate_then_status_then_deactivate_against_the_real_server() {
     let server = Server::start();
     let key = server.new_license(2);
     let app = start(Ok(config(&server.url, &server.public_key, "ipc-device")));
-    assert_eq!(invoke(&app, "status", json!({})).unwrap(), json!({ "kind": "notActivated" }));
+    assert_eq!(
+        invoke(&app, "status", json!({})).unwrap(),
+        json!({ "kind": "notActivated" })
+    );
 
     let activated = invoke(&app, "activate", json!({ "key": key })).unwrap();
     assert_eq!(activated["kind"], "activated", "{activated}");
@@ -114,13 +138,22 @@ fn activate_then_status_then_deactivate_against_the_real_server() {
     assert_eq!(machines["machines"].as_array().unwrap().len(), 1);
     assert_eq!(machines["machines"][0]["isThisDevice"], true);
 
-    let report = invoke(&app, "diagnostics", json!({})).unwrap()["text"].as_str().unwrap().to_string();
+    let report = invoke(&app, "diagnostics", json!({})).unwrap()["text"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let canonical: String = key.chars().filter(|c| *c != '-').collect();
-    assert!(!report.contains(&canonical) && !report.contains(&key), "the key leaked into the report");
+    assert!(
+        !report.contains(&canonical) && !report.contains(&key),
+        "the key leaked into the report"
+    );
     assert!(report.contains("Activated here: yes"), "{report}");
 
     invoke(&app, "deactivate", json!({})).unwrap();
-    assert_eq!(invoke(&app, "status", json!({})).unwrap(), json!({ "kind": "notActivated" }));
+    assert_eq!(
+        invoke(&app, "status", json!({})).unwrap(),
+        json!({ "kind": "notActivated" })
+    );
     assert_eq!(server_machine_count(&server, &key), 0, "the seat is free on the server");
 }
 

@@ -53,7 +53,11 @@ async fn measure(server: &Server, binary: &Path) -> Sample {
     let (pss_kib, rss_kib) = app_memory(app.process_group(), binary);
     let _ = app.client.clone().close().await;
     drop(app);
-    Sample { startup, pss_kib, rss_kib }
+    Sample {
+        startup,
+        pss_kib,
+        rss_kib,
+    }
 }
 
 /// PSS and RSS (KiB) of the process running `binary` in `group` and all its descendants.
@@ -62,10 +66,16 @@ fn app_memory(group: u32, binary: &Path) -> (u64, u64) {
     let mut parent_of = HashMap::new();
     let mut root = None;
     for entry in std::fs::read_dir("/proc").expect("/proc").flatten() {
-        let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else { continue };
-        let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else { continue };
+        let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else {
+            continue;
+        };
+        let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+            continue;
+        };
         // Fields after the command name: state ppid pgrp ...
-        let Some(rest) = stat.rsplit_once(") ").map(|(_, rest)| rest.to_string()) else { continue };
+        let Some(rest) = stat.rsplit_once(") ").map(|(_, rest)| rest.to_string()) else {
+            continue;
+        };
         let fields: Vec<&str> = rest.split_whitespace().collect();
         let (ppid, pgrp): (u32, u32) = (fields[1].parse().unwrap_or(0), fields[2].parse().unwrap_or(0));
         parent_of.insert(pid, ppid);
@@ -84,7 +94,11 @@ fn app_memory(group: u32, binary: &Path) -> (u64, u64) {
             _ => return false,
         }
     };
-    parent_of.keys().filter(|&&pid| in_tree(pid)).map(|&pid| rollup(pid)).fold((0, 0), |a, b| (a.0 + b.0, a.1 + b.1))
+    parent_of
+        .keys()
+        .filter(|&&pid| in_tree(pid))
+        .map(|&pid| rollup(pid))
+        .fold((0, 0), |a, b| (a.0 + b.0, a.1 + b.1))
 }
 
 fn rollup(pid: u32) -> (u64, u64) {
@@ -108,10 +122,25 @@ fn report(keyturn: &[Sample], bare: &[Sample]) {
     let ms = |s: &[Sample]| median(s.iter().map(|x| x.startup.as_secs_f64() * 1000.0).collect());
     let pss = |s: &[Sample]| median(s.iter().map(|x| x.pss_kib as f64 / 1024.0).collect());
     let rss = |s: &[Sample]| median(s.iter().map(|x| x.rss_kib as f64 / 1024.0).collect());
-    println!("start-up and memory, median of {} alternating launches each", keyturn.len());
+    println!(
+        "start-up and memory, median of {} alternating launches each",
+        keyturn.len()
+    );
     println!("{:<14}{:>14}{:>12}{:>12}", "", "start-up ms", "PSS MiB", "RSS MiB");
-    println!("{:<14}{:>14.0}{:>12.1}{:>12.1}", "bare window", ms(bare), pss(bare), rss(bare));
-    println!("{:<14}{:>14.0}{:>12.1}{:>12.1}", "keyturn", ms(keyturn), pss(keyturn), rss(keyturn));
+    println!(
+        "{:<14}{:>14.0}{:>12.1}{:>12.1}",
+        "bare window",
+        ms(bare),
+        pss(bare),
+        rss(bare)
+    );
+    println!(
+        "{:<14}{:>14.0}{:>12.1}{:>12.1}",
+        "keyturn",
+        ms(keyturn),
+        pss(keyturn),
+        rss(keyturn)
+    );
     println!(
         "ratio keyturn/bare: start-up {:.2}x (goal <= 1.3x), memory PSS {:.2}x (goal <= 1.2x)",
         ms(keyturn) / ms(bare),

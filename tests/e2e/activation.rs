@@ -20,7 +20,11 @@ async fn pasted_key_activates_this_computer_and_later_runs_open_on_the_dashboard
         assert_eq!(app.text("[data-testid=product-name]").await?, "E2E Product");
         assert_eq!(app.text("[data-testid=seats]").await?, "Seats used 1 of 3");
         app.screenshot("activated").await?;
-        assert_eq!(server.machine_count(&key).await, 1, "the server has bound exactly this device");
+        assert_eq!(
+            server.machine_count(&key).await,
+            1,
+            "the server has bound exactly this device"
+        );
         Ok(())
     }
     .await;
@@ -33,7 +37,11 @@ async fn pasted_key_activates_this_computer_and_later_runs_open_on_the_dashboard
         app.wait_for_text("[data-testid=license-status]", "Active").await?;
         app.find("[data-testid=valid-until]").await?;
         app.screenshot("dashboard").await?;
-        assert_eq!(server.machine_count(&key).await, 1, "a later run does not take another seat");
+        assert_eq!(
+            server.machine_count(&key).await,
+            1,
+            "a later run does not take another seat"
+        );
         Ok(())
     }
     .await;
@@ -49,13 +57,19 @@ async fn unknown_key_shows_plain_words_not_a_code() {
         enter_key(&app, &unknown).await?;
         let error = app.find("#key-error").await?;
         let text = error.text().await?;
-        assert!(text.contains("We couldn't find that license key."), "error text was: {text}");
+        assert!(
+            text.contains("We couldn't find that license key."),
+            "error text was: {text}"
+        );
         assert!(text.contains("Check the key for typos"), "error text was: {text}");
         assert_eq!(error.attr("data-code").await?.as_deref(), Some("NOT_FOUND"));
         let typed = app.find("#license-key").await?.prop("value").await?.unwrap_or_default();
         assert_eq!(typed, unknown, "the typed key is kept after an error");
         let described_by = app.find("#license-key").await?.attr("aria-describedby").await?;
-        assert!(described_by.unwrap_or_default().contains("key-error"), "error not tied to the field");
+        assert!(
+            described_by.unwrap_or_default().contains("key-error"),
+            "error not tied to the field"
+        );
         app.screenshot("unknown-key").await?;
         Ok(())
     }

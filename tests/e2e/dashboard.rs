@@ -15,7 +15,13 @@ async fn check_now_renews_and_notices_removal_elsewhere() {
         app.click_button("Check now").await?;
         app.wait_for_text("[data-testid=license-status]", "Active").await?;
         app.find("[data-testid=last-sync]").await?;
-        assert!(app.client.find(fantoccini::Locator::Css("[data-testid=error]")).await.is_err(), "no error after a renewal");
+        assert!(
+            app.client
+                .find(fantoccini::Locator::Css("[data-testid=error]"))
+                .await
+                .is_err(),
+            "no error after a renewal"
+        );
         app.screenshot("checked").await?;
         // The vendor frees this computer on the server: the next check says so.
         let id = server.machines(&key).await[0]["id"].as_str().unwrap().to_string();
@@ -80,10 +86,19 @@ async fn support_report_has_no_key_or_token() {
         activate_to_dashboard(&app, &key).await?;
         app.click_button("Support").await?;
         let report = app.text("[data-testid=diagnostics]").await?;
-        assert!(report.contains("License server:") && report.contains("reachable"), "report: {report}");
-        assert!(report.contains("Fingerprint override (KEYTURN_FINGERPRINT): IN USE"), "report: {report}");
+        assert!(
+            report.contains("License server:") && report.contains("reachable"),
+            "report: {report}"
+        );
+        assert!(
+            report.contains("Fingerprint override (KEYTURN_FINGERPRINT): IN USE"),
+            "report: {report}"
+        );
         let canonical: String = key.chars().filter(|c| *c != '-').collect();
-        assert!(!report.contains(&key) && !report.contains(&canonical), "the key is in the report");
+        assert!(
+            !report.contains(&key) && !report.contains(&canonical),
+            "the key is in the report"
+        );
         assert!(!report.contains("eyJ"), "a token is in the report");
         assert!(!report.contains("e2e-support"), "the raw fingerprint is in the report");
         app.screenshot("support").await?;

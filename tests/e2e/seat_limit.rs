@@ -9,16 +9,23 @@ use keyturn_e2e::{App, Server};
 async fn limit_reached_remove_a_device_then_activated() {
     let server = Server::start();
     let key = server.new_license(1);
-    let office = server.activate_other_device(&key, "office-pc-fingerprint", "Office PC").await;
+    let office = server
+        .activate_other_device(&key, "office-pc-fingerprint", "Office PC")
+        .await;
     let app = App::launch("seat-limit", &server, "e2e-laptop").await;
     let result = async {
         enter_key(&app, &key).await?;
         let title = app.text("[data-testid=limit-title]").await?;
         assert!(title.contains("1 of 1"), "limit title was: {title}");
-        let row = app.find(&format!("[data-testid=machine-row][data-machine-id='{office}']")).await?;
+        let row = app
+            .find(&format!("[data-testid=machine-row][data-machine-id='{office}']"))
+            .await?;
         assert!(row.text().await?.contains("Office PC"));
         app.screenshot("limit").await?;
-        row.find(fantoccini::Locator::XPath(".//button[normalize-space(.)='Remove']")).await?.click().await?;
+        row.find(fantoccini::Locator::XPath(".//button[normalize-space(.)='Remove']"))
+            .await?
+            .click()
+            .await?;
         app.find("[data-testid=confirm-remove]").await?;
         app.screenshot("confirm-remove").await?;
         app.find("[data-testid=confirm-remove]").await?.click().await?;

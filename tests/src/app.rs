@@ -11,11 +11,11 @@ use std::error::Error;
 use std::net::TcpStream;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
-use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
+use tokio::sync::{Mutex, MutexGuard};
 
 /// One app window at a time: two WebKit instances on a 2-core CI machine only make timing noisy.
-static ONE_WINDOW_AT_A_TIME: Mutex<()> = Mutex::new(());
+static ONE_WINDOW_AT_A_TIME: Mutex<()> = Mutex::const_new(());
 
 pub type TestResult = Result<(), Box<dyn Error>>;
 
@@ -52,7 +52,14 @@ impl App {
 
     /// Closes the app and starts it again with the same HOME (keychain, state): a later run.
     pub async fn relaunch(self, server: &Server, fingerprint: &str) -> App {
-        let App { client, test, _driver, _display, home, _turn } = self;
+        let App {
+            client,
+            test,
+            _driver,
+            _display,
+            home,
+            _turn,
+        } = self;
         client.close().await.expect("close WebDriver session");
         drop((_driver, _display, _turn));
         Self::launch_in(&test, server, home, fingerprint, binaries::app()).await
@@ -65,7 +72,7 @@ impl App {
         fingerprint: &str,
         application: PathBuf,
     ) -> App {
-        let turn = ONE_WINDOW_AT_A_TIME.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let turn = ONE_WINDOW_AT_A_TIME.lock().await;
         let display = Display::get().expect("an X display (Xvfb)");
         let config = home.path().join("vendor.json");
         let vendor = serde_json::json!({
@@ -80,7 +87,11 @@ impl App {
         std::fs::write(&config, vendor.to_string()).expect("write vendor config");
 
         let (port, native_port) = (free_port(), free_port());
-        let log = std::fs::OpenOptions::new().create(true).append(true).open(home.path().join("app.log")).expect("app log");
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(home.path().join("app.log"))
+            .expect("app log");
         // A private D-Bus session with an unlocked GNOME Keyring: the app keeps the key and
         // token in a real Secret Service, as on a desktop.
         let driver = format!(
@@ -125,18 +136,36 @@ impl App {
                 panic!("no WebDriver session with the app: {error}\n--- tauri-driver and app log ---\n{log}");
             }
         };
-        App { client, test: test.to_string(), home, _driver: driver, _display: display, _turn: turn }
+        App {
+            client,
+            test: test.to_string(),
+            home,
+            _driver: driver,
+            _display: display,
+            _turn: turn,
+        }
     }
 
     /// Waits for an element matching `css`.
     pub async fn find(&self, css: &str) -> Result<Element, Box<dyn Error>> {
-        Ok(self.client.wait().at_most(UI_DEADLINE).for_element(Locator::Css(css)).await?)
+        Ok(self
+            .client
+            .wait()
+            .at_most(UI_DEADLINE)
+            .for_element(Locator::Css(css))
+            .await?)
     }
 
     /// Waits for a button whose text is `label` and clicks it.
     pub async fn click_button(&self, label: &str) -> TestResult {
         let xpath = format!("//button[normalize-space(.)='{label}']");
-        self.client.wait().at_most(UI_DEADLINE).for_element(Locator::XPath(&xpath)).await?.click().await?;
+        self.client
+            .wait()
+            .at_most(UI_DEADLINE)
+            .for_element(Locator::XPath(&xpath))
+            .await?
+            .click()
+            .await?;
         Ok(())
     }
 
@@ -175,7 +204,11 @@ impl App {
             artifacts::save(&format!("{}-app.log", self.test), app_log.as_bytes());
             artifacts::save(&format!("{}-server.log", self.test), server.log().as_bytes());
             let _ = self.client.close().await;
-            panic!("{} failed: {error}\nscreenshot and logs in {}", self.test, artifacts::dir().display());
+            panic!(
+                "{} failed: {error}\nscreenshot and logs in {}",
+                self.test,
+                artifacts::dir().display()
+            );
         }
         self.client.close().await.expect("close WebDriver session");
     }

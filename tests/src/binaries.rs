@@ -10,7 +10,9 @@ fn target_dir() -> PathBuf {
 }
 
 fn binary(env_name: &str, file: &str) -> PathBuf {
-    let path = std::env::var_os(env_name).map(PathBuf::from).unwrap_or_else(|| target_dir().join(profile()).join(file));
+    let path = std::env::var_os(env_name)
+        .map(PathBuf::from)
+        .unwrap_or_else(|| target_dir().join(profile()).join(file));
     assert!(
         path.is_file(),
         "{} not found at {}: build the workspace first (bash scripts/test.sh does), or set {env_name}",

@@ -29,6 +29,9 @@ impl Display {
         if number.is_empty() {
             return Err(std::io::Error::other("Xvfb did not report a display number"));
         }
-        Ok(Display { name: format!(":{number}"), _xvfb: Some(xvfb) })
+        Ok(Display {
+            name: format!(":{number}"),
+            _xvfb: Some(xvfb),
+        })
     }
 }

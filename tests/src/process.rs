@@ -14,7 +14,9 @@ impl GroupGuard {
     /// Spawns `command` as the leader of a new process group.
     pub fn spawn(name: &'static str, mut command: Command) -> io::Result<GroupGuard> {
         command.process_group(0);
-        let child = command.spawn().map_err(|e| io::Error::new(e.kind(), format!("starting {name}: {e}")))?;
+        let child = command
+            .spawn()
+            .map_err(|e| io::Error::new(e.kind(), format!("starting {name}: {e}")))?;
         Ok(GroupGuard { name, child })
     }
 
@@ -66,10 +68,16 @@ pub fn wait_until(what: &str, deadline: Duration, mut ready: impl FnMut() -> boo
         }
         std::thread::sleep(Duration::from_millis(25));
     }
-    Err(io::Error::new(io::ErrorKind::TimedOut, format!("{what} not ready after {deadline:?}")))
+    Err(io::Error::new(
+        io::ErrorKind::TimedOut,
+        format!("{what} not ready after {deadline:?}"),
+    ))
 }
 
 /// A port nobody listens on right now.
 pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("free port")
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("free port")
 }

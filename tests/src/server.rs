@@ -36,7 +36,12 @@ impl Server {
         let url = read_listening_line(&mut process);
         let public_key = cli(&db, &["public-key"]);
         cli(&db, &["product", "create", "--name", PRODUCT_NAME, "--id", PRODUCT_ID]);
-        Server { url, public_key, dir, process: Some(process) }
+        Server {
+            url,
+            public_key,
+            dir,
+            process: Some(process),
+        }
     }
 
     pub fn db(&self) -> PathBuf {
@@ -51,7 +56,16 @@ impl Server {
     /// Creates a policy with `max_machines` seats and one license under it; returns the key.
     pub fn new_license(&self, max_machines: u32) -> String {
         let seats = max_machines.to_string();
-        let policy = self.admin(&["policy", "create", "--product", PRODUCT_ID, "--name", "E2E", "--max-machines", &seats]);
+        let policy = self.admin(&[
+            "policy",
+            "create",
+            "--product",
+            PRODUCT_ID,
+            "--name",
+            "E2E",
+            "--max-machines",
+            &seats,
+        ]);
         self.admin(&["license", "create", "--policy", &policy])
     }
 
@@ -71,7 +85,10 @@ impl Server {
             .json()
             .await
             .expect("machines json");
-        response["machines"].as_array().cloned().unwrap_or_else(|| panic!("no machines in {response}"))
+        response["machines"]
+            .as_array()
+            .cloned()
+            .unwrap_or_else(|| panic!("no machines in {response}"))
     }
 
     /// Stops the server (the app then finds it unreachable).
@@ -108,7 +125,8 @@ fn read_listening_line(process: &mut GroupGuard) -> String {
             }
         }
     });
-    rx.recv_timeout(Duration::from_secs(20)).expect("keyturn-server did not print KEYTURN_SERVER_LISTENING within 20 s")
+    rx.recv_timeout(Duration::from_secs(20))
+        .expect("keyturn-server did not print KEYTURN_SERVER_LISTENING within 20 s")
 }
 
 fn cli(db: &Path, args: &[&str]) -> String {
@@ -126,5 +144,8 @@ fn cli(db: &Path, args: &[&str]) -> String {
         "keyturn-server {args:?} failed: {}",
         String::from_utf8_lossy(&output.stderr)
     );
-    String::from_utf8(output.stdout).expect("utf-8 stdout").trim().to_string()
+    String::from_utf8(output.stdout)
+        .expect("utf-8 stdout")
+        .trim()
+        .to_string()
 }

@@ -56,7 +56,14 @@ fn main() {
     let token = token::sign(&claims, &key);
     let started = Instant::now();
     for _ in 0..checks {
-        let checked = check_token(&token, &public, &device.fingerprint, "bench-product", now, Some(now - 10));
+        let checked = check_token(
+            &token,
+            &public,
+            &device.fingerprint,
+            "bench-product",
+            now,
+            Some(now - 10),
+        );
         assert!(checked.is_ok());
     }
     let per_check = started.elapsed() / checks;

@@ -9,7 +9,12 @@ fn main() {
             let elapsed = started.elapsed();
             println!("{}", serde_json::to_string_pretty(&device.explain()).expect("json"));
             println!("fingerprint: {}", device.fingerprint);
-            println!("platform: {}  name length: {}  detected in {:?}", device.platform, device.name.len(), elapsed);
+            println!(
+                "platform: {}  name length: {}  detected in {:?}",
+                device.platform,
+                device.name.len(),
+                elapsed
+            );
         }
         Err(e) => {
             eprintln!("{e}");

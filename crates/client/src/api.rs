@@ -25,7 +25,10 @@ pub struct Timeouts {
 
 impl Default for Timeouts {
     fn default() -> Self {
-        Timeouts { connect: Duration::from_secs(10), request: Duration::from_secs(30) }
+        Timeouts {
+            connect: Duration::from_secs(10),
+            request: Duration::from_secs(30),
+        }
     }
 }
 
@@ -66,19 +69,26 @@ impl ApiClient {
     /// Is this key valid on this device? Every outcome of an existing key is a 200 answer with
     /// its code; an unknown key is `Err(Server { code: NOT_FOUND })`.
     pub async fn validate(&self, key: &LicenseKey, fingerprint: &str) -> Result<ValidateResponse, ClientError> {
-        let body = ValidateRequest { key: key.canonical().to_owned(), fingerprint: fingerprint.to_owned() };
+        let body = ValidateRequest {
+            key: key.canonical().to_owned(),
+            fingerprint: fingerprint.to_owned(),
+        };
         self.call(Method::POST, "/v1/validate", &body, StatusCode::OK).await
     }
 
     /// Binds this device (201). `MACHINE_LIMIT_EXCEEDED` comes back as `Err(Server)` whose body
     /// carries the bound machines and the license.
     pub async fn activate(&self, req: &ActivateRequest) -> Result<ActivateResponse, ClientError> {
-        self.call(Method::POST, "/v1/activations", req, StatusCode::CREATED).await
+        self.call(Method::POST, "/v1/activations", req, StatusCode::CREATED)
+            .await
     }
 
     /// The devices bound to the key's license; `fingerprint` marks this device.
     pub async fn machines(&self, key: &LicenseKey, fingerprint: Option<&str>) -> Result<MachinesResponse, ClientError> {
-        let body = MachinesRequest { key: key.canonical().to_owned(), fingerprint: fingerprint.map(str::to_owned) };
+        let body = MachinesRequest {
+            key: key.canonical().to_owned(),
+            fingerprint: fingerprint.map(str::to_owned),
+        };
         self.call(Method::POST, "/v1/machines", &body, StatusCode::OK).await
     }
 
@@ -91,7 +101,9 @@ impl ApiClient {
     /// Frees a seat (204).
     pub async fn deactivate(&self, key: &LicenseKey, activation_id: &str) -> Result<(), ClientError> {
         let path = format!("/v1/activations/{}/deactivate", encode_segment(activation_id));
-        let body = DeactivateRequest { key: key.canonical().to_owned() };
+        let body = DeactivateRequest {
+            key: key.canonical().to_owned(),
+        };
         let (status, _) = self.send(Method::POST, &path, &body).await?;
         if status == StatusCode::NO_CONTENT || status == StatusCode::OK {
             Ok(())
@@ -103,12 +115,19 @@ impl ApiClient {
     /// Is the server there? `GET /healthz`; answers the round-trip time (for the support report).
     pub async fn health(&self) -> Result<std::time::Duration, ClientError> {
         let started = std::time::Instant::now();
-        let response = self.http.get(format!("{}/healthz", self.base)).send().await.map_err(map_reqwest)?;
+        let response = self
+            .http
+            .get(format!("{}/healthz", self.base))
+            .send()
+            .await
+            .map_err(map_reqwest)?;
         let status = response.status();
         if status.is_success() {
             Ok(started.elapsed())
         } else {
-            Err(ClientError::Unavailable { status: status.as_u16() })
+            Err(ClientError::Unavailable {
+                status: status.as_u16(),
+            })
         }
     }
 
@@ -128,14 +147,27 @@ impl ApiClient {
     }
 
     /// Sends a JSON request; returns the status and body of a 2xx answer, or the error.
-    async fn send<B: Serialize>(&self, method: Method, path: &str, body: &B) -> Result<(StatusCode, Vec<u8>), ClientError> {
+    async fn send<B: Serialize>(
+        &self,
+        method: Method,
+        path: &str,
+        body: &B,
+    ) -> Result<(StatusCode, Vec<u8>), ClientError> {
         let url = format!("{}{path}", self.base);
-        let mut response = self.http.request(method, url).json(body).send().await.map_err(map_reqwest)?;
+        let mut response = self
+            .http
+            .request(method, url)
+            .json(body)
+            .send()
+            .await
+            .map_err(map_reqwest)?;
         let status = response.status();
         let mut bytes = Vec::new();
         while let Some(chunk) = response.chunk().await.map_err(map_reqwest)? {
             if bytes.len() + chunk.len() > MAX_RESPONSE_BYTES {
-                return Err(ClientError::Protocol(format!("{path} answered more than {MAX_RESPONSE_BYTES} bytes")));
+                return Err(ClientError::Protocol(format!(
+                    "{path} answered more than {MAX_RESPONSE_BYTES} bytes"
+                )));
             }
             bytes.extend_from_slice(&chunk);
         }
@@ -143,15 +175,22 @@ impl ApiClient {
             return Ok((status, bytes));
         }
         match serde_json::from_slice::<ErrorBody>(&bytes) {
-            Ok(body) => Err(ClientError::Server { status: status.as_u16(), body }),
+            Ok(body) => Err(ClientError::Server {
+                status: status.as_u16(),
+                body,
+            }),
             Err(_)
                 if status.is_server_error()
                     || status == StatusCode::REQUEST_TIMEOUT
                     || status == StatusCode::TOO_MANY_REQUESTS =>
             {
-                Err(ClientError::Unavailable { status: status.as_u16() })
+                Err(ClientError::Unavailable {
+                    status: status.as_u16(),
+                })
             }
-            Err(_) => Err(ClientError::Protocol(format!("{path} answered HTTP {status} without an error body"))),
+            Err(_) => Err(ClientError::Protocol(format!(
+                "{path} answered HTTP {status} without an error body"
+            ))),
         }
     }
 }
@@ -194,9 +233,18 @@ mod tests {
     #[test]
     fn urls_are_checked() {
         assert!(ApiClient::new("https://lic.example.com/").is_ok());
-        assert_eq!(ApiClient::new("http://127.0.0.1:8080/").unwrap().base_url(), "http://127.0.0.1:8080");
-        assert!(matches!(ApiClient::new("lic.example.com"), Err(ClientError::InvalidUrl(_))));
-        assert!(matches!(ApiClient::new("ftp://lic.example.com"), Err(ClientError::InvalidUrl(_))));
+        assert_eq!(
+            ApiClient::new("http://127.0.0.1:8080/").unwrap().base_url(),
+            "http://127.0.0.1:8080"
+        );
+        assert!(matches!(
+            ApiClient::new("lic.example.com"),
+            Err(ClientError::InvalidUrl(_))
+        ));
+        assert!(matches!(
+            ApiClient::new("ftp://lic.example.com"),
+            Err(ClientError::InvalidUrl(_))
+        ));
     }
 
     #[test]

@@ -53,8 +53,10 @@ impl VendorConfig {
     }
 
     pub fn load(path: &Path) -> Result<Self, ConfigError> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|source| ConfigError::Read { path: path.display().to_string(), source })?;
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.display().to_string(),
+            source,
+        })?;
         Self::from_json(&text)
     }
 
@@ -64,7 +66,12 @@ impl VendorConfig {
     }
 
     fn check(&self) -> Result<(), ConfigError> {
-        let invalid = |field, reason: &str| Err(ConfigError::Invalid { field, reason: reason.to_owned() });
+        let invalid = |field, reason: &str| {
+            Err(ConfigError::Invalid {
+                field,
+                reason: reason.to_owned(),
+            })
+        };
         if self.product_name.trim().is_empty() {
             return invalid("product_name", "empty");
         }
@@ -112,7 +119,16 @@ mod tests {
             public_key()
         );
         let err = VendorConfig::from_json(&text).unwrap_err();
-        assert!(matches!(err, ConfigError::Invalid { field: "server_url", .. }), "{err}");
+        assert!(
+            matches!(
+                err,
+                ConfigError::Invalid {
+                    field: "server_url",
+                    ..
+                }
+            ),
+            "{err}"
+        );
         let text = r#"{"product_name":"Acme","product_id":"p","server_url":"https://x","public_key":"nope"}"#;
         assert!(matches!(VendorConfig::from_json(text), Err(ConfigError::PublicKey)));
         assert!(matches!(VendorConfig::from_json("{}"), Err(ConfigError::Parse(_))));

@@ -39,7 +39,10 @@ impl ClientError {
     /// True when the server could not be reached or did not answer usefully: the app keeps
     /// working offline on its token and retries later.
     pub fn is_offline(&self) -> bool {
-        matches!(self, ClientError::Network(_) | ClientError::Timeout | ClientError::Unavailable { .. })
+        matches!(
+            self,
+            ClientError::Network(_) | ClientError::Timeout | ClientError::Unavailable { .. }
+        )
     }
 
     /// True when trying again later may succeed (offline, rate limited, server-side failure).
@@ -61,12 +64,19 @@ mod tests {
 
     #[test]
     fn offline_errors_carry_no_code() {
-        for err in [ClientError::Network("refused".into()), ClientError::Timeout, ClientError::Unavailable { status: 503 }] {
+        for err in [
+            ClientError::Network("refused".into()),
+            ClientError::Timeout,
+            ClientError::Unavailable { status: 503 },
+        ] {
             assert!(err.is_offline());
             assert!(err.is_retryable());
             assert_eq!(err.code(), None);
         }
-        let server = ClientError::Server { status: 404, body: ErrorBody::new(Code::NotFound, "no such key") };
+        let server = ClientError::Server {
+            status: 404,
+            body: ErrorBody::new(Code::NotFound, "no such key"),
+        };
         assert!(!server.is_offline());
         assert!(!server.is_retryable());
         assert_eq!(server.code(), Some(Code::NotFound));

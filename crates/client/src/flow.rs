@@ -14,7 +14,10 @@ use keyturn_protocol::{Code, LicenseKey, TokenClaims};
 pub enum ActivationOutcome {
     Activated(Activation),
     /// Every seat is taken: free one of `machines` (deactivate) and run the flow again.
-    LimitReached { license: LicenseSummary, machines: Vec<Machine> },
+    LimitReached {
+        license: LicenseSummary,
+        machines: Vec<Machine>,
+    },
 }
 
 /// A device bound to a license, with its verified token.
@@ -37,7 +40,11 @@ impl Activation {
 pub enum FlowError {
     /// The server refused this key on this device (suspended, revoked, expired, not found, ...).
     #[error("{message} ({code})")]
-    Refused { code: Code, message: String, license: Option<LicenseSummary> },
+    Refused {
+        code: Code,
+        message: String,
+        license: Option<LicenseSummary>,
+    },
     /// The server could not be reached or answered unusably: nothing is known about the license.
     #[error(transparent)]
     Client(ClientError),
@@ -73,9 +80,12 @@ impl From<ClientError> for FlowError {
     /// A server answer with a code becomes `Refused`; everything else stays a client error.
     fn from(err: ClientError) -> Self {
         match err {
-            ClientError::Server { body: ErrorBody { code, message, license, .. }, status } if status < 500 => {
-                FlowError::Refused { code, message, license }
-            }
+            ClientError::Server {
+                body: ErrorBody {
+                    code, message, license, ..
+                },
+                status,
+            } if status < 500 => FlowError::Refused { code, message, license },
             other => FlowError::Client(other),
         }
     }
@@ -127,7 +137,11 @@ pub async fn activate_device_with(
         }
         (Code::Valid | Code::FingerprintNotFound, _) => activate(api, &request, &mut on_step).await,
         (code, _) => {
-            return Err(FlowError::Refused { code, message: validation.message, license: Some(validation.license) })
+            return Err(FlowError::Refused {
+                code,
+                message: validation.message,
+                license: Some(validation.license),
+            })
         }
     };
     let response = match answer {
@@ -146,9 +160,25 @@ pub async fn activate_device_with(
     };
 
     on_step(FlowStep::Verifying);
-    let ActivateResponse { machine, token, license } = response;
-    let claims = offline::check_token(&token, &verifying_key, &device.fingerprint, &config.product_id, now, None)?;
-    Ok(ActivationOutcome::Activated(Activation { license, machine, token, claims }))
+    let ActivateResponse {
+        machine,
+        token,
+        license,
+    } = response;
+    let claims = offline::check_token(
+        &token,
+        &verifying_key,
+        &device.fingerprint,
+        &config.product_id,
+        now,
+        None,
+    )?;
+    Ok(ActivationOutcome::Activated(Activation {
+        license,
+        machine,
+        token,
+        claims,
+    }))
 }
 
 async fn activate(

@@ -62,6 +62,6 @@ pub use renewal::{Backoff, RenewalOutcome, Renewer};
 pub use session::{Diagnostics, Session};
 pub use storage::{LocalState, MemorySecretStore, MemoryStateStore, Secret, SecretStore, StateStore, StoreError};
 
+pub use ed25519_dalek::VerifyingKey;
 pub use keyturn_protocol::wire::{LicenseSummary, Machine, VirtInfo};
 pub use keyturn_protocol::{Code, LicenseKey, TokenClaims};
-pub use ed25519_dalek::VerifyingKey;

@@ -99,16 +99,29 @@ pub fn check_local(
         });
     };
     let key = config.verifying_key()?;
-    let claims = offline::check_token(&token, &key, &device.fingerprint, &config.product_id, now, local.last_seen)?;
+    let claims = offline::check_token(
+        &token,
+        &key,
+        &device.fingerprint,
+        &config.product_id,
+        now,
+        local.last_seen,
+    )?;
     local.last_seen = Some(offline::advance_last_seen(local.last_seen, now));
     state.save(&local)?;
-    Ok(LocalLicense { standing: offline::standing(&claims, now), claims, state: local })
+    Ok(LocalLicense {
+        standing: offline::standing(&claims, now),
+        claims,
+        state: local,
+    })
 }
 
 /// The stored license key, if any.
 pub fn stored_key(secrets: &dyn SecretStore) -> Result<Option<LicenseKey>, StoreError> {
     match secrets.get(Secret::LicenseKey)? {
-        Some(text) => LicenseKey::parse(&text).map(Some).map_err(|e| StoreError::Corrupt(format!("stored key: {e}"))),
+        Some(text) => LicenseKey::parse(&text)
+            .map(Some)
+            .map_err(|e| StoreError::Corrupt(format!("stored key: {e}"))),
         None => Ok(None),
     }
 }

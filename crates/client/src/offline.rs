@@ -19,7 +19,9 @@ pub enum OfflineError {
     FingerprintMismatch,
     #[error("the stored activation is for another product")]
     WrongProduct,
-    #[error("the computer's clock was set back (it reads {now}, but it was already {last_seen}); correct the date and time")]
+    #[error(
+        "the computer's clock was set back (it reads {now}, but it was already {last_seen}); correct the date and time"
+    )]
     ClockRolledBack { now: i64, last_seen: i64 },
     #[error("the activation was issued in the future ({issued_at}, now {now}); check the date and time")]
     IssuedInFuture { issued_at: i64, now: i64 },
@@ -54,10 +56,15 @@ pub fn check_token(
         }
     }
     if claims.iat > now + MAX_CLOCK_DRIFT_SECS {
-        return Err(OfflineError::IssuedInFuture { issued_at: claims.iat, now });
+        return Err(OfflineError::IssuedInFuture {
+            issued_at: claims.iat,
+            now,
+        });
     }
     if now >= claims.exp {
-        return Err(OfflineError::Expired { valid_until: claims.exp });
+        return Err(OfflineError::Expired {
+            valid_until: claims.exp,
+        });
     }
     if let Some(expired_at) = claims.license_expires_at {
         if now >= expired_at {

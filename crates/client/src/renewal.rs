@@ -23,7 +23,11 @@ pub struct Backoff {
 impl Default for Backoff {
     /// 1 minute, doubling, at most 6 hours.
     fn default() -> Self {
-        Backoff { initial_secs: 60, max_secs: 6 * 3600, factor: 2 }
+        Backoff {
+            initial_secs: 60,
+            max_secs: 6 * 3600,
+            factor: 2,
+        }
     }
 }
 
@@ -68,7 +72,13 @@ pub enum RenewalOutcome {
     /// A fresh token is stored.
     Renewed { claims: TokenClaims, next_renewal: i64 },
     /// Could not reach the server (or it failed): keep working on the stored token, retry later.
-    Postponed { error: String, offline: bool, code: Option<Code>, retry_at: i64, failures: u32 },
+    Postponed {
+        error: String,
+        offline: bool,
+        code: Option<Code>,
+        retry_at: i64,
+        failures: u32,
+    },
     /// The server ended this activation: the token is deleted, local validity is over.
     Ended { code: Code, message: String },
 }
@@ -133,7 +143,10 @@ impl Renewer<'_> {
                 state.license = Some(response.license);
                 state.offline = false;
                 self.state.save(&state)?;
-                Ok(RenewalOutcome::Renewed { next_renewal: claims.renew_by, claims })
+                Ok(RenewalOutcome::Renewed {
+                    next_renewal: claims.renew_by,
+                    claims,
+                })
             }
             Err(ClientError::Server { body, status }) if status < 500 && ends_validity(body.code) => {
                 self.secrets.delete(Secret::Token)?;
@@ -149,7 +162,10 @@ impl Renewer<'_> {
                 state.license = body.license.clone().or(state.license);
                 state.offline = false;
                 self.state.save(&state)?;
-                Ok(RenewalOutcome::Ended { code: body.code, message: body.message })
+                Ok(RenewalOutcome::Ended {
+                    code: body.code,
+                    message: body.message,
+                })
             }
             Err(error) => {
                 let failures = state.renewal_failures.saturating_add(1);
@@ -178,9 +194,22 @@ impl Renewer<'_> {
         }
     }
 
-    fn current_claims(&self, key: &ed25519_dalek::VerifyingKey, now: i64, last_seen: Option<i64>) -> Option<TokenClaims> {
+    fn current_claims(
+        &self,
+        key: &ed25519_dalek::VerifyingKey,
+        now: i64,
+        last_seen: Option<i64>,
+    ) -> Option<TokenClaims> {
         let token = self.secrets.get(Secret::Token).ok()??;
-        offline::check_token(&token, key, &self.device.fingerprint, &self.config.product_id, now, last_seen).ok()
+        offline::check_token(
+            &token,
+            key,
+            &self.device.fingerprint,
+            &self.config.product_id,
+            now,
+            last_seen,
+        )
+        .ok()
     }
 }
 
@@ -191,7 +220,11 @@ mod tests {
 
     #[test]
     fn backoff_doubles_up_to_the_cap() {
-        let b = Backoff { initial_secs: 60, max_secs: 3600, factor: 2 };
+        let b = Backoff {
+            initial_secs: 60,
+            max_secs: 3600,
+            factor: 2,
+        };
         let ceilings: Vec<i64> = (1..=8).map(|n| b.ceiling(n)).collect();
         assert_eq!(ceilings, [60, 120, 240, 480, 960, 1920, 3600, 3600]);
         assert_eq!(b.ceiling(u32::MAX), 3600);
@@ -199,7 +232,11 @@ mod tests {
 
     #[test]
     fn jitter_spreads_within_half_and_full() {
-        let b = Backoff { initial_secs: 60, max_secs: 3600, factor: 2 };
+        let b = Backoff {
+            initial_secs: 60,
+            max_secs: 3600,
+            factor: 2,
+        };
         assert_eq!(b.delay(3, &mut FixedJitter(0.0)), 120);
         assert_eq!(b.delay(3, &mut FixedJitter(0.5)), 180);
         assert_eq!(b.delay(3, &mut FixedJitter(0.999_999)), 240);

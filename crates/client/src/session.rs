@@ -92,7 +92,11 @@ impl Session {
     }
 
     /// Runs the activation flow and keeps the result.
-    pub async fn activate(&self, key: &LicenseKey, on_step: impl FnMut(FlowStep)) -> Result<ActivationOutcome, FlowError> {
+    pub async fn activate(
+        &self,
+        key: &LicenseKey,
+        on_step: impl FnMut(FlowStep),
+    ) -> Result<ActivationOutcome, FlowError> {
         let now = self.now();
         let outcome = flow::activate_device_with(&self.api, &self.config, key, &self.device, now, on_step).await?;
         self.keep(&outcome, key, now)?;
@@ -115,7 +119,14 @@ impl Session {
 
     fn keep(&self, outcome: &ActivationOutcome, key: &LicenseKey, now: i64) -> Result<(), FlowError> {
         if let ActivationOutcome::Activated(activation) = outcome {
-            local::save_activation(activation, key, &self.config.server_url, &*self.secrets, &*self.state, now)?;
+            local::save_activation(
+                activation,
+                key,
+                &self.config.server_url,
+                &*self.secrets,
+                &*self.state,
+                now,
+            )?;
         }
         Ok(())
     }

@@ -2,8 +2,8 @@
 //! [`SecretStore`] (the app: the OS keychain), everything else in a [`StateStore`] (the app:
 //! tauri-plugin-store). In-memory implementations for tests.
 
-use keyturn_protocol::Code;
 use keyturn_protocol::wire::LicenseSummary;
+use keyturn_protocol::Code;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -125,7 +125,11 @@ mod tests {
 
         let state = MemoryStateStore::default();
         assert_eq!(state.load().unwrap(), LocalState::default());
-        let saved = LocalState { activation_id: Some("act_1".into()), last_seen: Some(5), ..LocalState::default() };
+        let saved = LocalState {
+            activation_id: Some("act_1".into()),
+            last_seen: Some(5),
+            ..LocalState::default()
+        };
         state.save(&saved).unwrap();
         assert_eq!(state.load().unwrap(), saved);
     }

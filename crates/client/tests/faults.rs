@@ -10,7 +10,14 @@ use support::fixtures::*;
 use support::stub::{refused_url, Reply, Stub};
 
 fn quick(url: &str) -> ApiClient {
-    ApiClient::with_timeouts(url, Timeouts { connect: Duration::from_millis(500), request: Duration::from_millis(400) }).unwrap()
+    ApiClient::with_timeouts(
+        url,
+        Timeouts {
+            connect: Duration::from_millis(500),
+            request: Duration::from_millis(400),
+        },
+    )
+    .unwrap()
 }
 
 async fn validate(url: &str) -> ClientError {
@@ -55,7 +62,10 @@ async fn a_500_page_from_a_proxy_is_unavailable_not_a_license_answer() {
     for status in [500, 502, 503, 504] {
         let stub = Stub::start(move |_| Reply::Raw(status, "text/html", "<html>Bad Gateway</html>".into())).await;
         let err = validate(&stub.url).await;
-        assert!(matches!(err, ClientError::Unavailable { status: s } if s == status), "{err:?}");
+        assert!(
+            matches!(err, ClientError::Unavailable { status: s } if s == status),
+            "{err:?}"
+        );
         assert!(err.is_offline() && err.is_retryable());
         assert_eq!(err.code(), None);
     }

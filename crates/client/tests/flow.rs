@@ -23,8 +23,14 @@ async fn new_device_is_activated_with_a_verified_token() {
     .await;
     let api = ApiClient::new(&stub.url).unwrap();
     let mut steps = Vec::new();
-    let outcome = activate_device_with(&api, &config(&stub.url), &key(), &device("alice"), NOW, |s| steps.push(s)).await.unwrap();
-    let ActivationOutcome::Activated(activation) = outcome else { panic!("not activated: {outcome:?}") };
+    let outcome = activate_device_with(&api, &config(&stub.url), &key(), &device("alice"), NOW, |s| {
+        steps.push(s)
+    })
+    .await
+    .unwrap();
+    let ActivationOutcome::Activated(activation) = outcome else {
+        panic!("not activated: {outcome:?}")
+    };
     assert_eq!(activation.activation_id(), "act_1");
     assert_eq!(activation.claims.fingerprint, device("alice").fingerprint);
     assert_eq!(steps, [FlowStep::Validating, FlowStep::Activating, FlowStep::Verifying]);
@@ -46,7 +52,9 @@ async fn already_activated_device_renews_with_the_very_same_body() {
         _ => Reply::Json(404, error("ROUTE_NOT_FOUND")),
     })
     .await;
-    let ActivationOutcome::Activated(a) = run(&stub).await.unwrap() else { panic!() };
+    let ActivationOutcome::Activated(a) = run(&stub).await.unwrap() else {
+        panic!()
+    };
     assert_eq!(a.activation_id(), "act_9");
     assert_eq!(stub.calls(), ["POST /v1/validate", "PATCH /v1/activations/act_9"]);
     let expected = serde_json::to_value(device("alice").activate_request(&key())).unwrap();
@@ -62,7 +70,9 @@ async fn activation_freed_elsewhere_is_bound_again() {
         _ => Reply::Json(404, error("ROUTE_NOT_FOUND")),
     })
     .await;
-    let ActivationOutcome::Activated(a) = run(&stub).await.unwrap() else { panic!() };
+    let ActivationOutcome::Activated(a) = run(&stub).await.unwrap() else {
+        panic!()
+    };
     assert_eq!(a.activation_id(), "act_10");
 }
 
@@ -87,16 +97,27 @@ async fn limit_reached_carries_the_machines_and_freeing_one_resumes() {
         _ => Reply::Json(404, error("ROUTE_NOT_FOUND")),
     })
     .await;
-    let ActivationOutcome::LimitReached { license, machines } = run(&stub).await.unwrap() else { panic!() };
+    let ActivationOutcome::LimitReached { license, machines } = run(&stub).await.unwrap() else {
+        panic!()
+    };
     assert_eq!((license.seats_used, license.seats_max), (2, 2));
-    assert_eq!(machines.iter().map(|m| m.name.as_str()).collect::<Vec<_>>(), ["bob", "carol"]);
+    assert_eq!(
+        machines.iter().map(|m| m.name.as_str()).collect::<Vec<_>>(),
+        ["bob", "carol"]
+    );
     let api = ApiClient::new(&stub.url).unwrap();
     let outcome = free_and_retry_with(&api, &config(&stub.url), &key(), &device("alice"), "act_1", NOW, |_| {}).await;
-    let ActivationOutcome::Activated(a) = outcome.unwrap() else { panic!() };
+    let ActivationOutcome::Activated(a) = outcome.unwrap() else {
+        panic!()
+    };
     assert_eq!(a.activation_id(), "act_3");
     assert_eq!(
         stub.calls()[2..],
-        ["POST /v1/activations/act_1/deactivate", "POST /v1/validate", "POST /v1/activations"]
+        [
+            "POST /v1/activations/act_1/deactivate",
+            "POST /v1/validate",
+            "POST /v1/activations"
+        ]
     );
 }
 
@@ -107,14 +128,22 @@ async fn limit_reached_without_machines_asks_for_them() {
         "/v1/activations" => Reply::Json(403, error("MACHINE_LIMIT_EXCEEDED")),
         "/v1/machines" => {
             assert_eq!(r.body["fingerprint"], device("alice").fingerprint.as_str());
-            Reply::Json(200, json!({"machines": [machine("act_1", "bob")], "license": license(1)}))
+            Reply::Json(
+                200,
+                json!({"machines": [machine("act_1", "bob")], "license": license(1)}),
+            )
         }
         _ => Reply::Json(404, error("ROUTE_NOT_FOUND")),
     })
     .await;
-    let ActivationOutcome::LimitReached { machines, .. } = run(&stub).await.unwrap() else { panic!() };
+    let ActivationOutcome::LimitReached { machines, .. } = run(&stub).await.unwrap() else {
+        panic!()
+    };
     assert_eq!(machines.len(), 1);
-    assert_eq!(stub.calls(), ["POST /v1/validate", "POST /v1/activations", "POST /v1/machines"]);
+    assert_eq!(
+        stub.calls(),
+        ["POST /v1/validate", "POST /v1/activations", "POST /v1/machines"]
+    );
 }
 
 #[tokio::test]
@@ -145,12 +174,18 @@ async fn a_token_that_does_not_check_out_is_refused() {
         _ => {
             let mut reply = activation_reply("act_1", &r.body, NOW);
             let claims = claims("act_1", r.body["fingerprint"].as_str().unwrap(), NOW);
-            reply["token"] = json!(keyturn_protocol::token::sign(&claims, &keyturn_protocol::token::signing_key_from_seed([99; 32])));
+            reply["token"] = json!(keyturn_protocol::token::sign(
+                &claims,
+                &keyturn_protocol::token::signing_key_from_seed([99; 32])
+            ));
             Reply::Json(201, reply)
         }
     })
     .await;
-    assert!(matches!(run(&stub).await, Err(FlowError::Token(OfflineError::Token(_)))));
+    assert!(matches!(
+        run(&stub).await,
+        Err(FlowError::Token(OfflineError::Token(_)))
+    ));
     // Issued for another device.
     let stub = Stub::start(|r| match r.path.as_str() {
         "/v1/validate" => Reply::Json(200, validate_reply("FINGERPRINT_NOT_FOUND", None)),
@@ -161,14 +196,19 @@ async fn a_token_that_does_not_check_out_is_refused() {
         }
     })
     .await;
-    assert!(matches!(run(&stub).await, Err(FlowError::Token(OfflineError::FingerprintMismatch))));
+    assert!(matches!(
+        run(&stub).await,
+        Err(FlowError::Token(OfflineError::FingerprintMismatch))
+    ));
 }
 
 #[tokio::test]
 async fn offline_is_never_an_invalid_key() {
     let url = support::stub::refused_url().await;
     let api = ApiClient::new(&url).unwrap();
-    let err = activate_device_with(&api, &config(&url), &key(), &device("alice"), NOW, |_| {}).await.unwrap_err();
+    let err = activate_device_with(&api, &config(&url), &key(), &device("alice"), NOW, |_| {})
+        .await
+        .unwrap_err();
     assert!(err.is_offline(), "{err:?}");
     assert_eq!(err.code(), None);
 }

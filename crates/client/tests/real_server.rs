@@ -66,7 +66,10 @@ async fn happy_path_activate_list_validate_deactivate() {
 
     w.api.deactivate(&key, &activation.machine.id).await.unwrap();
     assert!(w.api.machines(&key, None).await.unwrap().machines.is_empty());
-    assert_eq!(w.api.validate(&key, &alice.fingerprint).await.unwrap().code, Code::FingerprintNotFound);
+    assert_eq!(
+        w.api.validate(&key, &alice.fingerprint).await.unwrap().code,
+        Code::FingerprintNotFound
+    );
 }
 
 #[tokio::test]
@@ -98,12 +101,17 @@ async fn limit_reached_then_free_one_then_activated() {
     assert_eq!(machines[0].name, "alice");
     assert!(!machines[0].is_this_device);
 
-    let Ok(ActivationOutcome::Activated(b)) = free_and_retry(&w.api, &w.config, &key, &bob, &alice.machine.id).await else {
+    let Ok(ActivationOutcome::Activated(b)) = free_and_retry(&w.api, &w.config, &key, &bob, &alice.machine.id).await
+    else {
         panic!("expected bob activated")
     };
     assert_eq!(b.claims.fingerprint, bob.fingerprint);
     // Alice's activation is gone: her next renewal ends her local validity.
-    let err = w.api.renew(&alice.machine.id, &device("alice").activate_request(&key)).await.unwrap_err();
+    let err = w
+        .api
+        .renew(&alice.machine.id, &device("alice").activate_request(&key))
+        .await
+        .unwrap_err();
     assert_eq!(err.code(), Some(Code::ActivationNotFound), "{err:?}");
 }
 
@@ -119,13 +127,32 @@ async fn suspended_ends_local_validity_at_the_next_sync_and_reinstate_restores()
     assert!(local::check_local(&w.config, &alice, &secrets, &state, t0).is_ok());
 
     w.server.cli(&["license", "suspend", "--license", key.canonical()]);
-    let renewer = Renewer { api: &w.api, config: &w.config, device: &alice, secrets: &secrets, state: &state, backoff: Backoff::default() };
+    let renewer = Renewer {
+        api: &w.api,
+        config: &w.config,
+        device: &alice,
+        secrets: &secrets,
+        state: &state,
+        backoff: Backoff::default(),
+    };
     let outcome = renewer.renew(now(), &mut FixedJitter(0.0)).await.unwrap();
-    assert!(matches!(outcome, RenewalOutcome::Ended { code: Code::Suspended, .. }), "{outcome:?}");
+    assert!(
+        matches!(
+            outcome,
+            RenewalOutcome::Ended {
+                code: Code::Suspended,
+                ..
+            }
+        ),
+        "{outcome:?}"
+    );
     let err = local::check_local(&w.config, &alice, &secrets, &state, now()).unwrap_err();
     assert!(matches!(err, LocalError::Ended(Code::Suspended)), "{err:?}");
     // The flow says so too, with the server's code.
-    assert_eq!(w.activate(&key, &alice).await.unwrap_err().code(), Some(Code::Suspended));
+    assert_eq!(
+        w.activate(&key, &alice).await.unwrap_err().code(),
+        Some(Code::Suspended)
+    );
 
     w.server.cli(&["license", "reinstate", "--license", key.canonical()]);
     let again = w.activated(&key, &alice).await;
@@ -139,7 +166,10 @@ async fn revoked_and_unknown_keys_are_refused_with_their_codes() {
     let key = w.key(1, &[]);
     w.activated(&key, &device("alice")).await;
     w.server.cli(&["license", "revoke", "--license", key.canonical()]);
-    assert_eq!(w.activate(&key, &device("alice")).await.unwrap_err().code(), Some(Code::Revoked));
+    assert_eq!(
+        w.activate(&key, &device("alice")).await.unwrap_err().code(),
+        Some(Code::Revoked)
+    );
     // Well-formed but never issued.
     let unknown = LicenseKey::from_random_bytes([1; 18]);
     let err = w.activate(&unknown, &device("alice")).await.unwrap_err();
@@ -156,13 +186,29 @@ async fn renewal_at_renew_by_on_the_servers_clock_and_offline_until_grace_ends()
     assert_eq!(activation.claims.renew_by - activation.claims.iat, 3600);
     assert_eq!(activation.claims.exp - activation.claims.renew_by, 7200);
     let (secrets, state) = (MemorySecretStore::default(), MemoryStateStore::default());
-    local::save_activation(&activation, &key, &w.server.url, &secrets, &state, activation.claims.iat).unwrap();
-    let renewer = Renewer { api: &w.api, config: &w.config, device: &alice, secrets: &secrets, state: &state, backoff: Backoff::default() };
+    local::save_activation(
+        &activation,
+        &key,
+        &w.server.url,
+        &secrets,
+        &state,
+        activation.claims.iat,
+    )
+    .unwrap();
+    let renewer = Renewer {
+        api: &w.api,
+        config: &w.config,
+        device: &alice,
+        secrets: &secrets,
+        state: &state,
+        backoff: Backoff::default(),
+    };
 
     // An hour later (on both clocks) renewal is due and gives a fresh token.
     let later = w.server.set_clock_offset(3600).await;
     assert!(renewer.due(later).unwrap());
-    let RenewalOutcome::Renewed { claims, next_renewal } = renewer.renew(later, &mut FixedJitter(0.0)).await.unwrap() else {
+    let RenewalOutcome::Renewed { claims, next_renewal } = renewer.renew(later, &mut FixedJitter(0.0)).await.unwrap()
+    else {
         panic!("not renewed\n{}", w.server.log())
     };
     assert!(claims.iat >= later);
@@ -181,7 +227,10 @@ async fn renewal_at_renew_by_on_the_servers_clock_and_offline_until_grace_ends()
 async fn vm_refused_by_policy_and_override_fingerprint_accepted() {
     let w = world();
     let key = w.key(2, &["--allow-vm", "false"]);
-    assert_eq!(w.activate(&key, &vm_device("vm1")).await.unwrap_err().code(), Some(Code::VmNotAllowed));
+    assert_eq!(
+        w.activate(&key, &vm_device("vm1")).await.unwrap_err().code(),
+        Some(Code::VmNotAllowed)
+    );
     let container = override_device("ci-runner-7");
     let a = w.activated(&key, &container).await;
     assert_eq!(a.claims.fingerprint, "ci-runner-7");
@@ -205,7 +254,11 @@ async fn every_single_byte_change_of_a_server_issued_token_is_rejected() {
             let mut changed = bytes.to_vec();
             changed[i] = replacement;
             let changed = String::from_utf8(changed).unwrap();
-            assert!(check_token(&changed, &public, &alice.fingerprint, PRODUCT, at, None).is_err(), "byte {i} -> {}", replacement as char);
+            assert!(
+                check_token(&changed, &public, &alice.fingerprint, PRODUCT, at, None).is_err(),
+                "byte {i} -> {}",
+                replacement as char
+            );
         }
     }
 }
@@ -219,7 +272,9 @@ async fn a_stopped_server_is_offline_not_invalid() {
     let api = ApiClient::new(&url).unwrap();
     let err = api.validate(&key, "fp").await.unwrap_err();
     assert!(matches!(err, ClientError::Network(_)), "{err:?}");
-    let err = activate_device(&api, &w.config, &key, &device("alice")).await.unwrap_err();
+    let err = activate_device(&api, &w.config, &key, &device("alice"))
+        .await
+        .unwrap_err();
     assert!(err.is_offline() && err.code().is_none(), "{err:?}");
 }
 
@@ -227,7 +282,12 @@ async fn a_stopped_server_is_offline_not_invalid() {
 async fn one_changed_component_rebinds_under_fuzzy_matching() {
     let w = world();
     let key = w.key(1, &["--matching", "FUZZY", "--fuzzy-min", "2"]);
-    let parts = [("cpu", "Test CPU 9000"), ("disk", "S3Z9NB0K123456"), ("host", "alice"), ("machine_id", "id-alice")];
+    let parts = [
+        ("cpu", "Test CPU 9000"),
+        ("disk", "S3Z9NB0K123456"),
+        ("host", "alice"),
+        ("machine_id", "id-alice"),
+    ];
     let before = device_with(&parts);
     let first = w.activated(&key, &before).await;
     // A new disk: another fingerprint, but three of four component hashes still match.
@@ -241,5 +301,8 @@ async fn one_changed_component_rebinds_under_fuzzy_matching() {
     // Under EXACT matching the same change needs a seat of its own.
     let exact = w.key(1, &[]);
     w.activated(&exact, &before).await;
-    assert!(matches!(w.activate(&exact, &after).await, Ok(ActivationOutcome::LimitReached { .. })));
+    assert!(matches!(
+        w.activate(&exact, &after).await,
+        Ok(ActivationOutcome::LimitReached { .. })
+    ));
 }

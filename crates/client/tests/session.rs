@@ -34,7 +34,9 @@ async fn activate_status_sync_deactivate() {
     assert!(matches!(s.status(), Err(LocalError::NotActivated)));
 
     let mut steps = Vec::new();
-    let ActivationOutcome::Activated(a) = s.activate(&key, |step| steps.push(step)).await.unwrap() else { panic!() };
+    let ActivationOutcome::Activated(a) = s.activate(&key, |step| steps.push(step)).await.unwrap() else {
+        panic!()
+    };
     assert_eq!(steps.len(), 3);
     let held = s.status().unwrap();
     assert_eq!(held.claims.sub, a.machine.id);
@@ -50,7 +52,13 @@ async fn activate_status_sync_deactivate() {
     let report = serde_json::to_string(&s.diagnostics()).unwrap();
     assert!(report.contains("\"activated\":true"), "{report}");
     let token = secrets.get(Secret::Token).unwrap().unwrap();
-    for secret in [key.canonical(), token.as_str(), "Test CPU 9000", "id-alice", s.device.fingerprint.as_str()] {
+    for secret in [
+        key.canonical(),
+        token.as_str(),
+        "Test CPU 9000",
+        "id-alice",
+        s.device.fingerprint.as_str(),
+    ] {
         assert!(!report.contains(secret), "report leaks {secret}");
     }
 
@@ -70,9 +78,19 @@ async fn offline_deactivation_forgets_nothing() {
     drop(server);
     let err = s.deactivate_this(true).await.unwrap_err();
     assert!(err.is_offline(), "{err:?}");
-    assert!(s.status().is_ok(), "still activated here: the seat is still taken on the server");
+    assert!(
+        s.status().is_ok(),
+        "still activated here: the seat is still taken on the server"
+    );
     // Renewal offline postpones; the token keeps working.
-    let RenewalOutcome::Postponed { offline: true, failures: 1, .. } = s.sync_now().await.unwrap() else { panic!() };
+    let RenewalOutcome::Postponed {
+        offline: true,
+        failures: 1,
+        ..
+    } = s.sync_now().await.unwrap()
+    else {
+        panic!()
+    };
     assert!(s.status().is_ok());
     assert_eq!(s.diagnostics().renewal_failures, 1);
 }

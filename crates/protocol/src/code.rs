@@ -84,7 +84,12 @@ mod tests {
 
     #[test]
     fn wire_form_matches_as_str() {
-        for code in [Code::Valid, Code::FingerprintNotFound, Code::MachineLimitExceeded, Code::Internal] {
+        for code in [
+            Code::Valid,
+            Code::FingerprintNotFound,
+            Code::MachineLimitExceeded,
+            Code::Internal,
+        ] {
             let json = serde_json::to_string(&code).unwrap();
             assert_eq!(json, format!("\"{}\"", code.as_str()));
             assert_eq!(serde_json::from_str::<Code>(&json).unwrap(), code);
@@ -93,6 +98,9 @@ mod tests {
 
     #[test]
     fn unknown_code_from_a_newer_server_is_tolerated() {
-        assert_eq!(serde_json::from_str::<Code>("\"SOMETHING_NEW\"").unwrap(), Code::Unknown);
+        assert_eq!(
+            serde_json::from_str::<Code>("\"SOMETHING_NEW\"").unwrap(),
+            Code::Unknown
+        );
     }
 }

@@ -6,9 +6,7 @@ pub const MAX_LEN: usize = 256;
 /// A fingerprint is 1 to 256 printable ASCII characters, no spaces or control characters.
 /// Computed ones are 64 lowercase hex; an override may be anything of this shape.
 pub fn is_valid(fingerprint: &str) -> bool {
-    !fingerprint.is_empty()
-        && fingerprint.len() <= MAX_LEN
-        && fingerprint.bytes().all(|b| b.is_ascii_graphic())
+    !fingerprint.is_empty() && fingerprint.len() <= MAX_LEN && fingerprint.bytes().all(|b| b.is_ascii_graphic())
 }
 
 #[cfg(test)]

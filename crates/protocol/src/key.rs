@@ -115,9 +115,12 @@ impl fmt::Debug for LicenseKey {
 fn check_chars(data: &str) -> String {
     let digest = Sha256::digest(data.as_bytes());
     let ten_bits = (u16::from(digest[0]) << 2) | (u16::from(digest[1]) >> 6);
-    [ALPHABET[(ten_bits >> 5) as usize] as char, ALPHABET[(ten_bits & 31) as usize] as char]
-        .into_iter()
-        .collect()
+    [
+        ALPHABET[(ten_bits >> 5) as usize] as char,
+        ALPHABET[(ten_bits & 31) as usize] as char,
+    ]
+    .into_iter()
+    .collect()
 }
 
 #[cfg(test)]
@@ -195,6 +198,9 @@ mod tests {
 
     #[test]
     fn keys_from_distinct_bytes_differ() {
-        assert_ne!(LicenseKey::from_random_bytes([0; RANDOM_BYTES]), LicenseKey::from_random_bytes([1; RANDOM_BYTES]));
+        assert_ne!(
+            LicenseKey::from_random_bytes([0; RANDOM_BYTES]),
+            LicenseKey::from_random_bytes([1; RANDOM_BYTES])
+        );
     }
 }

@@ -55,7 +55,11 @@ pub enum TokenError {
 /// Signs `claims` into a compact token.
 pub fn sign(claims: &TokenClaims, key: &SigningKey) -> String {
     let claims_json = serde_json::to_vec(claims).expect("claims serialize");
-    let signing_input = format!("{}.{}", URL_SAFE_NO_PAD.encode(HEADER_JSON), URL_SAFE_NO_PAD.encode(claims_json));
+    let signing_input = format!(
+        "{}.{}",
+        URL_SAFE_NO_PAD.encode(HEADER_JSON),
+        URL_SAFE_NO_PAD.encode(claims_json)
+    );
     let signature = key.sign(signing_input.as_bytes());
     format!("{signing_input}.{}", URL_SAFE_NO_PAD.encode(signature.to_bytes()))
 }
@@ -78,8 +82,11 @@ pub fn verify(token: &str, key: &VerifyingKey) -> Result<TokenClaims, TokenError
         .try_into()
         .map_err(|_| TokenError::Malformed)?;
     let signing_input_len = token.len() - token.rsplit('.').next().map_or(0, str::len) - 1;
-    key.verify_strict(token[..signing_input_len].as_bytes(), &Signature::from_bytes(&signature))
-        .map_err(|_| TokenError::BadSignature)?;
+    key.verify_strict(
+        &token.as_bytes()[..signing_input_len],
+        &Signature::from_bytes(&signature),
+    )
+    .map_err(|_| TokenError::BadSignature)?;
     serde_json::from_slice(&claims_json).map_err(|_| TokenError::BadClaims)
 }
 
@@ -156,7 +163,11 @@ mod tests {
                 let mut changed = bytes.to_vec();
                 changed[i] = replacement;
                 let changed = String::from_utf8(changed).unwrap();
-                assert!(verify(&changed, &public).is_err(), "byte {i} -> {} verified", replacement as char);
+                assert!(
+                    verify(&changed, &public).is_err(),
+                    "byte {i} -> {} verified",
+                    replacement as char
+                );
             }
         }
     }

@@ -169,7 +169,12 @@ pub struct ErrorBody {
 
 impl ErrorBody {
     pub fn new(code: Code, message: impl Into<String>) -> Self {
-        ErrorBody { code, message: message.into(), machines: None, license: None }
+        ErrorBody {
+            code,
+            message: message.into(),
+            machines: None,
+            license: None,
+        }
     }
 }
 

@@ -306,13 +306,35 @@ fn cli_license_options_and_listings() {
     cli(&db, &["product", "create", "--name", "App", "--id", "app"]);
     let policy = cli(
         &db,
-        &["policy", "create", "--product", "app", "--name", "Pro", "--max-machines", "2", "--uniqueness", "per_policy"],
+        &[
+            "policy",
+            "create",
+            "--product",
+            "app",
+            "--name",
+            "Pro",
+            "--max-machines",
+            "2",
+            "--uniqueness",
+            "per_policy",
+        ],
     );
     let created = cli(
         &db,
         &[
-            "license", "create", "--policy", &policy, "--entitlement", "pro", "--entitlement", "export", "--meta",
-            "order=42", "--expires-at", "4000000000", "--json",
+            "license",
+            "create",
+            "--policy",
+            &policy,
+            "--entitlement",
+            "pro",
+            "--entitlement",
+            "export",
+            "--meta",
+            "order=42",
+            "--expires-at",
+            "4000000000",
+            "--json",
         ],
     );
     let created: serde_json::Value = serde_json::from_str(&created).unwrap();
@@ -330,10 +352,22 @@ fn cli_license_options_and_listings() {
     assert!(listed.contains(id) && !listed.contains(key));
     let policies = cli(&db, &["policy", "list", "--product", "app"]);
     assert!(policies.contains("PER_POLICY"), "{policies}");
-    assert_eq!(cli(&db, &["license", "suspend", "--license", key]), format!("{id} SUSPENDED"));
+    assert_eq!(
+        cli(&db, &["license", "suspend", "--license", key]),
+        format!("{id} SUSPENDED")
+    );
     // Usage errors: exit status 2, nothing on stdout.
     let out = std::process::Command::new(BIN)
-        .args(["policy", "create", "--db", db.to_str().unwrap(), "--product", "app", "--name", "X"])
+        .args([
+            "policy",
+            "create",
+            "--db",
+            db.to_str().unwrap(),
+            "--product",
+            "app",
+            "--name",
+            "X",
+        ])
         .args(["--max-machines", "1", "--uniqueness", "SOMETIMES"])
         .output()
         .unwrap();

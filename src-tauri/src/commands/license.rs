@@ -32,12 +32,13 @@ fn emit_step<R: Runtime>(app: &AppHandle<R>) -> impl FnMut(FlowStep) + '_ {
 fn shape(outcome: ActivationOutcome, session: &Session) -> ActivateResult {
     let device = &session.device.name;
     match outcome {
-        ActivationOutcome::Activated(activation) => {
-            ActivateResult::Activated { license: LicenseView::new(&activation.license, device) }
-        }
-        ActivationOutcome::LimitReached { license, machines } => {
-            ActivateResult::LimitReached { license: LicenseView::new(&license, device), machines: machine_views(&machines) }
-        }
+        ActivationOutcome::Activated(activation) => ActivateResult::Activated {
+            license: LicenseView::new(&activation.license, device),
+        },
+        ActivationOutcome::LimitReached { license, machines } => ActivateResult::LimitReached {
+            license: LicenseView::new(&license, device),
+            machines: machine_views(&machines),
+        },
     }
 }
 

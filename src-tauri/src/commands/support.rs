@@ -22,15 +22,23 @@ pub fn app_info(state: State<'_, AppState>) -> AppInfo {
 
 #[tauri::command]
 pub async fn diagnostics(state: State<'_, AppState>) -> Result<DiagnosticsView, CommandError> {
-    Ok(DiagnosticsView { text: diagnostics::report(&state).await })
+    Ok(DiagnosticsView {
+        text: diagnostics::report(&state).await,
+    })
 }
 
 /// Saves the report as a text file (Downloads, else the app's data folder); answers its path.
 #[tauri::command]
-pub async fn save_diagnostics<R: Runtime>(app: AppHandle<R>, state: State<'_, AppState>) -> Result<String, CommandError> {
+pub async fn save_diagnostics<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+) -> Result<String, CommandError> {
     let text = diagnostics::report(&state).await;
     let paths = app.path();
-    let dir = paths.download_dir().or_else(|_| paths.app_data_dir()).map_err(|e| CommandError::Save(e.to_string()))?;
+    let dir = paths
+        .download_dir()
+        .or_else(|_| paths.app_data_dir())
+        .map_err(|e| CommandError::Save(e.to_string()))?;
     std::fs::create_dir_all(&dir).map_err(|e| CommandError::Save(e.to_string()))?;
     let path = dir.join(format!("keyturn-diagnostics-{}.txt", keyturn_client::flow::now()));
     std::fs::write(&path, text).map_err(|e| CommandError::Save(e.to_string()))?;

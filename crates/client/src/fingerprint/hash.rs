@@ -82,7 +82,10 @@ mod tests {
     #[test]
     fn encoding_is_unambiguous() {
         // Moving bytes between name and value, or between components, changes the result.
-        assert_ne!(fingerprint("p", &map(&[("ab", "c")])), fingerprint("p", &map(&[("a", "bc")])));
+        assert_ne!(
+            fingerprint("p", &map(&[("ab", "c")])),
+            fingerprint("p", &map(&[("a", "bc")]))
+        );
         assert_ne!(component("p", "host", "x"), component("p", "cpu", "x"));
         assert_ne!(fingerprint("p", &map(&[])), fingerprint("p", &map(&[("cpu", "")])));
     }

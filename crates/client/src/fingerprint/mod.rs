@@ -123,14 +123,24 @@ impl Device {
                 raw.insert(source.name().to_owned(), value);
             }
         }
-        let components: BTreeMap<String, String> =
-            raw.iter().map(|(name, value)| (name.clone(), hash::component(product_id, name, value))).collect();
+        let components: BTreeMap<String, String> = raw
+            .iter()
+            .map(|(name, value)| (name.clone(), hash::component(product_id, name, value)))
+            .collect();
         let fingerprint = match &override_value {
             Some(v) => v.clone(),
-            None if raw.is_empty() => return Err(FingerprintError::NoComponents { var: override_env.to_owned() }),
+            None if raw.is_empty() => {
+                return Err(FingerprintError::NoComponents {
+                    var: override_env.to_owned(),
+                })
+            }
             None => hash::fingerprint(product_id, &raw),
         };
-        let name = probe.device_name.clone().filter(|n| !n.trim().is_empty()).unwrap_or_else(|| UNNAMED_DEVICE.to_owned());
+        let name = probe
+            .device_name
+            .clone()
+            .filter(|n| !n.trim().is_empty())
+            .unwrap_or_else(|| UNNAMED_DEVICE.to_owned());
         Ok(Device {
             fingerprint,
             components,
@@ -145,12 +155,20 @@ impl Device {
     /// Which components were found, whether an override or a VM/container is in play. No values.
     pub fn explain(&self) -> Explanation {
         let mut names: Vec<String> = COMPONENTS.iter().map(|s| s.to_string()).collect();
-        names.extend(self.components.keys().filter(|k| !COMPONENTS.contains(&k.as_str())).cloned());
+        names.extend(
+            self.components
+                .keys()
+                .filter(|k| !COMPONENTS.contains(&k.as_str()))
+                .cloned(),
+        );
         Explanation {
             encoding_version: hash::ENCODING_VERSION,
             components: names
                 .into_iter()
-                .map(|name| ComponentPresence { present: self.components.contains_key(&name), name })
+                .map(|name| ComponentPresence {
+                    present: self.components.contains_key(&name),
+                    name,
+                })
                 .collect(),
             override_in_use: self.override_in_use,
             override_env: self.override_env.clone(),

@@ -11,9 +11,43 @@ pub struct Nic {
 
 /// Name prefixes of virtual, VPN, container and bridge interfaces, never a device's identity.
 const SKIPPED_PREFIXES: &[&str] = &[
-    "lo", "docker", "veth", "br-", "virbr", "vmnet", "vboxnet", "tun", "tap", "wg", "utun", "ifb", "dummy",
-    "bridge", "cni", "flannel", "cali", "kube", "lxc", "lxd", "podman", "tailscale", "zt", "ppp", "ipsec",
-    "gre", "sit", "ip6tnl", "vxlan", "awdl", "llw", "anpi", "gif", "stf", "ap", "nordlynx", "proton",
+    "lo",
+    "docker",
+    "veth",
+    "br-",
+    "virbr",
+    "vmnet",
+    "vboxnet",
+    "tun",
+    "tap",
+    "wg",
+    "utun",
+    "ifb",
+    "dummy",
+    "bridge",
+    "cni",
+    "flannel",
+    "cali",
+    "kube",
+    "lxc",
+    "lxd",
+    "podman",
+    "tailscale",
+    "zt",
+    "ppp",
+    "ipsec",
+    "gre",
+    "sit",
+    "ip6tnl",
+    "vxlan",
+    "awdl",
+    "llw",
+    "anpi",
+    "gif",
+    "stf",
+    "ap",
+    "nordlynx",
+    "proton",
 ];
 
 /// True when the interface can identify the device: not a skipped name, and a globally unique
@@ -30,9 +64,9 @@ pub fn is_candidate(nic: &Nic) -> bool {
 /// The primary interface: among candidates, hardware-backed ones first, then by name, then by
 /// MAC. Link state is deliberately ignored, so unplugging a cable never changes the choice.
 pub fn choose_primary(nics: &[Nic]) -> Option<&Nic> {
-    nics.iter().filter(|n| is_candidate(n)).min_by(|a, b| {
-        (!a.physical, &a.name, a.mac).cmp(&(!b.physical, &b.name, b.mac))
-    })
+    nics.iter()
+        .filter(|n| is_candidate(n))
+        .min_by(|a, b| (!a.physical, &a.name, a.mac).cmp(&(!b.physical, &b.name, b.mac)))
 }
 
 /// `aa:bb:cc:dd:ee:ff`, lowercase.
@@ -59,7 +93,11 @@ mod tests {
     use super::*;
 
     fn nic(name: &str, mac: &str, physical: bool) -> Nic {
-        Nic { name: name.into(), mac: parse_mac(mac).unwrap(), physical }
+        Nic {
+            name: name.into(),
+            mac: parse_mac(mac).unwrap(),
+            physical,
+        }
     }
 
     fn typical() -> Vec<Nic> {
@@ -105,22 +143,41 @@ mod tests {
             .filter(|n| !matches!(n.name.as_str(), "wlp2s0" | "enp3s0" | "usb0"))
             .collect();
         assert_eq!(choose_primary(&only_virtual), None);
-        for name in ["docker0", "veth1", "wg0", "tun0", "tap0", "utun3", "tailscale0", "vboxnet0", "vmnet8"] {
+        for name in [
+            "docker0",
+            "veth1",
+            "wg0",
+            "tun0",
+            "tap0",
+            "utun3",
+            "tailscale0",
+            "vboxnet0",
+            "vmnet8",
+        ] {
             assert!(!is_candidate(&nic(name, "3c:22:fb:00:00:01", true)), "{name}");
         }
-        assert!(!is_candidate(&nic("eth0", "02:00:00:00:00:01", true)), "locally administered");
+        assert!(
+            !is_candidate(&nic("eth0", "02:00:00:00:00:01", true)),
+            "locally administered"
+        );
         assert!(!is_candidate(&nic("eth0", "01:00:5e:00:00:01", true)), "multicast");
     }
 
     #[test]
     fn virtual_but_global_interface_is_a_fallback() {
-        let nics = vec![nic("usb0", "3c:22:fb:00:00:12", false), nic("eth0", "3c:22:fb:00:00:13", false)];
+        let nics = vec![
+            nic("usb0", "3c:22:fb:00:00:12", false),
+            nic("eth0", "3c:22:fb:00:00:13", false),
+        ];
         assert_eq!(choose_primary(&nics).unwrap().name, "eth0");
     }
 
     #[test]
     fn mac_text_round_trips() {
-        assert_eq!(format_mac(&parse_mac("3C:22:FB:00:0A:11").unwrap()), "3c:22:fb:00:0a:11");
+        assert_eq!(
+            format_mac(&parse_mac("3C:22:FB:00:0A:11").unwrap()),
+            "3c:22:fb:00:0a:11"
+        );
         assert_eq!(parse_mac("3c:22:fb:00:0a"), None);
         assert_eq!(parse_mac("3c:22:fb:00:0a:11:22"), None);
     }

@@ -23,7 +23,10 @@ pub struct Fixed {
 
 impl Fixed {
     pub fn new(name: &str, value: Option<&str>) -> Self {
-        Fixed { name: name.to_owned(), value: value.map(str::to_owned) }
+        Fixed {
+            name: name.to_owned(),
+            value: value.map(str::to_owned),
+        }
     }
 }
 
@@ -40,8 +43,18 @@ impl ComponentSource for Fixed {
 pub fn clean(value: &str) -> Option<String> {
     let value = value.trim_matches(|c: char| c.is_whitespace() || c == '\0');
     const PLACEHOLDERS: &[&str] = &[
-        "", "none", "unknown", "default string", "to be filled by o.e.m.", "not specified", "system serial number",
-        "0", "00000000", "0000000000000000", "123456789", "overlayblk",
+        "",
+        "none",
+        "unknown",
+        "default string",
+        "to be filled by o.e.m.",
+        "not specified",
+        "system serial number",
+        "0",
+        "00000000",
+        "0000000000000000",
+        "123456789",
+        "overlayblk",
     ];
     if PLACEHOLDERS.contains(&value.to_ascii_lowercase().as_str()) {
         return None;
@@ -102,7 +115,9 @@ impl ComponentSource for MachineIdSource {
         "machine_id"
     }
     fn read(&self) -> Option<String> {
-        let from_files = ["etc/machine-id", "var/lib/dbus/machine-id"].iter().find_map(|p| read_trimmed(&self.root.join(p)));
+        let from_files = ["etc/machine-id", "var/lib/dbus/machine-id"]
+            .iter()
+            .find_map(|p| read_trimmed(&self.root.join(p)));
         let id = match from_files {
             Some(id) => id,
             None if cfg!(any(target_os = "macos", target_os = "windows")) => clean(&sysinfo::Product::uuid().ok()?)?,
@@ -152,16 +167,27 @@ impl DiskSource {
         }
         let resolved = fs::canonicalize(self.root.join("sys/dev/block").join(&dev)).ok()?;
         // A partition's directory has a `partition` file; its parent is the disk.
-        let disk_dir = if resolved.join("partition").exists() { resolved.parent()?.to_path_buf() } else { resolved };
+        let disk_dir = if resolved.join("partition").exists() {
+            resolved.parent()?.to_path_buf()
+        } else {
+            resolved
+        };
         // Device-mapper and the like: take the first slave disk.
         let name = disk_dir.file_name()?.to_str()?.to_owned();
         let slaves = disk_dir.join("slaves");
         if let Ok(entries) = fs::read_dir(&slaves) {
-            let mut names: Vec<String> = entries.flatten().filter_map(|e| e.file_name().into_string().ok()).collect();
+            let mut names: Vec<String> = entries
+                .flatten()
+                .filter_map(|e| e.file_name().into_string().ok())
+                .collect();
             names.sort();
             if let Some(first) = names.first() {
                 let slave = fs::canonicalize(slaves.join(first)).ok()?;
-                let slave = if slave.join("partition").exists() { slave.parent()?.to_path_buf() } else { slave };
+                let slave = if slave.join("partition").exists() {
+                    slave.parent()?.to_path_buf()
+                } else {
+                    slave
+                };
                 return slave.file_name()?.to_str().map(str::to_owned);
             }
         }
@@ -176,7 +202,10 @@ impl DiskSource {
             .filter_map(|e| e.file_name().into_string().ok())
             .filter(|n| !n.contains("-part") && !n.starts_with("wwn-") && !n.starts_with("nvme-eui"))
             .filter(|n| {
-                fs::read_link(dir.join(n)).ok().and_then(|t| t.file_name().map(|f| f == disk)).unwrap_or(false)
+                fs::read_link(dir.join(n))
+                    .ok()
+                    .and_then(|t| t.file_name().map(|f| f == disk))
+                    .unwrap_or(false)
             })
             .collect();
         ids.sort();
@@ -212,7 +241,11 @@ impl MacSource {
                     let name = e.file_name().into_string().ok()?;
                     let dir = net.join(&name);
                     let mac = nic::parse_mac(&fs::read_to_string(dir.join("address")).ok()?)?;
-                    Some(Nic { name, mac, physical: dir.join("device").exists() })
+                    Some(Nic {
+                        name,
+                        mac,
+                        physical: dir.join("device").exists(),
+                    })
                 })
                 .collect();
         }
@@ -226,11 +259,17 @@ impl MacSource {
 /// Every interface through the `mac_address` crate (macOS, Windows, BSD). Whether a card is
 /// hardware is not known there: all count as physical, the name rules still apply.
 fn portable_nics() -> Vec<Nic> {
-    let Ok(macs) = mac_address::MacAddressIterator::new() else { return Vec::new() };
+    let Ok(macs) = mac_address::MacAddressIterator::new() else {
+        return Vec::new();
+    };
     let mut nics: Vec<Nic> = macs
         .filter_map(|mac| {
             let name = mac_address::name_by_mac_address(&mac).ok().flatten()?;
-            Some(Nic { name, mac: mac.bytes(), physical: true })
+            Some(Nic {
+                name,
+                mac: mac.bytes(),
+                physical: true,
+            })
         })
         .collect();
     nics.dedup();

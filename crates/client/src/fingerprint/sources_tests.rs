@@ -34,10 +34,13 @@ const SDA: &str = "sys/devices/pci0000:00/0000:00:17.0/ata1/host0/target0:0:0/0:
 
 fn sata_root(serial: Option<&str>) -> FakeRoot {
     let root = FakeRoot::new();
-    root.file("proc/self/mountinfo", "22 27 0:21 / /proc rw - proc proc rw\n27 1 8:2 / / rw,relatime - ext4 /dev/sda2 rw\n")
-        .file(&format!("{SDA}/sda2/partition"), "2\n")
-        .link("sys/dev/block/8:2", &format!("../../../{SDA}/sda2"))
-        .link("sys/block/sda", &format!("../../{SDA}"));
+    root.file(
+        "proc/self/mountinfo",
+        "22 27 0:21 / /proc rw - proc proc rw\n27 1 8:2 / / rw,relatime - ext4 /dev/sda2 rw\n",
+    )
+    .file(&format!("{SDA}/sda2/partition"), "2\n")
+    .link("sys/dev/block/8:2", &format!("../../../{SDA}/sda2"))
+    .link("sys/block/sda", &format!("../../{SDA}"));
     if let Some(serial) = serial {
         root.file(&format!("{SDA}/device/serial"), &format!("{serial}\n"));
     }
@@ -47,7 +50,10 @@ fn sata_root(serial: Option<&str>) -> FakeRoot {
 #[test]
 fn disk_serial_of_the_root_partitions_disk() {
     let root = sata_root(Some("  S3Z9NB0K123456  "));
-    assert_eq!(DiskSource { root: root.path() }.read().as_deref(), Some("S3Z9NB0K123456"));
+    assert_eq!(
+        DiskSource { root: root.path() }.read().as_deref(),
+        Some("S3Z9NB0K123456")
+    );
 }
 
 #[test]
@@ -55,17 +61,24 @@ fn disk_falls_back_to_by_id_then_absent() {
     let root = sata_root(None);
     assert_eq!(DiskSource { root: root.path() }.read(), None);
     root.link("dev/disk/by-id/wwn-0x5002538e40a1b2c3", "../../sda")
-        .link("dev/disk/by-id/ata-Samsung_SSD_860_EVO_S3Z9NB0K123456-part2", "../../sda2")
+        .link(
+            "dev/disk/by-id/ata-Samsung_SSD_860_EVO_S3Z9NB0K123456-part2",
+            "../../sda2",
+        )
         .link("dev/disk/by-id/ata-Samsung_SSD_860_EVO_S3Z9NB0K123456", "../../sda")
         .link("dev/disk/by-id/ata-Other_Disk_X1", "../../sdb");
-    assert_eq!(DiskSource { root: root.path() }.read().as_deref(), Some("ata-Samsung_SSD_860_EVO_S3Z9NB0K123456"));
+    assert_eq!(
+        DiskSource { root: root.path() }.read().as_deref(),
+        Some("ata-Samsung_SSD_860_EVO_S3Z9NB0K123456")
+    );
 }
 
 #[test]
 fn overlay_root_and_placeholder_serials_are_absent() {
     // This micro-VM: `/` is an overlay (device 0:x) and vda's serial is the constant "overlayblk".
     let root = FakeRoot::new();
-    root.file("proc/self/mountinfo", "27 1 0:33 / / rw - overlay overlay rw\n").file("sys/block/vda/serial", "overlayblk\n");
+    root.file("proc/self/mountinfo", "27 1 0:33 / / rw - overlay overlay rw\n")
+        .file("sys/block/vda/serial", "overlayblk\n");
     assert_eq!(DiskSource { root: root.path() }.read(), None);
     let root = FakeRoot::new();
     root.file("proc/self/mountinfo", "27 1 254:0 / / rw - ext4 /dev/vda rw\n")
@@ -82,13 +95,27 @@ fn machine_id_is_read_and_normalised() {
     let root = FakeRoot::new();
     assert_eq!(MachineIdSource { root: root.path() }.read(), None);
     root.file("var/lib/dbus/machine-id", "ABCDEF0123\n");
-    assert_eq!(MachineIdSource { root: root.path() }.read().as_deref(), Some("abcdef0123"));
+    assert_eq!(
+        MachineIdSource { root: root.path() }.read().as_deref(),
+        Some("abcdef0123")
+    );
     root.file("etc/machine-id", "0123456789abcdef\n");
-    assert_eq!(MachineIdSource { root: root.path() }.read().as_deref(), Some("0123456789abcdef"));
+    assert_eq!(
+        MachineIdSource { root: root.path() }.read().as_deref(),
+        Some("0123456789abcdef")
+    );
     root.file("etc/machine-id", "\n");
-    assert_eq!(MachineIdSource { root: root.path() }.read().as_deref(), Some("abcdef0123"));
-    root.file("etc/machine-id", "00000000-0000-0000-0000-000000000000\n").file("var/lib/dbus/machine-id", "\n");
-    assert_eq!(MachineIdSource { root: root.path() }.read(), None, "firmware placeholder");
+    assert_eq!(
+        MachineIdSource { root: root.path() }.read().as_deref(),
+        Some("abcdef0123")
+    );
+    root.file("etc/machine-id", "00000000-0000-0000-0000-000000000000\n")
+        .file("var/lib/dbus/machine-id", "\n");
+    assert_eq!(
+        MachineIdSource { root: root.path() }.read(),
+        None,
+        "firmware placeholder"
+    );
 }
 
 fn net(root: &FakeRoot, name: &str, mac: &str, physical: bool) {

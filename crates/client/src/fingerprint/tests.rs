@@ -16,7 +16,10 @@ fn values() -> Vec<(&'static str, Option<&'static str>)> {
 fn probe_with(values: &[(&str, Option<&str>)], env: Option<&str>) -> Probe {
     let env = env.map(str::to_owned);
     Probe {
-        sources: values.iter().map(|(n, v)| Box::new(Fixed::new(n, *v)) as Box<dyn ComponentSource>).collect(),
+        sources: values
+            .iter()
+            .map(|(n, v)| Box::new(Fixed::new(n, *v)) as Box<dyn ComponentSource>)
+            .collect(),
         virt: Box::new(VirtInfo::default()),
         env: Box::new(move |name| if name == ENV { env.clone() } else { None }),
         device_name: Some("alice-laptop".into()),
@@ -46,12 +49,20 @@ fn one_component_changed_changes_the_fingerprint_but_not_the_other_hashes() {
         let mut changed = values();
         changed[i].1 = Some("something else");
         let other = detect(&changed);
-        assert_ne!(other.fingerprint, base.fingerprint, "changing {} must change the fingerprint", changed[i].0);
+        assert_ne!(
+            other.fingerprint, base.fingerprint,
+            "changing {} must change the fingerprint",
+            changed[i].0
+        );
         for (name, hash) in &base.components {
             if name == changed[i].0 {
                 assert_ne!(&other.components[name], hash);
             } else {
-                assert_eq!(&other.components[name], hash, "{name} hash moved when {} changed", changed[i].0);
+                assert_eq!(
+                    &other.components[name], hash,
+                    "{name} hash moved when {} changed",
+                    changed[i].0
+                );
             }
         }
     }
@@ -67,8 +78,21 @@ fn missing_components_are_absent_not_empty() {
     assert!(!device.components.contains_key("mac"));
     assert_ne!(device.fingerprint, detect(&values()).fingerprint);
     let explained = device.explain();
-    let present: Vec<(&str, bool)> = explained.components.iter().map(|c| (c.name.as_str(), c.present)).collect();
-    assert_eq!(present, [("cpu", true), ("disk", false), ("host", true), ("mac", false), ("machine_id", true)]);
+    let present: Vec<(&str, bool)> = explained
+        .components
+        .iter()
+        .map(|c| (c.name.as_str(), c.present))
+        .collect();
+    assert_eq!(
+        present,
+        [
+            ("cpu", true),
+            ("disk", false),
+            ("host", true),
+            ("mac", false),
+            ("machine_id", true)
+        ]
+    );
 }
 
 #[test]
@@ -94,7 +118,12 @@ fn override_wins_verbatim() {
     assert!(device.override_in_use);
     assert!(device.explain().override_in_use);
     // Another variable name is not consulted.
-    let device = Device::detect_with(&probe_with(&values(), Some("ci-runner-7")), PRODUCT, "LICENTRIC_FINGERPRINT").unwrap();
+    let device = Device::detect_with(
+        &probe_with(&values(), Some("ci-runner-7")),
+        PRODUCT,
+        "LICENTRIC_FINGERPRINT",
+    )
+    .unwrap();
     assert!(!device.override_in_use);
 }
 
@@ -102,7 +131,10 @@ fn override_wins_verbatim() {
 fn invalid_override_is_refused_with_a_clear_error() {
     for bad in ["has space", "tab\there", "é", &"x".repeat(257)] {
         let err = Device::detect_with(&probe_with(&values(), Some(bad)), PRODUCT, ENV).unwrap_err();
-        assert!(matches!(&err, FingerprintError::InvalidOverride { var, .. } if var == ENV), "{bad:?}: {err}");
+        assert!(
+            matches!(&err, FingerprintError::InvalidOverride { var, .. } if var == ENV),
+            "{bad:?}: {err}"
+        );
         assert!(err.to_string().contains(ENV));
     }
     // Set but empty means unset.

@@ -26,7 +26,10 @@ pub struct SystemVirt {
 
 impl Default for SystemVirt {
     fn default() -> Self {
-        SystemVirt { root: PathBuf::from("/"), cpuid: true }
+        SystemVirt {
+            root: PathBuf::from("/"),
+            cpuid: true,
+        }
     }
 }
 
@@ -81,7 +84,12 @@ impl SystemVirt {
     }
 
     fn vm_kind(&self) -> Option<&'static str> {
-        let dmi = |f: &str| self.read(&format!("sys/class/dmi/id/{f}")).unwrap_or_default().trim().to_ascii_lowercase();
+        let dmi = |f: &str| {
+            self.read(&format!("sys/class/dmi/id/{f}"))
+                .unwrap_or_default()
+                .trim()
+                .to_ascii_lowercase()
+        };
         let vendor = dmi("sys_vendor");
         let product = dmi("product_name");
         let from_dmi = match () {
@@ -160,20 +168,36 @@ mod tests {
             fs::create_dir_all(path.parent().unwrap()).unwrap();
             fs::write(path, text).unwrap();
         }
-        let virt = SystemVirt { root: dir.path().to_path_buf(), cpuid: false };
+        let virt = SystemVirt {
+            root: dir.path().to_path_buf(),
+            cpuid: false,
+        };
         (dir, virt)
     }
 
     #[test]
     fn bare_metal_is_nothing() {
-        let (_d, v) = probe(&[("proc/cpuinfo", "flags\t: fpu sse2\n"), ("proc/1/cgroup", "0::/init.scope\n")]);
+        let (_d, v) = probe(&[
+            ("proc/cpuinfo", "flags\t: fpu sse2\n"),
+            ("proc/1/cgroup", "0::/init.scope\n"),
+        ]);
         assert_eq!(v.detect(), VirtInfo::default());
     }
 
     #[test]
     fn dmi_names_the_hypervisor() {
-        let (_d, v) = probe(&[("sys/class/dmi/id/sys_vendor", "QEMU\n"), ("sys/class/dmi/id/product_name", "Standard PC\n")]);
-        assert_eq!(v.detect(), VirtInfo { vm: true, container: false, kind: Some("kvm".into()) });
+        let (_d, v) = probe(&[
+            ("sys/class/dmi/id/sys_vendor", "QEMU\n"),
+            ("sys/class/dmi/id/product_name", "Standard PC\n"),
+        ]);
+        assert_eq!(
+            v.detect(),
+            VirtInfo {
+                vm: true,
+                container: false,
+                kind: Some("kvm".into())
+            }
+        );
         let (_d, v) = probe(&[("sys/class/dmi/id/sys_vendor", "VMware, Inc.\n")]);
         assert_eq!(v.detect().kind.as_deref(), Some("vmware"));
     }
@@ -181,13 +205,27 @@ mod tests {
     #[test]
     fn cpuinfo_hypervisor_flag_is_a_vm() {
         let (_d, v) = probe(&[("proc/cpuinfo", "flags\t: fpu hypervisor sse2\n")]);
-        assert_eq!(v.detect(), VirtInfo { vm: true, container: false, kind: Some("vm".into()) });
+        assert_eq!(
+            v.detect(),
+            VirtInfo {
+                vm: true,
+                container: false,
+                kind: Some("vm".into())
+            }
+        );
     }
 
     #[test]
     fn containers_are_detected_and_named_first() {
         let (_d, v) = probe(&[(".dockerenv", ""), ("proc/cpuinfo", "flags : hypervisor\n")]);
-        assert_eq!(v.detect(), VirtInfo { vm: true, container: true, kind: Some("docker".into()) });
+        assert_eq!(
+            v.detect(),
+            VirtInfo {
+                vm: true,
+                container: true,
+                kind: Some("docker".into())
+            }
+        );
         let (_d, v) = probe(&[("run/.containerenv", "")]);
         assert_eq!(v.detect().kind.as_deref(), Some("podman"));
         let (_d, v) = probe(&[("proc/1/cgroup", "0::/kubepods/besteffort/pod1\n")]);

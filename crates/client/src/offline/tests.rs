@@ -48,22 +48,37 @@ fn after_renew_by_it_still_works_within_grace_and_asks_for_renewal() {
 fn at_valid_until_it_stops() {
     let c = claims();
     assert!(check(&c, c.exp - 1, None).is_ok());
-    assert_eq!(check(&c, c.exp, None), Err(OfflineError::Expired { valid_until: c.exp }));
+    assert_eq!(
+        check(&c, c.exp, None),
+        Err(OfflineError::Expired { valid_until: c.exp })
+    );
 }
 
 #[test]
 fn another_key_another_device_another_product() {
     let token = sign(&claims(), &vendor());
     let other = signing_key_from_seed([43; 32]).verifying_key();
-    assert_eq!(check_token(&token, &other, FP, "prod_1", NOW, None), Err(OfflineError::Token(TokenError::BadSignature)));
-    assert_eq!(check_token(&token, &vendor().verifying_key(), "other-device", "prod_1", NOW, None), Err(OfflineError::FingerprintMismatch));
-    assert_eq!(check_token(&token, &vendor().verifying_key(), FP, "prod_2", NOW, None), Err(OfflineError::WrongProduct));
+    assert_eq!(
+        check_token(&token, &other, FP, "prod_1", NOW, None),
+        Err(OfflineError::Token(TokenError::BadSignature))
+    );
+    assert_eq!(
+        check_token(&token, &vendor().verifying_key(), "other-device", "prod_1", NOW, None),
+        Err(OfflineError::FingerprintMismatch)
+    );
+    assert_eq!(
+        check_token(&token, &vendor().verifying_key(), FP, "prod_2", NOW, None),
+        Err(OfflineError::WrongProduct)
+    );
 }
 
 #[test]
 fn clock_rollback_is_refused_beyond_the_drift() {
     let last_seen = NOW + 3600;
-    assert_eq!(check(&claims(), NOW, Some(last_seen)), Err(OfflineError::ClockRolledBack { now: NOW, last_seen }));
+    assert_eq!(
+        check(&claims(), NOW, Some(last_seen)),
+        Err(OfflineError::ClockRolledBack { now: NOW, last_seen })
+    );
     assert!(check(&claims(), NOW, Some(NOW + MAX_CLOCK_DRIFT_SECS)).is_ok());
     assert_eq!(advance_last_seen(Some(last_seen), NOW), last_seen);
     assert_eq!(advance_last_seen(None, NOW), NOW);
@@ -82,10 +97,16 @@ fn issued_in_the_future_is_refused_beyond_the_drift() {
 fn license_expiry_and_status_end_validity() {
     let mut c = claims();
     c.license_expires_at = Some(NOW);
-    assert_eq!(check(&c, NOW, None), Err(OfflineError::LicenseExpired { expired_at: NOW }));
+    assert_eq!(
+        check(&c, NOW, None),
+        Err(OfflineError::LicenseExpired { expired_at: NOW })
+    );
     let mut c = claims();
     c.status = LicenseStatus::Suspended;
-    assert_eq!(check(&c, NOW, None), Err(OfflineError::NotActive(LicenseStatus::Suspended)));
+    assert_eq!(
+        check(&c, NOW, None),
+        Err(OfflineError::NotActive(LicenseStatus::Suspended))
+    );
 }
 
 #[test]
@@ -118,7 +139,10 @@ fn every_single_byte_change_of_a_real_token_is_rejected() {
     for i in 0..bytes.len() {
         let mut shorter = bytes.to_vec();
         shorter.remove(i);
-        assert!(check_token(std::str::from_utf8(&shorter).unwrap(), &public, FP, "prod_1", NOW, None).is_err(), "removing byte {i}");
+        assert!(
+            check_token(std::str::from_utf8(&shorter).unwrap(), &public, FP, "prod_1", NOW, None).is_err(),
+            "removing byte {i}"
+        );
     }
     assert!(check_token(&format!("{token}A"), &public, FP, "prod_1", NOW, None).is_err());
 }

@@ -29,14 +29,24 @@ pub fn config(server_url: &str) -> VendorConfig {
 
 /// A device with injected components (never the real hardware).
 pub fn device(host: &str) -> Device {
-    device_with(&[("cpu", "Test CPU 9000"), ("host", host), ("machine_id", &format!("id-{host}"))])
+    device_with(&[
+        ("cpu", "Test CPU 9000"),
+        ("host", host),
+        ("machine_id", &format!("id-{host}")),
+    ])
 }
 
 /// A device with exactly these components; named after its `host` component.
 pub fn device_with(components: &[(&str, &str)]) -> Device {
-    let name = components.iter().find(|(n, _)| *n == "host").map(|(_, v)| v.to_string());
+    let name = components
+        .iter()
+        .find(|(n, _)| *n == "host")
+        .map(|(_, v)| v.to_string());
     let probe = Probe {
-        sources: components.iter().map(|(n, v)| Box::new(Fixed::new(n, Some(v))) as Box<dyn ComponentSource>).collect(),
+        sources: components
+            .iter()
+            .map(|(n, v)| Box::new(Fixed::new(n, Some(v))) as Box<dyn ComponentSource>)
+            .collect(),
         virt: Box::new(VirtInfo::default()),
         env: Box::new(|_| None),
         device_name: name,
@@ -64,7 +74,14 @@ pub fn license(seats_used: u32) -> LicenseSummary {
 }
 
 pub fn machine(id: &str, name: &str) -> Machine {
-    Machine { id: id.into(), name: name.into(), platform: "linux-x86_64".into(), created_at: NOW - 100, last_seen_at: NOW - 10, is_this_device: false }
+    Machine {
+        id: id.into(),
+        name: name.into(),
+        platform: "linux-x86_64".into(),
+        created_at: NOW - 100,
+        last_seen_at: NOW - 10,
+        is_this_device: false,
+    }
 }
 
 pub fn claims(activation_id: &str, fingerprint: &str, iat: i64) -> TokenClaims {
@@ -117,7 +134,11 @@ pub fn config_for(server_url: &str, public_key: &str) -> VendorConfig {
 /// A device like [`device`], reported as a virtual machine.
 pub fn vm_device(host: &str) -> Device {
     let mut d = device(host);
-    d.virt = VirtInfo { vm: true, container: false, kind: Some("kvm".into()) };
+    d.virt = VirtInfo {
+        vm: true,
+        container: false,
+        kind: Some("kvm".into()),
+    };
     d
 }
 

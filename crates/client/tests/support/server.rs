@@ -57,7 +57,15 @@ impl RealServer {
             .arg("serve")
             .arg("--db")
             .arg(&db)
-            .args(["--listen", "127.0.0.1:0", "--rate-limit", "0", "--test-clock", "--admin-token", ADMIN_TOKEN])
+            .args([
+                "--listen",
+                "127.0.0.1:0",
+                "--rate-limit",
+                "0",
+                "--test-clock",
+                "--admin-token",
+                ADMIN_TOKEN,
+            ])
             .env_remove("KEYTURN_DB")
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
@@ -82,7 +90,12 @@ impl RealServer {
                 panic!("keyturn-server did not print KEYTURN_SERVER_LISTENING within 20 s; its log:\n{log}");
             }
         };
-        let mut server = RealServer { url, public_key: String::new(), dir, child };
+        let mut server = RealServer {
+            url,
+            public_key: String::new(),
+            dir,
+            child,
+        };
         server.public_key = server.cli(&["public-key"]);
         server.cli(&["product", "create", "--name", "Client Tests", "--id", product_id]);
         server
@@ -104,14 +117,27 @@ impl RealServer {
             .stdin(Stdio::null())
             .output()
             .expect("run keyturn-server CLI");
-        assert!(output.status.success(), "keyturn-server {args:?} failed: {}", String::from_utf8_lossy(&output.stderr));
+        assert!(
+            output.status.success(),
+            "keyturn-server {args:?} failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
         String::from_utf8(output.stdout).expect("utf-8").trim().to_owned()
     }
 
     /// A policy with `max_machines` seats (plus extra `policy create` flags) and one license; the key.
     pub fn license(&self, product_id: &str, max_machines: u32, extra: &[&str]) -> String {
         let seats = max_machines.to_string();
-        let mut args = vec!["policy", "create", "--product", product_id, "--name", "Tests", "--max-machines", &seats];
+        let mut args = vec![
+            "policy",
+            "create",
+            "--product",
+            product_id,
+            "--name",
+            "Tests",
+            "--max-machines",
+            &seats,
+        ];
         args.extend(extra);
         let policy = self.cli(&args);
         self.cli(&["license", "create", "--policy", &policy])

@@ -54,7 +54,9 @@ impl Stub {
         let log = requests.clone();
         let task = tokio::spawn(async move {
             loop {
-                let Ok((stream, _)) = listener.accept().await else { return };
+                let Ok((stream, _)) = listener.accept().await else {
+                    return;
+                };
                 let (handler, log) = (handler.clone(), log.clone());
                 tokio::spawn(async move {
                     let _ = serve(stream, &*handler, &log).await;
@@ -71,7 +73,10 @@ impl Stub {
 
     /// `"METHOD path"` of every request so far.
     pub fn calls(&self) -> Vec<String> {
-        self.requests().iter().map(|r| format!("{} {}", r.method, r.path)).collect()
+        self.requests()
+            .iter()
+            .map(|r| format!("{} {}", r.method, r.path))
+            .collect()
     }
 }
 
@@ -99,7 +104,10 @@ async fn serve(mut stream: TcpStream, handler: &Handler, log: &Mutex<Vec<Request
     let head = String::from_utf8_lossy(&buf[..header_end]).to_string();
     let mut lines = head.lines();
     let mut first = lines.next().unwrap_or_default().split_whitespace();
-    let (method, path) = (first.next().unwrap_or_default().to_owned(), first.next().unwrap_or_default().to_owned());
+    let (method, path) = (
+        first.next().unwrap_or_default().to_owned(),
+        first.next().unwrap_or_default().to_owned(),
+    );
     let length: usize = lines
         .filter_map(|l| l.split_once(':'))
         .find(|(k, _)| k.trim().eq_ignore_ascii_case("content-length"))
@@ -130,13 +138,20 @@ async fn serve(mut stream: TcpStream, handler: &Handler, log: &Mutex<Vec<Request
         }
         Reply::Drop => return Ok(()),
         Reply::StallBody => {
-            stream.write_all(b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 100\r\n\r\n{\"machines\":").await?;
+            stream
+                .write_all(
+                    b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 100\r\n\r\n{\"machines\":",
+                )
+                .await?;
             stream.flush().await?;
             tokio::time::sleep(Duration::from_secs(3600)).await;
             return Ok(());
         }
     };
-    let mut response = format!("HTTP/1.1 {status} X\r\nconnection: close\r\ncontent-length: {}\r\n", text.len());
+    let mut response = format!(
+        "HTTP/1.1 {status} X\r\nconnection: close\r\ncontent-length: {}\r\n",
+        text.len()
+    );
     if let Some(to) = location {
         response.push_str(&format!("location: {to}\r\n"));
     }
