@@ -85,7 +85,9 @@ async fn support_report_has_no_key_or_token() {
     let result = async {
         activate_to_dashboard(&app, &key).await?;
         app.click_button("Support").await?;
-        let report = app.text("[data-testid=diagnostics]").await?;
+        let report = app
+            .wait_for_text_where("[data-testid=diagnostics]", "a report", |t| t.starts_with("Keyturn diagnostics report"))
+            .await?;
         assert!(
             report.contains("License server:") && report.contains("reachable"),
             "report: {report}"

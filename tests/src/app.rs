@@ -171,18 +171,28 @@ impl App {
 
     /// Waits until the element matching `css` has exactly `expected` as its text.
     pub async fn wait_for_text(&self, css: &str, expected: &str) -> TestResult {
+        self.wait_for_text_where(css, &format!("{expected:?}"), |text| text == expected).await.map(drop)
+    }
+
+    /// Waits until the text of the element matching `css` satisfies `ready`; returns that text.
+    pub async fn wait_for_text_where(
+        &self,
+        css: &str,
+        what: &str,
+        ready: impl Fn(&str) -> bool,
+    ) -> Result<String, Box<dyn Error>> {
         let end = std::time::Instant::now() + UI_DEADLINE;
         let mut last = String::new();
         while std::time::Instant::now() < end {
             if let Ok(element) = self.client.find(Locator::Css(css)).await {
                 last = element.text().await.unwrap_or_default();
-                if last == expected {
-                    return Ok(());
+                if ready(&last) {
+                    return Ok(last);
                 }
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
-        Err(format!("{css} read {last:?}, not {expected:?}, after {UI_DEADLINE:?}").into())
+        Err(format!("{css} read {last:?}, not {what}, after {UI_DEADLINE:?}").into())
     }
 
     pub async fn text(&self, css: &str) -> Result<String, Box<dyn Error>> {

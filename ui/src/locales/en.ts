@@ -1,10 +1,24 @@
 // English strings. Every word the app shows lives here.
+
+/** How an error reads: what happened, what to do next, and which vendor link helps. */
+export interface ErrorWords {
+  title: string;
+  next: string;
+  link?: "support" | "renew";
+}
+
+const contactVendor = "Please contact the seller of the app; they can sort it out.";
+const tryAgain = "Try again in a minute. If it keeps happening, contact support.";
+
 export const en = {
   steps: { welcome: "Welcome", key: "Enter key", activating: "Activating", activated: "Activated" },
+  stepsLabel: "Activation steps",
+  loading: "Loading…",
   welcome: {
     title: (product: string) => `Activate ${product}`,
     lead: "You need your license key. It is in the email you got when you bought the app.",
     start: "Start",
+    logoAlt: (product: string) => `${product} logo`,
   },
   key: {
     title: "Enter your license key",
@@ -13,7 +27,16 @@ export const en = {
     help: "Paste the whole key. Spaces and dashes don't matter.",
     submit: "Activate",
   },
-  activating: { title: "Activating…", checking: "Checking your key with the license server…" },
+  activating: {
+    title: "Activating…",
+    steps: {
+      validating: "Checking your key with the license server…",
+      renewing: "This computer is already activated: refreshing it…",
+      activating: "Activating this computer…",
+      verifying: "Checking the server's answer…",
+      freeing: "Removing the other computer…",
+    },
+  },
   activated: {
     title: "Activated",
     lead: (product: string) => `${product} is activated on this computer.`,
@@ -23,25 +46,95 @@ export const en = {
     device: "This computer",
     expires: "Expires",
     never: "Never",
+    continue: "Continue",
   },
   limit: {
     title: (used: number, max: number) => `This license is in use on ${used} of ${max} computers`,
-    lead: "To use it here, free one of them first.",
+    lead: "To use it here, remove one of them. It stops working there until it is activated again.",
+    listLabel: "Computers using this license",
   },
-  errors: {
-    INVALID_KEY_FORMAT: ["That doesn't look like a license key.", "Check that you copied the whole key, with no letters missing."],
-    NOT_FOUND: ["We couldn't find that license key.", "Check the key for typos, or copy it again from your purchase email."],
-    SUSPENDED: ["This license is suspended.", "Please contact the seller of the app."],
-    REVOKED: ["This license has been cancelled.", "Please contact the seller of the app."],
-    EXPIRED: ["This license has expired.", "Renew it to keep using the app."],
-    FINGERPRINT_BLOCKED: ["This computer can't be activated with this license.", "Please contact the seller of the app."],
-    VM_NOT_ALLOWED: ["This license can't be used on a virtual machine.", "Install the app on a physical computer, or contact the seller."],
-    OFFLINE: ["We couldn't reach the license server.", "Check your internet connection and try again."],
-    TIMEOUT: ["The license server took too long to answer.", "Try again in a minute."],
-    RATE_LIMITED: ["Too many tries in a short time.", "Wait a minute, then try again."],
-    CONFIG: ["This copy of the app is not set up correctly.", "Please contact the seller of the app."],
-    FALLBACK: ["Something went wrong while activating.", "Try again. If it keeps happening, contact support."],
-  } as Record<string, [string, string]>,
-  retry: "Try again",
+  devices: {
+    title: "Manage devices",
+    lead: (used: number, max: number) => `This license is in use on ${used} of ${max} computers.`,
+    thisDevice: "This computer",
+    lastSeen: (when: string) => `Last seen ${when}`,
+    remove: "Remove",
+    removed: (name: string) => `${name} was removed.`,
+  },
+  confirm: {
+    removeTitle: (name: string) => `Remove ${name}?`,
+    removeBody: "It will stop working there until it is activated again.",
+    remove: "Remove it",
+    deactivateTitle: "Deactivate this computer?",
+    deactivateBody: "The app stops working here and the seat is free for another computer.",
+    deactivate: "Deactivate",
+    cancel: "Cancel",
+  },
+  dashboard: {
+    title: "Your license",
+    status: "Status",
+    product: "Product",
+    seats: "Seats",
+    lastSync: "Last checked",
+    nextSync: "Next check",
+    validUntil: "Works offline until",
+    daysLeft: (days: number) => (days === 1 ? "1 day left" : `${days} days left`),
+    never: "Not yet",
+    offline: (date: string) => `You're offline. The app keeps working until ${date}.`,
+    checked: "Checked just now: all is well.",
+    checkNow: "Check now",
+    manageDevices: "Manage devices",
+    deactivate: "Deactivate this computer",
+    support: "Support",
+  },
+  support: {
+    title: "Support",
+    lead: "If you need help, send this report to support. It contains no license key and no personal data.",
+    copy: "Copy",
+    copied: "Copied to the clipboard.",
+    copyFallback: "The report is selected: press Ctrl+C to copy it.",
+    save: "Save",
+    saved: (path: string) => `Saved to ${path}`,
+    loading: "Collecting…",
+  },
   back: "Back",
+  code: (code: string) => `Code: ${code}`,
+  contactSupport: "Contact support",
+  renewLicense: "Renew your license",
+  errors: {
+    INVALID_KEY_FORMAT: { title: "That doesn't look like a license key.", next: "Check that you copied the whole key, with no letters missing." },
+    NOT_FOUND: { title: "We couldn't find that license key.", next: "Check the key for typos, or copy it again from your purchase email." },
+    SUSPENDED: { title: "This license is suspended.", next: contactVendor, link: "support" },
+    REVOKED: { title: "This license has been cancelled.", next: contactVendor, link: "support" },
+    FINGERPRINT_BLOCKED: { title: "This computer can't be activated with this license.", next: contactVendor, link: "support" },
+    VM_NOT_ALLOWED: { title: "This license can't be used on a virtual machine.", next: "Install the app on a physical computer, or contact the seller.", link: "support" },
+    EXPIRED: { title: "This license has expired.", next: "Renew it to keep using the app.", link: "renew" },
+    OVERDUE: { title: "This computer hasn't checked in for too long.", next: "Renew your license or connect to the internet, then try again.", link: "renew" },
+    MACHINE_LIMIT_EXCEEDED: { title: "Every seat of this license is taken.", next: "Remove another computer from the license, then try again." },
+    FINGERPRINT_IN_USE: { title: "This computer is already activated with another license.", next: contactVendor, link: "support" },
+    FINGERPRINT_MISMATCH: { title: "This activation belongs to a different computer.", next: "Activate this computer again with your key." },
+    ACTIVATION_NOT_FOUND: { title: "This computer was removed from the license.", next: "Activate it again with your key." },
+    NOT_ACTIVATED: { title: "This computer is not activated yet.", next: "Enter your license key to activate it." },
+    OFFLINE: { title: "We couldn't reach the license server.", next: "Check your internet connection and try again." },
+    TIMEOUT: { title: "The license server took too long to answer.", next: tryAgain },
+    RATE_LIMITED: { title: "Too many tries in a short time.", next: "Wait a minute, then try again." },
+    INTERNAL: { title: "The license server had a problem.", next: tryAgain },
+    TOKEN_INVALID: { title: "The license server's answer could not be verified.", next: contactVendor, link: "support" },
+    CLOCK_ROLLED_BACK: { title: "This computer's clock is set to the past.", next: "Set the correct date and time, then try again." },
+    TOKEN_FROM_FUTURE: { title: "This computer's clock seems wrong.", next: "Set the correct date and time, then try again." },
+    OFFLINE_EXPIRED: { title: "The app has been offline for too long.", next: "Connect to the internet and press Check now." },
+    KEYCHAIN_UNAVAILABLE: {
+      title: "Keyturn can't reach your system's keychain.",
+      next: "The app keeps your key in the system keychain (on Linux a Secret Service such as GNOME Keyring). Unlock or start it, then try again.",
+    },
+    STORAGE_CORRUPT: { title: "The app's saved data is damaged.", next: "Deactivate this computer and activate it again, or contact support.", link: "support" },
+    CONFIG: { title: "This copy of the app is not set up correctly.", next: contactVendor, link: "support" },
+    FINGERPRINT_UNAVAILABLE: { title: "We couldn't identify this computer.", next: "Contact support with the report from the Support screen.", link: "support" },
+    SAVE_FAILED: { title: "The report could not be saved.", next: "Use Copy instead and paste it into an email." },
+    FALLBACK: { title: "Something went wrong.", next: tryAgain, link: "support" },
+  } as Record<string, ErrorWords>,
 };
+
+export function errorWords(code: string): ErrorWords {
+  return en.errors[code] ?? en.errors.FALLBACK;
+}

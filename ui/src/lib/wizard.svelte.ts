@@ -1,0 +1,191 @@
+// The wizard's state and routing: which screen is up and what it shows. Screens render it and
+// call its actions; every call to Rust goes through ipc.ts.
+import {
+  ipc,
+  type ActivateResult,
+  type ActivationStep,
+  type AppInfo,
+  type CommandError,
+  type LicenseView,
+  type MachineView,
+  type StatusView,
+} from "./ipc";
+import { looksLikeKey, normalizeKey } from "./keyShape";
+
+export type Screen =
+  | "loading"
+  | "welcome"
+  | "key"
+  | "activating"
+  | "activated"
+  | "limit"
+  | "dashboard"
+  | "devices"
+  | "support";
+
+export type Licensed = Extract<StatusView, { kind: "licensed" }>;
+
+function toError(error: unknown): CommandError {
+  if (typeof error === "object" && error !== null && "code" in error) return error as CommandError;
+  return { code: "INTERNAL", message: String(error), hint: "" };
+}
+
+export class Wizard {
+  screen = $state<Screen>("loading");
+  info = $state<AppInfo>({
+    productName: "",
+    supportUrl: null,
+    renewUrl: null,
+    accentColor: null,
+    logo: null,
+    appVersion: "",
+  });
+  /** The key as typed: kept after an error, cleared after deactivation. */
+  key = $state("");
+  error = $state<CommandError | null>(null);
+  /** Live progress lines of the running activation. */
+  steps = $state<ActivationStep[]>([]);
+  license = $state<LicenseView | null>(null);
+  machines = $state<MachineView[]>([]);
+  status = $state<Licensed | null>(null);
+  /** A short confirmation after an action ("Checked just now", "X was removed"). */
+  notice = $state("");
+  busy = $state(false);
+
+  /** Loads branding and what this computer holds, then opens the right screen. */
+  async start(): Promise<void> {
+    try {
+      this.info = await ipc.appInfo();
+      await ipc.onActivationStep((step) => (this.steps = [...this.steps, step]));
+      await ipc.onStatus((status) => this.applyStatus(status, false));
+      this.applyStatus(await ipc.status(), true);
+    } catch (error) {
+      this.fail(error, "key");
+    }
+  }
+
+  /** Routes by status: licensed → dashboard, ended → key screen with the reason. */
+  applyStatus(status: StatusView, route: boolean): void {
+    if (status.kind === "licensed") {
+      this.status = status;
+      if (status.license) this.license = status.license;
+      if (route) this.screen = "dashboard";
+    } else if (status.kind === "ended") {
+      this.status = null;
+      this.error = { code: status.code, message: status.message, hint: "" };
+      this.screen = "key";
+    } else {
+      this.status = null;
+      if (route) this.screen = "welcome";
+    }
+  }
+
+  go(screen: Screen): void {
+    this.notice = "";
+    this.screen = screen;
+  }
+
+  async activate(): Promise<void> {
+    if (!looksLikeKey(this.key)) {
+      this.error = { code: "INVALID_KEY_FORMAT", message: "", hint: "" };
+      return;
+    }
+    await this.runActivation(() => ipc.activate(normalizeKey(this.key)));
+  }
+
+  /** Seat limit: frees `machineId` with the same key, then activates this computer. */
+  async freeAndActivate(machineId: string): Promise<void> {
+    await this.runActivation(() => ipc.freeAndActivate(normalizeKey(this.key), machineId));
+  }
+
+  private async runActivation(call: () => Promise<ActivateResult>): Promise<void> {
+    this.error = null;
+    this.steps = [];
+    this.screen = "activating";
+    try {
+      const result = await call();
+      this.license = result.license;
+      if (result.kind === "activated") {
+        this.screen = "activated";
+      } else {
+        this.machines = result.machines;
+        this.screen = "limit";
+      }
+    } catch (error) {
+      this.fail(error, "key");
+    }
+  }
+
+  /** Activated → dashboard, with the stored status. */
+  async toDashboard(): Promise<void> {
+    try {
+      this.applyStatus(await ipc.status(), false);
+      this.go(this.status ? "dashboard" : "welcome");
+    } catch (error) {
+      this.fail(error, "key");
+    }
+  }
+
+  async checkNow(): Promise<void> {
+    await this.busyWith(async () => {
+      const status = await ipc.checkNow();
+      this.applyStatus(status, false);
+      if (status.kind === "licensed") {
+        this.notice = status.offline ? "" : "checked";
+      }
+    });
+  }
+
+  async openDevices(): Promise<void> {
+    this.go("devices");
+    await this.busyWith(async () => {
+      const view = await ipc.machines();
+      this.license = view.license;
+      this.machines = view.machines;
+    });
+  }
+
+  async removeMachine(machineId: string): Promise<string | null> {
+    const name = this.machines.find((m) => m.id === machineId)?.name ?? null;
+    const ok = await this.busyWith(async () => {
+      const view = await ipc.removeMachine(machineId);
+      this.license = view.license;
+      this.machines = view.machines;
+    });
+    return ok ? name : null;
+  }
+
+  async deactivate(): Promise<void> {
+    await this.busyWith(async () => {
+      await ipc.deactivate();
+      this.key = "";
+      this.status = null;
+      this.license = null;
+      this.go("key");
+    });
+  }
+
+  private async busyWith(work: () => Promise<void>): Promise<boolean> {
+    this.error = null;
+    this.notice = "";
+    this.busy = true;
+    try {
+      await work();
+      return true;
+    } catch (error) {
+      this.fail(error, null);
+      return false;
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  private fail(error: unknown, screen: Screen | null): void {
+    const e = toError(error);
+    this.error = e;
+    if (e.code === "ACTIVATION_NOT_FOUND" || e.code === "NOT_ACTIVATED") {
+      this.status = null;
+    }
+    if (screen) this.screen = screen;
+  }
+}
