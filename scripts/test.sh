@@ -5,6 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 bash scripts/build.sh
+# The UI: type check (svelte-check) and unit tests (Vitest with Tauri's IPC mocks).
+(cd ui && npm run --silent check && npm test --silent)
 # No display needed: the E2E harness starts a private Xvfb when DISPLAY is unset.
 unset DISPLAY
 cargo test --workspace --all-targets --locked --no-fail-fast

@@ -1,0 +1,143 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { clearMocks } from "@tauri-apps/api/mocks";
+import { emit } from "@tauri-apps/api/event";
+import { Wizard } from "../lib/wizard.svelte";
+import { commandError, fakeRust, license, licensed, office } from "./ipcMock";
+
+const KEY = "7K3QD-M2XWP-9RT4B-HC6NV-E8JZA-QF0Y5";
+const CANONICAL = "7K3QDM2XWP9RT4BHC6NVE8JZAQF0Y5";
+
+afterEach(() => clearMocks());
+
+async function started(handlers: Parameters<typeof fakeRust>[0]) {
+  const calls = fakeRust(handlers);
+  const wizard = new Wizard();
+  await wizard.start();
+  return { wizard, calls };
+}
+
+describe("start-up routing", () => {
+  it("opens the dashboard when this computer is licensed", async () => {
+    const { wizard } = await started({ status: () => licensed });
+    expect(wizard.screen).toBe("dashboard");
+    expect(wizard.license?.productName).toBe("Acme Paint");
+    expect(wizard.info.productName).toBe("Acme Paint");
+  });
+
+  it("opens the welcome screen when nothing is activated", async () => {
+    const { wizard } = await started({ status: () => ({ kind: "notActivated" }) });
+    expect(wizard.screen).toBe("welcome");
+  });
+
+  it("opens the key screen with the reason when the server ended the activation", async () => {
+    const { wizard } = await started({ status: () => ({ kind: "ended", code: "SUSPENDED", message: "suspended" }) });
+    expect(wizard.screen).toBe("key");
+    expect(wizard.error?.code).toBe("SUSPENDED");
+  });
+
+  it("shows a keychain problem instead of crashing", async () => {
+    const { wizard } = await started({ status: () => commandError("KEYCHAIN_UNAVAILABLE") });
+    expect(wizard.screen).toBe("key");
+    expect(wizard.error?.code).toBe("KEYCHAIN_UNAVAILABLE");
+  });
+});
+
+describe("activation", () => {
+  it("refuses a key of the wrong shape without any call to Rust", async () => {
+    const { wizard, calls } = await started({ status: () => ({ kind: "notActivated" }) });
+    const before = calls.list.length;
+    wizard.key = "ABC-123";
+    await wizard.activate();
+    expect(wizard.error?.code).toBe("INVALID_KEY_FORMAT");
+    expect(calls.list.length).toBe(before);
+    expect(wizard.key).toBe("ABC-123");
+  });
+
+  it("sends the normalized key and shows Activated", async () => {
+    const { wizard, calls } = await started({
+      status: () => ({ kind: "notActivated" }),
+      activate: () => ({ kind: "activated", license }),
+    });
+    wizard.key = ` ${KEY.toLowerCase()}\n`;
+    await wizard.activate();
+    expect(calls.list.at(-1)).toEqual({ cmd: "activate", args: { key: CANONICAL } });
+    expect(wizard.screen).toBe("activated");
+    expect(wizard.license?.seatsUsed).toBe(1);
+  });
+
+  it("keeps the typed key and shows the code after a refusal", async () => {
+    const { wizard } = await started({
+      status: () => ({ kind: "notActivated" }),
+      activate: () => commandError("NOT_FOUND"),
+    });
+    wizard.key = KEY;
+    await wizard.activate();
+    expect(wizard.screen).toBe("key");
+    expect(wizard.error?.code).toBe("NOT_FOUND");
+    expect(wizard.key).toBe(KEY);
+  });
+
+  it("limit reached → free a device → activated, with the same key and that device's id", async () => {
+    const { wizard, calls } = await started({
+      status: () => ({ kind: "notActivated" }),
+      activate: () => ({ kind: "limitReached", license: { ...license, seatsUsed: 3 }, machines: [office] }),
+      free_and_activate: () => ({ kind: "activated", license }),
+    });
+    wizard.key = KEY;
+    await wizard.activate();
+    expect(wizard.screen).toBe("limit");
+    expect(wizard.machines.map((m) => m.id)).toEqual(["mach_office"]);
+    await wizard.freeAndActivate("mach_office");
+    expect(calls.list.at(-1)).toEqual({ cmd: "free_and_activate", args: { key: CANONICAL, machineId: "mach_office" } });
+    expect(wizard.screen).toBe("activated");
+  });
+
+  it("shows each activation step reported by Rust", async () => {
+    const { wizard } = await started({ status: () => ({ kind: "notActivated" }) });
+    await emit("activation-step", "validating");
+    await emit("activation-step", "activating");
+    expect(wizard.steps).toEqual(["validating", "activating"]);
+  });
+});
+
+describe("dashboard actions", () => {
+  it("check now while offline keeps the license and flags offline", async () => {
+    const { wizard } = await started({
+      status: () => licensed,
+      check_now: () => ({ ...licensed, offline: true }),
+    });
+    await wizard.checkNow();
+    expect(wizard.status?.offline).toBe(true);
+    expect(wizard.screen).toBe("dashboard");
+    expect(wizard.error).toBeNull();
+  });
+
+  it("background status events update the dashboard", async () => {
+    const { wizard } = await started({ status: () => licensed });
+    await emit("license-status", { ...licensed, lastSync: 1_800_000_000 });
+    expect(wizard.status?.lastSync).toBe(1_800_000_000);
+  });
+
+  it("deactivate returns to an empty key screen", async () => {
+    const { wizard, calls } = await started({ status: () => licensed, deactivate: () => null });
+    wizard.key = KEY;
+    await wizard.deactivate();
+    expect(calls.names()).toContain("deactivate");
+    expect(wizard.screen).toBe("key");
+    expect(wizard.key).toBe("");
+  });
+
+  it("manage devices lists machines and removes one", async () => {
+    const { wizard, calls } = await started({
+      status: () => licensed,
+      machines: () => ({ license, machines: [office] }),
+      remove_machine: () => ({ license, machines: [] }),
+    });
+    await wizard.openDevices();
+    expect(wizard.screen).toBe("devices");
+    expect(wizard.machines).toHaveLength(1);
+    expect(await wizard.removeMachine("mach_office")).toBe("Office PC");
+    expect(calls.list.at(-1)).toEqual({ cmd: "remove_machine", args: { machineId: "mach_office" } });
+    expect(wizard.machines).toHaveLength(0);
+  });
+});
