@@ -112,3 +112,35 @@ async fn support_report_has_no_key_or_token() {
     .await;
     app.finish(result, &server).await;
 }
+
+#[tokio::test]
+async fn manage_devices_removes_another_computer() {
+    let server = Server::start();
+    let key = server.new_license(2);
+    let office = server.activate_other_device(&key, "office-pc-fingerprint", "Office PC").await;
+    let app = App::launch("devices", &server, "e2e-devices").await;
+    let result = async {
+        activate_to_dashboard(&app, &key).await?;
+        app.click_button("Manage devices").await?;
+        app.find("[data-testid=devices-title]").await?;
+        let this = app.find("[data-testid=machine-row][data-this-device=true]").await?;
+        assert!(
+            this.find(fantoccini::Locator::Css("button")).await.is_err(),
+            "this computer cannot be removed here"
+        );
+        let row = app.find(&format!("[data-testid=machine-row][data-machine-id='{office}']")).await?;
+        app.screenshot("devices").await?;
+        row.find(fantoccini::Locator::Css("button")).await?.click().await?;
+        app.find("[data-testid=confirm-remove]").await?.click().await?;
+        app.wait_for_text_where("[data-testid=removed-notice]", "the removal notice", |t| {
+            t.contains("Office PC was removed")
+        })
+        .await?;
+        let machines = server.machines(&key).await;
+        assert_eq!(machines.len(), 1, "only this computer is left: {machines:?}");
+        assert_ne!(machines[0]["id"], office.as_str());
+        Ok(())
+    }
+    .await;
+    app.finish(result, &server).await;
+}

@@ -195,6 +195,12 @@ impl App {
         Err(format!("{css} read {last:?}, not {what}, after {UI_DEADLINE:?}").into())
     }
 
+    /// The `data-testid` of the focused element (focus management checks).
+    pub async fn focused_testid(&self) -> Result<String, Box<dyn Error>> {
+        let value = self.client.execute("return document.activeElement?.dataset?.testid ?? ''", vec![]).await?;
+        Ok(value.as_str().unwrap_or_default().to_string())
+    }
+
     pub async fn text(&self, css: &str) -> Result<String, Box<dyn Error>> {
         Ok(self.find(css).await?.text().await?)
     }
