@@ -144,3 +144,57 @@ async fn manage_devices_removes_another_computer() {
     .await;
     app.finish(result, &server).await;
 }
+
+#[tokio::test]
+async fn background_renewal_renews_at_the_servers_interval() {
+    let server = Server::start();
+    // Renew every 2 seconds: the app's background task must do it without any click.
+    let key = server.new_license_with(2, &["--renew-interval", "2"]);
+    let app = App::launch("background-renewal", &server, "e2e-renewal").await;
+    let result = async {
+        activate_to_dashboard(&app, &key).await?;
+        let first_seen = server.machines(&key).await[0]["last_seen_at"].as_i64().ok_or("last_seen_at")?;
+        // Poll the server (never sleep for a fixed time) until the activation was renewed.
+        let deadline = std::time::Instant::now() + keyturn_e2e::UI_DEADLINE;
+        loop {
+            let seen = server.machines(&key).await[0]["last_seen_at"].as_i64().ok_or("last_seen_at")?;
+            if seen > first_seen {
+                break;
+            }
+            if std::time::Instant::now() > deadline {
+                return Err("the app did not renew in the background".into());
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        }
+        app.wait_for_text("[data-testid=license-status]", "Active").await?;
+        Ok(())
+    }
+    .await;
+    app.finish(result, &server).await;
+}
+
+#[tokio::test]
+async fn keyboard_only_activation() {
+    use fantoccini::key::Key;
+    let server = Server::start();
+    let key = server.new_license(2);
+    let app = App::launch("keyboard", &server, "e2e-keyboard").await;
+    let result = async {
+        app.find("[data-testid=welcome-title]").await?;
+        let (tab, enter) = (Key::Tab.to_string(), Key::Enter.to_string());
+        // Welcome heading has focus; Tab reaches Start, Enter presses it.
+        app.press(&tab).await?;
+        app.press(&enter).await?;
+        app.find("[data-testid=key-title]").await?;
+        // Key heading has focus; Tab reaches the key field; type; Tab to Activate; Enter.
+        app.press(&tab).await?;
+        app.press(&key).await?;
+        app.press(&tab).await?;
+        app.press(&enter).await?;
+        app.wait_for_text("[data-testid=activated-title]", "Activated").await?;
+        assert_eq!(app.focused_testid().await?, "activated-title");
+        Ok(())
+    }
+    .await;
+    app.finish(result, &server).await;
+}

@@ -195,6 +195,12 @@ impl App {
         Err(format!("{css} read {last:?}, not {what}, after {UI_DEADLINE:?}").into())
     }
 
+    /// Types `keys` into whatever has focus, as a keyboard would.
+    pub async fn press(&self, keys: &str) -> TestResult {
+        self.client.active_element().await?.send_keys(keys).await?;
+        Ok(())
+    }
+
     /// The `data-testid` of the focused element (focus management checks).
     pub async fn focused_testid(&self) -> Result<String, Box<dyn Error>> {
         let value = self.client.execute("return document.activeElement?.dataset?.testid ?? ''", vec![]).await?;
