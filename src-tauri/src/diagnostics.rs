@@ -66,12 +66,12 @@ fn licensing(out: &mut String, d: &Diagnostics) {
         d.next_renewal.map_or("not scheduled".into(), time)
     );
     let _ = writeln!(out, "Failed syncs in a row: {}", d.renewal_failures);
-    match (d.last_code, d.last_code_at) {
-        (Some(code), Some(at)) => {
-            let _ = writeln!(out, "Last server answer: {code} at {}", time(at));
-        }
-        _ => {
-            let _ = writeln!(out, "Last server answer: none");
+    if d.recent_codes.is_empty() {
+        let _ = writeln!(out, "Recent server answers: none");
+    } else {
+        let _ = writeln!(out, "Recent server answers (oldest first):");
+        for answer in &d.recent_codes {
+            let _ = writeln!(out, "  {} at {}", answer.code, time(answer.at));
         }
     }
     if let Some(error) = &d.last_error {

@@ -177,3 +177,25 @@ fn limit_reached_lists_machines_and_free_and_activate_finishes() {
 fn server_machine_count(server: &Server, key: &str) -> usize {
     tauri::async_runtime::block_on(server.machine_count(key))
 }
+
+#[test]
+fn a_refused_activation_shows_in_the_support_report_but_activates_nothing() {
+    let server = Server::start();
+    let key = server.new_license(2);
+    server.admin(&["license", "suspend", "--license", &key]);
+    let app = start(Ok(config(&server.url, &server.public_key, "ipc-suspended")));
+    let error = invoke(&app, "activate", json!({ "key": key })).unwrap_err();
+    assert_eq!(error["code"], "SUSPENDED", "{error}");
+    assert_eq!(
+        invoke(&app, "status", json!({})).unwrap(),
+        json!({ "kind": "notActivated" })
+    );
+    let report = invoke(&app, "diagnostics", json!({})).unwrap()["text"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        report.contains("Recent server answers (oldest first):\n  SUSPENDED at "),
+        "{report}"
+    );
+}

@@ -74,8 +74,7 @@ pub fn save_activation(
     local.last_sync = Some(now);
     local.next_renewal = Some(activation.claims.renew_by);
     local.renewal_failures = 0;
-    local.last_code = Some(Code::Valid);
-    local.last_code_at = Some(now);
+    local.record_code(Code::Valid, now);
     local.last_error = None;
     local.license = Some(activation.license.clone());
     local.offline = false;

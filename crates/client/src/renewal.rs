@@ -137,8 +137,7 @@ impl Renewer<'_> {
                 state.last_sync = Some(now);
                 state.next_renewal = Some(claims.renew_by);
                 state.renewal_failures = 0;
-                state.last_code = Some(Code::Valid);
-                state.last_code_at = Some(now);
+                state.record_code(Code::Valid, now);
                 state.last_error = None;
                 state.license = Some(response.license);
                 state.offline = false;
@@ -156,8 +155,7 @@ impl Renewer<'_> {
                 state.next_renewal = None;
                 state.renewal_failures = 0;
                 state.last_sync = Some(now);
-                state.last_code = Some(body.code);
-                state.last_code_at = Some(now);
+                state.record_code(body.code, now);
                 state.last_error = Some(body.message.clone());
                 state.license = body.license.clone().or(state.license);
                 state.offline = false;
@@ -177,8 +175,7 @@ impl Renewer<'_> {
                 state.renewal_failures = failures;
                 state.next_renewal = Some(retry_at);
                 if let Some(code) = error.code() {
-                    state.last_code = Some(code);
-                    state.last_code_at = Some(now);
+                    state.record_code(code, now);
                 }
                 state.last_error = Some(error.to_string());
                 state.offline = error.is_offline();

@@ -40,6 +40,8 @@ pub struct Diagnostics {
     pub renewal_failures: u32,
     pub last_code: Option<Code>,
     pub last_code_at: Option<i64>,
+    /// The latest answer codes with their times, oldest first.
+    pub recent_codes: Vec<crate::storage::CodeAt>,
     pub last_error: Option<String>,
 }
 
@@ -98,9 +100,8 @@ impl Session {
         on_step: impl FnMut(FlowStep),
     ) -> Result<ActivationOutcome, FlowError> {
         let now = self.now();
-        let outcome = flow::activate_device_with(&self.api, &self.config, key, &self.device, now, on_step).await?;
-        self.keep(&outcome, key, now)?;
-        Ok(outcome)
+        let outcome = flow::activate_device_with(&self.api, &self.config, key, &self.device, now, on_step).await;
+        self.keep(outcome, key, now)
     }
 
     /// Frees another machine (after `LimitReached`) and activates this one.
@@ -112,23 +113,40 @@ impl Session {
     ) -> Result<ActivationOutcome, FlowError> {
         let now = self.now();
         let outcome =
-            flow::free_and_retry_with(&self.api, &self.config, key, &self.device, machine_id, now, on_step).await?;
-        self.keep(&outcome, key, now)?;
-        Ok(outcome)
+            flow::free_and_retry_with(&self.api, &self.config, key, &self.device, machine_id, now, on_step).await;
+        self.keep(outcome, key, now)
     }
 
-    fn keep(&self, outcome: &ActivationOutcome, key: &LicenseKey, now: i64) -> Result<(), FlowError> {
-        if let ActivationOutcome::Activated(activation) = outcome {
-            local::save_activation(
-                activation,
-                key,
-                &self.config.server_url,
-                &*self.secrets,
-                &*self.state,
-                now,
-            )?;
+    /// Keeps a fresh activation; records every answer code for the support report (a refusal
+    /// too, so support sees "SUSPENDED at 10:02" even though nothing was activated).
+    fn keep(
+        &self,
+        outcome: Result<ActivationOutcome, FlowError>,
+        key: &LicenseKey,
+        now: i64,
+    ) -> Result<ActivationOutcome, FlowError> {
+        let refused = match &outcome {
+            Ok(ActivationOutcome::Activated(activation)) => {
+                local::save_activation(
+                    activation,
+                    key,
+                    &self.config.server_url,
+                    &*self.secrets,
+                    &*self.state,
+                    now,
+                )?;
+                None
+            }
+            Ok(ActivationOutcome::LimitReached { .. }) => Some((Code::MachineLimitExceeded, None)),
+            Err(e) => e.code().map(|code| (code, Some(e.to_string()))),
+        };
+        if let Some((code, error)) = refused {
+            let mut state = self.state.load()?;
+            state.record_attempt(code, now);
+            state.last_error = error.or(state.last_error);
+            self.state.save(&state)?;
         }
-        Ok(())
+        outcome
     }
 
     /// The machines bound to the stored key's license (this one marked).
@@ -203,6 +221,7 @@ impl Session {
             renewal_failures: state.renewal_failures,
             last_code: state.last_code,
             last_code_at: state.last_code_at,
+            recent_codes: state.recent_codes.clone(),
             last_error: state.last_error,
         }
     }

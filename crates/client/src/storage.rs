@@ -61,10 +61,41 @@ pub struct LocalState {
     pub last_code_at: Option<i64>,
     /// The last failure, in words (no key, no token), for the support report.
     pub last_error: Option<String>,
+    /// The latest answer codes with their times, oldest first (at most [`RECENT_CODES`]).
+    pub recent_codes: Vec<CodeAt>,
     /// The license as the server last described it (product, status, seats, expiry).
     pub license: Option<LicenseSummary>,
     /// The last attempt to reach the server failed for network reasons.
     pub offline: bool,
+}
+
+/// How many recent answer codes the state keeps for the support report.
+pub const RECENT_CODES: usize = 8;
+
+/// A server answer code and when it came (Unix seconds).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CodeAt {
+    pub code: Code,
+    pub at: i64,
+}
+
+impl LocalState {
+    /// Records the answer about this device's activation: the last code (which decides whether
+    /// the activation still stands), and the history.
+    pub fn record_code(&mut self, code: Code, at: i64) {
+        self.last_code = Some(code);
+        self.last_code_at = Some(at);
+        self.record_attempt(code, at);
+    }
+
+    /// Records an answer in the history only (e.g. a refused activation attempt, which says
+    /// nothing about an activation this device holds).
+    pub fn record_attempt(&mut self, code: Code, at: i64) {
+        self.recent_codes.push(CodeAt { code, at });
+        if self.recent_codes.len() > RECENT_CODES {
+            self.recent_codes.remove(0);
+        }
+    }
 }
 
 pub trait StateStore: Send + Sync {
@@ -139,5 +170,27 @@ mod tests {
         let state: LocalState = serde_json::from_str(r#"{"activation_id":"a","future_field":1}"#).unwrap();
         assert_eq!(state.activation_id.as_deref(), Some("a"));
         assert_eq!(state.renewal_failures, 0);
+    }
+
+    #[test]
+    fn recent_codes_keep_the_latest_few_in_order() {
+        let mut state = LocalState::default();
+        for at in 0..(RECENT_CODES as i64 + 3) {
+            state.record_code(Code::Valid, at);
+        }
+        state.record_code(Code::Suspended, 100);
+        assert_eq!(state.recent_codes.len(), RECENT_CODES);
+        assert_eq!(
+            state.recent_codes.last(),
+            Some(&CodeAt {
+                code: Code::Suspended,
+                at: 100
+            })
+        );
+        assert_eq!(state.recent_codes[0].at, 4);
+        assert_eq!(
+            (state.last_code, state.last_code_at),
+            (Some(Code::Suspended), Some(100))
+        );
     }
 }
