@@ -3,8 +3,8 @@
 
 use crate::error::ClientError;
 use keyturn_protocol::wire::{
-    ActivateRequest, ActivateResponse, DeactivateRequest, ErrorBody, MachinesRequest, MachinesResponse,
-    ValidateRequest, ValidateResponse,
+    ActivateRequest, ActivateResponse, DeactivateRequest, ErrorBody, MachinesRequest, MachinesResponse, TrialRequest,
+    TrialResponse, ValidateRequest, ValidateResponse,
 };
 use keyturn_protocol::LicenseKey;
 use reqwest::{Method, StatusCode};
@@ -110,6 +110,12 @@ impl ApiClient {
         } else {
             Err(ClientError::Protocol(format!("deactivate answered HTTP {status}")))
         }
+    }
+
+    /// Starts this device's one trial of the product (201): a trial key, its activation and token.
+    /// A second trial of the same device is `Err(Server { code: TRIAL_USED })`.
+    pub async fn trial(&self, req: &TrialRequest) -> Result<TrialResponse, ClientError> {
+        self.call(Method::POST, "/v1/trials", req, StatusCode::CREATED).await
     }
 
     /// Is the server there? `GET /healthz`; answers the round-trip time (for the support report).

@@ -306,3 +306,40 @@ async fn one_changed_component_rebinds_under_fuzzy_matching() {
         Ok(ActivationOutcome::LimitReached { .. })
     ));
 }
+
+#[tokio::test]
+async fn one_trial_per_device_with_a_verifiable_token() {
+    let w = world();
+    w.server.cli(&[
+        "policy",
+        "create",
+        "--product",
+        PRODUCT,
+        "--name",
+        "Trial",
+        "--max-machines",
+        "1",
+        "--trial",
+    ]);
+    let alice = device("alice");
+    let trial = w.api.trial(&alice.trial_request(PRODUCT)).await.expect("first trial");
+    let key = LicenseKey::parse(&trial.key).expect("the trial key is a well-formed key");
+    let verifying_key = w.config.verifying_key().unwrap();
+    let claims = check_token(&trial.token, &verifying_key, &alice.fingerprint, PRODUCT, now(), None).unwrap();
+    assert_eq!(claims.sub, trial.machine.id);
+    assert!(trial.license.expires_at.is_some(), "a trial expires");
+    // The trial key validates like any key on this device.
+    assert_eq!(
+        w.api.validate(&key, &alice.fingerprint).await.unwrap().code,
+        Code::Valid
+    );
+
+    let again = w.api.trial(&alice.trial_request(PRODUCT)).await.unwrap_err();
+    assert_eq!(again.code(), Some(Code::TrialUsed));
+    assert!(!again.is_offline());
+    let bob = device("bob");
+    w.api
+        .trial(&bob.trial_request(PRODUCT))
+        .await
+        .expect("another device gets its own trial");
+}

@@ -180,6 +180,18 @@ impl Device {
     }
 
     /// The activation (and renewal) body for this device.
+    /// The trial request for this device and `product_id`.
+    pub fn trial_request(&self, product_id: &str) -> keyturn_protocol::wire::TrialRequest {
+        keyturn_protocol::wire::TrialRequest {
+            product_id: product_id.to_owned(),
+            fingerprint: self.fingerprint.clone(),
+            components: self.components.clone(),
+            name: self.name.clone(),
+            platform: self.platform.clone(),
+            virt: self.virt.clone(),
+        }
+    }
+
     pub fn activate_request(&self, key: &LicenseKey) -> ActivateRequest {
         ActivateRequest {
             key: key.canonical().to_owned(),
