@@ -97,3 +97,66 @@ async fn suspended_key_says_so_and_links_to_the_vendor() {
     .await;
     app.finish(result, &server).await;
 }
+
+#[tokio::test]
+async fn without_a_keychain_the_app_says_so_and_keeps_nothing_in_plain_files() {
+    let server = Server::start();
+    let key = server.new_license(3);
+    let app = App::launch_without_keychain("no-keychain", &server, "e2e-no-keychain").await;
+    let home = app.home().to_path_buf();
+    let result = async {
+        // Said at once, on the key screen: reading the keychain is the first thing the app does.
+        let at_start = app.find("#key-error[data-code=KEYCHAIN_UNAVAILABLE]").await?;
+        app.find("#license-key").await?.send_keys(&key).await?;
+        app.find("#activate").await?.click().await?;
+        // The attempt replaces the screen (the old error goes stale), then says it again.
+        let deadline = std::time::Instant::now() + keyturn_e2e::UI_DEADLINE;
+        while at_start.text().await.is_ok() {
+            if std::time::Instant::now() > deadline {
+                return Err("the activation attempt never ran".into());
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        let error = app.find("#key-error[data-code=KEYCHAIN_UNAVAILABLE]").await?;
+        assert_eq!(
+            server.machine_count(&key).await,
+            0,
+            "no seat is taken when the key cannot be kept"
+        );
+        let typed = app.find("#license-key").await?.prop("value").await?.unwrap_or_default();
+        assert_eq!(typed, key, "the typed key is kept for the next try");
+        let text = error.text().await?;
+        assert!(
+            text.contains("can't reach your system's keychain"),
+            "error text was: {text}"
+        );
+        app.screenshot("no-keychain").await?;
+        // Nothing under the app's HOME holds the key or a token.
+        let canonical: String = key.chars().filter(|c| *c != '-').collect();
+        for file in walk(&home) {
+            let bytes = std::fs::read(&file).unwrap_or_default();
+            let text = String::from_utf8_lossy(&bytes);
+            assert!(
+                !text.contains(&canonical) && !text.contains("eyJhbGciOiJFZERTQSI"),
+                "secret in {}",
+                file.display()
+            );
+        }
+        Ok(())
+    }
+    .await;
+    app.finish(result, &server).await;
+}
+
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            files.extend(walk(&path));
+        } else {
+            files.push(path);
+        }
+    }
+    files
+}

@@ -9,7 +9,11 @@ pub async fn enter_key(app: &App, key: &str) -> TestResult {
     app.click_button("Start").await?;
     app.find("#license-key").await?;
     // Focus moves to the new screen's heading (WAI multi-page form pattern).
-    assert_eq!(app.focused_testid().await?, "key-title", "focus is on the key screen's heading");
+    assert_eq!(
+        app.focused_testid().await?,
+        "key-title",
+        "focus is on the key screen's heading"
+    );
     app.find("#license-key").await?.send_keys(key).await?;
     app.find("#activate").await?.click().await?;
     Ok(())

@@ -86,7 +86,9 @@ async fn support_report_has_no_key_or_token() {
         activate_to_dashboard(&app, &key).await?;
         app.click_button("Support").await?;
         let report = app
-            .wait_for_text_where("[data-testid=diagnostics]", "a report", |t| t.starts_with("Keyturn diagnostics report"))
+            .wait_for_text_where("[data-testid=diagnostics]", "a report", |t| {
+                t.starts_with("Keyturn diagnostics report")
+            })
             .await?;
         assert!(
             report.contains("License server:") && report.contains("reachable"),
@@ -117,7 +119,9 @@ async fn support_report_has_no_key_or_token() {
 async fn manage_devices_removes_another_computer() {
     let server = Server::start();
     let key = server.new_license(2);
-    let office = server.activate_other_device(&key, "office-pc-fingerprint", "Office PC").await;
+    let office = server
+        .activate_other_device(&key, "office-pc-fingerprint", "Office PC")
+        .await;
     let app = App::launch("devices", &server, "e2e-devices").await;
     let result = async {
         activate_to_dashboard(&app, &key).await?;
@@ -128,7 +132,9 @@ async fn manage_devices_removes_another_computer() {
             this.find(fantoccini::Locator::Css("button")).await.is_err(),
             "this computer cannot be removed here"
         );
-        let row = app.find(&format!("[data-testid=machine-row][data-machine-id='{office}']")).await?;
+        let row = app
+            .find(&format!("[data-testid=machine-row][data-machine-id='{office}']"))
+            .await?;
         app.screenshot("devices").await?;
         row.find(fantoccini::Locator::Css("button")).await?.click().await?;
         app.find("[data-testid=confirm-remove]").await?.click().await?;
@@ -153,11 +159,15 @@ async fn background_renewal_renews_at_the_servers_interval() {
     let app = App::launch("background-renewal", &server, "e2e-renewal").await;
     let result = async {
         activate_to_dashboard(&app, &key).await?;
-        let first_seen = server.machines(&key).await[0]["last_seen_at"].as_i64().ok_or("last_seen_at")?;
+        let first_seen = server.machines(&key).await[0]["last_seen_at"]
+            .as_i64()
+            .ok_or("last_seen_at")?;
         // Poll the server (never sleep for a fixed time) until the activation was renewed.
         let deadline = std::time::Instant::now() + keyturn_e2e::UI_DEADLINE;
         loop {
-            let seen = server.machines(&key).await[0]["last_seen_at"].as_i64().ok_or("last_seen_at")?;
+            let seen = server.machines(&key).await[0]["last_seen_at"]
+                .as_i64()
+                .ok_or("last_seen_at")?;
             if seen > first_seen {
                 break;
             }

@@ -36,13 +36,24 @@ impl App {
     /// Launches the app pointed at `server`, with a new temporary HOME and the given device fingerprint.
     pub async fn launch(test: &str, server: &Server, fingerprint: &str) -> App {
         let home = tempfile::tempdir().expect("temp HOME");
-        Self::launch_in(test, server, home, fingerprint, binaries::app()).await
+        Self::launch_in(test, server, home, fingerprint, binaries::app(), true).await
+    }
+
+    /// Launches the app with no D-Bus session, so no keychain (Secret Service) is reachable.
+    pub async fn launch_without_keychain(test: &str, server: &Server, fingerprint: &str) -> App {
+        let home = tempfile::tempdir().expect("temp HOME");
+        Self::launch_in(test, server, home, fingerprint, binaries::app(), false).await
     }
 
     /// Launches another Tauri binary the same way (the benchmark's bare window).
     pub async fn launch_binary(test: &str, server: &Server, application: PathBuf) -> App {
         let home = tempfile::tempdir().expect("temp HOME");
-        Self::launch_in(test, server, home, "bench-device", application).await
+        Self::launch_in(test, server, home, "bench-device", application, true).await
+    }
+
+    /// The app's temporary HOME (its data, config and cache folders are inside).
+    pub fn home(&self) -> &std::path::Path {
+        self.home.path()
     }
 
     /// The process group of tauri-driver and everything it started (the app among them).
@@ -62,7 +73,7 @@ impl App {
         } = self;
         client.close().await.expect("close WebDriver session");
         drop((_driver, _display, _turn));
-        Self::launch_in(&test, server, home, fingerprint, binaries::app()).await
+        Self::launch_in(&test, server, home, fingerprint, binaries::app(), true).await
     }
 
     async fn launch_in(
@@ -71,6 +82,7 @@ impl App {
         home: tempfile::TempDir,
         fingerprint: &str,
         application: PathBuf,
+        keychain: bool,
     ) -> App {
         let turn = ONE_WINDOW_AT_A_TIME.lock().await;
         let display = Display::get().expect("an X display (Xvfb)");
@@ -92,15 +104,20 @@ impl App {
             .append(true)
             .open(home.path().join("app.log"))
             .expect("app log");
-        // A private D-Bus session with an unlocked GNOME Keyring: the app keeps the key and
-        // token in a real Secret Service, as on a desktop.
-        let driver = format!(
-            "echo -n keyturn-e2e | gnome-keyring-daemon --unlock --components=secrets >/dev/null \
-             && exec tauri-driver --port {port} --native-port {native_port}"
-        );
-        let mut command = Command::new("dbus-run-session");
+        let driver = format!("exec tauri-driver --port {port} --native-port {native_port}");
+        let mut command = if keychain {
+            // A private D-Bus session with an unlocked GNOME Keyring: the app keeps the key and
+            // token in a real Secret Service, as on a desktop.
+            let mut command = Command::new("dbus-run-session");
+            let unlock = "echo -n keyturn-e2e | gnome-keyring-daemon --unlock --components=secrets >/dev/null";
+            command.args(["--", "sh", "-c", &format!("{unlock} && {driver}")]);
+            command
+        } else {
+            let mut command = Command::new("sh");
+            command.args(["-c", &driver]).env_remove("DBUS_SESSION_BUS_ADDRESS");
+            command
+        };
         command
-            .args(["--", "sh", "-c", &driver])
             .env("DISPLAY", &display.name)
             .env("HOME", home.path())
             .env("XDG_DATA_HOME", home.path().join("data"))
@@ -171,7 +188,9 @@ impl App {
 
     /// Waits until the element matching `css` has exactly `expected` as its text.
     pub async fn wait_for_text(&self, css: &str, expected: &str) -> TestResult {
-        self.wait_for_text_where(css, &format!("{expected:?}"), |text| text == expected).await.map(drop)
+        self.wait_for_text_where(css, &format!("{expected:?}"), |text| text == expected)
+            .await
+            .map(drop)
     }
 
     /// Waits until the text of the element matching `css` satisfies `ready`; returns that text.
@@ -203,7 +222,10 @@ impl App {
 
     /// The `data-testid` of the focused element (focus management checks).
     pub async fn focused_testid(&self) -> Result<String, Box<dyn Error>> {
-        let value = self.client.execute("return document.activeElement?.dataset?.testid ?? ''", vec![]).await?;
+        let value = self
+            .client
+            .execute("return document.activeElement?.dataset?.testid ?? ''", vec![])
+            .await?;
         Ok(value.as_str().unwrap_or_default().to_string())
     }
 

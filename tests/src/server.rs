@@ -61,7 +61,16 @@ impl Server {
     /// Same, with more `policy create` options (e.g. `["--renew-interval", "2"]`).
     pub fn new_license_with(&self, max_machines: u32, policy_options: &[&str]) -> String {
         let seats = max_machines.to_string();
-        let mut args = vec!["policy", "create", "--product", PRODUCT_ID, "--name", "E2E", "--max-machines", &seats];
+        let mut args = vec![
+            "policy",
+            "create",
+            "--product",
+            PRODUCT_ID,
+            "--name",
+            "E2E",
+            "--max-machines",
+            &seats,
+        ];
         args.extend_from_slice(policy_options);
         let policy = self.admin(&args);
         self.admin(&["license", "create", "--policy", &policy])

@@ -8,7 +8,7 @@ use crate::fingerprint::{Device, Explanation};
 use crate::flow::{self, ActivationOutcome, FlowError, FlowStep};
 use crate::local::{self, LocalError, LocalLicense};
 use crate::renewal::{Backoff, RenewalError, RenewalOutcome, Renewer};
-use crate::storage::{SecretStore, StateStore};
+use crate::storage::{Secret, SecretStore, StateStore};
 use keyturn_protocol::wire::MachinesResponse;
 use keyturn_protocol::{Code, LicenseKey};
 use serde::Serialize;
@@ -99,6 +99,8 @@ impl Session {
         key: &LicenseKey,
         on_step: impl FnMut(FlowStep),
     ) -> Result<ActivationOutcome, FlowError> {
+        // No seat is taken for an activation this computer could not keep (e.g. no keychain).
+        self.secrets.get(Secret::Token)?;
         let now = self.now();
         let outcome = flow::activate_device_with(&self.api, &self.config, key, &self.device, now, on_step).await;
         self.keep(outcome, key, now)
@@ -112,6 +114,7 @@ impl Session {
         on_step: impl FnMut(FlowStep),
     ) -> Result<ActivationOutcome, FlowError> {
         let now = self.now();
+        self.secrets.get(Secret::Token)?;
         let outcome =
             flow::free_and_retry_with(&self.api, &self.config, key, &self.device, machine_id, now, on_step).await;
         self.keep(outcome, key, now)

@@ -94,3 +94,41 @@ async fn offline_deactivation_forgets_nothing() {
     assert!(s.status().is_ok());
     assert_eq!(s.diagnostics().renewal_failures, 1);
 }
+
+/// A keychain that is not there (no Secret Service / D-Bus session).
+struct NoKeychain;
+
+impl SecretStore for NoKeychain {
+    fn get(&self, _: Secret) -> Result<Option<String>, keyturn_client::StoreError> {
+        Err(keyturn_client::StoreError::Unavailable("no D-Bus session".into()))
+    }
+    fn set(&self, _: Secret, _: &str) -> Result<(), keyturn_client::StoreError> {
+        Err(keyturn_client::StoreError::Unavailable("no D-Bus session".into()))
+    }
+    fn delete(&self, _: Secret) -> Result<(), keyturn_client::StoreError> {
+        Err(keyturn_client::StoreError::Unavailable("no D-Bus session".into()))
+    }
+}
+
+#[tokio::test]
+async fn without_a_keychain_activation_fails_before_taking_a_seat() {
+    let server = RealServer::start(PRODUCT);
+    let key = LicenseKey::parse(&server.license(PRODUCT, 2, &[])).unwrap();
+    let s = Session::new(
+        config_for(&server.url, &server.public_key),
+        device("alice"),
+        Arc::new(NoKeychain),
+        Arc::new(MemoryStateStore::default()),
+        Arc::new(SystemClock),
+    )
+    .unwrap();
+    let mut steps = Vec::new();
+    let error = s.activate(&key, |step| steps.push(step)).await.unwrap_err();
+    assert!(
+        matches!(error, FlowError::Store(keyturn_client::StoreError::Unavailable(_))),
+        "{error:?}"
+    );
+    assert!(steps.is_empty(), "no call to the server: {steps:?}");
+    let machines = s.api.machines(&key, None).await.unwrap();
+    assert_eq!(machines.machines.len(), 0, "no seat was taken");
+}
