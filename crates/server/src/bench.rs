@@ -142,30 +142,18 @@ pub async fn run(opts: BenchOptions) -> Result<(), String> {
 
     let validate_body = json!({"key": key, "fingerprint": "bench-device"});
     // Warm-up (connections, caches), not measured.
-    load(
-        &http,
-        &format!("http://{bare}/bare"),
-        opts.concurrency,
-        Duration::from_millis(300),
-        200,
-        {
-            let b = validate_body.clone();
-            move |_, _| b.clone()
-        },
-    )
-    .await;
-    load(
-        &http,
-        &format!("http://{real}/v1/validate"),
-        opts.concurrency,
-        Duration::from_millis(300),
-        200,
-        {
-            let b = validate_body.clone();
-            move |_, _| b.clone()
-        },
-    )
-    .await;
+    for url in [format!("http://{bare}/bare"), format!("http://{real}/v1/validate")] {
+        let b = validate_body.clone();
+        load(
+            &http,
+            &url,
+            opts.concurrency,
+            Duration::from_millis(300),
+            200,
+            move |_, _| b.clone(),
+        )
+        .await;
+    }
 
     // Bare route and validate alternate in slices, so a change of load on the machine during
     // the run weighs on both alike.
