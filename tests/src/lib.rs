@@ -7,6 +7,7 @@ pub mod app;
 pub mod artifacts;
 pub mod binaries;
 pub mod display;
+pub mod launch;
 pub mod process;
 pub mod server;
 

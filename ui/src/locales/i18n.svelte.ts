@@ -10,8 +10,14 @@ import { fr } from "./fr";
 export const languages = { en, de, fr, es } satisfies Record<string, Words>;
 export type Language = keyof typeof languages;
 
+/** Until Rust has answered: the webview's own language (from the OS locale), if the app has it. */
+function firstGuess(): Language {
+  const primary = (typeof navigator === "undefined" ? "" : navigator.language).split("-")[0].toLowerCase();
+  return primary in languages ? (primary as Language) : "en";
+}
+
 class Locale {
-  language = $state<Language>("en");
+  language = $state<Language>(firstGuess());
   words: Words = $derived(languages[this.language]);
 }
 
