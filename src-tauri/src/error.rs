@@ -23,7 +23,7 @@ pub enum CommandError {
     #[error("{0}")]
     Renewal(#[from] RenewalError),
     #[error("{0}")]
-    Local(#[from] LocalError),
+    Local(#[from] keyturn_client::local::LocalError),
     #[error("{0}")]
     Store(#[from] StoreError),
     #[error("{0}")]

@@ -4,11 +4,11 @@
 // straight to the UI, so their size does not matter.
 #![allow(clippy::result_large_err)]
 
+pub mod cli;
 mod commands;
 mod diagnostics;
 mod error;
 mod error_code;
-mod keychain;
 mod language;
 mod links;
 mod renewal_task;
@@ -31,12 +31,12 @@ pub struct Setup {
 }
 
 impl Setup {
-    /// The vendor config from `KEYTURN_CONFIG` or the built-in one; `state.json` in app data.
+    /// The vendor config from `KEYTURN_CONFIG` or the built-in one; the state file the command
+    /// line and host programs read too.
     pub fn from_environment() -> Self {
-        Setup {
-            config: startup::load_config(),
-            state_file: state_store::FILE.into(),
-        }
+        let config = startup::load_config();
+        let state_file = startup::state_file(&config);
+        Setup { config, state_file }
     }
 }
 
@@ -69,9 +69,11 @@ pub fn build_app<R: Runtime>(builder: tauri::Builder<R>, setup: Setup) -> tauri:
         ])
 }
 
-/// Runs the desktop app (a second launch hands its activation link to the first and exits).
-pub fn run() {
+/// Runs the desktop app until its window is closed; answers the exit code. A second launch
+/// hands its activation link to the running app and exits (see links.rs).
+pub fn run() -> i32 {
     build_app(links::plugins(tauri::Builder::default()), Setup::from_environment())
-        .run(tauri::generate_context!())
-        .expect("error while running the Keyturn app");
+        .build(tauri::generate_context!())
+        .expect("error while running the Keyturn app")
+        .run_return(|_, _| {})
 }

@@ -6,7 +6,9 @@
 pub mod app;
 pub mod artifacts;
 pub mod binaries;
+pub mod cli;
 pub mod display;
+pub mod keychain;
 pub mod launch;
 pub mod process;
 pub mod server;

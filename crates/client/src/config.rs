@@ -18,6 +18,13 @@ fn default_link_scheme() -> String {
     DEFAULT_LINK_SCHEME.to_owned()
 }
 
+/// The app identifier of a build that names none (Keyturn's own, as in tauri.conf.json).
+pub const DEFAULT_IDENTIFIER: &str = "dev.keyturn.app";
+
+fn default_identifier() -> String {
+    DEFAULT_IDENTIFIER.to_owned()
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
 pub struct VendorConfig {
     pub product_name: String,
@@ -45,6 +52,10 @@ pub struct VendorConfig {
     /// The app's language regardless of the OS locale (e.g. `de`); absent: the OS decides.
     #[serde(default)]
     pub language: Option<String>,
+    /// The app's identifier (reverse DNS, e.g. `com.acme.licensing`): names its data folder, so
+    /// each vendor's app keeps its own state. The packaged app is built with the same one.
+    #[serde(default = "default_identifier")]
+    pub identifier: String,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -118,6 +129,20 @@ impl VendorConfig {
                 return invalid("language", "must be a two-letter language code, e.g. \"de\"");
             }
         }
+        let id = &self.identifier;
+        let id_ok = id.contains('.')
+            && id.split('.').all(|part| {
+                !part.is_empty()
+                    && part
+                        .bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+            });
+        if !id_ok {
+            return invalid(
+                "identifier",
+                "must be reverse DNS of letters, digits, - and _, e.g. com.acme.app",
+            );
+        }
         self.verifying_key()?;
         Ok(())
     }
@@ -144,6 +169,7 @@ mod tests {
         assert_eq!(config.link_scheme, "keyturn");
         assert!(!config.trial);
         assert_eq!(config.language, None);
+        assert_eq!(config.identifier, "dev.keyturn.app");
         config.verifying_key().unwrap();
     }
 
@@ -208,6 +234,23 @@ mod tests {
         let text = r#"{"product_name":"Acme","product_id":"p","server_url":"https://x","public_key":"nope"}"#;
         assert!(matches!(VendorConfig::from_json(text), Err(ConfigError::PublicKey)));
         assert!(matches!(VendorConfig::from_json("{}"), Err(ConfigError::Parse(_))));
+        for bad in ["../escape", "noddots", "a..b", "a/b.c"] {
+            let text = format!(
+                r#"{{"product_name":"A","product_id":"p","server_url":"https://x","public_key":"{}","identifier":"{bad}"}}"#,
+                public_key()
+            );
+            let err = VendorConfig::from_json(&text).unwrap_err();
+            assert!(
+                matches!(
+                    err,
+                    ConfigError::Invalid {
+                        field: "identifier",
+                        ..
+                    }
+                ),
+                "{bad}: {err}"
+            );
+        }
     }
 
     #[test]

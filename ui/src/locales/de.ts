@@ -62,6 +62,8 @@ export const de: Words = {
     lastSeen: (when: string) => `Zuletzt gesehen ${when}`,
     remove: "Entfernen",
     removed: (name: string) => `${name} wurde entfernt.`,
+    shown: (shown: number, total: number) => `${shown} von ${total} Computern angezeigt.`,
+    showMore: "Mehr anzeigen",
   },
   confirm: {
     removeTitle: (name: string) => `${name} entfernen?`,

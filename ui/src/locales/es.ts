@@ -62,6 +62,8 @@ export const es: Words = {
     lastSeen: (when: string) => `Visto por última vez ${when}`,
     remove: "Quitar",
     removed: (name: string) => `Se ha quitado ${name}.`,
+    shown: (shown: number, total: number) => `Se muestran ${shown} de ${total} ordenadores.`,
+    showMore: "Mostrar más",
   },
   confirm: {
     removeTitle: (name: string) => `¿Quitar ${name}?`,

@@ -62,6 +62,8 @@ export const fr: Words = {
     lastSeen: (when: string) => `Vu pour la dernière fois le ${when}`,
     remove: "Retirer",
     removed: (name: string) => `${name} a été retiré.`,
+    shown: (shown: number, total: number) => `${shown} ordinateurs affichés sur ${total}.`,
+    showMore: "Afficher plus",
   },
   confirm: {
     removeTitle: (name: string) => `Retirer ${name} ?`,
