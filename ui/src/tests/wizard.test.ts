@@ -209,6 +209,27 @@ describe("activation links", () => {
     expect(wizard.key).toBe(KEY);
   });
 
+  it("a link that arrives during an activation waits until it is done", async () => {
+    let pending: string | null = null;
+    let finish: (value: unknown) => void = () => {};
+    const { wizard } = await started({
+      status: () => ({ kind: "notActivated" }),
+      take_link: () => pending,
+      activate: () => new Promise((resolve) => (finish = resolve)),
+    });
+    wizard.key = KEY;
+    const activation = wizard.activate();
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    expect(wizard.screen).toBe("activating");
+    pending = "AAAAABBBBBCCCCCDDDDDEEEEEFFFFF";
+    await wizard.takeLink();
+    expect(wizard.screen).toBe("activating");
+    finish({ kind: "activated", license });
+    await activation;
+    expect(wizard.screen).toBe("key");
+    expect(wizard.key).toBe("AAAAABBBBBCCCCCDDDDDEEEEEFFFFF");
+  });
+
   it("a malformed key from a link is said at once", async () => {
     const { wizard, calls } = await started({ status: () => ({ kind: "notActivated" }), take_link: () => "NOT-A-KEY" });
     expect(wizard.screen).toBe("key");
