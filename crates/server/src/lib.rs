@@ -6,6 +6,7 @@
 //! * [`routes`]: the HTTP surface (client endpoints, admin API, error mapping).
 
 pub mod bench;
+pub mod bench_target;
 pub mod cli;
 pub mod clock;
 pub mod demo;
@@ -14,6 +15,7 @@ pub mod extract;
 pub mod ids;
 pub mod model;
 pub mod ops;
+pub mod page;
 pub mod ratelimit;
 pub mod routes;
 pub mod rules;
