@@ -79,6 +79,7 @@ export const de: Words = {
     status: "Status",
     product: "Produkt",
     seats: "Plätze",
+    seatCount: (used: number, max: number) => `${used} von ${max}`,
     lastSync: "Zuletzt geprüft",
     nextSync: "Nächste Prüfung",
     validUntil: "Funktioniert offline bis",

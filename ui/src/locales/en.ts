@@ -89,6 +89,7 @@ export const en = {
     status: "Status",
     product: "Product",
     seats: "Seats",
+    seatCount: (used: number, max: number) => `${used} of ${max}`,
     lastSync: "Last checked",
     nextSync: "Next check",
     validUntil: "Works offline until",

@@ -79,6 +79,7 @@ export const es: Words = {
     status: "Estado",
     product: "Producto",
     seats: "Puestos",
+    seatCount: (used: number, max: number) => `${used} de ${max}`,
     lastSync: "Última comprobación",
     nextSync: "Próxima comprobación",
     validUntil: "Funciona sin conexión hasta",

@@ -79,6 +79,7 @@ export const fr: Words = {
     status: "État",
     product: "Produit",
     seats: "Postes",
+    seatCount: (used: number, max: number) => `${used} sur ${max}`,
     lastSync: "Dernière vérification",
     nextSync: "Prochaine vérification",
     validUntil: "Fonctionne hors ligne jusqu'au",
