@@ -9,6 +9,7 @@ pub mod binaries;
 pub mod cli;
 pub mod display;
 pub mod keychain;
+pub mod launch;
 pub mod process;
 pub mod server;
 
