@@ -344,3 +344,42 @@ async fn one_trial_per_device_with_a_verifiable_token() {
         .await
         .expect("another device gets its own trial");
 }
+
+#[tokio::test]
+async fn machines_come_page_by_page_and_the_limit_answer_is_bounded() {
+    let w = world();
+    let key = w.key(3, &[]);
+    let names = ["alice", "bob", "carol"];
+    for name in names {
+        w.activated(&key, &device(name)).await;
+    }
+    let first = w.api.machines_page(&key, None, None, Some(2)).await.unwrap();
+    assert_eq!(
+        first.machines.iter().map(|m| m.name.as_str()).collect::<Vec<_>>(),
+        ["alice", "bob"]
+    );
+    assert_eq!(first.license.seats_used, 3);
+    let cursor = first.next.expect("a second page");
+    let second = w.api.machines_page(&key, None, Some(&cursor), Some(2)).await.unwrap();
+    assert_eq!(
+        second.machines.iter().map(|m| m.name.as_str()).collect::<Vec<_>>(),
+        ["carol"]
+    );
+    assert!(second.next.is_none());
+    // The fourth device is refused with the bound machines (at most 20) and their total.
+    match w.activate(&key, &device("dave")).await {
+        Ok(ActivationOutcome::LimitReached { license, machines }) => {
+            assert_eq!((license.seats_used, machines.len()), (3, 3));
+        }
+        other => panic!("expected the limit: {other:?}"),
+    }
+    let err = w
+        .api
+        .machines_page(&key, None, Some("not-a-cursor"), None)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, ClientError::Server { ref body, .. } if body.code == Code::BadRequest),
+        "{err:?}"
+    );
+}

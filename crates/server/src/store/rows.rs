@@ -4,6 +4,7 @@ use crate::model::{self, Activation, License, Matching, Policy, Product, Uniquen
 pub use crate::page::Page;
 use keyturn_protocol::wire::{LicenseSummary, Machine};
 use rusqlite::{params, Connection, OptionalExtension, Row};
+use std::sync::LazyLock;
 
 const POLICY_COLS: &str = "p.id, p.product_id, p.name, p.max_machines, p.uniqueness, p.matching, p.fuzzy_min, \
     p.renew_interval_secs, p.grace_secs, p.duration_secs, p.allow_vm, p.trial, p.created_at";
@@ -88,9 +89,8 @@ fn ctx_row(r: &Row) -> rusqlite::Result<LicenseCtx> {
 }
 
 pub fn license_by_hash(conn: &Connection, key_hash: &str) -> rusqlite::Result<Option<LicenseCtx>> {
-    conn.prepare_cached(&ctx_query("l.key_hash = ?1"))?
-        .query_row([key_hash], ctx_row)
-        .optional()
+    static SQL: LazyLock<String> = LazyLock::new(|| ctx_query("l.key_hash = ?1"));
+    conn.prepare_cached(&SQL)?.query_row([key_hash], ctx_row).optional()
 }
 
 /// Everything validate needs, in one statement: the license, its seat count, the fingerprint's
@@ -103,16 +103,19 @@ pub struct ValidateView {
 }
 
 pub fn validate_view(conn: &Connection, key_hash: &str, fingerprint: &str) -> rusqlite::Result<Option<ValidateView>> {
-    let sql = format!(
-        "SELECT {LICENSE_COLS}, {POLICY_COLS}, pr.name, \
-         l.seats_used, \
-         (SELECT rule FROM fingerprint_rules f WHERE f.product_id = l.product_id AND f.fingerprint = ?2), \
-         a.id, a.last_renewed_at \
-         FROM licenses l JOIN policies p ON p.id = l.policy_id JOIN products pr ON pr.id = l.product_id \
-         LEFT JOIN activations a ON a.license_id = l.id AND a.fingerprint = ?2 \
-         WHERE l.key_hash = ?1"
-    );
-    conn.prepare_cached(&sql)?
+    // Built once: validate is the hottest request.
+    static SQL: LazyLock<String> = LazyLock::new(|| {
+        format!(
+            "SELECT {LICENSE_COLS}, {POLICY_COLS}, pr.name, \
+             l.seats_used, \
+             (SELECT rule FROM fingerprint_rules f WHERE f.product_id = l.product_id AND f.fingerprint = ?2), \
+             a.id, a.last_renewed_at \
+             FROM licenses l JOIN policies p ON p.id = l.policy_id JOIN products pr ON pr.id = l.product_id \
+             LEFT JOIN activations a ON a.license_id = l.id AND a.fingerprint = ?2 \
+             WHERE l.key_hash = ?1"
+        )
+    });
+    conn.prepare_cached(&SQL)?
         .query_row(params![key_hash, fingerprint], |r| {
             let activation_id: Option<String> = r.get(27)?;
             let last: Option<i64> = r.get(28)?;
