@@ -6,6 +6,7 @@
 
 use crate::clock::system_now;
 use crate::errors::{ApiError, ApiResult};
+use crate::events::{self, Event};
 use crate::model::{Matching, Uniqueness};
 use crate::ops::admin::{self, Extend, NewLicense, NewPolicy, NewProduct};
 use crate::secrets::Secrets;
@@ -43,6 +44,8 @@ pub enum Command {
     /// Fingerprint block and allow lists.
     #[command(subcommand)]
     Fingerprint(FingerprintCmd),
+    /// Print a page of the event log (JSON, newest first).
+    Events(crate::events::cli::EventsArgs),
     /// Seed the demo product (id `demo`) and print its keys (idempotent).
     Demo(DbArg),
     /// Load benchmark: validate and activate against a bare axum route, in one process.
@@ -257,7 +260,7 @@ fn describe(e: ApiError) -> String {
 }
 
 /// Runs `f` in one write transaction on the file.
-fn write<T>(db: &DbArg, f: impl FnOnce(&Connection, &Secrets) -> ApiResult<T>) -> Result<T, String> {
+pub(crate) fn write<T>(db: &DbArg, f: impl FnOnce(&Connection, &Secrets) -> ApiResult<T>) -> Result<T, String> {
     let (mut conn, secrets) = open(db)?;
     store::in_transaction(&mut conn, |c| f(c, &secrets)).map_err(describe)
 }
@@ -277,6 +280,7 @@ pub fn run(command: Command) -> Result<(), String> {
             println!("{}", public_key_to_string(&secrets.signing_key.verifying_key()));
             Ok(())
         }
+        Command::Events(args) => print_json(&crate::events::cli::page(args)?),
         Command::Demo(db) => {
             let keys = write(&db, |c, s| crate::demo::seed(c, &s.hasher))?;
             print!("{}", crate::demo::table(&keys));
@@ -330,7 +334,10 @@ pub fn run(command: Command) -> Result<(), String> {
                 FingerprintCmd::Clear(a) => (a, None),
             };
             write(&arg.db, |c, _| {
-                admin::set_fingerprint_rule(c, now, &arg.product, &arg.fingerprint, rule)
+                admin::set_fingerprint_rule(c, now, &arg.product, &arg.fingerprint, rule)?;
+                let action = format!("{}_fingerprint", rule.unwrap_or("CLEAR").to_lowercase());
+                let detail = events::fingerprint_detail(&arg.product, &arg.fingerprint);
+                events::sql::insert(c, Event::new(now, &action, "cli").detail(detail))
             })
         }
     }
@@ -356,7 +363,11 @@ fn license(cmd: LicenseCmd, now: i64) -> Result<(), String> {
                 metadata: metadata.into_iter().collect(),
                 expires_at,
             };
-            let (license, key) = write(&db, |c, s| admin::create_license(c, now, &s.hasher, &new, None))?;
+            let (license, key) = write(&db, |c, s| {
+                let (license, key) = admin::create_license(c, now, &s.hasher, &new, None)?;
+                events::sql::insert(c, Event::new(now, "create_license", "cli").license(&license.id))?;
+                Ok((license, key))
+            })?;
             if json {
                 println!("{}", serde_json::json!({"id": license.id, "key": key.to_string()}));
             } else {
@@ -369,9 +380,9 @@ fn license(cmd: LicenseCmd, now: i64) -> Result<(), String> {
             let ctx = admin::find_license(c, &s.hasher, &a.license)?;
             admin::view(c, ctx)
         })?),
-        LicenseCmd::Suspend(a) => set_status(a, LicenseStatus::Suspended),
-        LicenseCmd::Reinstate(a) => set_status(a, LicenseStatus::Active),
-        LicenseCmd::Revoke(a) => set_status(a, LicenseStatus::Revoked),
+        LicenseCmd::Suspend(a) => set_status(a, LicenseStatus::Suspended, now),
+        LicenseCmd::Reinstate(a) => set_status(a, LicenseStatus::Active, now),
+        LicenseCmd::Revoke(a) => set_status(a, LicenseStatus::Revoked, now),
         LicenseCmd::Extend {
             license: a,
             secs,
@@ -380,7 +391,7 @@ fn license(cmd: LicenseCmd, now: i64) -> Result<(), String> {
         } => {
             let expiry = write(&a.db, |c, s| {
                 let ctx = admin::find_license(c, &s.hasher, &a.license)?;
-                admin::extend(
+                let expiry = admin::extend(
                     c,
                     now,
                     &ctx,
@@ -389,7 +400,10 @@ fn license(cmd: LicenseCmd, now: i64) -> Result<(), String> {
                         expires_at,
                         never,
                     },
-                )
+                )?;
+                let event = Event::new(now, "extend", "cli").license(&ctx.license.id);
+                events::sql::insert(c, event.detail(events::expiry_detail(expiry)))?;
+                Ok(expiry)
             })?;
             println!("{}", expiry.map_or_else(|| "never".to_string(), |e| e.to_string()));
             Ok(())
@@ -397,7 +411,10 @@ fn license(cmd: LicenseCmd, now: i64) -> Result<(), String> {
         LicenseCmd::Reset(a) => {
             let n = write(&a.db, |c, s| {
                 let ctx = admin::find_license(c, &s.hasher, &a.license)?;
-                admin::reset(c, &ctx.license.id)
+                let n = admin::reset(c, &ctx.license.id)?;
+                let event = Event::new(now, "reset", "cli").license(&ctx.license.id);
+                events::sql::insert(c, event.detail(format!("{n} machines removed")))?;
+                Ok(n)
             })?;
             println!("{n}");
             Ok(())
@@ -408,15 +425,23 @@ fn license(cmd: LicenseCmd, now: i64) -> Result<(), String> {
         })?),
         LicenseCmd::RemoveMachine { license: a, machine } => write(&a.db, |c, s| {
             let ctx = admin::find_license(c, &s.hasher, &a.license)?;
-            admin::remove_machine(c, &ctx.license.id, &machine)
+            admin::remove_machine(c, &ctx.license.id, &machine)?;
+            let event = Event::new(now, "remove_machine", "cli").license(&ctx.license.id);
+            events::sql::insert(c, event.activation(&machine))
         }),
     }
 }
 
-fn set_status(a: LicenseArg, status: LicenseStatus) -> Result<(), String> {
+fn set_status(a: LicenseArg, status: LicenseStatus, now: i64) -> Result<(), String> {
+    let action = match status {
+        LicenseStatus::Active => "reinstate",
+        LicenseStatus::Suspended => "suspend",
+        LicenseStatus::Revoked => "revoke",
+    };
     let id = write(&a.db, |c, s| {
         let ctx = admin::find_license(c, &s.hasher, &a.license)?;
         admin::set_status(c, &ctx.license.id, status)?;
+        events::sql::insert(c, Event::new(now, action, "cli").license(&ctx.license.id))?;
         Ok(ctx.license.id)
     })?;
     println!("{id} {}", crate::model::status_str(status));

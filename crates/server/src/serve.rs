@@ -45,10 +45,17 @@ pub struct ServeOptions {
     pub sync: Sync,
 }
 
+/// Failed admin sign-ins allowed per client address: a burst of 10, then one every 10 seconds.
+pub const ADMIN_AUTH_BURST: u32 = 10;
+pub const ADMIN_AUTH_PER_SEC: f64 = 0.1;
+
 pub fn build_state(opts: &ServeOptions) -> Result<AppState, String> {
     let db = Db::open(&opts.db, opts.sync).map_err(|e| format!("cannot open {}: {e}", opts.db.display()))?;
+    let db = Arc::new(db);
     Ok(AppState {
-        store: Arc::new(db),
+        events: crate::events::EventLog::start(db.clone()),
+        auth_failures: Arc::new(RateLimiter::new(ADMIN_AUTH_PER_SEC, ADMIN_AUTH_BURST)),
+        store: db,
         clock: Arc::new(Clock::default()),
         limiter: Arc::new(RateLimiter::new(opts.rate_limit, opts.rate_limit_burst)),
         admin_token: opts.admin_token.as_deref().filter(|t| !t.is_empty()).map(Arc::from),
@@ -72,6 +79,7 @@ pub async fn run(opts: ServeOptions) -> Result<(), String> {
         out.flush().map_err(|e| e.to_string())?;
     }
     tracing::info!(%addr, db = %opts.db.display(), admin_api = state.admin_token.is_some(), "listening");
+    let events = state.events.clone();
     let app = routes::router(state);
     serve_connections(
         listener,
@@ -80,6 +88,7 @@ pub async fn run(opts: ServeOptions) -> Result<(), String> {
         shutdown,
     )
     .await;
+    events.flush().await;
     tracing::info!("stopped");
     Ok(())
 }

@@ -81,5 +81,6 @@ CREATE TABLE IF NOT EXISTS demo_keys (
 "#;
 
 pub fn create(conn: &Connection) -> rusqlite::Result<()> {
-    conn.execute_batch(SCHEMA)
+    conn.execute_batch(SCHEMA)?;
+    crate::events::sql::create(conn)
 }
