@@ -45,6 +45,7 @@ impl CommandError {
                 FlowError::Config(_) => "CONFIG",
                 FlowError::Store(e) => store_code(e),
                 FlowError::NotActivated => "NOT_ACTIVATED",
+                FlowError::OfflineCode(_) => "OFFLINE_CODE_INVALID",
                 FlowError::Refused { code, .. } => code.as_str(),
             },
             CommandError::Renewal(e) => match e {
@@ -75,6 +76,7 @@ impl CommandError {
             "KEYCHAIN_UNAVAILABLE" => "Start or unlock the system keychain (Secret Service, e.g. GNOME Keyring).",
             "CLOCK_ROLLED_BACK" | "TOKEN_FROM_FUTURE" => "Correct the computer's date and time.",
             "CONFIG" => "The vendor config file is missing or invalid.",
+            "OFFLINE_CODE_INVALID" => "Copy the whole response code from the portal, or choose its file again.",
             _ => "",
         }
     }
