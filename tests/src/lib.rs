@@ -6,11 +6,13 @@
 pub mod app;
 pub mod artifacts;
 pub mod binaries;
+pub mod browser;
 pub mod display;
 pub mod process;
 pub mod server;
 
 pub use app::App;
+pub use browser::Browser;
 pub use server::Server;
 
 use std::time::Duration;
