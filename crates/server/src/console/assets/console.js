@@ -197,7 +197,7 @@ function renderLicense(view) {
 }
 
 function machineRow(m) {
-  const remove = el('button', { type: 'button', className: 'remove-machine' }, 'Remove');
+  const remove = el('button', { type: 'button', className: 'remove-machine danger' }, 'Remove');
   remove.dataset.confirm = 'Click again to remove';
   remove.addEventListener('click', () =>
     armed(remove, async () => {
@@ -206,7 +206,7 @@ function machineRow(m) {
       say(`Removed ${m.name || m.id}.`);
     }),
   );
-  const block = el('button', { type: 'button', className: 'block-machine' }, 'Block device');
+  const block = el('button', { type: 'button', className: 'block-machine danger' }, 'Block device');
   block.dataset.confirm = 'Click again to block this device';
   block.addEventListener('click', () =>
     armed(block, async () => {

@@ -91,7 +91,7 @@ function show(view) {
 }
 
 function deviceRow(m) {
-  const remove = el('button', { type: 'button', className: 'remove-device' }, 'Remove');
+  const remove = el('button', { type: 'button', className: 'remove-device danger' }, 'Remove');
   remove.addEventListener('click', () => {
     if (!remove.classList.contains('armed')) {
       remove.classList.add('armed');
