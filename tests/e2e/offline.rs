@@ -62,10 +62,19 @@ async fn walk_through(app: &App, b: &Browser, server: &Server, key: &str) -> Tes
     b.click("#sign-in-button").await?;
     b.wait_for_text("#error", "INVALID_KEY_FORMAT", |t| t.contains("INVALID_KEY_FORMAT"))
         .await?;
+    let old_laptop = server.activate_other_device(key, "e2e-old-laptop", "Old laptop").await;
     b.fill("#key", key).await?;
     b.click("#sign-in-button").await?;
     b.wait_visible("#devices-view").await?;
+    // The old laptop is gone: remove it (the first click asks again).
+    let remove = format!("#devices tr[data-id='{old_laptop}'] .remove-device");
+    b.click(&remove).await?;
+    b.wait_for_text(&remove, "armed", |t| t.contains("again")).await?;
+    b.click(&remove).await?;
+    b.wait_for_text("#status", "removed", |t| t.starts_with("Removed Old laptop"))
+        .await?;
     b.wait_visible("#no-devices").await?;
+    assert_eq!(server.machine_count(key).await, 0);
     // A damaged code is refused and nothing changes.
     b.fill("#request-code", "KT-REQ1.this-is-damaged").await?;
     b.click("#offline-button").await?;
@@ -108,7 +117,17 @@ async fn walk_through(app: &App, b: &Browser, server: &Server, key: &str) -> Tes
         .await?
         .json()
         .await?;
-    assert_eq!(page["events"].as_array().map(Vec::len), Some(0), "{page}");
+    let activations: Vec<&str> = page["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|e| e["activation_id"].as_str())
+        .collect();
+    assert_eq!(
+        activations,
+        vec![old_laptop.as_str()],
+        "only the old laptop called in: {page}"
+    );
     let page: Value = reqwest::Client::new()
         .get(format!("{}/admin/v1/events?action=offline_activate", server.url))
         .bearer_auth(ADMIN_TOKEN)
