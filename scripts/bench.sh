@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every benchmark and prints figures as ratios measured side by side in one run:
-#   1. license server: validate and activate throughput/latency against a bare axum route
+#   1. license server: validate and activate throughput/latency against a bare axum route, in
+#      process and through wrk (scripts/bench-server.sh: 1-seat vs 100k-seat, access log cost)
 #   2. client core: cold fingerprint and offline token check timings
 #   3. app: start-up to the first interactive screen and memory, against a bare Tauri window
 # Release builds for 1 and 2; the app benchmark uses the workspace build (as tested).
@@ -10,7 +11,10 @@ bash scripts/setup.sh
 bash scripts/build.sh
 
 echo "== license server (release) =="
-cargo run --release --locked -q -p keyturn-server -- bench
+cargo build --release --locked -q -p keyturn-server
+"${CARGO_TARGET_DIR:-target}/release/keyturn-server" bench
+echo "== license server under an external load generator (wrk, release) =="
+bash scripts/bench-server.sh "${CARGO_TARGET_DIR:-target}/release/keyturn-server"
 echo "== client core (release) =="
 cargo bench --locked -q -p keyturn-client
 echo "== app start-up and memory =="

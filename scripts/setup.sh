@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Installs what Keyturn needs on a fresh Debian 12 machine with Rust and Node, skipping what is
-# already there: system packages (apt; chromium + chromium-driver for the console and portal
-# browser tests), tauri-driver (cargo) and the UI's npm packages.
+# already there: system packages (apt), tauri-driver (cargo) and the UI's npm packages (the
+# Tauri CLI that scripts/package.sh uses among them).
+# (wrk: the server's external load benchmark; postgresql: the server tests start private
+# clusters with its initdb/postgres, as the `postgres` user when run as root; chromium +
+# chromium-driver: the console and portal browser tests.)
 # Safe to run again and again; a second run takes a second or two.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -10,6 +13,7 @@ APT_PACKAGES=(
   libwebkit2gtk-4.1-dev build-essential curl wget file libxdo-dev libssl-dev
   libayatana-appindicator3-dev librsvg2-dev libsoup-3.0-dev libgtk-3-dev pkg-config
   xvfb xauth webkit2gtk-driver imagemagick dbus gnome-keyring libsecret-tools keyutils
+  wrk postgresql python3
   chromium chromium-driver
 )
 TAURI_DRIVER_VERSION=2.1.0

@@ -10,6 +10,11 @@ bash scripts/build.sh
 # No display needed: the E2E harness starts a private Xvfb when DISPLAY is unset.
 unset DISPLAY
 cargo test --workspace --all-targets --locked --no-fail-fast
+# The license server's suite once more against PostgreSQL (each test process starts a private
+# cluster; tests/replicas.rs always runs on PostgreSQL, in the run above).
+KEYTURN_TEST_STORE=postgres cargo test --workspace --locked --no-fail-fast \
+  --test admin_api --test basics --test errors --test paging --test policies --test races \
+  --test events --test web
 
 # The UI's TypeScript types are generated from Rust by that test run (ts-rs): they must be
 # committed fresh.

@@ -2,8 +2,6 @@
 //! `code` is stable and the UI turns it into plain words; `message` is technical detail for
 //! support (it never holds a key or a token).
 
-use keyturn_client::local::LocalError;
-use keyturn_client::offline::OfflineError;
 use keyturn_client::renewal::RenewalError;
 use keyturn_client::{ClientError, FingerprintError, FlowError, StoreError};
 use keyturn_protocol::KeyFormatError;
@@ -21,7 +19,7 @@ pub enum CommandError {
     #[error("{0}")]
     Renewal(#[from] RenewalError),
     #[error("{0}")]
-    Local(#[from] LocalError),
+    Local(#[from] keyturn_client::local::LocalError),
     #[error("{0}")]
     Store(#[from] StoreError),
     #[error("{0}")]
@@ -41,27 +39,21 @@ impl CommandError {
             CommandError::Client(e) => client_code(e),
             CommandError::Flow(e) => match e {
                 FlowError::Client(e) => client_code(e),
-                FlowError::Token(e) => offline_code(e),
+                FlowError::Token(e) => e.code_name(),
                 FlowError::Config(_) => "CONFIG",
-                FlowError::Store(e) => store_code(e),
+                FlowError::Store(e) => e.code_name(),
                 FlowError::NotActivated => "NOT_ACTIVATED",
                 FlowError::OfflineCode(_) => "OFFLINE_CODE_INVALID",
                 FlowError::Refused { code, .. } => code.as_str(),
             },
             CommandError::Renewal(e) => match e {
                 RenewalError::NotActivated => "NOT_ACTIVATED",
-                RenewalError::Token(e) => offline_code(e),
-                RenewalError::Store(e) => store_code(e),
+                RenewalError::Token(e) => e.code_name(),
+                RenewalError::Store(e) => e.code_name(),
                 RenewalError::Config(_) => "CONFIG",
             },
-            CommandError::Local(e) => match e {
-                LocalError::NotActivated => "NOT_ACTIVATED",
-                LocalError::Ended(code) => code.as_str(),
-                LocalError::Offline(e) => offline_code(e),
-                LocalError::Store(e) => store_code(e),
-                LocalError::Config(_) => "CONFIG",
-            },
-            CommandError::Store(e) => store_code(e),
+            CommandError::Local(e) => e.code_name(),
+            CommandError::Store(e) => e.code_name(),
             CommandError::Config(_) => "CONFIG",
             CommandError::Save(_) => "SAVE_FAILED",
             CommandError::Startup(e) => e.code,
@@ -87,30 +79,6 @@ fn client_code(error: &ClientError) -> &'static str {
         return "OFFLINE";
     }
     error.code().map_or("INTERNAL", |code| code.as_str())
-}
-
-fn store_code(error: &StoreError) -> &'static str {
-    match error {
-        StoreError::Unavailable(_) => "KEYCHAIN_UNAVAILABLE",
-        StoreError::Corrupt(_) => "STORAGE_CORRUPT",
-    }
-}
-
-fn offline_code(error: &OfflineError) -> &'static str {
-    match error {
-        OfflineError::Token(_) => "TOKEN_INVALID",
-        OfflineError::FingerprintMismatch => "FINGERPRINT_MISMATCH",
-        OfflineError::WrongProduct => "TOKEN_INVALID",
-        OfflineError::ClockRolledBack { .. } => "CLOCK_ROLLED_BACK",
-        OfflineError::IssuedInFuture { .. } => "TOKEN_FROM_FUTURE",
-        OfflineError::Expired { .. } => "OFFLINE_EXPIRED",
-        OfflineError::LicenseExpired { .. } => "EXPIRED",
-        OfflineError::NotActive(status) => match status {
-            keyturn_protocol::wire::LicenseStatus::Suspended => "SUSPENDED",
-            keyturn_protocol::wire::LicenseStatus::Revoked => "REVOKED",
-            keyturn_protocol::wire::LicenseStatus::Active => "INTERNAL",
-        },
-    }
 }
 
 impl serde::Serialize for CommandError {

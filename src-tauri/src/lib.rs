@@ -4,10 +4,10 @@
 // straight to the UI, so their size does not matter.
 #![allow(clippy::result_large_err)]
 
+pub mod cli;
 mod commands;
 mod diagnostics;
 mod error;
-mod keychain;
 mod renewal_task;
 mod startup;
 mod state;
@@ -27,12 +27,12 @@ pub struct Setup {
 }
 
 impl Setup {
-    /// The vendor config from `KEYTURN_CONFIG` or the built-in one; `state.json` in app data.
+    /// The vendor config from `KEYTURN_CONFIG` or the built-in one; the state file the command
+    /// line and host programs read too.
     pub fn from_environment() -> Self {
-        Setup {
-            config: startup::load_config(),
-            state_file: state_store::FILE.into(),
-        }
+        let config = startup::load_config();
+        let state_file = startup::state_file(&config);
+        Setup { config, state_file }
     }
 }
 
@@ -65,9 +65,10 @@ pub fn build_app<R: Runtime>(builder: tauri::Builder<R>, setup: Setup) -> tauri:
         ])
 }
 
-/// Runs the desktop app.
-pub fn run() {
+/// Runs the desktop app until its window is closed; answers the exit code.
+pub fn run() -> i32 {
     build_app(tauri::Builder::default(), Setup::from_environment())
-        .run(tauri::generate_context!())
-        .expect("error while running the Keyturn app");
+        .build(tauri::generate_context!())
+        .expect("error while running the Keyturn app")
+        .run_return(|_, _| {})
 }

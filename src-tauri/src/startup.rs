@@ -3,14 +3,13 @@
 //! the plugin store.
 
 use keyturn_client::clock::SystemClock;
-use keyturn_client::{Device, Session, VendorConfig};
+use keyturn_client::{Device, KeychainSecrets, Session, VendorConfig};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use tauri::{AppHandle, Runtime};
 use tauri_plugin_store::StoreExt;
 
 use crate::error::CommandError;
-use crate::keychain::KeychainSecrets;
 use crate::state::{AppState, StartupError};
 use crate::state_store::PluginStateStore;
 use crate::Setup;
@@ -18,7 +17,9 @@ use crate::Setup;
 /// Environment variable naming a vendor config file that replaces the built-in one.
 pub const CONFIG_ENV: &str = "KEYTURN_CONFIG";
 
-const EMBEDDED_CONFIG: &str = include_str!("../vendor.json");
+/// The vendor config compiled into this build: `src-tauri/vendor.json`, or the file named by
+/// `KEYTURN_BUILD_CONFIG` when it was built (see build.rs; `scripts/package.sh` uses it).
+pub const EMBEDDED_CONFIG: &str = include_str!(concat!(env!("OUT_DIR"), "/vendor.json"));
 
 pub fn load_config() -> Result<VendorConfig, StartupError> {
     let config = match std::env::var_os(CONFIG_ENV) {
@@ -32,6 +33,17 @@ pub fn load_config() -> Result<VendorConfig, StartupError> {
         code: "CONFIG",
         message,
     })
+}
+
+/// The app's state file: the one the command line and host programs read
+/// (`keyturn_client::state_file::state_path`); without a usable config, `state.json` in the app's
+/// data folder.
+pub fn state_file(config: &Result<VendorConfig, StartupError>) -> PathBuf {
+    config
+        .as_ref()
+        .ok()
+        .and_then(|c| keyturn_client::state_file::state_path(&c.identifier).ok())
+        .unwrap_or_else(|| crate::state_store::FILE.into())
 }
 
 fn open_session<R: Runtime>(

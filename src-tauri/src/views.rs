@@ -127,7 +127,10 @@ pub enum ActivateResult {
 #[serde(rename_all = "camelCase")]
 pub struct MachinesView {
     pub license: LicenseView,
+    /// One page of the bound devices.
     pub machines: Vec<MachineView>,
+    /// Cursor of the next page ("Show more"); null on the last page.
+    pub next: Option<String>,
 }
 
 impl MachinesView {
@@ -135,6 +138,7 @@ impl MachinesView {
         MachinesView {
             license: LicenseView::new(&response.license, device_name),
             machines: machine_views(&response.machines),
+            next: response.next.clone(),
         }
     }
 }

@@ -39,3 +39,14 @@ pub fn bare_window() -> PathBuf {
 fn profile() -> String {
     std::env::var("KEYTURN_PROFILE").unwrap_or_else(|_| "debug".into())
 }
+
+/// A workspace example program (built by `cargo build --workspace --all-targets`).
+pub fn example(name: &str) -> PathBuf {
+    let path = target_dir().join(profile()).join("examples").join(name);
+    assert!(
+        path.is_file(),
+        "example {name} not found at {}: build the workspace with --all-targets first",
+        path.display()
+    );
+    path.canonicalize().expect("absolute example path")
+}

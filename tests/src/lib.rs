@@ -7,7 +7,9 @@ pub mod app;
 pub mod artifacts;
 pub mod binaries;
 pub mod browser;
+pub mod cli;
 pub mod display;
+pub mod keychain;
 pub mod process;
 pub mod server;
 

@@ -22,6 +22,11 @@ pub struct Server {
 impl Server {
     /// Starts the server and creates the test product.
     pub fn start() -> Server {
+        Self::start_with(&[])
+    }
+
+    /// Same, with more `serve` options (e.g. `["--rate-limit", "0.001"]`).
+    pub fn start_with(serve_options: &[&str]) -> Server {
         let dir = tempfile::tempdir().expect("temp dir");
         let db = dir.path().join("keyturn.db");
         let log = std::fs::File::create(dir.path().join("server.log")).expect("server log");
@@ -31,6 +36,7 @@ impl Server {
             .arg("--db")
             .arg(&db)
             .args(["--listen", "127.0.0.1:0", "--admin-token", ADMIN_TOKEN])
+            .args(serve_options)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(log);

@@ -83,11 +83,26 @@ impl ApiClient {
             .await
     }
 
-    /// The devices bound to the key's license; `fingerprint` marks this device.
+    /// The first page of the devices bound to the key's license; `fingerprint` marks this device.
+    /// `next` in the answer is the cursor of the next page ([`ApiClient::machines_page`]).
     pub async fn machines(&self, key: &LicenseKey, fingerprint: Option<&str>) -> Result<MachinesResponse, ClientError> {
+        self.machines_page(key, fingerprint, None, None).await
+    }
+
+    /// A page of the devices bound to the key's license: `after` is the previous page's `next`,
+    /// `limit` the page size (the server's default when None).
+    pub async fn machines_page(
+        &self,
+        key: &LicenseKey,
+        fingerprint: Option<&str>,
+        after: Option<&str>,
+        limit: Option<u32>,
+    ) -> Result<MachinesResponse, ClientError> {
         let body = MachinesRequest {
             key: key.canonical().to_owned(),
             fingerprint: fingerprint.map(str::to_owned),
+            limit,
+            after: after.map(str::to_owned),
         };
         self.call(Method::POST, "/v1/machines", &body, StatusCode::OK).await
     }

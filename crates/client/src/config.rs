@@ -11,6 +11,13 @@ fn default_fingerprint_env() -> String {
     DEFAULT_FINGERPRINT_ENV.to_owned()
 }
 
+/// The app identifier of a build that names none (Keyturn's own, as in tauri.conf.json).
+pub const DEFAULT_IDENTIFIER: &str = "dev.keyturn.app";
+
+fn default_identifier() -> String {
+    DEFAULT_IDENTIFIER.to_owned()
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
 pub struct VendorConfig {
     pub product_name: String,
@@ -29,6 +36,10 @@ pub struct VendorConfig {
     pub logo: Option<String>,
     #[serde(default)]
     pub accent_color: Option<String>,
+    /// The app's identifier (reverse DNS, e.g. `com.acme.licensing`): names its data folder, so
+    /// each vendor's app keeps its own state. The packaged app is built with the same one.
+    #[serde(default = "default_identifier")]
+    pub identifier: String,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -86,6 +97,20 @@ impl VendorConfig {
         if env.is_empty() || !env.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
             return invalid("fingerprint_env", "must be a variable name of letters, digits and _");
         }
+        let id = &self.identifier;
+        let id_ok = id.contains('.')
+            && id.split('.').all(|part| {
+                !part.is_empty()
+                    && part
+                        .bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+            });
+        if !id_ok {
+            return invalid(
+                "identifier",
+                "must be reverse DNS of letters, digits, - and _, e.g. com.acme.app",
+            );
+        }
         self.verifying_key()?;
         Ok(())
     }
@@ -109,6 +134,7 @@ mod tests {
         let config = VendorConfig::from_json(&text).unwrap();
         assert_eq!(config.fingerprint_env, "KEYTURN_FINGERPRINT");
         assert_eq!(config.support_url, None);
+        assert_eq!(config.identifier, "dev.keyturn.app");
         config.verifying_key().unwrap();
     }
 
@@ -132,6 +158,23 @@ mod tests {
         let text = r#"{"product_name":"Acme","product_id":"p","server_url":"https://x","public_key":"nope"}"#;
         assert!(matches!(VendorConfig::from_json(text), Err(ConfigError::PublicKey)));
         assert!(matches!(VendorConfig::from_json("{}"), Err(ConfigError::Parse(_))));
+        for bad in ["../escape", "noddots", "a..b", "a/b.c"] {
+            let text = format!(
+                r#"{{"product_name":"A","product_id":"p","server_url":"https://x","public_key":"{}","identifier":"{bad}"}}"#,
+                public_key()
+            );
+            let err = VendorConfig::from_json(&text).unwrap_err();
+            assert!(
+                matches!(
+                    err,
+                    ConfigError::Invalid {
+                        field: "identifier",
+                        ..
+                    }
+                ),
+                "{bad}: {err}"
+            );
+        }
     }
 
     #[test]

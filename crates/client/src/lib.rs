@@ -8,6 +8,8 @@
 //! * [`offline`]: the offline token check (signature, device, product, time, clock rollback).
 //! * [`renewal`]: background renewal with exponential backoff and jitter.
 //! * [`storage`]: secret and state stores behind traits; [`local`]: the license as stored here.
+//! * [`keychain`]: the OS keychain's secret store; [`state_file`]: the app's state file.
+//! * [`host`]: the check for the vendor's own program (same keychain, file and verification).
 //! * [`session`]: one object the app holds: activate, status, renew, deactivate, diagnostics.
 //! * [`clock`]: time and jitter behind traits.
 //! * [`error`]: the errors of talking to the server (network failures are never license answers).
@@ -48,10 +50,13 @@ pub mod config;
 pub mod error;
 pub mod fingerprint;
 pub mod flow;
+pub mod host;
+pub mod keychain;
 pub mod local;
 pub mod offline;
 pub mod renewal;
 pub mod session;
+pub mod state_file;
 pub mod storage;
 
 pub use api::{ApiClient, Timeouts};
@@ -59,9 +64,12 @@ pub use config::{ConfigError, VendorConfig};
 pub use error::ClientError;
 pub use fingerprint::{Device, Explanation, FingerprintError};
 pub use flow::{activate_device, free_and_retry, Activation, ActivationOutcome, FlowError, FlowStep};
+pub use host::StatusReport;
+pub use keychain::KeychainSecrets;
 pub use offline::{check_token, OfflineError};
 pub use renewal::{Backoff, RenewalOutcome, Renewer};
 pub use session::{Diagnostics, Session};
+pub use state_file::FileStateStore;
 pub use storage::{LocalState, MemorySecretStore, MemoryStateStore, Secret, SecretStore, StateStore, StoreError};
 
 pub use ed25519_dalek::VerifyingKey;

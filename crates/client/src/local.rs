@@ -30,6 +30,17 @@ impl LocalError {
             _ => None,
         }
     }
+
+    /// The stable code the app, the command line and host programs report.
+    pub fn code_name(&self) -> &'static str {
+        match self {
+            LocalError::NotActivated => "NOT_ACTIVATED",
+            LocalError::Ended(code) => code.as_str(),
+            LocalError::Offline(e) => e.code_name(),
+            LocalError::Store(e) => e.code_name(),
+            LocalError::Config(_) => "CONFIG",
+        }
+    }
 }
 
 /// A stored token that checks out.

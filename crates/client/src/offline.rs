@@ -33,6 +33,23 @@ pub enum OfflineError {
     NotActive(LicenseStatus),
 }
 
+impl OfflineError {
+    /// The stable code the app, the command line and host programs report.
+    pub fn code_name(&self) -> &'static str {
+        match self {
+            OfflineError::Token(_) | OfflineError::WrongProduct => "TOKEN_INVALID",
+            OfflineError::FingerprintMismatch => "FINGERPRINT_MISMATCH",
+            OfflineError::ClockRolledBack { .. } => "CLOCK_ROLLED_BACK",
+            OfflineError::IssuedInFuture { .. } => "TOKEN_FROM_FUTURE",
+            OfflineError::Expired { .. } => "OFFLINE_EXPIRED",
+            OfflineError::LicenseExpired { .. } => "EXPIRED",
+            OfflineError::NotActive(LicenseStatus::Suspended) => "SUSPENDED",
+            OfflineError::NotActive(LicenseStatus::Revoked) => "REVOKED",
+            OfflineError::NotActive(LicenseStatus::Active) => "INTERNAL",
+        }
+    }
+}
+
 /// Checks `token` at `now` (Unix seconds). `last_seen` is the latest time this device has seen
 /// (stored after every successful check); pass `None` on first use.
 pub fn check_token(

@@ -156,10 +156,18 @@ impl Session {
         outcome
     }
 
-    /// The machines bound to the stored key's license (this one marked).
+    /// The first page of the machines bound to the stored key's license (this one marked).
     pub async fn machines(&self) -> Result<MachinesResponse, FlowError> {
+        self.machines_after(None).await
+    }
+
+    /// The page of machines after the cursor `after` (a previous page's `next`).
+    pub async fn machines_after(&self, after: Option<&str>) -> Result<MachinesResponse, FlowError> {
         let key = self.stored_key()?.ok_or(FlowError::NotActivated)?;
-        Ok(self.api.machines(&key, Some(&self.device.fingerprint)).await?)
+        Ok(self
+            .api
+            .machines_page(&key, Some(&self.device.fingerprint), after, None)
+            .await?)
     }
 
     /// Frees this computer's seat on the server, then forgets the activation here (the key too

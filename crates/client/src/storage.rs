@@ -34,6 +34,16 @@ pub enum StoreError {
     Corrupt(String),
 }
 
+impl StoreError {
+    /// The stable code the app, the command line and host programs report.
+    pub fn code_name(&self) -> &'static str {
+        match self {
+            StoreError::Unavailable(_) => "KEYCHAIN_UNAVAILABLE",
+            StoreError::Corrupt(_) => "STORAGE_CORRUPT",
+        }
+    }
+}
+
 pub trait SecretStore: Send + Sync {
     fn get(&self, secret: Secret) -> Result<Option<String>, StoreError>;
     fn set(&self, secret: Secret, value: &str) -> Result<(), StoreError>;

@@ -109,6 +109,15 @@ pub struct ActivateResponse {
     pub license: LicenseSummary,
 }
 
+/// Machines per page of a listing when the caller does not say.
+pub const MACHINES_PAGE_DEFAULT: u32 = 100;
+/// The largest page of a machine listing.
+pub const MACHINES_PAGE_MAX: u32 = 500;
+/// How many machines a `MACHINE_LIMIT_EXCEEDED` answer carries at most (the most stale first).
+pub const LIMIT_MACHINES_SHOWN: u32 = 20;
+
+/// One page of the license's machines, oldest activation first. Clients that send neither
+/// `limit` nor `after` get the first [`MACHINES_PAGE_DEFAULT`] machines.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct MachinesRequest {
@@ -116,12 +125,22 @@ pub struct MachinesRequest {
     /// The caller's fingerprint, to mark `is_this_device`.
     #[serde(default)]
     pub fingerprint: Option<String>,
+    /// Page size, 1 to [`MACHINES_PAGE_MAX`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<u32>,
+    /// The `next` cursor of the previous page.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub after: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MachinesResponse {
     pub machines: Vec<Machine>,
+    /// `license.seats_used` is the number of machines in all pages.
     pub license: LicenseSummary,
+    /// Pass as `after` for the next page; absent on the last page.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -159,9 +178,13 @@ pub struct TrialResponse {
 pub struct ErrorBody {
     pub code: Code,
     pub message: String,
-    /// With `MACHINE_LIMIT_EXCEEDED`: the machines bound to the license, so one can be freed.
+    /// With `MACHINE_LIMIT_EXCEEDED`: machines bound to the license, so one can be freed: at most
+    /// [`LIMIT_MACHINES_SHOWN`], the longest unseen first.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub machines: Option<Vec<Machine>>,
+    /// With `MACHINE_LIMIT_EXCEEDED`: how many machines are bound in all (`machines` may be fewer).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub machines_total: Option<u32>,
     /// With license outcomes: the license as its key holder may see it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub license: Option<LicenseSummary>,
@@ -173,6 +196,7 @@ impl ErrorBody {
             code,
             message: message.into(),
             machines: None,
+            machines_total: None,
             license: None,
         }
     }

@@ -110,7 +110,7 @@ pub async fn run(opts: BenchOptions) -> Result<(), String> {
     };
 
     let opts_serve = ServeOptions {
-        db: db.clone(),
+        db: db.to_string_lossy().into_owned(),
         listen: "127.0.0.1:0".parse().unwrap(),
         admin_token: None,
         rate_limit: 0.0,
@@ -121,7 +121,7 @@ pub async fn run(opts: BenchOptions) -> Result<(), String> {
         header_timeout_ms: 10_000,
         sync: opts.sync,
     };
-    let state = build_state(&opts_serve)?;
+    let state = build_state(&opts_serve).await?;
     let (real, bare) = start_servers(state)?;
     let http = reqwest::Client::builder()
         .pool_max_idle_per_host(opts.concurrency)

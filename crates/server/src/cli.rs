@@ -1,5 +1,6 @@
-//! The `keyturn-server` command line. Admin commands work directly on the SQLite file (also while
-//! a server runs on it); each runs in one `BEGIN IMMEDIATE` transaction.
+//! The `keyturn-server` command line. Admin commands work directly on the database (a SQLite
+//! file or a PostgreSQL URL; also while servers run on it) through the same [`Store`] as the
+//! server, each change in one transaction.
 //!
 //! stdout carries only the answer (an id, a key, the public key, JSON for lists); messages and
 //! errors go to stderr. Exit status 1 on an error, 2 on a usage error.
@@ -8,16 +9,15 @@ use crate::clock::system_now;
 use crate::errors::{ApiError, ApiResult};
 use crate::events::{self, Event};
 use crate::model::{Matching, Uniqueness};
-use crate::ops::admin::{self, Extend, NewLicense, NewPolicy, NewProduct};
-use crate::secrets::Secrets;
+use crate::ops::admin::{Extend, NewLicense, NewPolicy, NewProduct};
+use crate::page::Page;
 use crate::serve::{self, ServeOptions};
-use crate::store::{self, rows};
+use crate::store::{self, FingerprintRule, Store};
 use clap::{Args, Parser, Subcommand};
 use keyturn_protocol::token::public_key_to_string;
 use keyturn_protocol::wire::LicenseStatus;
-use rusqlite::Connection;
-use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
 
 #[derive(Parser)]
 #[command(name = "keyturn-server", version, about = "Keyturn license server and admin CLI")]
@@ -50,13 +50,17 @@ pub enum Command {
     Demo(DbArg),
     /// Load benchmark: validate and activate against a bare axum route, in one process.
     Bench(crate::bench::BenchOptions),
+    /// For the external benchmark: a database with a 1-seat and an N-seat license (prints their keys).
+    BenchSeed(crate::bench_target::SeedOptions),
+    /// For the external benchmark: serve only the bare reference route `POST /bare`.
+    Bare(crate::bench_target::BareOptions),
 }
 
 #[derive(Args, Clone)]
 pub struct DbArg {
-    /// SQLite database file.
+    /// SQLite database file or PostgreSQL URL (`postgres://…`).
     #[arg(long, env = "KEYTURN_DB")]
-    pub db: PathBuf,
+    pub db: String,
 }
 
 #[derive(Subcommand)]
@@ -178,8 +182,17 @@ pub enum LicenseCmd {
     },
     /// Remove every machine bound to the license; prints how many.
     Reset(LicenseArg),
-    /// List the machines bound to the license (JSON).
-    Machines(LicenseArg),
+    /// One page of the machines bound to the license (JSON `{machines, total, next}`).
+    Machines {
+        #[command(flatten)]
+        license: LicenseArg,
+        /// Machines per page (1-500).
+        #[arg(long)]
+        limit: Option<u32>,
+        /// The `next` of the previous page.
+        #[arg(long)]
+        after: Option<String>,
+    },
     /// Remove one machine from the license.
     RemoveMachine {
         #[command(flatten)]
@@ -217,7 +230,7 @@ fn parse_meta(s: &str) -> Result<(String, String), String> {
 
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    let serving = matches!(cli.command, Command::Serve(_));
+    let serving = matches!(cli.command, Command::Serve(_) | Command::Bare(_));
     init_tracing(if serving { "info" } else { "warn" });
     match run(cli.command) {
         Ok(()) => ExitCode::SUCCESS,
@@ -246,23 +259,33 @@ fn runtime() -> Result<tokio::runtime::Runtime, String> {
         .map_err(|e| e.to_string())
 }
 
-fn open(db: &DbArg) -> Result<(Connection, Secrets), String> {
-    store::open_admin(&db.db).map_err(|e| format!("cannot open {}: {e}", db.db.display()))
+/// Opens the store and runs `f` on it (one change is one transaction).
+/// The actor of every change made with the CLI.
+const CLI: &str = "cli";
+
+/// Records a change made with the CLI in the event log (after the change: a separate transaction).
+async fn log(store: &Arc<dyn Store>, event: Event) -> ApiResult<()> {
+    store.append_events(vec![event]).await
+}
+
+pub(crate) fn with_store<T, F>(db: &DbArg, f: impl FnOnce(Arc<dyn Store>) -> F) -> Result<T, String>
+where
+    F: std::future::Future<Output = ApiResult<T>>,
+{
+    runtime()?.block_on(async {
+        let store = store::open(&db.db, store::Sync::Full).await?;
+        f(store).await.map_err(describe)
+    })
 }
 
 fn describe(e: ApiError) -> String {
     let body = e.body();
     match e {
         ApiError::Db(e) => format!("database error: {e}"),
+        ApiError::Pg(e) => format!("database error: {e}"),
         ApiError::Internal(e) => format!("internal error: {e}"),
         ApiError::Coded { .. } => format!("{}: {}", body.code, body.message),
     }
-}
-
-/// Runs `f` in one write transaction on the file.
-pub(crate) fn write<T>(db: &DbArg, f: impl FnOnce(&Connection, &Secrets) -> ApiResult<T>) -> Result<T, String> {
-    let (mut conn, secrets) = open(db)?;
-    store::in_transaction(&mut conn, |c| f(c, &secrets)).map_err(describe)
 }
 
 fn print_json<T: serde::Serialize>(value: &T) -> Result<(), String> {
@@ -275,23 +298,33 @@ pub fn run(command: Command) -> Result<(), String> {
     match command {
         Command::Serve(opts) => runtime()?.block_on(serve::run(opts)),
         Command::Bench(opts) => runtime()?.block_on(crate::bench::run(opts)),
+        Command::BenchSeed(opts) => {
+            print!("{}", crate::bench_target::seed(&opts)?);
+            Ok(())
+        }
+        Command::Bare(opts) => runtime()?.block_on(crate::bench_target::bare(opts)),
         Command::PublicKey(db) => {
-            let (_, secrets) = open(&db)?;
-            println!("{}", public_key_to_string(&secrets.signing_key.verifying_key()));
+            let key = with_store(&db, |s| async move {
+                Ok(public_key_to_string(&s.secrets().signing_key.verifying_key()))
+            })?;
+            println!("{key}");
             Ok(())
         }
         Command::Events(args) => print_json(&crate::events::cli::page(args)?),
         Command::Demo(db) => {
-            let keys = write(&db, |c, s| crate::demo::seed(c, &s.hasher))?;
+            let keys = with_store(&db, |s| async move { s.demo(now).await })?;
             print!("{}", crate::demo::table(&keys));
             Ok(())
         }
         Command::Product(ProductCmd::Create { db, name, id }) => {
-            let product = write(&db, |c, _| admin::create_product(c, now, &NewProduct { name, id }))?;
+            let product = with_store(
+                &db,
+                |s| async move { s.create_product(now, NewProduct { name, id }).await },
+            )?;
             println!("{}", product.id);
             Ok(())
         }
-        Command::Product(ProductCmd::List(db)) => print_json(&write(&db, |c, _| Ok(rows::products(c)?))?),
+        Command::Product(ProductCmd::List(db)) => print_json(&with_store(&db, |s| async move { s.products().await })?),
         Command::Policy(PolicyCmd::Create {
             db,
             product,
@@ -319,25 +352,29 @@ pub fn run(command: Command) -> Result<(), String> {
                 allow_vm,
                 trial,
             };
-            let policy = write(&db, |c, _| admin::create_policy(c, now, &new))?;
+            let policy = with_store(&db, |s| async move { s.create_policy(now, new).await })?;
             println!("{}", policy.id);
             Ok(())
         }
         Command::Policy(PolicyCmd::List { db, product }) => {
-            print_json(&write(&db, |c, _| Ok(rows::policies(c, product.as_deref())?))?)
+            print_json(&with_store(&db, |s| async move { s.policies(product).await })?)
         }
         Command::License(cmd) => license(cmd, now),
         Command::Fingerprint(cmd) => {
             let (arg, rule) = match cmd {
-                FingerprintCmd::Block(a) => (a, Some("BLOCK")),
-                FingerprintCmd::Allow(a) => (a, Some("ALLOW")),
+                FingerprintCmd::Block(a) => (a, Some(FingerprintRule::Block)),
+                FingerprintCmd::Allow(a) => (a, Some(FingerprintRule::Allow)),
                 FingerprintCmd::Clear(a) => (a, None),
             };
-            write(&arg.db, |c, _| {
-                admin::set_fingerprint_rule(c, now, &arg.product, &arg.fingerprint, rule)?;
-                let action = format!("{}_fingerprint", rule.unwrap_or("CLEAR").to_lowercase());
-                let detail = events::fingerprint_detail(&arg.product, &arg.fingerprint);
-                events::sql::insert(c, Event::new(now, &action, "cli").detail(detail))
+            let action = match rule {
+                Some(FingerprintRule::Block) => "block_fingerprint",
+                Some(FingerprintRule::Allow) => "allow_fingerprint",
+                None => "clear_fingerprint",
+            };
+            let detail = events::fingerprint_detail(&arg.product, &arg.fingerprint);
+            with_store(&arg.db, |s| async move {
+                s.set_fingerprint_rule(now, arg.product, arg.fingerprint, rule).await?;
+                log(&s, Event::new(now, action, CLI).detail(detail)).await
             })
         }
     }
@@ -363,23 +400,23 @@ fn license(cmd: LicenseCmd, now: i64) -> Result<(), String> {
                 metadata: metadata.into_iter().collect(),
                 expires_at,
             };
-            let (license, key) = write(&db, |c, s| {
-                let (license, key) = admin::create_license(c, now, &s.hasher, &new, None)?;
-                events::sql::insert(c, Event::new(now, "create_license", "cli").license(&license.id))?;
+            let (license, key) = with_store(&db, |s| async move {
+                let (license, key) = s.create_license(now, new).await?;
+                log(&s, Event::new(now, "create_license", CLI).license(&license.license.id)).await?;
                 Ok((license, key))
             })?;
             if json {
-                println!("{}", serde_json::json!({"id": license.id, "key": key.to_string()}));
+                println!(
+                    "{}",
+                    serde_json::json!({"id": license.license.id, "key": key.to_string()})
+                );
             } else {
                 println!("{key}");
             }
             Ok(())
         }
-        LicenseCmd::List { db, product } => print_json(&write(&db, |c, _| admin::licenses(c, product.as_deref()))?),
-        LicenseCmd::Show(a) => print_json(&write(&a.db, |c, s| {
-            let ctx = admin::find_license(c, &s.hasher, &a.license)?;
-            admin::view(c, ctx)
-        })?),
+        LicenseCmd::List { db, product } => print_json(&with_store(&db, |s| async move { s.licenses(product).await })?),
+        LicenseCmd::Show(a) => print_json(&with_store(&a.db, |s| async move { s.license(a.license).await })?),
         LicenseCmd::Suspend(a) => set_status(a, LicenseStatus::Suspended, now),
         LicenseCmd::Reinstate(a) => set_status(a, LicenseStatus::Active, now),
         LicenseCmd::Revoke(a) => set_status(a, LicenseStatus::Revoked, now),
@@ -389,45 +426,54 @@ fn license(cmd: LicenseCmd, now: i64) -> Result<(), String> {
             expires_at,
             never,
         } => {
-            let expiry = write(&a.db, |c, s| {
-                let ctx = admin::find_license(c, &s.hasher, &a.license)?;
-                let expiry = admin::extend(
-                    c,
-                    now,
-                    &ctx,
-                    &Extend {
-                        secs,
-                        expires_at,
-                        never,
-                    },
-                )?;
-                let event = Event::new(now, "extend", "cli").license(&ctx.license.id);
-                events::sql::insert(c, event.detail(events::expiry_detail(expiry)))?;
-                Ok(expiry)
+            let how = Extend {
+                secs,
+                expires_at,
+                never,
+            };
+            let view = with_store(&a.db, |s| async move {
+                let view = s.extend(now, a.license, how).await?;
+                let detail = events::expiry_detail(view.license.expires_at);
+                log(
+                    &s,
+                    Event::new(now, "extend", CLI).license(&view.license.id).detail(detail),
+                )
+                .await?;
+                Ok(view)
             })?;
+            let expiry = view.license.expires_at;
             println!("{}", expiry.map_or_else(|| "never".to_string(), |e| e.to_string()));
             Ok(())
         }
         LicenseCmd::Reset(a) => {
-            let n = write(&a.db, |c, s| {
-                let ctx = admin::find_license(c, &s.hasher, &a.license)?;
-                let n = admin::reset(c, &ctx.license.id)?;
-                let event = Event::new(now, "reset", "cli").license(&ctx.license.id);
-                events::sql::insert(c, event.detail(format!("{n} machines removed")))?;
+            let n = with_store(&a.db, |s| async move {
+                let id = s.license(a.license).await?.license.id;
+                let n = s.reset(id.clone()).await?;
+                let event = Event::new(now, "reset", CLI).license(id);
+                log(&s, event.detail(format!("{n} machines removed"))).await?;
                 Ok(n)
             })?;
             println!("{n}");
             Ok(())
         }
-        LicenseCmd::Machines(a) => print_json(&write(&a.db, |c, s| {
-            let ctx = admin::find_license(c, &s.hasher, &a.license)?;
-            admin::machines(c, &ctx)
-        })?),
-        LicenseCmd::RemoveMachine { license: a, machine } => write(&a.db, |c, s| {
-            let ctx = admin::find_license(c, &s.hasher, &a.license)?;
-            admin::remove_machine(c, &ctx.license.id, &machine)?;
-            let event = Event::new(now, "remove_machine", "cli").license(&ctx.license.id);
-            events::sql::insert(c, event.activation(&machine))
+        LicenseCmd::Machines {
+            license: a,
+            limit,
+            after,
+        } => {
+            let page = Page::parse(limit, after.as_deref()).map_err(describe)?;
+            print_json(&with_store(&a.db, |s| async move {
+                s.license_machines(a.license, page).await
+            })?)
+        }
+        LicenseCmd::RemoveMachine { license: a, machine } => with_store(&a.db, |s| async move {
+            let id = s.license(a.license).await?.license.id;
+            s.remove_machine(id.clone(), machine.clone()).await?;
+            log(
+                &s,
+                Event::new(now, "remove_machine", CLI).license(id).activation(machine),
+            )
+            .await
         }),
     }
 }
@@ -438,12 +484,11 @@ fn set_status(a: LicenseArg, status: LicenseStatus, now: i64) -> Result<(), Stri
         LicenseStatus::Suspended => "suspend",
         LicenseStatus::Revoked => "revoke",
     };
-    let id = write(&a.db, |c, s| {
-        let ctx = admin::find_license(c, &s.hasher, &a.license)?;
-        admin::set_status(c, &ctx.license.id, status)?;
-        events::sql::insert(c, Event::new(now, action, "cli").license(&ctx.license.id))?;
-        Ok(ctx.license.id)
+    let view = with_store(&a.db, |s| async move {
+        let view = s.set_status(a.license, status).await?;
+        log(&s, Event::new(now, action, CLI).license(&view.license.id)).await?;
+        Ok(view)
     })?;
-    println!("{id} {}", crate::model::status_str(status));
+    println!("{} {}", view.license.id, crate::model::status_str(status));
     Ok(())
 }

@@ -14,33 +14,97 @@ use rusqlite::{params, Connection, OptionalExtension};
 
 pub const PRODUCT_ID: &str = "demo";
 
-/// (label, policy name, purpose, status, expired)
-const KEYS: &[(&str, &str, &str, LicenseStatus, bool)] = &[
-    ("standard-1", "Standard", "fresh, 3 seats", LicenseStatus::Active, false),
-    ("standard-2", "Standard", "fresh, 3 seats", LicenseStatus::Active, false),
-    (
+/// One demo key: its label, policy, what it is for, its status, whether it has expired.
+pub struct DemoSpec {
+    pub label: &'static str,
+    pub policy: &'static str,
+    pub purpose: &'static str,
+    pub status: LicenseStatus,
+    pub expired: bool,
+}
+
+const fn spec(
+    label: &'static str,
+    policy: &'static str,
+    purpose: &'static str,
+    status: LicenseStatus,
+    expired: bool,
+) -> DemoSpec {
+    DemoSpec {
+        label,
+        policy,
+        purpose,
+        status,
+        expired,
+    }
+}
+
+pub const DEMO_KEYS: &[DemoSpec] = &[
+    spec("standard-1", "Standard", "fresh, 3 seats", LicenseStatus::Active, false),
+    spec("standard-2", "Standard", "fresh, 3 seats", LicenseStatus::Active, false),
+    spec(
         "single",
         "Single seat",
         "fresh, 1 seat (limit hit on a 2nd device)",
         LicenseStatus::Active,
         false,
     ),
-    (
+    spec(
         "suspended",
         "Standard",
         "suspended (SUSPENDED)",
         LicenseStatus::Suspended,
         false,
     ),
-    (
+    spec(
         "revoked",
         "Standard",
         "revoked (REVOKED)",
         LicenseStatus::Revoked,
         false,
     ),
-    ("expired", "Standard", "expired (EXPIRED)", LicenseStatus::Active, true),
+    spec("expired", "Standard", "expired (EXPIRED)", LicenseStatus::Active, true),
 ];
+
+/// (name, max machines, trial)
+pub const POLICIES: &[(&str, u32, bool)] = &[("Standard", 3, false), ("Single seat", 1, false), ("Trial", 1, true)];
+
+pub fn product() -> NewProduct {
+    NewProduct {
+        name: "Keyturn Demo".into(),
+        id: Some(PRODUCT_ID.into()),
+    }
+}
+
+pub fn policy(name: &str, max: u32, trial: bool) -> NewPolicy {
+    NewPolicy {
+        product_id: PRODUCT_ID.into(),
+        name: name.into(),
+        max_machines: max,
+        uniqueness: Uniqueness::PerLicense,
+        matching: Matching::Exact,
+        fuzzy_min: None,
+        renew_interval_secs: None,
+        grace_secs: None,
+        duration_secs: if trial { Some(14 * 24 * 3600) } else { None },
+        allow_vm: true,
+        trial,
+    }
+}
+
+pub fn license(policy_id: String, k: &DemoSpec, now: i64) -> NewLicense {
+    NewLicense {
+        policy_id,
+        owner_name: "Demo User".into(),
+        owner_email: "demo@example.com".into(),
+        expires_at: if k.expired { Some(now - 24 * 3600) } else { None },
+        ..NewLicense::default()
+    }
+}
+
+pub fn purpose(k: &DemoSpec) -> String {
+    format!("{} [{}]", k.purpose, k.policy)
+}
 
 pub struct DemoKey {
     pub label: String,
@@ -59,23 +123,7 @@ fn policy_id(conn: &Connection, name: &str, max: u32, trial: bool) -> ApiResult<
     if let Some(id) = existing {
         return Ok(id);
     }
-    let policy = admin::create_policy(
-        conn,
-        system_now(),
-        &NewPolicy {
-            product_id: PRODUCT_ID.into(),
-            name: name.into(),
-            max_machines: max,
-            uniqueness: Uniqueness::PerLicense,
-            matching: Matching::Exact,
-            fuzzy_min: None,
-            renew_interval_secs: None,
-            grace_secs: None,
-            duration_secs: if trial { Some(14 * 24 * 3600) } else { None },
-            allow_vm: true,
-            trial,
-        },
-    )?;
+    let policy = admin::create_policy(conn, system_now(), &policy(name, max, trial))?;
     Ok(policy.id)
 }
 
@@ -83,42 +131,28 @@ fn policy_id(conn: &Connection, name: &str, max: u32, trial: bool) -> ApiResult<
 pub fn seed(conn: &Connection, hasher: &KeyHasher) -> ApiResult<Vec<DemoKey>> {
     let now = system_now();
     if rows::product(conn, PRODUCT_ID)?.is_none() {
-        admin::create_product(
-            conn,
-            now,
-            &NewProduct {
-                name: "Keyturn Demo".into(),
-                id: Some(PRODUCT_ID.into()),
-            },
-        )?;
+        admin::create_product(conn, now, &product())?;
     }
-    policy_id(conn, "Standard", 3, false)?;
-    policy_id(conn, "Single seat", 1, false)?;
-    policy_id(conn, "Trial", 1, true)?;
-    for (label, policy_name, purpose, status, expired) in KEYS {
+    for (name, max, trial) in POLICIES {
+        policy_id(conn, name, *max, *trial)?;
+    }
+    for k in DEMO_KEYS {
         let known: bool = conn.query_row(
             "SELECT EXISTS (SELECT 1 FROM demo_keys WHERE label = ?1)",
-            [label],
+            [k.label],
             |r| r.get(0),
         )?;
         if known {
             continue;
         }
-        let policy = policy_id(conn, policy_name, 0, false)?;
-        let new = NewLicense {
-            policy_id: policy,
-            owner_name: "Demo User".into(),
-            owner_email: "demo@example.com".into(),
-            expires_at: if *expired { Some(now - 24 * 3600) } else { None },
-            ..NewLicense::default()
-        };
-        let (license, key) = admin::create_license(conn, now, hasher, &new, None)?;
-        if *status != LicenseStatus::Active {
-            admin::set_status(conn, &license.id, *status)?;
+        let policy = policy_id(conn, k.policy, 0, false)?;
+        let (license, key) = admin::create_license(conn, now, hasher, &license(policy, k, now), None)?;
+        if k.status != LicenseStatus::Active {
+            admin::set_status(conn, &license.id, k.status)?;
         }
         conn.execute(
             "INSERT INTO demo_keys (label, license_key, purpose) VALUES (?1, ?2, ?3)",
-            params![label, key.to_string(), format!("{purpose} [{policy_name}]")],
+            params![k.label, key.to_string(), purpose(k)],
         )?;
     }
     let mut stmt = conn.prepare("SELECT label, license_key, purpose FROM demo_keys ORDER BY rowid")?;

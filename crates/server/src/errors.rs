@@ -31,10 +31,13 @@ pub enum ApiError {
         code: Code,
         message: String,
         license: Option<Box<LicenseSummary>>,
-        machines: Option<Vec<Machine>>,
+        /// A bounded list of machines and how many there are in all.
+        machines: Option<(Vec<Machine>, u32)>,
     },
     #[error("database error: {0}")]
     Db(#[from] rusqlite::Error),
+    #[error("database error: {0}")]
+    Pg(#[from] tokio_postgres::Error),
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -58,9 +61,10 @@ impl ApiError {
         self
     }
 
-    pub fn with_machines(mut self, list: Vec<Machine>) -> Self {
+    /// Some of the license's machines (`list`) out of `total`.
+    pub fn with_machines(mut self, list: Vec<Machine>, total: u32) -> Self {
         if let ApiError::Coded { machines, .. } = &mut self {
-            *machines = Some(list);
+            *machines = Some((list, total));
         }
         self
     }
@@ -76,7 +80,7 @@ impl ApiError {
     pub fn code(&self) -> Code {
         match self {
             ApiError::Coded { code, .. } => *code,
-            ApiError::Db(_) | ApiError::Internal(_) => Code::Internal,
+            ApiError::Db(_) | ApiError::Pg(_) | ApiError::Internal(_) => Code::Internal,
         }
     }
 
@@ -90,10 +94,13 @@ impl ApiError {
             } => ErrorBody {
                 code: *code,
                 message: message.clone(),
-                machines: machines.clone(),
+                machines: machines.as_ref().map(|(list, _)| list.clone()),
+                machines_total: machines.as_ref().map(|(_, total)| *total),
                 license: license.as_deref().cloned(),
             },
-            ApiError::Db(_) | ApiError::Internal(_) => ErrorBody::new(Code::Internal, "internal server error"),
+            ApiError::Db(_) | ApiError::Pg(_) | ApiError::Internal(_) => {
+                ErrorBody::new(Code::Internal, "internal server error")
+            }
         }
     }
 }
@@ -128,6 +135,8 @@ pub fn status_for(code: Code) -> StatusCode {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         if let ApiError::Db(e) = &self {
+            tracing::error!(error = %e, "database error");
+        } else if let ApiError::Pg(e) = &self {
             tracing::error!(error = %e, "database error");
         } else if let ApiError::Internal(e) = &self {
             tracing::error!(error = %e, "internal error");

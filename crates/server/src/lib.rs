@@ -7,6 +7,7 @@
 //! * [`events`]: the event log; [`console`]: the support console; [`portal`]: the customer portal; [`sessions`]: browser sessions.
 
 pub mod bench;
+pub mod bench_target;
 pub mod cli;
 pub mod clock;
 pub mod console;
@@ -17,6 +18,7 @@ pub mod extract;
 pub mod ids;
 pub mod model;
 pub mod ops;
+pub mod page;
 pub mod portal;
 pub mod ratelimit;
 pub mod routes;

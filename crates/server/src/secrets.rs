@@ -37,16 +37,23 @@ pub struct Secrets {
     pub hasher: KeyHasher,
 }
 
+impl Secrets {
+    /// From the stored signing key seed (32 bytes) and key hashing secret.
+    pub fn from_parts(seed: &[u8], secret: &[u8]) -> Option<Secrets> {
+        let seed: [u8; 32] = seed.try_into().ok()?;
+        Some(Secrets {
+            signing_key: signing_key_from_seed(seed),
+            hasher: KeyHasher::new(secret),
+        })
+    }
+}
+
 /// Reads the secrets, creating them on first use (safe when two processes race: the first
 /// insert wins and both read it back).
 pub fn load_or_create(conn: &Connection) -> rusqlite::Result<Secrets> {
     let seed = get_or_create(conn, SIGNING_SEED)?;
     let secret = get_or_create(conn, KEY_HASH_SECRET)?;
-    let seed: [u8; 32] = seed.as_slice().try_into().map_err(|_| rusqlite::Error::InvalidQuery)?;
-    Ok(Secrets {
-        signing_key: signing_key_from_seed(seed),
-        hasher: KeyHasher::new(&secret),
-    })
+    Secrets::from_parts(&seed, &secret).ok_or(rusqlite::Error::InvalidQuery)
 }
 
 fn get_or_create(conn: &Connection, name: &str) -> rusqlite::Result<Vec<u8>> {

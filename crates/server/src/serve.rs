@@ -3,18 +3,18 @@
 use crate::clock::Clock;
 use crate::ratelimit::RateLimiter;
 use crate::routes::{self, AppState};
-use crate::store::{Db, Sync};
+use crate::store::{self, Sync};
 use std::io::Write;
 use std::net::SocketAddr;
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
 #[derive(Debug, Clone, clap::Args)]
 pub struct ServeOptions {
-    /// SQLite database file (created with its schema when missing).
+    /// SQLite database file (created with its schema when missing), or a PostgreSQL URL
+    /// `postgres://USER@HOST:PORT/DB` (several servers may share one).
     #[arg(long, env = "KEYTURN_DB")]
-    pub db: PathBuf,
+    pub db: String,
     /// Address to listen on, e.g. 127.0.0.1:8080 or 127.0.0.1:0 for any free port.
     #[arg(long, default_value = "127.0.0.1:8080")]
     pub listen: SocketAddr,
@@ -49,13 +49,12 @@ pub struct ServeOptions {
 pub const ADMIN_AUTH_BURST: u32 = 10;
 pub const ADMIN_AUTH_PER_SEC: f64 = 0.1;
 
-pub fn build_state(opts: &ServeOptions) -> Result<AppState, String> {
-    let db = Db::open(&opts.db, opts.sync).map_err(|e| format!("cannot open {}: {e}", opts.db.display()))?;
-    let db = Arc::new(db);
+pub async fn build_state(opts: &ServeOptions) -> Result<AppState, String> {
+    let store = store::open(&opts.db, opts.sync).await?;
     Ok(AppState {
-        events: crate::events::EventLog::start(db.clone()),
+        events: crate::events::EventLog::start(store.clone()),
         auth_failures: Arc::new(RateLimiter::new(ADMIN_AUTH_PER_SEC, ADMIN_AUTH_BURST)),
-        store: db,
+        store,
         clock: Arc::new(Clock::default()),
         limiter: Arc::new(RateLimiter::new(opts.rate_limit, opts.rate_limit_burst)),
         admin_token: opts.admin_token.as_deref().filter(|t| !t.is_empty()).map(Arc::from),
@@ -66,7 +65,7 @@ pub fn build_state(opts: &ServeOptions) -> Result<AppState, String> {
 }
 
 pub async fn run(opts: ServeOptions) -> Result<(), String> {
-    let state = build_state(&opts)?;
+    let state = build_state(&opts).await?;
     // Install the signal handlers before announcing the address, so an early SIGTERM is clean.
     let shutdown = shutdown_signal()?;
     let listener = tokio::net::TcpListener::bind(opts.listen)
@@ -78,7 +77,13 @@ pub async fn run(opts: ServeOptions) -> Result<(), String> {
         writeln!(out, "KEYTURN_SERVER_LISTENING http://{addr}").map_err(|e| e.to_string())?;
         out.flush().map_err(|e| e.to_string())?;
     }
-    tracing::info!(%addr, db = %opts.db.display(), admin_api = state.admin_token.is_some(), "listening");
+    // A PostgreSQL URL may hold a password: name only the kind of store.
+    let db = if store::postgres::is_url(&opts.db) {
+        "postgres"
+    } else {
+        opts.db.as_str()
+    };
+    tracing::info!(%addr, db, admin_api = state.admin_token.is_some(), "listening");
     let events = state.events.clone();
     let app = routes::router(state);
     serve_connections(

@@ -4,7 +4,7 @@ mod common;
 
 use common::*;
 use reqwest::{Method, StatusCode};
-use serde_json::json;
+use serde_json::{json, Value};
 
 #[tokio::test]
 async fn vendor_workflow_over_the_admin_api() {
@@ -52,6 +52,11 @@ async fn vendor_workflow_over_the_admin_api() {
         .admin(Method::GET, &format!("/licenses/{id}/machines"), None)
         .await;
     assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        (machines["total"].clone(), machines["next"].clone()),
+        (json!(1), Value::Null)
+    );
+    let machines = machines["machines"].clone();
     assert_eq!(machines.as_array().unwrap().len(), 1);
     assert_eq!(machines[0]["fingerprint"], "dev");
 

@@ -10,8 +10,8 @@ use serde_json::json;
 
 #[test]
 fn cli_prints_ids_keys_and_the_public_key() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("k.db");
+    let test_db = TestDb::new();
+    let db = test_db.db.as_str();
     assert_eq!(cli(&db, &["product", "create", "--name", "App", "--id", "app"]), "app");
     let policy = cli(
         &db,
@@ -46,16 +46,20 @@ fn cli_prints_ids_keys_and_the_public_key() {
     token::parse_public_key(&public).expect("a pinnable public key");
     assert_eq!(cli(&db, &["public-key"]), public, "the key pair is kept");
     // The key is stored only as a keyed hash plus its first group.
-    let raw = std::fs::read(&db).unwrap();
+    let raw = if postgres_mode() {
+        pg::dump(db)
+    } else {
+        std::fs::read(db).unwrap()
+    };
     let canonical = parsed.canonical().as_bytes();
     assert!(
         !raw.windows(canonical.len()).any(|w| w == canonical),
         "plain key found in the database file"
     );
     #[cfg(unix)]
-    {
+    if !postgres_mode() {
         use std::os::unix::fs::PermissionsExt;
-        let mode = std::fs::metadata(&db).unwrap().permissions().mode() & 0o777;
+        let mode = std::fs::metadata(db).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode, 0o600, "the database holds the secrets");
     }
     // Errors go to stderr with a failure status.
@@ -77,8 +81,8 @@ fn cli_prints_ids_keys_and_the_public_key() {
 
 #[test]
 fn demo_is_idempotent_and_prints_usable_keys() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("k.db");
+    let test_db = TestDb::new();
+    let db = test_db.db.as_str();
     let first = cli(&db, &["demo"]);
     let second = cli(&db, &["demo"]);
     assert_eq!(first, second);
@@ -301,8 +305,8 @@ fn server_exits_cleanly_on_sigterm() {
 
 #[test]
 fn cli_license_options_and_listings() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("k.db");
+    let test_db = TestDb::new();
+    let db = test_db.db.as_str();
     cli(&db, &["product", "create", "--name", "App", "--id", "app"]);
     let policy = cli(
         &db,
@@ -358,16 +362,7 @@ fn cli_license_options_and_listings() {
     );
     // Usage errors: exit status 2, nothing on stdout.
     let out = std::process::Command::new(BIN)
-        .args([
-            "policy",
-            "create",
-            "--db",
-            db.to_str().unwrap(),
-            "--product",
-            "app",
-            "--name",
-            "X",
-        ])
+        .args(["policy", "create", "--db", db, "--product", "app", "--name", "X"])
         .args(["--max-machines", "1", "--uniqueness", "SOMETIMES"])
         .output()
         .unwrap();

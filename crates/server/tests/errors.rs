@@ -246,10 +246,9 @@ async fn admin_api_needs_the_bearer_token() {
 
 #[tokio::test]
 async fn admin_api_is_off_without_a_token() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("k.db");
+    let test_db = TestDb::new();
     let mut child = std::process::Command::new(BIN)
-        .args(["serve", "--db", db.to_str().unwrap(), "--listen", "127.0.0.1:0"])
+        .args(["serve", "--db", &test_db.db, "--listen", "127.0.0.1:0"])
         .env_remove("KEYTURN_ADMIN_TOKEN")
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::null())
@@ -300,13 +299,10 @@ async fn slow_requests_time_out_with_a_code() {
     let server = Server::start_with(&["--request-timeout-ms", "300"]);
     let key = server.fresh_license(1);
     // Hold the database's write lock from outside, so the activation cannot commit in time.
-    let mut conn = rusqlite::Connection::open(&server.db).unwrap();
-    let tx = conn
-        .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
-        .unwrap();
+    let lock = WriteLock::hold(&server.db).await;
     let (status, v) = server.activate(&key, "fp").await;
     assert_eq!((status, code(&v)), (StatusCode::REQUEST_TIMEOUT, "TIMEOUT"));
-    tx.rollback().unwrap();
+    lock.release().await;
     // Once the lock is gone the activation goes through (the timed-out one may have, too).
     eventually("activation after the lock", Duration::from_secs(15), || async {
         server.activate(&key, "fp").await.0 == StatusCode::CREATED

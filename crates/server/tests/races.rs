@@ -9,10 +9,31 @@ use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+/// Every machine of the license, page by page through the admin CLI.
 fn machine_ids(server: &Server, key: &str) -> HashSet<String> {
-    let out = server.cli(&["license", "machines", "--license", key]);
-    let list: Vec<Value> = serde_json::from_str(&out).unwrap();
-    list.iter().map(|m| m["id"].as_str().unwrap().to_string()).collect()
+    let mut ids = HashSet::new();
+    let mut after: Option<String> = None;
+    loop {
+        let mut args = vec!["license", "machines", "--license", key, "--limit", "500"];
+        if let Some(cursor) = &after {
+            args.extend(["--after", cursor.as_str()]);
+        }
+        let page: Value = serde_json::from_str(&server.cli(&args)).unwrap();
+        ids.extend(
+            page["machines"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|m| m["id"].as_str().unwrap().to_string()),
+        );
+        match page["next"].as_str() {
+            Some(next) => after = Some(next.to_string()),
+            None => {
+                assert_eq!(page["total"].as_u64().unwrap() as usize, ids.len());
+                return ids;
+            }
+        }
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -77,8 +98,8 @@ async fn concurrent_same_fingerprint_activations_make_one_activation() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigkill_under_load_loses_no_answered_activation() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("k.db");
+    let test_db = TestDb::new();
+    let db = test_db.db.as_str();
     let mut server = Server::start_on(&db, &[]);
     let key = server.fresh_license(1_000_000);
     let answered: Arc<Mutex<Vec<String>>> = Arc::default();

@@ -7,10 +7,11 @@ use crate::error::CommandError;
 use crate::state::AppState;
 use crate::views::MachinesView;
 
+/// A page of the devices: the first one, or the one after the cursor `after` (a page's `next`).
 #[tauri::command]
-pub async fn machines(state: State<'_, AppState>) -> Result<MachinesView, CommandError> {
+pub async fn machines(state: State<'_, AppState>, after: Option<String>) -> Result<MachinesView, CommandError> {
     let session = state.session()?;
-    let response = session.machines().await?;
+    let response = session.machines_after(after.as_deref()).await?;
     Ok(MachinesView::new(&response, &session.device.name))
 }
 

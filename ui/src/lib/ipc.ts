@@ -45,8 +45,8 @@ export const ipc = {
   activate: (key: string) => call<ActivateResult>("activate", { key }),
   /** After limitReached: frees `machineId` with the same key, then activates this computer. */
   freeAndActivate: (key: string, machineId: string) => call<ActivateResult>("free_and_activate", { key, machineId }),
-  /** Devices bound to the stored license (this one marked). */
-  machines: () => call<MachinesView>("machines"),
+  /** A page of the devices bound to the stored license (this one marked); `after` is a page's `next`. */
+  machines: (after?: string) => call<MachinesView>("machines", { after: after ?? null }),
   /** Frees another device of the stored license (Manage devices). */
   removeMachine: (machineId: string) => call<MachinesView>("remove_machine", { machineId }),
   /** Renews now ("Check now") and returns the new status. */

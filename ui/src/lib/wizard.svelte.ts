@@ -50,6 +50,8 @@ export class Wizard {
   steps = $state<ActivationStep[]>([]);
   license = $state<LicenseView | null>(null);
   machines = $state<MachineView[]>([]);
+  /** Manage devices: cursor of the next page of devices, null when all are shown. */
+  machinesNext = $state<string | null>(null);
   status = $state<Licensed | null>(null);
   /** A short confirmation after an action ("Checked just now", "X was removed"). */
   notice = $state("");
@@ -150,6 +152,20 @@ export class Wizard {
       const view = await ipc.machines();
       this.license = view.license;
       this.machines = view.machines;
+      this.machinesNext = view.next;
+    });
+  }
+
+  /** Manage devices: appends the next page of devices ("Show more"). */
+  async showMoreMachines(): Promise<void> {
+    const after = this.machinesNext;
+    if (!after) return;
+    await this.busyWith(async () => {
+      const view = await ipc.machines(after);
+      this.license = view.license;
+      const known = new Set(this.machines.map((m) => m.id));
+      this.machines = [...this.machines, ...view.machines.filter((m) => !known.has(m.id))];
+      this.machinesNext = view.next;
     });
   }
 
@@ -159,6 +175,7 @@ export class Wizard {
       const view = await ipc.removeMachine(machineId);
       this.license = view.license;
       this.machines = view.machines;
+      this.machinesNext = view.next;
     });
     return ok ? name : null;
   }

@@ -81,6 +81,8 @@ export const en = {
     lastSeen: (when: string) => `Last seen ${when}`,
     remove: "Remove",
     removed: (name: string) => `${name} was removed.`,
+    shown: (shown: number, total: number) => `Showing ${shown} of ${total} computers.`,
+    showMore: "Show more",
   },
   confirm: {
     removeTitle: (name: string) => `Remove ${name}?`,

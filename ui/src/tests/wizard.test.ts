@@ -130,8 +130,8 @@ describe("dashboard actions", () => {
   it("manage devices lists machines and removes one", async () => {
     const { wizard, calls } = await started({
       status: () => licensed,
-      machines: () => ({ license, machines: [office] }),
-      remove_machine: () => ({ license, machines: [] }),
+      machines: () => ({ license, machines: [office], next: null }),
+      remove_machine: () => ({ license, machines: [], next: null }),
     });
     await wizard.openDevices();
     expect(wizard.screen).toBe("devices");
@@ -139,6 +139,24 @@ describe("dashboard actions", () => {
     expect(await wizard.removeMachine("mach_office")).toBe("Office PC");
     expect(calls.list.at(-1)).toEqual({ cmd: "remove_machine", args: { machineId: "mach_office" } });
     expect(wizard.machines).toHaveLength(0);
+  });
+
+  it("manage devices shows more devices page by page", async () => {
+    const home = { ...office, id: "mach_home", name: "Home PC" };
+    const { wizard, calls } = await started({
+      status: () => licensed,
+      machines: (args) =>
+        args.after === "7"
+          ? { license: { ...license, seatsUsed: 2 }, machines: [home], next: null }
+          : { license: { ...license, seatsUsed: 2 }, machines: [office], next: "7" },
+    });
+    await wizard.openDevices();
+    expect(calls.list.at(-1)).toEqual({ cmd: "machines", args: { after: null } });
+    expect(wizard.machinesNext).toBe("7");
+    await wizard.showMoreMachines();
+    expect(calls.list.at(-1)).toEqual({ cmd: "machines", args: { after: "7" } });
+    expect(wizard.machines.map((m) => m.id)).toEqual(["mach_office", "mach_home"]);
+    expect(wizard.machinesNext).toBeNull();
   });
 });
 

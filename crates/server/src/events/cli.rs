@@ -1,8 +1,7 @@
 //! `keyturn-server events`: prints a page of the event log as JSON (newest first).
 
-use super::{sql, EventQuery};
+use super::EventQuery;
 use crate::cli::DbArg;
-use crate::ops::admin;
 use clap::Args;
 
 #[derive(Args)]
@@ -26,20 +25,20 @@ pub struct EventsArgs {
     pub limit: Option<u32>,
 }
 
-/// Reads the page in one transaction; the caller prints it.
+/// Reads the page (the caller prints it).
 pub fn page(args: EventsArgs) -> Result<super::EventPage, String> {
-    crate::cli::write(&args.db, |c, s| {
-        let license_id = match &args.license {
-            Some(id_or_key) => Some(admin::find_license(c, &s.hasher, id_or_key)?.license.id),
+    crate::cli::with_store(&args.db, |s| async move {
+        let license_id = match args.license {
+            Some(id_or_key) => Some(s.license(id_or_key).await?.license.id),
             None => None,
         };
         let query = EventQuery {
             license_id,
-            activation_id: args.activation.clone(),
-            action: args.action.clone(),
+            activation_id: args.activation,
+            action: args.action,
             before: args.before,
             limit: args.limit,
         };
-        sql::query(c, &query)
+        s.events(query).await
     })
 }

@@ -4,7 +4,8 @@
 //! * [`sql`]: the table and its queries (functions of a connection, usable by the CLI).
 //! * [`sink`]: [`EventLog`], the server's non-blocking recorder (batched writes, `flush`).
 //! * [`cli`]: `keyturn-server events`.
-//! * [`EventStore`]: what the server needs from a store to keep and read events.
+//! * the `Store` trait's `append_events` / `events`: SQLite here ([`sql`]), PostgreSQL in
+//!   `store::postgres::events`.
 
 pub mod cli;
 pub mod sink;
@@ -13,7 +14,6 @@ pub mod sql;
 pub use sink::EventLog;
 
 use crate::errors::{ApiError, ApiResult};
-use crate::store::{Db, StoreFuture};
 use serde::{Deserialize, Serialize};
 
 /// Outcome of a successful action.
@@ -115,23 +115,6 @@ pub struct EventPage {
     pub events: Vec<StoredEvent>,
     /// Present when there may be older events.
     pub next_before: Option<i64>,
-}
-
-/// Keeping and reading events (separate from [`crate::store::Store`] so another store can add it
-/// on its own).
-pub trait EventStore: Send + Sync + 'static {
-    fn append(&self, events: Vec<Event>) -> StoreFuture<'_, ()>;
-    fn events(&self, query: EventQuery) -> StoreFuture<'_, EventPage>;
-}
-
-impl EventStore for Db {
-    fn append(&self, events: Vec<Event>) -> StoreFuture<'_, ()> {
-        Box::pin(self.write(move |c| sql::insert_all(c, &events)))
-    }
-
-    fn events(&self, query: EventQuery) -> StoreFuture<'_, EventPage> {
-        Box::pin(std::future::ready(self.read_long(|c| sql::query(c, &query))))
-    }
 }
 
 /// "expires at T" or "never expires", for extend events.

@@ -2,8 +2,9 @@
 //! them in batches through the store's writer (so they share its group commits); `flush` waits
 //! until everything recorded before it is committed (readers of the log call it first).
 
-use super::{Event, EventPage, EventQuery, EventStore};
+use super::{Event, EventPage, EventQuery};
 use crate::errors::ApiResult;
+use crate::store::Store;
 use std::sync::Arc;
 use tokio::sync::{mpsc, oneshot};
 
@@ -19,12 +20,12 @@ enum Msg {
 #[derive(Clone)]
 pub struct EventLog {
     tx: mpsc::Sender<Msg>,
-    store: Arc<dyn EventStore>,
+    store: Arc<dyn Store>,
 }
 
 impl EventLog {
     /// Starts the writing task on the current tokio runtime.
-    pub fn start(store: Arc<dyn EventStore>) -> EventLog {
+    pub fn start(store: Arc<dyn Store>) -> EventLog {
         let (tx, rx) = mpsc::channel(QUEUE);
         tokio::spawn(run(store.clone(), rx));
         EventLog { tx, store }
@@ -54,7 +55,7 @@ impl EventLog {
     }
 }
 
-async fn run(store: Arc<dyn EventStore>, mut rx: mpsc::Receiver<Msg>) {
+async fn run(store: Arc<dyn Store>, mut rx: mpsc::Receiver<Msg>) {
     let mut batch = Vec::new();
     let mut flushes = Vec::new();
     while let Some(first) = rx.recv().await {
@@ -68,7 +69,7 @@ async fn run(store: Arc<dyn EventStore>, mut rx: mpsc::Receiver<Msg>) {
         }
         if !batch.is_empty() {
             let n = batch.len();
-            if let Err(e) = store.append(std::mem::take(&mut batch)).await {
+            if let Err(e) = store.append_events(std::mem::take(&mut batch)).await {
                 tracing::error!(error = %e, events = n, "could not write events");
             }
         }

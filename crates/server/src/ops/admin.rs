@@ -4,6 +4,7 @@ use super::generate_key;
 use crate::errors::{ApiError, ApiResult};
 use crate::ids::{is_valid_custom_id, new_id};
 use crate::model::{self, Activation, License, Matching, Policy, Product, Uniqueness};
+use crate::page::{Page, Paged};
 use crate::rules;
 use crate::secrets::KeyHasher;
 use crate::store::rows::{self, LicenseCtx};
@@ -104,6 +105,16 @@ pub fn view(conn: &Connection, ctx: LicenseCtx) -> ApiResult<LicenseView> {
     })
 }
 
+pub fn check_fingerprint(fingerprint: &str) -> ApiResult<()> {
+    if !keyturn_protocol::fingerprint::is_valid(fingerprint) {
+        return Err(ApiError::new(
+            keyturn_protocol::Code::InvalidFingerprint,
+            "not a fingerprint",
+        ));
+    }
+    Ok(())
+}
+
 fn check_text(what: &str, value: &str, max: usize) -> ApiResult<()> {
     if value.trim().is_empty() || value.len() > max {
         return Err(ApiError::bad_request(format!("{what} must be 1 to {max} characters")));
@@ -111,7 +122,8 @@ fn check_text(what: &str, value: &str, max: usize) -> ApiResult<()> {
     Ok(())
 }
 
-pub fn create_product(conn: &Connection, now: i64, new: &NewProduct) -> ApiResult<Product> {
+/// The product to create, checked (any store).
+pub fn new_product(now: i64, new: &NewProduct) -> ApiResult<Product> {
     check_text("name", &new.name, 200)?;
     let id = match &new.id {
         Some(id) if !is_valid_custom_id(id) => {
@@ -120,6 +132,15 @@ pub fn create_product(conn: &Connection, now: i64, new: &NewProduct) -> ApiResul
         Some(id) => id.clone(),
         None => new_id("prod"),
     };
+    Ok(Product {
+        id,
+        name: new.name.clone(),
+        created_at: now,
+    })
+}
+
+pub fn create_product(conn: &Connection, now: i64, new: &NewProduct) -> ApiResult<Product> {
+    let Product { id, .. } = new_product(now, new)?;
     if rows::product(conn, &id)?.is_some() {
         return Err(ApiError::bad_request(format!("a product with id {id} already exists")));
     }
@@ -139,6 +160,32 @@ pub fn create_policy(conn: &Connection, now: i64, new: &NewPolicy) -> ApiResult<
     if rows::product(conn, &new.product_id)?.is_none() {
         return Err(ApiError::not_found("no such product"));
     }
+    let policy = new_policy(now, new)?;
+    conn.execute(
+        "INSERT INTO policies (id, product_id, name, max_machines, uniqueness, matching, fuzzy_min, renew_interval_secs, \
+         grace_secs, duration_secs, allow_vm, trial, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+        params![
+            policy.id,
+            policy.product_id,
+            policy.name,
+            policy.max_machines,
+            policy.uniqueness.as_str(),
+            policy.matching.as_str(),
+            policy.fuzzy_min,
+            policy.renew_interval_secs,
+            policy.grace_secs,
+            policy.duration_secs,
+            policy.allow_vm,
+            policy.trial,
+            policy.created_at
+        ],
+    )?;
+    Ok(policy)
+}
+
+/// The policy to create, checked (any store; the caller checks that the product exists).
+pub fn new_policy(now: i64, new: &NewPolicy) -> ApiResult<Policy> {
+    check_text("name", &new.name, 200)?;
     if new.max_machines == 0 {
         return Err(ApiError::bad_request("max_machines must be at least 1"));
     }
@@ -170,25 +217,6 @@ pub fn create_policy(conn: &Connection, now: i64, new: &NewPolicy) -> ApiResult<
         trial: new.trial,
         created_at: now,
     };
-    conn.execute(
-        "INSERT INTO policies (id, product_id, name, max_machines, uniqueness, matching, fuzzy_min, renew_interval_secs, \
-         grace_secs, duration_secs, allow_vm, trial, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
-        params![
-            policy.id,
-            policy.product_id,
-            policy.name,
-            policy.max_machines,
-            policy.uniqueness.as_str(),
-            policy.matching.as_str(),
-            policy.fuzzy_min,
-            policy.renew_interval_secs,
-            policy.grace_secs,
-            policy.duration_secs,
-            policy.allow_vm,
-            policy.trial,
-            policy.created_at
-        ],
-    )?;
     Ok(policy)
 }
 
@@ -201,6 +229,34 @@ pub fn create_license(
     key: Option<LicenseKey>,
 ) -> ApiResult<(License, LicenseKey)> {
     let policy = rows::policy(conn, &new.policy_id)?.ok_or_else(|| ApiError::not_found("no such policy"))?;
+    let (license, key) = new_license(now, &policy, new, key)?;
+    conn.execute(
+        "INSERT INTO licenses (id, policy_id, product_id, key_hash, key_prefix, status, expires_at, owner_name, \
+         owner_email, entitlements, metadata, created_at) VALUES (?1, ?2, ?3, ?4, ?5, 'ACTIVE', ?6, ?7, ?8, ?9, ?10, ?11)",
+        params![
+            license.id,
+            license.policy_id,
+            license.product_id,
+            hasher.hash(&key),
+            license.key_prefix,
+            license.expires_at,
+            license.owner_name,
+            license.owner_email,
+            serde_json::to_string(&license.entitlements).expect("serializes"),
+            serde_json::to_string(&license.metadata).expect("serializes"),
+            now
+        ],
+    )?;
+    Ok((license, key))
+}
+
+/// The license to create under `policy` and its key (any store).
+pub fn new_license(
+    now: i64,
+    policy: &Policy,
+    new: &NewLicense,
+    key: Option<LicenseKey>,
+) -> ApiResult<(License, LicenseKey)> {
     if new.owner_name.len() > 200 || new.owner_email.len() > 320 {
         return Err(ApiError::bad_request("owner name or email too long"));
     }
@@ -223,23 +279,6 @@ pub fn create_license(
         metadata: new.metadata.clone(),
         created_at: now,
     };
-    conn.execute(
-        "INSERT INTO licenses (id, policy_id, product_id, key_hash, key_prefix, status, expires_at, owner_name, \
-         owner_email, entitlements, metadata, created_at) VALUES (?1, ?2, ?3, ?4, ?5, 'ACTIVE', ?6, ?7, ?8, ?9, ?10, ?11)",
-        params![
-            license.id,
-            license.policy_id,
-            license.product_id,
-            hasher.hash(&key),
-            license.key_prefix,
-            license.expires_at,
-            license.owner_name,
-            license.owner_email,
-            serde_json::to_string(&license.entitlements).expect("serializes"),
-            serde_json::to_string(&license.metadata).expect("serializes"),
-            now
-        ],
-    )?;
     Ok((license, key))
 }
 
@@ -274,13 +313,18 @@ pub struct Extend {
     pub never: bool,
 }
 
-pub fn extend(conn: &Connection, now: i64, ctx: &LicenseCtx, how: &Extend) -> ApiResult<Option<i64>> {
-    let new_expiry = match (how.secs, how.expires_at, how.never) {
-        (Some(secs), None, false) => Some(ctx.license.expires_at.unwrap_or(now).max(now).saturating_add(secs)),
+/// The expiry after extending `current` (any store).
+pub fn extended_expiry(now: i64, current: Option<i64>, how: &Extend) -> ApiResult<Option<i64>> {
+    Ok(match (how.secs, how.expires_at, how.never) {
+        (Some(secs), None, false) => Some(current.unwrap_or(now).max(now).saturating_add(secs)),
         (None, Some(at), false) => Some(at),
         (None, None, true) => None,
         _ => return Err(ApiError::bad_request("give exactly one of secs, expires_at, never")),
-    };
+    })
+}
+
+pub fn extend(conn: &Connection, now: i64, ctx: &LicenseCtx, how: &Extend) -> ApiResult<Option<i64>> {
+    let new_expiry = extended_expiry(now, ctx.license.expires_at, how)?;
     conn.execute(
         "UPDATE licenses SET expires_at = ?1 WHERE id = ?2",
         params![new_expiry, ctx.license.id],
@@ -320,12 +364,7 @@ pub fn set_fingerprint_rule(
     if rows::product(conn, product_id)?.is_none() {
         return Err(ApiError::not_found("no such product"));
     }
-    if !keyturn_protocol::fingerprint::is_valid(fingerprint) {
-        return Err(ApiError::new(
-            keyturn_protocol::Code::InvalidFingerprint,
-            "not a fingerprint",
-        ));
-    }
+    check_fingerprint(fingerprint)?;
     match rule {
         Some(rule) => conn.execute(
             "INSERT INTO fingerprint_rules (product_id, fingerprint, rule, created_at) VALUES (?1, ?2, ?3, ?4) \
@@ -340,15 +379,22 @@ pub fn set_fingerprint_rule(
     Ok(())
 }
 
-pub fn machines(conn: &Connection, ctx: &LicenseCtx) -> ApiResult<Vec<MachineView>> {
-    Ok(rows::activations(conn, &ctx.license.id)?
-        .into_iter()
-        .map(|a| MachineView {
-            renew_by: rules::renew_by(&ctx.policy, a.last_renewed_at),
-            valid_until: rules::valid_until(&ctx.policy, a.last_renewed_at),
-            activation: a,
-        })
-        .collect())
+/// One page of the license's machines, oldest activation first.
+pub fn machines(conn: &Connection, ctx: &LicenseCtx, page: &Page) -> ApiResult<Paged<MachineView>> {
+    let (list, next) = rows::activations_page(conn, &ctx.license.id, page)?;
+    Ok(Paged {
+        machines: list.into_iter().map(|a| machine_view(&ctx.policy, a)).collect(),
+        total: rows::seats_used(conn, &ctx.license.id)?,
+        next,
+    })
+}
+
+pub fn machine_view(policy: &Policy, a: Activation) -> MachineView {
+    MachineView {
+        renew_by: rules::renew_by(policy, a.last_renewed_at),
+        valid_until: rules::valid_until(policy, a.last_renewed_at),
+        activation: a,
+    }
 }
 
 pub fn licenses(conn: &Connection, product_id: Option<&str>) -> ApiResult<Vec<LicenseView>> {

@@ -4,10 +4,11 @@ use super::Issued;
 use crate::errors::{ApiError, ApiResult};
 use crate::ids::new_id;
 use crate::model::{Activation, Matching, Policy, Uniqueness};
+use crate::page::Page;
 use crate::rules;
 use crate::store::rows::{self, LicenseCtx};
 use keyturn_protocol::wire::{
-    ActivateRequest, LicenseStatus, MachinesResponse, TrialRequest, ValidateResponse, VirtInfo,
+    ActivateRequest, LicenseStatus, MachinesResponse, TrialRequest, ValidateResponse, VirtInfo, LIMIT_MACHINES_SHOWN,
 };
 use keyturn_protocol::{Code, LicenseKey};
 use rusqlite::{params, Connection};
@@ -136,17 +137,17 @@ pub fn activate(conn: &Connection, now: i64, key_hash: &str, req: &ActivateReque
     }
     let used = rows::seats_used(conn, &ctx.license.id)?;
     if used >= ctx.policy.max_machines {
-        let all = rows::activations(conn, &ctx.license.id)?;
-        let machines = all.iter().map(|a| rows::machine(a, None)).collect();
+        // A bounded list, the devices seen longest ago first: the likeliest ones to free.
+        let stale = rows::stalest_activations(conn, &ctx.license.id, LIMIT_MACHINES_SHOWN)?;
+        let machines = stale.iter().map(|a| rows::machine(a, None)).collect();
         let e = ApiError::new(
             Code::MachineLimitExceeded,
             format!(
-                "this license is in use on {} of {} machines",
-                all.len(),
+                "this license is in use on {used} of {} machines",
                 ctx.policy.max_machines
             ),
         )
-        .with_machines(machines);
+        .with_machines(machines, used);
         return Err(with_license(e, conn)?);
     }
     let activation = insert_activation(
@@ -276,13 +277,20 @@ pub fn deactivate(conn: &Connection, key_hash: &str, activation_id: &str) -> Api
     Ok(())
 }
 
-/// The devices bound to the caller's license.
-pub fn machines(conn: &Connection, key_hash: &str, fingerprint: Option<&str>) -> ApiResult<MachinesResponse> {
+/// One page of the devices bound to the caller's license.
+pub fn machines(
+    conn: &Connection,
+    key_hash: &str,
+    fingerprint: Option<&str>,
+    page: &Page,
+) -> ApiResult<MachinesResponse> {
     let ctx = load(conn, key_hash)?;
-    let all = rows::activations(conn, &ctx.license.id)?;
+    let (list, next) = rows::activations_page(conn, &ctx.license.id, page)?;
+    let seats_used = rows::seats_used(conn, &ctx.license.id)?;
     Ok(MachinesResponse {
-        machines: all.iter().map(|a| rows::machine(a, fingerprint)).collect(),
-        license: rows::summary(&ctx, all.len() as u32),
+        machines: list.iter().map(|a| rows::machine(a, fingerprint)).collect(),
+        license: rows::summary(&ctx, seats_used),
+        next,
     })
 }
 

@@ -19,16 +19,18 @@ use crate::console::assets::serve;
 use crate::errors::{ApiError, ApiResult};
 use crate::events::Event;
 use crate::extract::ApiJson;
+use crate::page::Page;
 use crate::routes::client_addr::ClientAddr;
 use crate::routes::AppState;
 use crate::sessions::{check_csrf, check_origin, Sessions};
-use axum::extract::{Path, Request, State};
+use axum::extract::{Path, Query, Request, State};
 use axum::http::header::SET_COOKIE;
 use axum::http::{HeaderMap, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post};
 use axum::{Extension, Json, Router};
+use keyturn_protocol::wire::MACHINES_PAGE_MAX;
 use keyturn_protocol::{Code, LicenseKey};
 use serde::Deserialize;
 use serde_json::json;
@@ -111,7 +113,7 @@ async fn sign_in(
         ));
     }
     let key_hash = s.store.secrets().hasher.hash(&key);
-    let answer = s.store.machines(key_hash.clone(), None).await?;
+    let answer = s.store.machines(key_hash.clone(), None, Page::default()).await?;
     let holder = Holder {
         key_hash,
         license_id: answer.license.id.clone(),
@@ -130,8 +132,20 @@ pub fn actor(peer: IpAddr) -> String {
     format!("portal {peer}")
 }
 
-async fn devices(State(s): State<AppState>, Extension(h): Extension<Holder>) -> ApiResult<Response> {
-    Ok(Json(s.store.machines(h.key_hash, None).await?).into_response())
+/// The devices, a page at a time (`?after=` the previous page's `next`).
+async fn devices(
+    State(s): State<AppState>,
+    Extension(h): Extension<Holder>,
+    Query(q): Query<DevicesQuery>,
+) -> ApiResult<Response> {
+    let page = Page::parse(Some(MACHINES_PAGE_MAX), q.after.as_deref())?;
+    Ok(Json(s.store.machines(h.key_hash, None, page).await?).into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DevicesQuery {
+    after: Option<String>,
 }
 
 async fn remove_device(

@@ -10,7 +10,8 @@
 //! | `POST /licenses/{id}/suspend` · `/reinstate` · `/revoke` | 200 license |
 //! | `POST /licenses/{id}/extend` `{secs}` or `{expires_at}` or `{never: true}` | 200 license |
 //! | `POST /licenses/{id}/reset` | 200 `{removed}` |
-//! | `GET /licenses/{id}/machines` / `DELETE /licenses/{id}/machines/{activation_id}` | list / 204 |
+//! | `GET /licenses/{id}/machines?limit=&after=` | one page `{machines, total, next}` (pass `next` as `after`) |
+//! | `DELETE /licenses/{id}/machines/{activation_id}` | 204 |
 //! | `POST /fingerprints/block` · `/allow` · `/clear` `{product_id, fingerprint}` | 204 |
 //! | `GET /events?license_id=&activation_id=&action=&before=&limit=` | `{events, next_before}` (newest first) |
 //! | `POST /test/clock` `{offset_secs}` (only with `--test-clock`) | 200 `{now}` |
@@ -26,6 +27,7 @@ use crate::errors::{ApiError, ApiResult};
 use crate::events::Event;
 use crate::extract::ApiJson;
 use crate::ops::admin::{Extend, NewLicense, NewPolicy, NewProduct};
+use crate::page::Page;
 use crate::store::FingerprintRule;
 use axum::extract::{Path, Query, Request, State};
 use axum::http::header::AUTHORIZATION;
@@ -199,8 +201,20 @@ async fn reset(State(s): State<AppState>, Actor(actor): Actor, Path(id): Path<St
     Ok(Json(json!({"removed": removed})).into_response())
 }
 
-async fn machines(State(s): State<AppState>, Path(id): Path<String>) -> ApiResult<Response> {
-    Ok(Json(s.store.license_machines(id).await?).into_response())
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PageQuery {
+    limit: Option<u32>,
+    after: Option<String>,
+}
+
+async fn machines(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    Query(q): Query<PageQuery>,
+) -> ApiResult<Response> {
+    let page = Page::parse(q.limit, q.after.as_deref())?;
+    Ok(Json(s.store.license_machines(id, page).await?).into_response())
 }
 
 async fn remove_machine(

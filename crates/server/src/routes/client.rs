@@ -6,6 +6,7 @@ use crate::errors::{ApiError, ApiResult};
 use crate::events::Event;
 use crate::extract::ApiJson;
 use crate::ops::{self, Issued};
+use crate::page::Page;
 use crate::tokens;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -197,8 +198,9 @@ async fn machines(
     if let Some(fp) = &req.fingerprint {
         check_fingerprint(fp)?;
     }
+    let page = Page::parse(req.limit, req.after.as_deref())?;
     let hash = s.lookup(peer, &key)?;
-    let answer = s.store.machines(hash, req.fingerprint).await?;
+    let answer = s.store.machines(hash, req.fingerprint, page).await?;
     Ok(Json(answer).into_response())
 }
 

@@ -1,11 +1,13 @@
-//! What the HTTP layer needs from a store. [`super::Db`] (SQLite) implements it; a PostgreSQL
-//! store would implement the same trait (running [`crate::rules`] inside its own transactions,
-//! with the license row locked `FOR UPDATE` where SQLite relies on its single writer).
+//! What the HTTP layer and the admin CLI need from a store. [`super::Db`] (SQLite) and
+//! [`super::postgres::PgStore`] implement it; both run [`crate::rules`] inside their own
+//! transactions (SQLite: one writer; PostgreSQL: the license row locked `FOR UPDATE`).
 
+use crate::demo::DemoKey;
 use crate::errors::ApiResult;
 use crate::model::{Policy, Product};
 use crate::ops::admin::{Extend, LicenseView, MachineView, NewLicense, NewPolicy, NewProduct};
 use crate::ops::Issued;
+use crate::page::{Page, Paged};
 use crate::secrets::Secrets;
 use keyturn_protocol::wire::{ActivateRequest, LicenseStatus, MachinesResponse, TrialRequest, ValidateResponse};
 use keyturn_protocol::LicenseKey;
@@ -42,7 +44,8 @@ pub trait Store: Send + Sync + 'static {
     fn renew(&self, now: i64, key_hash: String, activation_id: String, req: ActivateRequest)
         -> StoreFuture<'_, Issued>;
     fn deactivate(&self, key_hash: String, activation_id: String) -> StoreFuture<'_, ()>;
-    fn machines(&self, key_hash: String, fingerprint: Option<String>) -> StoreFuture<'_, MachinesResponse>;
+    /// One page of the key's machines.
+    fn machines(&self, key_hash: String, fingerprint: Option<String>, page: Page) -> StoreFuture<'_, MachinesResponse>;
     /// Creates a trial license with `key` for this device.
     fn trial(&self, now: i64, key: LicenseKey, req: TrialRequest) -> StoreFuture<'_, Issued>;
 
@@ -58,7 +61,8 @@ pub trait Store: Send + Sync + 'static {
     fn extend(&self, now: i64, id_or_key: String, how: Extend) -> StoreFuture<'_, LicenseView>;
     /// Removes every machine of the license; how many.
     fn reset(&self, id_or_key: String) -> StoreFuture<'_, usize>;
-    fn license_machines(&self, id_or_key: String) -> StoreFuture<'_, Vec<MachineView>>;
+    /// One page of the license's machines.
+    fn license_machines(&self, id_or_key: String, page: Page) -> StoreFuture<'_, Paged<MachineView>>;
     fn remove_machine(&self, id_or_key: String, activation_id: String) -> StoreFuture<'_, ()>;
     /// Sets (Some) or clears (None) a fingerprint's rule for a product.
     fn set_fingerprint_rule(
@@ -68,4 +72,11 @@ pub trait Store: Send + Sync + 'static {
         fingerprint: String,
         rule: Option<FingerprintRule>,
     ) -> StoreFuture<'_, ()>;
+    /// Seeds the demo product and keys when missing; every demo key.
+    fn demo(&self, now: i64) -> StoreFuture<'_, Vec<DemoKey>>;
+
+    // The event log (crate::events): append (a refused key's license found by its hash) and read
+    // a page, newest first.
+    fn append_events(&self, events: Vec<crate::events::Event>) -> StoreFuture<'_, ()>;
+    fn events(&self, query: crate::events::EventQuery) -> StoreFuture<'_, crate::events::EventPage>;
 }

@@ -1,3 +1,6 @@
+//! The stores: SQLite (this module, [`Db`]) and PostgreSQL ([`postgres`]); [`open`] picks one
+//! from the `--db` value.
+//!
 //! The SQLite store: one file in WAL mode, a small pool of reader connections, and one writer
 //! thread that runs every change inside `BEGIN IMMEDIATE … COMMIT` (see [`writer`]).
 //!
@@ -7,6 +10,7 @@
 //! `SELECT … FOR UPDATE` on the license row.
 
 pub mod contract;
+pub mod postgres;
 pub mod rows;
 pub mod schema;
 pub mod sqlite;
@@ -20,6 +24,19 @@ use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
+
+/// Opens the store a `--db` value names: a `postgres://` URL or a SQLite file path.
+pub async fn open(db: &str, sync: Sync) -> Result<Arc<dyn Store>, String> {
+    if postgres::is_url(db) {
+        let store = postgres::PgStore::open(db, 16)
+            .await
+            .map_err(|e| format!("cannot open the database: {e}"))?;
+        Ok(Arc::new(store))
+    } else {
+        let store = Db::open(Path::new(db), sync).map_err(|e| format!("cannot open {db}: {e}"))?;
+        Ok(Arc::new(store))
+    }
+}
 
 /// How hard a commit waits for the disk.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

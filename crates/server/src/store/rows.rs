@@ -1,6 +1,7 @@
 //! Reading rows into [`crate::model`] types.
 
 use crate::model::{self, Activation, License, Matching, Policy, Product, Uniqueness};
+pub use crate::page::Page;
 use keyturn_protocol::wire::{LicenseSummary, Machine};
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
@@ -104,7 +105,7 @@ pub struct ValidateView {
 pub fn validate_view(conn: &Connection, key_hash: &str, fingerprint: &str) -> rusqlite::Result<Option<ValidateView>> {
     let sql = format!(
         "SELECT {LICENSE_COLS}, {POLICY_COLS}, pr.name, \
-         (SELECT COUNT(*) FROM activations c WHERE c.license_id = l.id), \
+         l.seats_used, \
          (SELECT rule FROM fingerprint_rules f WHERE f.product_id = l.product_id AND f.fingerprint = ?2), \
          a.id, a.last_renewed_at \
          FROM licenses l JOIN policies p ON p.id = l.policy_id JOIN products pr ON pr.id = l.product_id \
@@ -189,11 +190,50 @@ pub fn trial_policy(conn: &Connection, product_id: &str) -> rusqlite::Result<Opt
     .optional()
 }
 
+/// Every activation of the license (FUZZY matching compares a new device with all of them).
 pub fn activations(conn: &Connection, license_id: &str) -> rusqlite::Result<Vec<Activation>> {
     let mut stmt = conn.prepare_cached(&format!(
-        "SELECT {ACTIVATION_COLS} FROM activations a WHERE a.license_id = ?1 ORDER BY a.created_at, a.rowid"
+        "SELECT {ACTIVATION_COLS} FROM activations a WHERE a.license_id = ?1 ORDER BY a.rowid"
     ))?;
     let rows = stmt.query_map([license_id], |r| activation_at(r, 0))?;
+    rows.collect()
+}
+
+/// One page of the license's activations in insertion order, and the cursor of the next page.
+pub fn activations_page(
+    conn: &Connection,
+    license_id: &str,
+    page: &Page,
+) -> rusqlite::Result<(Vec<Activation>, Option<String>)> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {ACTIVATION_COLS}, a.rowid FROM activations a WHERE a.license_id = ?1 AND a.rowid > ?2 \
+         ORDER BY a.rowid LIMIT ?3"
+    ))?;
+    let mut last = 0i64;
+    let rows = stmt.query_map(params![license_id, page.after, page.limit + 1], |r| {
+        Ok((activation_at(r, 0)?, r.get::<_, i64>(10)?))
+    })?;
+    let mut list = Vec::with_capacity(page.limit as usize);
+    let mut more = false;
+    for row in rows {
+        let (activation, seq) = row?;
+        if list.len() == page.limit as usize {
+            more = true;
+            break;
+        }
+        last = seq;
+        list.push(activation);
+    }
+    Ok((list, more.then(|| last.to_string())))
+}
+
+/// The `limit` activations of the license seen longest ago (to offer for freeing a seat).
+pub fn stalest_activations(conn: &Connection, license_id: &str, limit: u32) -> rusqlite::Result<Vec<Activation>> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {ACTIVATION_COLS} FROM activations a WHERE a.license_id = ?1 \
+         ORDER BY a.last_renewed_at, a.rowid LIMIT ?2"
+    ))?;
+    let rows = stmt.query_map(params![license_id, limit], |r| activation_at(r, 0))?;
     rows.collect()
 }
 
@@ -217,8 +257,9 @@ pub fn activation_by_id(conn: &Connection, license_id: &str, id: &str) -> rusqli
     .optional()
 }
 
+/// The license's seat counter (kept by the schema's triggers).
 pub fn seats_used(conn: &Connection, license_id: &str) -> rusqlite::Result<u32> {
-    conn.prepare_cached("SELECT COUNT(*) FROM activations WHERE license_id = ?1")?
+    conn.prepare_cached("SELECT seats_used FROM licenses WHERE id = ?1")?
         .query_row([license_id], |r| r.get(0))
 }
 

@@ -1,4 +1,9 @@
 //! The SQLite schema, created when missing. Times are Unix seconds.
+//!
+//! `licenses.seats_used` is the number of the license's activations, kept by triggers in the
+//! transaction that inserts or deletes an activation, so no request counts activations.
+//! Activations are listed in insertion order (`rowid`, which the `activations_license` index
+//! carries) and offered for freeing longest-unseen first (`activations_license_renewed`).
 
 use rusqlite::Connection;
 
@@ -40,7 +45,8 @@ CREATE TABLE IF NOT EXISTS licenses (
     owner_email TEXT NOT NULL,
     entitlements TEXT NOT NULL,
     metadata TEXT NOT NULL,
-    created_at INTEGER NOT NULL
+    created_at INTEGER NOT NULL,
+    seats_used INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS licenses_policy ON licenses(policy_id);
 CREATE TABLE IF NOT EXISTS activations (
@@ -59,6 +65,8 @@ CREATE TABLE IF NOT EXISTS activations (
     UNIQUE (license_id, fingerprint)
 );
 CREATE INDEX IF NOT EXISTS activations_fingerprint ON activations(fingerprint);
+CREATE INDEX IF NOT EXISTS activations_license ON activations(license_id);
+CREATE INDEX IF NOT EXISTS activations_license_renewed ON activations(license_id, last_renewed_at);
 CREATE TABLE IF NOT EXISTS fingerprint_rules (
     product_id TEXT NOT NULL,
     fingerprint TEXT NOT NULL,
@@ -80,7 +88,126 @@ CREATE TABLE IF NOT EXISTS demo_keys (
 );
 "#;
 
+/// Seat counting, after the tables exist (and after [`migrate`] added the column to old files).
+const TRIGGERS: &str = r#"
+CREATE TRIGGER IF NOT EXISTS activations_seat_taken AFTER INSERT ON activations BEGIN
+    UPDATE licenses SET seats_used = seats_used + 1 WHERE id = NEW.license_id;
+END;
+CREATE TRIGGER IF NOT EXISTS activations_seat_freed AFTER DELETE ON activations BEGIN
+    UPDATE licenses SET seats_used = seats_used - 1 WHERE id = OLD.license_id;
+END;
+CREATE TRIGGER IF NOT EXISTS activations_seat_moved AFTER UPDATE OF license_id ON activations
+WHEN OLD.license_id IS NOT NEW.license_id BEGIN
+    UPDATE licenses SET seats_used = seats_used - 1 WHERE id = OLD.license_id;
+    UPDATE licenses SET seats_used = seats_used + 1 WHERE id = NEW.license_id;
+END;
+"#;
+
 pub fn create(conn: &Connection) -> rusqlite::Result<()> {
     conn.execute_batch(SCHEMA)?;
+    migrate(conn)?;
+    conn.execute_batch(TRIGGERS)?;
     crate::events::sql::create(conn)
+}
+
+/// Files made before the seat counter get the column, filled once from the activations (checked
+/// again inside the transaction: another process may be migrating the same file).
+fn migrate(conn: &Connection) -> rusqlite::Result<()> {
+    let has_counter = |conn: &Connection| -> rusqlite::Result<bool> {
+        conn.query_row(
+            "SELECT EXISTS (SELECT 1 FROM pragma_table_info('licenses') WHERE name = 'seats_used')",
+            [],
+            |r| r.get(0),
+        )
+    };
+    if has_counter(conn)? {
+        return Ok(());
+    }
+    conn.execute_batch("BEGIN IMMEDIATE")?;
+    let migrated = has_counter(conn).and_then(|done| {
+        if done {
+            return Ok(());
+        }
+        conn.execute_batch(
+            "ALTER TABLE licenses ADD COLUMN seats_used INTEGER NOT NULL DEFAULT 0;
+             UPDATE licenses SET seats_used = (SELECT COUNT(*) FROM activations a WHERE a.license_id = licenses.id);",
+        )
+    });
+    match migrated {
+        Ok(()) => conn.execute_batch("COMMIT"),
+        Err(e) => {
+            let _ = conn.execute_batch("ROLLBACK");
+            Err(e)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn seats(conn: &Connection, id: &str) -> i64 {
+        conn.query_row("SELECT seats_used FROM licenses WHERE id = ?1", [id], |r| r.get(0))
+            .unwrap()
+    }
+
+    fn insert_license(conn: &Connection, id: &str) {
+        conn.execute(
+            "INSERT INTO licenses (id, policy_id, product_id, key_hash, key_prefix, status, owner_name, owner_email, \
+             entitlements, metadata, created_at) VALUES (?1, 'pol', 'prod', ?1, 'ABCDE', 'ACTIVE', '', '', '[]', '{}', 0)",
+            [id],
+        )
+        .unwrap();
+    }
+
+    fn insert_activation(conn: &Connection, id: &str, license: &str) {
+        conn.execute(
+            "INSERT INTO activations (id, license_id, policy_id, fingerprint, components, name, platform, vm, \
+             container, created_at, last_renewed_at) VALUES (?1, ?2, 'pol', ?1, '{}', '', '', 0, 0, 0, 0)",
+            [id, license],
+        )
+        .unwrap();
+    }
+
+    /// An in-memory database; the rows here need no products or policies.
+    fn memory() -> Connection {
+        let conn = Connection::open_in_memory().unwrap();
+        conn.pragma_update(None, "foreign_keys", "OFF").unwrap();
+        conn
+    }
+
+    #[test]
+    fn triggers_keep_the_seat_count() {
+        let conn = memory();
+        create(&conn).unwrap();
+        insert_license(&conn, "a");
+        insert_license(&conn, "b");
+        insert_activation(&conn, "x", "a");
+        insert_activation(&conn, "y", "a");
+        insert_activation(&conn, "z", "b");
+        assert_eq!((seats(&conn, "a"), seats(&conn, "b")), (2, 1));
+        conn.execute("DELETE FROM activations WHERE id = 'x'", []).unwrap();
+        conn.execute("UPDATE activations SET license_id = 'b' WHERE id = 'y'", [])
+            .unwrap();
+        assert_eq!((seats(&conn, "a"), seats(&conn, "b")), (0, 2));
+        conn.execute("DELETE FROM activations WHERE license_id = 'b'", [])
+            .unwrap();
+        assert_eq!(seats(&conn, "b"), 0);
+    }
+
+    #[test]
+    fn an_old_file_gets_its_counts_once() {
+        let conn = memory();
+        let old_schema = SCHEMA.replace(",\n    seats_used INTEGER NOT NULL DEFAULT 0", "");
+        assert_ne!(old_schema, SCHEMA);
+        conn.execute_batch(&old_schema).unwrap();
+        insert_license(&conn, "a");
+        insert_activation(&conn, "x", "a");
+        insert_activation(&conn, "y", "a");
+        create(&conn).unwrap();
+        assert_eq!(seats(&conn, "a"), 2);
+        insert_activation(&conn, "z", "a");
+        create(&conn).unwrap();
+        assert_eq!(seats(&conn, "a"), 3);
+    }
 }

@@ -2,10 +2,12 @@
 
 use super::contract::{FingerprintRule, Store, StoreFuture};
 use super::{rows, Db};
+use crate::demo::DemoKey;
 use crate::errors::{ApiError, ApiResult};
 use crate::model::{Policy, Product};
 use crate::ops::admin::{self, Extend, LicenseView, MachineView, NewLicense, NewPolicy, NewProduct};
 use crate::ops::{client, Issued};
+use crate::page::{Page, Paged};
 use crate::secrets::Secrets;
 use keyturn_protocol::wire::{ActivateRequest, LicenseStatus, MachinesResponse, TrialRequest, ValidateResponse};
 use keyturn_protocol::LicenseKey;
@@ -41,8 +43,8 @@ impl Store for Db {
         Box::pin(self.write(move |c| client::deactivate(c, &key_hash, &activation_id)))
     }
 
-    fn machines(&self, key_hash: String, fingerprint: Option<String>) -> StoreFuture<'_, MachinesResponse> {
-        ready(self.read(|c| client::machines(c, &key_hash, fingerprint.as_deref())))
+    fn machines(&self, key_hash: String, fingerprint: Option<String>, page: Page) -> StoreFuture<'_, MachinesResponse> {
+        ready(self.read(|c| client::machines(c, &key_hash, fingerprint.as_deref(), &page)))
     }
 
     fn trial(&self, now: i64, key: LicenseKey, req: TrialRequest) -> StoreFuture<'_, Issued> {
@@ -115,10 +117,10 @@ impl Store for Db {
         }))
     }
 
-    fn license_machines(&self, id_or_key: String) -> StoreFuture<'_, Vec<MachineView>> {
-        ready(self.read_long(|c| {
+    fn license_machines(&self, id_or_key: String, page: Page) -> StoreFuture<'_, Paged<MachineView>> {
+        ready(self.read(|c| {
             let ctx = admin::find_license(c, &self.secrets.hasher, &id_or_key)?;
-            admin::machines(c, &ctx)
+            admin::machines(c, &ctx, &page)
         }))
     }
 
@@ -128,6 +130,14 @@ impl Store for Db {
             let ctx = admin::find_license(c, &hasher, &id_or_key)?;
             admin::remove_machine(c, &ctx.license.id, &activation_id)
         }))
+    }
+
+    fn append_events(&self, list: Vec<crate::events::Event>) -> StoreFuture<'_, ()> {
+        Box::pin(self.write(move |c| crate::events::sql::insert_all(c, &list)))
+    }
+
+    fn events(&self, query: crate::events::EventQuery) -> StoreFuture<'_, crate::events::EventPage> {
+        ready(self.read_long(|c| crate::events::sql::query(c, &query)))
     }
 
     fn set_fingerprint_rule(
@@ -140,5 +150,10 @@ impl Store for Db {
         Box::pin(self.write(move |c| {
             admin::set_fingerprint_rule(c, now, &product_id, &fingerprint, rule.map(FingerprintRule::as_str))
         }))
+    }
+
+    fn demo(&self, _now: i64) -> StoreFuture<'_, Vec<DemoKey>> {
+        let hasher = self.secrets.hasher.clone();
+        Box::pin(self.write(move |c| crate::demo::seed(c, &hasher)))
     }
 }

@@ -1,10 +1,13 @@
-//! Test harness: the real `keyturn-server` binary on 127.0.0.1:0 with a temp database.
+//! Test harness: the real `keyturn-server` binary on 127.0.0.1:0 with a temp database: a SQLite
+//! file, or with `KEYTURN_TEST_STORE=postgres` a fresh database on a private PostgreSQL cluster
+//! ([`pg`]), so the whole suite runs against both stores.
 #![allow(dead_code)]
+
+pub mod pg;
 
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
@@ -12,17 +15,50 @@ use std::time::{Duration, Instant};
 pub const BIN: &str = env!("CARGO_BIN_EXE_keyturn-server");
 pub const ADMIN_TOKEN: &str = "test-admin-token";
 
+/// Which store this run tests: `KEYTURN_TEST_STORE=postgres`, or SQLite.
+pub fn postgres_mode() -> bool {
+    std::env::var("KEYTURN_TEST_STORE").is_ok_and(|s| s == "postgres")
+}
+
+/// A fresh, empty database of the store under test (`db` is its `--db` value), removed when dropped
+/// (PostgreSQL: with the test process's cluster).
+pub struct TestDb {
+    pub db: String,
+    _dir: Option<tempfile::TempDir>,
+}
+
+impl TestDb {
+    pub fn new() -> TestDb {
+        if postgres_mode() {
+            TestDb {
+                db: pg::fresh_database(),
+                _dir: None,
+            }
+        } else {
+            Self::sqlite()
+        }
+    }
+
+    /// A SQLite file whatever the store under test (for SQLite-only facts).
+    pub fn sqlite() -> TestDb {
+        let dir = tempfile::tempdir().unwrap();
+        TestDb {
+            db: dir.path().join("k.db").to_str().unwrap().to_string(),
+            _dir: Some(dir),
+        }
+    }
+}
+
 /// Runs an admin CLI command; returns trimmed stdout, panics on failure.
-pub fn cli(db: &Path, args: &[&str]) -> String {
+pub fn cli(db: &str, args: &[&str]) -> String {
     let (ok, out, err) = cli_raw(db, args);
     assert!(ok, "keyturn-server {args:?} failed: {err}");
     out.trim().to_string()
 }
 
 /// Runs an admin CLI command: (success, stdout, stderr).
-pub fn cli_raw(db: &Path, args: &[&str]) -> (bool, String, String) {
+pub fn cli_raw(db: &str, args: &[&str]) -> (bool, String, String) {
     let mut full: Vec<&str> = args.to_vec();
-    let db = db.to_str().unwrap();
     full.extend(["--db", db]);
     let out = Command::new(BIN)
         .args(&full)
@@ -39,11 +75,12 @@ pub fn cli_raw(db: &Path, args: &[&str]) -> (bool, String, String) {
 pub struct Server {
     pub child: Child,
     pub url: String,
-    pub db: PathBuf,
+    /// The `--db` value: a SQLite path or a PostgreSQL URL.
+    pub db: String,
     pub http: reqwest::Client,
     /// Everything the server logged (stderr).
     pub logs: std::sync::Arc<std::sync::Mutex<String>>,
-    _dir: Option<tempfile::TempDir>,
+    _db: Option<TestDb>,
 }
 
 impl Server {
@@ -53,19 +90,18 @@ impl Server {
     }
 
     pub fn start_with(extra: &[&str]) -> Server {
-        let dir = tempfile::tempdir().unwrap();
-        let db = dir.path().join("keyturn.db");
-        let mut server = Self::start_on(&db, extra);
-        server._dir = Some(dir);
+        let test_db = TestDb::new();
+        let mut server = Self::start_on(&test_db.db, extra);
+        server._db = Some(test_db);
         server
     }
 
-    /// A server on an existing database path (the caller owns the directory).
-    pub fn start_on(db: &Path, extra: &[&str]) -> Server {
+    /// A server on an existing database (the caller owns it).
+    pub fn start_on(db: &str, extra: &[&str]) -> Server {
         let mut args = vec![
             "serve",
             "--db",
-            db.to_str().unwrap(),
+            db,
             "--listen",
             "127.0.0.1:0",
             "--admin-token",
@@ -122,7 +158,7 @@ impl Server {
             db: db.to_owned(),
             http,
             logs,
-            _dir: None,
+            _db: None,
         }
     }
 
@@ -249,5 +285,37 @@ where
         }
         assert!(Instant::now() < deadline, "timed out waiting for {what}");
         tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// The store's write lock held from outside (failure injection): SQLite's `BEGIN IMMEDIATE`,
+/// PostgreSQL's `LOCK TABLE licenses IN EXCLUSIVE MODE` (blocks `SELECT … FOR UPDATE`).
+pub enum WriteLock {
+    Sqlite(rusqlite::Connection),
+    Pg(tokio_postgres::Client),
+}
+
+impl WriteLock {
+    pub async fn hold(db: &str) -> WriteLock {
+        if postgres_mode() {
+            let (client, connection) = tokio_postgres::connect(db, tokio_postgres::NoTls).await.unwrap();
+            tokio::spawn(connection);
+            client
+                .batch_execute("BEGIN; LOCK TABLE licenses IN EXCLUSIVE MODE")
+                .await
+                .unwrap();
+            WriteLock::Pg(client)
+        } else {
+            let conn = rusqlite::Connection::open(db).unwrap();
+            conn.execute_batch("BEGIN IMMEDIATE").unwrap();
+            WriteLock::Sqlite(conn)
+        }
+    }
+
+    pub async fn release(self) {
+        match self {
+            WriteLock::Sqlite(conn) => conn.execute_batch("ROLLBACK").unwrap(),
+            WriteLock::Pg(client) => client.batch_execute("ROLLBACK").await.unwrap(),
+        }
     }
 }

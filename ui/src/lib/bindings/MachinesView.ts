@@ -2,4 +2,12 @@
 import type { LicenseView } from "./LicenseView";
 import type { MachineView } from "./MachineView";
 
-export type MachinesView = { license: LicenseView, machines: Array<MachineView>, };
+export type MachinesView = { license: LicenseView, 
+/**
+ * One page of the bound devices.
+ */
+machines: Array<MachineView>, 
+/**
+ * Cursor of the next page ("Show more"); null on the last page.
+ */
+next: string | null, };

@@ -239,11 +239,12 @@ function eventItem(e) {
 
 async function loadLicense(id) {
   const path = encodeURIComponent(id);
-  const [view, machines, events] = await Promise.all([
+  const [view, page, events] = await Promise.all([
     api('GET', `/licenses/${path}`),
-    api('GET', `/licenses/${path}/machines`),
+    api('GET', `/licenses/${path}/machines?limit=500`),
     api('GET', `/events?license_id=${path}`),
   ]);
+  const machines = page.machines;
   renderLicense(view);
   $('#machines tbody').replaceChildren(...machines.map(machineRow));
   $('#machines').hidden = machines.length === 0;

@@ -1,9 +1,10 @@
 //! The license key and activation token live in the OS keychain (keyring): Secret Service on
 //! Linux, Keychain on macOS, Credential Manager on Windows. Never in a plain file: when no
 //! keychain is reachable, every call fails with `StoreError::Unavailable` and the app says so.
+//! The app, its command line and the vendor's host program all use these same entries.
 
+use crate::storage::{Secret, SecretStore, StoreError};
 use keyring::Entry;
-use keyturn_client::{Secret, SecretStore, StoreError};
 
 pub struct KeychainSecrets {
     license_key: Entry,

@@ -1,0 +1,140 @@
+//! What the external load benchmark (`scripts/bench-server.sh`, wrk) runs against:
+//! `bench-seed` fills a database with a 1-seat and an N-seat license, `bare` serves the
+//! reference route (JSON in, JSON out, nothing else) through the same accept loop as `serve`.
+
+use crate::clock::system_now;
+use crate::errors::{ApiError, ApiResult};
+use crate::model::{Matching, Uniqueness};
+use crate::ops::admin::{self, NewLicense, NewPolicy, NewProduct};
+use crate::store;
+use axum::routing::post;
+use axum::{Json, Router};
+use keyturn_protocol::wire::ValidateRequest;
+use rusqlite::{params, Connection};
+use serde_json::json;
+use std::io::Write;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// The device every seeded license has bound (validate asks for it).
+pub const DEVICE: &str = "bench-device";
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct SeedOptions {
+    /// SQLite database file (created when missing).
+    #[arg(long, env = "KEYTURN_DB")]
+    pub db: PathBuf,
+    /// Devices bound to the big license.
+    #[arg(long, default_value_t = 100_000)]
+    pub seats: u32,
+    /// Licenses with one device bound, for runs of new activations on a small license.
+    #[arg(long, default_value_t = 3)]
+    pub fresh: u32,
+}
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct BareOptions {
+    #[arg(long, default_value = "127.0.0.1:0")]
+    pub listen: SocketAddr,
+}
+
+/// Seeds one product and policy (room for any number of devices) and licenses with [`DEVICE`]
+/// bound: `small` (1 device), `big` (`seats` devices) and `fresh` more with 1 device each.
+/// Answers lines `small KEY`, `big KEY`, `fresh KEY`… for scripts.
+pub fn seed(opts: &SeedOptions) -> Result<String, String> {
+    let (mut conn, secrets) = store::open_admin(&opts.db).map_err(|e| e.to_string())?;
+    store::in_transaction(&mut conn, |c| {
+        let now = system_now();
+        let product = admin::create_product(
+            c,
+            now,
+            &NewProduct {
+                name: "Bench".into(),
+                id: None,
+            },
+        )?;
+        let policy = admin::create_policy(
+            c,
+            now,
+            &NewPolicy {
+                product_id: product.id,
+                name: "Bench".into(),
+                max_machines: u32::MAX,
+                uniqueness: Uniqueness::PerLicense,
+                matching: Matching::Exact,
+                fuzzy_min: None,
+                renew_interval_secs: None,
+                grace_secs: None,
+                duration_secs: None,
+                allow_vm: true,
+                trial: false,
+            },
+        )?;
+        let new = NewLicense {
+            policy_id: policy.id.clone(),
+            ..NewLicense::default()
+        };
+        let mut out = String::new();
+        let licenses = [("small", 1)]
+            .into_iter()
+            .chain([("big", opts.seats.max(1))])
+            .chain((0..opts.fresh).map(|_| ("fresh", 1)));
+        for (label, seats) in licenses {
+            let (license, key) = admin::create_license(c, now, &secrets.hasher, &new, None)?;
+            bind(c, now, &license.id, &policy.id, seats)?;
+            out.push_str(&format!("{label} {key}\n"));
+        }
+        Ok(out)
+    })
+    .map_err(|e: ApiError| e.to_string())
+}
+
+/// Binds [`DEVICE`] and `n - 1` more devices to the license.
+fn bind(conn: &Connection, now: i64, license_id: &str, policy_id: &str, n: u32) -> ApiResult<()> {
+    let mut insert = conn.prepare(
+        "INSERT INTO activations (id, license_id, policy_id, fingerprint, components, name, platform, vm, container, \
+         created_at, last_renewed_at) VALUES (?1, ?2, ?3, ?4, '{}', 'seeded', 'linux-x86_64', 0, 0, ?5, ?5)",
+    )?;
+    for i in 0..n {
+        let fingerprint = if i == 0 {
+            DEVICE.to_string()
+        } else {
+            format!("seeded-{i}")
+        };
+        insert.execute(params![
+            crate::ids::new_id("act"),
+            license_id,
+            policy_id,
+            fingerprint,
+            now
+        ])?;
+    }
+    Ok(())
+}
+
+/// Serves `POST /bare` until SIGTERM; prints `KEYTURN_SERVER_LISTENING http://ADDR` first.
+pub async fn bare(opts: BareOptions) -> Result<(), String> {
+    let shutdown = crate::serve::shutdown_signal()?;
+    let listener = tokio::net::TcpListener::bind(opts.listen)
+        .await
+        .map_err(|e| e.to_string())?;
+    let addr = listener.local_addr().map_err(|e| e.to_string())?;
+    {
+        let mut out = std::io::stdout().lock();
+        writeln!(out, "KEYTURN_SERVER_LISTENING http://{addr}").map_err(|e| e.to_string())?;
+        out.flush().map_err(|e| e.to_string())?;
+    }
+    crate::serve::serve_connections(listener, bare_router(), Duration::from_secs(10), shutdown).await;
+    Ok(())
+}
+
+/// JSON in (a validate body), JSON out: what every route costs at least.
+pub fn bare_router() -> Router {
+    Router::new().route(
+        "/bare",
+        post(|Json(req): Json<ValidateRequest>| async move {
+            Json(json!({"valid": true, "code": "VALID", "fingerprint": req.fingerprint}))
+        }),
+    )
+}

@@ -1,0 +1,240 @@
+//! Reading PostgreSQL rows into [`crate::model`] types (the same column lists as the SQLite
+//! store's [`crate::store::rows`]).
+
+use crate::model::{self, Activation, License, Matching, Policy, Product, Uniqueness};
+use crate::page::Page;
+use crate::store::rows::LicenseCtx;
+use tokio_postgres::{GenericClient, Row};
+
+pub type PgResult<T> = Result<T, tokio_postgres::Error>;
+
+pub const POLICY_COLS: &str = "p.id, p.product_id, p.name, p.max_machines, p.uniqueness, p.matching, p.fuzzy_min, \
+    p.renew_interval_secs, p.grace_secs, p.duration_secs, p.allow_vm, p.trial, p.created_at";
+pub const LICENSE_COLS: &str = "l.id, l.policy_id, l.product_id, l.key_prefix, l.status, l.expires_at, l.owner_name, \
+    l.owner_email, l.entitlements, l.metadata, l.created_at";
+pub const ACTIVATION_COLS: &str =
+    "a.id, a.license_id, a.fingerprint, a.components, a.name, a.platform, a.vm, a.container, a.created_at, a.last_renewed_at";
+
+fn policy_at(r: &Row, o: usize) -> Policy {
+    Policy {
+        id: r.get(o),
+        product_id: r.get(o + 1),
+        name: r.get(o + 2),
+        max_machines: r.get::<_, i64>(o + 3).clamp(0, u32::MAX.into()) as u32,
+        uniqueness: Uniqueness::parse(r.get(o + 4)),
+        matching: Matching::parse(r.get(o + 5)),
+        fuzzy_min: r.get::<_, i64>(o + 6).clamp(0, u32::MAX.into()) as u32,
+        renew_interval_secs: r.get(o + 7),
+        grace_secs: r.get(o + 8),
+        duration_secs: r.get(o + 9),
+        allow_vm: r.get(o + 10),
+        trial: r.get(o + 11),
+        created_at: r.get(o + 12),
+    }
+}
+
+fn license_at(r: &Row, o: usize) -> License {
+    License {
+        id: r.get(o),
+        policy_id: r.get(o + 1),
+        product_id: r.get(o + 2),
+        key_prefix: r.get(o + 3),
+        status: model::parse_status(r.get(o + 4)),
+        expires_at: r.get(o + 5),
+        owner_name: r.get(o + 6),
+        owner_email: r.get(o + 7),
+        entitlements: serde_json::from_str(r.get(o + 8)).unwrap_or_default(),
+        metadata: serde_json::from_str(r.get(o + 9)).unwrap_or_default(),
+        created_at: r.get(o + 10),
+    }
+}
+
+pub fn activation_at(r: &Row, o: usize) -> Activation {
+    Activation {
+        id: r.get(o),
+        license_id: r.get(o + 1),
+        fingerprint: r.get(o + 2),
+        components: serde_json::from_str(r.get(o + 3)).unwrap_or_default(),
+        name: r.get(o + 4),
+        platform: r.get(o + 5),
+        vm: r.get(o + 6),
+        container: r.get(o + 7),
+        created_at: r.get(o + 8),
+        last_renewed_at: r.get(o + 9),
+    }
+}
+
+pub fn product_at(r: &Row) -> Product {
+    Product {
+        id: r.get(0),
+        name: r.get(1),
+        created_at: r.get(2),
+    }
+}
+
+/// The license, policy and product name, then `seats_used`; `tail` follows `WHERE`.
+pub fn ctx_query(tail: &str) -> String {
+    format!(
+        "SELECT {LICENSE_COLS}, {POLICY_COLS}, pr.name, l.seats_used FROM licenses l \
+         JOIN policies p ON p.id = l.policy_id JOIN products pr ON pr.id = l.product_id WHERE {tail}"
+    )
+}
+
+/// A [`LicenseCtx`] and its seat count from a [`ctx_query`] row.
+pub fn ctx_row(r: &Row) -> (LicenseCtx, u32) {
+    (
+        LicenseCtx {
+            license: license_at(r, 0),
+            policy: policy_at(r, 11),
+            product_name: r.get(24),
+        },
+        seats(r.get(25)),
+    )
+}
+
+pub fn seats(n: i64) -> u32 {
+    n.clamp(0, u32::MAX.into()) as u32
+}
+
+/// The license with this key hash; with `lock` its row stays locked until the transaction ends
+/// (every change of the license's seats goes through that lock).
+pub async fn license_by_hash<C: GenericClient>(
+    c: &C,
+    key_hash: &str,
+    lock: bool,
+) -> PgResult<Option<(LicenseCtx, u32)>> {
+    let sql = ctx_query(if lock {
+        "l.key_hash = $1 FOR UPDATE OF l"
+    } else {
+        "l.key_hash = $1"
+    });
+    let stmt = c.prepare(&sql).await?;
+    Ok(c.query_opt(&stmt, &[&key_hash]).await?.map(|r| ctx_row(&r)))
+}
+
+pub async fn license_by_id<C: GenericClient>(c: &C, id: &str, lock: bool) -> PgResult<Option<(LicenseCtx, u32)>> {
+    let sql = ctx_query(if lock { "l.id = $1 FOR UPDATE OF l" } else { "l.id = $1" });
+    Ok(c.query_opt(&sql, &[&id]).await?.map(|r| ctx_row(&r)))
+}
+
+pub async fn seats_used<C: GenericClient>(c: &C, license_id: &str) -> PgResult<u32> {
+    let row = c
+        .query_one("SELECT seats_used FROM licenses WHERE id = $1", &[&license_id])
+        .await?;
+    Ok(seats(row.get(0)))
+}
+
+pub async fn product<C: GenericClient>(c: &C, id: &str) -> PgResult<Option<Product>> {
+    let row = c
+        .query_opt("SELECT id, name, created_at FROM products WHERE id = $1", &[&id])
+        .await?;
+    Ok(row.as_ref().map(product_at))
+}
+
+pub async fn products<C: GenericClient>(c: &C) -> PgResult<Vec<Product>> {
+    let rows = c
+        .query(
+            "SELECT id, name, created_at FROM products ORDER BY created_at, seq",
+            &[],
+        )
+        .await?;
+    Ok(rows.iter().map(product_at).collect())
+}
+
+pub async fn policy<C: GenericClient>(c: &C, id: &str) -> PgResult<Option<Policy>> {
+    let sql = format!("SELECT {POLICY_COLS} FROM policies p WHERE p.id = $1");
+    Ok(c.query_opt(&sql, &[&id]).await?.map(|r| policy_at(&r, 0)))
+}
+
+pub async fn policies<C: GenericClient>(c: &C, product_id: Option<&str>) -> PgResult<Vec<Policy>> {
+    let sql = format!(
+        "SELECT {POLICY_COLS} FROM policies p WHERE ($1::TEXT IS NULL OR p.product_id = $1) ORDER BY p.created_at, p.seq"
+    );
+    Ok(c.query(&sql, &[&product_id])
+        .await?
+        .iter()
+        .map(|r| policy_at(r, 0))
+        .collect())
+}
+
+pub async fn trial_policy<C: GenericClient>(c: &C, product_id: &str) -> PgResult<Option<Policy>> {
+    let sql = format!(
+        "SELECT {POLICY_COLS} FROM policies p WHERE p.product_id = $1 AND p.trial ORDER BY p.created_at, p.seq LIMIT 1"
+    );
+    Ok(c.query_opt(&sql, &[&product_id]).await?.map(|r| policy_at(&r, 0)))
+}
+
+pub async fn licenses<C: GenericClient>(c: &C, product_id: Option<&str>) -> PgResult<Vec<(LicenseCtx, u32)>> {
+    let sql = ctx_query("($1::TEXT IS NULL OR l.product_id = $1) ORDER BY l.created_at, l.seq");
+    Ok(c.query(&sql, &[&product_id]).await?.iter().map(ctx_row).collect())
+}
+
+pub async fn activations<C: GenericClient>(c: &C, license_id: &str) -> PgResult<Vec<Activation>> {
+    let sql = format!("SELECT {ACTIVATION_COLS} FROM activations a WHERE a.license_id = $1 ORDER BY a.seq");
+    Ok(c.query(&sql, &[&license_id])
+        .await?
+        .iter()
+        .map(|r| activation_at(r, 0))
+        .collect())
+}
+
+/// One page in insertion order and the next page's cursor (the last row's `seq`).
+pub async fn activations_page<C: GenericClient>(
+    c: &C,
+    license_id: &str,
+    page: &Page,
+) -> PgResult<(Vec<Activation>, Option<String>)> {
+    let sql = format!(
+        "SELECT {ACTIVATION_COLS}, a.seq FROM activations a WHERE a.license_id = $1 AND a.seq > $2 \
+         ORDER BY a.seq LIMIT $3"
+    );
+    let rows = c
+        .query(&sql, &[&license_id, &page.after, &(i64::from(page.limit) + 1)])
+        .await?;
+    let more = rows.len() > page.limit as usize;
+    let rows = &rows[..rows.len().min(page.limit as usize)];
+    let next = more
+        .then(|| rows.last().map(|r| r.get::<_, i64>(10).to_string()))
+        .flatten();
+    Ok((rows.iter().map(|r| activation_at(r, 0)).collect(), next))
+}
+
+pub async fn stalest_activations<C: GenericClient>(c: &C, license_id: &str, limit: u32) -> PgResult<Vec<Activation>> {
+    let sql = format!(
+        "SELECT {ACTIVATION_COLS} FROM activations a WHERE a.license_id = $1 ORDER BY a.last_renewed_at, a.seq LIMIT $2"
+    );
+    let rows = c.query(&sql, &[&license_id, &i64::from(limit)]).await?;
+    Ok(rows.iter().map(|r| activation_at(r, 0)).collect())
+}
+
+pub async fn activation_by_fingerprint<C: GenericClient>(
+    c: &C,
+    license_id: &str,
+    fingerprint: &str,
+) -> PgResult<Option<Activation>> {
+    let sql = format!("SELECT {ACTIVATION_COLS} FROM activations a WHERE a.license_id = $1 AND a.fingerprint = $2");
+    Ok(c.query_opt(&sql, &[&license_id, &fingerprint])
+        .await?
+        .map(|r| activation_at(&r, 0)))
+}
+
+pub async fn activation_by_id<C: GenericClient>(c: &C, license_id: &str, id: &str) -> PgResult<Option<Activation>> {
+    let sql = format!("SELECT {ACTIVATION_COLS} FROM activations a WHERE a.license_id = $1 AND a.id = $2");
+    Ok(c.query_opt(&sql, &[&license_id, &id])
+        .await?
+        .map(|r| activation_at(&r, 0)))
+}
+
+pub async fn fingerprint_rule<C: GenericClient>(
+    c: &C,
+    product_id: &str,
+    fingerprint: &str,
+) -> PgResult<Option<String>> {
+    let row = c
+        .query_opt(
+            "SELECT rule FROM fingerprint_rules WHERE product_id = $1 AND fingerprint = $2",
+            &[&product_id, &fingerprint],
+        )
+        .await?;
+    Ok(row.map(|r| r.get(0)))
+}

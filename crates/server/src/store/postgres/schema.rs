@@ -1,0 +1,108 @@
+//! The PostgreSQL schema: the SQLite schema's tables with PostgreSQL types, a `seq` column
+//! (insertion order, the paging cursor) and the same trigger-kept seat counter. Created when
+//! missing, under an advisory lock so replicas starting together do not race.
+
+pub const SCHEMA_LOCK: i64 = 0x6b65_7974_7572_6e01;
+
+pub const SCHEMA: &str = r#"
+CREATE TABLE IF NOT EXISTS meta (
+    k TEXT PRIMARY KEY,
+    v BYTEA NOT NULL
+);
+CREATE TABLE IF NOT EXISTS products (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    created_at BIGINT NOT NULL,
+    seq BIGSERIAL
+);
+CREATE TABLE IF NOT EXISTS policies (
+    id TEXT PRIMARY KEY,
+    product_id TEXT NOT NULL REFERENCES products(id),
+    name TEXT NOT NULL,
+    max_machines BIGINT NOT NULL,
+    uniqueness TEXT NOT NULL,
+    matching TEXT NOT NULL,
+    fuzzy_min BIGINT NOT NULL,
+    renew_interval_secs BIGINT NOT NULL,
+    grace_secs BIGINT NOT NULL,
+    duration_secs BIGINT,
+    allow_vm BOOLEAN NOT NULL,
+    trial BOOLEAN NOT NULL,
+    created_at BIGINT NOT NULL,
+    seq BIGSERIAL
+);
+CREATE INDEX IF NOT EXISTS policies_product ON policies(product_id);
+CREATE TABLE IF NOT EXISTS licenses (
+    id TEXT PRIMARY KEY,
+    policy_id TEXT NOT NULL REFERENCES policies(id),
+    product_id TEXT NOT NULL REFERENCES products(id),
+    key_hash TEXT NOT NULL UNIQUE,
+    key_prefix TEXT NOT NULL,
+    status TEXT NOT NULL,
+    expires_at BIGINT,
+    owner_name TEXT NOT NULL,
+    owner_email TEXT NOT NULL,
+    entitlements TEXT NOT NULL,
+    metadata TEXT NOT NULL,
+    created_at BIGINT NOT NULL,
+    seats_used BIGINT NOT NULL DEFAULT 0,
+    seq BIGSERIAL
+);
+CREATE INDEX IF NOT EXISTS licenses_policy ON licenses(policy_id);
+CREATE TABLE IF NOT EXISTS activations (
+    id TEXT PRIMARY KEY,
+    license_id TEXT NOT NULL REFERENCES licenses(id),
+    policy_id TEXT NOT NULL,
+    fingerprint TEXT NOT NULL,
+    components TEXT NOT NULL,
+    name TEXT NOT NULL,
+    platform TEXT NOT NULL,
+    vm BOOLEAN NOT NULL,
+    container BOOLEAN NOT NULL,
+    virt_kind TEXT,
+    created_at BIGINT NOT NULL,
+    last_renewed_at BIGINT NOT NULL,
+    seq BIGSERIAL,
+    UNIQUE (license_id, fingerprint)
+);
+CREATE INDEX IF NOT EXISTS activations_fingerprint ON activations(fingerprint);
+CREATE INDEX IF NOT EXISTS activations_license ON activations(license_id, seq);
+CREATE INDEX IF NOT EXISTS activations_license_renewed ON activations(license_id, last_renewed_at, seq);
+CREATE TABLE IF NOT EXISTS fingerprint_rules (
+    product_id TEXT NOT NULL,
+    fingerprint TEXT NOT NULL,
+    rule TEXT NOT NULL CHECK (rule IN ('BLOCK', 'ALLOW')),
+    created_at BIGINT NOT NULL,
+    PRIMARY KEY (product_id, fingerprint)
+);
+CREATE TABLE IF NOT EXISTS trials (
+    policy_id TEXT NOT NULL,
+    fingerprint TEXT NOT NULL,
+    license_id TEXT NOT NULL,
+    created_at BIGINT NOT NULL,
+    PRIMARY KEY (policy_id, fingerprint)
+);
+CREATE TABLE IF NOT EXISTS demo_keys (
+    label TEXT PRIMARY KEY,
+    license_key TEXT NOT NULL,
+    purpose TEXT NOT NULL,
+    seq BIGSERIAL
+);
+CREATE OR REPLACE FUNCTION keyturn_count_seats() RETURNS trigger AS $$
+BEGIN
+    IF TG_OP IN ('DELETE', 'UPDATE') THEN
+        UPDATE licenses SET seats_used = seats_used - 1 WHERE id = OLD.license_id;
+    END IF;
+    IF TG_OP IN ('INSERT', 'UPDATE') THEN
+        UPDATE licenses SET seats_used = seats_used + 1 WHERE id = NEW.license_id;
+    END IF;
+    RETURN NULL;
+END;
+$$ LANGUAGE plpgsql;
+DROP TRIGGER IF EXISTS activations_seats ON activations;
+CREATE TRIGGER activations_seats AFTER INSERT OR DELETE ON activations
+    FOR EACH ROW EXECUTE FUNCTION keyturn_count_seats();
+DROP TRIGGER IF EXISTS activations_seats_moved ON activations;
+CREATE TRIGGER activations_seats_moved AFTER UPDATE OF license_id ON activations
+    FOR EACH ROW WHEN (OLD.license_id IS DISTINCT FROM NEW.license_id) EXECUTE FUNCTION keyturn_count_seats();
+"#;

@@ -1,0 +1,158 @@
+//! Several server replicas on one PostgreSQL database (always PostgreSQL, whatever store the rest
+//! of the suite runs on): the seat limit holds across replicas, and SIGKILL of one replica loses
+//! no activation it answered 201.
+
+mod common;
+
+use common::*;
+use reqwest::StatusCode;
+use serde_json::Value;
+use std::collections::HashSet;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// Every activation id of the license, page by page through the admin CLI.
+fn machine_ids(db: &str, key: &str) -> HashSet<String> {
+    let mut ids = HashSet::new();
+    let mut after: Option<String> = None;
+    loop {
+        let mut args = vec!["license", "machines", "--license", key, "--limit", "500"];
+        if let Some(cursor) = &after {
+            args.extend(["--after", cursor.as_str()]);
+        }
+        let page: Value = serde_json::from_str(&cli(db, &args)).unwrap();
+        ids.extend(
+            page["machines"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|m| m["id"].as_str().unwrap().to_string()),
+        );
+        match page["next"].as_str() {
+            Some(next) => after = Some(next.to_string()),
+            None => return ids,
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_thousand_concurrent_activations_over_two_replicas_admit_exactly_seven() {
+    let db = pg::fresh_database();
+    let replicas = [Server::start_on(&db, &[]), Server::start_on(&db, &[])];
+    let key = replicas[0].fresh_license(7);
+    let urls: Vec<String> = replicas.iter().map(|r| r.url.clone()).collect();
+    let http = reqwest::Client::builder().pool_max_idle_per_host(0).build().unwrap();
+    let start = Arc::new(tokio::sync::Barrier::new(1000));
+    let mut tasks = Vec::new();
+    for i in 0..1000 {
+        let (http, url, key, start) = (http.clone(), urls[i % 2].clone(), key.clone(), start.clone());
+        tasks.push(tokio::spawn(async move {
+            start.wait().await;
+            let resp = http
+                .post(format!("{url}/v1/activations"))
+                .json(&activation_body(&key, &format!("device-{i}")))
+                .send()
+                .await
+                .expect("request");
+            let status = resp.status();
+            let body: Value = resp.json().await.expect("JSON answer");
+            (i % 2, status, body)
+        }));
+    }
+    let mut created = HashSet::new();
+    let mut per_replica = [0usize; 2];
+    let mut limited = 0;
+    for t in tasks {
+        let (replica, status, body) = t.await.unwrap();
+        match status {
+            StatusCode::CREATED => {
+                created.insert(body["machine"]["id"].as_str().unwrap().to_string());
+                per_replica[replica] += 1;
+            }
+            StatusCode::CONFLICT => {
+                assert_eq!(code(&body), "MACHINE_LIMIT_EXCEEDED");
+                limited += 1;
+            }
+            other => panic!("unexpected answer {other}: {body}"),
+        }
+    }
+    println!("two replicas: 1000 concurrent activations on a limit-7 license: {} admitted ({:?} per replica), {limited} refused", created.len(), per_replica);
+    assert_eq!((created.len(), limited), (7, 993));
+    assert_eq!(machine_ids(&db, &key), created);
+    for r in &replicas {
+        let (_, v) = r.validate(&key, "nobody").await;
+        assert_eq!(v["license"]["seats_used"], 7);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigkill_of_one_replica_loses_no_answered_activation() {
+    let db = pg::fresh_database();
+    let mut killed = Server::start_on(&db, &[]);
+    let survivor = Server::start_on(&db, &[]);
+    let key = survivor.fresh_license(1_000_000);
+    let answered: Arc<Mutex<Vec<String>>> = Arc::default();
+    let stop = Arc::new(AtomicBool::new(false));
+    let http = reqwest::Client::new();
+    let mut loaders = Vec::new();
+    for worker in 0..16 {
+        let url = if worker % 2 == 0 {
+            killed.url.clone()
+        } else {
+            survivor.url.clone()
+        };
+        let (http, key, answered, stop) = (http.clone(), key.clone(), answered.clone(), stop.clone());
+        loaders.push(tokio::spawn(async move {
+            for i in 0.. {
+                if stop.load(Ordering::Relaxed) {
+                    break;
+                }
+                let body = activation_body(&key, &format!("w{worker}-{i}"));
+                let Ok(resp) = http.post(format!("{url}/v1/activations")).json(&body).send().await else {
+                    break;
+                };
+                if resp.status() != StatusCode::CREATED {
+                    continue;
+                }
+                // Only an answer that fully arrived counts as answered.
+                let Ok(v) = resp.json::<Value>().await else { break };
+                answered
+                    .lock()
+                    .unwrap()
+                    .push(v["machine"]["id"].as_str().unwrap().to_string());
+            }
+        }));
+    }
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while answered.lock().unwrap().len() < 400 && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    killed.child.kill().unwrap(); // SIGKILL
+    killed.child.wait().unwrap();
+    // The survivor keeps serving while its peer is gone.
+    let before = answered.lock().unwrap().len();
+    eventually(
+        "activations on the survivor after the kill",
+        Duration::from_secs(20),
+        || async { answered.lock().unwrap().len() >= before + 50 },
+    )
+    .await;
+    stop.store(true, Ordering::Relaxed);
+    for l in loaders {
+        l.await.unwrap();
+    }
+    let answered: HashSet<String> = answered.lock().unwrap().iter().cloned().collect();
+    let stored = machine_ids(&db, &key);
+    let lost: Vec<_> = answered.difference(&stored).collect();
+    println!(
+        "two replicas, one SIGKILLed under load: {} answered 201, {} stored, {} lost",
+        answered.len(),
+        stored.len(),
+        lost.len()
+    );
+    assert!(answered.len() >= 100, "only {} activations answered", answered.len());
+    assert!(lost.is_empty(), "lost {} answered activations", lost.len());
+    let (_, v) = survivor.validate(&key, "nobody").await;
+    assert_eq!(v["license"]["seats_used"].as_u64().unwrap() as usize, stored.len());
+}

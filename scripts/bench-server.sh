@@ -1,0 +1,110 @@
+#!/usr/bin/env bash
+# External load benchmark of the license server: wrk (a separate process) against a bare axum
+# route and the real server, all in one run. Phases alternate in rounds so a change of load on
+# the machine weighs on all of them alike; figures are summed over the rounds.
+#
+#   bare               POST /bare on `keyturn-server bare` (JSON in, JSON out; same accept loop)
+#   validate 1-seat    a license with one device bound (access log on, as served by default)
+#   validate 100k-seat a license with SEATS devices bound
+#   validate, no log   the 1-seat validate on a second server with KEYTURN_LOG=warn
+#   activate 1-seat    new devices on a license that had one device (a fresh one each round)
+#   activate 100k-seat new devices on the license with SEATS devices
+#
+# Usage: scripts/bench-server.sh [path/to/keyturn-server]   (default: a release build)
+# Environment: SEATS (100000), SECS per phase and round (3), ROUNDS (3), CONNS (64), THREADS (2),
+# SYNC (normal: commits survive a crash of the server, not a power loss; full for durable).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BIN=${1:-${CARGO_TARGET_DIR:-target}/release/keyturn-server}
+SEATS=${SEATS:-100000}
+SECS=${SECS:-3}
+ROUNDS=${ROUNDS:-3}
+CONNS=${CONNS:-64}
+THREADS=${THREADS:-2}
+SYNC=${SYNC:-normal}
+command -v wrk >/dev/null || { echo "wrk is missing: run scripts/setup.sh"; exit 1; }
+[ -x "$BIN" ] || { echo "no server binary at $BIN (cargo build --release -p keyturn-server)"; exit 1; }
+
+dir=$(mktemp -d)
+pids=()
+cleanup() {
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+  rm -rf "$dir"
+}
+trap cleanup EXIT
+
+echo "seeding: a 1-seat license and a ${SEATS}-seat license ..." >&2
+"$BIN" bench-seed --db "$dir/bench.db" --seats "$SEATS" --fresh "$ROUNDS" >"$dir/keys"
+small=$(awk '$1 == "small" {print $2}' "$dir/keys")
+big=$(awk '$1 == "big" {print $2}' "$dir/keys")
+mapfile -t fresh < <(awk '$1 == "fresh" {print $2}' "$dir/keys")
+
+# start NAME LOG_LEVEL ARGS...: starts a server, waits for its address, sets $url.
+start() {
+  local name=$1 level=$2
+  shift 2
+  KEYTURN_LOG=$level "$BIN" "$@" >"$dir/$name.out" 2>"$dir/$name.log" </dev/null &
+  pids+=($!)
+  for _ in $(seq 1 300); do
+    url=$(sed -n 's/^KEYTURN_SERVER_LISTENING //p' "$dir/$name.out")
+    [ -n "$url" ] && return 0
+    sleep 0.1
+  done
+  echo "$name did not start: $(cat "$dir/$name.log")"
+  exit 1
+}
+serve_args=(serve --db "$dir/bench.db" --listen 127.0.0.1:0 --rate-limit 0 --sync "$SYNC")
+start bare info bare --listen 127.0.0.1:0; bare_url=$url
+start logged info "${serve_args[@]}"; logged_url=$url
+start quiet warn "${serve_args[@]}"; quiet_url=$url
+
+body() { printf '{"key":"%s","fingerprint":"bench-device"}' "$1"; }
+declare -A requests non2xx errors seconds p50 p99
+# run PHASE URL LUA ARGS...: one wrk run, added to the phase's totals.
+run() {
+  local phase=$1 url=$2 lua=$3
+  shift 3
+  local line
+  line=$(wrk -t"$THREADS" -c"$CONNS" -d"${SECS}s" --latency -s "scripts/wrk/$lua" "$url" -- "$@" | grep '^WRK_RESULT')
+  read -r _ r s e d a b <<<"$line"
+  requests[$phase]=$(( ${requests[$phase]:-0} + r ))
+  non2xx[$phase]=$(( ${non2xx[$phase]:-0} + s ))
+  errors[$phase]=$(( ${errors[$phase]:-0} + e ))
+  seconds[$phase]=$(awk -v x="${seconds[$phase]:-0}" -v y="$d" 'BEGIN {print x + y}')
+  # Latency percentiles: the worst round's.
+  p50[$phase]=$(awk -v x="${p50[$phase]:-0}" -v y="$a" 'BEGIN {print (y > x ? y : x)}')
+  p99[$phase]=$(awk -v x="${p99[$phase]:-0}" -v y="$b" 'BEGIN {print (y > x ? y : x)}')
+}
+
+phases=("bare" "validate 1-seat" "validate ${SEATS}-seat" "validate 1-seat, no log" "activate 1-seat" "activate ${SEATS}-seat")
+# Warm-up, not measured.
+wrk -t"$THREADS" -c"$CONNS" -d1s -s scripts/wrk/post.lua "$bare_url" -- /bare "$(body "$small")" >/dev/null
+wrk -t"$THREADS" -c"$CONNS" -d1s -s scripts/wrk/post.lua "$logged_url" -- /v1/validate "$(body "$big")" >/dev/null
+wrk -t"$THREADS" -c"$CONNS" -d1s -s scripts/wrk/post.lua "$quiet_url" -- /v1/validate "$(body "$small")" >/dev/null
+for round in $(seq 1 "$ROUNDS"); do
+  echo "round $round of $ROUNDS ..." >&2
+  run "${phases[0]}" "$bare_url" post.lua /bare "$(body "$small")"
+  run "${phases[1]}" "$logged_url" post.lua /v1/validate "$(body "$small")"
+  run "${phases[2]}" "$logged_url" post.lua /v1/validate "$(body "$big")"
+  run "${phases[3]}" "$quiet_url" post.lua /v1/validate "$(body "$small")"
+  run "${phases[4]}" "$logged_url" activate.lua "${fresh[$((round - 1))]}" "r$round-small"
+  run "${phases[5]}" "$logged_url" activate.lua "$big" "r$round-big"
+done
+
+rate() { awk -v r="${requests[$1]}" -v s="${seconds[$1]}" 'BEGIN {printf "%.0f", r / s}'; }
+pct() { awk -v a="$(rate "$1")" -v b="$(rate "$2")" 'BEGIN {printf "%.0f%%", 100 * a / b}'; }
+echo "wrk: $THREADS threads, $CONNS connections, ${SECS}s x $ROUNDS rounds per phase, sync=$SYNC, $(nproc) cores," \
+  "load average $(cut -d' ' -f1 /proc/loadavg), $(basename "$(dirname "$BIN")") build"
+printf '%-26s %9s %8s %9s %8s %8s\n' phase "req/s" "non-2xx" "errors" "p50 ms" "p99 ms"
+failed=0
+for p in "${phases[@]}"; do
+  printf '%-26s %9s %8s %9s %8s %8s\n' "$p" "$(rate "$p")" "${non2xx[$p]}" "${errors[$p]}" "${p50[$p]}" "${p99[$p]}"
+  [ "${non2xx[$p]}" -eq 0 ] && [ "${errors[$p]}" -eq 0 ] || failed=1
+done
+echo
+echo "validate 1-seat vs bare:                 $(pct "${phases[1]}" "${phases[0]}")   (goal >= 50%)"
+echo "validate ${SEATS}-seat vs 1-seat:        $(pct "${phases[2]}" "${phases[1]}")   (goal >= 90%)"
+echo "activate ${SEATS}-seat vs 1-seat:        $(pct "${phases[5]}" "${phases[4]}")   (goal >= 90%)"
+echo "validate with access log vs without:     $(pct "${phases[1]}" "${phases[3]}")   (goal >= 90%)"
+[ "$failed" -eq 0 ] || { echo "some requests failed"; exit 1; }

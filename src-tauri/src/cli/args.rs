@@ -1,0 +1,82 @@
+//! The command line's arguments (clap). `keyturn --help` lists them; README documents them with
+//! the exit codes.
+
+use clap::{Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "keyturn",
+    version,
+    about = "License this computer without a window: status, activate, deactivate, check, fingerprint, report, open.",
+    after_help = "Without a command, or with a keyturn:// link, the app's window opens.\nExit codes: see `keyturn help exit-codes`."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Is this computer licensed? Offline check only (no network).
+    Status {
+        /// Print JSON (`"schema": 1`) instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Activate this computer with a license key (never prompts).
+    Activate {
+        /// The license key; `-` reads it from standard input (keeps it out of the process list).
+        #[arg(long)]
+        key: String,
+        /// When every seat is taken: free this machine id first (from the list printed then).
+        #[arg(long, value_name = "MACHINE_ID")]
+        free: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Free this computer's seat on the license server and forget the activation here.
+    Deactivate {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Sync with the license server now (renews the activation).
+    Check {
+        #[arg(long)]
+        json: bool,
+    },
+    /// This device's fingerprint; with --explain, which components were found (never their values).
+    Fingerprint {
+        #[arg(long)]
+        explain: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// The support report (no key, no token, no raw hardware values).
+    Report {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Open the app's window.
+    Open {
+        /// Wait until the window closes, then exit with the status command's exit code.
+        #[arg(long)]
+        wait: bool,
+    },
+    /// What each exit code means.
+    #[command(name = "exit-codes")]
+    ExitCodes,
+}
+
+impl Command {
+    pub fn json(&self) -> bool {
+        match self {
+            Command::Status { json }
+            | Command::Activate { json, .. }
+            | Command::Deactivate { json }
+            | Command::Check { json }
+            | Command::Fingerprint { json, .. }
+            | Command::Report { json } => *json,
+            Command::Open { .. } | Command::ExitCodes => false,
+        }
+    }
+}

@@ -1,0 +1,122 @@
+//! The `keyturn` binary's command line, run as a user would: a temporary HOME, a vendor config
+//! pointing at a real server, a fixed device fingerprint and (unless asked otherwise) a private
+//! GNOME Keyring. No display: DISPLAY is removed for every run.
+
+use crate::binaries;
+use crate::keychain::PrivateKeychain;
+use crate::server::{Server, PRODUCT_ID, PRODUCT_NAME};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+/// One computer: its HOME, keychain, vendor config and fingerprint.
+pub struct Computer {
+    pub fingerprint: String,
+    pub keychain: Option<PrivateKeychain>,
+    pub config: PathBuf,
+    /// Another binary to run (e.g. one unpacked from a .deb); default the workspace's `keyturn`.
+    pub binary: PathBuf,
+    home: tempfile::TempDir,
+}
+
+/// What a command did.
+#[derive(Debug)]
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    /// stdout as JSON (for `--json` runs).
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.stdout).unwrap_or_else(|e| panic!("stdout is not JSON ({e}): {self:?}"))
+    }
+}
+
+pub const IDENTIFIER: &str = "dev.keyturn.clitest";
+
+impl Computer {
+    /// A computer with a keychain, configured for `server`.
+    pub fn new(server: &Server, fingerprint: &str) -> Computer {
+        let home = tempfile::tempdir().expect("temp HOME");
+        let keychain = Some(PrivateKeychain::start(home.path()));
+        let config = home.path().join("vendor.json");
+        let vendor = serde_json::json!({
+            "product_name": PRODUCT_NAME,
+            "product_id": PRODUCT_ID,
+            "server_url": server.url,
+            "public_key": server.public_key,
+            "fingerprint_env": "KEYTURN_FINGERPRINT",
+            "identifier": IDENTIFIER,
+        });
+        std::fs::write(&config, vendor.to_string()).expect("write vendor config");
+        Computer {
+            fingerprint: fingerprint.to_string(),
+            keychain,
+            config,
+            binary: binaries::app(),
+            home,
+        }
+    }
+
+    /// The same computer with no D-Bus session, so no keychain.
+    pub fn without_keychain(mut self) -> Computer {
+        self.keychain = None;
+        self
+    }
+
+    pub fn home(&self) -> &Path {
+        self.home.path()
+    }
+
+    /// The app's state file (where the app and the command line keep non-secret state).
+    pub fn state_file(&self) -> PathBuf {
+        self.home.path().join("data").join(IDENTIFIER).join("state.json")
+    }
+
+    /// The environment every program on this computer sees.
+    pub fn command(&self, program: &Path) -> Command {
+        let mut command = Command::new(program);
+        command
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("HOME", self.home.path())
+            .env("XDG_DATA_HOME", self.home.path().join("data"))
+            .env("XDG_CONFIG_HOME", self.home.path().join("config"))
+            .env("KEYTURN_CONFIG", &self.config)
+            .env("KEYTURN_FINGERPRINT", &self.fingerprint);
+        if let Some(keychain) = &self.keychain {
+            command.env("DBUS_SESSION_BUS_ADDRESS", &keychain.bus_address);
+        }
+        command
+    }
+
+    /// Runs `keyturn ARGS` to the end.
+    pub fn run(&self, args: &[&str]) -> Run {
+        self.run_with_stdin(args, "")
+    }
+
+    pub fn run_with_stdin(&self, args: &[&str], stdin: &str) -> Run {
+        let mut command = self.command(&self.binary);
+        command.args(args);
+        run(command, stdin)
+    }
+}
+
+/// Runs `command` with `stdin`, to the end.
+pub fn run(mut command: Command, stdin: &str) -> Run {
+    command
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = command.spawn().expect("start the command");
+    // A command that does not read its stdin may close it early: that is not a failure here.
+    let _ = child.stdin.take().expect("piped stdin").write_all(stdin.as_bytes());
+    let output = child.wait_with_output().expect("wait for the command");
+    Run {
+        code: output.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}

@@ -1,0 +1,41 @@
+//! A private D-Bus session with an unlocked GNOME Keyring (a real Secret Service), for command
+//! line tests: every command run with its address keeps secrets in that keyring, whose files
+//! live in the given HOME. Killed with its process group on drop.
+
+use crate::process::GroupGuard;
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+pub struct PrivateKeychain {
+    pub bus_address: String,
+    _session: GroupGuard,
+}
+
+impl PrivateKeychain {
+    pub fn start(home: &Path) -> PrivateKeychain {
+        let script = "echo -n keyturn-cli-tests | gnome-keyring-daemon --unlock --components=secrets >/dev/null \
+                      && echo \"$DBUS_SESSION_BUS_ADDRESS\" && exec sleep infinity";
+        let mut command = Command::new("dbus-run-session");
+        command
+            .args(["--", "sh", "-c", script])
+            .env("HOME", home)
+            .env("XDG_DATA_HOME", home.join("data"))
+            .env_remove("DBUS_SESSION_BUS_ADDRESS")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null());
+        let mut session = GroupGuard::spawn("dbus-run-session", command).expect("start dbus-run-session");
+        let stdout = session.child_mut().stdout.take().expect("piped stdout");
+        let mut line = String::new();
+        BufReader::new(stdout)
+            .read_line(&mut line)
+            .expect("read the bus address");
+        let bus_address = line.trim().to_string();
+        assert!(!bus_address.is_empty(), "no D-Bus session with a GNOME Keyring started");
+        PrivateKeychain {
+            bus_address,
+            _session: session,
+        }
+    }
+}
