@@ -31,7 +31,8 @@ cat > "$DATA/vendor.json" <<JSON
   "server_url": "$URL",
   "public_key": "$("$SERVER" public-key --db "$DATA/keyturn.db")",
   "support_url": "https://example.com/support",
-  "fingerprint_env": "KEYTURN_FINGERPRINT"
+  "fingerprint_env": "KEYTURN_FINGERPRINT",
+  "trial": true
 }
 JSON
 echo "License server: $URL (log: $DATA/server.log)"

@@ -4,6 +4,7 @@
 #      process and through wrk (scripts/bench-server.sh: 1-seat vs 100k-seat, access log cost)
 #   2. client core: cold fingerprint and offline token check timings
 #   3. app: start-up to the first interactive screen and memory, against a bare Tauri window
+#   4. installer: the .deb's size against the 15 MB goal (a release build via scripts/package.sh)
 # Release builds for 1 and 2; the app benchmark uses the workspace build (as tested).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -20,3 +21,12 @@ cargo bench --locked -q -p keyturn-client
 echo "== app start-up and memory =="
 unset DISPLAY
 target/debug/startup-bench "${ROUNDS:-5}"
+echo "== installer size =="
+PACKAGES=$(mktemp -d)
+trap 'rm -rf "$PACKAGES"' EXIT
+bash scripts/package.sh --config tests/package/vendor.json --icon icons/icon.png --out "$PACKAGES" >/dev/null
+for package in "$PACKAGES"/*.deb "$PACKAGES"/*.rpm; do
+  bytes=$(stat -c %s "$package")
+  awk -v name="$(basename "$package")" -v b="$bytes" \
+    'BEGIN { printf "%-40s %6.2f MB  (%3.0f%% of the 15 MB goal)\n", name, b / 1e6, 100 * b / 15e6 }'
+done

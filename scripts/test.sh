@@ -16,6 +16,13 @@ KEYTURN_TEST_STORE=postgres cargo test --workspace --locked --no-fail-fast \
   --test admin_api --test basics --test errors --test paging --test policies --test races \
   --test events --test web
 
+# Installers: a vendor's .deb and .rpm (release build), then a test unpacks the .deb
+# (dpkg-deb -x) and runs the packaged `keyturn status --json` headless.
+PACKAGES=$(mktemp -d)
+trap 'rm -rf "$PACKAGES"' EXIT
+bash scripts/package.sh --config tests/package/vendor.json --icon icons/icon.png --out "$PACKAGES" >/dev/null
+KEYTURN_DEB=$(ls "$PACKAGES"/*.deb) cargo test --workspace --locked --test package_deb
+
 # The UI's TypeScript types are generated from Rust by that test run (ts-rs): they must be
 # committed fresh.
 if git rev-parse --is-inside-work-tree >/dev/null 2>&1 && [ -n "$(git status --porcelain -- ui/src/lib/bindings)" ]; then

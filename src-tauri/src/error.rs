@@ -2,9 +2,13 @@
 //! `code` is stable and the UI turns it into plain words; `message` is technical detail for
 //! support (it never holds a key or a token).
 
+use keyturn_client::local::LocalError;
+use keyturn_client::offline::OfflineError;
 use keyturn_client::renewal::RenewalError;
 use keyturn_client::{ClientError, FingerprintError, FlowError, StoreError};
 use keyturn_protocol::KeyFormatError;
+
+use crate::error_code::ErrorCode;
 
 #[derive(Debug, thiserror::Error)]
 pub enum CommandError {
@@ -32,30 +36,36 @@ pub enum CommandError {
 
 impl CommandError {
     /// The stable code: the server's where there is one, else one of the app's own.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> ErrorCode {
         match self {
-            CommandError::KeyFormat(_) => "INVALID_KEY_FORMAT",
-            CommandError::Fingerprint(_) => "FINGERPRINT_UNAVAILABLE",
+            CommandError::KeyFormat(_) => ErrorCode::InvalidKeyFormat,
+            CommandError::Fingerprint(_) => ErrorCode::FingerprintUnavailable,
             CommandError::Client(e) => client_code(e),
             CommandError::Flow(e) => match e {
                 FlowError::Client(e) => client_code(e),
-                FlowError::Token(e) => e.code_name(),
-                FlowError::Config(_) => "CONFIG",
-                FlowError::Store(e) => e.code_name(),
-                FlowError::NotActivated => "NOT_ACTIVATED",
-                FlowError::OfflineCode(_) => "OFFLINE_CODE_INVALID",
-                FlowError::Refused { code, .. } => code.as_str(),
+                FlowError::Token(e) => offline_code(e),
+                FlowError::Config(_) => ErrorCode::Config,
+                FlowError::Store(e) => store_code(e),
+                FlowError::NotActivated => ErrorCode::NotActivated,
+                FlowError::OfflineCode(_) => ErrorCode::OfflineCodeInvalid,
+                FlowError::Refused { code, .. } => (*code).into(),
             },
             CommandError::Renewal(e) => match e {
-                RenewalError::NotActivated => "NOT_ACTIVATED",
-                RenewalError::Token(e) => e.code_name(),
-                RenewalError::Store(e) => e.code_name(),
-                RenewalError::Config(_) => "CONFIG",
+                RenewalError::NotActivated => ErrorCode::NotActivated,
+                RenewalError::Token(e) => offline_code(e),
+                RenewalError::Store(e) => store_code(e),
+                RenewalError::Config(_) => ErrorCode::Config,
             },
-            CommandError::Local(e) => e.code_name(),
-            CommandError::Store(e) => e.code_name(),
-            CommandError::Config(_) => "CONFIG",
-            CommandError::Save(_) => "SAVE_FAILED",
+            CommandError::Local(e) => match e {
+                LocalError::NotActivated => ErrorCode::NotActivated,
+                LocalError::Ended(code) => (*code).into(),
+                LocalError::Offline(e) => offline_code(e),
+                LocalError::Store(e) => store_code(e),
+                LocalError::Config(_) => ErrorCode::Config,
+            },
+            CommandError::Store(e) => store_code(e),
+            CommandError::Config(_) => ErrorCode::Config,
+            CommandError::Save(_) => ErrorCode::SaveFailed,
             CommandError::Startup(e) => e.code,
         }
     }
@@ -63,28 +73,55 @@ impl CommandError {
     /// A short next step for support staff and logs; the UI has its own words per code.
     pub fn hint(&self) -> &'static str {
         match self.code() {
-            "INVALID_KEY_FORMAT" => "Check the key for missing or mistyped characters.",
-            "OFFLINE" => "Check the internet connection and try again.",
-            "KEYCHAIN_UNAVAILABLE" => "Start or unlock the system keychain (Secret Service, e.g. GNOME Keyring).",
-            "CLOCK_ROLLED_BACK" | "TOKEN_FROM_FUTURE" => "Correct the computer's date and time.",
-            "CONFIG" => "The vendor config file is missing or invalid.",
-            "OFFLINE_CODE_INVALID" => "Copy the whole response code from the portal, or choose its file again.",
+            ErrorCode::InvalidKeyFormat => "Check the key for missing or mistyped characters.",
+            ErrorCode::Offline => "Check the internet connection and try again.",
+            ErrorCode::KeychainUnavailable => {
+                "Start or unlock the system keychain (Secret Service, e.g. GNOME Keyring)."
+            }
+            ErrorCode::ClockRolledBack | ErrorCode::TokenFromFuture => "Correct the computer's date and time.",
+            ErrorCode::Config => "The vendor config file is missing or invalid.",
+            ErrorCode::TrialUsed => "This computer has had its trial; activate it with a license key.",
+            ErrorCode::OfflineCodeInvalid => "Copy the whole response code from the portal, or choose its file again.",
             _ => "",
         }
     }
 }
 
-fn client_code(error: &ClientError) -> &'static str {
+fn client_code(error: &ClientError) -> ErrorCode {
     if error.is_offline() {
-        return "OFFLINE";
+        return ErrorCode::Offline;
     }
-    error.code().map_or("INTERNAL", |code| code.as_str())
+    error.code().map_or(ErrorCode::Internal, ErrorCode::from)
+}
+
+fn store_code(error: &StoreError) -> ErrorCode {
+    match error {
+        StoreError::Unavailable(_) => ErrorCode::KeychainUnavailable,
+        StoreError::Corrupt(_) => ErrorCode::StorageCorrupt,
+    }
+}
+
+fn offline_code(error: &OfflineError) -> ErrorCode {
+    match error {
+        OfflineError::Token(_) => ErrorCode::TokenInvalid,
+        OfflineError::FingerprintMismatch => ErrorCode::FingerprintMismatch,
+        OfflineError::WrongProduct => ErrorCode::TokenInvalid,
+        OfflineError::ClockRolledBack { .. } => ErrorCode::ClockRolledBack,
+        OfflineError::IssuedInFuture { .. } => ErrorCode::TokenFromFuture,
+        OfflineError::Expired { .. } => ErrorCode::OfflineExpired,
+        OfflineError::LicenseExpired { .. } => ErrorCode::Expired,
+        OfflineError::NotActive(status) => match status {
+            keyturn_protocol::wire::LicenseStatus::Suspended => ErrorCode::Suspended,
+            keyturn_protocol::wire::LicenseStatus::Revoked => ErrorCode::Revoked,
+            keyturn_protocol::wire::LicenseStatus::Active => ErrorCode::Internal,
+        },
+    }
 }
 
 impl serde::Serialize for CommandError {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let view = crate::views::CommandErrorView {
-            code: self.code().to_string(),
+            code: self.code(),
             message: self.to_string(),
             hint: self.hint().to_string(),
         };
@@ -108,12 +145,12 @@ mod tests {
     #[test]
     fn network_failures_are_offline_not_license_answers() {
         let error = CommandError::Flow(FlowError::Client(ClientError::Network("connection refused".into())));
-        assert_eq!(error.code(), "OFFLINE");
+        assert_eq!(error.code(), ErrorCode::Offline);
     }
 
     #[test]
     fn a_missing_keychain_is_named() {
         let error = CommandError::Flow(FlowError::Store(StoreError::Unavailable("no D-Bus".into())));
-        assert_eq!(error.code(), "KEYCHAIN_UNAVAILABLE");
+        assert_eq!(error.code(), ErrorCode::KeychainUnavailable);
     }
 }

@@ -8,6 +8,9 @@ pub mod cli;
 mod commands;
 mod diagnostics;
 mod error;
+mod error_code;
+mod language;
+mod links;
 mod renewal_task;
 mod startup;
 mod state;
@@ -15,6 +18,7 @@ mod state_store;
 mod views;
 
 pub use error::CommandError;
+pub use error_code::ErrorCode;
 pub use state::StartupError;
 
 use tauri::{Manager, Runtime};
@@ -42,6 +46,7 @@ pub fn build_app<R: Runtime>(builder: tauri::Builder<R>, setup: Setup) -> tauri:
         .plugin(tauri_plugin_store::Builder::new().build())
         .setup(move |app| {
             let state = startup::app_state(app.handle(), setup);
+            links::on_start(app.handle(), &state);
             if let Ok(session) = state.session() {
                 renewal_task::spawn(app.handle().clone(), session.clone(), state.renewal_wake.clone());
             }
@@ -52,6 +57,8 @@ pub fn build_app<R: Runtime>(builder: tauri::Builder<R>, setup: Setup) -> tauri:
             commands::support::app_info,
             commands::license::status,
             commands::license::activate,
+            commands::license::start_trial,
+            commands::license::take_link,
             commands::license::free_and_activate,
             commands::license::check_now,
             commands::license::deactivate,
@@ -65,9 +72,10 @@ pub fn build_app<R: Runtime>(builder: tauri::Builder<R>, setup: Setup) -> tauri:
         ])
 }
 
-/// Runs the desktop app until its window is closed; answers the exit code.
+/// Runs the desktop app until its window is closed; answers the exit code. A second launch
+/// hands its activation link to the running app and exits (see links.rs).
 pub fn run() -> i32 {
-    build_app(tauri::Builder::default(), Setup::from_environment())
+    build_app(links::plugins(tauri::Builder::default()), Setup::from_environment())
         .build(tauri::generate_context!())
         .expect("error while running the Keyturn app")
         .run_return(|_, _| {})

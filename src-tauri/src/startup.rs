@@ -10,6 +10,7 @@ use tauri::{AppHandle, Runtime};
 use tauri_plugin_store::StoreExt;
 
 use crate::error::CommandError;
+use crate::error_code::ErrorCode;
 use crate::state::{AppState, StartupError};
 use crate::state_store::PluginStateStore;
 use crate::Setup;
@@ -30,7 +31,7 @@ pub fn load_config() -> Result<VendorConfig, StartupError> {
         None => VendorConfig::from_json(EMBEDDED_CONFIG).map_err(|e| format!("built-in vendor config: {e}")),
     };
     config.map_err(|message| StartupError {
-        code: "CONFIG",
+        code: ErrorCode::Config,
         message,
     })
 }
@@ -58,7 +59,7 @@ fn open_session<R: Runtime>(
     let device = Device::detect(&config.product_id, &config.fingerprint_env).map_err(|e| fail(e.into()))?;
     let secrets = KeychainSecrets::new(&config.product_id).map_err(|e| fail(e.into()))?;
     let store = app.store(state_file).map_err(|e| StartupError {
-        code: "STORAGE_CORRUPT",
+        code: ErrorCode::StorageCorrupt,
         message: format!("{}: {e}", state_file.display()),
     })?;
     Session::new(

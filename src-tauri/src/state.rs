@@ -12,12 +12,14 @@ pub struct AppState {
     session: Result<Arc<Session>, StartupError>,
     /// Wakes the background renewal task when the activation changes.
     pub renewal_wake: Arc<Notify>,
+    /// The key of an activation link, until the UI takes it.
+    pub link: crate::links::PendingLink,
 }
 
 /// Why no session could be made at start-up, kept to answer every command with it.
 #[derive(Debug, Clone)]
 pub struct StartupError {
-    pub code: &'static str,
+    pub code: crate::error_code::ErrorCode,
     pub message: String,
 }
 
@@ -27,6 +29,7 @@ impl AppState {
             config,
             session,
             renewal_wake: Arc::new(Notify::new()),
+            link: Default::default(),
         }
     }
 

@@ -7,6 +7,8 @@ use keyturn_protocol::wire::{LicenseStatus, LicenseSummary, Machine, MachinesRes
 use serde::Serialize;
 use ts_rs::TS;
 
+use crate::error_code::ErrorCode;
+
 #[derive(Debug, Serialize, TS)]
 #[ts(export)]
 #[serde(rename_all = "camelCase")]
@@ -17,6 +19,10 @@ pub struct AppInfo {
     pub accent_color: Option<String>,
     pub logo: Option<String>,
     pub app_version: String,
+    /// The vendor offers a free trial: Welcome offers to start it.
+    pub trial: bool,
+    /// The language to show: `en`, `de`, `fr` or `es` (see language.rs).
+    pub language: String,
 }
 
 #[derive(Debug, Serialize, TS)]
@@ -30,6 +36,8 @@ pub struct LicenseView {
     pub seats_used: u32,
     pub seats_max: u32,
     pub device_name: String,
+    /// A trial license: `expires_at` is when the trial ends.
+    pub trial: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
@@ -56,7 +64,7 @@ pub enum ActivationStep {
 #[derive(Debug, Serialize, TS)]
 #[ts(export)]
 pub struct CommandErrorView {
-    pub code: String,
+    pub code: ErrorCode,
     pub message: String,
     pub hint: String,
 }
@@ -74,6 +82,7 @@ impl LicenseView {
             seats_used: license.seats_used,
             seats_max: license.seats_max,
             device_name: device_name.to_string(),
+            trial: license.trial,
         }
     }
 }
@@ -163,7 +172,7 @@ pub enum StatusView {
         offline: bool,
     },
     Ended {
-        code: String,
+        code: ErrorCode,
         message: String,
     },
 }
@@ -186,7 +195,7 @@ impl StatusView {
             Err(e) => {
                 let code = crate::error::CommandError::Local(e);
                 Ok(StatusView::Ended {
-                    code: code.code().to_string(),
+                    code: code.code(),
                     message: code.to_string(),
                 })
             }

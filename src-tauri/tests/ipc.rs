@@ -102,7 +102,7 @@ fn unreachable_server_is_offline_never_an_invalid_key() {
 #[test]
 fn broken_vendor_config_is_reported_by_every_command() {
     let app = start(Err(StartupError {
-        code: "CONFIG",
+        code: keyturn_app::ErrorCode::Config,
         message: "vendor config /x: missing".into(),
     }));
     assert_eq!(invoke(&app, "app_info", json!({})).unwrap()["productName"], "Keyturn");
@@ -197,5 +197,50 @@ fn a_refused_activation_shows_in_the_support_report_but_activates_nothing() {
     assert!(
         report.contains("Recent server answers (oldest first):\n  SUSPENDED at "),
         "{report}"
+    );
+}
+
+#[test]
+fn trial_through_ipc_then_trial_used_in_words_the_ui_knows() {
+    let server = Server::start();
+    server.admin(&[
+        "policy",
+        "create",
+        "--product",
+        PRODUCT_ID,
+        "--name",
+        "Trial",
+        "--max-machines",
+        "1",
+        "--trial",
+    ]);
+    let mut vendor = config(&server.url, &server.public_key, "ipc-trial");
+    vendor.trial = true;
+    vendor.language = Some("fr".into());
+    let app = start(Ok(vendor));
+    let info = invoke(&app, "app_info", json!({})).unwrap();
+    assert_eq!(
+        (info["trial"].clone(), info["language"].clone()),
+        (json!(true), json!("fr"))
+    );
+    assert_eq!(
+        invoke(&app, "take_link", json!({})).unwrap(),
+        Value::Null,
+        "no link started this app"
+    );
+
+    let started = invoke(&app, "start_trial", json!({})).unwrap();
+    assert_eq!(started["kind"], "activated", "{started}");
+    assert_eq!(started["license"]["trial"], true);
+    assert!(started["license"]["expiresAt"].as_i64().is_some(), "a trial ends");
+    let status = invoke(&app, "status", json!({})).unwrap();
+    assert_eq!(status["license"]["trial"], true, "{status}");
+
+    invoke(&app, "deactivate", json!({})).unwrap();
+    let again = invoke(&app, "start_trial", json!({})).unwrap_err();
+    assert_eq!(again["code"], "TRIAL_USED", "{again}");
+    assert_eq!(
+        again["hint"],
+        "This computer has had its trial; activate it with a license key."
     );
 }

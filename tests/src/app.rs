@@ -1,6 +1,8 @@
 //! The real Keyturn app in a WebKit window, driven through tauri-driver + WebKitWebDriver.
 
 use crate::display::Display;
+pub use crate::launch::Options;
+use crate::launch::{set_app_environment, DBUS_ADDRESS_FILE};
 use crate::process::{free_port, wait_until, GroupGuard};
 use crate::server::{Server, PRODUCT_ID, PRODUCT_NAME};
 use crate::{artifacts, binaries, UI_DEADLINE};
@@ -10,7 +12,7 @@ use hyper_util::client::legacy::connect::HttpConnector;
 use std::error::Error;
 use std::net::TcpStream;
 use std::path::PathBuf;
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::Duration;
 use tokio::sync::{Mutex, MutexGuard};
 
@@ -26,29 +28,54 @@ pub const RENEW_URL: &str = "https://example.com/renew";
 pub struct App {
     pub client: Client,
     test: String,
+    pub(crate) options: Options,
+    pub(crate) fingerprint: String,
     _driver: GroupGuard,
-    _display: Display,
-    home: tempfile::TempDir,
+    pub(crate) _display: Display,
+    pub(crate) home: tempfile::TempDir,
     _turn: MutexGuard<'static, ()>,
 }
 
 impl App {
     /// Launches the app pointed at `server`, with a new temporary HOME and the given device fingerprint.
     pub async fn launch(test: &str, server: &Server, fingerprint: &str) -> App {
+        Self::launch_with(test, server, fingerprint, Options::default()).await
+    }
+
+    /// Launches the app with more vendor config, environment or arguments.
+    pub async fn launch_with(test: &str, server: &Server, fingerprint: &str, options: Options) -> App {
         let home = tempfile::tempdir().expect("temp HOME");
-        Self::launch_in(test, server, home, fingerprint, binaries::app(), true).await
+        Self::launch_in(test, server, home, fingerprint, binaries::app(), true, options).await
     }
 
     /// Launches the app with no D-Bus session, so no keychain (Secret Service) is reachable.
     pub async fn launch_without_keychain(test: &str, server: &Server, fingerprint: &str) -> App {
         let home = tempfile::tempdir().expect("temp HOME");
-        Self::launch_in(test, server, home, fingerprint, binaries::app(), false).await
+        Self::launch_in(
+            test,
+            server,
+            home,
+            fingerprint,
+            binaries::app(),
+            false,
+            Options::default(),
+        )
+        .await
     }
 
     /// Launches another Tauri binary the same way (the benchmark's bare window).
     pub async fn launch_binary(test: &str, server: &Server, application: PathBuf) -> App {
         let home = tempfile::tempdir().expect("temp HOME");
-        Self::launch_in(test, server, home, "bench-device", application, true).await
+        Self::launch_in(
+            test,
+            server,
+            home,
+            "bench-device",
+            application,
+            true,
+            Options::default(),
+        )
+        .await
     }
 
     /// The app's temporary HOME (its data, config and cache folders are inside).
@@ -66,14 +93,17 @@ impl App {
         let App {
             client,
             test,
+            mut options,
             _driver,
             _display,
             home,
             _turn,
+            ..
         } = self;
         client.close().await.expect("close WebDriver session");
         drop((_driver, _display, _turn));
-        Self::launch_in(&test, server, home, fingerprint, binaries::app(), true).await
+        options.args.clear();
+        Self::launch_in(&test, server, home, fingerprint, binaries::app(), true, options).await
     }
 
     async fn launch_in(
@@ -83,11 +113,12 @@ impl App {
         fingerprint: &str,
         application: PathBuf,
         keychain: bool,
+        options: Options,
     ) -> App {
         let turn = ONE_WINDOW_AT_A_TIME.lock().await;
         let display = Display::get().expect("an X display (Xvfb)");
         let config = home.path().join("vendor.json");
-        let vendor = serde_json::json!({
+        let mut vendor = serde_json::json!({
             "product_name": PRODUCT_NAME,
             "product_id": PRODUCT_ID,
             "server_url": server.url,
@@ -96,38 +127,26 @@ impl App {
             "renew_url": RENEW_URL,
             "fingerprint_env": "KEYTURN_FINGERPRINT",
         });
+        vendor.as_object_mut().expect("object").extend(options.vendor.clone());
         std::fs::write(&config, vendor.to_string()).expect("write vendor config");
 
         let (port, native_port) = (free_port(), free_port());
-        let log = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(home.path().join("app.log"))
-            .expect("app log");
         let driver = format!("exec tauri-driver --port {port} --native-port {native_port}");
         let mut command = if keychain {
             // A private D-Bus session with an unlocked GNOME Keyring: the app keeps the key and
             // token in a real Secret Service, as on a desktop.
+            // The bus address is kept for a second launch of the app (`launch_again`).
             let mut command = Command::new("dbus-run-session");
             let unlock = "echo -n keyturn-e2e | gnome-keyring-daemon --unlock --components=secrets >/dev/null";
-            command.args(["--", "sh", "-c", &format!("{unlock} && {driver}")]);
+            let keep_bus = format!("echo \"$DBUS_SESSION_BUS_ADDRESS\" > \"$HOME/{DBUS_ADDRESS_FILE}\"");
+            command.args(["--", "sh", "-c", &format!("{unlock} && {keep_bus} && {driver}")]);
             command
         } else {
             let mut command = Command::new("sh");
             command.args(["-c", &driver]).env_remove("DBUS_SESSION_BUS_ADDRESS");
             command
         };
-        command
-            .env("DISPLAY", &display.name)
-            .env("HOME", home.path())
-            .env("XDG_DATA_HOME", home.path().join("data"))
-            .env("XDG_CONFIG_HOME", home.path().join("config"))
-            .env("XDG_CACHE_HOME", home.path().join("cache"))
-            .env("KEYTURN_CONFIG", &config)
-            .env("KEYTURN_FINGERPRINT", fingerprint)
-            .stdin(Stdio::null())
-            .stdout(log.try_clone().expect("log handle"))
-            .stderr(log);
+        set_app_environment(&mut command, home.path(), &display.name, fingerprint, &options);
         let mut driver = GroupGuard::spawn("tauri-driver", command).expect("start tauri-driver (is it installed?)");
         // tauri-driver proxies to WebKitWebDriver on the native port: both must listen first.
         wait_until("tauri-driver and WebKitWebDriver", Duration::from_secs(20), || {
@@ -139,7 +158,7 @@ impl App {
         let mut capabilities = serde_json::Map::new();
         capabilities.insert(
             "tauri:options".into(),
-            serde_json::json!({ "application": application }),
+            serde_json::json!({ "application": application, "args": options.args }),
         );
         // Plain HTTP to 127.0.0.1: no TLS stack needed.
         let client = ClientBuilder::new(HttpConnector::new())
@@ -156,6 +175,8 @@ impl App {
         App {
             client,
             test: test.to_string(),
+            options,
+            fingerprint: fingerprint.to_string(),
             home,
             _driver: driver,
             _display: display,
@@ -234,7 +255,10 @@ impl App {
     }
 
     /// Saves a screenshot of the window as tests/artifacts/<test>-<name>.png.
+    /// Waits for two animation frames first, so the picture shows what the DOM already says.
     pub async fn screenshot(&self, name: &str) -> TestResult {
+        let painted = "const done = arguments[0]; requestAnimationFrame(() => requestAnimationFrame(() => done()));";
+        self.client.execute_async(painted, vec![]).await?;
         let png = self.client.screenshot().await?;
         artifacts::save(&format!("{}-{name}.png", self.test), &png);
         Ok(())

@@ -10,6 +10,7 @@ pub mod browser;
 pub mod cli;
 pub mod display;
 pub mod keychain;
+pub mod launch;
 pub mod process;
 pub mod server;
 

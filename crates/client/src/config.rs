@@ -11,6 +11,13 @@ fn default_fingerprint_env() -> String {
     DEFAULT_FINGERPRINT_ENV.to_owned()
 }
 
+/// Default URL scheme of activation links (`keyturn://activate?key=...`).
+pub const DEFAULT_LINK_SCHEME: &str = "keyturn";
+
+fn default_link_scheme() -> String {
+    DEFAULT_LINK_SCHEME.to_owned()
+}
+
 /// The app identifier of a build that names none (Keyturn's own, as in tauri.conf.json).
 pub const DEFAULT_IDENTIFIER: &str = "dev.keyturn.app";
 
@@ -36,6 +43,15 @@ pub struct VendorConfig {
     pub logo: Option<String>,
     #[serde(default)]
     pub accent_color: Option<String>,
+    /// The vendor's product offers a free trial (`POST /v1/trials`): Welcome offers to start it.
+    #[serde(default)]
+    pub trial: bool,
+    /// URL scheme of activation links, e.g. `acme` for `acme://activate?key=...`.
+    #[serde(default = "default_link_scheme")]
+    pub link_scheme: String,
+    /// The app's language regardless of the OS locale (e.g. `de`); absent: the OS decides.
+    #[serde(default)]
+    pub language: Option<String>,
     /// The app's identifier (reverse DNS, e.g. `com.acme.licensing`): names its data folder, so
     /// each vendor's app keeps its own state. The packaged app is built with the same one.
     #[serde(default = "default_identifier")]
@@ -97,6 +113,22 @@ impl VendorConfig {
         if env.is_empty() || !env.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
             return invalid("fingerprint_env", "must be a variable name of letters, digits and _");
         }
+        let scheme = self.link_scheme.as_bytes();
+        let scheme_ok = scheme.first().is_some_and(u8::is_ascii_lowercase)
+            && scheme
+                .iter()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'+' | b'-' | b'.'));
+        if !scheme_ok || matches!(self.link_scheme.as_str(), "http" | "https" | "file") {
+            return invalid(
+                "link_scheme",
+                "must be a lowercase URL scheme of your own, e.g. \"acme\"",
+            );
+        }
+        if let Some(language) = &self.language {
+            if language.len() != 2 || !language.bytes().all(|b| b.is_ascii_lowercase()) {
+                return invalid("language", "must be a two-letter language code, e.g. \"de\"");
+            }
+        }
         let id = &self.identifier;
         let id_ok = id.contains('.')
             && id.split('.').all(|part| {
@@ -134,8 +166,52 @@ mod tests {
         let config = VendorConfig::from_json(&text).unwrap();
         assert_eq!(config.fingerprint_env, "KEYTURN_FINGERPRINT");
         assert_eq!(config.support_url, None);
+        assert_eq!(config.link_scheme, "keyturn");
+        assert!(!config.trial);
+        assert_eq!(config.language, None);
         assert_eq!(config.identifier, "dev.keyturn.app");
         config.verifying_key().unwrap();
+    }
+
+    #[test]
+    fn link_scheme_and_language_are_checked() {
+        let with = |extra: &str| {
+            VendorConfig::from_json(&format!(
+                r#"{{"product_name":"Acme","product_id":"p","server_url":"https://x","public_key":"{}",{extra}}}"#,
+                public_key()
+            ))
+        };
+        let config = with(r#""link_scheme":"acme-app","language":"de","trial":true"#).unwrap();
+        assert_eq!(
+            (config.link_scheme.as_str(), config.language.as_deref()),
+            ("acme-app", Some("de"))
+        );
+        assert!(config.trial);
+        for bad in [
+            r#""link_scheme":"Acme""#,
+            r#""link_scheme":"https""#,
+            r#""link_scheme":"1x""#,
+            r#""link_scheme":"""#,
+        ] {
+            let err = with(bad).unwrap_err();
+            assert!(
+                matches!(
+                    err,
+                    ConfigError::Invalid {
+                        field: "link_scheme",
+                        ..
+                    }
+                ),
+                "{bad}: {err}"
+            );
+        }
+        for bad in [r#""language":"german""#, r#""language":"DE""#] {
+            let err = with(bad).unwrap_err();
+            assert!(
+                matches!(err, ConfigError::Invalid { field: "language", .. }),
+                "{bad}: {err}"
+            );
+        }
     }
 
     #[test]

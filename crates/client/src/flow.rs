@@ -193,6 +193,39 @@ async fn activate(
     api.activate(request).await
 }
 
+/// Starts this device's one trial of the vendor's product: the server creates a trial license
+/// and binds this device; its token is verified like any activation's. A second trial of the
+/// same device is refused with `TRIAL_USED`. Answers the trial key with the activation.
+pub async fn start_trial_with(
+    api: &ApiClient,
+    config: &VendorConfig,
+    device: &Device,
+    now: i64,
+    mut on_step: impl FnMut(FlowStep),
+) -> Result<(LicenseKey, Activation), FlowError> {
+    let verifying_key = config.verifying_key()?;
+    on_step(FlowStep::Activating);
+    let response = api.trial(&device.trial_request(&config.product_id)).await?;
+    on_step(FlowStep::Verifying);
+    let key = LicenseKey::parse(&response.key)
+        .map_err(|e| FlowError::Client(ClientError::Protocol(format!("the trial key is malformed: {e}"))))?;
+    let claims = offline::check_token(
+        &response.token,
+        &verifying_key,
+        &device.fingerprint,
+        &config.product_id,
+        now,
+        None,
+    )?;
+    let activation = Activation {
+        license: response.license,
+        machine: response.machine,
+        token: response.token,
+        claims,
+    };
+    Ok((key, activation))
+}
+
 /// Frees `machine_id` (after `LimitReached`) and runs the flow again.
 pub async fn free_and_retry(
     api: &ApiClient,

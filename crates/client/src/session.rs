@@ -124,6 +124,22 @@ impl Session {
         self.keep(outcome, key, now)
     }
 
+    /// Starts this device's trial (one per device) and keeps it like an activation: the trial
+    /// key and token go to the secret store, so later runs open on the dashboard.
+    pub async fn start_trial(&self, on_step: impl FnMut(FlowStep)) -> Result<ActivationOutcome, FlowError> {
+        // No trial is used up for an activation this computer could not keep (e.g. no keychain).
+        self.secrets.get(Secret::Token)?;
+        let now = self.now();
+        let started = flow::start_trial_with(&self.api, &self.config, &self.device, now, on_step).await;
+        match started {
+            Ok((key, activation)) => self.keep(Ok(ActivationOutcome::Activated(activation)), &key, now),
+            Err(e) => {
+                self.record_refusal(&e, now)?;
+                Err(e)
+            }
+        }
+    }
+
     /// Keeps a fresh activation; records every answer code for the support report (a refusal
     /// too, so support sees "SUSPENDED at 10:02" even though nothing was activated).
     fn keep(
@@ -145,15 +161,31 @@ impl Session {
                 None
             }
             Ok(ActivationOutcome::LimitReached { .. }) => Some((Code::MachineLimitExceeded, None)),
-            Err(e) => e.code().map(|code| (code, Some(e.to_string()))),
+            Err(e) => {
+                self.record_refusal(e, now)?;
+                None
+            }
         };
         if let Some((code, error)) = refused {
-            let mut state = self.state.load()?;
-            state.record_attempt(code, now);
-            state.last_error = error.or(state.last_error);
-            self.state.save(&state)?;
+            self.record_attempt(code, error, now)?;
         }
         outcome
+    }
+
+    /// Records a refusal with a server code in the history (support report).
+    fn record_refusal(&self, error: &FlowError, now: i64) -> Result<(), FlowError> {
+        match error.code() {
+            Some(code) => self.record_attempt(code, Some(error.to_string()), now),
+            None => Ok(()),
+        }
+    }
+
+    fn record_attempt(&self, code: Code, error: Option<String>, now: i64) -> Result<(), FlowError> {
+        let mut state = self.state.load()?;
+        state.record_attempt(code, now);
+        state.last_error = error.or(state.last_error);
+        self.state.save(&state)?;
+        Ok(())
     }
 
     /// The first page of the machines bound to the stored key's license (this one marked).

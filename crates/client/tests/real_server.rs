@@ -328,6 +328,7 @@ async fn one_trial_per_device_with_a_verifiable_token() {
     let claims = check_token(&trial.token, &verifying_key, &alice.fingerprint, PRODUCT, now(), None).unwrap();
     assert_eq!(claims.sub, trial.machine.id);
     assert!(trial.license.expires_at.is_some(), "a trial expires");
+    assert!(trial.license.trial, "the license says it is a trial");
     // The trial key validates like any key on this device.
     assert_eq!(
         w.api.validate(&key, &alice.fingerprint).await.unwrap().code,

@@ -132,3 +132,57 @@ async fn without_a_keychain_activation_fails_before_taking_a_seat() {
     let machines = s.api.machines(&key, None).await.unwrap();
     assert_eq!(machines.machines.len(), 0, "no seat was taken");
 }
+
+#[tokio::test]
+async fn a_trial_is_kept_like_an_activation_and_a_second_one_is_refused() {
+    let server = RealServer::start(PRODUCT);
+    server.cli(&[
+        "policy",
+        "create",
+        "--product",
+        PRODUCT,
+        "--name",
+        "Trial",
+        "--max-machines",
+        "1",
+        "--duration",
+        "1209600",
+        "--trial",
+    ]);
+    let (s, secrets) = session(&server, "alice");
+    let mut steps = Vec::new();
+    let ActivationOutcome::Activated(trial) = s.start_trial(|step| steps.push(step)).await.unwrap() else {
+        panic!("a trial never hits a seat limit")
+    };
+    assert!(trial.license.trial, "the server says it is a trial");
+    let ends = trial.license.expires_at.expect("a trial ends");
+    assert!((ends - s.now() - 1_209_600).abs() < 60, "14 days from now: {ends}");
+    // Kept like any activation: later runs find it offline, the trial key is in the secret store.
+    let held = s.status().unwrap();
+    assert_eq!(held.claims.sub, trial.machine.id);
+    let key = s.stored_key().unwrap().expect("trial key kept");
+    assert_eq!(
+        secrets.get(Secret::LicenseKey).unwrap().as_deref(),
+        Some(key.canonical())
+    );
+    assert_eq!(s.machines().await.unwrap().machines.len(), 1);
+
+    // The same device again (e.g. after deactivating): TRIAL_USED, recorded for support.
+    s.deactivate_this(true).await.unwrap();
+    let again = s.start_trial(|_| {}).await.unwrap_err();
+    assert_eq!(again.code(), Some(keyturn_client::Code::TrialUsed), "{again:?}");
+    let report = s.diagnostics();
+    assert_eq!(
+        report.recent_codes.last().map(|c| c.code),
+        Some(keyturn_client::Code::TrialUsed)
+    );
+    assert!(!report.activated);
+}
+
+#[tokio::test]
+async fn without_a_trial_policy_the_product_offers_none() {
+    let server = RealServer::start(PRODUCT);
+    let (s, _) = session(&server, "bob");
+    let error = s.start_trial(|_| {}).await.unwrap_err();
+    assert_eq!(error.code(), Some(keyturn_client::Code::NotFound), "{error:?}");
+}

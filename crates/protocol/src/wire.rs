@@ -49,6 +49,9 @@ pub struct LicenseSummary {
     pub seats_max: u32,
     #[serde(default)]
     pub entitlements: Vec<String>,
+    /// A trial license (started with `POST /v1/trials`); `expires_at` is its end.
+    #[serde(default)]
+    pub trial: bool,
 }
 
 /// A device bound to a license.

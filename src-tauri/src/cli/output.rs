@@ -36,7 +36,7 @@ impl Outcome {
     pub fn failed(error: &CommandError) -> Outcome {
         let hint = error.hint();
         let mut outcome = Outcome::new(
-            error.code(),
+            error.code().as_str(),
             serde_json::json!({ "message": error.to_string(), "hint": hint }),
             String::new(),
         );

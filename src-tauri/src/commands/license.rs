@@ -66,6 +66,24 @@ pub async fn activate<R: Runtime>(
     Ok(shape(outcome, session))
 }
 
+/// Starts this computer's free trial (one per computer) and keeps it like an activation.
+#[tauri::command]
+pub async fn start_trial<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+) -> Result<ActivateResult, CommandError> {
+    let session = state.session()?;
+    let outcome = session.start_trial(emit_step(&app)).await?;
+    state.renewal_wake.notify_one();
+    Ok(shape(outcome, session))
+}
+
+/// The key of the activation link that opened (or reached) the app, once; `None` without one.
+#[tauri::command]
+pub fn take_link(state: State<'_, AppState>) -> Option<String> {
+    state.link.take()
+}
+
 /// After the limit was hit: frees `machine_id` with the same key, then activates this device.
 #[tauri::command]
 pub async fn free_and_activate<R: Runtime>(

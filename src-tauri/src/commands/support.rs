@@ -2,10 +2,10 @@
 
 use tauri::{AppHandle, Manager, Runtime, State};
 
-use crate::diagnostics;
 use crate::error::CommandError;
 use crate::state::AppState;
 use crate::views::{AppInfo, DiagnosticsView};
+use crate::{diagnostics, language};
 
 #[tauri::command]
 pub fn app_info(state: State<'_, AppState>) -> AppInfo {
@@ -17,6 +17,12 @@ pub fn app_info(state: State<'_, AppState>) -> AppInfo {
         accent_color: config.and_then(|c| c.accent_color.clone()),
         logo: config.and_then(|c| c.logo.clone()),
         app_version: env!("CARGO_PKG_VERSION").to_string(),
+        trial: config.is_some_and(|c| c.trial),
+        language: language::pick(
+            config.and_then(|c| c.language.as_deref()),
+            language::os_locale().as_deref(),
+        )
+        .to_string(),
     }
 }
 

@@ -15,6 +15,7 @@ import type { StatusView } from "./bindings/StatusView";
 
 export type { ActivateResult, ActivationStep, AppInfo, DiagnosticsView, MachinesView, OfflineRequestView, StatusView };
 export type { LicenseView } from "./bindings/LicenseView";
+export type { ErrorCode } from "./bindings/ErrorCode";
 export type { LicenseStatusView } from "./bindings/LicenseStatusView";
 export type { MachineView } from "./bindings/MachineView";
 
@@ -43,6 +44,10 @@ export const ipc = {
   /** Offline check of what is stored; never touches the network. */
   status: () => call<StatusView>("status"),
   activate: (key: string) => call<ActivateResult>("activate", { key }),
+  /** Starts this computer's free trial (one per computer); kept like an activation. */
+  startTrial: () => call<ActivateResult>("start_trial"),
+  /** The key of the activation link that opened or reached the app, once (null without one). */
+  takeLink: () => call<string | null>("take_link"),
   /** After limitReached: frees `machineId` with the same key, then activates this computer. */
   freeAndActivate: (key: string, machineId: string) => call<ActivateResult>("free_and_activate", { key, machineId }),
   /** A page of the devices bound to the stored license (this one marked); `after` is a page's `next`. */
@@ -68,4 +73,6 @@ export const ipc = {
   /** The background renewal task reports every change of status. */
   onStatus: (handler: (status: StatusView) => void): Promise<UnlistenFn> =>
     listen<StatusView>("license-status", (event) => handler(event.payload)),
+  /** An activation link reached the running app (no payload: call takeLink). */
+  onLink: (handler: () => void): Promise<UnlistenFn> => listen("activation-link", () => handler()),
 };

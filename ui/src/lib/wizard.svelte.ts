@@ -12,6 +12,7 @@ import {
   type StatusView,
 } from "./ipc";
 import { looksLikeKey, normalizeKey } from "./keyShape";
+import { setLanguage } from "../locales/i18n.svelte";
 
 export type Screen =
   | "loading"
@@ -42,6 +43,8 @@ export class Wizard {
     accentColor: null,
     logo: null,
     appVersion: "",
+    trial: false,
+    language: "en",
   });
   /** The key as typed: kept after an error, cleared after deactivation. */
   key = $state("");
@@ -53,7 +56,7 @@ export class Wizard {
   /** Manage devices: cursor of the next page of devices, null when all are shown. */
   machinesNext = $state<string | null>(null);
   status = $state<Licensed | null>(null);
-  /** A short confirmation after an action ("Checked just now", "X was removed"). */
+  /** A short confirmation after an action ("checked", "link": a key came from a link). */
   notice = $state("");
   busy = $state(false);
   /** "Activate without internet": the request once made, and the response as pasted. */
@@ -61,17 +64,47 @@ export class Wizard {
   offlineResponse = $state("");
   /** After "Deactivate without internet": the code that frees the seat in the portal. */
   deactivationCode = $state("");
+  /** A link's key that arrived while an activation ran: shown once it is done. */
+  private laterLink: string | null = null;
 
   /** Loads branding and what this computer holds, then opens the right screen. */
   async start(): Promise<void> {
     try {
       this.info = await ipc.appInfo();
+      setLanguage(this.info.language);
       await ipc.onActivationStep((step) => (this.steps = [...this.steps, step]));
       await ipc.onStatus((status) => this.applyStatus(status, false));
+      await ipc.onLink(() => this.takeLink());
       this.applyStatus(await ipc.status(), true);
+      await this.takeLink();
     } catch (error) {
       this.fail(error, "key");
     }
+  }
+
+  /** An activation link (keyturn://activate?key=...): the key screen with its key filled in. */
+  async takeLink(): Promise<void> {
+    const key = await ipc.takeLink();
+    if (key === null) return;
+    if (this.screen === "activating") {
+      this.laterLink = key;
+      return;
+    }
+    this.showLinkKey(key);
+  }
+
+  private showLinkKey(key: string): void {
+    this.key = key;
+    this.go("key");
+    // A malformed key is said at once, before anyone presses Activate.
+    this.error = looksLikeKey(key) ? null : { code: "INVALID_KEY_FORMAT", message: "", hint: "" };
+    this.notice = "link";
+  }
+
+  /** Welcome (or the dashboard of a trial) → the key screen, with nothing left from before. */
+  toKeyScreen(): void {
+    this.error = null;
+    this.go("key");
   }
 
   /** Routes by status: licensed → dashboard, ended → key screen with the reason. */
@@ -108,8 +141,14 @@ export class Wizard {
     await this.runActivation(() => ipc.freeAndActivate(normalizeKey(this.key), machineId));
   }
 
-  private async runActivation(call: () => Promise<ActivateResult>): Promise<void> {
+  /** Starts this computer's free trial; a refusal (TRIAL_USED) is said on the Welcome screen. */
+  async startTrial(): Promise<void> {
+    await this.runActivation(() => ipc.startTrial(), "welcome");
+  }
+
+  private async runActivation(call: () => Promise<ActivateResult>, onError: Screen = "key"): Promise<void> {
     this.error = null;
+    this.notice = "";
     this.steps = [];
     this.screen = "activating";
     try {
@@ -122,8 +161,11 @@ export class Wizard {
         this.screen = "limit";
       }
     } catch (error) {
-      this.fail(error, "key");
+      this.fail(error, onError);
     }
+    const link = this.laterLink;
+    this.laterLink = null;
+    if (link !== null) this.showLinkKey(link);
   }
 
   /** Activated → dashboard, with the stored status. */

@@ -1,14 +1,23 @@
-// English strings. Every word the app shows lives here.
+// English strings. Every word the app shows lives here; de.ts, fr.ts and es.ts have the same
+// shape (`Words`), which the type check and src/tests/locales.test.ts hold them to.
+import type { ErrorCode } from "../lib/bindings/ErrorCode";
+import type { LicenseStatusView } from "../lib/bindings/LicenseStatusView";
 
 /** How an error reads: what happened, what to do next, and which vendor link helps. */
 export interface ErrorWords {
   title: string;
   next: string;
-  link?: "support" | "renew";
+  /** support: the vendor's support page; renew / buy: the renew page (else support). */
+  link?: "support" | "renew" | "buy";
 }
 
 const contactVendor = "Please contact the seller of the app; they can sort it out.";
 const tryAgain = "Try again in a minute. If it keeps happening, contact support.";
+const appTooOld: ErrorWords = {
+  title: "The app and the license server don't understand each other.",
+  next: "Update the app, then try again. If it keeps happening, contact support.",
+  link: "support",
+};
 
 export const en = {
   steps: { welcome: "Welcome", key: "Enter key", activating: "Activating", activated: "Activated" },
@@ -18,6 +27,8 @@ export const en = {
     title: (product: string) => `Activate ${product}`,
     lead: "You need your license key. It is in the email you got when you bought the app.",
     start: "Start",
+    trial: "Start a free trial",
+    trialLead: "Not sure yet? Try it first, free of charge, on this computer.",
     logoAlt: (product: string) => `${product} logo`,
   },
   key: {
@@ -68,6 +79,7 @@ export const en = {
     expires: "Expires",
     never: "Never",
     continue: "Continue",
+    trial: (days: number) => (days === 1 ? "Free trial: 1 day left" : `Free trial: ${days} days left`),
   },
   limit: {
     title: (used: number, max: number) => `This license is in use on ${used} of ${max} computers`,
@@ -111,7 +123,11 @@ export const en = {
     deactivate: "Deactivate this computer",
     deactivateOffline: "Deactivate without internet",
     support: "Support",
+    trial: "Free trial",
+    trialLeft: (days: number) => (days === 1 ? "1 day left" : `${days} days left`),
+    buy: "Enter a license key",
   },
+  statuses: { Active: "Active", Suspended: "Suspended", Revoked: "Cancelled" } satisfies Record<LicenseStatusView, string>,
   support: {
     title: "Support",
     lead: "If you need help, send this report to support. It contains no license key and no personal data.",
@@ -126,6 +142,9 @@ export const en = {
   code: (code: string) => `Code: ${code}`,
   contactSupport: "Contact support",
   renewLicense: "Renew your license",
+  buyLicense: "Buy a license",
+  /** Links to the key screen with a key filled in (keyturn://activate?key=...). */
+  link: { filled: "The key from your link is filled in. Check it, then press Activate." },
   errors: {
     INVALID_KEY_FORMAT: { title: "That doesn't look like a license key.", next: "Check that you copied the whole key, with no letters missing." },
     NOT_FOUND: { title: "We couldn't find that license key.", next: "Check the key for typos, or copy it again from your purchase email." },
@@ -157,10 +176,24 @@ export const en = {
     FINGERPRINT_UNAVAILABLE: { title: "We couldn't identify this computer.", next: "Contact support with the report from the Support screen.", link: "support" },
     OFFLINE_CODE_INVALID: { title: "That response code can't be used.", next: "Copy the whole response code from the customer portal again, then import it." },
     SAVE_FAILED: { title: "The report could not be saved.", next: "Use Copy instead and paste it into an email." },
-    FALLBACK: { title: "Something went wrong.", next: tryAgain, link: "support" },
-  } as Record<string, ErrorWords>,
+    TRIAL_USED: {
+      title: "This computer has already had its free trial.",
+      next: "To keep using the app, buy a license and enter its key.",
+      link: "buy",
+    },
+    FINGERPRINT_NOT_FOUND: { title: "This computer is not activated with this license.", next: "Activate it again with your key." },
+    INVALID_FINGERPRINT: { title: "We couldn't identify this computer.", next: "Contact support with the report from the Support screen.", link: "support" },
+    BAD_REQUEST: appTooOld,
+    PAYLOAD_TOO_LARGE: appTooOld,
+    UNSUPPORTED_MEDIA_TYPE: appTooOld,
+    ROUTE_NOT_FOUND: appTooOld,
+    METHOD_NOT_ALLOWED: appTooOld,
+    UNAUTHORIZED: appTooOld,
+    UNKNOWN: appTooOld,
+  } satisfies Record<ErrorCode, ErrorWords>,
+  /** For a code this build has no words for (never expected: codes are typed). */
+  fallbackError: { title: "Something went wrong.", next: tryAgain, link: "support" } as ErrorWords,
 };
 
-export function errorWords(code: string): ErrorWords {
-  return en.errors[code] ?? en.errors.FALLBACK;
-}
+/** The shape every language has: the same strings and functions, words for every error code. */
+export type Words = Omit<typeof en, "errors"> & { errors: Record<ErrorCode, ErrorWords> };

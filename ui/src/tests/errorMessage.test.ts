@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { mount, unmount } from "svelte";
 import ErrorMessage from "../components/ErrorMessage.svelte";
-import { errorWords } from "../locales/en";
+import { errorWords } from "../locales/i18n.svelte";
+import type { ErrorCode } from "../lib/ipc";
 import { appInfo } from "./ipcMock";
 
 let mounted: Record<string, unknown> | null = null;
@@ -14,7 +15,8 @@ afterEach(() => {
 function render(code: string, info = appInfo) {
   mounted = mount(ErrorMessage, {
     target: document.body,
-    props: { error: { code, message: "technical", hint: "" }, info, id: "e" },
+    // Codes are typed; a cast lets the test send one from a newer server.
+    props: { error: { code: code as ErrorCode, message: "technical", hint: "" }, info, id: "e" },
   });
   return document.getElementById("e")!;
 }
@@ -28,7 +30,7 @@ describe("error words", () => {
     "ACTIVATION_NOT_FOUND", "INVALID_KEY_FORMAT", "RATE_LIMITED", "TIMEOUT", "INTERNAL",
     "OFFLINE", "KEYCHAIN_UNAVAILABLE", "STORAGE_CORRUPT", "CONFIG", "FINGERPRINT_UNAVAILABLE",
     "NOT_ACTIVATED", "TOKEN_INVALID", "CLOCK_ROLLED_BACK", "TOKEN_FROM_FUTURE", "OFFLINE_EXPIRED",
-    "SAVE_FAILED",
+    "SAVE_FAILED", "TRIAL_USED",
   ];
   it.each(codes)("%s has its own plain words", (code) => {
     expect(errorWords(code)).not.toBe(errorWords("SOMETHING_UNKNOWN"));
@@ -58,5 +60,21 @@ describe("error words", () => {
   it("unknown codes fall back to words, never the raw code as the message", () => {
     const element = render("BRAND_NEW_CODE");
     expect(element.querySelector("strong")!.textContent).toBe("Something went wrong.");
+  });
+});
+
+describe("trial used", () => {
+  it("says so in plain words with a link to buy a license", () => {
+    const element = render("TRIAL_USED");
+    expect(element.querySelector("strong")!.textContent).toBe("This computer has already had its free trial.");
+    const link = element.querySelector("a[data-testid=buy-link]")!;
+    expect(link.textContent!.trim()).toBe("Buy a license");
+    expect(link.getAttribute("href")).toBe("https://acme.example/renew");
+  });
+
+  it("falls back to the support page when the vendor has no renew page", () => {
+    const element = render("TRIAL_USED", { ...appInfo, renewUrl: null });
+    const link = element.querySelector("a[data-testid=support-link]")!;
+    expect(link.getAttribute("href")).toBe("https://acme.example/support");
   });
 });

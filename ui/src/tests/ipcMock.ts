@@ -1,6 +1,6 @@
 // A fake Rust side for UI tests: records every command and answers from a table.
 import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
-import type { LicenseView, MachineView, StatusView } from "../lib/ipc";
+import type { AppInfo, LicenseView, MachineView, StatusView } from "../lib/ipc";
 
 export type Handler = (args: Record<string, unknown>) => unknown;
 
@@ -9,13 +9,15 @@ export interface Calls {
   names(): string[];
 }
 
-export const appInfo = {
+export const appInfo: AppInfo = {
   productName: "Acme Paint",
   supportUrl: "https://acme.example/support",
   renewUrl: "https://acme.example/renew",
   accentColor: null,
   logo: null,
   appVersion: "0.1.0",
+  trial: false,
+  language: "en",
 };
 
 export const license: LicenseView = {
@@ -25,6 +27,7 @@ export const license: LicenseView = {
   seatsUsed: 1,
   seatsMax: 3,
   deviceName: "laptop",
+  trial: false,
 };
 
 export const office: MachineView = {
@@ -51,7 +54,7 @@ export const licensed: StatusView = {
 export function fakeRust(handlers: Record<string, Handler>): Calls {
   clearMocks();
   const calls: Calls = { list: [], names: () => calls.list.map((c) => c.cmd) };
-  const table: Record<string, Handler> = { app_info: () => appInfo, ...handlers };
+  const table: Record<string, Handler> = { app_info: () => appInfo, take_link: () => null, ...handlers };
   mockIPC(
     (cmd, args) => {
       const payload = (args ?? {}) as Record<string, unknown>;

@@ -2,7 +2,8 @@ import { afterEach, describe, expect, it } from "vitest";
 import { clearMocks } from "@tauri-apps/api/mocks";
 import { emit } from "@tauri-apps/api/event";
 import { Wizard } from "../lib/wizard.svelte";
-import { commandError, fakeRust, license, licensed, office } from "./ipcMock";
+import { locale, setLanguage } from "../locales/i18n.svelte";
+import { appInfo, commandError, fakeRust, license, licensed, office } from "./ipcMock";
 
 const KEY = "7K3QD-M2XWP-9RT4B-HC6NV-E8JZA-QF0Y5";
 const CANONICAL = "7K3QDM2XWP9RT4BHC6NVE8JZAQF0Y5";
@@ -157,6 +158,92 @@ describe("dashboard actions", () => {
     expect(calls.list.at(-1)).toEqual({ cmd: "machines", args: { after: "7" } });
     expect(wizard.machines.map((m) => m.id)).toEqual(["mach_office", "mach_home"]);
     expect(wizard.machinesNext).toBeNull();
+  });
+});
+
+describe("free trial", () => {
+  it("starts the trial and shows Activated with the trial's end", async () => {
+    const ends = Math.floor(Date.now() / 1000) + 14 * 86400;
+    const { wizard, calls } = await started({
+      status: () => ({ kind: "notActivated" }),
+      start_trial: () => ({ kind: "activated", license: { ...license, trial: true, expiresAt: ends } }),
+    });
+    await wizard.startTrial();
+    expect(calls.names()).toContain("start_trial");
+    expect(wizard.screen).toBe("activated");
+    expect(wizard.license?.trial).toBe(true);
+  });
+
+  it("TRIAL_USED keeps the user on Welcome with the reason", async () => {
+    const { wizard } = await started({
+      status: () => ({ kind: "notActivated" }),
+      start_trial: () => commandError("TRIAL_USED"),
+    });
+    await wizard.startTrial();
+    expect(wizard.screen).toBe("welcome");
+    expect(wizard.error?.code).toBe("TRIAL_USED");
+    wizard.toKeyScreen();
+    expect(wizard.screen).toBe("key");
+    expect(wizard.error).toBeNull();
+  });
+});
+
+describe("activation links", () => {
+  it("a link that started the app opens the key screen with its key filled in", async () => {
+    const { wizard, calls } = await started({ status: () => ({ kind: "notActivated" }), take_link: () => KEY });
+    expect(calls.names()).toContain("take_link");
+    expect(wizard.screen).toBe("key");
+    expect(wizard.key).toBe(KEY);
+    expect(wizard.error).toBeNull();
+    expect(wizard.notice).toBe("link");
+  });
+
+  it("a link that reaches the running app is taken when Rust says one arrived", async () => {
+    let pending: string | null = null;
+    const { wizard } = await started({ status: () => licensed, take_link: () => pending });
+    expect(wizard.screen).toBe("dashboard");
+    pending = KEY;
+    await emit("activation-link");
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    expect(wizard.screen).toBe("key");
+    expect(wizard.key).toBe(KEY);
+  });
+
+  it("a link that arrives during an activation waits until it is done", async () => {
+    let pending: string | null = null;
+    let finish: (value: unknown) => void = () => {};
+    const { wizard } = await started({
+      status: () => ({ kind: "notActivated" }),
+      take_link: () => pending,
+      activate: () => new Promise((resolve) => (finish = resolve)),
+    });
+    wizard.key = KEY;
+    const activation = wizard.activate();
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    expect(wizard.screen).toBe("activating");
+    pending = "AAAAABBBBBCCCCCDDDDDEEEEEFFFFF";
+    await wizard.takeLink();
+    expect(wizard.screen).toBe("activating");
+    finish({ kind: "activated", license });
+    await activation;
+    expect(wizard.screen).toBe("key");
+    expect(wizard.key).toBe("AAAAABBBBBCCCCCDDDDDEEEEEFFFFF");
+  });
+
+  it("a malformed key from a link is said at once", async () => {
+    const { wizard, calls } = await started({ status: () => ({ kind: "notActivated" }), take_link: () => "NOT-A-KEY" });
+    expect(wizard.screen).toBe("key");
+    expect(wizard.key).toBe("NOT-A-KEY");
+    expect(wizard.error?.code).toBe("INVALID_KEY_FORMAT");
+    expect(calls.names()).not.toContain("activate");
+  });
+
+  it("the language comes from app_info", async () => {
+    fakeRust({ app_info: () => ({ ...appInfo, language: "fr" }), status: () => ({ kind: "notActivated" }) });
+    const wizard = new Wizard();
+    await wizard.start();
+    expect(locale.language).toBe("fr");
+    setLanguage("en");
   });
 });
 

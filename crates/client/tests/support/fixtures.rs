@@ -70,6 +70,7 @@ pub fn license(seats_used: u32) -> LicenseSummary {
         seats_used,
         seats_max: 2,
         entitlements: vec![],
+        trial: false,
     }
 }
 

@@ -281,6 +281,7 @@ pub fn summary(ctx: &LicenseCtx, seats_used: u32) -> LicenseSummary {
         seats_used,
         seats_max: ctx.policy.max_machines,
         entitlements: ctx.license.entitlements.clone(),
+        trial: ctx.policy.trial,
     }
 }
 

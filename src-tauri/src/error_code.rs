@@ -1,0 +1,138 @@
+//! Every code a command error (or an ended activation) can carry to the UI: the server's codes
+//! plus the app's own. Exported to TypeScript (ts-rs) as the `ErrorCode` union, which keys each
+//! locale's error words, so a code without words in some language fails the UI's type check.
+
+use keyturn_protocol::Code;
+use serde::Serialize;
+use ts_rs::TS;
+
+macro_rules! error_codes {
+    ($($(#[$doc:meta])* $variant:ident = $wire:literal,)*) => {
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+        #[ts(export)]
+        pub enum ErrorCode {
+            $($(#[$doc])* #[serde(rename = $wire)] $variant,)*
+        }
+
+        impl ErrorCode {
+            pub const ALL: &'static [ErrorCode] = &[$(ErrorCode::$variant,)*];
+
+            /// The wire form, e.g. `"KEYCHAIN_UNAVAILABLE"`.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $(ErrorCode::$variant => $wire,)*
+                }
+            }
+        }
+    };
+}
+
+error_codes! {
+    // The server's answers (crates/protocol/src/code.rs).
+    NotFound = "NOT_FOUND",
+    FingerprintNotFound = "FINGERPRINT_NOT_FOUND",
+    Suspended = "SUSPENDED",
+    Revoked = "REVOKED",
+    Expired = "EXPIRED",
+    Overdue = "OVERDUE",
+    FingerprintBlocked = "FINGERPRINT_BLOCKED",
+    MachineLimitExceeded = "MACHINE_LIMIT_EXCEEDED",
+    FingerprintInUse = "FINGERPRINT_IN_USE",
+    VmNotAllowed = "VM_NOT_ALLOWED",
+    FingerprintMismatch = "FINGERPRINT_MISMATCH",
+    ActivationNotFound = "ACTIVATION_NOT_FOUND",
+    TrialUsed = "TRIAL_USED",
+    InvalidKeyFormat = "INVALID_KEY_FORMAT",
+    InvalidFingerprint = "INVALID_FINGERPRINT",
+    BadRequest = "BAD_REQUEST",
+    PayloadTooLarge = "PAYLOAD_TOO_LARGE",
+    UnsupportedMediaType = "UNSUPPORTED_MEDIA_TYPE",
+    RouteNotFound = "ROUTE_NOT_FOUND",
+    MethodNotAllowed = "METHOD_NOT_ALLOWED",
+    Unauthorized = "UNAUTHORIZED",
+    RateLimited = "RATE_LIMITED",
+    Timeout = "TIMEOUT",
+    Internal = "INTERNAL",
+    /// A code from a newer server that this build does not know.
+    Unknown = "UNKNOWN",
+    // The app's own.
+    Offline = "OFFLINE",
+    NotActivated = "NOT_ACTIVATED",
+    KeychainUnavailable = "KEYCHAIN_UNAVAILABLE",
+    StorageCorrupt = "STORAGE_CORRUPT",
+    Config = "CONFIG",
+    FingerprintUnavailable = "FINGERPRINT_UNAVAILABLE",
+    TokenInvalid = "TOKEN_INVALID",
+    ClockRolledBack = "CLOCK_ROLLED_BACK",
+    TokenFromFuture = "TOKEN_FROM_FUTURE",
+    OfflineExpired = "OFFLINE_EXPIRED",
+    SaveFailed = "SAVE_FAILED",
+    /// An offline activation response (from the customer portal) that cannot be read.
+    OfflineCodeInvalid = "OFFLINE_CODE_INVALID",
+}
+
+impl From<Code> for ErrorCode {
+    /// Exhaustive on purpose: a new server code does not compile until it has a UI code (and
+    /// then the UI does not type-check until every language has words for it).
+    fn from(code: Code) -> Self {
+        match code {
+            // "Valid" is never a failure; a server sending it as one is at fault.
+            Code::Valid | Code::Internal => ErrorCode::Internal,
+            Code::NotFound => ErrorCode::NotFound,
+            Code::FingerprintNotFound => ErrorCode::FingerprintNotFound,
+            Code::Suspended => ErrorCode::Suspended,
+            Code::Revoked => ErrorCode::Revoked,
+            Code::Expired => ErrorCode::Expired,
+            Code::Overdue => ErrorCode::Overdue,
+            Code::FingerprintBlocked => ErrorCode::FingerprintBlocked,
+            Code::MachineLimitExceeded => ErrorCode::MachineLimitExceeded,
+            Code::FingerprintInUse => ErrorCode::FingerprintInUse,
+            Code::VmNotAllowed => ErrorCode::VmNotAllowed,
+            Code::FingerprintMismatch => ErrorCode::FingerprintMismatch,
+            Code::ActivationNotFound => ErrorCode::ActivationNotFound,
+            Code::TrialUsed => ErrorCode::TrialUsed,
+            Code::InvalidKeyFormat => ErrorCode::InvalidKeyFormat,
+            Code::InvalidFingerprint => ErrorCode::InvalidFingerprint,
+            Code::BadRequest => ErrorCode::BadRequest,
+            Code::PayloadTooLarge => ErrorCode::PayloadTooLarge,
+            Code::UnsupportedMediaType => ErrorCode::UnsupportedMediaType,
+            Code::RouteNotFound => ErrorCode::RouteNotFound,
+            Code::MethodNotAllowed => ErrorCode::MethodNotAllowed,
+            Code::Unauthorized => ErrorCode::Unauthorized,
+            Code::RateLimited => ErrorCode::RateLimited,
+            Code::Timeout => ErrorCode::Timeout,
+            Code::Unknown => ErrorCode::Unknown,
+        }
+    }
+}
+
+impl std::fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wire_form_is_what_serde_sends() {
+        for code in ErrorCode::ALL {
+            assert_eq!(serde_json::to_value(code).unwrap(), code.as_str());
+        }
+    }
+
+    #[test]
+    fn server_codes_keep_their_wire_form() {
+        for code in [
+            Code::NotFound,
+            Code::TrialUsed,
+            Code::MachineLimitExceeded,
+            Code::Unknown,
+            Code::Timeout,
+        ] {
+            assert_eq!(ErrorCode::from(code).as_str(), code.as_str());
+        }
+    }
+}
