@@ -13,7 +13,8 @@ cargo test --workspace --all-targets --locked --no-fail-fast
 # The license server's suite once more against PostgreSQL (each test process starts a private
 # cluster; tests/replicas.rs always runs on PostgreSQL, in the run above).
 KEYTURN_TEST_STORE=postgres cargo test --workspace --locked --no-fail-fast \
-  --test admin_api --test basics --test errors --test paging --test policies --test races
+  --test admin_api --test basics --test errors --test paging --test policies --test races \
+  --test events --test web
 
 # Installers: a vendor's .deb and .rpm (release build), then a test unpacks the .deb
 # (dpkg-deb -x) and runs the packaged `keyturn status --json` headless.

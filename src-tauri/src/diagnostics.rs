@@ -1,6 +1,7 @@
 //! The support report: what support staff need to help, as plain text. It never holds the
 //! license key, the token, or raw hardware values (not even the host name): only which
-//! fingerprint components were found, codes, times and versions.
+//! fingerprint components were found, codes, times and versions, and the license and activation
+//! ids, which support pastes into the server's console to find the customer.
 
 use keyturn_client::session::Diagnostics;
 use std::fmt::Write;
@@ -49,6 +50,8 @@ pub async fn report(state: &AppState) -> String {
 
 fn licensing(out: &mut String, d: &Diagnostics) {
     let _ = writeln!(out, "Activated here: {}", if d.activated { "yes" } else { "no" });
+    let _ = writeln!(out, "License: {}", d.license_id.as_deref().unwrap_or("none"));
+    let _ = writeln!(out, "Activation: {}", d.activation_id.as_deref().unwrap_or("none"));
     if let Some(problem) = &d.local_problem {
         let _ = writeln!(out, "Stored activation: {problem}");
     }

@@ -47,6 +47,7 @@ impl CommandError {
                 FlowError::Config(_) => ErrorCode::Config,
                 FlowError::Store(e) => store_code(e),
                 FlowError::NotActivated => ErrorCode::NotActivated,
+                FlowError::OfflineCode(_) => ErrorCode::OfflineCodeInvalid,
                 FlowError::Refused { code, .. } => (*code).into(),
             },
             CommandError::Renewal(e) => match e {
@@ -80,6 +81,7 @@ impl CommandError {
             ErrorCode::ClockRolledBack | ErrorCode::TokenFromFuture => "Correct the computer's date and time.",
             ErrorCode::Config => "The vendor config file is missing or invalid.",
             ErrorCode::TrialUsed => "This computer has had its trial; activate it with a license key.",
+            ErrorCode::OfflineCodeInvalid => "Copy the whole response code from the portal, or choose its file again.",
             _ => "",
         }
     }

@@ -67,6 +67,8 @@ error_codes! {
     TokenFromFuture = "TOKEN_FROM_FUTURE",
     OfflineExpired = "OFFLINE_EXPIRED",
     SaveFailed = "SAVE_FAILED",
+    /// An offline activation response (from the customer portal) that cannot be read.
+    OfflineCodeInvalid = "OFFLINE_CODE_INVALID",
 }
 
 impl From<Code> for ErrorCode {

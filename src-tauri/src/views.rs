@@ -209,3 +209,13 @@ impl StatusView {
 pub struct DiagnosticsView {
     pub text: String,
 }
+
+/// "Activate without internet": the request code, the file it was saved to, and the portal.
+#[derive(Debug, Serialize, TS)]
+#[ts(export)]
+#[serde(rename_all = "camelCase")]
+pub struct OfflineRequestView {
+    pub code: String,
+    pub saved_to: String,
+    pub portal_url: String,
+}

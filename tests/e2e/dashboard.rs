@@ -105,6 +105,13 @@ async fn support_report_has_no_key_or_token() {
             "the key is in the report"
         );
         assert!(!report.contains("eyJ"), "a token is in the report");
+        // Support pastes the report into the console's search: it names license and activation.
+        let activation = server.machines(&key).await[0]["id"].as_str().unwrap().to_string();
+        assert!(
+            report.contains(&format!("Activation: {activation}")),
+            "report: {report}"
+        );
+        assert!(report.contains("License: lic_"), "report: {report}");
         assert!(!report.contains("e2e-support"), "the raw fingerprint is in the report");
         app.screenshot("support").await?;
         app.click_button("Save").await?;

@@ -6,6 +6,7 @@
 pub mod app;
 pub mod artifacts;
 pub mod binaries;
+pub mod browser;
 pub mod cli;
 pub mod display;
 pub mod keychain;
@@ -14,6 +15,7 @@ pub mod process;
 pub mod server;
 
 pub use app::App;
+pub use browser::Browser;
 pub use server::Server;
 
 use std::time::Duration;

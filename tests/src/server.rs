@@ -9,6 +9,8 @@ use std::time::Duration;
 
 pub const PRODUCT_ID: &str = "e2e-product";
 pub const PRODUCT_NAME: &str = "E2E Product";
+/// The admin token of every E2E server (support console, admin API).
+pub const ADMIN_TOKEN: &str = "e2e-admin-token";
 
 pub struct Server {
     pub url: String,
@@ -33,7 +35,7 @@ impl Server {
             .arg("serve")
             .arg("--db")
             .arg(&db)
-            .args(["--listen", "127.0.0.1:0"])
+            .args(["--listen", "127.0.0.1:0", "--admin-token", ADMIN_TOKEN])
             .args(serve_options)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
@@ -143,7 +145,11 @@ fn read_listening_line(process: &mut GroupGuard) -> String {
 }
 
 fn cli(db: &Path, args: &[&str]) -> String {
-    let (group, rest) = args.split_at(if args[0] == "public-key" { 1 } else { 2 });
+    let (group, rest) = args.split_at(if matches!(args[0], "public-key" | "events") {
+        1
+    } else {
+        2
+    });
     let output = Command::new(binaries::server())
         .args(group)
         .arg("--db")

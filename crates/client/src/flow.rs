@@ -59,6 +59,9 @@ pub enum FlowError {
     /// There is no activation on this computer to act on.
     #[error("this computer is not activated")]
     NotActivated,
+    /// An offline activation response (or other code) that cannot be read.
+    #[error("{0}")]
+    OfflineCode(keyturn_protocol::offline::OfflineCodeError),
 }
 
 impl FlowError {

@@ -4,6 +4,7 @@
 //! * [`fingerprint`]: the device fingerprint, its components and VM/container facts.
 //! * [`api`]: the HTTP client of the license server's client endpoints.
 //! * [`flow`]: the activation flow (validate → activate/renew → verified token, or seat limit).
+//! * [`air_gap`]: activation without internet (request / response / deactivation codes).
 //! * [`offline`]: the offline token check (signature, device, product, time, clock rollback).
 //! * [`renewal`]: background renewal with exponential backoff and jitter.
 //! * [`storage`]: secret and state stores behind traits; [`local`]: the license as stored here.
@@ -42,6 +43,7 @@
 // app pattern-matches on it; errors are rare, so their size does not matter.
 #![allow(clippy::result_large_err)]
 
+pub mod air_gap;
 pub mod api;
 pub mod clock;
 pub mod config;

@@ -32,6 +32,10 @@ pub struct Diagnostics {
     pub server_url: String,
     pub fingerprint: Explanation,
     pub activated: bool,
+    /// The license and this device's activation as the server named them (support looks them
+    /// up in its console); never the key.
+    pub license_id: Option<String>,
+    pub activation_id: Option<String>,
     /// Why the stored activation does not check out, in words, if it does not.
     pub local_problem: Option<String>,
     pub offline_seconds_left: Option<i64>,
@@ -213,6 +217,37 @@ impl Session {
         Ok(())
     }
 
+    /// "Activate without internet", step 1: this device's request code for the portal.
+    pub fn offline_request(&self) -> String {
+        crate::air_gap::request_code(&self.config, &self.device, self.now())
+    }
+
+    /// Step 3: imports the portal's response, checks it like an online activation and keeps it
+    /// with `key` (so the app renews online whenever it gets a connection).
+    pub fn import_offline_response(&self, key: &LicenseKey, response: &str) -> Result<flow::Activation, FlowError> {
+        self.secrets.get(Secret::Token)?;
+        let now = self.now();
+        let activation = crate::air_gap::read_response(&self.config, &self.device, response, now)?;
+        local::save_activation(
+            &activation,
+            key,
+            &self.config.server_url,
+            &*self.secrets,
+            &*self.state,
+            now,
+        )?;
+        Ok(activation)
+    }
+
+    /// "Deactivate without internet": forgets the activation and the key here and returns the
+    /// code that frees the seat in the portal.
+    pub fn deactivate_offline(&self) -> Result<String, FlowError> {
+        let token = self.secrets.get(Secret::Token)?.ok_or(FlowError::NotActivated)?;
+        let code = crate::air_gap::deactivation_code(&token, self.now());
+        local::forget(&*self.secrets, &*self.state, true)?;
+        Ok(code)
+    }
+
     /// When the background task should next call [`Session::renew_if_due`] (`None`: not activated
     /// or the server ended the activation).
     pub fn next_renewal_at(&self) -> Result<Option<i64>, crate::storage::StoreError> {
@@ -257,6 +292,8 @@ impl Session {
             server_url: self.config.server_url.clone(),
             fingerprint: self.device.explain(),
             activated,
+            license_id: state.license.as_ref().map(|l| l.id.clone()),
+            activation_id: state.activation_id.clone(),
             local_problem,
             offline_seconds_left: left,
             last_sync: state.last_sync,

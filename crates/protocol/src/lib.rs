@@ -5,12 +5,14 @@
 //! * [`key`]: the license key format (grouped, unambiguous alphabet, check characters).
 //! * [`token`]: the signed activation token (compact JWS, EdDSA / Ed25519).
 //! * [`fingerprint`]: what a valid fingerprint string looks like.
+//! * [`offline`]: offline activation request / response and deactivation codes.
 //!
 //! serde and crypto only: no I/O, no clock, no randomness source.
 
 pub mod code;
 pub mod fingerprint;
 pub mod key;
+pub mod offline;
 pub mod token;
 pub mod wire;
 

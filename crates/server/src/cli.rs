@@ -7,6 +7,7 @@
 
 use crate::clock::system_now;
 use crate::errors::{ApiError, ApiResult};
+use crate::events::{self, Event};
 use crate::model::{Matching, Uniqueness};
 use crate::ops::admin::{Extend, NewLicense, NewPolicy, NewProduct};
 use crate::page::Page;
@@ -43,6 +44,8 @@ pub enum Command {
     /// Fingerprint block and allow lists.
     #[command(subcommand)]
     Fingerprint(FingerprintCmd),
+    /// Print a page of the event log (JSON, newest first).
+    Events(crate::events::cli::EventsArgs),
     /// Seed the demo product (id `demo`) and print its keys (idempotent).
     Demo(DbArg),
     /// Load benchmark: validate and activate against a bare axum route, in one process.
@@ -257,7 +260,15 @@ fn runtime() -> Result<tokio::runtime::Runtime, String> {
 }
 
 /// Opens the store and runs `f` on it (one change is one transaction).
-fn with_store<T, F>(db: &DbArg, f: impl FnOnce(Arc<dyn Store>) -> F) -> Result<T, String>
+/// The actor of every change made with the CLI.
+const CLI: &str = "cli";
+
+/// Records a change made with the CLI in the event log (after the change: a separate transaction).
+async fn log(store: &Arc<dyn Store>, event: Event) -> ApiResult<()> {
+    store.append_events(vec![event]).await
+}
+
+pub(crate) fn with_store<T, F>(db: &DbArg, f: impl FnOnce(Arc<dyn Store>) -> F) -> Result<T, String>
 where
     F: std::future::Future<Output = ApiResult<T>>,
 {
@@ -299,6 +310,7 @@ pub fn run(command: Command) -> Result<(), String> {
             println!("{key}");
             Ok(())
         }
+        Command::Events(args) => print_json(&crate::events::cli::page(args)?),
         Command::Demo(db) => {
             let keys = with_store(&db, |s| async move { s.demo(now).await })?;
             print!("{}", crate::demo::table(&keys));
@@ -354,8 +366,15 @@ pub fn run(command: Command) -> Result<(), String> {
                 FingerprintCmd::Allow(a) => (a, Some(FingerprintRule::Allow)),
                 FingerprintCmd::Clear(a) => (a, None),
             };
+            let action = match rule {
+                Some(FingerprintRule::Block) => "block_fingerprint",
+                Some(FingerprintRule::Allow) => "allow_fingerprint",
+                None => "clear_fingerprint",
+            };
+            let detail = events::fingerprint_detail(&arg.product, &arg.fingerprint);
             with_store(&arg.db, |s| async move {
-                s.set_fingerprint_rule(now, arg.product, arg.fingerprint, rule).await
+                s.set_fingerprint_rule(now, arg.product, arg.fingerprint, rule).await?;
+                log(&s, Event::new(now, action, CLI).detail(detail)).await
             })
         }
     }
@@ -381,7 +400,11 @@ fn license(cmd: LicenseCmd, now: i64) -> Result<(), String> {
                 metadata: metadata.into_iter().collect(),
                 expires_at,
             };
-            let (license, key) = with_store(&db, |s| async move { s.create_license(now, new).await })?;
+            let (license, key) = with_store(&db, |s| async move {
+                let (license, key) = s.create_license(now, new).await?;
+                log(&s, Event::new(now, "create_license", CLI).license(&license.license.id)).await?;
+                Ok((license, key))
+            })?;
             if json {
                 println!(
                     "{}",
@@ -394,9 +417,9 @@ fn license(cmd: LicenseCmd, now: i64) -> Result<(), String> {
         }
         LicenseCmd::List { db, product } => print_json(&with_store(&db, |s| async move { s.licenses(product).await })?),
         LicenseCmd::Show(a) => print_json(&with_store(&a.db, |s| async move { s.license(a.license).await })?),
-        LicenseCmd::Suspend(a) => set_status(a, LicenseStatus::Suspended),
-        LicenseCmd::Reinstate(a) => set_status(a, LicenseStatus::Active),
-        LicenseCmd::Revoke(a) => set_status(a, LicenseStatus::Revoked),
+        LicenseCmd::Suspend(a) => set_status(a, LicenseStatus::Suspended, now),
+        LicenseCmd::Reinstate(a) => set_status(a, LicenseStatus::Active, now),
+        LicenseCmd::Revoke(a) => set_status(a, LicenseStatus::Revoked, now),
         LicenseCmd::Extend {
             license: a,
             secs,
@@ -408,13 +431,28 @@ fn license(cmd: LicenseCmd, now: i64) -> Result<(), String> {
                 expires_at,
                 never,
             };
-            let view = with_store(&a.db, |s| async move { s.extend(now, a.license, how).await })?;
+            let view = with_store(&a.db, |s| async move {
+                let view = s.extend(now, a.license, how).await?;
+                let detail = events::expiry_detail(view.license.expires_at);
+                log(
+                    &s,
+                    Event::new(now, "extend", CLI).license(&view.license.id).detail(detail),
+                )
+                .await?;
+                Ok(view)
+            })?;
             let expiry = view.license.expires_at;
             println!("{}", expiry.map_or_else(|| "never".to_string(), |e| e.to_string()));
             Ok(())
         }
         LicenseCmd::Reset(a) => {
-            let n = with_store(&a.db, |s| async move { s.reset(a.license).await })?;
+            let n = with_store(&a.db, |s| async move {
+                let id = s.license(a.license).await?.license.id;
+                let n = s.reset(id.clone()).await?;
+                let event = Event::new(now, "reset", CLI).license(id);
+                log(&s, event.detail(format!("{n} machines removed"))).await?;
+                Ok(n)
+            })?;
             println!("{n}");
             Ok(())
         }
@@ -428,14 +466,29 @@ fn license(cmd: LicenseCmd, now: i64) -> Result<(), String> {
                 s.license_machines(a.license, page).await
             })?)
         }
-        LicenseCmd::RemoveMachine { license: a, machine } => {
-            with_store(&a.db, |s| async move { s.remove_machine(a.license, machine).await })
-        }
+        LicenseCmd::RemoveMachine { license: a, machine } => with_store(&a.db, |s| async move {
+            let id = s.license(a.license).await?.license.id;
+            s.remove_machine(id.clone(), machine.clone()).await?;
+            log(
+                &s,
+                Event::new(now, "remove_machine", CLI).license(id).activation(machine),
+            )
+            .await
+        }),
     }
 }
 
-fn set_status(a: LicenseArg, status: LicenseStatus) -> Result<(), String> {
-    let view = with_store(&a.db, |s| async move { s.set_status(a.license, status).await })?;
+fn set_status(a: LicenseArg, status: LicenseStatus, now: i64) -> Result<(), String> {
+    let action = match status {
+        LicenseStatus::Active => "reinstate",
+        LicenseStatus::Suspended => "suspend",
+        LicenseStatus::Revoked => "revoke",
+    };
+    let view = with_store(&a.db, |s| async move {
+        let view = s.set_status(a.license, status).await?;
+        log(&s, Event::new(now, action, CLI).license(&view.license.id)).await?;
+        Ok(view)
+    })?;
     println!("{} {}", view.license.id, crate::model::status_str(status));
     Ok(())
 }

@@ -30,6 +30,17 @@ impl RateLimiter {
         self.allow_at(ip, Instant::now())
     }
 
+    /// Whether `ip` has a token left, without taking it.
+    pub fn would_allow(&self, ip: IpAddr) -> bool {
+        if !self.enabled() {
+            return true;
+        }
+        let buckets = self.buckets.lock().expect("rate limiter");
+        buckets.get(&ip).map_or(true, |(tokens, at)| {
+            *tokens + Instant::now().duration_since(*at).as_secs_f64() * self.per_sec >= 1.0
+        })
+    }
+
     fn allow_at(&self, ip: IpAddr, now: Instant) -> bool {
         if !self.enabled() {
             return true;

@@ -45,9 +45,16 @@ pub struct ServeOptions {
     pub sync: Sync,
 }
 
+/// Failed admin sign-ins allowed per client address: a burst of 10, then one every 10 seconds.
+pub const ADMIN_AUTH_BURST: u32 = 10;
+pub const ADMIN_AUTH_PER_SEC: f64 = 0.1;
+
 pub async fn build_state(opts: &ServeOptions) -> Result<AppState, String> {
+    let store = store::open(&opts.db, opts.sync).await?;
     Ok(AppState {
-        store: store::open(&opts.db, opts.sync).await?,
+        events: crate::events::EventLog::start(store.clone()),
+        auth_failures: Arc::new(RateLimiter::new(ADMIN_AUTH_PER_SEC, ADMIN_AUTH_BURST)),
+        store,
         clock: Arc::new(Clock::default()),
         limiter: Arc::new(RateLimiter::new(opts.rate_limit, opts.rate_limit_burst)),
         admin_token: opts.admin_token.as_deref().filter(|t| !t.is_empty()).map(Arc::from),
@@ -77,6 +84,7 @@ pub async fn run(opts: ServeOptions) -> Result<(), String> {
         opts.db.as_str()
     };
     tracing::info!(%addr, db, admin_api = state.admin_token.is_some(), "listening");
+    let events = state.events.clone();
     let app = routes::router(state);
     serve_connections(
         listener,
@@ -85,6 +93,7 @@ pub async fn run(opts: ServeOptions) -> Result<(), String> {
         shutdown,
     )
     .await;
+    events.flush().await;
     tracing::info!("stopped");
     Ok(())
 }

@@ -3,4 +3,5 @@
 
 pub mod devices;
 pub mod license;
+pub mod offline;
 pub mod support;

@@ -10,9 +10,10 @@ import type { AppInfo } from "./bindings/AppInfo";
 import type { CommandErrorView } from "./bindings/CommandErrorView";
 import type { DiagnosticsView } from "./bindings/DiagnosticsView";
 import type { MachinesView } from "./bindings/MachinesView";
+import type { OfflineRequestView } from "./bindings/OfflineRequestView";
 import type { StatusView } from "./bindings/StatusView";
 
-export type { ActivateResult, ActivationStep, AppInfo, DiagnosticsView, MachinesView, StatusView };
+export type { ActivateResult, ActivationStep, AppInfo, DiagnosticsView, MachinesView, OfflineRequestView, StatusView };
 export type { LicenseView } from "./bindings/LicenseView";
 export type { ErrorCode } from "./bindings/ErrorCode";
 export type { LicenseStatusView } from "./bindings/LicenseStatusView";
@@ -57,6 +58,13 @@ export const ipc = {
   checkNow: () => call<StatusView>("check_now"),
   /** Frees this computer's seat and forgets the activation and key. */
   deactivate: () => call<void>("deactivate"),
+  /** "Activate without internet": writes this computer's request file; answers its code and path. */
+  offlineRequest: () => call<OfflineRequestView>("offline_request"),
+  /** Imports the portal's response code and keeps the activation with `key`. */
+  importOfflineResponse: (key: string, response: string) =>
+    call<ActivateResult>("import_offline_response", { key, response }),
+  /** Forgets the activation here; answers the code that frees the seat in the portal. */
+  deactivateOffline: () => call<string>("deactivate_offline"),
   diagnostics: () => call<DiagnosticsView>("diagnostics"),
   /** Writes the report to a file and returns its path. */
   saveDiagnostics: () => call<string>("save_diagnostics"),

@@ -8,6 +8,7 @@ import {
   type CommandError,
   type LicenseView,
   type MachineView,
+  type OfflineRequestView,
   type StatusView,
 } from "./ipc";
 import { looksLikeKey, normalizeKey } from "./keyShape";
@@ -22,7 +23,9 @@ export type Screen =
   | "limit"
   | "dashboard"
   | "devices"
-  | "support";
+  | "support"
+  | "offline"
+  | "offlineDeactivated";
 
 export type Licensed = Extract<StatusView, { kind: "licensed" }>;
 
@@ -56,6 +59,11 @@ export class Wizard {
   /** A short confirmation after an action ("checked", "link": a key came from a link). */
   notice = $state("");
   busy = $state(false);
+  /** "Activate without internet": the request once made, and the response as pasted. */
+  offlineRequest = $state<OfflineRequestView | null>(null);
+  offlineResponse = $state("");
+  /** After "Deactivate without internet": the code that frees the seat in the portal. */
+  deactivationCode = $state("");
   /** A link's key that arrived while an activation ran: shown once it is done. */
   private laterLink: string | null = null;
 
@@ -212,6 +220,36 @@ export class Wizard {
       this.machinesNext = view.next;
     });
     return ok ? name : null;
+  }
+
+  async makeOfflineRequest(): Promise<void> {
+    await this.busyWith(async () => {
+      this.offlineRequest = await ipc.offlineRequest();
+    });
+  }
+
+  /** Imports the portal's response with the typed key; the response stays if it fails. */
+  async importOfflineResponse(): Promise<void> {
+    if (!looksLikeKey(this.key)) {
+      this.error = { code: "INVALID_KEY_FORMAT", message: "", hint: "" };
+      return;
+    }
+    await this.busyWith(async () => {
+      const result = await ipc.importOfflineResponse(normalizeKey(this.key), this.offlineResponse);
+      this.license = result.license;
+      this.offlineResponse = "";
+      this.go("activated");
+    });
+  }
+
+  async deactivateOffline(): Promise<void> {
+    await this.busyWith(async () => {
+      this.deactivationCode = await ipc.deactivateOffline();
+      this.key = "";
+      this.status = null;
+      this.license = null;
+      this.go("offlineDeactivated");
+    });
   }
 
   async deactivate(): Promise<void> {

@@ -246,3 +246,39 @@ describe("activation links", () => {
     setLanguage("en");
   });
 });
+
+describe("activation without internet", () => {
+  it("keeps the typed key and the pasted response when the response cannot be used", async () => {
+    const { wizard, calls } = await started({
+      status: () => ({ kind: "notActivated" }),
+      import_offline_response: () => commandError("OFFLINE_CODE_INVALID"),
+    });
+    wizard.key = KEY;
+    wizard.offlineResponse = "KT-RES1.damaged";
+    await wizard.importOfflineResponse();
+    expect(wizard.error?.code).toBe("OFFLINE_CODE_INVALID");
+    expect(wizard.key).toBe(KEY);
+    expect(wizard.offlineResponse).toBe("KT-RES1.damaged");
+    expect(calls.list.at(-1)?.args).toMatchObject({ key: CANONICAL, response: "KT-RES1.damaged" });
+  });
+
+  it("imports a response with the normalized key and shows Activated", async () => {
+    const { wizard } = await started({
+      status: () => ({ kind: "notActivated" }),
+      import_offline_response: () => ({ kind: "activated", license }),
+    });
+    wizard.key = KEY.toLowerCase();
+    wizard.offlineResponse = "KT-RES1.ok";
+    await wizard.importOfflineResponse();
+    expect(wizard.screen).toBe("activated");
+    expect(wizard.offlineResponse).toBe("");
+  });
+
+  it("shows the deactivation code after deactivating without internet", async () => {
+    const { wizard } = await started({ status: () => licensed, deactivate_offline: () => "KT-DEA1.code" });
+    await wizard.deactivateOffline();
+    expect(wizard.screen).toBe("offlineDeactivated");
+    expect(wizard.deactivationCode).toBe("KT-DEA1.code");
+    expect(wizard.status).toBeNull();
+  });
+});

@@ -3,8 +3,9 @@
 use super::client_addr::ClientAddr;
 use super::AppState;
 use crate::errors::{ApiError, ApiResult};
+use crate::events::Event;
 use crate::extract::ApiJson;
-use crate::ops;
+use crate::ops::{self, Issued};
 use crate::page::Page;
 use crate::tokens;
 use axum::extract::{Path, State};
@@ -67,7 +68,53 @@ fn check_device(
     Ok(())
 }
 
+/// What an event says about a device: its name and platform (never hardware values).
+fn device(name: &str, platform: &str) -> String {
+    format!("device \"{}\" ({})", clip(name), clip(platform))
+}
+
+/// At most 64 characters of a client-supplied string, for the event log.
+fn clip(text: &str) -> String {
+    text.chars().take(64).collect()
+}
+
+/// Whatever an operation answered that can carry a license and an activation.
+trait Outcome {
+    fn ids(&self) -> (Option<&str>, Option<&str>);
+}
+
+impl Outcome for Issued {
+    fn ids(&self) -> (Option<&str>, Option<&str>) {
+        (Some(&self.ctx.license.id), Some(&self.activation.id))
+    }
+}
+
+impl Outcome for () {
+    fn ids(&self) -> (Option<&str>, Option<&str>) {
+        (None, None)
+    }
+}
+
 impl AppState {
+    /// Records an operation's outcome in the event log; `key_hash` finds the license when the
+    /// answer does not name it.
+    fn note<T: Outcome>(&self, mut event: Event, key_hash: Option<String>, result: &ApiResult<T>) {
+        match result {
+            Ok(out) => {
+                let (license, activation) = out.ids();
+                if let Some(l) = license {
+                    event = event.license(l);
+                }
+                if let Some(a) = activation {
+                    event = event.activation(a);
+                }
+            }
+            Err(e) => event = event.refused(e),
+        }
+        event.key_hash = key_hash;
+        self.events.record(event);
+    }
+
     /// Rate limit, then the key's lookup hash.
     fn lookup(&self, peer: IpAddr, key: &LicenseKey) -> ApiResult<String> {
         if !self.limiter.allow(peer) {
@@ -102,7 +149,10 @@ async fn activate(
     check_device(&req.fingerprint, &req.components, &req.name, &req.platform, &req.virt)?;
     let hash = s.lookup(peer, &key)?;
     let now = s.clock.now();
-    let issued = s.store.activate(now, hash, req).await?;
+    let event = Event::new(now, "activate", format!("client {peer}")).detail(device(&req.name, &req.platform));
+    let result = s.store.activate(now, hash.clone(), req).await;
+    s.note(event, Some(hash), &result);
+    let issued = result?;
     let body = tokens::response(&issued, now, &s.store.secrets().signing_key);
     Ok((StatusCode::CREATED, Json(body)).into_response())
 }
@@ -117,7 +167,10 @@ async fn renew(
     check_device(&req.fingerprint, &req.components, &req.name, &req.platform, &req.virt)?;
     let hash = s.lookup(peer, &key)?;
     let now = s.clock.now();
-    let issued = s.store.renew(now, hash, id, req).await?;
+    let event = Event::new(now, "renew", format!("client {peer}")).activation(clip(&id));
+    let result = s.store.renew(now, hash.clone(), id, req).await;
+    s.note(event, Some(hash), &result);
+    let issued = result?;
     Ok(Json(tokens::response(&issued, now, &s.store.secrets().signing_key)).into_response())
 }
 
@@ -129,7 +182,10 @@ async fn deactivate(
 ) -> ApiResult<Response> {
     let key = parse_key(&req.key)?;
     let hash = s.lookup(peer, &key)?;
-    s.store.deactivate(hash, id).await?;
+    let event = Event::new(s.clock.now(), "deactivate", format!("client {peer}")).activation(clip(&id));
+    let result = s.store.deactivate(hash.clone(), id).await;
+    s.note(event, Some(hash), &result);
+    result?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
@@ -162,7 +218,14 @@ async fn trial(
     }
     let key = ops::generate_key();
     let now = s.clock.now();
-    let issued = s.store.trial(now, key.clone(), req).await?;
+    let event = Event::new(now, "trial", format!("client {peer}")).detail(format!(
+        "product {}; {}",
+        clip(&req.product_id),
+        device(&req.name, &req.platform)
+    ));
+    let result = s.store.trial(now, key.clone(), req).await;
+    s.note(event, None, &result);
+    let issued = result?;
     let activation = tokens::response(&issued, now, &s.store.secrets().signing_key);
     let body = TrialResponse {
         key: key.to_string(),

@@ -1,9 +1,11 @@
 //! The HTTP surface: client endpoints, admin API, and the JSON answers for everything else
 //! (unknown routes, wrong methods, timeouts, panics).
 
+pub mod actor;
 pub mod admin;
 pub mod client;
 pub mod client_addr;
+pub mod events;
 
 use crate::clock::Clock;
 use crate::errors::ApiError;
@@ -31,6 +33,10 @@ pub struct AppState {
     pub request_timeout: Duration,
     /// Rate-limit by the right-most X-Forwarded-For address (behind a trusted reverse proxy).
     pub trust_proxy: bool,
+    /// The event log (activations, refusals, renewals, admin actions).
+    pub events: crate::events::EventLog,
+    /// Failed admin sign-ins per client address (admin API token, console).
+    pub auth_failures: Arc<RateLimiter>,
 }
 
 pub fn router(state: AppState) -> Router {
@@ -38,6 +44,8 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(client::routes())
         .nest("/admin/v1", admin::routes(state.clone()))
+        .merge(crate::console::routes(state.clone()))
+        .merge(crate::portal::routes(state.clone()))
         .route("/healthz", get(|| async { Json(serde_json::json!({"status": "ok"})) }))
         .fallback(|| async { ApiError::new(Code::RouteNotFound, "no such route") })
         .method_not_allowed_fallback(|| async {

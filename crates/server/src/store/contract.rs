@@ -74,4 +74,9 @@ pub trait Store: Send + Sync + 'static {
     ) -> StoreFuture<'_, ()>;
     /// Seeds the demo product and keys when missing; every demo key.
     fn demo(&self, now: i64) -> StoreFuture<'_, Vec<DemoKey>>;
+
+    // The event log (crate::events): append (a refused key's license found by its hash) and read
+    // a page, newest first.
+    fn append_events(&self, events: Vec<crate::events::Event>) -> StoreFuture<'_, ()>;
+    fn events(&self, query: crate::events::EventQuery) -> StoreFuture<'_, crate::events::EventPage>;
 }

@@ -106,7 +106,8 @@ END;
 pub fn create(conn: &Connection) -> rusqlite::Result<()> {
     conn.execute_batch(SCHEMA)?;
     migrate(conn)?;
-    conn.execute_batch(TRIGGERS)
+    conn.execute_batch(TRIGGERS)?;
+    crate::events::sql::create(conn)
 }
 
 /// Files made before the seat counter get the column, filled once from the activations (checked

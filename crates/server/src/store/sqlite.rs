@@ -132,6 +132,14 @@ impl Store for Db {
         }))
     }
 
+    fn append_events(&self, list: Vec<crate::events::Event>) -> StoreFuture<'_, ()> {
+        Box::pin(self.write(move |c| crate::events::sql::insert_all(c, &list)))
+    }
+
+    fn events(&self, query: crate::events::EventQuery) -> StoreFuture<'_, crate::events::EventPage> {
+        ready(self.read_long(|c| crate::events::sql::query(c, &query)))
+    }
+
     fn set_fingerprint_rule(
         &self,
         now: i64,

@@ -7,6 +7,7 @@
 
 mod admin_ops;
 mod client_ops;
+mod events;
 mod rows;
 mod schema;
 
@@ -57,6 +58,9 @@ impl PgStore {
         tx.batch_execute(schema::SCHEMA)
             .await
             .map_err(|e| format!("cannot create the schema: {e}"))?;
+        tx.batch_execute(events::SCHEMA)
+            .await
+            .map_err(|e| format!("cannot create the event log: {e}"))?;
         let seed = meta_secret(&tx, "signing_key_seed").await.map_err(|e| e.to_string())?;
         let secret = meta_secret(&tx, "key_hash_secret").await.map_err(|e| e.to_string())?;
         tx.commit().await.map_err(|e| e.to_string())?;
@@ -221,6 +225,14 @@ impl Store for PgStore {
                 rule
             ))
         })
+    }
+
+    fn append_events(&self, list: Vec<crate::events::Event>) -> StoreFuture<'_, ()> {
+        Box::pin(async move { in_tx!(self, |tx| events::insert_all(tx, &list)) })
+    }
+
+    fn events(&self, query: crate::events::EventQuery) -> StoreFuture<'_, crate::events::EventPage> {
+        Box::pin(async move { on_client!(self, |c| events::query(c, &query)) })
     }
 
     fn demo(&self, now: i64) -> StoreFuture<'_, Vec<DemoKey>> {

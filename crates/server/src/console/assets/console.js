@@ -1,0 +1,341 @@
+// Keyturn support console. Talks only to /console/api (same origin, session cookie + CSRF token).
+// Everything shown is set with textContent: owner names and device names are never HTML.
+'use strict';
+
+const $ = (selector) => document.querySelector(selector);
+let csrf = null;
+let current = null; // the license on screen
+let olderEvents = null; // next_before of the timeline
+
+// Plain words for the codes the console meets, shown before the server's own message.
+const WORDS = {
+  UNAUTHORIZED: 'Not signed in, or the session has ended.',
+  RATE_LIMITED: 'Too many attempts. Wait a minute, then try again.',
+  NOT_FOUND: 'Nothing with that id, key or policy exists.',
+  ACTIVATION_NOT_FOUND: 'That machine is no longer bound to this license.',
+  BAD_REQUEST: 'Something in the request is not right.',
+  INVALID_FINGERPRINT: 'That device fingerprint is not valid.',
+  OFFLINE: 'The server cannot be reached. Check the connection and try again.',
+  INTERNAL: 'The server had a problem. Try again; if it persists, check its log.',
+};
+
+function el(tag, props, ...children) {
+  const node = document.createElement(tag);
+  Object.assign(node, props || {});
+  for (const child of children) node.append(child instanceof Node ? child : String(child ?? ''));
+  return node;
+}
+
+function when(unix) {
+  if (unix === null || unix === undefined) return 'never';
+  return new Date(unix * 1000).toISOString().replace('T', ' ').slice(0, 16) + ' UTC';
+}
+
+function showError(err) {
+  const box = $('#error');
+  const words = WORDS[err.code] ? WORDS[err.code] + ' ' : '';
+  box.textContent = `${words}${err.message} (${err.code})`;
+  box.hidden = false;
+}
+
+function clearMessages() {
+  $('#error').hidden = true;
+  $('#error').textContent = '';
+  $('#status').textContent = '';
+}
+
+function say(text) {
+  $('#status').textContent = text;
+}
+
+async function api(method, path, body) {
+  const headers = {};
+  if (csrf) headers['X-CSRF-Token'] = csrf;
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  let response;
+  try {
+    response = await fetch('/console/api' + path, {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+      credentials: 'same-origin',
+    });
+  } catch (e) {
+    throw { code: 'OFFLINE', message: String(e) };
+  }
+  const text = await response.text();
+  let data = null;
+  try {
+    data = text ? JSON.parse(text) : null;
+  } catch (e) {
+    data = null;
+  }
+  if (!response.ok) {
+    const err = data && data.code ? data : { code: 'INTERNAL', message: `unexpected answer ${response.status}` };
+    if (err.code === 'UNAUTHORIZED' && path !== '/sign-in' && path !== '/session') {
+      csrf = null;
+      showView('sign-in');
+    }
+    throw err;
+  }
+  return data;
+}
+
+function showView(name) {
+  for (const view of ['sign-in', 'search', 'license']) {
+    $(`#${view}-view`).hidden = view !== name;
+  }
+  $('#sign-out').hidden = name === 'sign-in';
+  const heading = { 'sign-in': '#sign-in-heading', search: '#search-heading', license: '#license-title' }[name];
+  $(heading).focus();
+}
+
+// Runs an action; errors land in the alert box, nothing typed is cleared.
+async function attempt(fn) {
+  clearMessages();
+  try {
+    await fn();
+  } catch (err) {
+    showError(err && err.code ? err : { code: 'INTERNAL', message: String(err) });
+  }
+}
+
+// --- sign in / out ---------------------------------------------------------------------------
+
+$('#sign-in-form').addEventListener('submit', (event) => {
+  event.preventDefault();
+  attempt(async () => {
+    const answer = await api('POST', '/sign-in', { token: $('#token').value });
+    csrf = answer.csrf;
+    $('#token').value = '';
+    await route();
+  });
+});
+
+$('#sign-out').addEventListener('click', () =>
+  attempt(async () => {
+    await api('POST', '/sign-out');
+    csrf = null;
+    location.hash = '';
+    showView('sign-in');
+    say('Signed out.');
+  }),
+);
+
+// --- search ----------------------------------------------------------------------------------
+
+function licenseRow(view) {
+  const link = el('a', { href: `#license/${view.id}`, className: 'license-link' }, view.key_prefix + '-…');
+  const owner = [view.owner_name, view.owner_email].filter(Boolean).join(' · ') || '—';
+  return el(
+    'tr',
+    {},
+    el('td', {}, link),
+    el('td', {}, owner),
+    el('td', {}, `${view.product_name} / ${view.policy_name}`),
+    el('td', { className: 'status-cell' }, view.status),
+    el('td', {}, `${view.seats_used} of ${view.seats_max}`),
+    el('td', {}, el('code', {}, view.id)),
+  );
+}
+
+$('#search-form').addEventListener('submit', (event) => {
+  event.preventDefault();
+  attempt(async () => {
+    const q = $('#q').value;
+    const answer = await api('GET', '/search?q=' + encodeURIComponent(q));
+    const body = $('#results tbody');
+    body.replaceChildren(...answer.licenses.map(licenseRow));
+    $('#results').hidden = answer.licenses.length === 0;
+    $('#no-results').hidden = answer.licenses.length !== 0;
+    say(`${answer.licenses.length} found.`);
+  });
+});
+
+async function loadPolicies() {
+  const [products, policies] = await Promise.all([api('GET', '/products'), api('GET', '/policies')]);
+  const names = Object.fromEntries(products.map((p) => [p.id, p.name]));
+  const options = policies
+    .filter((p) => !p.trial)
+    .map((p) => el('option', { value: p.id }, `${names[p.product_id] || p.product_id} — ${p.name} (${p.max_machines} seats)`));
+  $('#policy').replaceChildren(...options);
+}
+
+$('#create-form').addEventListener('submit', (event) => {
+  event.preventDefault();
+  attempt(async () => {
+    const created = await api('POST', '/licenses', {
+      policy_id: $('#policy').value,
+      owner_name: $('#owner-name').value.trim(),
+      owner_email: $('#owner-email').value.trim(),
+    });
+    $('#created-key').textContent = created.key;
+    $('#created-link').href = `#license/${created.license.id}`;
+    $('#created').hidden = false;
+    say('License created.');
+  });
+});
+
+// --- license page ----------------------------------------------------------------------------
+
+function fact(term, value) {
+  return [el('dt', {}, term), el('dd', {}, value)];
+}
+
+function renderLicense(view) {
+  current = view;
+  $('#license-title').textContent = `License ${view.key_prefix}-… · ${view.status}`;
+  $('#license-facts').replaceChildren(
+    ...fact('Status', el('span', { id: 'license-status' }, view.status)),
+    ...fact('Owner', [view.owner_name, view.owner_email].filter(Boolean).join(' · ') || '—'),
+    ...fact('Product / policy', `${view.product_name} / ${view.policy_name}`),
+    ...fact('Seats', el('span', { id: 'seats' }, `${view.seats_used} of ${view.seats_max}`)),
+    ...fact('Expires', el('span', { id: 'license-expiry' }, when(view.expires_at))),
+    ...fact('Created', when(view.created_at)),
+    ...fact('License id', el('code', {}, view.id)),
+  );
+}
+
+function machineRow(m) {
+  const remove = el('button', { type: 'button', className: 'remove-machine danger' }, 'Remove');
+  remove.dataset.confirm = 'Click again to remove';
+  remove.addEventListener('click', () =>
+    armed(remove, async () => {
+      await api('DELETE', `/licenses/${current.id}/machines/${m.id}`);
+      await loadLicense(current.id);
+      say(`Removed ${m.name || m.id}.`);
+    }),
+  );
+  const block = el('button', { type: 'button', className: 'block-machine danger' }, 'Block device');
+  block.dataset.confirm = 'Click again to block this device';
+  block.addEventListener('click', () =>
+    armed(block, async () => {
+      await api('POST', '/fingerprints/block', { product_id: current.product_id, fingerprint: m.fingerprint });
+      say(`Blocked ${m.name || m.id}: it cannot activate ${current.product_name} again.`);
+    }),
+  );
+  const row = el(
+    'tr',
+    {},
+    el('td', {}, m.name || '—'),
+    el('td', {}, m.platform || '—'),
+    el('td', {}, when(m.created_at)),
+    el('td', {}, when(m.last_renewed_at)),
+    el('td', {}, el('code', {}, m.id)),
+    el('td', {}, remove, block),
+  );
+  row.dataset.id = m.id;
+  return row;
+}
+
+function eventItem(e) {
+  const what = e.outcome === 'OK' ? e.action : `${e.action} refused: ${e.outcome}`;
+  const parts = [when(e.at), what, e.actor, e.activation_id || '', e.detail || ''].filter(Boolean);
+  const item = el('li', { className: e.outcome === 'OK' ? '' : 'refused' }, parts.join(' · '));
+  item.dataset.action = e.action;
+  item.dataset.outcome = e.outcome;
+  return item;
+}
+
+async function loadLicense(id) {
+  const path = encodeURIComponent(id);
+  const [view, page, events] = await Promise.all([
+    api('GET', `/licenses/${path}`),
+    api('GET', `/licenses/${path}/machines?limit=500`),
+    api('GET', `/events?license_id=${path}`),
+  ]);
+  const machines = page.machines;
+  renderLicense(view);
+  $('#machines tbody').replaceChildren(...machines.map(machineRow));
+  $('#machines').hidden = machines.length === 0;
+  $('#no-machines').hidden = machines.length !== 0;
+  $('#timeline').replaceChildren(...events.events.map(eventItem));
+  olderEvents = events.next_before;
+  $('#more-events').hidden = olderEvents === null;
+}
+
+$('#more-events').addEventListener('click', () =>
+  attempt(async () => {
+    const page = await api('GET', `/events?license_id=${encodeURIComponent(current.id)}&before=${olderEvents}`);
+    $('#timeline').append(...page.events.map(eventItem));
+    olderEvents = page.next_before;
+    $('#more-events').hidden = olderEvents === null;
+  }),
+);
+
+// A destructive button asks for a second click within 5 seconds.
+function armed(button, fn) {
+  if (button.dataset.confirm && !button.classList.contains('armed')) {
+    clearMessages();
+    button.dataset.label = button.textContent;
+    button.textContent = button.dataset.confirm;
+    button.classList.add('armed');
+    setTimeout(() => disarm(button), 5000);
+    return;
+  }
+  disarm(button);
+  attempt(fn);
+}
+
+function disarm(button) {
+  if (button.classList.contains('armed')) {
+    button.textContent = button.dataset.label;
+    button.classList.remove('armed');
+  }
+}
+
+const DONE = { suspend: 'Suspended.', reinstate: 'Reinstated.', revoke: 'Revoked.', reset: 'Every machine removed.' };
+
+for (const button of document.querySelectorAll('#license-view .actions button')) {
+  button.addEventListener('click', () =>
+    armed(button, async () => {
+      const action = button.dataset.action;
+      const base = `/licenses/${encodeURIComponent(current.id)}`;
+      if (action === 'extend') {
+        const days = Number($('#extend-days').value);
+        if (!Number.isInteger(days) || days < 1 || days > 3650) {
+          throw { code: 'BAD_REQUEST', message: 'Extend by a whole number of days from 1 to 3650.' };
+        }
+        const view = await api('POST', `${base}/extend`, { secs: days * 86400 });
+        await loadLicense(current.id);
+        say(`Extended: now expires ${when(view.expires_at)}.`);
+        return;
+      }
+      await api('POST', `${base}/${action}`);
+      await loadLicense(current.id);
+      say(DONE[action]);
+    }),
+  );
+}
+
+// --- routing ---------------------------------------------------------------------------------
+
+async function route() {
+  const match = location.hash.match(/^#license\/(.+)$/);
+  if (match) {
+    await loadLicense(decodeURIComponent(match[1]));
+    showView('license');
+  } else {
+    showView('search');
+    await loadPolicies();
+  }
+}
+
+window.addEventListener('hashchange', () => {
+  if (csrf) attempt(route);
+});
+
+$('#back').addEventListener('click', (event) => {
+  event.preventDefault();
+  location.hash = '';
+});
+
+attempt(async () => {
+  try {
+    csrf = (await api('GET', '/session')).csrf;
+  } catch (err) {
+    showView('sign-in');
+    return;
+  }
+  await route();
+});

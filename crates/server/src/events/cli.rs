@@ -1,0 +1,44 @@
+//! `keyturn-server events`: prints a page of the event log as JSON (newest first).
+
+use super::EventQuery;
+use crate::cli::DbArg;
+use clap::Args;
+
+#[derive(Args)]
+pub struct EventsArgs {
+    #[command(flatten)]
+    pub db: DbArg,
+    /// Only this license (id or key).
+    #[arg(long)]
+    pub license: Option<String>,
+    /// Only this activation id.
+    #[arg(long)]
+    pub activation: Option<String>,
+    /// Only this action (activate, renew, deactivate, trial, suspend, …).
+    #[arg(long)]
+    pub action: Option<String>,
+    /// Only events older than this event id (the previous page's `next_before`).
+    #[arg(long)]
+    pub before: Option<i64>,
+    /// Page size, 1 to 500 (default 50).
+    #[arg(long)]
+    pub limit: Option<u32>,
+}
+
+/// Reads the page (the caller prints it).
+pub fn page(args: EventsArgs) -> Result<super::EventPage, String> {
+    crate::cli::with_store(&args.db, |s| async move {
+        let license_id = match args.license {
+            Some(id_or_key) => Some(s.license(id_or_key).await?.license.id),
+            None => None,
+        };
+        let query = EventQuery {
+            license_id,
+            activation_id: args.activation,
+            action: args.action,
+            before: args.before,
+            limit: args.limit,
+        };
+        s.events(query).await
+    })
+}
