@@ -67,6 +67,9 @@ fs.writeFileSync(`${work}/tauri.vendor.json`, JSON.stringify({
     longDescription: `Activates and manages the ${vendor.product_name} license on this computer.`,
     category: "Utility",
   },
+  // The .desktop entry registers the vendor's activation-link scheme (x-scheme-handler) and
+  // passes the link to the app (Exec ... %u, src-tauri/linux/keyturn.desktop).
+  plugins: { "deep-link": { desktop: { schemes: [vendor.link_scheme || "keyturn"] } } },
 }, null, 2));
 NODE
 

@@ -52,8 +52,12 @@ fn the_vendors_deb_unpacks_and_answers_status_headless() {
     let desktop = std::fs::read_to_string(root.path().join("usr/share/applications/Acme Licensing.desktop"))
         .expect("the desktop entry is named after the product");
     assert!(
-        desktop.contains("Name=Acme Licensing") && desktop.contains("Exec=keyturn"),
+        desktop.contains("Name=Acme Licensing") && desktop.contains("Exec=keyturn %u"),
         "{desktop}"
+    );
+    assert!(
+        desktop.contains("MimeType=x-scheme-handler/acme-licensing"),
+        "the entry registers the vendor's link scheme: {desktop}"
     );
     for size in ["32x32", "128x128", "256x256@2"] {
         let icon = root
