@@ -221,18 +221,7 @@ impl App {
         what: &str,
         ready: impl Fn(&str) -> bool,
     ) -> Result<String, Box<dyn Error>> {
-        let end = std::time::Instant::now() + UI_DEADLINE;
-        let mut last = String::new();
-        while std::time::Instant::now() < end {
-            if let Ok(element) = self.client.find(Locator::Css(css)).await {
-                last = element.text().await.unwrap_or_default();
-                if ready(&last) {
-                    return Ok(last);
-                }
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        Err(format!("{css} read {last:?}, not {what}, after {UI_DEADLINE:?}").into())
+        crate::page::wait_for_text(&self.client, css, what, ready).await
     }
 
     /// Types `keys` into whatever has focus, as a keyboard would.

@@ -11,6 +11,7 @@ pub mod cli;
 pub mod display;
 pub mod keychain;
 pub mod launch;
+pub mod page;
 pub mod process;
 pub mod server;
 
