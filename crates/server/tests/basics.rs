@@ -279,6 +279,66 @@ async fn cli_works_while_the_server_runs() {
     assert!(machines.contains("\"d1\""), "{machines}");
 }
 
+/// Validate answers from memory while the database is unchanged (SQLite); each change the CLI
+/// commits from its own process must show in the very next answer.
+#[tokio::test]
+async fn validate_sees_each_change_of_another_process_at_once() {
+    let server = Server::start();
+    let key = server.fresh_license(2);
+    let (_, act) = server.activate(&key, "d1").await;
+    let machine = act["machine"]["id"].as_str().unwrap().to_string();
+    let product = server.validate(&key, "d1").await.1["license"]["product_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let fingerprint =
+        |verb: &str| ["fingerprint", verb, "--product", &product, "--fingerprint", "d1"].map(String::from);
+    let steps: Vec<(Vec<String>, &str)> = vec![
+        (
+            ["license", "suspend", "--license", &key].map(String::from).to_vec(),
+            "SUSPENDED",
+        ),
+        (
+            ["license", "reinstate", "--license", &key].map(String::from).to_vec(),
+            "VALID",
+        ),
+        (fingerprint("block").to_vec(), "FINGERPRINT_BLOCKED"),
+        (fingerprint("clear").to_vec(), "VALID"),
+        (
+            ["license", "extend", "--license", &key, "--expires-at", "1"]
+                .map(String::from)
+                .to_vec(),
+            "EXPIRED",
+        ),
+        (
+            ["license", "extend", "--license", &key, "--never"]
+                .map(String::from)
+                .to_vec(),
+            "VALID",
+        ),
+        (
+            ["license", "remove-machine", "--license", &key, "--machine", &machine]
+                .map(String::from)
+                .to_vec(),
+            "FINGERPRINT_NOT_FOUND",
+        ),
+    ];
+    for (args, expected) in steps {
+        // Twice before the change: the second answer may come from memory.
+        for _ in 0..2 {
+            server.validate(&key, "d1").await;
+        }
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        server.cli(&args);
+        for _ in 0..2 {
+            assert_eq!(code(&server.validate(&key, "d1").await.1), expected, "after {args:?}");
+        }
+    }
+    // The server's own changes too: activation, then validate at once.
+    assert_eq!(server.activate(&key, "d1").await.0, StatusCode::CREATED);
+    assert_eq!(code(&server.validate(&key, "d1").await.1), "VALID");
+}
+
 #[test]
 fn server_exits_cleanly_on_sigterm() {
     let server = Server::start();

@@ -6,7 +6,7 @@ use crate::ids::new_id;
 use crate::model::{Activation, Matching, Policy, Uniqueness};
 use crate::page::Page;
 use crate::rules;
-use crate::store::rows::{self, LicenseCtx};
+use crate::store::rows::{self, LicenseCtx, ValidateView};
 use keyturn_protocol::wire::{
     ActivateRequest, LicenseStatus, MachinesResponse, TrialRequest, ValidateResponse, VirtInfo, LIMIT_MACHINES_SHOWN,
 };
@@ -17,10 +17,10 @@ fn load(conn: &Connection, key_hash: &str) -> ApiResult<LicenseCtx> {
     rows::license_by_hash(conn, key_hash)?.ok_or_else(|| ApiError::not_found("no license has this key"))
 }
 
-/// Is this key valid on this device? Every outcome of an existing key is a [`ValidateResponse`].
-pub fn validate(conn: &Connection, now: i64, key_hash: &str, fingerprint: &str) -> ApiResult<ValidateResponse> {
-    let view = rows::validate_view(conn, key_hash, fingerprint)?
-        .ok_or_else(|| ApiError::not_found("no license has this key"))?;
+/// Is this key valid on this device? The answer from the rows validate read (both stores; `None`:
+/// no license has the key). Every outcome of an existing key is a [`ValidateResponse`].
+pub fn validate_answer(view: Option<&ValidateView>, now: i64) -> ApiResult<ValidateResponse> {
+    let view = view.ok_or_else(|| ApiError::not_found("no license has this key"))?;
     let ctx = &view.ctx;
     let (code, message) = if let Some(problem) = rules::license_problem(&ctx.license, now) {
         problem
@@ -40,7 +40,7 @@ pub fn validate(conn: &Connection, now: i64, key_hash: &str, fingerprint: &str) 
         code,
         message: message.into(),
         license: rows::summary(ctx, view.seats_used),
-        activation_id: view.activation.map(|(id, _)| id),
+        activation_id: view.activation.as_ref().map(|(id, _)| id.clone()),
     })
 }
 

@@ -14,6 +14,7 @@ pub mod postgres;
 pub mod rows;
 pub mod schema;
 pub mod sqlite;
+pub mod validate_cache;
 pub mod writer;
 
 pub use contract::{FingerprintRule, Store, StoreFuture};
@@ -100,6 +101,7 @@ pub struct Db {
     sync: Sync,
     readers: Mutex<Vec<Connection>>,
     writer: writer::Writer,
+    validate_cache: validate_cache::ValidateCache<rows::ValidateView>,
     pub secrets: Arc<Secrets>,
 }
 
@@ -108,11 +110,15 @@ impl Db {
         let (conn, secrets) = open_admin(path)?;
         drop(conn);
         let writer = writer::Writer::start(open_connection(path, sync)?);
+        let reader = open_connection(path, sync)?;
+        // The first read maps the WAL index (the `-shm` file) that the cache watches.
+        reader.query_row("SELECT count(*) FROM sqlite_schema", [], |_| Ok(()))?;
         Ok(Db {
             path: path.to_owned(),
             sync,
-            readers: Mutex::new(Vec::new()),
+            readers: Mutex::new(vec![reader]),
             writer,
+            validate_cache: validate_cache::ValidateCache::open(path),
             secrets: Arc::new(secrets),
         })
     }
@@ -143,6 +149,22 @@ impl Db {
         } else {
             self.read(f)
         }
+    }
+
+    /// What validate reads for this key and fingerprint (None: no license has the key), from
+    /// memory while the database has not changed since it was read ([`validate_cache`]).
+    pub fn validate_view(&self, key_hash: String, fingerprint: String) -> ApiResult<Option<Arc<rows::ValidateView>>> {
+        let version = self.validate_cache.version();
+        if let Some(kept) = version.and_then(|v| self.validate_cache.get(&v, &key_hash, &fingerprint)) {
+            return Ok(Some(kept));
+        }
+        let view = self
+            .read(|c| Ok(rows::validate_view(c, &key_hash, &fingerprint)?))?
+            .map(Arc::new);
+        if let (Some(version), Some(view)) = (version, &view) {
+            self.validate_cache.put(version, key_hash, fingerprint, view.clone());
+        }
+        Ok(view)
     }
 
     /// Runs a change inside the writer's transaction; answers only once it is committed.

@@ -95,6 +95,7 @@ pub fn license_by_hash(conn: &Connection, key_hash: &str) -> rusqlite::Result<Op
 
 /// Everything validate needs, in one statement: the license, its seat count, the fingerprint's
 /// block/allow rule, and this fingerprint's activation (id, last renewed).
+#[derive(Debug, Clone)]
 pub struct ValidateView {
     pub ctx: LicenseCtx,
     pub seats_used: u32,

@@ -22,7 +22,10 @@ impl Store for Db {
     }
 
     fn validate(&self, now: i64, key_hash: String, fingerprint: String) -> StoreFuture<'_, ValidateResponse> {
-        ready(self.read(|c| client::validate(c, now, &key_hash, &fingerprint)))
+        ready(
+            self.validate_view(key_hash, fingerprint)
+                .and_then(|view| client::validate_answer(view.as_deref(), now)),
+        )
     }
 
     fn activate(&self, now: i64, key_hash: String, req: ActivateRequest) -> StoreFuture<'_, Issued> {

@@ -10,7 +10,7 @@ use crate::model::{Activation, Matching, Policy, Uniqueness};
 use crate::ops::Issued;
 use crate::page::Page;
 use crate::rules;
-use crate::store::rows::{machine, summary, LicenseCtx};
+use crate::store::rows::{machine, summary, LicenseCtx, ValidateView};
 use keyturn_protocol::wire::{
     ActivateRequest, MachinesResponse, TrialRequest, ValidateResponse, VirtInfo, LIMIT_MACHINES_SHOWN,
 };
@@ -43,28 +43,13 @@ pub async fn validate<C: GenericClient>(
         .await?
         .ok_or_else(not_found)?;
     let (ctx, seats_used) = pg::ctx_row(&row);
-    let rule: Option<String> = row.get(26);
-    let activation: Option<(String, i64)> = row.get::<_, Option<String>>(27).zip(row.get::<_, Option<i64>>(28));
-    let (code, message) = if let Some(problem) = rules::license_problem(&ctx.license, now) {
-        problem
-    } else if rule.as_deref() == Some("BLOCK") {
-        (Code::FingerprintBlocked, "this device is blocked")
-    } else {
-        match &activation {
-            None => (Code::FingerprintNotFound, "this device is not activated"),
-            Some((_, last)) if now >= rules::valid_until(&ctx.policy, *last) => {
-                (Code::Overdue, "this device missed its renewal and grace period")
-            }
-            Some(_) => (Code::Valid, "valid"),
-        }
+    let view = ValidateView {
+        ctx,
+        seats_used,
+        rule: row.get(26),
+        activation: row.get::<_, Option<String>>(27).zip(row.get::<_, Option<i64>>(28)),
     };
-    Ok(ValidateResponse {
-        valid: code == Code::Valid,
-        code,
-        message: message.into(),
-        license: summary(&ctx, seats_used),
-        activation_id: activation.map(|(id, _)| id),
-    })
+    crate::ops::client::validate_answer(Some(&view), now)
 }
 
 fn refuse_unusable(ctx: &LicenseCtx, seats: u32, now: i64) -> ApiResult<()> {
