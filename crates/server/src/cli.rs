@@ -232,7 +232,9 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let serving = matches!(cli.command, Command::Serve(_) | Command::Bare(_));
     init_tracing(if serving { "info" } else { "warn" });
-    match run(cli.command) {
+    let result = run(cli.command);
+    crate::log_sink::flush();
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {
             eprintln!("error: {message}");
@@ -247,9 +249,15 @@ fn init_tracing(default: &str) {
     use std::io::IsTerminal;
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
+        .with_writer(crate::log_sink::Stderr)
         .with_ansi(std::io::stderr().is_terminal())
         .try_init();
+    // Log lines gathered before a panic come before its message.
+    let report = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        crate::log_sink::flush();
+        report(info);
+    }));
 }
 
 fn runtime() -> Result<tokio::runtime::Runtime, String> {

@@ -16,6 +16,7 @@ pub mod errors;
 pub mod events;
 pub mod extract;
 pub mod ids;
+pub mod log_sink;
 pub mod model;
 pub mod ops;
 pub mod page;

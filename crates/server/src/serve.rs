@@ -178,6 +178,7 @@ fn on_shutdown() {
     tokio::spawn(async {
         tokio::time::sleep(Duration::from_secs(10)).await;
         tracing::warn!("still running 10 s after the shutdown signal; exiting");
+        crate::log_sink::flush();
         std::process::exit(0);
     });
 }

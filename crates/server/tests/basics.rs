@@ -339,11 +339,17 @@ async fn validate_sees_each_change_of_another_process_at_once() {
     assert_eq!(code(&server.validate(&key, "d1").await.1), "VALID");
 }
 
-#[test]
-fn server_exits_cleanly_on_sigterm() {
-    let server = Server::start();
+/// SIGTERM ends the server with status 0; every request it answered is in the access log by
+/// then (log lines are written in batches; the last batch must not be lost on exit).
+#[tokio::test]
+async fn server_exits_cleanly_on_sigterm_with_every_request_logged() {
+    let mut server = Server::start();
+    let key = server.fresh_license(1);
+    for i in 0..300 {
+        assert_eq!(server.validate(&key, &format!("fp-{i}")).await.0, StatusCode::OK);
+    }
+    assert_eq!(server.post("/no/such/route", json!({})).await.0, StatusCode::NOT_FOUND);
     let pid = server.pid().to_string();
-    let mut server = server;
     assert!(std::process::Command::new("kill")
         .args(["-TERM", &pid])
         .status()
@@ -361,6 +367,23 @@ fn server_exits_cleanly_on_sigterm() {
         );
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
+    eventually("the last log line", std::time::Duration::from_secs(10), || async {
+        server.logs.lock().unwrap().contains("keyturn_server::serve: stopped")
+    })
+    .await;
+    let logs = server.logs.lock().unwrap().clone();
+    let validated = logs
+        .lines()
+        .filter(|l| l.contains(r#"request method=POST route="/v1/validate" status=200 micros="#))
+        .count();
+    assert_eq!(validated, 300, "access lines for validate");
+    assert_eq!(
+        logs.matches(r#"request method=POST route="-" status=404"#).count(),
+        1,
+        "the unknown route (its path is never logged)"
+    );
+    assert!(!logs.contains("/no/such/route"));
+    assert!(logs.trim_end().ends_with("stopped"), "stopped is the last line");
 }
 
 #[test]

@@ -52,40 +52,35 @@ pub fn router(state: AppState) -> Router {
             ApiError::new(Code::MethodNotAllowed, "this route does not take this method")
         })
         .layer(DefaultBodyLimit::max(MAX_BODY))
-        .layer(middleware::from_fn_with_state(timeout, time_limit))
-        .layer(middleware::from_fn(json_errors))
-        .layer(middleware::from_fn(log_request))
+        .layer(middleware::from_fn_with_state(timeout, frame))
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(|_| {
             ApiError::Internal("a handler panicked".into()).into_response()
         }))
         .with_state(state)
 }
 
-async fn time_limit(State(limit): State<Duration>, req: Request, next: Next) -> Response {
-    match tokio::time::timeout(limit, next.run(req)).await {
-        Ok(response) => response,
-        Err(_) => ApiError::new(Code::Timeout, "the request took too long").into_response(),
-    }
-}
-
-/// One line per request: method, route template (never the raw path: it may hold a key),
-/// status and time. Bodies (keys, tokens) are never logged.
-async fn log_request(req: Request, next: Next) -> Response {
-    let method = req.method().clone();
-    let route = req
-        .extensions()
-        .get::<MatchedPath>()
-        .map(|p| p.as_str().to_owned())
-        .unwrap_or_else(|| "-".into());
+/// Around every request: the time limit, JSON for every error answer, and the access log's
+/// line: method, route template (never the raw path: it may hold a key), status and time.
+/// Bodies (keys, tokens) are never logged.
+async fn frame(State(limit): State<Duration>, req: Request, next: Next) -> Response {
     let started = Instant::now();
-    let response = next.run(req).await;
-    tracing::info!(%method, route, status = response.status().as_u16(), micros = started.elapsed().as_micros() as u64, "request");
+    let logged = tracing::enabled!(tracing::Level::INFO);
+    let method = req.method().clone();
+    let route = req.extensions().get::<MatchedPath>().cloned();
+    let response = match tokio::time::timeout(limit, next.run(req)).await {
+        Ok(response) => json_errors(response),
+        Err(_) => ApiError::new(Code::Timeout, "the request took too long").into_response(),
+    };
+    if logged {
+        let route = route.as_ref().map_or("-", |p| p.as_str());
+        let micros = started.elapsed().as_micros() as u64;
+        crate::log_sink::access(&method, route, response.status().as_u16(), micros);
+    }
     response
 }
 
 /// Any error answer that is not JSON yet (a framework rejection) becomes an ErrorBody.
-async fn json_errors(req: Request, next: Next) -> Response {
-    let response = next.run(req).await;
+fn json_errors(response: Response) -> Response {
     let status = response.status();
     let is_json = response
         .headers()
