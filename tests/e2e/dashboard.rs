@@ -15,7 +15,11 @@ async fn check_now_renews_and_notices_removal_elsewhere() {
         app.click_button("Check now").await?;
         app.wait_for_text("[data-testid=license-status]", "Active").await?;
         app.find("[data-testid=last-sync]").await?;
-        assert_eq!(app.text("[data-testid=seats]").await?, "1 of 2", "the dashboard says seats once");
+        assert_eq!(
+            app.text("[data-testid=seats]").await?,
+            "1 of 2",
+            "the dashboard says seats once"
+        );
         assert!(
             app.client
                 .find(fantoccini::Locator::Css("[data-testid=error]"))
