@@ -49,7 +49,7 @@ if [ -z "${DBUS_SESSION_BUS_ADDRESS:-}" ]; then
   echo "No D-Bus session found: starting a private one with a GNOME Keyring in $DATA/xdg."
   export XDG_DATA_HOME="$PWD/$DATA/xdg"
   mkdir -p "$XDG_DATA_HOME"
-  dbus-run-session -- sh -c 'echo -n keyturn-dev | gnome-keyring-daemon --unlock --components=secrets >/dev/null; exec "$@"' sh "${APP[@]}"
+  dbus-run-session -- sh -c 'sh scripts/start-keyring.sh keyturn-dev; exec "$@"' sh "${APP[@]}"
 else
   "${APP[@]}"
 fi

@@ -137,7 +137,7 @@ impl App {
             // token in a real Secret Service, as on a desktop.
             // The bus address is kept for a second launch of the app (`launch_again`).
             let mut command = Command::new("dbus-run-session");
-            let unlock = "echo -n keyturn-e2e | gnome-keyring-daemon --unlock --components=secrets >/dev/null";
+            let unlock = crate::keychain::start_unlocked_keyring();
             let keep_bus = format!("echo \"$DBUS_SESSION_BUS_ADDRESS\" > \"$HOME/{DBUS_ADDRESS_FILE}\"");
             command.args(["--", "sh", "-c", &format!("{unlock} && {keep_bus} && {driver}")]);
             command

@@ -7,6 +7,15 @@ use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Command, Stdio};
 
+/// Shell: starts an unlocked GNOME Keyring in the current D-Bus session and waits until it owns
+/// the Secret Service name (scripts/start-keyring.sh).
+pub fn start_unlocked_keyring() -> String {
+    format!(
+        "sh '{}/../scripts/start-keyring.sh' keyturn-tests",
+        env!("CARGO_MANIFEST_DIR")
+    )
+}
+
 pub struct PrivateKeychain {
     pub bus_address: String,
     _session: GroupGuard,
@@ -14,11 +23,13 @@ pub struct PrivateKeychain {
 
 impl PrivateKeychain {
     pub fn start(home: &Path) -> PrivateKeychain {
-        let script = "echo -n keyturn-cli-tests | gnome-keyring-daemon --unlock --components=secrets >/dev/null \
-                      && echo \"$DBUS_SESSION_BUS_ADDRESS\" && exec sleep infinity";
+        let script = format!(
+            "{} && echo \"$DBUS_SESSION_BUS_ADDRESS\" && exec sleep infinity",
+            start_unlocked_keyring()
+        );
         let mut command = Command::new("dbus-run-session");
         command
-            .args(["--", "sh", "-c", script])
+            .args(["--", "sh", "-c", &script])
             .env("HOME", home)
             .env("XDG_DATA_HOME", home.join("data"))
             .env_remove("DBUS_SESSION_BUS_ADDRESS")
