@@ -19,6 +19,12 @@ async fn post(server: &Server, path: &str, body: Value) -> (u16, Value) {
     (status, response.json().await.unwrap_or(Value::Null))
 }
 
+/// Whether the element is displayed (it exists: the page has loaded).
+async fn shown(b: &Browser, css: &str) -> Result<bool, Box<dyn std::error::Error>> {
+    let element = b.client.find(fantoccini::Locator::Css(css)).await?;
+    Ok(element.is_displayed().await?)
+}
+
 fn owned_license(server: &Server, seats: &str, email: &str) -> (String, String) {
     let policy = server.admin(&[
         "policy",
@@ -122,10 +128,19 @@ async fn walk_through(
         .await?;
     b.screenshot("license").await?;
 
-    // Suspend: the server refuses the key; reinstate: valid again.
+    // Suspend: the server refuses the key; reinstate: valid again. Only the change that applies
+    // to the status is offered.
+    assert!(
+        !shown(&b, "button[data-action=reinstate]").await?,
+        "reinstate on an active license"
+    );
     b.click("button[data-action=suspend]").await?;
     b.wait_for_text("#license-status", "SUSPENDED", |t| t == "SUSPENDED")
         .await?;
+    assert!(
+        !shown(&b, "button[data-action=suspend]").await?,
+        "suspend on a suspended license"
+    );
     let (_, v) = post(server, "/v1/validate", json!({"key": key, "fingerprint": "fp-laptop"})).await;
     assert_eq!(v["code"], "SUSPENDED");
     b.click("button[data-action=reinstate]").await?;

@@ -194,6 +194,16 @@ function renderLicense(view) {
     ...fact('Created', when(view.created_at)),
     ...fact('License id', el('code', {}, view.id)),
   );
+  // Only the status changes that apply: suspend an active license, reinstate a suspended or
+  // revoked one, revoke one that is not revoked yet.
+  const applies = {
+    suspend: view.status === 'ACTIVE',
+    reinstate: view.status !== 'ACTIVE',
+    revoke: view.status !== 'REVOKED',
+  };
+  for (const [action, shown] of Object.entries(applies)) {
+    $(`#license-view button[data-action=${action}]`).hidden = !shown;
+  }
 }
 
 function machineRow(m) {
