@@ -56,7 +56,8 @@ fn owned_license(server: &Server, seats: &str, email: &str) -> (String, String) 
 
 #[tokio::test]
 async fn support_console_in_a_real_browser() {
-    let server = Server::start();
+    // No rate limit: the test binds 101 devices at once.
+    let server = Server::start_with(&["--rate-limit", "0"]);
     let (license, key) = owned_license(&server, "3", "ann@example.com");
     let _other = owned_license(&server, "1", "bob@example.org");
     let laptop = server.activate_other_device(&key, "fp-laptop", "Ann's laptop").await;
@@ -191,6 +192,30 @@ async fn walk_through(
     assert_eq!(forged, json!(401));
     let (_, v) = post(server, "/v1/validate", json!({"key": key, "fingerprint": "fp-x"})).await;
     assert_eq!(v["license"]["status"], "ACTIVE");
+
+    // A license with more machines than one page: the rest come on request.
+    let (big, big_key) = owned_license(server, "150", "dan@example.com");
+    let mut activations = tokio::task::JoinSet::new();
+    for i in 0..101 {
+        let (url, key) = (server.url.clone(), big_key.clone());
+        activations.spawn(async move {
+            let body = json!({"key": key, "fingerprint": format!("fp-{i}"), "name": format!("PC {i}"), "platform": "linux-x86_64"});
+            reqwest::Client::new().post(format!("{url}/v1/activations")).json(&body).send().await.map(|r| r.status().as_u16())
+        });
+    }
+    while let Some(status) = activations.join_next().await {
+        assert_eq!(status??, 201);
+    }
+    b.goto(&format!("{}/console#license/{big}", server.url)).await?;
+    b.wait_count("#machines tbody tr", 100).await?;
+    b.wait_for_text("#more-machines", "one not shown", |t| t.contains("(1 not shown)"))
+        .await?;
+    b.run("document.querySelector('#more-machines').scrollIntoView({block: 'center'}); arguments[0]();")
+        .await?;
+    b.screenshot("more-machines").await?;
+    b.click("#more-machines").await?;
+    b.wait_count("#machines tbody tr", 101).await?;
+    assert!(!shown(b, "#more-machines").await?, "more machines after the last page");
 
     // Create a license from the search page: the key is shown once and works.
     b.goto(&format!("{}/console", server.url)).await?;

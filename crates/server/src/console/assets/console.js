@@ -6,6 +6,8 @@ const $ = (selector) => document.querySelector(selector);
 let csrf = null;
 let current = null; // the license on screen
 let olderEvents = null; // next_before of the timeline
+let moreMachines = null; // `next` of the machine list
+const MACHINES_PAGE = 100;
 
 // Plain words for the codes the console meets, shown before the server's own message.
 const WORDS = {
@@ -251,7 +253,7 @@ async function loadLicense(id) {
   const path = encodeURIComponent(id);
   const [view, page, events] = await Promise.all([
     api('GET', `/licenses/${path}`),
-    api('GET', `/licenses/${path}/machines?limit=500`),
+    api('GET', `/licenses/${path}/machines?limit=${MACHINES_PAGE}`),
     api('GET', `/events?license_id=${path}`),
   ]);
   const machines = page.machines;
@@ -259,10 +261,28 @@ async function loadLicense(id) {
   $('#machines tbody').replaceChildren(...machines.map(machineRow));
   $('#machines').hidden = machines.length === 0;
   $('#no-machines').hidden = machines.length !== 0;
+  showMoreMachines(page);
   $('#timeline').replaceChildren(...events.events.map(eventItem));
   olderEvents = events.next_before;
   $('#more-events').hidden = olderEvents === null;
 }
+
+// The machine list comes a page at a time (a license may have thousands).
+function showMoreMachines(page) {
+  moreMachines = page.next;
+  const unseen = page.total - $('#machines tbody').children.length;
+  $('#more-machines').textContent = `More machines (${unseen} not shown)`;
+  $('#more-machines').hidden = moreMachines === null;
+}
+
+$('#more-machines').addEventListener('click', () =>
+  attempt(async () => {
+    const after = encodeURIComponent(moreMachines);
+    const page = await api('GET', `/licenses/${encodeURIComponent(current.id)}/machines?limit=${MACHINES_PAGE}&after=${after}`);
+    $('#machines tbody').append(...page.machines.map(machineRow));
+    showMoreMachines(page);
+  }),
+);
 
 $('#more-events').addEventListener('click', () =>
   attempt(async () => {
