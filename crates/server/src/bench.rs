@@ -120,6 +120,7 @@ pub async fn run(opts: BenchOptions) -> Result<(), String> {
         trust_proxy: false,
         header_timeout_ms: 10_000,
         sync: opts.sync,
+        keep_events_days: None,
     };
     let state = build_state(&opts_serve).await?;
     let (real, bare) = start_servers(state)?;

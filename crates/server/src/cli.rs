@@ -46,6 +46,8 @@ pub enum Command {
     Fingerprint(FingerprintCmd),
     /// Print a page of the event log (JSON, newest first).
     Events(crate::events::cli::EventsArgs),
+    /// Remove events older than some days (prints how many); `serve --keep-events-days` does it hourly.
+    PruneEvents(crate::events::cli::PruneArgs),
     /// Seed the demo product (id `demo`) and print its keys (idempotent).
     Demo(DbArg),
     /// Load benchmark: validate and activate against a bare axum route, in one process.
@@ -319,6 +321,10 @@ pub fn run(command: Command) -> Result<(), String> {
             Ok(())
         }
         Command::Events(args) => print_json(&crate::events::cli::page(args)?),
+        Command::PruneEvents(args) => {
+            println!("{}", crate::events::cli::prune(args)?);
+            Ok(())
+        }
         Command::Demo(db) => {
             let keys = with_store(&db, |s| async move { s.demo(now).await })?;
             print!("{}", crate::demo::table(&keys));

@@ -43,6 +43,9 @@ pub struct ServeOptions {
     /// the server process but not a power loss).
     #[arg(long, value_enum, default_value = "full")]
     pub sync: Sync,
+    /// Keep the event log to this many days (pruned at start and every hour; default: keep all).
+    #[arg(long)]
+    pub keep_events_days: Option<u32>,
 }
 
 /// Failed admin sign-ins allowed per client address: a burst of 10, then one every 10 seconds.
@@ -84,6 +87,9 @@ pub async fn run(opts: ServeOptions) -> Result<(), String> {
         opts.db.as_str()
     };
     tracing::info!(%addr, db, admin_api = state.admin_token.is_some(), "listening");
+    if let Some(days) = opts.keep_events_days {
+        crate::events::retention::start(state.store.clone(), state.clock.clone(), days);
+    }
     let events = state.events.clone();
     let app = routes::router(state);
     serve_connections(

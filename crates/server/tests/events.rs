@@ -207,3 +207,55 @@ async fn admin_token_guessing_is_throttled_per_address() {
     let (status, v) = server.admin(Method::GET, "/products", None).await;
     assert_eq!((status, code(&v)), (StatusCode::TOO_MANY_REQUESTS, "RATE_LIMITED"));
 }
+
+/// Old events go: `prune-events` from the CLI, and `serve --keep-events-days` when it starts.
+#[tokio::test]
+async fn old_events_are_pruned_by_the_cli_and_by_a_server_that_keeps_some_days() {
+    let server = Server::start();
+    let key = server.fresh_license(10);
+    let day = 86_400;
+    // Activations dated 10 days ago (two), 3 days ago and now: the test clock dates the events.
+    for (offset, device) in [(-10 * day, "d1"), (-10 * day, "d2"), (-3 * day, "d3"), (0, "d4")] {
+        server.set_clock_offset(offset).await;
+        assert_eq!(server.activate(&key, device).await.0, StatusCode::CREATED);
+    }
+    let ages = |page: &Value| -> Vec<i64> {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs() as i64;
+        let mut ages: Vec<i64> = page["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["action"] == "activate")
+            .map(|e| (now - e["at"].as_i64().unwrap() + day / 2) / day)
+            .collect();
+        ages.sort();
+        ages
+    };
+    assert_eq!(ages(&events(&server, "limit=500").await), [0, 3, 10, 10]);
+
+    assert_eq!(server.cli(&["prune-events", "--older-than-days", "5"]), "2");
+    assert_eq!(ages(&events(&server, "limit=500").await), [0, 3]);
+    assert_eq!(
+        server.cli(&["prune-events", "--older-than-days", "5"]),
+        "0",
+        "nothing left to prune"
+    );
+
+    // A server that keeps 2 days removes the 3-day-old event when it starts.
+    let keeper = Server::start_on(&server.db, &["--keep-events-days", "2"]);
+    eventually(
+        "the 3-day-old event is gone",
+        std::time::Duration::from_secs(10),
+        || async { ages(&events(&keeper, "limit=500").await) == [0] },
+    )
+    .await;
+    eventually(
+        "the server says so in its log",
+        std::time::Duration::from_secs(10),
+        || async { keeper.logs.lock().unwrap().contains("old events removed") },
+    )
+    .await;
+}

@@ -1,4 +1,5 @@
-//! `keyturn-server events`: prints a page of the event log as JSON (newest first).
+//! `keyturn-server events`: prints a page of the event log as JSON (newest first);
+//! `keyturn-server prune-events`: removes events older than some days.
 
 use super::EventQuery;
 use crate::cli::DbArg;
@@ -40,5 +41,22 @@ pub fn page(args: EventsArgs) -> Result<super::EventPage, String> {
             limit: args.limit,
         };
         s.events(query).await
+    })
+}
+
+#[derive(Args)]
+pub struct PruneArgs {
+    #[command(flatten)]
+    pub db: DbArg,
+    /// Remove events older than this many days (0: every event up to now).
+    #[arg(long)]
+    pub older_than_days: u32,
+}
+
+/// Removes the events; answers how many went.
+pub fn prune(args: PruneArgs) -> Result<u64, String> {
+    let before = super::retention::cutoff(crate::clock::system_now(), args.older_than_days);
+    crate::cli::with_store(&args.db, |s| async move {
+        super::retention::prune(s.as_ref(), before).await
     })
 }

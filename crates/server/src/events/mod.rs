@@ -3,11 +3,13 @@
 //!
 //! * [`sql`]: the table and its queries (functions of a connection, usable by the CLI).
 //! * [`sink`]: [`EventLog`], the server's non-blocking recorder (batched writes, `flush`).
-//! * [`cli`]: `keyturn-server events`.
+//! * [`cli`]: `keyturn-server events` and `prune-events`.
+//! * [`retention`]: removing events older than a number of days (CLI and `serve`).
 //! * the `Store` trait's `append_events` / `events`: SQLite here ([`sql`]), PostgreSQL in
 //!   `store::postgres::events`.
 
 pub mod cli;
+pub mod retention;
 pub mod sink;
 pub mod sql;
 

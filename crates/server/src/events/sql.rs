@@ -18,6 +18,7 @@ CREATE TABLE IF NOT EXISTS events (
 );
 CREATE INDEX IF NOT EXISTS events_license ON events(license_id, id);
 CREATE INDEX IF NOT EXISTS events_activation ON events(activation_id, id);
+CREATE INDEX IF NOT EXISTS events_at ON events(at);
 "#;
 
 pub fn create(conn: &Connection) -> rusqlite::Result<()> {
@@ -47,6 +48,15 @@ pub fn insert_all(conn: &Connection, events: &[Event]) -> ApiResult<()> {
 
 pub fn insert(conn: &Connection, event: Event) -> ApiResult<()> {
     insert_all(conn, std::slice::from_ref(&event))
+}
+
+/// Removes up to `limit` events dated before `before`, oldest first (index on `at`).
+pub fn prune(conn: &Connection, before: i64, limit: u32) -> ApiResult<u64> {
+    let removed = conn.execute(
+        "DELETE FROM events WHERE id IN (SELECT id FROM events WHERE at < ?1 ORDER BY at LIMIT ?2)",
+        params![before, limit],
+    )?;
+    Ok(removed as u64)
 }
 
 pub fn query(conn: &Connection, q: &EventQuery) -> ApiResult<EventPage> {
@@ -84,6 +94,25 @@ pub fn query(conn: &Connection, q: &EventQuery) -> ApiResult<EventPage> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn prune_removes_the_oldest_first_a_batch_at_a_time_whatever_the_insert_order() {
+        let conn = Connection::open_in_memory().unwrap();
+        crate::store::schema::create(&conn).unwrap();
+        // Dated out of order (clock changes, the CLI writing beside the server).
+        for at in [500, 10, 30, 600, 20, 40, 50] {
+            insert(&conn, Event::new(at, "renew", "cli")).unwrap();
+        }
+        let batches: Vec<u64> = (0..4).map(|_| prune(&conn, 100, 2).unwrap()).collect();
+        assert_eq!(batches, [2, 2, 1, 0]);
+        let left: Vec<i64> = query(&conn, &EventQuery::default())
+            .unwrap()
+            .events
+            .iter()
+            .map(|e| e.event.at)
+            .collect();
+        assert_eq!(left, [600, 500]);
+    }
 
     #[test]
     fn pages_newest_first_and_filters() {

@@ -79,4 +79,7 @@ pub trait Store: Send + Sync + 'static {
     // a page, newest first.
     fn append_events(&self, events: Vec<crate::events::Event>) -> StoreFuture<'_, ()>;
     fn events(&self, query: crate::events::EventQuery) -> StoreFuture<'_, crate::events::EventPage>;
+    /// Removes up to `limit` of the oldest events dated before `before` (unix seconds); answers
+    /// how many went. Callers repeat while a full batch went (short transactions).
+    fn prune_events(&self, before: i64, limit: u32) -> StoreFuture<'_, u64>;
 }

@@ -143,6 +143,10 @@ impl Store for Db {
         ready(self.read_long(|c| crate::events::sql::query(c, &query)))
     }
 
+    fn prune_events(&self, before: i64, limit: u32) -> StoreFuture<'_, u64> {
+        Box::pin(self.write(move |c| crate::events::sql::prune(c, before, limit)))
+    }
+
     fn set_fingerprint_rule(
         &self,
         now: i64,

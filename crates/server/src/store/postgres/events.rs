@@ -16,6 +16,7 @@ CREATE TABLE IF NOT EXISTS events (
 );
 CREATE INDEX IF NOT EXISTS events_license ON events(license_id, id);
 CREATE INDEX IF NOT EXISTS events_activation ON events(activation_id, id);
+CREATE INDEX IF NOT EXISTS events_at ON events(at);
 "#;
 
 pub async fn insert_all(tx: &tokio_postgres::Transaction<'_>, events: &[Event]) -> ApiResult<()> {
@@ -42,6 +43,17 @@ pub async fn insert_all(tx: &tokio_postgres::Transaction<'_>, events: &[Event]) 
         .await?;
     }
     Ok(())
+}
+
+/// Removes up to `limit` events dated before `before`, oldest first (as `crate::events::sql::prune`).
+pub async fn prune(c: &tokio_postgres::Client, before: i64, limit: u32) -> ApiResult<u64> {
+    let removed = c
+        .execute(
+            "DELETE FROM events WHERE id IN (SELECT id FROM events WHERE at < $1 ORDER BY at LIMIT $2)",
+            &[&before, &i64::from(limit)],
+        )
+        .await?;
+    Ok(removed)
 }
 
 pub async fn query(c: &tokio_postgres::Client, q: &EventQuery) -> ApiResult<EventPage> {

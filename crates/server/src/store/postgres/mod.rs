@@ -235,6 +235,10 @@ impl Store for PgStore {
         Box::pin(async move { on_client!(self, |c| events::query(c, &query)) })
     }
 
+    fn prune_events(&self, before: i64, limit: u32) -> StoreFuture<'_, u64> {
+        Box::pin(async move { on_client!(self, |c| events::prune(c, before, limit)) })
+    }
+
     fn demo(&self, now: i64) -> StoreFuture<'_, Vec<DemoKey>> {
         let h = &self.secrets.hasher;
         Box::pin(async move {
