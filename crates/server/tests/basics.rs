@@ -279,8 +279,8 @@ async fn cli_works_while_the_server_runs() {
     assert!(machines.contains("\"d1\""), "{machines}");
 }
 
-/// Validate answers from memory while the database is unchanged (SQLite); each change the CLI
-/// commits from its own process must show in the very next answer.
+/// Validate answers from memory, and reads keep their snapshot, while the database is unchanged
+/// (SQLite); each change the CLI commits from its own process must show in the very next answer.
 #[tokio::test]
 async fn validate_sees_each_change_of_another_process_at_once() {
     let server = Server::start();
@@ -337,6 +337,11 @@ async fn validate_sees_each_change_of_another_process_at_once() {
     // The server's own changes too: activation, then validate at once.
     assert_eq!(server.activate(&key, "d1").await.0, StatusCode::CREATED);
     assert_eq!(code(&server.validate(&key, "d1").await.1), "VALID");
+    // Other reads as well (the read connections keep their snapshot while nothing changed).
+    let listed = || async { server.post("/v1/machines", json!({"key": key})).await.1["machines"].clone() };
+    assert_eq!(listed().await.as_array().unwrap().len(), 1);
+    server.cli(&["license", "reset", "--license", &key]);
+    assert_eq!(listed().await, json!([]), "machines after the CLI's reset");
 }
 
 /// SIGTERM ends the server with status 0; every request it answered is in the access log by

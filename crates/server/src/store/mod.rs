@@ -1,8 +1,10 @@
 //! The stores: SQLite (this module, [`Db`]) and PostgreSQL ([`postgres`]); [`open`] picks one
 //! from the `--db` value.
 //!
-//! The SQLite store: one file in WAL mode, a small pool of reader connections, and one writer
-//! thread that runs every change inside `BEGIN IMMEDIATE … COMMIT` (see [`writer`]).
+//! The SQLite store: one file in WAL mode, a small pool of reader connections that keep their
+//! snapshot while the database is unchanged ([`readers`], [`wal_index`]), validate's rows kept in
+//! memory on the same condition ([`validate_cache`]), and one writer thread that runs every
+//! change inside `BEGIN IMMEDIATE … COMMIT` (see [`writer`]).
 //!
 //! The HTTP layer sees only the [`Store`] trait ([`contract`]); [`sqlite`] implements it for [`Db`].
 //! The license rules live in [`crate::ops`] as functions of a `&Connection` inside a transaction,
@@ -11,10 +13,12 @@
 
 pub mod contract;
 pub mod postgres;
+pub mod readers;
 pub mod rows;
 pub mod schema;
 pub mod sqlite;
 pub mod validate_cache;
+pub mod wal_index;
 pub mod writer;
 
 pub use contract::{FingerprintRule, Store, StoreFuture};
@@ -22,8 +26,8 @@ pub use contract::{FingerprintRule, Store, StoreFuture};
 use crate::errors::{ApiError, ApiResult};
 use crate::secrets::{self, Secrets};
 use rusqlite::{Connection, OpenFlags, TransactionBehavior};
-use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::path::Path;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// Opens the store a `--db` value names: a `postgres://` URL or a SQLite file path.
@@ -97,9 +101,7 @@ pub fn in_transaction<T>(conn: &mut Connection, f: impl FnOnce(&Connection) -> A
 
 /// The server's handle on the database.
 pub struct Db {
-    path: PathBuf,
-    sync: Sync,
-    readers: Mutex<Vec<Connection>>,
+    readers: Arc<readers::Readers>,
     writer: writer::Writer,
     validate_cache: validate_cache::ValidateCache<rows::ValidateView>,
     pub secrets: Arc<Secrets>,
@@ -109,34 +111,23 @@ impl Db {
     pub fn open(path: &Path, sync: Sync) -> rusqlite::Result<Db> {
         let (conn, secrets) = open_admin(path)?;
         drop(conn);
-        let writer = writer::Writer::start(open_connection(path, sync)?);
-        let reader = open_connection(path, sync)?;
-        // The first read maps the WAL index (the `-shm` file) that the cache watches.
-        reader.query_row("SELECT count(*) FROM sqlite_schema", [], |_| Ok(()))?;
+        let write_conn = open_connection(path, sync)?;
+        // The writer's connection exists first: it keeps the WAL index the readers watch.
+        write_conn.query_row("SELECT count(*) FROM sqlite_schema", [], |_| Ok(()))?;
+        let readers = Arc::new(readers::Readers::open(path, sync)?);
+        let released = readers.clone();
+        let writer = writer::Writer::start(write_conn, move || released.release_idle());
         Ok(Db {
-            path: path.to_owned(),
-            sync,
-            readers: Mutex::new(vec![reader]),
+            readers,
             writer,
-            validate_cache: validate_cache::ValidateCache::open(path),
+            validate_cache: validate_cache::ValidateCache::default(),
             secrets: Arc::new(secrets),
         })
     }
 
-    /// Runs a read on a pooled connection, on the calling thread (reads are short and never wait
-    /// for the writer in WAL mode).
+    /// Runs a read on a pooled connection, on the calling thread ([`readers`]).
     pub fn read<T>(&self, f: impl FnOnce(&Connection) -> ApiResult<T>) -> ApiResult<T> {
-        let conn = self.readers.lock().expect("reader pool").pop();
-        let conn = match conn {
-            Some(c) => c,
-            None => open_connection(&self.path, self.sync)?,
-        };
-        let out = f(&conn);
-        let mut pool = self.readers.lock().expect("reader pool");
-        if pool.len() < 16 {
-            pool.push(conn);
-        }
-        out
+        self.readers.read(f)
     }
 
     /// Like [`Db::read`], for reads that may take long (listings): on a multi-threaded runtime
@@ -154,7 +145,7 @@ impl Db {
     /// What validate reads for this key and fingerprint (None: no license has the key), from
     /// memory while the database has not changed since it was read ([`validate_cache`]).
     pub fn validate_view(&self, key_hash: String, fingerprint: String) -> ApiResult<Option<Arc<rows::ValidateView>>> {
-        let version = self.validate_cache.version();
+        let version = self.readers.version();
         if let Some(kept) = version.and_then(|v| self.validate_cache.get(&v, &key_hash, &fingerprint)) {
             return Ok(Some(kept));
         }

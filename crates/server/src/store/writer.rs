@@ -25,11 +25,12 @@ pub struct Writer {
 }
 
 impl Writer {
-    pub fn start(conn: Connection) -> Writer {
+    /// `after_commit` runs on the writer thread after each committed group.
+    pub fn start(conn: Connection, after_commit: impl Fn() + Send + 'static) -> Writer {
         let (jobs, rx) = mpsc::channel::<Job>();
         std::thread::Builder::new()
             .name("keyturn-writer".into())
-            .spawn(move || run(conn, rx))
+            .spawn(move || run(conn, rx, after_commit))
             .expect("spawn writer thread");
         Writer { jobs }
     }
@@ -57,7 +58,7 @@ impl Writer {
     }
 }
 
-fn run(conn: Connection, rx: mpsc::Receiver<Job>) {
+fn run(conn: Connection, rx: mpsc::Receiver<Job>, after_commit: impl Fn()) {
     while let Ok(first) = rx.recv() {
         let mut group = vec![first];
         while group.len() < MAX_GROUP {
@@ -94,7 +95,10 @@ fn run(conn: Connection, rx: mpsc::Receiver<Job>) {
             }
         }
         let committed = match conn.execute_batch("COMMIT") {
-            Ok(()) => true,
+            Ok(()) => {
+                after_commit();
+                true
+            }
             Err(e) => {
                 tracing::error!(error = %e, "commit failed");
                 let _ = conn.execute_batch("ROLLBACK");
@@ -114,7 +118,7 @@ mod tests {
     fn writer() -> Writer {
         let conn = Connection::open_in_memory().unwrap();
         conn.execute_batch("CREATE TABLE t (v INTEGER)").unwrap();
-        Writer::start(conn)
+        Writer::start(conn, || {})
     }
 
     #[tokio::test]
