@@ -36,9 +36,9 @@ impl RateLimiter {
             return true;
         }
         let buckets = self.buckets.lock().expect("rate limiter");
-        buckets.get(&ip).map_or(true, |(tokens, at)| {
-            *tokens + Instant::now().duration_since(*at).as_secs_f64() * self.per_sec >= 1.0
-        })
+        buckets
+            .get(&ip)
+            .is_none_or(|(tokens, at)| *tokens + Instant::now().duration_since(*at).as_secs_f64() * self.per_sec >= 1.0)
     }
 
     fn allow_at(&self, ip: IpAddr, now: Instant) -> bool {

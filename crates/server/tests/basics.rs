@@ -12,9 +12,9 @@ use serde_json::json;
 fn cli_prints_ids_keys_and_the_public_key() {
     let test_db = TestDb::new();
     let db = test_db.db.as_str();
-    assert_eq!(cli(&db, &["product", "create", "--name", "App", "--id", "app"]), "app");
+    assert_eq!(cli(db, &["product", "create", "--name", "App", "--id", "app"]), "app");
     let policy = cli(
-        &db,
+        db,
         &[
             "policy",
             "create",
@@ -28,7 +28,7 @@ fn cli_prints_ids_keys_and_the_public_key() {
     );
     assert!(policy.starts_with("pol_") && !policy.contains('\n'), "{policy}");
     let key = cli(
-        &db,
+        db,
         &[
             "license",
             "create",
@@ -42,9 +42,9 @@ fn cli_prints_ids_keys_and_the_public_key() {
     );
     let parsed = LicenseKey::parse(&key).expect("a key in display form");
     assert_eq!(parsed.to_string(), key);
-    let public = cli(&db, &["public-key"]);
+    let public = cli(db, &["public-key"]);
     token::parse_public_key(&public).expect("a pinnable public key");
-    assert_eq!(cli(&db, &["public-key"]), public, "the key pair is kept");
+    assert_eq!(cli(db, &["public-key"]), public, "the key pair is kept");
     // The key is stored only as a keyed hash plus its first group.
     let raw = if postgres_mode() {
         pg::dump(db)
@@ -64,7 +64,7 @@ fn cli_prints_ids_keys_and_the_public_key() {
     }
     // Errors go to stderr with a failure status.
     let (ok, out, err) = cli_raw(
-        &db,
+        db,
         &[
             "policy",
             "create",
@@ -83,8 +83,8 @@ fn cli_prints_ids_keys_and_the_public_key() {
 fn demo_is_idempotent_and_prints_usable_keys() {
     let test_db = TestDb::new();
     let db = test_db.db.as_str();
-    let first = cli(&db, &["demo"]);
-    let second = cli(&db, &["demo"]);
+    let first = cli(db, &["demo"]);
+    let second = cli(db, &["demo"]);
     assert_eq!(first, second);
     let keys: Vec<&str> = first
         .split_whitespace()
@@ -92,7 +92,7 @@ fn demo_is_idempotent_and_prints_usable_keys() {
         .collect();
     assert!(keys.len() >= 4, "{first}");
     assert!(first.contains("suspended") && first.contains("1 seat") && first.contains("3 seats"));
-    let products = cli(&db, &["product", "list"]);
+    let products = cli(db, &["product", "list"]);
     assert!(products.contains("\"Keyturn Demo\"") && products.contains("\"demo\""));
 }
 
@@ -395,9 +395,9 @@ async fn server_exits_cleanly_on_sigterm_with_every_request_logged() {
 fn cli_license_options_and_listings() {
     let test_db = TestDb::new();
     let db = test_db.db.as_str();
-    cli(&db, &["product", "create", "--name", "App", "--id", "app"]);
+    cli(db, &["product", "create", "--name", "App", "--id", "app"]);
     let policy = cli(
-        &db,
+        db,
         &[
             "policy",
             "create",
@@ -412,7 +412,7 @@ fn cli_license_options_and_listings() {
         ],
     );
     let created = cli(
-        &db,
+        db,
         &[
             "license",
             "create",
@@ -432,20 +432,20 @@ fn cli_license_options_and_listings() {
     let created: serde_json::Value = serde_json::from_str(&created).unwrap();
     let key = created["key"].as_str().unwrap();
     let id = created["id"].as_str().unwrap();
-    let shown: serde_json::Value = serde_json::from_str(&cli(&db, &["license", "show", "--license", key])).unwrap();
+    let shown: serde_json::Value = serde_json::from_str(&cli(db, &["license", "show", "--license", key])).unwrap();
     assert_eq!(shown["id"], id);
     assert_eq!(shown["entitlements"], json!(["pro", "export"]));
     assert_eq!(shown["metadata"], json!({"order": "42"}));
     assert_eq!(shown["expires_at"], 4_000_000_000i64);
     assert_eq!(shown["key_prefix"].as_str().unwrap(), &key[..5]);
-    let by_id: serde_json::Value = serde_json::from_str(&cli(&db, &["license", "show", "--license", id])).unwrap();
+    let by_id: serde_json::Value = serde_json::from_str(&cli(db, &["license", "show", "--license", id])).unwrap();
     assert_eq!(by_id, shown);
-    let listed = cli(&db, &["license", "list", "--product", "app"]);
+    let listed = cli(db, &["license", "list", "--product", "app"]);
     assert!(listed.contains(id) && !listed.contains(key));
-    let policies = cli(&db, &["policy", "list", "--product", "app"]);
+    let policies = cli(db, &["policy", "list", "--product", "app"]);
     assert!(policies.contains("PER_POLICY"), "{policies}");
     assert_eq!(
-        cli(&db, &["license", "suspend", "--license", key]),
+        cli(db, &["license", "suspend", "--license", key]),
         format!("{id} SUSPENDED")
     );
     // Usage errors: exit status 2, nothing on stdout.

@@ -100,7 +100,7 @@ async fn concurrent_same_fingerprint_activations_make_one_activation() {
 async fn sigkill_under_load_loses_no_answered_activation() {
     let test_db = TestDb::new();
     let db = test_db.db.as_str();
-    let mut server = Server::start_on(&db, &[]);
+    let mut server = Server::start_on(db, &[]);
     let key = server.fresh_license(1_000_000);
     let answered: Arc<Mutex<Vec<String>>> = Arc::default();
     let http = reqwest::Client::new();
@@ -143,7 +143,7 @@ async fn sigkill_under_load_loses_no_answered_activation() {
     );
     drop(server);
 
-    let restarted = Server::start_on(&db, &[]);
+    let restarted = Server::start_on(db, &[]);
     let stored = machine_ids(&restarted, &key);
     let lost: Vec<_> = answered.difference(&stored).collect();
     println!(

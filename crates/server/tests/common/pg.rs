@@ -121,6 +121,9 @@ fn start() -> Cluster {
         dir = dir.display(),
         me = std::process::id()
     );
+    // The watchdog outlives this test process on purpose (it stops the cluster once we are gone),
+    // so it is never waited for.
+    #[allow(clippy::zombie_processes)]
     Command::new("sh")
         .args(["-c", &script])
         .stdin(Stdio::null())
