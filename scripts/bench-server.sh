@@ -7,6 +7,8 @@
 #   validate 1-seat    a license with one device bound (access log on, as served by default)
 #   validate 100k-seat a license with SEATS devices bound
 #   validate, no log   the 1-seat validate on a second server with KEYTURN_LOG=warn
+#   validate new dev.  the 1-seat license, a device never seen before each time (FINGERPRINT_NOT_FOUND,
+#                      a 200): nothing answered from memory, every request reads the database
 #   activate 1-seat    new devices on a license that had one device (a fresh one each round)
 #   activate 100k-seat new devices on the license with SEATS devices
 #
@@ -77,7 +79,8 @@ run() {
   p99[$phase]=$(awk -v x="${p99[$phase]:-0}" -v y="$b" 'BEGIN {print (y > x ? y : x)}')
 }
 
-phases=("bare" "validate 1-seat" "validate ${SEATS}-seat" "validate 1-seat, no log" "activate 1-seat" "activate ${SEATS}-seat")
+phases=("bare" "validate 1-seat" "validate ${SEATS}-seat" "validate 1-seat, no log" "activate 1-seat" "activate ${SEATS}-seat"
+  "validate new device")
 # Warm-up, not measured.
 wrk -t"$THREADS" -c"$CONNS" -d1s -s scripts/wrk/post.lua "$bare_url" -- /bare "$(body "$small")" >/dev/null
 wrk -t"$THREADS" -c"$CONNS" -d1s -s scripts/wrk/post.lua "$logged_url" -- /v1/validate "$(body "$big")" >/dev/null
@@ -88,8 +91,9 @@ for round in $(seq 1 "$ROUNDS"); do
   run "${phases[1]}" "$logged_url" post.lua /v1/validate "$(body "$small")"
   run "${phases[2]}" "$logged_url" post.lua /v1/validate "$(body "$big")"
   run "${phases[3]}" "$quiet_url" post.lua /v1/validate "$(body "$small")"
-  run "${phases[4]}" "$logged_url" activate.lua "${fresh[$((round - 1))]}" "r$round-small"
-  run "${phases[5]}" "$logged_url" activate.lua "$big" "r$round-big"
+  run "${phases[4]}" "$logged_url" new-device.lua activate "${fresh[$((round - 1))]}" "r$round-small"
+  run "${phases[5]}" "$logged_url" new-device.lua activate "$big" "r$round-big"
+  run "${phases[6]}" "$logged_url" new-device.lua validate "$small" "r$round-validate"
 done
 
 rate() { awk -v r="${requests[$1]}" -v s="${seconds[$1]}" 'BEGIN {printf "%.0f", r / s}'; }
@@ -107,4 +111,5 @@ echo "validate 1-seat vs bare:                 $(pct "${phases[1]}" "${phases[0]
 echo "validate ${SEATS}-seat vs 1-seat:        $(pct "${phases[2]}" "${phases[1]}")   (goal >= 90%)"
 echo "activate ${SEATS}-seat vs 1-seat:        $(pct "${phases[5]}" "${phases[4]}")   (goal >= 90%)"
 echo "validate with access log vs without:     $(pct "${phases[1]}" "${phases[3]}")   (goal >= 90%)"
+echo "validate, a new device each time, vs bare: $(pct "${phases[6]}" "${phases[0]}")   (no goal: every request reads)"
 [ "$failed" -eq 0 ] || { echo "some requests failed"; exit 1; }

@@ -114,7 +114,7 @@ impl Db {
         let write_conn = open_connection(path, sync)?;
         // The writer's connection exists first: it keeps the WAL index the readers watch.
         write_conn.query_row("SELECT count(*) FROM sqlite_schema", [], |_| Ok(()))?;
-        let readers = Arc::new(readers::Readers::open(path, sync)?);
+        let readers = readers::Readers::open(path, sync, Some(readers::IDLE_SNAPSHOT))?;
         let released = readers.clone();
         let writer = writer::Writer::start(write_conn, move || released.release_idle());
         Ok(Db {

@@ -9,8 +9,10 @@
 //! CLI, any process), the next read on that connection ends the old transaction and begins a new
 //! one, so no read ever sees an older state than a fresh transaction would.
 //!
-//! An open read transaction keeps a checkpoint from recycling the WAL past its snapshot, so after
-//! each commit of the server's writer the idle connections end theirs ([`Readers::release_idle`]).
+//! An open read transaction keeps a checkpoint (this server's or another process's) from
+//! recycling the WAL past its snapshot, so idle connections end theirs after each commit of the
+//! server's writer and at the latest [`IDLE_SNAPSHOT`] after they were last used
+//! ([`Readers::release_idle`]): a server that only reads never holds another's WAL for long.
 //! Readers are `query_only`: a read that tried to write would fail instead of holding a write
 //! transaction open.
 
@@ -19,10 +21,13 @@ use super::{open_connection, Sync};
 use crate::errors::ApiResult;
 use rusqlite::Connection;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex, Weak};
+use std::time::Duration;
 
 /// Idle connections kept.
 const POOL: usize = 16;
+/// Longest an idle connection keeps its snapshot.
+pub const IDLE_SNAPSHOT: Duration = Duration::from_millis(100);
 
 struct Reader {
     conn: Connection,
@@ -63,16 +68,27 @@ pub struct Readers {
 }
 
 impl Readers {
-    /// For the database at `path`, which the caller keeps open (so its WAL index exists).
-    pub fn open(path: &Path, sync: Sync) -> rusqlite::Result<Readers> {
-        let readers = Readers {
+    /// For the database at `path`, which the caller keeps open (so its WAL index exists). With
+    /// `idle_limit` (the server: [`IDLE_SNAPSHOT`]) a thread ends idle snapshots that often until
+    /// the readers are dropped.
+    pub fn open(path: &Path, sync: Sync, idle_limit: Option<Duration>) -> rusqlite::Result<Arc<Readers>> {
+        let readers = Arc::new(Readers {
             path: path.to_owned(),
             sync,
             wal: WalIndex::open(path),
             idle: Mutex::new(Vec::new()),
-        };
+        });
         let first = readers.connect()?;
         readers.idle.lock().expect("reader pool").push(first);
+        if let Some(every) = idle_limit {
+            let weak = Arc::downgrade(&readers);
+            let started = std::thread::Builder::new()
+                .name("keyturn-readers".into())
+                .spawn(move || release_while_alive(weak, every));
+            if let Err(e) = started {
+                tracing::warn!(error = %e, "no thread to end idle read transactions; only commits end them");
+            }
+        }
         Ok(readers)
     }
 
@@ -106,12 +122,22 @@ impl Readers {
         out
     }
 
-    /// Ends the open transactions of the idle connections (after the writer committed).
+    /// Ends the open transactions of the idle connections.
     pub fn release_idle(&self) {
         for reader in self.idle.lock().expect("reader pool").iter_mut() {
             if let Err(e) = reader.end() {
                 tracing::warn!(error = %e, "could not end a read transaction");
             }
+        }
+    }
+}
+
+fn release_while_alive(readers: Weak<Readers>, every: Duration) {
+    loop {
+        std::thread::sleep(every);
+        match readers.upgrade() {
+            Some(readers) => readers.release_idle(),
+            None => return,
         }
     }
 }
@@ -140,7 +166,7 @@ mod tests {
         let db = dir.path().join("r.db");
         let writer = open_connection(&db, Sync::Normal).unwrap();
         writer.execute_batch("CREATE TABLE t (x INTEGER)").unwrap();
-        let readers = Readers::open(&db, Sync::Normal).unwrap();
+        let readers = Readers::open(&db, Sync::Normal, None).unwrap();
         for i in 1..=5 {
             writer.execute("INSERT INTO t VALUES (?1)", [i]).unwrap();
             assert_eq!(count(&readers), i, "the read after commit {i}");
@@ -156,12 +182,32 @@ mod tests {
         let db = dir.path().join("r.db");
         let writer = open_connection(&db, Sync::Normal).unwrap();
         writer.execute_batch("CREATE TABLE t (x INTEGER)").unwrap();
-        let readers = Readers::open(&db, Sync::Normal).unwrap();
+        let readers = Readers::open(&db, Sync::Normal, None).unwrap();
         assert_eq!(count(&readers), 0);
         writer.execute("INSERT INTO t VALUES (1)", []).unwrap();
         assert_eq!(checkpoint(&writer).0, 1, "an idle snapshot holds the WAL");
         readers.release_idle();
         assert_eq!(checkpoint(&writer), (0, 0), "released: the WAL is emptied");
         assert_eq!(count(&readers), 1);
+    }
+
+    #[test]
+    fn an_idle_snapshot_ends_by_itself_when_another_process_writes() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("r.db");
+        let writer = open_connection(&db, Sync::Normal).unwrap();
+        writer.execute_batch("CREATE TABLE t (x INTEGER)").unwrap();
+        let readers = Readers::open(&db, Sync::Normal, Some(Duration::from_millis(10))).unwrap();
+        assert_eq!(count(&readers), 0);
+        // The writer is not this server's: nothing calls release_idle for it.
+        writer.execute("INSERT INTO t VALUES (1)", []).unwrap();
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        while checkpoint(&writer) != (0, 0) {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the idle snapshot was never ended"
+            );
+            std::thread::yield_now();
+        }
     }
 }

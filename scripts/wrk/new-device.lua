@@ -1,0 +1,36 @@
+-- wrk script: every request names a device never seen before (fingerprints unique per run and
+-- thread), so nothing can be answered from memory.
+-- Arguments after `--`: activate|validate KEY RUN_TAG
+local threads = 0
+
+function setup(thread)
+  threads = threads + 1
+  thread:set("tid", threads)
+end
+
+function init(args)
+  kind = args[1]
+  key = args[2]
+  tag = args[3]
+  n = 0
+  wrk.method = "POST"
+  wrk.headers["Content-Type"] = "application/json"
+end
+
+function request()
+  n = n + 1
+  local fingerprint = string.format("%s-%d-%d", tag, tid, n)
+  if kind == "validate" then
+    return wrk.format(nil, "/v1/validate", nil,
+      string.format('{"key":"%s","fingerprint":"%s"}', key, fingerprint))
+  end
+  return wrk.format(nil, "/v1/activations", nil,
+    string.format('{"key":"%s","fingerprint":"%s","name":"bench","platform":"linux-x86_64"}', key, fingerprint))
+end
+
+function done(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format("WRK_RESULT %d %d %d %.3f %.3f %.3f\n", summary.requests, e.status,
+    e.connect + e.read + e.write + e.timeout, summary.duration / 1e6,
+    latency:percentile(50) / 1000, latency:percentile(99) / 1000))
+end
