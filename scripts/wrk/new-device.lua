@@ -28,9 +28,4 @@ function request()
     string.format('{"key":"%s","fingerprint":"%s","name":"bench","platform":"linux-x86_64"}', key, fingerprint))
 end
 
-function done(summary, latency, requests)
-  local e = summary.errors
-  io.write(string.format("WRK_RESULT %d %d %d %.3f %.3f %.3f\n", summary.requests, e.status,
-    e.connect + e.read + e.write + e.timeout, summary.duration / 1e6,
-    latency:percentile(50) / 1000, latency:percentile(99) / 1000))
-end
+done = require("scripts.wrk.result")
