@@ -1,31 +1,32 @@
 //! Browser sessions for the console and the portal: a random id in an HttpOnly, SameSite=Strict
-//! cookie, kept in memory (a restart signs everyone out), each with its own CSRF token that every
-//! change must echo in `X-CSRF-Token`; a cross-site `Origin` is refused as well.
+//! cookie, each with its own CSRF token that every change must echo in `X-CSRF-Token`; a
+//! cross-site `Origin` is refused as well. Sessions live in the store (the SHA-256 of the id,
+//! never the id), so a restart keeps people signed in and every replica on one PostgreSQL
+//! database knows every session.
 
-use crate::errors::ApiError;
+use crate::clock::system_now;
+use crate::errors::{ApiError, ApiResult};
+use crate::store::session_rows::StoredSession;
+use crate::store::Store;
 use axum::http::header::{COOKIE, HOST, ORIGIN};
 use axum::http::{HeaderMap, HeaderValue, Method};
 use base64::Engine;
 use keyturn_protocol::Code;
 use rand::RngCore;
-use std::collections::HashMap;
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
-
-/// At most this many live sessions; the oldest go first.
-const MAX_SESSIONS: usize = 10_000;
-
-struct Session<T> {
-    csrf: String,
-    expires: Instant,
-    data: T,
-}
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use std::marker::PhantomData;
+use std::sync::Arc;
+use std::time::Duration;
 
 pub struct Sessions<T> {
+    store: Arc<dyn Store>,
+    /// The cookie's name, also the sessions' kind in the store.
     cookie: &'static str,
     path: &'static str,
     ttl: Duration,
-    map: Mutex<HashMap<String, Session<T>>>,
+    data: PhantomData<fn() -> T>,
 }
 
 /// What a signed-in request carries: its CSRF token and the session's data.
@@ -41,41 +42,43 @@ pub fn random_token() -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
 }
 
-impl<T: Clone> Sessions<T> {
-    pub fn new(cookie: &'static str, path: &'static str, ttl: Duration) -> Sessions<T> {
+fn id_hash(id: &str) -> String {
+    let digest = Sha256::digest(id.as_bytes());
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+impl<T: Serialize + DeserializeOwned> Sessions<T> {
+    pub fn new(store: Arc<dyn Store>, cookie: &'static str, path: &'static str, ttl: Duration) -> Sessions<T> {
         Sessions {
+            store,
             cookie,
             path,
             ttl,
-            map: Mutex::new(HashMap::new()),
+            data: PhantomData,
         }
     }
 
     /// Starts a session; returns its `Set-Cookie` value and CSRF token.
-    pub fn create(&self, data: T) -> (HeaderValue, String) {
+    pub async fn create(&self, data: &T) -> ApiResult<(HeaderValue, String)> {
         let id = random_token();
         let csrf = random_token();
-        let now = Instant::now();
-        let mut map = self.map.lock().expect("sessions");
-        map.retain(|_, s| s.expires > now);
-        if map.len() >= MAX_SESSIONS {
-            if let Some(oldest) = map.iter().min_by_key(|(_, s)| s.expires).map(|(k, _)| k.clone()) {
-                map.remove(&oldest);
-            }
-        }
-        let session = Session {
+        let now = system_now();
+        let data = serde_json::to_string(data).map_err(|e| ApiError::Internal(e.to_string()))?;
+        let session = StoredSession {
+            kind: self.cookie.to_owned(),
+            id_hash: id_hash(&id),
             csrf: csrf.clone(),
-            expires: now + self.ttl,
             data,
+            expires_at: now + self.ttl.as_secs() as i64,
         };
-        map.insert(id.clone(), session);
+        self.store.put_session(session, now).await?;
         let cookie = format!(
             "{}={id}; Path={}; HttpOnly; SameSite=Strict; Max-Age={}",
             self.cookie,
             self.path,
             self.ttl.as_secs()
         );
-        (HeaderValue::from_str(&cookie).expect("cookie is ASCII"), csrf)
+        Ok((HeaderValue::from_str(&cookie).expect("cookie is ASCII"), csrf))
     }
 
     fn id<'h>(&self, headers: &'h HeaderMap) -> Option<&'h str> {
@@ -89,36 +92,30 @@ impl<T: Clone> Sessions<T> {
             .map(|(_, value)| value)
     }
 
-    /// The live session named by the request's cookie.
-    pub fn get(&self, headers: &HeaderMap) -> Option<SignedIn<T>> {
-        let id = self.id(headers)?;
-        let mut map = self.map.lock().expect("sessions");
-        let session = map.get(id)?;
-        if session.expires <= Instant::now() {
-            map.remove(id);
-            return None;
-        }
+    /// The live session named by the request's cookie (None also when the store cannot answer).
+    pub async fn get(&self, headers: &HeaderMap) -> Option<SignedIn<T>> {
+        let hash = id_hash(self.id(headers)?);
+        let found = self.store.session(self.cookie.to_owned(), hash, system_now()).await;
+        let session = found
+            .inspect_err(|e| tracing::warn!(error = %e, "could not look up a session"))
+            .ok()??;
+        let data = serde_json::from_str(&session.data).ok()?;
         Some(SignedIn {
-            csrf: session.csrf.clone(),
-            data: session.data.clone(),
+            csrf: session.csrf,
+            data,
         })
     }
 
     /// Ends the request's session; returns the `Set-Cookie` value that clears the cookie.
-    pub fn end(&self, headers: &HeaderMap) -> HeaderValue {
+    pub async fn end(&self, headers: &HeaderMap) -> ApiResult<HeaderValue> {
         if let Some(id) = self.id(headers) {
-            self.map.lock().expect("sessions").remove(id);
+            self.store.end_session(self.cookie.to_owned(), id_hash(id)).await?;
         }
         let cookie = format!(
             "{}=; Path={}; HttpOnly; SameSite=Strict; Max-Age=0",
             self.cookie, self.path
         );
-        HeaderValue::from_str(&cookie).expect("cookie is ASCII")
-    }
-
-    /// Ends every session whose data matches (e.g. a portal license that was revoked).
-    pub fn end_where(&self, matches: impl Fn(&T) -> bool) {
-        self.map.lock().expect("sessions").retain(|_, s| !matches(&s.data));
+        Ok(HeaderValue::from_str(&cookie).expect("cookie is ASCII"))
     }
 }
 
@@ -167,19 +164,41 @@ mod tests {
         h
     }
 
-    #[test]
-    fn a_session_lives_until_it_ends() {
-        let sessions: Sessions<u8> = Sessions::new("kt", "/console", Duration::from_secs(60));
-        let (cookie, csrf) = sessions.create(7);
+    #[tokio::test(flavor = "multi_thread")]
+    async fn a_session_lives_in_the_store_until_it_ends() {
+        let dir = tempfile::tempdir().unwrap();
+        let store: Arc<dyn Store> =
+            Arc::new(crate::store::Db::open(&dir.path().join("s.db"), crate::store::Sync::Normal).unwrap());
+        let sessions: Sessions<u8> = Sessions::new(store.clone(), "kt", "/console", Duration::from_secs(60));
+        let (cookie, csrf) = sessions.create(&7).await.unwrap();
         let cookie = cookie.to_str().unwrap();
         assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"));
         let pair = cookie.split(';').next().unwrap();
         let headers = with_cookie(&format!("other=1; {pair}"));
-        let got = sessions.get(&headers).unwrap();
+        let got = sessions.get(&headers).await.unwrap();
         assert_eq!((got.data, got.csrf.as_str()), (7, csrf.as_str()));
-        assert!(sessions.get(&with_cookie("kt=forged")).is_none());
-        sessions.end(&headers);
-        assert!(sessions.get(&headers).is_none());
+        assert!(sessions.get(&with_cookie("kt=forged")).await.is_none());
+        // Another server on the same database (a second `Sessions`) knows it; another kind does not.
+        let again: Sessions<u8> = Sessions::new(store.clone(), "kt", "/console", Duration::from_secs(60));
+        assert!(again.get(&headers).await.is_some());
+        let portal: Sessions<u8> = Sessions::new(store, "kp", "/portal", Duration::from_secs(60));
+        assert!(portal
+            .get(&with_cookie(&pair.replacen("kt=", "kp=", 1)))
+            .await
+            .is_none());
+        sessions.end(&headers).await.unwrap();
+        assert!(again.get(&headers).await.is_none());
+    }
+
+    #[tokio::test(flavor = "multi_thread")]
+    async fn an_expired_session_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let store: Arc<dyn Store> =
+            Arc::new(crate::store::Db::open(&dir.path().join("s.db"), crate::store::Sync::Normal).unwrap());
+        let sessions: Sessions<()> = Sessions::new(store, "kt", "/console", Duration::ZERO);
+        let (cookie, _) = sessions.create(&()).await.unwrap();
+        let pair = cookie.to_str().unwrap().split(';').next().unwrap().to_string();
+        assert!(sessions.get(&with_cookie(&pair)).await.is_none());
     }
 
     #[test]

@@ -348,3 +348,28 @@ async fn portal_devices_and_offline_codes() {
         .await;
     assert_eq!(status, StatusCode::UNAUTHORIZED, "a change without the CSRF token");
 }
+
+/// Sessions live in the database: a console session made on one server works on another server
+/// of the same database (a replica, or the same server restarted), and signing out there ends it
+/// on both.
+#[tokio::test]
+async fn a_console_session_works_on_every_server_of_the_database() {
+    let a = Server::start();
+    let b = Server::start_on(&a.db, &[]);
+    let on_a = sign_in(&a, "console", json!({"token": ADMIN_TOKEN})).await.unwrap();
+    let on_b = Web {
+        server: &b,
+        area: "console",
+        cookie: on_a.cookie.clone(),
+        csrf: on_a.csrf.clone(),
+    };
+    assert_eq!(on_b.call(Method::GET, "/session", None, false).await.0, StatusCode::OK);
+    assert_eq!(
+        on_b.call(Method::POST, "/sign-out", None, true).await.0,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(
+        on_a.call(Method::GET, "/session", None, false).await.0,
+        StatusCode::UNAUTHORIZED
+    );
+}

@@ -47,7 +47,12 @@ const SESSION_TTL: Duration = Duration::from_secs(8 * 3600);
 struct Csrf(String);
 
 pub fn routes(state: AppState) -> Router<AppState> {
-    let sessions: ConsoleSessions = Arc::new(Sessions::new("keyturn_console", "/console", SESSION_TTL));
+    let sessions: ConsoleSessions = Arc::new(Sessions::new(
+        state.store.clone(),
+        "keyturn_console",
+        "/console",
+        SESSION_TTL,
+    ));
     let api = admin::handlers()
         .route("/session", get(session))
         .route("/sign-out", post(sign_out))
@@ -64,7 +69,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
 }
 
 async fn require_session(Extension(sessions): Extension<ConsoleSessions>, mut req: Request, next: Next) -> Response {
-    let Some(signed_in) = sessions.get(req.headers()) else {
+    let Some(signed_in) = sessions.get(req.headers()).await else {
         return ApiError::new(Code::Unauthorized, "sign in to the console first").into_response();
     };
     if let Err(e) = check_csrf(req.method(), req.headers(), &signed_in.csrf) {
@@ -109,7 +114,7 @@ async fn sign_in(
         return Err(e);
     }
     s.events.record(event);
-    let (cookie, csrf) = sessions.create(());
+    let (cookie, csrf) = sessions.create(&()).await?;
     Ok(([(SET_COOKIE, cookie)], Json(json!({ "csrf": csrf }))).into_response())
 }
 
@@ -117,7 +122,10 @@ async fn session(Extension(Csrf(csrf)): Extension<Csrf>) -> Json<serde_json::Val
     Json(json!({ "csrf": csrf }))
 }
 
-async fn sign_out(Extension(sessions): Extension<ConsoleSessions>, headers: axum::http::HeaderMap) -> Response {
-    let cookie = sessions.end(&headers);
-    (StatusCode::NO_CONTENT, [(SET_COOKIE, cookie)]).into_response()
+async fn sign_out(
+    Extension(sessions): Extension<ConsoleSessions>,
+    headers: axum::http::HeaderMap,
+) -> ApiResult<Response> {
+    let cookie = sessions.end(&headers).await?;
+    Ok((StatusCode::NO_CONTENT, [(SET_COOKIE, cookie)]).into_response())
 }

@@ -41,7 +41,7 @@ use std::time::Duration;
 const SESSION_TTL: Duration = Duration::from_secs(3600);
 
 /// A signed-in license holder: the key's lookup hash and the license id.
-#[derive(Clone)]
+#[derive(Clone, serde::Serialize, serde::Deserialize)]
 pub struct Holder {
     pub key_hash: String,
     pub license_id: String,
@@ -50,7 +50,12 @@ pub struct Holder {
 type PortalSessions = Arc<Sessions<Holder>>;
 
 pub fn routes(state: AppState) -> Router<AppState> {
-    let sessions: PortalSessions = Arc::new(Sessions::new("keyturn_portal", "/portal", SESSION_TTL));
+    let sessions: PortalSessions = Arc::new(Sessions::new(
+        state.store.clone(),
+        "keyturn_portal",
+        "/portal",
+        SESSION_TTL,
+    ));
     let api = Router::new()
         .route("/devices", get(devices))
         .route("/devices/{id}", delete(remove_device))
@@ -81,7 +86,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
 }
 
 async fn require_session(Extension(sessions): Extension<PortalSessions>, mut req: Request, next: Next) -> Response {
-    let Some(signed_in) = sessions.get(req.headers()) else {
+    let Some(signed_in) = sessions.get(req.headers()).await else {
         return ApiError::new(Code::Unauthorized, "sign in with your license key first").into_response();
     };
     if let Err(e) = check_csrf(req.method(), req.headers(), &signed_in.csrf) {
@@ -120,7 +125,7 @@ async fn sign_in(
     };
     s.events
         .record(Event::new(s.clock.now(), "portal_sign_in", actor(peer)).license(&holder.license_id));
-    let (cookie, csrf) = sessions.create(holder);
+    let (cookie, csrf) = sessions.create(&holder).await?;
     Ok((
         [(SET_COOKIE, cookie)],
         Json(json!({"csrf": csrf, "license": answer.license})),
@@ -166,7 +171,7 @@ async fn remove_device(
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
-async fn sign_out(Extension(sessions): Extension<PortalSessions>, headers: HeaderMap) -> Response {
-    let cookie = sessions.end(&headers);
-    (StatusCode::NO_CONTENT, [(SET_COOKIE, cookie)]).into_response()
+async fn sign_out(Extension(sessions): Extension<PortalSessions>, headers: HeaderMap) -> ApiResult<Response> {
+    let cookie = sessions.end(&headers).await?;
+    Ok((StatusCode::NO_CONTENT, [(SET_COOKIE, cookie)]).into_response())
 }

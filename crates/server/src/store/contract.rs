@@ -82,4 +82,15 @@ pub trait Store: Send + Sync + 'static {
     /// Removes up to `limit` of the oldest events dated before `before` (unix seconds); answers
     /// how many went. Callers repeat while a full batch went (short transactions).
     fn prune_events(&self, before: i64, limit: u32) -> StoreFuture<'_, u64>;
+
+    /// Console and portal sign-ins ([`crate::sessions`]): keeps a new one (dropping expired ones),
+    /// finds a live one, ends one.
+    fn put_session(&self, session: super::session_rows::StoredSession, now: i64) -> StoreFuture<'_, ()>;
+    fn session(
+        &self,
+        kind: String,
+        id_hash: String,
+        now: i64,
+    ) -> StoreFuture<'_, Option<super::session_rows::StoredSession>>;
+    fn end_session(&self, kind: String, id_hash: String) -> StoreFuture<'_, ()>;
 }

@@ -16,6 +16,7 @@ pub mod postgres;
 pub mod readers;
 pub mod rows;
 pub mod schema;
+pub mod session_rows;
 pub mod sqlite;
 pub mod validate_cache;
 pub mod wal_index;

@@ -107,6 +107,7 @@ pub fn create(conn: &Connection) -> rusqlite::Result<()> {
     conn.execute_batch(SCHEMA)?;
     migrate(conn)?;
     conn.execute_batch(TRIGGERS)?;
+    super::session_rows::create(conn)?;
     crate::events::sql::create(conn)
 }
 

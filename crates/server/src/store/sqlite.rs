@@ -1,6 +1,7 @@
 //! [`Store`] for the SQLite [`Db`]: reads on a pooled connection, changes through the writer.
 
 use super::contract::{FingerprintRule, Store, StoreFuture};
+use super::session_rows::{self, StoredSession};
 use super::{rows, Db};
 use crate::demo::DemoKey;
 use crate::errors::{ApiError, ApiResult};
@@ -145,6 +146,18 @@ impl Store for Db {
 
     fn prune_events(&self, before: i64, limit: u32) -> StoreFuture<'_, u64> {
         Box::pin(self.write(move |c| crate::events::sql::prune(c, before, limit)))
+    }
+
+    fn put_session(&self, session: StoredSession, now: i64) -> StoreFuture<'_, ()> {
+        Box::pin(self.write(move |c| session_rows::put(c, &session, now)))
+    }
+
+    fn session(&self, kind: String, id_hash: String, now: i64) -> StoreFuture<'_, Option<StoredSession>> {
+        ready(self.read(|c| session_rows::get(c, &kind, &id_hash, now)))
+    }
+
+    fn end_session(&self, kind: String, id_hash: String) -> StoreFuture<'_, ()> {
+        Box::pin(self.write(move |c| session_rows::end(c, &kind, &id_hash)))
     }
 
     fn set_fingerprint_rule(

@@ -10,6 +10,7 @@ mod client_ops;
 mod events;
 mod rows;
 mod schema;
+mod sessions;
 
 use super::contract::{FingerprintRule, Store, StoreFuture};
 use crate::demo::DemoKey;
@@ -19,6 +20,7 @@ use crate::ops::admin::{Extend, LicenseView, MachineView, NewLicense, NewPolicy,
 use crate::ops::Issued;
 use crate::page::{Page, Paged};
 use crate::secrets::Secrets;
+use crate::store::session_rows::StoredSession;
 use deadpool_postgres::{Manager, ManagerConfig, Object, Pool, RecyclingMethod};
 use keyturn_protocol::wire::{ActivateRequest, LicenseStatus, MachinesResponse, TrialRequest, ValidateResponse};
 use keyturn_protocol::LicenseKey;
@@ -61,6 +63,9 @@ impl PgStore {
         tx.batch_execute(events::SCHEMA)
             .await
             .map_err(|e| format!("cannot create the event log: {e}"))?;
+        tx.batch_execute(sessions::SCHEMA)
+            .await
+            .map_err(|e| format!("cannot create the sessions table: {e}"))?;
         let seed = meta_secret(&tx, "signing_key_seed").await.map_err(|e| e.to_string())?;
         let secret = meta_secret(&tx, "key_hash_secret").await.map_err(|e| e.to_string())?;
         tx.commit().await.map_err(|e| e.to_string())?;
@@ -237,6 +242,18 @@ impl Store for PgStore {
 
     fn prune_events(&self, before: i64, limit: u32) -> StoreFuture<'_, u64> {
         Box::pin(async move { on_client!(self, |c| events::prune(c, before, limit)) })
+    }
+
+    fn put_session(&self, session: StoredSession, now: i64) -> StoreFuture<'_, ()> {
+        Box::pin(async move { on_client!(self, |c| sessions::put(c, &session, now)) })
+    }
+
+    fn session(&self, kind: String, id_hash: String, now: i64) -> StoreFuture<'_, Option<StoredSession>> {
+        Box::pin(async move { on_client!(self, |c| sessions::get(c, &kind, &id_hash, now)) })
+    }
+
+    fn end_session(&self, kind: String, id_hash: String) -> StoreFuture<'_, ()> {
+        Box::pin(async move { on_client!(self, |c| sessions::end(c, &kind, &id_hash)) })
     }
 
     fn demo(&self, now: i64) -> StoreFuture<'_, Vec<DemoKey>> {
