@@ -2,13 +2,11 @@
 //! `code` is stable and the UI turns it into plain words; `message` is technical detail for
 //! support (it never holds a key or a token).
 
-use keyturn_client::local::LocalError;
-use keyturn_client::offline::OfflineError;
 use keyturn_client::renewal::RenewalError;
 use keyturn_client::{ClientError, FingerprintError, FlowError, StoreError};
 use keyturn_protocol::KeyFormatError;
 
-use crate::error_code::ErrorCode;
+use keyturn_client::ErrorCode;
 
 #[derive(Debug, thiserror::Error)]
 pub enum CommandError {
@@ -43,27 +41,21 @@ impl CommandError {
             CommandError::Client(e) => client_code(e),
             CommandError::Flow(e) => match e {
                 FlowError::Client(e) => client_code(e),
-                FlowError::Token(e) => offline_code(e),
+                FlowError::Token(e) => e.error_code(),
                 FlowError::Config(_) => ErrorCode::Config,
-                FlowError::Store(e) => store_code(e),
+                FlowError::Store(e) => e.error_code(),
                 FlowError::NotActivated => ErrorCode::NotActivated,
                 FlowError::OfflineCode(_) => ErrorCode::OfflineCodeInvalid,
                 FlowError::Refused { code, .. } => (*code).into(),
             },
             CommandError::Renewal(e) => match e {
                 RenewalError::NotActivated => ErrorCode::NotActivated,
-                RenewalError::Token(e) => offline_code(e),
-                RenewalError::Store(e) => store_code(e),
+                RenewalError::Token(e) => e.error_code(),
+                RenewalError::Store(e) => e.error_code(),
                 RenewalError::Config(_) => ErrorCode::Config,
             },
-            CommandError::Local(e) => match e {
-                LocalError::NotActivated => ErrorCode::NotActivated,
-                LocalError::Ended(code) => (*code).into(),
-                LocalError::Offline(e) => offline_code(e),
-                LocalError::Store(e) => store_code(e),
-                LocalError::Config(_) => ErrorCode::Config,
-            },
-            CommandError::Store(e) => store_code(e),
+            CommandError::Local(e) => e.error_code(),
+            CommandError::Store(e) => e.error_code(),
             CommandError::Config(_) => ErrorCode::Config,
             CommandError::Save(_) => ErrorCode::SaveFailed,
             CommandError::Startup(e) => e.code,
@@ -92,30 +84,6 @@ fn client_code(error: &ClientError) -> ErrorCode {
         return ErrorCode::Offline;
     }
     error.code().map_or(ErrorCode::Internal, ErrorCode::from)
-}
-
-fn store_code(error: &StoreError) -> ErrorCode {
-    match error {
-        StoreError::Unavailable(_) => ErrorCode::KeychainUnavailable,
-        StoreError::Corrupt(_) => ErrorCode::StorageCorrupt,
-    }
-}
-
-fn offline_code(error: &OfflineError) -> ErrorCode {
-    match error {
-        OfflineError::Token(_) => ErrorCode::TokenInvalid,
-        OfflineError::FingerprintMismatch => ErrorCode::FingerprintMismatch,
-        OfflineError::WrongProduct => ErrorCode::TokenInvalid,
-        OfflineError::ClockRolledBack { .. } => ErrorCode::ClockRolledBack,
-        OfflineError::IssuedInFuture { .. } => ErrorCode::TokenFromFuture,
-        OfflineError::Expired { .. } => ErrorCode::OfflineExpired,
-        OfflineError::LicenseExpired { .. } => ErrorCode::Expired,
-        OfflineError::NotActive(status) => match status {
-            keyturn_protocol::wire::LicenseStatus::Suspended => ErrorCode::Suspended,
-            keyturn_protocol::wire::LicenseStatus::Revoked => ErrorCode::Revoked,
-            keyturn_protocol::wire::LicenseStatus::Active => ErrorCode::Internal,
-        },
-    }
 }
 
 impl serde::Serialize for CommandError {

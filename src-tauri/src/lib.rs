@@ -8,7 +8,6 @@ pub mod cli;
 mod commands;
 mod diagnostics;
 mod error;
-mod error_code;
 mod language;
 mod links;
 mod renewal_task;
@@ -18,7 +17,7 @@ mod state_store;
 mod views;
 
 pub use error::CommandError;
-pub use error_code::ErrorCode;
+pub use keyturn_client::ErrorCode;
 pub use state::StartupError;
 
 use tauri::{Manager, Runtime};

@@ -10,10 +10,10 @@ use tauri::{AppHandle, Runtime};
 use tauri_plugin_store::StoreExt;
 
 use crate::error::CommandError;
-use crate::error_code::ErrorCode;
 use crate::state::{AppState, StartupError};
 use crate::state_store::PluginStateStore;
 use crate::Setup;
+use keyturn_client::ErrorCode;
 
 /// Environment variable naming a vendor config file that replaces the built-in one.
 pub const CONFIG_ENV: &str = "KEYTURN_CONFIG";

@@ -19,7 +19,7 @@ pub struct AppState {
 /// Why no session could be made at start-up, kept to answer every command with it.
 #[derive(Debug, Clone)]
 pub struct StartupError {
-    pub code: crate::error_code::ErrorCode,
+    pub code: keyturn_client::ErrorCode,
     pub message: String,
 }
 

@@ -7,7 +7,7 @@ use keyturn_protocol::wire::{LicenseStatus, LicenseSummary, Machine, MachinesRes
 use serde::Serialize;
 use ts_rs::TS;
 
-use crate::error_code::ErrorCode;
+use keyturn_client::ErrorCode;
 
 #[derive(Debug, Serialize, TS)]
 #[ts(export)]

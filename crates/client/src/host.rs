@@ -19,6 +19,7 @@ use crate::local::{LocalError, LocalLicense};
 use crate::session::Session;
 use crate::state_file::{state_path, FileStateStore};
 use crate::storage::StoreError;
+use crate::ErrorCode;
 use keyturn_protocol::wire::LicenseStatus;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
@@ -38,11 +39,11 @@ pub enum OpenError {
 }
 
 impl OpenError {
-    pub fn code_name(&self) -> &'static str {
+    pub fn error_code(&self) -> ErrorCode {
         match self {
-            OpenError::Fingerprint(_) => "FINGERPRINT_UNAVAILABLE",
-            OpenError::Store(e) => e.code_name(),
-            OpenError::Session(_) => "CONFIG",
+            OpenError::Fingerprint(_) => ErrorCode::FingerprintUnavailable,
+            OpenError::Store(e) => e.error_code(),
+            OpenError::Session(_) => ErrorCode::Config,
         }
     }
 }
@@ -109,7 +110,7 @@ impl StatusReport {
                 }
             }
             Err(e) => {
-                report.code = e.code_name().to_owned();
+                report.code = e.error_code().as_str().to_owned();
                 report.message = Some(e.to_string());
             }
         }
@@ -146,7 +147,7 @@ impl StatusReport {
 pub fn check(config: &VendorConfig) -> StatusReport {
     match open_installed(config.clone()) {
         Ok(session) => StatusReport::new(config, &session.status()),
-        Err(e) => StatusReport::unlicensed(config, e.code_name(), Some(e.to_string())),
+        Err(e) => StatusReport::unlicensed(config, e.error_code().as_str(), Some(e.to_string())),
     }
 }
 

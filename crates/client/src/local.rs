@@ -6,6 +6,7 @@ use crate::fingerprint::Device;
 use crate::flow::Activation;
 use crate::offline::{self, OfflineError, Standing};
 use crate::storage::{LocalState, Secret, SecretStore, StateStore, StoreError};
+use crate::ErrorCode;
 use keyturn_protocol::{Code, LicenseKey, TokenClaims};
 
 #[derive(Debug, thiserror::Error)]
@@ -32,13 +33,13 @@ impl LocalError {
     }
 
     /// The stable code the app, the command line and host programs report.
-    pub fn code_name(&self) -> &'static str {
+    pub fn error_code(&self) -> ErrorCode {
         match self {
-            LocalError::NotActivated => "NOT_ACTIVATED",
-            LocalError::Ended(code) => code.as_str(),
-            LocalError::Offline(e) => e.code_name(),
-            LocalError::Store(e) => e.code_name(),
-            LocalError::Config(_) => "CONFIG",
+            LocalError::NotActivated => ErrorCode::NotActivated,
+            LocalError::Ended(code) => (*code).into(),
+            LocalError::Offline(e) => e.error_code(),
+            LocalError::Store(e) => e.error_code(),
+            LocalError::Config(_) => ErrorCode::Config,
         }
     }
 }

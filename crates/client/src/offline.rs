@@ -2,6 +2,7 @@
 //! Signature with the pinned key, fingerprint, product, issued-at drift, valid-until (renew-by +
 //! grace), license status and expiry, and clock rollback against the last time seen.
 
+use crate::ErrorCode;
 use ed25519_dalek::VerifyingKey;
 use keyturn_protocol::token::{self, TokenError};
 use keyturn_protocol::wire::LicenseStatus;
@@ -35,17 +36,17 @@ pub enum OfflineError {
 
 impl OfflineError {
     /// The stable code the app, the command line and host programs report.
-    pub fn code_name(&self) -> &'static str {
+    pub fn error_code(&self) -> ErrorCode {
         match self {
-            OfflineError::Token(_) | OfflineError::WrongProduct => "TOKEN_INVALID",
-            OfflineError::FingerprintMismatch => "FINGERPRINT_MISMATCH",
-            OfflineError::ClockRolledBack { .. } => "CLOCK_ROLLED_BACK",
-            OfflineError::IssuedInFuture { .. } => "TOKEN_FROM_FUTURE",
-            OfflineError::Expired { .. } => "OFFLINE_EXPIRED",
-            OfflineError::LicenseExpired { .. } => "EXPIRED",
-            OfflineError::NotActive(LicenseStatus::Suspended) => "SUSPENDED",
-            OfflineError::NotActive(LicenseStatus::Revoked) => "REVOKED",
-            OfflineError::NotActive(LicenseStatus::Active) => "INTERNAL",
+            OfflineError::Token(_) | OfflineError::WrongProduct => ErrorCode::TokenInvalid,
+            OfflineError::FingerprintMismatch => ErrorCode::FingerprintMismatch,
+            OfflineError::ClockRolledBack { .. } => ErrorCode::ClockRolledBack,
+            OfflineError::IssuedInFuture { .. } => ErrorCode::TokenFromFuture,
+            OfflineError::Expired { .. } => ErrorCode::OfflineExpired,
+            OfflineError::LicenseExpired { .. } => ErrorCode::Expired,
+            OfflineError::NotActive(LicenseStatus::Suspended) => ErrorCode::Suspended,
+            OfflineError::NotActive(LicenseStatus::Revoked) => ErrorCode::Revoked,
+            OfflineError::NotActive(LicenseStatus::Active) => ErrorCode::Internal,
         }
     }
 }

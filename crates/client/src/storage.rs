@@ -2,6 +2,7 @@
 //! [`SecretStore`] (the app: the OS keychain), everything else in a [`StateStore`] (the app:
 //! tauri-plugin-store). In-memory implementations for tests.
 
+use crate::ErrorCode;
 use keyturn_protocol::wire::LicenseSummary;
 use keyturn_protocol::Code;
 use serde::{Deserialize, Serialize};
@@ -36,10 +37,10 @@ pub enum StoreError {
 
 impl StoreError {
     /// The stable code the app, the command line and host programs report.
-    pub fn code_name(&self) -> &'static str {
+    pub fn error_code(&self) -> ErrorCode {
         match self {
-            StoreError::Unavailable(_) => "KEYCHAIN_UNAVAILABLE",
-            StoreError::Corrupt(_) => "STORAGE_CORRUPT",
+            StoreError::Unavailable(_) => ErrorCode::KeychainUnavailable,
+            StoreError::Corrupt(_) => ErrorCode::StorageCorrupt,
         }
     }
 }

@@ -1,15 +1,15 @@
-//! Every code a command error (or an ended activation) can carry to the UI: the server's codes
-//! plus the app's own. Exported to TypeScript (ts-rs) as the `ErrorCode` union, which keys each
-//! locale's error words, so a code without words in some language fails the UI's type check.
+//! Every code an error can carry to the app's UI, the command line and host programs: the
+//! server's codes plus the client's own. With the `ts` feature it is exported to TypeScript
+//! (ts-rs) as the `ErrorCode` union, which keys each locale's error words, so a code without
+//! words in some language fails the UI's type check.
 
 use keyturn_protocol::Code;
 use serde::Serialize;
-use ts_rs::TS;
 
 macro_rules! error_codes {
     ($($(#[$doc:meta])* $variant:ident = $wire:literal,)*) => {
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
-        #[ts(export)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+        #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
         pub enum ErrorCode {
             $($(#[$doc])* #[serde(rename = $wire)] $variant,)*
         }
