@@ -151,7 +151,8 @@ impl Db {
             return Ok(Some(kept));
         }
         let view = self
-            .read(|c| Ok(rows::validate_view(c, &key_hash, &fingerprint)?))?
+            .readers
+            .read_at(version, |c| Ok(rows::validate_view(c, &key_hash, &fingerprint)?))?
             .map(Arc::new);
         if let (Some(version), Some(view)) = (version, &view) {
             self.validate_cache.put(version, key_hash, fingerprint, view.clone());

@@ -106,7 +106,11 @@ impl Readers {
     /// Runs a read on a pooled connection, on the calling thread (reads are short and never wait
     /// for the writer in WAL mode).
     pub fn read<T>(&self, f: impl FnOnce(&Connection) -> ApiResult<T>) -> ApiResult<T> {
-        let version = self.wal.version();
+        self.read_at(self.wal.version(), f)
+    }
+
+    /// [`Readers::read`] for a caller that has just read the version itself.
+    pub fn read_at<T>(&self, version: Option<Version>, f: impl FnOnce(&Connection) -> ApiResult<T>) -> ApiResult<T> {
         let reader = self.idle.lock().expect("reader pool").pop();
         let mut reader = match reader {
             Some(r) => r,
