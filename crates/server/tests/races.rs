@@ -6,8 +6,8 @@ use common::*;
 use reqwest::StatusCode;
 use serde_json::Value;
 use std::collections::HashSet;
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::sync::Arc;
+use std::time::Duration;
 
 /// Every machine of the license, page by page through the admin CLI.
 fn machine_ids(server: &Server, key: &str) -> HashSet<String> {
@@ -102,40 +102,12 @@ async fn sigkill_under_load_loses_no_answered_activation() {
     let db = test_db.db.as_str();
     let mut server = Server::start_on(db, &[]);
     let key = server.fresh_license(1_000_000);
-    let answered: Arc<Mutex<Vec<String>>> = Arc::default();
-    let http = reqwest::Client::new();
-    let mut loaders = Vec::new();
-    for worker in 0..16 {
-        let (http, url, key, answered) = (http.clone(), server.url.clone(), key.clone(), answered.clone());
-        loaders.push(tokio::spawn(async move {
-            for i in 0.. {
-                let body = activation_body(&key, &format!("w{worker}-{i}"));
-                let Ok(resp) = http.post(format!("{url}/v1/activations")).json(&body).send().await else {
-                    break;
-                };
-                if resp.status() != StatusCode::CREATED {
-                    continue;
-                }
-                // Only an answer that fully arrived counts as answered.
-                let Ok(v) = resp.json::<Value>().await else { break };
-                answered
-                    .lock()
-                    .unwrap()
-                    .push(v["machine"]["id"].as_str().unwrap().to_string());
-            }
-        }));
-    }
+    let load = load::ActivationLoad::start(std::slice::from_ref(&server.url), &key, 16);
     // Kill once a good number of activations were answered (or after 20 s at most).
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while answered.lock().unwrap().len() < 400 && Instant::now() < deadline {
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
+    load.wait_for(400, Duration::from_secs(20)).await;
     server.child.kill().unwrap(); // SIGKILL
     server.child.wait().unwrap();
-    for l in loaders {
-        l.await.unwrap();
-    }
-    let answered: HashSet<String> = answered.lock().unwrap().iter().cloned().collect();
+    let answered = load.finish().await;
     assert!(
         answered.len() >= 100,
         "only {} activations before the kill",

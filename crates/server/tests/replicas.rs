@@ -8,9 +8,8 @@ use common::*;
 use reqwest::StatusCode;
 use serde_json::Value;
 use std::collections::HashSet;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::sync::Arc;
+use std::time::Duration;
 
 /// Every activation id of the license, page by page through the admin CLI.
 fn machine_ids(db: &str, key: &str) -> HashSet<String> {
@@ -92,57 +91,19 @@ async fn sigkill_of_one_replica_loses_no_answered_activation() {
     let mut killed = Server::start_on(&db, &[]);
     let survivor = Server::start_on(&db, &[]);
     let key = survivor.fresh_license(1_000_000);
-    let answered: Arc<Mutex<Vec<String>>> = Arc::default();
-    let stop = Arc::new(AtomicBool::new(false));
-    let http = reqwest::Client::new();
-    let mut loaders = Vec::new();
-    for worker in 0..16 {
-        let url = if worker % 2 == 0 {
-            killed.url.clone()
-        } else {
-            survivor.url.clone()
-        };
-        let (http, key, answered, stop) = (http.clone(), key.clone(), answered.clone(), stop.clone());
-        loaders.push(tokio::spawn(async move {
-            for i in 0.. {
-                if stop.load(Ordering::Relaxed) {
-                    break;
-                }
-                let body = activation_body(&key, &format!("w{worker}-{i}"));
-                let Ok(resp) = http.post(format!("{url}/v1/activations")).json(&body).send().await else {
-                    break;
-                };
-                if resp.status() != StatusCode::CREATED {
-                    continue;
-                }
-                // Only an answer that fully arrived counts as answered.
-                let Ok(v) = resp.json::<Value>().await else { break };
-                answered
-                    .lock()
-                    .unwrap()
-                    .push(v["machine"]["id"].as_str().unwrap().to_string());
-            }
-        }));
-    }
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while answered.lock().unwrap().len() < 400 && Instant::now() < deadline {
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
+    let load = load::ActivationLoad::start(&[killed.url.clone(), survivor.url.clone()], &key, 16);
+    load.wait_for(400, Duration::from_secs(20)).await;
     killed.child.kill().unwrap(); // SIGKILL
     killed.child.wait().unwrap();
     // The survivor keeps serving while its peer is gone.
-    let before = answered.lock().unwrap().len();
+    let before = load.answered();
     eventually(
         "activations on the survivor after the kill",
         Duration::from_secs(20),
-        || async { answered.lock().unwrap().len() >= before + 50 },
+        || async { load.answered() >= before + 50 },
     )
     .await;
-    stop.store(true, Ordering::Relaxed);
-    for l in loaders {
-        l.await.unwrap();
-    }
-    let answered: HashSet<String> = answered.lock().unwrap().iter().cloned().collect();
+    let answered = load.finish().await;
     let stored = machine_ids(&db, &key);
     let lost: Vec<_> = answered.difference(&stored).collect();
     println!(

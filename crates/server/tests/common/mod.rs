@@ -3,6 +3,7 @@
 //! ([`pg`]), so the whole suite runs against both stores.
 #![allow(dead_code)]
 
+pub mod load;
 pub mod pg;
 
 use reqwest::StatusCode;
