@@ -62,7 +62,7 @@ async fn activate_status_check_deactivate_exit_0_and_not_activated_exits_3() {
     assert!(json["works_offline_until"].as_i64().unwrap() > json["renew_by"].as_i64().unwrap());
     assert!(json["license_id"].as_str().unwrap().starts_with("lic_"), "{json}");
     let text = pc.run(&["status"]);
-    assert_eq!(text.code, 0);
+    assert_eq!(text.code, 0, "{text:?}");
     assert!(text.stdout.contains("Entitlements: pro, export"), "{}", text.stdout);
     assert!(
         !status.stdout.contains(&key) && !text.stdout.contains(&key),
@@ -101,7 +101,7 @@ fn usage_errors_exit_2() {
         assert!(run.stderr.contains("Usage"), "{run:?}");
     }
     let table = pc.run(&["exit-codes"]);
-    assert_eq!(table.code, 0);
+    assert_eq!(table.code, 0, "{table:?}");
     assert!(
         table.stdout.contains(" 11  the activation ran out offline"),
         "{}",
@@ -114,7 +114,7 @@ fn suspended_revoked_and_expired_licenses_exit_4() {
     let server = Server::start();
     let key = license(&server, 1, &[], &[]);
     let pc = Computer::new(&server, "cli-ended-1");
-    assert_eq!(pc.run(&["activate", "--key", &key]).code, 0);
+    pc.activate(&key);
     server.admin(&["license", "suspend", "--license", &key]);
     assert_code(&pc.run(&["check", "--json"]), 4, "SUSPENDED");
     let status = pc.run(&["status", "--json"]);
@@ -136,7 +136,7 @@ fn another_devices_activation_or_a_clock_set_back_exit_5() {
     let server = Server::start();
     let key = license(&server, 2, &[], &[]);
     let mut pc = Computer::new(&server, "cli-tamper-1");
-    assert_eq!(pc.run(&["activate", "--key", &key]).code, 0);
+    pc.activate(&key);
     // The stored token belongs to cli-tamper-1: copied to another device it does not check out.
     pc.fingerprint = "cli-tamper-other".into();
     assert_code(&pc.run(&["status", "--json"]), 5, "FINGERPRINT_MISMATCH");
@@ -176,7 +176,7 @@ fn an_unreachable_server_exits_7_and_the_activation_keeps_working() {
     let mut server = Server::start();
     let key = license(&server, 1, &[], &[]);
     let pc = Computer::new(&server, "cli-offline-1");
-    assert_eq!(pc.run(&["activate", "--key", &key]).code, 0);
+    pc.activate(&key);
     server.stop();
     let checked = pc.run(&["check", "--json"]);
     assert_code(&checked, 7, "OFFLINE");
@@ -246,7 +246,7 @@ fn an_activation_past_its_offline_time_exits_11_until_checked() {
     // Renew every second, one second of grace: the token works offline for two seconds.
     let key = license(&server, 1, &["--renew-interval", "1", "--grace", "1"], &[]);
     let pc = Computer::new(&server, "cli-sync-1");
-    assert_eq!(pc.run(&["activate", "--key", &key]).code, 0);
+    pc.activate(&key);
     let mut last = None;
     wait_until("the token to run out", Duration::from_secs(20), || {
         let run = pc.run(&["status", "--json"]);

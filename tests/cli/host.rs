@@ -52,7 +52,7 @@ fn host_program_and_script_gate_on_the_entitlement() {
         assert_eq!(gate, (1, "pro: off (NOT_ACTIVATED)".to_string()));
     }
     let key = license(&server, &["pro"]);
-    assert_eq!(pc.run(&["activate", "--key", &key]).code, 0);
+    pc.activate(&key);
     for gate in gates(&pc, "pro") {
         assert_eq!(gate, (0, "pro: on".to_string()));
     }
@@ -71,7 +71,7 @@ fn fingerprint_and_report_show_no_key_token_or_raw_value() {
     let server = Server::start();
     let key = license(&server, &[]);
     let pc = Computer::new(&server, "host-support-1");
-    assert_eq!(pc.run(&["activate", "--key", &key]).code, 0);
+    pc.activate(&key);
 
     let plain = pc.run(&["fingerprint"]);
     assert_eq!(

@@ -97,6 +97,13 @@ impl Computer {
         self.run_with_stdin(args, "")
     }
 
+    /// Runs `keyturn activate --key KEY` and asserts it succeeded (the run is shown if not).
+    pub fn activate(&self, key: &str) -> Run {
+        let run = self.run(&["activate", "--key", key]);
+        assert_eq!(run.code, 0, "activate: {run:?}");
+        run
+    }
+
     pub fn run_with_stdin(&self, args: &[&str], stdin: &str) -> Run {
         let mut command = self.command(&self.binary);
         command.args(args);
