@@ -24,6 +24,6 @@ impl<R: Runtime> StateStore for PluginStateStore<R> {
         self.0.set(KEY, value);
         self.0
             .save()
-            .map_err(|e| StoreError::Unavailable(format!("{FILE}: {e}")))
+            .map_err(|e| StoreError::StateFile(format!("{FILE}: {e}")))
     }
 }

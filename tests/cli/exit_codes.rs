@@ -171,6 +171,22 @@ async fn no_keychain_exits_6_and_takes_no_seat() {
     assert_eq!(server.machine_count(&key).await, 0);
 }
 
+#[tokio::test]
+async fn a_state_file_that_cannot_be_written_exits_1_and_takes_no_seat() {
+    let server = Server::start();
+    let key = license(&server, 1, &[], &[]);
+    let pc = Computer::new(&server, "cli-state-1");
+    // A folder where the state file belongs: unreadable and unwritable, even for root.
+    std::fs::create_dir_all(pc.state_file()).unwrap();
+    assert_code(&pc.run(&["status", "--json"]), 1, "STATE_UNAVAILABLE");
+    let run = pc.run(&["activate", "--key", &key]);
+    assert_eq!(run.code, 1, "{run:?}");
+    assert!(run.stderr.contains("error: STATE_UNAVAILABLE"), "{}", run.stderr);
+    assert!(run.stderr.contains("hint: Free some disk space"), "{}", run.stderr);
+    assert!(!run.stderr.contains("keychain"), "not a keychain problem: {}", run.stderr);
+    assert_eq!(server.machine_count(&key).await, 0);
+}
+
 #[test]
 fn an_unreachable_server_exits_7_and_the_activation_keeps_working() {
     let mut server = Server::start();

@@ -60,6 +60,8 @@ error_codes! {
     NotActivated = "NOT_ACTIVATED",
     KeychainUnavailable = "KEYCHAIN_UNAVAILABLE",
     StorageCorrupt = "STORAGE_CORRUPT",
+    /// The app's (non-secret) state file cannot be read or written.
+    StateUnavailable = "STATE_UNAVAILABLE",
     Config = "CONFIG",
     FingerprintUnavailable = "FINGERPRINT_UNAVAILABLE",
     TokenInvalid = "TOKEN_INVALID",

@@ -103,8 +103,7 @@ impl Session {
         key: &LicenseKey,
         on_step: impl FnMut(FlowStep),
     ) -> Result<ActivationOutcome, FlowError> {
-        // No seat is taken for an activation this computer could not keep (e.g. no keychain).
-        self.secrets.get(Secret::Token)?;
+        self.ensure_can_keep()?;
         let now = self.now();
         let outcome = flow::activate_device_with(&self.api, &self.config, key, &self.device, now, on_step).await;
         self.keep(outcome, key, now)
@@ -117,8 +116,8 @@ impl Session {
         machine_id: &str,
         on_step: impl FnMut(FlowStep),
     ) -> Result<ActivationOutcome, FlowError> {
+        self.ensure_can_keep()?;
         let now = self.now();
-        self.secrets.get(Secret::Token)?;
         let outcome =
             flow::free_and_retry_with(&self.api, &self.config, key, &self.device, machine_id, now, on_step).await;
         self.keep(outcome, key, now)
@@ -127,8 +126,7 @@ impl Session {
     /// Starts this device's trial (one per device) and keeps it like an activation: the trial
     /// key and token go to the secret store, so later runs open on the dashboard.
     pub async fn start_trial(&self, on_step: impl FnMut(FlowStep)) -> Result<ActivationOutcome, FlowError> {
-        // No trial is used up for an activation this computer could not keep (e.g. no keychain).
-        self.secrets.get(Secret::Token)?;
+        self.ensure_can_keep()?;
         let now = self.now();
         let started = flow::start_trial_with(&self.api, &self.config, &self.device, now, on_step).await;
         match started {
@@ -138,6 +136,15 @@ impl Session {
                 Err(e)
             }
         }
+    }
+
+    /// No seat or trial is used up for an activation this computer could not keep: the keychain
+    /// answers, and the state file can be read and written back as it is.
+    fn ensure_can_keep(&self) -> Result<(), FlowError> {
+        self.secrets.get(Secret::Token)?;
+        let state = self.state.load()?;
+        self.state.save(&state)?;
+        Ok(())
     }
 
     /// Keeps a fresh activation; records every answer code for the support report (a refusal

@@ -16,7 +16,7 @@ pub const STATE_FILE: &str = "state.json";
 /// `$XDG_DATA_HOME`, else `~/.local/share`) joined with the identifier, as Tauri's
 /// `app_data_dir` resolves it (both use the `dirs` crate).
 pub fn state_path(identifier: &str) -> Result<PathBuf, StoreError> {
-    let data = dirs::data_dir().ok_or_else(|| StoreError::Unavailable("no data folder (HOME is not set)".into()))?;
+    let data = dirs::data_dir().ok_or_else(|| StoreError::StateFile("no data folder (HOME is not set)".into()))?;
     Ok(data.join(identifier).join(STATE_FILE))
 }
 
@@ -37,7 +37,7 @@ impl FileStateStore {
         let bytes = match std::fs::read(&self.path) {
             Ok(bytes) => bytes,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Map::new()),
-            Err(e) => return Err(StoreError::Unavailable(format!("{}: {e}", self.path.display()))),
+            Err(e) => return Err(StoreError::StateFile(format!("{}: {e}", self.path.display()))),
         };
         serde_json::from_slice(&bytes).map_err(|e| self.corrupt(e))
     }
@@ -64,7 +64,7 @@ impl StateStore for FileStateStore {
             serde_json::to_value(state).map_err(|e| self.corrupt(e))?,
         );
         let text = serde_json::to_vec_pretty(&object).map_err(|e| self.corrupt(e))?;
-        let io = |e: std::io::Error| StoreError::Unavailable(format!("{}: {e}", self.path.display()));
+        let io = |e: std::io::Error| StoreError::StateFile(format!("{}: {e}", self.path.display()));
         if let Some(dir) = self.path.parent() {
             std::fs::create_dir_all(dir).map_err(io)?;
         }

@@ -33,6 +33,10 @@ pub enum StoreError {
     Unavailable(String),
     #[error("stored data is unreadable: {0}")]
     Corrupt(String),
+    /// The non-secret state file cannot be read or written (no HOME, disk full, a folder in
+    /// its place): a disk problem, not a keychain one.
+    #[error("the app's state file cannot be read or written: {0}")]
+    StateFile(String),
 }
 
 impl StoreError {
@@ -41,6 +45,7 @@ impl StoreError {
         match self {
             StoreError::Unavailable(_) => ErrorCode::KeychainUnavailable,
             StoreError::Corrupt(_) => ErrorCode::StorageCorrupt,
+            StoreError::StateFile(_) => ErrorCode::StateUnavailable,
         }
     }
 }
