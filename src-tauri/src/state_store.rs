@@ -22,8 +22,6 @@ impl<R: Runtime> StateStore for PluginStateStore<R> {
     fn save(&self, state: &LocalState) -> Result<(), StoreError> {
         let value = serde_json::to_value(state).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         self.0.set(KEY, value);
-        self.0
-            .save()
-            .map_err(|e| StoreError::StateFile(format!("{FILE}: {e}")))
+        self.0.save().map_err(|e| StoreError::StateFile(format!("{FILE}: {e}")))
     }
 }

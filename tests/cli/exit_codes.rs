@@ -183,7 +183,11 @@ async fn a_state_file_that_cannot_be_written_exits_1_and_takes_no_seat() {
     assert_eq!(run.code, 1, "{run:?}");
     assert!(run.stderr.contains("error: STATE_UNAVAILABLE"), "{}", run.stderr);
     assert!(run.stderr.contains("hint: Free some disk space"), "{}", run.stderr);
-    assert!(!run.stderr.contains("keychain"), "not a keychain problem: {}", run.stderr);
+    assert!(
+        !run.stderr.contains("keychain"),
+        "not a keychain problem: {}",
+        run.stderr
+    );
     assert_eq!(server.machine_count(&key).await, 0);
 }
 

@@ -90,6 +90,7 @@ pub async fn run(opts: BenchOptions) -> Result<(), String> {
                     renew_interval_secs: None,
                     grace_secs: None,
                     duration_secs: None,
+                    offline_lease_secs: None,
                     allow_vm: true,
                     trial: false,
                 },

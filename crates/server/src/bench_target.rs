@@ -67,6 +67,7 @@ pub fn seed(opts: &SeedOptions) -> Result<String, String> {
                 renew_interval_secs: None,
                 grace_secs: None,
                 duration_secs: None,
+                offline_lease_secs: None,
                 allow_vm: true,
                 trial: false,
             },

@@ -109,6 +109,10 @@ pub enum PolicyCmd {
         /// Licenses expire this many seconds after creation (default: never).
         #[arg(long)]
         duration: Option<i64>,
+        /// Seconds a device activated without internet (customer portal) needs no renewal
+        /// (default 365 days).
+        #[arg(long)]
+        offline_lease: Option<i64>,
         /// Whether activations from virtual machines are allowed.
         #[arg(long, default_value_t = true, action = clap::ArgAction::Set)]
         allow_vm: bool,
@@ -350,6 +354,7 @@ pub fn run(command: Command) -> Result<(), String> {
             renew_interval,
             grace,
             duration,
+            offline_lease,
             allow_vm,
             trial,
         }) => {
@@ -363,6 +368,7 @@ pub fn run(command: Command) -> Result<(), String> {
                 renew_interval_secs: renew_interval,
                 grace_secs: grace,
                 duration_secs: duration,
+                offline_lease_secs: offline_lease,
                 allow_vm,
                 trial,
             };

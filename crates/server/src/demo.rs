@@ -87,6 +87,7 @@ pub fn policy(name: &str, max: u32, trial: bool) -> NewPolicy {
         renew_interval_secs: None,
         grace_secs: None,
         duration_secs: if trial { Some(14 * 24 * 3600) } else { None },
+        offline_lease_secs: None,
         allow_vm: true,
         trial,
     }

@@ -101,6 +101,8 @@ pub struct Policy {
     pub allow_vm: bool,
     pub trial: bool,
     pub created_at: i64,
+    /// A device activated without internet (customer portal) needs no renewal for this long.
+    pub offline_lease_secs: i64,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -131,4 +133,6 @@ pub struct Activation {
     pub container: bool,
     pub created_at: i64,
     pub last_renewed_at: i64,
+    /// Activated without internet: no renewal is due before this time (the offline lease).
+    pub offline_until: Option<i64>,
 }

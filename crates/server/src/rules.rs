@@ -10,6 +10,8 @@ use std::collections::BTreeMap;
 pub const DEFAULT_RENEW_INTERVAL_SECS: i64 = 7 * 24 * 3600;
 pub const DEFAULT_GRACE_SECS: i64 = 7 * 24 * 3600;
 pub const DEFAULT_TRIAL_DURATION_SECS: i64 = 14 * 24 * 3600;
+/// An air-gapped device renews by repeating the offline exchange, so its lease is long.
+pub const DEFAULT_OFFLINE_LEASE_SECS: i64 = 365 * 24 * 3600;
 
 /// Why the license itself (whatever the device) is not usable now, if it is not.
 pub fn license_problem(license: &License, now: i64) -> Option<(Code, &'static str)> {
@@ -24,19 +26,28 @@ pub fn license_problem(license: &License, now: i64) -> Option<(Code, &'static st
     }
 }
 
-/// Renew before this time.
-pub fn renew_by(policy: &Policy, last_renewed_at: i64) -> i64 {
-    last_renewed_at.saturating_add(policy.renew_interval_secs)
+/// Renew before this time: the renew interval after the last renewal, or the end of the
+/// device's offline lease when that is later.
+pub fn renew_by(policy: &Policy, last_renewed_at: i64, offline_until: Option<i64>) -> i64 {
+    let online = last_renewed_at.saturating_add(policy.renew_interval_secs);
+    offline_until.map_or(online, |until| online.max(until))
 }
 
 /// Valid until (renew-by + grace): the token's expiry.
-pub fn valid_until(policy: &Policy, last_renewed_at: i64) -> i64 {
-    renew_by(policy, last_renewed_at).saturating_add(policy.grace_secs)
+pub fn valid_until(policy: &Policy, last_renewed_at: i64, offline_until: Option<i64>) -> i64 {
+    renew_by(policy, last_renewed_at, offline_until).saturating_add(policy.grace_secs)
 }
 
 /// An activation is overdue once it missed renew-by + grace.
 pub fn is_overdue(policy: &Policy, activation: &Activation, now: i64) -> bool {
-    now >= valid_until(policy, activation.last_renewed_at)
+    now >= valid_until(policy, activation.last_renewed_at, activation.offline_until)
+}
+
+/// The end of the offline lease of a device activated without internet now (a lease it already
+/// has is never shortened).
+pub fn offline_lease_end(policy: &Policy, now: i64, current: Option<i64>) -> i64 {
+    now.saturating_add(policy.offline_lease_secs)
+        .max(current.unwrap_or(i64::MIN))
 }
 
 /// How many component hashes two devices share (same component, same hash).
@@ -79,6 +90,7 @@ mod tests {
             allow_vm: true,
             trial: false,
             created_at: 0,
+            offline_lease_secs: 1000,
         }
     }
 
@@ -110,6 +122,7 @@ mod tests {
             container: false,
             created_at: 0,
             last_renewed_at: last,
+            offline_until: None,
         }
     }
 
@@ -139,10 +152,30 @@ mod tests {
     fn overdue_after_renew_by_plus_grace() {
         let p = policy();
         let a = activation("a", &[], 1000);
-        assert_eq!(renew_by(&p, 1000), 1100);
-        assert_eq!(valid_until(&p, 1000), 1150);
+        assert_eq!(renew_by(&p, 1000, None), 1100);
+        assert_eq!(valid_until(&p, 1000, None), 1150);
         assert!(!is_overdue(&p, &a, 1149));
         assert!(is_overdue(&p, &a, 1150));
+    }
+
+    #[test]
+    fn an_offline_lease_moves_renew_by_until_it_ends() {
+        let p = policy();
+        let leased = Activation {
+            offline_until: Some(offline_lease_end(&p, 1000, None)),
+            ..activation("a", &[], 1000)
+        };
+        assert_eq!(leased.offline_until, Some(2000));
+        assert_eq!(renew_by(&p, 1000, leased.offline_until), 2000);
+        assert!(!is_overdue(&p, &leased, 2049));
+        assert!(is_overdue(&p, &leased, 2050));
+        assert_eq!(
+            offline_lease_end(&p, 500, leased.offline_until),
+            2000,
+            "never shortened"
+        );
+        // Renewed online after the lease ended: the renew interval counts again.
+        assert_eq!(renew_by(&p, 3000, leased.offline_until), 3100);
     }
 
     #[test]

@@ -8,6 +8,7 @@ use keyturn_protocol::wire::ActivateResponse;
 pub fn claims(issued: &Issued, now: i64) -> TokenClaims {
     let policy = &issued.ctx.policy;
     let license = &issued.ctx.license;
+    let a = &issued.activation;
     TokenClaims {
         sub: issued.activation.id.clone(),
         license_id: license.id.clone(),
@@ -15,8 +16,8 @@ pub fn claims(issued: &Issued, now: i64) -> TokenClaims {
         product_id: license.product_id.clone(),
         policy_id: policy.id.clone(),
         iat: now,
-        renew_by: rules::renew_by(policy, issued.activation.last_renewed_at),
-        exp: rules::valid_until(policy, issued.activation.last_renewed_at),
+        renew_by: rules::renew_by(policy, a.last_renewed_at, a.offline_until),
+        exp: rules::valid_until(policy, a.last_renewed_at, a.offline_until),
         license_expires_at: license.expires_at,
         status: license.status,
         entitlements: license.entitlements.clone(),

@@ -226,6 +226,62 @@ fn offline_request(product: &str, fp: &str) -> String {
 }
 
 #[tokio::test]
+async fn an_offline_activation_needs_no_renewal_for_the_policy_lease() {
+    let server = Server::start();
+    let policy_args = ["--renew-interval", "100", "--grace", "50", "--offline-lease", "1000"];
+    let (product, policy) = server.product_policy(2, &policy_args);
+    let key = server.license(&policy);
+    server.activate(&key, "online-dev").await;
+    let web = sign_in(&server, "portal", json!({"key": key})).await.unwrap();
+    let public_key = token::parse_public_key(&server.cli(&["public-key"])).unwrap();
+    let activate_offline = || async {
+        let request = json!({"request": offline_request(&product, "air-gapped")});
+        let (status, v) = web.call(Method::POST, "/offline/activate", Some(request), true).await;
+        assert_eq!(status, StatusCode::CREATED, "{v}");
+        let response = OfflineResponse::decode(v["response"].as_str().unwrap()).unwrap();
+        token::verify(&response.activation.token, &public_key).unwrap()
+    };
+
+    // The token of the air-gapped device asks for no renewal before the lease ends.
+    let claims = activate_offline().await;
+    assert_eq!(claims.renew_by - claims.iat, 1000);
+    assert_eq!(claims.exp - claims.renew_by, 50);
+    server.set_clock_offset(500).await;
+    assert_eq!(code(&server.validate(&key, "air-gapped").await.1), "VALID");
+    assert_eq!(
+        code(&server.validate(&key, "online-dev").await.1),
+        "OVERDUE",
+        "online: interval + grace"
+    );
+    // The vendor sees when it is due.
+    let license_id = claims.license_id.clone();
+    let (status, v) = server
+        .admin(Method::GET, &format!("/licenses/{license_id}/machines"), None)
+        .await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    let air_gapped = v["machines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["fingerprint"] == "air-gapped")
+        .unwrap();
+    assert_eq!(air_gapped["renew_by"], claims.renew_by, "{air_gapped}");
+    assert_eq!(air_gapped["offline_until"], claims.renew_by, "{air_gapped}");
+
+    server.set_clock_offset(1051).await;
+    assert_eq!(
+        code(&server.validate(&key, "air-gapped").await.1),
+        "OVERDUE",
+        "lease + grace ran out"
+    );
+    // Repeating the exchange starts a new lease.
+    let again = activate_offline().await;
+    assert_eq!(again.sub, claims.sub, "the same seat");
+    assert_eq!(again.renew_by - again.iat, 1000);
+    assert_eq!(code(&server.validate(&key, "air-gapped").await.1), "VALID");
+}
+
+#[tokio::test]
 async fn portal_devices_and_offline_codes() {
     let server = Server::start();
     let (product, policy) = server.product_policy(2, &[]);

@@ -41,6 +41,9 @@ pub struct NewPolicy {
     pub grace_secs: Option<i64>,
     #[serde(default)]
     pub duration_secs: Option<i64>,
+    /// How long a device activated without internet needs no renewal (default 365 days).
+    #[serde(default)]
+    pub offline_lease_secs: Option<i64>,
     #[serde(default = "default_true")]
     pub allow_vm: bool,
     #[serde(default)]
@@ -163,7 +166,8 @@ pub fn create_policy(conn: &Connection, now: i64, new: &NewPolicy) -> ApiResult<
     let policy = new_policy(now, new)?;
     conn.execute(
         "INSERT INTO policies (id, product_id, name, max_machines, uniqueness, matching, fuzzy_min, renew_interval_secs, \
-         grace_secs, duration_secs, allow_vm, trial, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+         grace_secs, duration_secs, allow_vm, trial, created_at, offline_lease_secs) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
         params![
             policy.id,
             policy.product_id,
@@ -177,7 +181,8 @@ pub fn create_policy(conn: &Connection, now: i64, new: &NewPolicy) -> ApiResult<
             policy.duration_secs,
             policy.allow_vm,
             policy.trial,
-            policy.created_at
+            policy.created_at,
+            policy.offline_lease_secs
         ],
     )?;
     Ok(policy)
@@ -193,6 +198,7 @@ pub fn new_policy(now: i64, new: &NewPolicy) -> ApiResult<Policy> {
         ("renew_interval_secs", new.renew_interval_secs),
         ("grace_secs", new.grace_secs),
         ("duration_secs", new.duration_secs),
+        ("offline_lease_secs", new.offline_lease_secs),
     ] {
         if v.is_some_and(|v| v < 0) {
             return Err(ApiError::bad_request(format!("{what} must not be negative")));
@@ -216,6 +222,7 @@ pub fn new_policy(now: i64, new: &NewPolicy) -> ApiResult<Policy> {
         allow_vm: new.allow_vm,
         trial: new.trial,
         created_at: now,
+        offline_lease_secs: new.offline_lease_secs.unwrap_or(rules::DEFAULT_OFFLINE_LEASE_SECS),
     };
     Ok(policy)
 }
@@ -391,8 +398,8 @@ pub fn machines(conn: &Connection, ctx: &LicenseCtx, page: &Page) -> ApiResult<P
 
 pub fn machine_view(policy: &Policy, a: Activation) -> MachineView {
     MachineView {
-        renew_by: rules::renew_by(policy, a.last_renewed_at),
-        valid_until: rules::valid_until(policy, a.last_renewed_at),
+        renew_by: rules::renew_by(policy, a.last_renewed_at, a.offline_until),
+        valid_until: rules::valid_until(policy, a.last_renewed_at, a.offline_until),
         activation: a,
     }
 }

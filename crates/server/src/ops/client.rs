@@ -29,7 +29,7 @@ pub fn validate_answer(view: Option<&ValidateView>, now: i64) -> ApiResult<Valid
     } else {
         match &view.activation {
             None => (Code::FingerprintNotFound, "this device is not activated"),
-            Some((_, last_renewed_at)) if now >= rules::valid_until(&ctx.policy, *last_renewed_at) => {
+            Some(a) if now >= rules::valid_until(&ctx.policy, a.last_renewed_at, a.offline_until) => {
                 (Code::Overdue, "this device missed its renewal and grace period")
             }
             Some(_) => (Code::Valid, "valid"),
@@ -40,7 +40,7 @@ pub fn validate_answer(view: Option<&ValidateView>, now: i64) -> ApiResult<Valid
         code,
         message: message.into(),
         license: rows::summary(ctx, view.seats_used),
-        activation_id: view.activation.as_ref().map(|(id, _)| id.clone()),
+        activation_id: view.activation.as_ref().map(|a| a.id.clone()),
     })
 }
 
@@ -228,6 +228,21 @@ fn insert_activation(
         container: req.virt.container,
         created_at: now,
         last_renewed_at: now,
+        offline_until: None,
+    })
+}
+
+/// Gives a fresh activation the policy's offline lease (it never shortens one it has).
+pub fn lease_offline(conn: &Connection, issued: Issued, now: i64) -> ApiResult<Issued> {
+    let until = rules::offline_lease_end(&issued.ctx.policy, now, issued.activation.offline_until);
+    conn.prepare_cached("UPDATE activations SET offline_until = ?1 WHERE id = ?2")?
+        .execute(params![until, issued.activation.id])?;
+    Ok(Issued {
+        activation: Activation {
+            offline_until: Some(until),
+            ..issued.activation
+        },
+        ..issued
     })
 }
 

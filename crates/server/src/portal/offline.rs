@@ -67,7 +67,7 @@ pub async fn activate(
         platform: req.platform,
         virt: req.virt,
     };
-    let result = s.store.activate(now, h.key_hash, activation).await;
+    let result = s.store.activate_offline(now, h.key_hash, activation).await;
     s.events.record(match &result {
         Ok(issued) => event.activation(&issued.activation.id),
         Err(e) => event.refused(e),

@@ -41,6 +41,9 @@ pub trait Store: Send + Sync + 'static {
     // Client operations.
     fn validate(&self, now: i64, key_hash: String, fingerprint: String) -> StoreFuture<'_, ValidateResponse>;
     fn activate(&self, now: i64, key_hash: String, req: ActivateRequest) -> StoreFuture<'_, Issued>;
+    /// Activates like [`Store::activate`] (customer portal, no internet on the device) and, in
+    /// the same transaction, gives the activation the policy's offline lease.
+    fn activate_offline(&self, now: i64, key_hash: String, req: ActivateRequest) -> StoreFuture<'_, Issued>;
     fn renew(&self, now: i64, key_hash: String, activation_id: String, req: ActivateRequest)
         -> StoreFuture<'_, Issued>;
     fn deactivate(&self, key_hash: String, activation_id: String) -> StoreFuture<'_, ()>;

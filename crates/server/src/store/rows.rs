@@ -6,12 +6,19 @@ use keyturn_protocol::wire::{LicenseSummary, Machine};
 use rusqlite::{params, Connection, OptionalExtension, Row};
 use std::sync::LazyLock;
 
-const POLICY_COLS: &str = "p.id, p.product_id, p.name, p.max_machines, p.uniqueness, p.matching, p.fuzzy_min, \
-    p.renew_interval_secs, p.grace_secs, p.duration_secs, p.allow_vm, p.trial, p.created_at";
-const LICENSE_COLS: &str = "l.id, l.policy_id, l.product_id, l.key_prefix, l.status, l.expires_at, l.owner_name, \
+// The column lists both stores read (PostgreSQL too), and how many columns each has.
+pub const POLICY_COLS: &str = "p.id, p.product_id, p.name, p.max_machines, p.uniqueness, p.matching, p.fuzzy_min, \
+    p.renew_interval_secs, p.grace_secs, p.duration_secs, p.allow_vm, p.trial, p.created_at, p.offline_lease_secs";
+pub const POLICY_N: usize = 14;
+pub const LICENSE_COLS: &str = "l.id, l.policy_id, l.product_id, l.key_prefix, l.status, l.expires_at, l.owner_name, \
     l.owner_email, l.entitlements, l.metadata, l.created_at";
-const ACTIVATION_COLS: &str =
-    "a.id, a.license_id, a.fingerprint, a.components, a.name, a.platform, a.vm, a.container, a.created_at, a.last_renewed_at";
+pub const LICENSE_N: usize = 11;
+pub const ACTIVATION_COLS: &str = "a.id, a.license_id, a.fingerprint, a.components, a.name, a.platform, a.vm, \
+    a.container, a.created_at, a.last_renewed_at, a.offline_until";
+pub const ACTIVATION_N: usize = 11;
+/// In a row of `LICENSE_COLS, POLICY_COLS, pr.name, ...`: where the policy and the product name are.
+pub const CTX_POLICY_AT: usize = LICENSE_N;
+pub const CTX_PRODUCT_NAME_AT: usize = LICENSE_N + POLICY_N;
 
 /// A license with its policy and product name: what every client call needs.
 #[derive(Debug, Clone)]
@@ -36,6 +43,7 @@ fn policy_at(r: &Row, o: usize) -> rusqlite::Result<Policy> {
         allow_vm: r.get(o + 10)?,
         trial: r.get(o + 11)?,
         created_at: r.get(o + 12)?,
+        offline_lease_secs: r.get(o + 13)?,
     })
 }
 
@@ -70,6 +78,7 @@ fn activation_at(r: &Row, o: usize) -> rusqlite::Result<Activation> {
         container: r.get(o + 7)?,
         created_at: r.get(o + 8)?,
         last_renewed_at: r.get(o + 9)?,
+        offline_until: r.get(o + 10)?,
     })
 }
 
@@ -83,8 +92,8 @@ fn ctx_query(filter: &str) -> String {
 fn ctx_row(r: &Row) -> rusqlite::Result<LicenseCtx> {
     Ok(LicenseCtx {
         license: license_at(r, 0)?,
-        policy: policy_at(r, 11)?,
-        product_name: r.get(24)?,
+        policy: policy_at(r, CTX_POLICY_AT)?,
+        product_name: r.get(CTX_PRODUCT_NAME_AT)?,
     })
 }
 
@@ -100,8 +109,19 @@ pub struct ValidateView {
     pub ctx: LicenseCtx,
     pub seats_used: u32,
     pub rule: Option<String>,
-    pub activation: Option<(String, i64)>,
+    pub activation: Option<ValidateActivation>,
 }
+
+/// This device's activation as validate needs it.
+#[derive(Debug, Clone)]
+pub struct ValidateActivation {
+    pub id: String,
+    pub last_renewed_at: i64,
+    pub offline_until: Option<i64>,
+}
+
+/// Validate's columns after `LICENSE_COLS, POLICY_COLS, pr.name`, where they are in its row.
+pub const VALIDATE_TAIL_AT: usize = CTX_PRODUCT_NAME_AT + 1;
 
 pub fn validate_view(conn: &Connection, key_hash: &str, fingerprint: &str) -> rusqlite::Result<Option<ValidateView>> {
     // Built once: validate is the hottest request.
@@ -110,7 +130,7 @@ pub fn validate_view(conn: &Connection, key_hash: &str, fingerprint: &str) -> ru
             "SELECT {LICENSE_COLS}, {POLICY_COLS}, pr.name, \
              l.seats_used, \
              (SELECT rule FROM fingerprint_rules f WHERE f.product_id = l.product_id AND f.fingerprint = ?2), \
-             a.id, a.last_renewed_at \
+             a.id, a.last_renewed_at, a.offline_until \
              FROM licenses l JOIN policies p ON p.id = l.policy_id JOIN products pr ON pr.id = l.product_id \
              LEFT JOIN activations a ON a.license_id = l.id AND a.fingerprint = ?2 \
              WHERE l.key_hash = ?1"
@@ -118,13 +138,21 @@ pub fn validate_view(conn: &Connection, key_hash: &str, fingerprint: &str) -> ru
     });
     conn.prepare_cached(&SQL)?
         .query_row(params![key_hash, fingerprint], |r| {
-            let activation_id: Option<String> = r.get(27)?;
-            let last: Option<i64> = r.get(28)?;
+            let at = VALIDATE_TAIL_AT;
+            let activation_id: Option<String> = r.get(at + 2)?;
+            let activation = match activation_id {
+                Some(id) => Some(ValidateActivation {
+                    id,
+                    last_renewed_at: r.get(at + 3)?,
+                    offline_until: r.get(at + 4)?,
+                }),
+                None => None,
+            };
             Ok(ValidateView {
                 ctx: ctx_row(r)?,
-                seats_used: r.get(25)?,
-                rule: r.get(26)?,
-                activation: activation_id.zip(last),
+                seats_used: r.get(at)?,
+                rule: r.get(at + 1)?,
+                activation,
             })
         })
         .optional()
@@ -215,7 +243,7 @@ pub fn activations_page(
     ))?;
     let mut last = 0i64;
     let rows = stmt.query_map(params![license_id, page.after, page.limit + 1], |r| {
-        Ok((activation_at(r, 0)?, r.get::<_, i64>(10)?))
+        Ok((activation_at(r, 0)?, r.get::<_, i64>(ACTIVATION_N)?))
     })?;
     let mut list = Vec::with_capacity(page.limit as usize);
     let mut more = false;

@@ -30,7 +30,8 @@ CREATE TABLE IF NOT EXISTS policies (
     duration_secs INTEGER,
     allow_vm INTEGER NOT NULL,
     trial INTEGER NOT NULL,
-    created_at INTEGER NOT NULL
+    created_at INTEGER NOT NULL,
+    offline_lease_secs INTEGER NOT NULL DEFAULT 31536000
 );
 CREATE INDEX IF NOT EXISTS policies_product ON policies(product_id);
 CREATE TABLE IF NOT EXISTS licenses (
@@ -62,6 +63,7 @@ CREATE TABLE IF NOT EXISTS activations (
     virt_kind TEXT,
     created_at INTEGER NOT NULL,
     last_renewed_at INTEGER NOT NULL,
+    offline_until INTEGER,
     UNIQUE (license_id, fingerprint)
 );
 CREATE INDEX IF NOT EXISTS activations_fingerprint ON activations(fingerprint);
@@ -111,29 +113,48 @@ pub fn create(conn: &Connection) -> rusqlite::Result<()> {
     crate::events::sql::create(conn)
 }
 
-/// Files made before the seat counter get the column, filled once from the activations (checked
-/// again inside the transaction: another process may be migrating the same file).
+/// Columns added after the first release: (table, column, how to add it and fill it). Files made
+/// before get them once (checked again inside the transaction: another process may be migrating
+/// the same file). The lease default is [`crate::rules::DEFAULT_OFFLINE_LEASE_SECS`].
+const ADDED_COLUMNS: &[(&str, &str, &str)] = &[
+    (
+        "licenses",
+        "seats_used",
+        "ALTER TABLE licenses ADD COLUMN seats_used INTEGER NOT NULL DEFAULT 0;
+         UPDATE licenses SET seats_used = (SELECT COUNT(*) FROM activations a WHERE a.license_id = licenses.id);",
+    ),
+    (
+        "policies",
+        "offline_lease_secs",
+        "ALTER TABLE policies ADD COLUMN offline_lease_secs INTEGER NOT NULL DEFAULT 31536000;",
+    ),
+    (
+        "activations",
+        "offline_until",
+        "ALTER TABLE activations ADD COLUMN offline_until INTEGER;",
+    ),
+];
+
 fn migrate(conn: &Connection) -> rusqlite::Result<()> {
-    let has_counter = |conn: &Connection| -> rusqlite::Result<bool> {
+    for (table, column, sql) in ADDED_COLUMNS {
+        add_column(conn, table, column, sql)?;
+    }
+    Ok(())
+}
+
+fn add_column(conn: &Connection, table: &str, column: &str, sql: &str) -> rusqlite::Result<()> {
+    let has = |conn: &Connection| -> rusqlite::Result<bool> {
         conn.query_row(
-            "SELECT EXISTS (SELECT 1 FROM pragma_table_info('licenses') WHERE name = 'seats_used')",
-            [],
+            "SELECT EXISTS (SELECT 1 FROM pragma_table_info(?1) WHERE name = ?2)",
+            [table, column],
             |r| r.get(0),
         )
     };
-    if has_counter(conn)? {
+    if has(conn)? {
         return Ok(());
     }
     conn.execute_batch("BEGIN IMMEDIATE")?;
-    let migrated = has_counter(conn).and_then(|done| {
-        if done {
-            return Ok(());
-        }
-        conn.execute_batch(
-            "ALTER TABLE licenses ADD COLUMN seats_used INTEGER NOT NULL DEFAULT 0;
-             UPDATE licenses SET seats_used = (SELECT COUNT(*) FROM activations a WHERE a.license_id = licenses.id);",
-        )
-    });
+    let migrated = has(conn).and_then(|done| if done { Ok(()) } else { conn.execute_batch(sql) });
     match migrated {
         Ok(()) => conn.execute_batch("COMMIT"),
         Err(e) => {
@@ -210,5 +231,33 @@ mod tests {
         insert_activation(&conn, "z", "a");
         create(&conn).unwrap();
         assert_eq!(seats(&conn, "a"), 3);
+    }
+
+    #[test]
+    fn an_old_file_gets_the_offline_lease_columns() {
+        let conn = memory();
+        let old_schema = SCHEMA
+            .replace(",\n    offline_lease_secs INTEGER NOT NULL DEFAULT 31536000", "")
+            .replace("\n    offline_until INTEGER,", "");
+        assert!(!old_schema.contains("offline"), "{old_schema}");
+        conn.execute_batch(&old_schema).unwrap();
+        conn.execute(
+            "INSERT INTO policies (id, product_id, name, max_machines, uniqueness, matching, fuzzy_min, \
+             renew_interval_secs, grace_secs, allow_vm, trial, created_at) \
+             VALUES ('pol', 'prod', 'n', 1, 'PER_LICENSE', 'EXACT', 0, 1, 1, 1, 0, 0)",
+            [],
+        )
+        .unwrap();
+        insert_license(&conn, "a");
+        insert_activation(&conn, "x", "a");
+        create(&conn).unwrap();
+        let lease: i64 = conn
+            .query_row("SELECT offline_lease_secs FROM policies", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(lease, crate::rules::DEFAULT_OFFLINE_LEASE_SECS);
+        let until: Option<i64> = conn
+            .query_row("SELECT offline_until FROM activations", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(until, None);
     }
 }

@@ -33,6 +33,13 @@ impl Store for Db {
         Box::pin(self.write(move |c| client::activate(c, now, &key_hash, &req)))
     }
 
+    fn activate_offline(&self, now: i64, key_hash: String, req: ActivateRequest) -> StoreFuture<'_, Issued> {
+        Box::pin(self.write(move |c| {
+            let issued = client::activate(c, now, &key_hash, &req)?;
+            client::lease_offline(c, issued, now)
+        }))
+    }
+
     fn renew(
         &self,
         now: i64,

@@ -47,7 +47,8 @@ pub async fn create_policy<C: GenericClient>(c: &C, now: i64, new: &NewPolicy) -
     }
     c.execute(
         "INSERT INTO policies (id, product_id, name, max_machines, uniqueness, matching, fuzzy_min, renew_interval_secs, \
-         grace_secs, duration_secs, allow_vm, trial, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+         grace_secs, duration_secs, allow_vm, trial, created_at, offline_lease_secs) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
         &[
             &policy.id,
             &policy.product_id,
@@ -62,6 +63,7 @@ pub async fn create_policy<C: GenericClient>(c: &C, now: i64, new: &NewPolicy) -
             &policy.allow_vm,
             &policy.trial,
             &policy.created_at,
+            &policy.offline_lease_secs,
         ],
     )
     .await?;

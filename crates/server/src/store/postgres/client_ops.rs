@@ -10,7 +10,7 @@ use crate::model::{Activation, Matching, Policy, Uniqueness};
 use crate::ops::Issued;
 use crate::page::Page;
 use crate::rules;
-use crate::store::rows::{machine, summary, LicenseCtx, ValidateView};
+use crate::store::rows::{machine, summary, LicenseCtx, ValidateActivation, ValidateView, VALIDATE_TAIL_AT};
 use keyturn_protocol::wire::{
     ActivateRequest, MachinesResponse, TrialRequest, ValidateResponse, VirtInfo, LIMIT_MACHINES_SHOWN,
 };
@@ -30,7 +30,7 @@ pub async fn validate<C: GenericClient>(
     let sql = format!(
         "SELECT {}, {}, pr.name, l.seats_used, \
          (SELECT rule FROM fingerprint_rules f WHERE f.product_id = l.product_id AND f.fingerprint = $2), \
-         a.id, a.last_renewed_at \
+         a.id, a.last_renewed_at, a.offline_until \
          FROM licenses l JOIN policies p ON p.id = l.policy_id JOIN products pr ON pr.id = l.product_id \
          LEFT JOIN activations a ON a.license_id = l.id AND a.fingerprint = $2 \
          WHERE l.key_hash = $1",
@@ -43,11 +43,16 @@ pub async fn validate<C: GenericClient>(
         .await?
         .ok_or_else(not_found)?;
     let (ctx, seats_used) = pg::ctx_row(&row);
+    let at = VALIDATE_TAIL_AT;
     let view = ValidateView {
         ctx,
         seats_used,
-        rule: row.get(26),
-        activation: row.get::<_, Option<String>>(27).zip(row.get::<_, Option<i64>>(28)),
+        rule: row.get(at + 1),
+        activation: row.get::<_, Option<String>>(at + 2).map(|id| ValidateActivation {
+            id,
+            last_renewed_at: row.get(at + 3),
+            offline_until: row.get(at + 4),
+        }),
     };
     crate::ops::client::validate_answer(Some(&view), now)
 }
@@ -101,6 +106,29 @@ async fn renewed<C: GenericClient>(c: &C, now: i64, ctx: LicenseCtx, a: Activati
             ..a
         },
         seats_used,
+    })
+}
+
+/// [`activate`], then the policy's offline lease (never shortening one the activation has).
+pub async fn activate_offline<C: GenericClient>(
+    c: &C,
+    now: i64,
+    key_hash: &str,
+    req: &ActivateRequest,
+) -> ApiResult<Issued> {
+    let issued = activate(c, now, key_hash, req).await?;
+    let until = rules::offline_lease_end(&issued.ctx.policy, now, issued.activation.offline_until);
+    c.execute(
+        "UPDATE activations SET offline_until = $1 WHERE id = $2",
+        &[&until, &issued.activation.id],
+    )
+    .await?;
+    Ok(Issued {
+        activation: Activation {
+            offline_until: Some(until),
+            ..issued.activation
+        },
+        ..issued
     })
 }
 
@@ -222,6 +250,7 @@ async fn insert_activation<C: GenericClient>(
         container: req.virt.container,
         created_at: now,
         last_renewed_at: now,
+        offline_until: None,
     })
 }
 

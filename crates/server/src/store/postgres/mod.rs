@@ -138,6 +138,10 @@ impl Store for PgStore {
         Box::pin(async move { in_tx!(self, |tx| client_ops::activate(tx, now, &key_hash, &req)) })
     }
 
+    fn activate_offline(&self, now: i64, key_hash: String, req: ActivateRequest) -> StoreFuture<'_, Issued> {
+        Box::pin(async move { in_tx!(self, |tx| client_ops::activate_offline(tx, now, &key_hash, &req)) })
+    }
+
     fn renew(&self, now: i64, key_hash: String, id: String, req: ActivateRequest) -> StoreFuture<'_, Issued> {
         Box::pin(async move { in_tx!(self, |tx| client_ops::renew(tx, now, &key_hash, &id, &req)) })
     }

@@ -8,12 +8,8 @@ use tokio_postgres::{GenericClient, Row};
 
 pub type PgResult<T> = Result<T, tokio_postgres::Error>;
 
-pub const POLICY_COLS: &str = "p.id, p.product_id, p.name, p.max_machines, p.uniqueness, p.matching, p.fuzzy_min, \
-    p.renew_interval_secs, p.grace_secs, p.duration_secs, p.allow_vm, p.trial, p.created_at";
-pub const LICENSE_COLS: &str = "l.id, l.policy_id, l.product_id, l.key_prefix, l.status, l.expires_at, l.owner_name, \
-    l.owner_email, l.entitlements, l.metadata, l.created_at";
-pub const ACTIVATION_COLS: &str =
-    "a.id, a.license_id, a.fingerprint, a.components, a.name, a.platform, a.vm, a.container, a.created_at, a.last_renewed_at";
+pub use crate::store::rows::{ACTIVATION_COLS, LICENSE_COLS, POLICY_COLS};
+use crate::store::rows::{ACTIVATION_N, CTX_POLICY_AT, CTX_PRODUCT_NAME_AT};
 
 fn policy_at(r: &Row, o: usize) -> Policy {
     Policy {
@@ -30,6 +26,7 @@ fn policy_at(r: &Row, o: usize) -> Policy {
         allow_vm: r.get(o + 10),
         trial: r.get(o + 11),
         created_at: r.get(o + 12),
+        offline_lease_secs: r.get(o + 13),
     }
 }
 
@@ -61,6 +58,7 @@ pub fn activation_at(r: &Row, o: usize) -> Activation {
         container: r.get(o + 7),
         created_at: r.get(o + 8),
         last_renewed_at: r.get(o + 9),
+        offline_until: r.get(o + 10),
     }
 }
 
@@ -85,10 +83,10 @@ pub fn ctx_row(r: &Row) -> (LicenseCtx, u32) {
     (
         LicenseCtx {
             license: license_at(r, 0),
-            policy: policy_at(r, 11),
-            product_name: r.get(24),
+            policy: policy_at(r, CTX_POLICY_AT),
+            product_name: r.get(CTX_PRODUCT_NAME_AT),
         },
-        seats(r.get(25)),
+        seats(r.get(CTX_PRODUCT_NAME_AT + 1)),
     )
 }
 
@@ -194,7 +192,7 @@ pub async fn activations_page<C: GenericClient>(
     let more = rows.len() > page.limit as usize;
     let rows = &rows[..rows.len().min(page.limit as usize)];
     let next = more
-        .then(|| rows.last().map(|r| r.get::<_, i64>(10).to_string()))
+        .then(|| rows.last().map(|r| r.get::<_, i64>(ACTIVATION_N).to_string()))
         .flatten();
     Ok((rows.iter().map(|r| activation_at(r, 0)).collect(), next))
 }

@@ -65,6 +65,9 @@ CREATE TABLE IF NOT EXISTS activations (
     seq BIGSERIAL,
     UNIQUE (license_id, fingerprint)
 );
+-- Added after the first release (databases made before get them here).
+ALTER TABLE policies ADD COLUMN IF NOT EXISTS offline_lease_secs BIGINT NOT NULL DEFAULT 31536000;
+ALTER TABLE activations ADD COLUMN IF NOT EXISTS offline_until BIGINT;
 CREATE INDEX IF NOT EXISTS activations_fingerprint ON activations(fingerprint);
 CREATE INDEX IF NOT EXISTS activations_license ON activations(license_id, seq);
 CREATE INDEX IF NOT EXISTS activations_license_renewed ON activations(license_id, last_renewed_at, seq);
