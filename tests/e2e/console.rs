@@ -125,6 +125,12 @@ async fn walk_through(
     b.goto(&format!("{}/console#license/{license}", server.url)).await?;
     b.wait_visible("#license-view").await?;
     b.wait_count("#machines tbody tr", 2).await?;
+    let due = b
+        .find(&format!("#machines tr[data-id='{laptop}'] .renew-by"))
+        .await?
+        .text()
+        .await?;
+    assert!(due.ends_with("UTC"), "an online device renews by a date: {due}");
     b.wait_for_text("#timeline", "two activations", |t| t.matches("activate").count() >= 2)
         .await?;
     b.screenshot("license").await?;

@@ -107,6 +107,16 @@ async fn walk_through(app: &App, b: &Browser, server: &Server, key: &str) -> Tes
     app.find("[data-testid=activated-title]").await?;
     app.click_button("Continue").await?;
     app.find("[data-testid=dashboard-title]").await?;
+    // It cannot renew without internet: it works for the policy's offline lease (365 days by
+    // default, plus the grace), not just renew interval + grace (14 days).
+    let valid = app.find("[data-testid=valid-until]").await?.text().await?;
+    let days: u32 = valid
+        .split('(')
+        .nth(1)
+        .and_then(|t| t.split_whitespace().next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("days left in {valid:?}"));
+    assert!((365..=372).contains(&days), "{valid}");
     app.screenshot("dashboard").await?;
 
     // The app never called the activation endpoint itself: the portal did.

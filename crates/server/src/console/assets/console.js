@@ -233,6 +233,7 @@ function machineRow(m) {
     el('td', {}, m.platform || '—'),
     el('td', {}, when(m.created_at)),
     el('td', {}, when(m.last_renewed_at)),
+    el('td', { className: 'renew-by' }, when(m.renew_by) + (m.offline_until ? ' (activated offline)' : '')),
     el('td', {}, el('code', {}, m.id)),
     el('td', {}, remove, block),
   );
