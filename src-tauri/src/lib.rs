@@ -74,7 +74,15 @@ pub fn build_app<R: Runtime>(builder: tauri::Builder<R>, setup: Setup) -> tauri:
 /// Runs the desktop app until its window is closed; answers the exit code. A second launch
 /// hands its activation link to the running app and exits (see links.rs).
 pub fn run() -> i32 {
-    build_app(links::plugins(tauri::Builder::default()), Setup::from_environment())
+    let setup = Setup::from_environment();
+    // Held until the process ends (`keyturn open --wait` waits for it). A second launch finds it
+    // taken and hands over to the running window (single-instance).
+    let _window_open = setup
+        .state_file
+        .is_absolute()
+        .then(|| keyturn_client::window_lock::try_hold(&keyturn_client::window_lock::lock_path(&setup.state_file)))
+        .and_then(|held| held.ok().flatten());
+    build_app(links::plugins(tauri::Builder::default()), setup)
         .build(tauri::generate_context!())
         .expect("error while running the Keyturn app")
         .run_return(|_, _| {})

@@ -1,11 +1,15 @@
 //! Activation links: `keyturn://activate?key=...` opens the key screen with the key filled in.
 //! A second launch with a link hands it to the running app over D-Bus and exits: one app, one
-//! window. The key of a link never reaches a log.
+//! window. The key of a link never reaches a log. `keyturn open --wait` next to an open window
+//! waits for that window to close.
 
 mod common;
 
 use keyturn_e2e::app::Options;
-use keyturn_e2e::{App, Server};
+use keyturn_e2e::server::PRODUCT_NAME;
+use keyturn_e2e::{App, Server, UI_DEADLINE};
+use std::io::{BufRead, BufReader, Read};
+use std::time::{Duration, Instant};
 
 #[tokio::test]
 async fn a_second_launch_hands_its_link_to_the_running_window() {
@@ -66,6 +70,64 @@ async fn a_link_in_the_vendors_scheme_starts_the_app_on_the_key_screen() {
         let typed = app.find("#license-key").await?.prop("value").await?.unwrap_or_default();
         assert_eq!(typed, key.to_lowercase(), "unchanged by a link in a scheme not ours");
         app.screenshot("key-from-start-link").await?;
+        Ok(())
+    }
+    .await;
+    app.finish(result, &server).await;
+}
+
+#[tokio::test]
+async fn open_wait_waits_for_the_window_that_is_already_open() {
+    let server = Server::start();
+    let key = server.new_license(1);
+    let app = App::launch("open-wait", &server, "e2e-open-wait").await;
+    let result = async {
+        app.find("[data-testid=welcome-title]").await?;
+        // A host program opens the window and waits; the window was open already.
+        let mut waiting = app.start_again(&["open", "--wait"])?;
+        let stderr = waiting.child_mut().stderr.take().expect("piped stderr");
+        let (said, first_line) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let mut line = String::new();
+            let _ = BufReader::new(stderr).read_line(&mut line);
+            let _ = said.send(line);
+        });
+        let line = first_line.recv_timeout(UI_DEADLINE)?;
+        assert_eq!(
+            line.trim(),
+            format!("Waiting for the {PRODUCT_NAME} window to close...")
+        );
+        assert!(
+            waiting.child_mut().try_wait()?.is_none(),
+            "it waits while the window is open"
+        );
+        assert_eq!(app.client.windows().await?.len(), 1, "still one window");
+
+        // The user activates in that window and closes it: the wait ends with the new status.
+        app.click_button("Start").await?;
+        app.find("#license-key").await?.send_keys(&key).await?;
+        app.find("#activate").await?.click().await?;
+        app.wait_for_text("[data-testid=activated-title]", "Activated").await?;
+        app.client.close_window().await?;
+        let end = Instant::now() + UI_DEADLINE;
+        let status = loop {
+            if let Some(status) = waiting.child_mut().try_wait()? {
+                break status;
+            }
+            if Instant::now() > end {
+                return Err("open --wait still waits after the window closed".into());
+            }
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        };
+        let mut out = String::new();
+        waiting
+            .child_mut()
+            .stdout
+            .take()
+            .expect("piped stdout")
+            .read_to_string(&mut out)?;
+        assert_eq!(status.code(), Some(0), "{out}");
+        assert!(out.contains(&format!("Licensed: {PRODUCT_NAME}")), "{out}");
         Ok(())
     }
     .await;

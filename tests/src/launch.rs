@@ -69,6 +69,17 @@ impl App {
         Err(format!("the second launch was still running after {UI_DEADLINE:?}: it opened its own window").into())
     }
 
+    /// Starts the app binary with `args` next to the running app (same D-Bus session, display
+    /// and HOME) and returns at once; its stdout and stderr are piped.
+    pub fn start_again(&self, args: &[&str]) -> Result<GroupGuard, Box<dyn Error>> {
+        let bus = std::fs::read_to_string(self.home.path().join(DBUS_ADDRESS_FILE))?;
+        let mut command = Command::new(binaries::app());
+        command.args(args).env("DBUS_SESSION_BUS_ADDRESS", bus.trim());
+        self.app_environment(&mut command, &self._display.name);
+        command.stdout(Stdio::piped()).stderr(Stdio::piped());
+        Ok(GroupGuard::spawn("keyturn started again", command)?)
+    }
+
     /// How many processes run the app binary right now (one: the running app).
     pub fn app_processes(&self) -> usize {
         let app = binaries::app();

@@ -11,6 +11,7 @@
 //! * [`keychain`]: the OS keychain's secret store; [`state_file`]: the app's state file.
 //! * [`host`]: the check for the vendor's own program (same keychain, file and verification).
 //! * [`session`]: one object the app holds: activate, status, renew, deactivate, diagnostics.
+//! * [`window_lock`]: "the window is open", for `keyturn open --wait`.
 //! * [`clock`]: time and jitter behind traits.
 //! * [`error`]: the errors of talking to the server (network failures are never license answers).
 //!
@@ -59,6 +60,7 @@ pub mod renewal;
 pub mod session;
 pub mod state_file;
 pub mod storage;
+pub mod window_lock;
 
 pub use api::{ApiClient, Timeouts};
 pub use config::{ConfigError, VendorConfig};

@@ -1,6 +1,6 @@
 //! fingerprint, report, open: what support staff and installers ask for.
 
-use keyturn_client::{Device, VendorConfig};
+use keyturn_client::{window_lock, Device, VendorConfig};
 use serde_json::json;
 use std::fmt::Write;
 use std::sync::Arc;
@@ -55,25 +55,45 @@ pub async fn report(config: &VendorConfig) -> Outcome {
     Outcome::new("OK", json!({ "report": text }), text)
 }
 
-/// Opens the window: in the background, or with `wait` here until it closes (then the status's
-/// exit code).
+/// Opens the window: in the background, or with `wait` until it closes (then the status's exit
+/// code). When the window is already open (a second start only brings it to the front), `wait`
+/// waits for that window: the app holds the window lock while it runs.
 pub fn open(config: &VendorConfig, wait: bool) -> i32 {
-    if wait {
-        crate::run();
-        return license::status(config).print(false);
-    }
     let spawned = std::env::current_exe().and_then(|exe| {
         let mut command = std::process::Command::new(exe);
         command
             .stdin(std::process::Stdio::null())
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null());
+        // In the background the window outlives this command (and its terminal's ctrl-c).
         #[cfg(unix)]
-        std::os::unix::process::CommandExt::process_group(&mut command, 0);
+        if !wait {
+            std::os::unix::process::CommandExt::process_group(&mut command, 0);
+        }
         command.spawn()
     });
-    match spawned {
-        Ok(_) => 0,
-        Err(e) => Outcome::failed(&CommandError::Config(format!("cannot start the app: {e}"))).print(false),
+    let mut window = match spawned {
+        Ok(window) => window,
+        Err(e) => return Outcome::failed(&CommandError::Config(format!("cannot start the app: {e}"))).print(false),
+    };
+    if !wait {
+        return 0;
     }
+    let _ = window.wait();
+    if let Err(e) = wait_for_open_window(config) {
+        return Outcome::failed(&CommandError::Config(format!("cannot wait for the window: {e}"))).print(false);
+    }
+    license::status(config).print(false)
+}
+
+/// Waits while another start's window is still open.
+fn wait_for_open_window(config: &VendorConfig) -> std::io::Result<()> {
+    let Ok(state_file) = keyturn_client::state_file::state_path(&config.identifier) else {
+        return Ok(());
+    };
+    let lock = window_lock::lock_path(&state_file);
+    if window_lock::is_held(&lock)? {
+        eprintln!("Waiting for the {} window to close...", config.product_name);
+    }
+    window_lock::wait_until_released(&lock)
 }
