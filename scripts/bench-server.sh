@@ -28,13 +28,8 @@ command -v wrk >/dev/null || { echo "wrk is missing: run scripts/setup.sh"; exit
 [ -x "$BIN" ] || { echo "no server binary at $BIN (cargo build --release -p keyturn-server)"; exit 1; }
 
 dir=$(mktemp -d)
-pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
-  rm -rf "$dir"
-}
-trap cleanup EXIT
+source scripts/wrk/lib.sh
+trap 'bench_cleanup; rm -rf "$dir"' EXIT
 
 echo "seeding: a 1-seat license and a ${SEATS}-seat license ..." >&2
 "$BIN" bench-seed --db "$dir/bench.db" --seats "$SEATS" --fresh "$ROUNDS" >"$dir/keys"
@@ -42,42 +37,10 @@ small=$(awk '$1 == "small" {print $2}' "$dir/keys")
 big=$(awk '$1 == "big" {print $2}' "$dir/keys")
 mapfile -t fresh < <(awk '$1 == "fresh" {print $2}' "$dir/keys")
 
-# start NAME LOG_LEVEL ARGS...: starts a server, waits for its address, sets $url.
-start() {
-  local name=$1 level=$2
-  shift 2
-  KEYTURN_LOG=$level "$BIN" "$@" >"$dir/$name.out" 2>"$dir/$name.log" </dev/null &
-  pids+=($!)
-  for _ in $(seq 1 300); do
-    url=$(sed -n 's/^KEYTURN_SERVER_LISTENING //p' "$dir/$name.out")
-    [ -n "$url" ] && return 0
-    sleep 0.1
-  done
-  echo "$name did not start: $(cat "$dir/$name.log")"
-  exit 1
-}
 serve_args=(serve --db "$dir/bench.db" --listen 127.0.0.1:0 --rate-limit 0 --sync "$SYNC")
 start bare info bare --listen 127.0.0.1:0; bare_url=$url
 start logged info "${serve_args[@]}"; logged_url=$url
 start quiet warn "${serve_args[@]}"; quiet_url=$url
-
-body() { printf '{"key":"%s","fingerprint":"bench-device"}' "$1"; }
-declare -A requests non2xx errors seconds p50 p99
-# run PHASE URL LUA ARGS...: one wrk run, added to the phase's totals.
-run() {
-  local phase=$1 url=$2 lua=$3
-  shift 3
-  local line
-  line=$(wrk -t"$THREADS" -c"$CONNS" -d"${SECS}s" --latency -s "scripts/wrk/$lua" "$url" -- "$@" | grep '^WRK_RESULT')
-  read -r _ r s e d a b <<<"$line"
-  requests[$phase]=$(( ${requests[$phase]:-0} + r ))
-  non2xx[$phase]=$(( ${non2xx[$phase]:-0} + s ))
-  errors[$phase]=$(( ${errors[$phase]:-0} + e ))
-  seconds[$phase]=$(awk -v x="${seconds[$phase]:-0}" -v y="$d" 'BEGIN {print x + y}')
-  # Latency percentiles: the worst round's.
-  p50[$phase]=$(awk -v x="${p50[$phase]:-0}" -v y="$a" 'BEGIN {print (y > x ? y : x)}')
-  p99[$phase]=$(awk -v x="${p99[$phase]:-0}" -v y="$b" 'BEGIN {print (y > x ? y : x)}')
-}
 
 phases=("bare" "validate 1-seat" "validate ${SEATS}-seat" "validate 1-seat, no log" "activate 1-seat" "activate ${SEATS}-seat"
   "validate new device")
@@ -96,17 +59,8 @@ for round in $(seq 1 "$ROUNDS"); do
   run "${phases[6]}" "$logged_url" new-device.lua validate "$small" "r$round-validate"
 done
 
-rate() { awk -v r="${requests[$1]}" -v s="${seconds[$1]}" 'BEGIN {printf "%.0f", r / s}'; }
-pct() { awk -v a="$(rate "$1")" -v b="$(rate "$2")" 'BEGIN {printf "%.0f%%", 100 * a / b}'; }
-echo "wrk: $THREADS threads, $CONNS connections, ${SECS}s x $ROUNDS rounds per phase, sync=$SYNC, $(nproc) cores," \
-  "load average $(cut -d' ' -f1 /proc/loadavg), $(basename "$(dirname "$BIN")") build"
-printf '%-26s %9s %8s %9s %8s %8s\n' phase "req/s" "non-2xx" "errors" "p50 ms" "p99 ms"
 failed=0
-for p in "${phases[@]}"; do
-  printf '%-26s %9s %8s %9s %8s %8s\n' "$p" "$(rate "$p")" "${non2xx[$p]}" "${errors[$p]}" "${p50[$p]}" "${p99[$p]}"
-  [ "${non2xx[$p]}" -eq 0 ] && [ "${errors[$p]}" -eq 0 ] || failed=1
-done
-echo
+table "${phases[@]}" || failed=1
 echo "validate 1-seat vs bare:                 $(pct "${phases[1]}" "${phases[0]}")   (goal >= 50%)"
 echo "validate ${SEATS}-seat vs 1-seat:        $(pct "${phases[2]}" "${phases[1]}")   (goal >= 90%)"
 echo "activate ${SEATS}-seat vs 1-seat:        $(pct "${phases[5]}" "${phases[4]}")   (goal >= 90%)"

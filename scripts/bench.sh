@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every benchmark and prints figures as ratios measured side by side in one run:
 #   1. license server: validate and activate throughput/latency against a bare axum route, in
-#      process and through wrk (scripts/bench-server.sh: 1-seat vs 100k-seat, access log cost)
+#      process and through wrk (scripts/bench-server.sh: 1-seat vs 100k-seat, access log cost;
+#      scripts/bench-postgres.sh: the PostgreSQL store against SQLite, one replica against two)
 #   2. client core: cold fingerprint and offline token check timings
 #   3. app: start-up to the first interactive screen and memory, against a bare Tauri window
 #   4. installer: the .deb's size against the 15 MB goal (a release build via scripts/package.sh)
@@ -16,6 +17,8 @@ cargo build --release --locked -q -p keyturn-server
 "${CARGO_TARGET_DIR:-target}/release/keyturn-server" bench
 echo "== license server under an external load generator (wrk, release) =="
 bash scripts/bench-server.sh "${CARGO_TARGET_DIR:-target}/release/keyturn-server"
+echo "== PostgreSQL store against SQLite, and two replicas (wrk, release) =="
+bash scripts/bench-postgres.sh "${CARGO_TARGET_DIR:-target}/release/keyturn-server"
 echo "== client core (release) =="
 cargo bench --locked -q -p keyturn-client
 echo "== app start-up and memory =="

@@ -6,7 +6,7 @@ use crate::clock::system_now;
 use crate::errors::{ApiError, ApiResult};
 use crate::model::{Matching, Uniqueness};
 use crate::ops::admin::{self, NewLicense, NewPolicy, NewProduct};
-use crate::store;
+use crate::store::{self, Store};
 use axum::routing::post;
 use axum::{Json, Router};
 use keyturn_protocol::wire::ValidateRequest;
@@ -14,7 +14,7 @@ use rusqlite::{params, Connection};
 use serde_json::json;
 use std::io::Write;
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::Path;
 use std::time::Duration;
 
 /// The device every seeded license has bound (validate asks for it).
@@ -22,9 +22,9 @@ pub const DEVICE: &str = "bench-device";
 
 #[derive(Debug, Clone, clap::Args)]
 pub struct SeedOptions {
-    /// SQLite database file (created when missing).
+    /// SQLite database file (created when missing) or PostgreSQL URL (`postgres://…`).
     #[arg(long, env = "KEYTURN_DB")]
-    pub db: PathBuf,
+    pub db: String,
     /// Devices bound to the big license.
     #[arg(long, default_value_t = 100_000)]
     pub seats: u32,
@@ -43,7 +43,10 @@ pub struct BareOptions {
 /// bound: `small` (1 device), `big` (`seats` devices) and `fresh` more with 1 device each.
 /// Answers lines `small KEY`, `big KEY`, `fresh KEY`… for scripts.
 pub fn seed(opts: &SeedOptions) -> Result<String, String> {
-    let (mut conn, secrets) = store::open_admin(&opts.db).map_err(|e| e.to_string())?;
+    if store::postgres::is_url(&opts.db) {
+        return crate::cli::runtime()?.block_on(seed_postgres(opts));
+    }
+    let (mut conn, secrets) = store::open_admin(Path::new(&opts.db)).map_err(|e| e.to_string())?;
     store::in_transaction(&mut conn, |c| {
         let now = system_now();
         let product = admin::create_product(
@@ -54,34 +57,13 @@ pub fn seed(opts: &SeedOptions) -> Result<String, String> {
                 id: None,
             },
         )?;
-        let policy = admin::create_policy(
-            c,
-            now,
-            &NewPolicy {
-                product_id: product.id,
-                name: "Bench".into(),
-                max_machines: u32::MAX,
-                uniqueness: Uniqueness::PerLicense,
-                matching: Matching::Exact,
-                fuzzy_min: None,
-                renew_interval_secs: None,
-                grace_secs: None,
-                duration_secs: None,
-                offline_lease_secs: None,
-                allow_vm: true,
-                trial: false,
-            },
-        )?;
+        let policy = admin::create_policy(c, now, &bench_policy(product.id))?;
         let new = NewLicense {
             policy_id: policy.id.clone(),
             ..NewLicense::default()
         };
         let mut out = String::new();
-        let licenses = [("small", 1)]
-            .into_iter()
-            .chain([("big", opts.seats.max(1))])
-            .chain((0..opts.fresh).map(|_| ("fresh", 1)));
-        for (label, seats) in licenses {
+        for (label, seats) in licenses(opts) {
             let (license, key) = admin::create_license(c, now, &secrets.hasher, &new, None)?;
             bind(c, now, &license.id, &policy.id, seats)?;
             out.push_str(&format!("{label} {key}\n"));
@@ -89,6 +71,58 @@ pub fn seed(opts: &SeedOptions) -> Result<String, String> {
         Ok(out)
     })
     .map_err(|e: ApiError| e.to_string())
+}
+
+/// Which licenses to seed and how many devices each has bound.
+fn licenses(opts: &SeedOptions) -> impl Iterator<Item = (&'static str, u32)> {
+    [("small", 1)]
+        .into_iter()
+        .chain([("big", opts.seats.max(1))])
+        .chain((0..opts.fresh).map(|_| ("fresh", 1)))
+}
+
+/// The same seeding on PostgreSQL, through the store (and one statement per license's devices).
+async fn seed_postgres(opts: &SeedOptions) -> Result<String, String> {
+    let store = store::postgres::PgStore::open(&opts.db, 2).await?;
+    let describe = |e: ApiError| e.to_string();
+    let now = system_now();
+    let product = store
+        .create_product(now, NewProduct { name: "Bench".into(), id: None })
+        .await
+        .map_err(describe)?;
+    let policy = store.create_policy(now, bench_policy(product.id)).await.map_err(describe)?;
+    let mut out = String::new();
+    for (label, seats) in licenses(opts) {
+        let new = NewLicense {
+            policy_id: policy.id.clone(),
+            ..NewLicense::default()
+        };
+        let (license, key) = store.create_license(now, new).await.map_err(describe)?;
+        store
+            .bind_seeded(&license.license.id, &policy.id, DEVICE, seats, now)
+            .await
+            .map_err(describe)?;
+        out.push_str(&format!("{label} {key}\n"));
+    }
+    Ok(out)
+}
+
+/// One policy with room for any number of devices.
+fn bench_policy(product_id: String) -> NewPolicy {
+    NewPolicy {
+        product_id,
+        name: "Bench".into(),
+        max_machines: u32::MAX,
+        uniqueness: Uniqueness::PerLicense,
+        matching: Matching::Exact,
+        fuzzy_min: None,
+        renew_interval_secs: None,
+        grace_secs: None,
+        duration_secs: None,
+        offline_lease_secs: None,
+        allow_vm: true,
+        trial: false,
+    }
 }
 
 /// Binds [`DEVICE`] and `n - 1` more devices to the license.

@@ -11,7 +11,7 @@ use crate::store::rows::LicenseCtx;
 use crate::store::FingerprintRule;
 use keyturn_protocol::wire::LicenseStatus;
 use keyturn_protocol::LicenseKey;
-use tokio_postgres::GenericClient;
+use deadpool_postgres::GenericClient;
 
 pub fn view((ctx, seats_used): (LicenseCtx, u32)) -> LicenseView {
     LicenseView {

@@ -15,7 +15,7 @@ use keyturn_protocol::wire::{
     ActivateRequest, MachinesResponse, TrialRequest, ValidateResponse, VirtInfo, LIMIT_MACHINES_SHOWN,
 };
 use keyturn_protocol::{Code, LicenseKey};
-use tokio_postgres::GenericClient;
+use deadpool_postgres::GenericClient;
 
 fn not_found() -> ApiError {
     ApiError::not_found("no license has this key")
@@ -37,7 +37,7 @@ pub async fn validate<C: GenericClient>(
         pg::LICENSE_COLS,
         pg::POLICY_COLS
     );
-    let stmt = c.prepare(&sql).await?;
+    let stmt = c.prepare_cached(&sql).await?;
     let row = c
         .query_opt(&stmt, &[&key_hash, &fingerprint])
         .await?
@@ -94,7 +94,8 @@ async fn lock_fingerprint<C: GenericClient>(c: &C, fingerprint: &str) -> PgResul
 
 async fn renewed<C: GenericClient>(c: &C, now: i64, ctx: LicenseCtx, a: Activation) -> ApiResult<Issued> {
     c.execute(
-        "UPDATE activations SET last_renewed_at = $1 WHERE id = $2",
+        &c.prepare_cached("UPDATE activations SET last_renewed_at = $1 WHERE id = $2")
+            .await?,
         &[&now, &a.id],
     )
     .await?;
@@ -221,9 +222,15 @@ async fn insert_activation<C: GenericClient>(
     req: &ActivateRequest,
 ) -> ApiResult<Activation> {
     let id = new_id("act");
+    let insert = c
+        .prepare_cached(
+            "INSERT INTO activations (id, license_id, policy_id, fingerprint, components, name, platform, vm, \
+             container, virt_kind, created_at, last_renewed_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11)",
+        )
+        .await?;
     c.execute(
-        "INSERT INTO activations (id, license_id, policy_id, fingerprint, components, name, platform, vm, container, \
-         virt_kind, created_at, last_renewed_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11)",
+        &insert,
         &[
             &id,
             &license_id,

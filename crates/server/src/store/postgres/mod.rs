@@ -6,6 +6,7 @@
 //! socket, a loopback address or a tunnel).
 
 mod admin_ops;
+mod bench_seed;
 mod client_ops;
 mod events;
 mod rows;
@@ -94,13 +95,13 @@ async fn meta_secret(c: &tokio_postgres::Transaction<'_>, name: &str) -> Result<
 }
 
 /// Runs `$body` (an async expression using the transaction `$tx`, a
-/// `&tokio_postgres::Transaction`) and commits when it succeeded, rolls back otherwise.
+/// `&deadpool_postgres::Transaction`, whose `prepare_cached` statements outlive it) and commits when it succeeded, rolls back otherwise.
 macro_rules! in_tx {
     ($store:expr, |$tx:ident| $body:expr) => {{
         let mut client = $store.client().await?;
         let transaction = client.transaction().await?;
         let out = {
-            let $tx: &tokio_postgres::Transaction<'_> = &transaction;
+            let $tx: &deadpool_postgres::Transaction<'_> = &transaction;
             $body.await
         };
         match out {
@@ -120,7 +121,7 @@ macro_rules! in_tx {
 macro_rules! on_client {
     ($store:expr, |$c:ident| $body:expr) => {{
         let client = $store.client().await?;
-        let $c: &tokio_postgres::Client = &client;
+        let $c: &deadpool_postgres::Client = &client;
         $body.await
     }};
 }

@@ -4,7 +4,8 @@
 use crate::model::{self, Activation, License, Matching, Policy, Product, Uniqueness};
 use crate::page::Page;
 use crate::store::rows::LicenseCtx;
-use tokio_postgres::{GenericClient, Row};
+use deadpool_postgres::GenericClient;
+use tokio_postgres::Row;
 
 pub type PgResult<T> = Result<T, tokio_postgres::Error>;
 
@@ -106,7 +107,7 @@ pub async fn license_by_hash<C: GenericClient>(
     } else {
         "l.key_hash = $1"
     });
-    let stmt = c.prepare(&sql).await?;
+    let stmt = c.prepare_cached(&sql).await?;
     Ok(c.query_opt(&stmt, &[&key_hash]).await?.map(|r| ctx_row(&r)))
 }
 
@@ -117,7 +118,10 @@ pub async fn license_by_id<C: GenericClient>(c: &C, id: &str, lock: bool) -> PgR
 
 pub async fn seats_used<C: GenericClient>(c: &C, license_id: &str) -> PgResult<u32> {
     let row = c
-        .query_one("SELECT seats_used FROM licenses WHERE id = $1", &[&license_id])
+        .query_one(
+            &c.prepare_cached("SELECT seats_used FROM licenses WHERE id = $1").await?,
+            &[&license_id],
+        )
         .await?;
     Ok(seats(row.get(0)))
 }
@@ -211,14 +215,14 @@ pub async fn activation_by_fingerprint<C: GenericClient>(
     fingerprint: &str,
 ) -> PgResult<Option<Activation>> {
     let sql = format!("SELECT {ACTIVATION_COLS} FROM activations a WHERE a.license_id = $1 AND a.fingerprint = $2");
-    Ok(c.query_opt(&sql, &[&license_id, &fingerprint])
+    Ok(c.query_opt(&c.prepare_cached(&sql).await?, &[&license_id, &fingerprint])
         .await?
         .map(|r| activation_at(&r, 0)))
 }
 
 pub async fn activation_by_id<C: GenericClient>(c: &C, license_id: &str, id: &str) -> PgResult<Option<Activation>> {
     let sql = format!("SELECT {ACTIVATION_COLS} FROM activations a WHERE a.license_id = $1 AND a.id = $2");
-    Ok(c.query_opt(&sql, &[&license_id, &id])
+    Ok(c.query_opt(&c.prepare_cached(&sql).await?, &[&license_id, &id])
         .await?
         .map(|r| activation_at(&r, 0)))
 }
@@ -230,7 +234,8 @@ pub async fn fingerprint_rule<C: GenericClient>(
 ) -> PgResult<Option<String>> {
     let row = c
         .query_opt(
-            "SELECT rule FROM fingerprint_rules WHERE product_id = $1 AND fingerprint = $2",
+            &c.prepare_cached("SELECT rule FROM fingerprint_rules WHERE product_id = $1 AND fingerprint = $2")
+                .await?,
             &[&product_id, &fingerprint],
         )
         .await?;
