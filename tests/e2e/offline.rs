@@ -87,7 +87,18 @@ async fn walk_through(app: &App, b: &Browser, server: &Server, key: &str) -> Tes
     b.wait_visible("#offline-result").await?;
     let response = b.find("#response-code").await?.prop("value").await?.unwrap_or_default();
     assert!(response.starts_with("KT-RES1."), "{response}");
+    let lease = b.find("#offline-lease").await?.text().await?;
+    assert!(
+        lease.starts_with("That computer works without internet until "),
+        "{lease}"
+    );
+    assert!(
+        !lease.contains("Invalid") && !lease.contains("NaN"),
+        "readable dates: {lease}"
+    );
     b.wait_count("#devices tbody tr", 1).await?;
+    b.run("document.getElementById('offline-lease').scrollIntoView({block: 'center'}); arguments[0]();")
+        .await?;
     b.screenshot("response").await?;
 
     // The app: a damaged response is refused in words, the typed key stays; the real one activates.

@@ -87,10 +87,19 @@ async fn seed_postgres(opts: &SeedOptions) -> Result<String, String> {
     let describe = |e: ApiError| e.to_string();
     let now = system_now();
     let product = store
-        .create_product(now, NewProduct { name: "Bench".into(), id: None })
+        .create_product(
+            now,
+            NewProduct {
+                name: "Bench".into(),
+                id: None,
+            },
+        )
         .await
         .map_err(describe)?;
-    let policy = store.create_policy(now, bench_policy(product.id)).await.map_err(describe)?;
+    let policy = store
+        .create_policy(now, bench_policy(product.id))
+        .await
+        .map_err(describe)?;
     let mut out = String::new();
     for (label, seats) in licenses(opts) {
         let new = NewLicense {

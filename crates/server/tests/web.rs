@@ -239,7 +239,13 @@ async fn an_offline_activation_needs_no_renewal_for_the_policy_lease() {
         let (status, v) = web.call(Method::POST, "/offline/activate", Some(request), true).await;
         assert_eq!(status, StatusCode::CREATED, "{v}");
         let response = OfflineResponse::decode(v["response"].as_str().unwrap()).unwrap();
-        token::verify(&response.activation.token, &public_key).unwrap()
+        let claims = token::verify(&response.activation.token, &public_key).unwrap();
+        // The portal tells the holder when to come back.
+        assert_eq!(
+            (v["renew_by"].as_i64(), v["valid_until"].as_i64()),
+            (Some(claims.renew_by), Some(claims.exp))
+        );
+        claims
     };
 
     // The token of the air-gapped device asks for no renewal before the lease ends.

@@ -73,10 +73,12 @@ pub async fn activate(
         Err(e) => event.refused(e),
     });
     let issued = result?;
+    let claims = tokens::claims(&issued, now);
     let response = OfflineResponse {
         activation: tokens::response(&issued, now, &s.store.secrets().signing_key),
     };
-    Ok((StatusCode::CREATED, Json(json!({"response": response.encode()}))).into_response())
+    let body = json!({"response": response.encode(), "renew_by": claims.renew_by, "valid_until": claims.exp});
+    Ok((StatusCode::CREATED, Json(body)).into_response())
 }
 
 #[derive(Deserialize)]

@@ -30,6 +30,11 @@ function el(tag, props, ...children) {
   return node;
 }
 
+/** A date people read, e.g. "November 27, 2027". */
+function day(unix) {
+  return new Date(unix * 1000).toLocaleDateString(undefined, { year: 'numeric', month: 'long', day: 'numeric' });
+}
+
 function when(unix) {
   return unix ? new Date(unix * 1000).toISOString().replace('T', ' ').slice(0, 16) + ' UTC' : '—';
 }
@@ -159,6 +164,9 @@ $('#offline-form').addEventListener('submit', (event) => {
     $('#response-code').value = answer.response;
     const blob = new Blob([answer.response + '\n'], { type: 'text/plain' });
     $('#response-download').href = URL.createObjectURL(blob);
+    $('#offline-lease').textContent =
+      `That computer works without internet until ${day(answer.valid_until)}. ` +
+      `Before ${day(answer.renew_by)}, connect it to the internet once or create a new response here.`;
     $('#offline-result').hidden = false;
     await loadDevices();
     $('#status').textContent = 'Done. Take the response to that computer and import it there.';

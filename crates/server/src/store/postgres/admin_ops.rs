@@ -9,9 +9,9 @@ use crate::page::{Page, Paged};
 use crate::secrets::KeyHasher;
 use crate::store::rows::LicenseCtx;
 use crate::store::FingerprintRule;
+use deadpool_postgres::GenericClient;
 use keyturn_protocol::wire::LicenseStatus;
 use keyturn_protocol::LicenseKey;
-use deadpool_postgres::GenericClient;
 
 pub fn view((ctx, seats_used): (LicenseCtx, u32)) -> LicenseView {
     LicenseView {

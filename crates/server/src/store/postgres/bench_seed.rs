@@ -7,7 +7,14 @@ use crate::errors::ApiResult;
 impl PgStore {
     /// Binds `device` and `n - 1` devices `seeded-1`… to the license (the seat counter's trigger
     /// counts them).
-    pub async fn bind_seeded(&self, license_id: &str, policy_id: &str, device: &str, n: u32, now: i64) -> ApiResult<()> {
+    pub async fn bind_seeded(
+        &self,
+        license_id: &str,
+        policy_id: &str,
+        device: &str,
+        n: u32,
+        now: i64,
+    ) -> ApiResult<()> {
         let client = self.client().await?;
         client
             .execute(

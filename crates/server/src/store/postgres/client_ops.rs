@@ -11,11 +11,11 @@ use crate::ops::Issued;
 use crate::page::Page;
 use crate::rules;
 use crate::store::rows::{machine, summary, LicenseCtx, ValidateActivation, ValidateView, VALIDATE_TAIL_AT};
+use deadpool_postgres::GenericClient;
 use keyturn_protocol::wire::{
     ActivateRequest, MachinesResponse, TrialRequest, ValidateResponse, VirtInfo, LIMIT_MACHINES_SHOWN,
 };
 use keyturn_protocol::{Code, LicenseKey};
-use deadpool_postgres::GenericClient;
 
 fn not_found() -> ApiError {
     ApiError::not_found("no license has this key")

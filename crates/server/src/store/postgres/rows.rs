@@ -119,7 +119,8 @@ pub async fn license_by_id<C: GenericClient>(c: &C, id: &str, lock: bool) -> PgR
 pub async fn seats_used<C: GenericClient>(c: &C, license_id: &str) -> PgResult<u32> {
     let row = c
         .query_one(
-            &c.prepare_cached("SELECT seats_used FROM licenses WHERE id = $1").await?,
+            &c.prepare_cached("SELECT seats_used FROM licenses WHERE id = $1")
+                .await?,
             &[&license_id],
         )
         .await?;
@@ -215,9 +216,11 @@ pub async fn activation_by_fingerprint<C: GenericClient>(
     fingerprint: &str,
 ) -> PgResult<Option<Activation>> {
     let sql = format!("SELECT {ACTIVATION_COLS} FROM activations a WHERE a.license_id = $1 AND a.fingerprint = $2");
-    Ok(c.query_opt(&c.prepare_cached(&sql).await?, &[&license_id, &fingerprint])
-        .await?
-        .map(|r| activation_at(&r, 0)))
+    Ok(
+        c.query_opt(&c.prepare_cached(&sql).await?, &[&license_id, &fingerprint])
+            .await?
+            .map(|r| activation_at(&r, 0)),
+    )
 }
 
 pub async fn activation_by_id<C: GenericClient>(c: &C, license_id: &str, id: &str) -> PgResult<Option<Activation>> {
