@@ -138,14 +138,14 @@ async fn walk_through(
     // Suspend: the server refuses the key; reinstate: valid again. Only the change that applies
     // to the status is offered.
     assert!(
-        !shown(&b, "button[data-action=reinstate]").await?,
+        !shown(b, "button[data-action=reinstate]").await?,
         "reinstate on an active license"
     );
     b.click("button[data-action=suspend]").await?;
     b.wait_for_text("#license-status", "SUSPENDED", |t| t == "SUSPENDED")
         .await?;
     assert!(
-        !shown(&b, "button[data-action=suspend]").await?,
+        !shown(b, "button[data-action=suspend]").await?,
         "suspend on a suspended license"
     );
     let (_, v) = post(server, "/v1/validate", json!({"key": key, "fingerprint": "fp-laptop"})).await;
