@@ -16,6 +16,22 @@ pub fn start_unlocked_keyring() -> String {
     )
 }
 
+/// Gives `command` (and the keyring daemon it starts) folders of this HOME only. GNOME Keyring
+/// finds a running daemon through a control socket in `$XDG_RUNTIME_DIR/keyring` (else the cache
+/// folder): with a runtime folder shared by tests running side by side, one test's start would
+/// unlock another test's daemon instead of starting its own (seen with a shared
+/// `XDG_RUNTIME_DIR`: a keyring that never answered in one test out of a few runs).
+pub fn private_keyring_folders(command: &mut Command, home: &Path) {
+    let runtime = home.join("runtime");
+    std::fs::create_dir_all(&runtime).expect("runtime folder");
+    std::fs::set_permissions(&runtime, std::os::unix::fs::PermissionsExt::from_mode(0o700))
+        .expect("runtime folder mode");
+    command
+        .env("XDG_RUNTIME_DIR", runtime)
+        .env("XDG_CACHE_HOME", home.join("cache"))
+        .env_remove("GNOME_KEYRING_CONTROL");
+}
+
 pub struct PrivateKeychain {
     pub bus_address: String,
     _session: GroupGuard,
@@ -33,9 +49,11 @@ impl PrivateKeychain {
             .env("HOME", home)
             .env("XDG_DATA_HOME", home.join("data"))
             .env_remove("DBUS_SESSION_BUS_ADDRESS")
+            .env_remove("DBUS_SESSION_BUS_PID")
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::null());
+        private_keyring_folders(&mut command, home);
         let mut session = GroupGuard::spawn("dbus-run-session", command).expect("start dbus-run-session");
         let stdout = session.child_mut().stdout.take().expect("piped stdout");
         let mut line = String::new();

@@ -39,6 +39,7 @@ pub(crate) fn set_app_environment(
         .env("KEYTURN_CONFIG", home.join("vendor.json"))
         .env("KEYTURN_FINGERPRINT", fingerprint)
         .envs(options.env.iter().map(|(name, value)| (name, value)));
+    crate::keychain::private_keyring_folders(command, home);
     let log = std::fs::OpenOptions::new()
         .create(true)
         .append(true)
