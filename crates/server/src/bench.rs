@@ -5,7 +5,7 @@
 
 use crate::clock::system_now;
 use crate::errors::ApiResult;
-use crate::ops::admin::{self, NewLicense, NewPolicy, NewProduct};
+use crate::ops::admin::{self, NewLicense, NewProduct};
 use crate::routes;
 use crate::serve::{build_state, ServeOptions};
 use crate::store::{self, Sync};
@@ -77,24 +77,7 @@ pub async fn run(opts: BenchOptions) -> Result<(), String> {
                     id: Some("bench".into()),
                 },
             )?;
-            let policy = admin::create_policy(
-                c,
-                now,
-                &NewPolicy {
-                    product_id: "bench".into(),
-                    name: "Bench".into(),
-                    max_machines: u32::MAX,
-                    uniqueness: crate::model::Uniqueness::PerLicense,
-                    matching: crate::model::Matching::Exact,
-                    fuzzy_min: None,
-                    renew_interval_secs: None,
-                    grace_secs: None,
-                    duration_secs: None,
-                    offline_lease_secs: None,
-                    allow_vm: true,
-                    trial: false,
-                },
-            )?;
+            let policy = admin::create_policy(c, now, &crate::bench_target::bench_policy("bench".into()))?;
             let new = NewLicense {
                 policy_id: policy.id,
                 ..NewLicense::default()

@@ -116,8 +116,8 @@ async fn seed_postgres(opts: &SeedOptions) -> Result<String, String> {
     Ok(out)
 }
 
-/// One policy with room for any number of devices.
-fn bench_policy(product_id: String) -> NewPolicy {
+/// One policy with room for any number of devices (both benchmarks).
+pub fn bench_policy(product_id: String) -> NewPolicy {
     NewPolicy {
         product_id,
         name: "Bench".into(),
