@@ -70,6 +70,7 @@ impl CommandError {
             ErrorCode::KeychainUnavailable => {
                 "Start or unlock the system keychain (Secret Service, e.g. GNOME Keyring)."
             }
+            ErrorCode::StorageCorrupt => "Activate again with the license key: that replaces the damaged data.",
             ErrorCode::StateUnavailable => "Free some disk space and check that the home folder is writable.",
             ErrorCode::ClockRolledBack | ErrorCode::TokenFromFuture => "Correct the computer's date and time.",
             ErrorCode::Config => "The vendor config file is missing or invalid.",

@@ -14,6 +14,9 @@ const MAX_WAIT_SECS: i64 = 3600;
 
 pub fn spawn<R: Runtime>(app: AppHandle<R>, session: Arc<Session>, wake: Arc<Notify>) {
     tauri::async_runtime::spawn(async move {
+        // The stored activation checked once first: a state that was lost is rebuilt from the
+        // token then, with a renewal due at once (keyturn_client::local::check_local).
+        let _ = session.status();
         loop {
             let wait = match session.next_renewal_at() {
                 Ok(Some(at)) => (at - session.now()).clamp(0, MAX_WAIT_SECS),

@@ -58,10 +58,7 @@ fn open_session<R: Runtime>(
     };
     let device = Device::detect(&config.product_id, &config.fingerprint_env).map_err(|e| fail(e.into()))?;
     let secrets = KeychainSecrets::new(&config.product_id).map_err(|e| fail(e.into()))?;
-    let store = app.store(state_file).map_err(|e| StartupError {
-        code: ErrorCode::StorageCorrupt,
-        message: format!("{}: {e}", state_file.display()),
-    })?;
+    let store = open_store(app, state_file)?;
     Session::new(
         config,
         device,
@@ -70,6 +67,25 @@ fn open_session<R: Runtime>(
         Arc::new(SystemClock),
     )
     .map_err(|e| fail(e.into()))
+}
+
+/// The plugin store on the state file. tauri-plugin-store starts empty over a file it cannot
+/// read and overwrites it at the next save, so a damaged file (not JSON) is first set aside as
+/// `state.json.damaged`, for support. The key and token in the keychain still count, and the
+/// check at start rebuilds the state from the token (keyturn_client::local::check_local).
+fn open_store<R: Runtime>(
+    app: &AppHandle<R>,
+    state_file: &Path,
+) -> Result<Arc<tauri_plugin_store::Store<R>>, StartupError> {
+    if let Ok(bytes) = std::fs::read(state_file) {
+        if serde_json::from_slice::<serde_json::Value>(&bytes).is_err() {
+            let _ = std::fs::rename(state_file, state_file.with_extension("json.damaged"));
+        }
+    }
+    app.store(state_file).map_err(|e| StartupError {
+        code: ErrorCode::StorageCorrupt,
+        message: format!("{}: {e}", state_file.display()),
+    })
 }
 
 /// The app's state; failures are kept and shown by the UI rather than ending the app.

@@ -172,6 +172,22 @@ async fn no_keychain_exits_6_and_takes_no_seat() {
 }
 
 #[tokio::test]
+async fn damaged_stored_data_exits_5_and_activating_again_replaces_it() {
+    let server = Server::start();
+    let key = license(&server, 1, &[], &[]);
+    let pc = Computer::new(&server, "cli-damaged-1");
+    std::fs::create_dir_all(pc.state_file().parent().unwrap()).unwrap();
+    std::fs::write(pc.state_file(), "{\"license\": {\"last_seen\": \"yesterday\"").unwrap();
+    assert_code(&pc.run(&["status", "--json"]), 5, "STORAGE_CORRUPT");
+    // The way out the app offers: enter the key again.
+    pc.activate(&key);
+    assert_code(&pc.run(&["status", "--json"]), 0, "VALID");
+    assert_eq!(server.machine_count(&key).await, 1);
+    let damaged = pc.state_file().with_extension("json.damaged");
+    assert!(damaged.exists(), "the damaged file is kept for support");
+}
+
+#[tokio::test]
 async fn a_state_file_that_cannot_be_written_exits_1_and_takes_no_seat() {
     let server = Server::start();
     let key = license(&server, 1, &[], &[]);

@@ -160,3 +160,40 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     }
     files
 }
+
+#[tokio::test]
+async fn a_damaged_state_file_is_set_aside_and_the_app_carries_on() {
+    let server = Server::start();
+    let key = server.new_license(1);
+    let app = App::launch("damaged-state", &server, "e2e-damaged-state").await;
+    let result = async {
+        enter_key(&app, &key).await?;
+        app.wait_for_text("[data-testid=activated-title]", "Activated").await?;
+        Ok(())
+    }
+    .await;
+    if result.is_err() {
+        return app.finish(result, &server).await;
+    }
+    // Something wrote half a file where the app keeps its state.
+    let state_file = app.home().join("data/dev.keyturn.app/state.json");
+    assert!(
+        state_file.is_file(),
+        "the app keeps its state at {}",
+        state_file.display()
+    );
+    std::fs::write(&state_file, "{\"license\": {\"activation_id\": \"act_").unwrap();
+    let app = app.relaunch(&server, "e2e-damaged-state").await;
+    let result = async {
+        // The key and token in the keychain still count: the dashboard, not an error.
+        app.find("[data-testid=dashboard-title]").await?;
+        app.wait_for_text("[data-testid=license-status]", "Active").await?;
+        app.screenshot("recovered").await?;
+        let damaged = std::fs::read_to_string(state_file.with_extension("json.damaged"))?;
+        assert!(damaged.starts_with("{\"license\""), "kept for support: {damaged}");
+        assert_eq!(server.machine_count(&key).await, 1, "no second seat");
+        Ok(())
+    }
+    .await;
+    app.finish(result, &server).await;
+}

@@ -119,6 +119,14 @@ pub fn check_local(
         local.last_seen,
     )?;
     local.last_seen = Some(offline::advance_last_seen(local.last_seen, now));
+    if local.activation_id.is_none() {
+        // The state was lost (e.g. a damaged file set aside) but the keychain holds this device's
+        // verified token: it names the activation, so renewal works again; renewing at once
+        // brings back the license summary.
+        local.activation_id = Some(claims.sub.clone());
+        local.server_url.get_or_insert_with(|| config.server_url.clone());
+        local.next_renewal = Some(now);
+    }
     state.save(&local)?;
     Ok(LocalLicense {
         standing: offline::standing(&claims, now),

@@ -8,7 +8,7 @@ use crate::fingerprint::{Device, Explanation};
 use crate::flow::{self, ActivationOutcome, FlowError, FlowStep};
 use crate::local::{self, LocalError, LocalLicense};
 use crate::renewal::{Backoff, RenewalError, RenewalOutcome, Renewer};
-use crate::storage::{Secret, SecretStore, StateStore};
+use crate::storage::{LocalState, Secret, SecretStore, StateStore, StoreError};
 use keyturn_protocol::wire::MachinesResponse;
 use keyturn_protocol::{Code, LicenseKey};
 use serde::Serialize;
@@ -139,10 +139,18 @@ impl Session {
     }
 
     /// No seat or trial is used up for an activation this computer could not keep: the keychain
-    /// answers, and the state file can be read and written back as it is.
+    /// answers, and the state file can be read and written back. Damaged stored data is no
+    /// obstacle: a fresh activation replaces it (the server's answer is what counts, and a token
+    /// issued "in the future" of a clock set back is still refused).
     fn ensure_can_keep(&self) -> Result<(), FlowError> {
-        self.secrets.get(Secret::Token)?;
-        let state = self.state.load()?;
+        match self.secrets.get(Secret::Token) {
+            Ok(_) | Err(StoreError::Corrupt(_)) => {}
+            Err(e) => return Err(e.into()),
+        }
+        let state = match self.state.load() {
+            Err(StoreError::Corrupt(_)) => LocalState::default(),
+            loaded => loaded?,
+        };
         self.state.save(&state)?;
         Ok(())
     }

@@ -56,9 +56,16 @@ impl StateStore for FileStateStore {
     }
 
     /// Replaces the state key and writes the file whole (a temporary file renamed over it, so a
-    /// reader never sees half a file).
+    /// reader never sees half a file). A file that is not JSON at all is set aside as
+    /// `state.json.damaged` (for support) and started afresh.
     fn save(&self, state: &LocalState) -> Result<(), StoreError> {
-        let mut object = self.read_object()?;
+        let mut object = match self.read_object() {
+            Err(StoreError::Corrupt(_)) => {
+                let _ = std::fs::rename(&self.path, self.path.with_extension("json.damaged"));
+                Map::new()
+            }
+            read => read?,
+        };
         object.insert(
             STATE_KEY.into(),
             serde_json::to_value(state).map_err(|e| self.corrupt(e))?,
@@ -113,5 +120,17 @@ mod tests {
         let path = dir.path().join(STATE_FILE);
         std::fs::write(&path, "{not json").unwrap();
         assert!(matches!(FileStateStore::new(&path).load(), Err(StoreError::Corrupt(_))));
+    }
+
+    #[test]
+    fn saving_over_a_damaged_file_sets_it_aside_and_starts_afresh() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(STATE_FILE);
+        std::fs::write(&path, "{not json").unwrap();
+        let store = FileStateStore::new(&path);
+        store.save(&LocalState::default()).unwrap();
+        assert_eq!(store.load().unwrap(), LocalState::default());
+        let damaged = std::fs::read_to_string(path.with_extension("json.damaged")).unwrap();
+        assert_eq!(damaged, "{not json", "kept for support");
     }
 }

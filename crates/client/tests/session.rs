@@ -186,3 +186,41 @@ async fn without_a_trial_policy_the_product_offers_none() {
     let error = s.start_trial(|_| {}).await.unwrap_err();
     assert_eq!(error.code(), Some(keyturn_client::Code::NotFound), "{error:?}");
 }
+
+#[tokio::test]
+async fn a_lost_state_is_rebuilt_from_the_token_and_renewal_and_deactivation_work_again() {
+    let server = RealServer::start(PRODUCT);
+    let key = LicenseKey::parse(&server.license(PRODUCT, 1, &[])).unwrap();
+    let (first, secrets) = session(&server, "carol");
+    let ActivationOutcome::Activated(a) = first.activate(&key, |_| {}).await.unwrap() else {
+        panic!("activated")
+    };
+    // The same keychain, but the state file is gone (e.g. damaged and set aside).
+    let later = Session::new(
+        config_for(&server.url, &server.public_key),
+        device("carol"),
+        secrets,
+        Arc::new(MemoryStateStore::default()),
+        Arc::new(SystemClock),
+    )
+    .unwrap();
+    let held = later.status().unwrap();
+    assert_eq!(held.state.activation_id.as_deref(), Some(a.machine.id.as_str()));
+    assert!(
+        held.state.license.is_none(),
+        "the summary comes back with the next renewal"
+    );
+    assert!(
+        later.next_renewal_at().unwrap().unwrap() <= later.now(),
+        "renewal due at once"
+    );
+    assert!(matches!(
+        later.renew_if_due().await.unwrap(),
+        Some(RenewalOutcome::Renewed { .. })
+    ));
+    assert!(later.status().unwrap().state.license.is_some());
+    later.deactivate_this(true).await.unwrap();
+    let machines: serde_json::Value =
+        serde_json::from_str(&server.cli(&["license", "machines", "--license", key.canonical()])).unwrap();
+    assert_eq!(machines["total"], 0, "the seat is free: {machines}");
+}

@@ -161,7 +161,7 @@ export const de: Words = {
       title: "Keyturn erreicht den Schlüsselbund Ihres Systems nicht.",
       next: "Die App bewahrt Ihren Schlüssel im Schlüsselbund des Systems auf (unter Linux ein Secret Service wie GNOME Keyring). Entsperren oder starten Sie ihn und versuchen Sie es erneut.",
     },
-    STORAGE_CORRUPT: { title: "Die gespeicherten Daten der App sind beschädigt.", next: "Deaktivieren Sie diesen Computer und aktivieren Sie ihn erneut, oder wenden Sie sich an den Support.", link: "support" },
+    STORAGE_CORRUPT: { title: "Die gespeicherten Daten der App sind beschädigt.", next: "Geben Sie Ihren Lizenzschlüssel erneut ein, um diesen Computer zu aktivieren; hilft das nicht, wenden Sie sich an den Support.", link: "support" },
     STATE_UNAVAILABLE: { title: "Die App kann ihre Einstellungen auf diesem Computer nicht speichern.", next: "Geben Sie Speicherplatz frei und prüfen Sie, ob Ihr Benutzerordner beschreibbar ist; versuchen Sie es dann erneut." },
     CONFIG: { title: "Diese Kopie der App ist nicht richtig eingerichtet.", next: contactVendor, link: "support" },
     FINGERPRINT_UNAVAILABLE: { title: "Wir konnten diesen Computer nicht erkennen.", next: "Wenden Sie sich mit dem Bericht aus dem Support-Bereich an den Support.", link: "support" },

@@ -172,7 +172,7 @@ export const en = {
       title: "Keyturn can't reach your system's keychain.",
       next: "The app keeps your key in the system keychain (on Linux a Secret Service such as GNOME Keyring). Unlock or start it, then try again.",
     },
-    STORAGE_CORRUPT: { title: "The app's saved data is damaged.", next: "Deactivate this computer and activate it again, or contact support.", link: "support" },
+    STORAGE_CORRUPT: { title: "The app's saved data is damaged.", next: "Enter your license key again to activate this computer; if that does not help, contact support.", link: "support" },
     STATE_UNAVAILABLE: { title: "The app can't save its settings on this computer.", next: "Free some disk space and make sure your home folder can be written to, then try again." },
     CONFIG: { title: "This copy of the app is not set up correctly.", next: contactVendor, link: "support" },
     FINGERPRINT_UNAVAILABLE: { title: "We couldn't identify this computer.", next: "Contact support with the report from the Support screen.", link: "support" },

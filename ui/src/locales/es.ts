@@ -161,7 +161,7 @@ export const es: Words = {
       title: "Keyturn no puede acceder al llavero de su sistema.",
       next: "La aplicación guarda su clave en el llavero del sistema (en Linux, un Secret Service como GNOME Keyring). Desbloquéelo o inícielo y vuelva a intentarlo.",
     },
-    STORAGE_CORRUPT: { title: "Los datos guardados de la aplicación están dañados.", next: "Desactive este ordenador y vuelva a activarlo, o contacte con soporte.", link: "support" },
+    STORAGE_CORRUPT: { title: "Los datos guardados de la aplicación están dañados.", next: "Vuelva a introducir su clave de licencia para activar este ordenador; si no funciona, contacte con soporte.", link: "support" },
     STATE_UNAVAILABLE: { title: "La aplicación no puede guardar su configuración en este ordenador.", next: "Libere espacio en el disco y compruebe que se puede escribir en su carpeta personal; luego inténtelo de nuevo." },
     CONFIG: { title: "Esta copia de la aplicación no está bien configurada.", next: contactVendor, link: "support" },
     FINGERPRINT_UNAVAILABLE: { title: "No hemos podido identificar este ordenador.", next: "Contacte con soporte con el informe de la pantalla Soporte.", link: "support" },

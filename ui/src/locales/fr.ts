@@ -161,7 +161,7 @@ export const fr: Words = {
       title: "Keyturn n'accède pas au trousseau de votre système.",
       next: "L'application garde votre clé dans le trousseau du système (sous Linux, un Secret Service comme GNOME Keyring). Déverrouillez-le ou démarrez-le, puis réessayez.",
     },
-    STORAGE_CORRUPT: { title: "Les données enregistrées de l'application sont endommagées.", next: "Désactivez cet ordinateur et activez-le à nouveau, ou contactez le support.", link: "support" },
+    STORAGE_CORRUPT: { title: "Les données enregistrées de l'application sont endommagées.", next: "Saisissez à nouveau votre clé de licence pour activer cet ordinateur ; si cela ne suffit pas, contactez le support.", link: "support" },
     STATE_UNAVAILABLE: { title: "L'application ne peut pas enregistrer ses réglages sur cet ordinateur.", next: "Libérez de l'espace disque et vérifiez que votre dossier personnel est accessible en écriture, puis réessayez." },
     CONFIG: { title: "Cette copie de l'application n'est pas configurée correctement.", next: contactVendor, link: "support" },
     FINGERPRINT_UNAVAILABLE: { title: "Nous n'avons pas pu identifier cet ordinateur.", next: "Contactez le support avec le rapport de l'écran Support.", link: "support" },
