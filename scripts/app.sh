@@ -48,7 +48,12 @@ if [ -z "${DBUS_SESSION_BUS_ADDRESS:-}" ]; then
   # whose files (and the app's state) stay in $DATA.
   echo "No D-Bus session found: starting a private one with a GNOME Keyring in $DATA/xdg."
   export XDG_DATA_HOME="$PWD/$DATA/xdg"
-  mkdir -p "$XDG_DATA_HOME"
+  # Its own runtime folder too: a keyring started here must not find (and try to unlock) a
+  # daemon of another session through a shared $XDG_RUNTIME_DIR/keyring.
+  export XDG_RUNTIME_DIR="$PWD/$DATA/runtime"
+  unset GNOME_KEYRING_CONTROL
+  mkdir -p "$XDG_DATA_HOME" "$XDG_RUNTIME_DIR"
+  chmod 700 "$XDG_RUNTIME_DIR"
   dbus-run-session -- sh -c 'sh scripts/start-keyring.sh keyturn-dev; exec "$@"' sh "${APP[@]}"
 else
   "${APP[@]}"
