@@ -11,7 +11,7 @@ bash scripts/build.sh
 unset DISPLAY
 # What the session around the tests provides (each test's keyring gets private folders anyway;
 # printed so a keychain failure in a log can be matched to its environment).
-echo "[test] XDG_RUNTIME_DIR=${XDG_RUNTIME_DIR:-unset} D-Bus session: ${DBUS_SESSION_BUS_ADDRESS:+set}${DBUS_SESSION_BUS_ADDRESS:-unset}" \
+echo "[test] XDG_RUNTIME_DIR=${XDG_RUNTIME_DIR:-unset} DBUS_SESSION_BUS_ADDRESS=${DBUS_SESSION_BUS_ADDRESS:-unset}" \
   "GNOME_KEYRING_CONTROL=${GNOME_KEYRING_CONTROL:-unset}"
 cargo test --workspace --all-targets --locked --no-fail-fast
 # The license server's suite once more against PostgreSQL (each test process starts a private
