@@ -1,7 +1,9 @@
 //! The host side: a vendor's program (crates/client/examples/gate_feature.rs, through
 //! keyturn-client's host API) and a script (gate_feature.py, through `keyturn status --json`)
 //! read what the command line activated: the same keychain entries, state file and offline
-//! check. Also `fingerprint --explain` and `report` never show a key, token or raw value.
+//! check. Also `fingerprint --explain` and `report` never show a key, token or raw value, and
+//! `open --wait` (a host program opening the window and waiting for the user) answers like
+//! `status` once the window closes.
 
 use keyturn_e2e::cli::{run, Computer};
 use keyturn_e2e::server::PRODUCT_ID;
@@ -108,4 +110,73 @@ fn fingerprint_and_report_show_no_key_token_or_raw_value() {
         !token.contains(&key) && !token.contains("eyJ"),
         "no secret in the state file"
     );
+}
+
+/// The processes whose parent is `parent` (from /proc).
+fn children_of(parent: u32) -> Vec<u32> {
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    entries
+        .flatten()
+        .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|pid| {
+            std::fs::read_to_string(format!("/proc/{pid}/stat"))
+                .ok()
+                .and_then(|stat| stat.rsplit(')').next()?.split_whitespace().nth(1)?.parse::<u32>().ok())
+                == Some(parent)
+        })
+        .collect()
+}
+
+#[test]
+fn open_wait_opens_the_window_and_answers_like_status_once_it_closes() {
+    let server = Server::start();
+    let pc = Computer::new(&server, "host-open-wait");
+    let display = keyturn_e2e::display::Display::get().expect("an X display (Xvfb)");
+    let mut command = pc.command(&binaries::app());
+    command
+        .args(["open", "--wait"])
+        .env("DISPLAY", &display.name)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    let mut host = keyturn_e2e::process::GroupGuard::spawn("keyturn open --wait", command).unwrap();
+
+    // The window is up once it holds the window lock; the host program waits meanwhile.
+    // (The app's window lock: keyturn_client::window_lock, next to the state file.)
+    let lock = pc.state_file().with_file_name("window.lock");
+    keyturn_e2e::process::wait_until("the window", keyturn_e2e::UI_DEADLINE, || {
+        std::fs::OpenOptions::new()
+            .write(true)
+            .open(&lock)
+            .is_ok_and(|file| file.try_lock().is_err())
+    })
+    .unwrap();
+    assert!(
+        host.child_mut().try_wait().unwrap().is_none(),
+        "open --wait waits for the window"
+    );
+    let window = children_of(host.id());
+    assert_eq!(window.len(), 1, "one window process: {window:?}");
+
+    // The user closes the window (here: the window process ends).
+    // SAFETY: kill(2) on the window process this test started.
+    unsafe {
+        libc::kill(window[0] as libc::pid_t, libc::SIGTERM);
+    }
+    let end = std::time::Instant::now() + keyturn_e2e::UI_DEADLINE;
+    let status = loop {
+        if let Some(status) = host.child_mut().try_wait().unwrap() {
+            break status;
+        }
+        assert!(
+            std::time::Instant::now() < end,
+            "open --wait still waits after the window closed"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(25));
+    };
+    let mut out = String::new();
+    std::io::Read::read_to_string(&mut host.child_mut().stdout.take().unwrap(), &mut out).unwrap();
+    assert_eq!(status.code(), Some(3), "exits like status: not activated\n{out}");
+    assert!(out.starts_with("Not licensed"), "{out}");
 }
