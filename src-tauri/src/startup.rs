@@ -77,11 +77,7 @@ fn open_store<R: Runtime>(
     app: &AppHandle<R>,
     state_file: &Path,
 ) -> Result<Arc<tauri_plugin_store::Store<R>>, StartupError> {
-    if let Ok(bytes) = std::fs::read(state_file) {
-        if serde_json::from_slice::<serde_json::Value>(&bytes).is_err() {
-            let _ = std::fs::rename(state_file, state_file.with_extension("json.damaged"));
-        }
-    }
+    keyturn_client::state_file::set_aside_if_damaged(state_file);
     app.store(state_file).map_err(|e| StartupError {
         code: ErrorCode::StorageCorrupt,
         message: format!("{}: {e}", state_file.display()),

@@ -20,6 +20,22 @@ pub fn state_path(identifier: &str) -> Result<PathBuf, StoreError> {
     Ok(data.join(identifier).join(STATE_FILE))
 }
 
+/// Where a damaged state file is kept, for support: `state.json.damaged`.
+pub fn damaged_copy(path: &Path) -> PathBuf {
+    path.with_extension("json.damaged")
+}
+
+/// Sets the file at `path` aside as its [`damaged_copy`] when it is there but not JSON (before a
+/// store that would start empty over it and overwrite it); true when it did.
+pub fn set_aside_if_damaged(path: &Path) -> bool {
+    match std::fs::read(path) {
+        Ok(bytes) if serde_json::from_slice::<Value>(&bytes).is_err() => {
+            std::fs::rename(path, damaged_copy(path)).is_ok()
+        }
+        _ => false,
+    }
+}
+
 pub struct FileStateStore {
     path: PathBuf,
 }
@@ -61,7 +77,7 @@ impl StateStore for FileStateStore {
     fn save(&self, state: &LocalState) -> Result<(), StoreError> {
         let mut object = match self.read_object() {
             Err(StoreError::Corrupt(_)) => {
-                let _ = std::fs::rename(&self.path, self.path.with_extension("json.damaged"));
+                let _ = std::fs::rename(&self.path, damaged_copy(&self.path));
                 Map::new()
             }
             read => read?,
@@ -130,7 +146,20 @@ mod tests {
         let store = FileStateStore::new(&path);
         store.save(&LocalState::default()).unwrap();
         assert_eq!(store.load().unwrap(), LocalState::default());
-        let damaged = std::fs::read_to_string(path.with_extension("json.damaged")).unwrap();
+        let damaged = std::fs::read_to_string(damaged_copy(&path)).unwrap();
         assert_eq!(damaged, "{not json", "kept for support");
+    }
+
+    #[test]
+    fn only_a_file_that_is_not_json_is_set_aside() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(STATE_FILE);
+        assert!(!set_aside_if_damaged(&path), "no file");
+        std::fs::write(&path, r#"{"license":{}}"#).unwrap();
+        assert!(!set_aside_if_damaged(&path), "JSON stays");
+        assert!(path.exists());
+        std::fs::write(&path, "{\"license\": {").unwrap();
+        assert!(set_aside_if_damaged(&path));
+        assert!(!path.exists() && damaged_copy(&path).exists());
     }
 }
