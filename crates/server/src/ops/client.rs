@@ -237,13 +237,7 @@ pub fn lease_offline(conn: &Connection, issued: Issued, now: i64) -> ApiResult<I
     let until = rules::offline_lease_end(&issued.ctx.policy, now, issued.activation.offline_until);
     conn.prepare_cached("UPDATE activations SET offline_until = ?1 WHERE id = ?2")?
         .execute(params![until, issued.activation.id])?;
-    Ok(Issued {
-        activation: Activation {
-            offline_until: Some(until),
-            ..issued.activation
-        },
-        ..issued
-    })
+    Ok(issued.leased_until(until))
 }
 
 /// Renews an activation (heartbeat): the very same body as the activation succeeds.

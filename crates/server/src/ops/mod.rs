@@ -17,6 +17,19 @@ pub struct Issued {
     pub seats_used: u32,
 }
 
+impl Issued {
+    /// The same, its activation with the offline lease ending at `until` (both stores).
+    pub fn leased_until(self, until: i64) -> Issued {
+        Issued {
+            activation: Activation {
+                offline_until: Some(until),
+                ..self.activation
+            },
+            ..self
+        }
+    }
+}
+
 /// A fresh license key from the OS randomness source (140 random bits).
 pub fn generate_key() -> LicenseKey {
     let mut bytes = [0u8; keyturn_protocol::key::RANDOM_BYTES];

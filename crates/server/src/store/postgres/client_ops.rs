@@ -124,13 +124,7 @@ pub async fn activate_offline<C: GenericClient>(
         &[&until, &issued.activation.id],
     )
     .await?;
-    Ok(Issued {
-        activation: Activation {
-            offline_until: Some(until),
-            ..issued.activation
-        },
-        ..issued
-    })
+    Ok(issued.leased_until(until))
 }
 
 pub async fn activate<C: GenericClient>(c: &C, now: i64, key_hash: &str, req: &ActivateRequest) -> ApiResult<Issued> {
