@@ -4,10 +4,11 @@
 //! concurrent keep-alive connections on another.
 
 use crate::clock::system_now;
-use crate::errors::ApiResult;
-use crate::ops::admin::{self, NewLicense, NewProduct};
-use crate::routes;
-use crate::serve::{build_state, ServeOptions};
+use crate::domain::admin::{self, NewLicense, NewProduct};
+use crate::domain::errors::ApiResult;
+use crate::http;
+use crate::http::serve::{build_state, ServeOptions};
+use crate::store::sqlite::{complete, tx::SqliteTx};
 use crate::store::{self, Sync};
 use axum::routing::post;
 use axum::{Json, Router};
@@ -66,27 +67,37 @@ pub async fn run(opts: BenchOptions) -> Result<(), String> {
 
     // Seed: a product, a policy with room for every activation, one license, one bound device.
     let keys = {
-        let (mut conn, secrets) = store::open_admin(&db).map_err(|e| e.to_string())?;
-        store::in_transaction(&mut conn, |c| {
+        let (mut conn, secrets) = store::sqlite::open_admin(&db).map_err(|e| e.to_string())?;
+        store::sqlite::in_transaction(&mut conn, |c| {
             let now = system_now();
-            admin::create_product(
-                c,
+            complete(admin::create_product(
+                &mut SqliteTx(c),
                 now,
                 &NewProduct {
                     name: "Bench".into(),
                     id: Some("bench".into()),
                 },
-            )?;
-            let policy = admin::create_policy(c, now, &crate::bench_target::bench_policy("bench".into()))?;
+            ))?;
+            let policy = complete(admin::create_policy(
+                &mut SqliteTx(c),
+                now,
+                &crate::bench_target::bench_policy("bench".into()),
+            ))?;
             let new = NewLicense {
                 policy_id: policy.id,
                 ..NewLicense::default()
             };
             (0..LICENSES)
                 .map(|_| {
-                    Ok(admin::create_license(c, now, &secrets.hasher, &new, None)?
-                        .1
-                        .to_string())
+                    Ok(complete(admin::create_license(
+                        &mut SqliteTx(c),
+                        now,
+                        &secrets.hasher,
+                        &new,
+                        None,
+                    ))?
+                    .1
+                    .to_string())
                 })
                 .collect::<ApiResult<Vec<String>>>()
         })
@@ -243,7 +254,7 @@ fn named(name: &str, (requests, errors, per_sec, p50_ms, p99_ms): (usize, usize,
 }
 
 /// Serves the real router and the bare route on a runtime of their own (2 workers).
-fn start_servers(state: routes::AppState) -> Result<(SocketAddr, SocketAddr), String> {
+fn start_servers(state: http::AppState) -> Result<(SocketAddr, SocketAddr), String> {
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         let rt = tokio::runtime::Builder::new_multi_thread()
@@ -256,14 +267,14 @@ fn start_servers(state: routes::AppState) -> Result<(SocketAddr, SocketAddr), St
             let bare = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
             tx.send((real.local_addr().unwrap(), bare.local_addr().unwrap()))
                 .unwrap();
-            let app = routes::router(state);
+            let app = http::router(state);
             let bare_app = Router::new().route(
                 "/bare",
                 post(|Json(req): Json<ValidateRequest>| async move {
                     Json(json!({"valid": true, "code": "VALID", "fingerprint": req.fingerprint}))
                 }),
             );
-            let a = tokio::spawn(crate::serve::serve_connections(
+            let a = tokio::spawn(crate::http::serve::serve_connections(
                 real,
                 app,
                 Duration::from_secs(10),

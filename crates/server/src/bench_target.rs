@@ -3,9 +3,10 @@
 //! reference route (JSON in, JSON out, nothing else) through the same accept loop as `serve`.
 
 use crate::clock::system_now;
-use crate::errors::{ApiError, ApiResult};
-use crate::model::{Matching, Uniqueness};
-use crate::ops::admin::{self, NewLicense, NewPolicy, NewProduct};
+use crate::domain::admin::{self, NewLicense, NewPolicy, NewProduct};
+use crate::domain::errors::{ApiError, ApiResult};
+use crate::domain::model::{Matching, Uniqueness};
+use crate::store::sqlite::{complete, tx::SqliteTx};
 use crate::store::{self, Store};
 use axum::routing::post;
 use axum::{Json, Router};
@@ -46,26 +47,32 @@ pub fn seed(opts: &SeedOptions) -> Result<String, String> {
     if store::postgres::is_url(&opts.db) {
         return crate::cli::runtime()?.block_on(seed_postgres(opts));
     }
-    let (mut conn, secrets) = store::open_admin(Path::new(&opts.db)).map_err(|e| e.to_string())?;
-    store::in_transaction(&mut conn, |c| {
+    let (mut conn, secrets) = store::sqlite::open_admin(Path::new(&opts.db)).map_err(|e| e.to_string())?;
+    store::sqlite::in_transaction(&mut conn, |c| {
         let now = system_now();
-        let product = admin::create_product(
-            c,
+        let product = complete(admin::create_product(
+            &mut SqliteTx(c),
             now,
             &NewProduct {
                 name: "Bench".into(),
                 id: None,
             },
-        )?;
-        let policy = admin::create_policy(c, now, &bench_policy(product.id))?;
+        ))?;
+        let policy = complete(admin::create_policy(&mut SqliteTx(c), now, &bench_policy(product.id)))?;
         let new = NewLicense {
             policy_id: policy.id.clone(),
             ..NewLicense::default()
         };
         let mut out = String::new();
         for (label, seats) in licenses(opts) {
-            let (license, key) = admin::create_license(c, now, &secrets.hasher, &new, None)?;
-            bind(c, now, &license.id, &policy.id, seats)?;
+            let (license, key) = complete(admin::create_license(
+                &mut SqliteTx(c),
+                now,
+                &secrets.hasher,
+                &new,
+                None,
+            ))?;
+            bind(c, now, &license.license.id, &policy.id, seats)?;
             out.push_str(&format!("{label} {key}\n"));
         }
         Ok(out)
@@ -147,7 +154,7 @@ fn bind(conn: &Connection, now: i64, license_id: &str, policy_id: &str, n: u32) 
             format!("seeded-{i}")
         };
         insert.execute(params![
-            crate::ids::new_id("act"),
+            crate::domain::ids::new_id("act"),
             license_id,
             policy_id,
             fingerprint,
@@ -159,7 +166,7 @@ fn bind(conn: &Connection, now: i64, license_id: &str, policy_id: &str, n: u32) 
 
 /// Serves `POST /bare` until SIGTERM; prints `KEYTURN_SERVER_LISTENING http://ADDR` first.
 pub async fn bare(opts: BareOptions) -> Result<(), String> {
-    let shutdown = crate::serve::shutdown_signal()?;
+    let shutdown = crate::http::serve::shutdown_signal()?;
     let listener = tokio::net::TcpListener::bind(opts.listen)
         .await
         .map_err(|e| e.to_string())?;
@@ -169,7 +176,7 @@ pub async fn bare(opts: BareOptions) -> Result<(), String> {
         writeln!(out, "KEYTURN_SERVER_LISTENING http://{addr}").map_err(|e| e.to_string())?;
         out.flush().map_err(|e| e.to_string())?;
     }
-    crate::serve::serve_connections(listener, bare_router(), Duration::from_secs(10), shutdown).await;
+    crate::http::serve::serve_connections(listener, bare_router(), Duration::from_secs(10), shutdown).await;
     Ok(())
 }
 

@@ -1,31 +1,21 @@
-//! Keyturn license server: client endpoints, admin API, admin CLI and the SQLite store.
+//! Keyturn license server: client endpoints, admin API, support console, customer portal, admin
+//! CLI, over SQLite (one machine) or PostgreSQL (several replicas).
 //!
-//! * [`cli`]: the `keyturn-server` command line (serve, admin commands, demo, bench).
-//! * [`store`]: SQLite file, schema, reader pool and the group-commit writer.
-//! * [`ops`]: the license rules, run inside one database transaction each.
-//! * [`routes`]: the HTTP surface (client endpoints, admin API, error mapping).
-//! * [`events`]: the event log; [`console`]: the support console; [`portal`]: the customer portal; [`sessions`]: browser sessions.
+//! The layers, each depending only on the ones before it:
+//! * [`domain`]: the licensing rules, written once; no axum, rusqlite or tokio-postgres. They run
+//!   over [`domain::tx::Tx`], the query interface each store implements.
+//! * [`store`]: [`store::sqlite`] and [`store::postgres`] side by side, each with its SQL and its
+//!   transactions, behind the [`store::Store`] contract.
+//! * [`events`]: the event log's non-blocking recorder and retention.
+//! * [`http`]: client API, admin API, console, portal, sessions, rate limits, error answers, and
+//!   the accept loop ([`http::serve`]).
+//! * [`cli`]: the `keyturn-server` command line.
 
 pub mod bench;
 pub mod bench_target;
 pub mod cli;
 pub mod clock;
-pub mod console;
-pub mod demo;
-pub mod errors;
+pub mod domain;
 pub mod events;
-pub mod extract;
-pub mod ids;
-pub mod log_sink;
-pub mod model;
-pub mod ops;
-pub mod page;
-pub mod portal;
-pub mod ratelimit;
-pub mod routes;
-pub mod rules;
-pub mod secrets;
-pub mod serve;
-pub mod sessions;
+pub mod http;
 pub mod store;
-pub mod tokens;

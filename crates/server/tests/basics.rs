@@ -373,7 +373,11 @@ async fn server_exits_cleanly_on_sigterm_with_every_request_logged() {
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
     eventually("the last log line", std::time::Duration::from_secs(10), || async {
-        server.logs.lock().unwrap().contains("keyturn_server::serve: stopped")
+        server
+            .logs
+            .lock()
+            .unwrap()
+            .contains("keyturn_server::http::serve: stopped")
     })
     .await;
     let logs = server.logs.lock().unwrap().clone();

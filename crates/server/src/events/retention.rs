@@ -2,7 +2,7 @@
 //! and `serve --keep-events-days N` (at start, then every hour).
 
 use crate::clock::Clock;
-use crate::errors::ApiResult;
+use crate::domain::errors::ApiResult;
 use crate::store::Store;
 use std::sync::Arc;
 use std::time::Duration;

@@ -3,7 +3,7 @@
 //! until everything recorded before it is committed (readers of the log call it first).
 
 use super::{Event, EventPage, EventQuery};
-use crate::errors::ApiResult;
+use crate::domain::errors::ApiResult;
 use crate::store::Store;
 use std::sync::Arc;
 use tokio::sync::{mpsc, oneshot};

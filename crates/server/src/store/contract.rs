@@ -1,14 +1,16 @@
 //! What the HTTP layer and the admin CLI need from a store. [`super::Db`] (SQLite) and
-//! [`super::postgres::PgStore`] implement it; both run [`crate::rules`] inside their own
-//! transactions (SQLite: one writer; PostgreSQL: the license row locked `FOR UPDATE`).
+//! [`super::postgres::PgStore`] implement it, each method by running one rule of
+//! [`crate::domain`] inside the store's own transaction (SQLite: one writer; PostgreSQL: the
+//! license row locked `FOR UPDATE`).
 
-use crate::demo::DemoKey;
-use crate::errors::ApiResult;
-use crate::model::{Policy, Product};
-use crate::ops::admin::{Extend, LicenseView, MachineView, NewLicense, NewPolicy, NewProduct};
-use crate::ops::Issued;
-use crate::page::{Page, Paged};
-use crate::secrets::Secrets;
+use crate::domain::admin::{Extend, LicenseView, MachineView, NewLicense, NewPolicy, NewProduct};
+use crate::domain::errors::ApiResult;
+use crate::domain::events::{Event, EventPage, EventQuery};
+use crate::domain::issued::Issued;
+pub use crate::domain::model::FingerprintRule;
+use crate::domain::model::{DemoKey, Policy, Product, StoredSession};
+use crate::domain::page::{Page, Paged};
+use crate::domain::secrets::Secrets;
 use keyturn_protocol::wire::{ActivateRequest, LicenseStatus, MachinesResponse, TrialRequest, ValidateResponse};
 use keyturn_protocol::LicenseKey;
 use std::future::Future;
@@ -16,24 +18,8 @@ use std::pin::Pin;
 
 pub type StoreFuture<'a, T> = Pin<Box<dyn Future<Output = ApiResult<T>> + Send + 'a>>;
 
-/// A fingerprint's rule for a product.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FingerprintRule {
-    Block,
-    Allow,
-}
-
-impl FingerprintRule {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            FingerprintRule::Block => "BLOCK",
-            FingerprintRule::Allow => "ALLOW",
-        }
-    }
-}
-
 /// Every operation of the server. Changes answer only once durable; `key_hash` is the
-/// [`crate::secrets::KeyHasher`] hash of a well-formed key; `id_or_key` is a license id or key.
+/// [`crate::domain::secrets::KeyHasher`] hash of a well-formed key; `id_or_key` is a license id or key.
 pub trait Store: Send + Sync + 'static {
     /// The token signing key and the key hasher.
     fn secrets(&self) -> &Secrets;
@@ -80,20 +66,15 @@ pub trait Store: Send + Sync + 'static {
 
     // The event log (crate::events): append (a refused key's license found by its hash) and read
     // a page, newest first.
-    fn append_events(&self, events: Vec<crate::events::Event>) -> StoreFuture<'_, ()>;
-    fn events(&self, query: crate::events::EventQuery) -> StoreFuture<'_, crate::events::EventPage>;
+    fn append_events(&self, events: Vec<Event>) -> StoreFuture<'_, ()>;
+    fn events(&self, query: EventQuery) -> StoreFuture<'_, EventPage>;
     /// Removes up to `limit` of the oldest events dated before `before` (unix seconds); answers
     /// how many went. Callers repeat while a full batch went (short transactions).
     fn prune_events(&self, before: i64, limit: u32) -> StoreFuture<'_, u64>;
 
-    /// Console and portal sign-ins ([`crate::sessions`]): keeps a new one (dropping expired ones),
+    /// Console and portal sign-ins ([`crate::domain::sessions`]): keeps a new one (dropping expired ones),
     /// finds a live one, ends one.
-    fn put_session(&self, session: super::session_rows::StoredSession, now: i64) -> StoreFuture<'_, ()>;
-    fn session(
-        &self,
-        kind: String,
-        id_hash: String,
-        now: i64,
-    ) -> StoreFuture<'_, Option<super::session_rows::StoredSession>>;
+    fn put_session(&self, session: StoredSession, now: i64) -> StoreFuture<'_, ()>;
+    fn session(&self, kind: String, id_hash: String, now: i64) -> StoreFuture<'_, Option<StoredSession>>;
     fn end_session(&self, kind: String, id_hash: String) -> StoreFuture<'_, ()>;
 }

@@ -2,7 +2,7 @@
 //! one statement, as the SQLite seeding does row by row in one transaction.
 
 use super::PgStore;
-use crate::errors::ApiResult;
+use crate::domain::errors::ApiResult;
 
 impl PgStore {
     /// Binds `device` and `n - 1` devices `seeded-1`… to the license (the seat counter's trigger

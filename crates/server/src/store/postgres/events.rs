@@ -1,7 +1,9 @@
-//! The event log's table and queries on PostgreSQL (the SQLite twin is `crate::events::sql`).
+//! The `events` table in PostgreSQL: append, read back newest first, prune (the paging rule:
+//! [`crate::domain::events`]).
 
-use crate::errors::ApiResult;
-use crate::events::{Event, EventPage, EventQuery, StoredEvent};
+use super::rows::PgResult;
+use crate::domain::events::{Event, EventQuery, StoredEvent};
+use deadpool_postgres::GenericClient;
 
 pub const SCHEMA: &str = r#"
 CREATE TABLE IF NOT EXISTS events (
@@ -19,9 +21,9 @@ CREATE INDEX IF NOT EXISTS events_activation ON events(activation_id, id);
 CREATE INDEX IF NOT EXISTS events_at ON events(at);
 "#;
 
-pub async fn insert_all(tx: &tokio_postgres::Transaction<'_>, events: &[Event]) -> ApiResult<()> {
+pub async fn insert_all<C: GenericClient>(tx: &C, events: &[Event]) -> PgResult<()> {
     let insert = tx
-        .prepare(
+        .prepare_cached(
             "INSERT INTO events (at, action, outcome, license_id, activation_id, actor, detail) VALUES \
              ($1, $2, $3, COALESCE($4::text, (SELECT id FROM licenses WHERE key_hash = $5::text)), $6, $7, $8)",
         )
@@ -45,8 +47,8 @@ pub async fn insert_all(tx: &tokio_postgres::Transaction<'_>, events: &[Event]) 
     Ok(())
 }
 
-/// Removes up to `limit` events dated before `before`, oldest first (as `crate::events::sql::prune`).
-pub async fn prune(c: &tokio_postgres::Client, before: i64, limit: u32) -> ApiResult<u64> {
+/// Removes up to `limit` events dated before `before`, oldest first.
+pub async fn prune<C: GenericClient>(c: &C, before: i64, limit: u32) -> PgResult<u64> {
     let removed = c
         .execute(
             "DELETE FROM events WHERE id IN (SELECT id FROM events WHERE at < $1 ORDER BY at LIMIT $2)",
@@ -56,8 +58,8 @@ pub async fn prune(c: &tokio_postgres::Client, before: i64, limit: u32) -> ApiRe
     Ok(removed)
 }
 
-pub async fn query(c: &tokio_postgres::Client, q: &EventQuery) -> ApiResult<EventPage> {
-    let limit = q.page_size()?;
+/// Up to `limit` events matching the query's filters, newest first.
+pub async fn query<C: GenericClient>(c: &C, q: &EventQuery, limit: u32) -> PgResult<Vec<StoredEvent>> {
     let rows = c
         .query(
             "SELECT id, at, action, outcome, license_id, activation_id, actor, detail FROM events \
@@ -66,7 +68,7 @@ pub async fn query(c: &tokio_postgres::Client, q: &EventQuery) -> ApiResult<Even
             &[&q.license_id, &q.activation_id, &q.action, &q.before, &i64::from(limit)],
         )
         .await?;
-    let events: Vec<StoredEvent> = rows
+    Ok(rows
         .iter()
         .map(|r| StoredEvent {
             id: r.get(0),
@@ -81,11 +83,5 @@ pub async fn query(c: &tokio_postgres::Client, q: &EventQuery) -> ApiResult<Even
                 key_hash: None,
             },
         })
-        .collect();
-    let next_before = if events.len() == limit as usize {
-        events.last().map(|e| e.id)
-    } else {
-        None
-    };
-    Ok(EventPage { events, next_before })
+        .collect())
 }

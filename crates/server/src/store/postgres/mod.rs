@@ -5,28 +5,41 @@
 //! `synchronous_commit = on`). Connections come from a deadpool pool; no TLS (use a local
 //! socket, a loopback address or a tunnel).
 
-mod admin_ops;
 mod bench_seed;
-mod client_ops;
 mod events;
 mod rows;
 mod schema;
 mod sessions;
+pub mod tx;
 
-use super::contract::{FingerprintRule, Store, StoreFuture};
-use crate::demo::DemoKey;
-use crate::errors::{ApiError, ApiResult};
-use crate::model::{Policy, Product};
-use crate::ops::admin::{Extend, LicenseView, MachineView, NewLicense, NewPolicy, NewProduct};
-use crate::ops::Issued;
-use crate::page::{Page, Paged};
-use crate::secrets::Secrets;
-use crate::store::session_rows::StoredSession;
+use super::contract::{Store, StoreFuture};
+use crate::domain::admin::{self, Extend, LicenseView, MachineView, NewLicense, NewPolicy, NewProduct};
+use crate::domain::errors::{ApiError, ApiResult};
+use crate::domain::events::{Event, EventPage, EventQuery};
+use crate::domain::issued::Issued;
+use crate::domain::model::{DemoKey, FingerprintRule, Policy, Product, StoredSession};
+use crate::domain::page::{Page, Paged};
+use crate::domain::secrets::{fresh_secret, Secrets, KEY_HASH_SECRET, SIGNING_SEED};
+use crate::domain::{client, demo};
 use deadpool_postgres::{Manager, ManagerConfig, Object, Pool, RecyclingMethod};
 use keyturn_protocol::wire::{ActivateRequest, LicenseStatus, MachinesResponse, TrialRequest, ValidateResponse};
 use keyturn_protocol::LicenseKey;
-use rand::RngCore;
 use tokio_postgres::NoTls;
+use tx::PgTx;
+
+impl From<tokio_postgres::Error> for ApiError {
+    fn from(e: tokio_postgres::Error) -> Self {
+        ApiError::Store(e.to_string())
+    }
+}
+
+/// Connections per server process: enough for every core to have requests waiting on the
+/// database while others run, without crowding PostgreSQL's own connection limit (100 by
+/// default) when a few replicas share it.
+pub fn pool_size() -> usize {
+    let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+    (cores * 8).clamp(8, 32)
+}
 
 /// Is this `--db` value a PostgreSQL connection URL?
 pub fn is_url(db: &str) -> bool {
@@ -67,8 +80,8 @@ impl PgStore {
         tx.batch_execute(sessions::SCHEMA)
             .await
             .map_err(|e| format!("cannot create the sessions table: {e}"))?;
-        let seed = meta_secret(&tx, "signing_key_seed").await.map_err(|e| e.to_string())?;
-        let secret = meta_secret(&tx, "key_hash_secret").await.map_err(|e| e.to_string())?;
+        let seed = meta_secret(&tx, SIGNING_SEED).await.map_err(|e| e.to_string())?;
+        let secret = meta_secret(&tx, KEY_HASH_SECRET).await.map_err(|e| e.to_string())?;
         tx.commit().await.map_err(|e| e.to_string())?;
         let secrets = Secrets::from_parts(&seed, &secret).ok_or("the stored signing key is damaged")?;
         drop(client);
@@ -84,8 +97,7 @@ impl PgStore {
 }
 
 async fn meta_secret(c: &tokio_postgres::Transaction<'_>, name: &str) -> Result<Vec<u8>, tokio_postgres::Error> {
-    let mut fresh = [0u8; 32];
-    rand::rngs::OsRng.fill_bytes(&mut fresh);
+    let fresh = fresh_secret();
     c.execute(
         "INSERT INTO meta (k, v) VALUES ($1, $2) ON CONFLICT (k) DO NOTHING",
         &[&name, &fresh.as_slice()],
@@ -94,14 +106,14 @@ async fn meta_secret(c: &tokio_postgres::Transaction<'_>, name: &str) -> Result<
     Ok(c.query_one("SELECT v FROM meta WHERE k = $1", &[&name]).await?.get(0))
 }
 
-/// Runs `$body` (an async expression using the transaction `$tx`, a
-/// `&deadpool_postgres::Transaction`, whose `prepare_cached` statements outlive it) and commits when it succeeded, rolls back otherwise.
+/// Runs `$body` (an async expression using `$tx`, a `&mut PgTx` on a new transaction whose
+/// `prepare_cached` statements outlive it) and commits when it succeeded, rolls back otherwise.
 macro_rules! in_tx {
     ($store:expr, |$tx:ident| $body:expr) => {{
         let mut client = $store.client().await?;
         let transaction = client.transaction().await?;
         let out = {
-            let $tx: &deadpool_postgres::Transaction<'_> = &transaction;
+            let $tx = &mut PgTx(&transaction);
             $body.await
         };
         match out {
@@ -119,9 +131,9 @@ macro_rules! in_tx {
 
 /// Runs `$body` on a pooled connection outside a transaction (single-statement reads).
 macro_rules! on_client {
-    ($store:expr, |$c:ident| $body:expr) => {{
+    ($store:expr, |$tx:ident| $body:expr) => {{
         let client = $store.client().await?;
-        let $c: &deadpool_postgres::Client = &client;
+        let $tx = &mut PgTx(&client);
         $body.await
     }};
 }
@@ -132,91 +144,92 @@ impl Store for PgStore {
     }
 
     fn validate(&self, now: i64, key_hash: String, fingerprint: String) -> StoreFuture<'_, ValidateResponse> {
-        Box::pin(async move { on_client!(self, |c| client_ops::validate(c, now, &key_hash, &fingerprint)) })
+        Box::pin(async move {
+            let client = self.client().await?;
+            let view = rows::validate_view(&client, &key_hash, &fingerprint).await?;
+            client::validate(view.as_ref(), now)
+        })
     }
 
     fn activate(&self, now: i64, key_hash: String, req: ActivateRequest) -> StoreFuture<'_, Issued> {
-        Box::pin(async move { in_tx!(self, |tx| client_ops::activate(tx, now, &key_hash, &req)) })
+        Box::pin(async move { in_tx!(self, |tx| client::activate(tx, now, &key_hash, &req)) })
     }
 
     fn activate_offline(&self, now: i64, key_hash: String, req: ActivateRequest) -> StoreFuture<'_, Issued> {
-        Box::pin(async move { in_tx!(self, |tx| client_ops::activate_offline(tx, now, &key_hash, &req)) })
+        Box::pin(async move { in_tx!(self, |tx| client::activate_offline(tx, now, &key_hash, &req)) })
     }
 
     fn renew(&self, now: i64, key_hash: String, id: String, req: ActivateRequest) -> StoreFuture<'_, Issued> {
-        Box::pin(async move { in_tx!(self, |tx| client_ops::renew(tx, now, &key_hash, &id, &req)) })
+        Box::pin(async move { in_tx!(self, |tx| client::renew(tx, now, &key_hash, &id, &req)) })
     }
 
     fn deactivate(&self, key_hash: String, id: String) -> StoreFuture<'_, ()> {
-        Box::pin(async move { in_tx!(self, |tx| client_ops::deactivate(tx, &key_hash, &id)) })
+        Box::pin(async move { in_tx!(self, |tx| client::deactivate(tx, &key_hash, &id)) })
     }
 
     fn machines(&self, key_hash: String, fp: Option<String>, page: Page) -> StoreFuture<'_, MachinesResponse> {
-        Box::pin(async move { in_tx!(self, |tx| client_ops::machines(tx, &key_hash, fp.as_deref(), &page)) })
+        // One snapshot for the page and the count.
+        Box::pin(async move { in_tx!(self, |tx| client::machines(tx, &key_hash, fp.as_deref(), &page)) })
     }
 
     fn trial(&self, now: i64, key: LicenseKey, req: TrialRequest) -> StoreFuture<'_, Issued> {
         let key_hash = self.secrets.hasher.hash(&key);
-        Box::pin(async move { in_tx!(self, |tx| client_ops::trial(tx, now, &key, &key_hash, &req)) })
+        Box::pin(async move { in_tx!(self, |tx| client::trial(tx, now, &key, &key_hash, &req)) })
     }
 
     fn create_product(&self, now: i64, new: NewProduct) -> StoreFuture<'_, Product> {
-        Box::pin(async move { in_tx!(self, |tx| admin_ops::create_product(tx, now, &new)) })
+        Box::pin(async move { in_tx!(self, |tx| admin::create_product(tx, now, &new)) })
     }
 
     fn products(&self) -> StoreFuture<'_, Vec<Product>> {
-        Box::pin(async move { on_client!(self, |c| async { Ok(rows::products(c).await?) }) })
+        Box::pin(async move { on_client!(self, |tx| admin::products(tx)) })
     }
 
     fn create_policy(&self, now: i64, new: NewPolicy) -> StoreFuture<'_, Policy> {
-        Box::pin(async move { in_tx!(self, |tx| admin_ops::create_policy(tx, now, &new)) })
+        Box::pin(async move { in_tx!(self, |tx| admin::create_policy(tx, now, &new)) })
     }
 
     fn policies(&self, product_id: Option<String>) -> StoreFuture<'_, Vec<Policy>> {
-        Box::pin(async move { on_client!(self, |c| async { Ok(rows::policies(c, product_id.as_deref()).await?) }) })
+        Box::pin(async move { on_client!(self, |tx| admin::policies(tx, product_id.as_deref())) })
     }
 
     fn create_license(&self, now: i64, new: NewLicense) -> StoreFuture<'_, (LicenseView, LicenseKey)> {
         let h = &self.secrets.hasher;
-        Box::pin(async move { in_tx!(self, |tx| admin_ops::create_license(tx, now, h, &new, None)) })
+        Box::pin(async move { in_tx!(self, |tx| admin::create_license(tx, now, h, &new, None)) })
     }
 
     fn licenses(&self, product_id: Option<String>) -> StoreFuture<'_, Vec<LicenseView>> {
-        Box::pin(async move { on_client!(self, |c| admin_ops::licenses(c, product_id.as_deref())) })
+        Box::pin(async move { on_client!(self, |tx| admin::licenses(tx, product_id.as_deref())) })
     }
 
     fn license(&self, id_or_key: String) -> StoreFuture<'_, LicenseView> {
         let h = &self.secrets.hasher;
-        Box::pin(async move {
-            on_client!(self, |c| async {
-                Ok(admin_ops::view(admin_ops::find_license(c, h, &id_or_key, false).await?))
-            })
-        })
+        Box::pin(async move { on_client!(self, |tx| admin::license(tx, h, &id_or_key)) })
     }
 
     fn set_status(&self, id_or_key: String, status: LicenseStatus) -> StoreFuture<'_, LicenseView> {
         let h = &self.secrets.hasher;
-        Box::pin(async move { in_tx!(self, |tx| admin_ops::set_status(tx, h, &id_or_key, status)) })
+        Box::pin(async move { in_tx!(self, |tx| admin::set_status(tx, h, &id_or_key, status)) })
     }
 
     fn extend(&self, now: i64, id_or_key: String, how: Extend) -> StoreFuture<'_, LicenseView> {
         let h = &self.secrets.hasher;
-        Box::pin(async move { in_tx!(self, |tx| admin_ops::extend(tx, h, now, &id_or_key, &how)) })
+        Box::pin(async move { in_tx!(self, |tx| admin::extend(tx, h, now, &id_or_key, &how)) })
     }
 
     fn reset(&self, id_or_key: String) -> StoreFuture<'_, usize> {
         let h = &self.secrets.hasher;
-        Box::pin(async move { in_tx!(self, |tx| admin_ops::reset(tx, h, &id_or_key)) })
+        Box::pin(async move { in_tx!(self, |tx| admin::reset(tx, h, &id_or_key)) })
     }
 
     fn license_machines(&self, id_or_key: String, page: Page) -> StoreFuture<'_, Paged<MachineView>> {
         let h = &self.secrets.hasher;
-        Box::pin(async move { in_tx!(self, |tx| admin_ops::machines(tx, h, &id_or_key, &page)) })
+        Box::pin(async move { in_tx!(self, |tx| admin::machines(tx, h, &id_or_key, &page)) })
     }
 
-    fn remove_machine(&self, id_or_key: String, activation_id: String) -> StoreFuture<'_, ()> {
+    fn remove_machine(&self, id_or_key: String, id: String) -> StoreFuture<'_, ()> {
         let h = &self.secrets.hasher;
-        Box::pin(async move { in_tx!(self, |tx| admin_ops::remove_machine(tx, h, &id_or_key, &activation_id)) })
+        Box::pin(async move { in_tx!(self, |tx| admin::remove_machine(tx, h, &id_or_key, &id)) })
     }
 
     fn set_fingerprint_rule(
@@ -227,7 +240,7 @@ impl Store for PgStore {
         rule: Option<FingerprintRule>,
     ) -> StoreFuture<'_, ()> {
         Box::pin(async move {
-            in_tx!(self, |tx| admin_ops::set_fingerprint_rule(
+            in_tx!(self, |tx| admin::set_fingerprint_rule(
                 tx,
                 now,
                 &product_id,
@@ -237,39 +250,32 @@ impl Store for PgStore {
         })
     }
 
-    fn append_events(&self, list: Vec<crate::events::Event>) -> StoreFuture<'_, ()> {
-        Box::pin(async move { in_tx!(self, |tx| events::insert_all(tx, &list)) })
+    fn demo(&self, now: i64) -> StoreFuture<'_, Vec<DemoKey>> {
+        let h = &self.secrets.hasher;
+        Box::pin(async move { in_tx!(self, |tx| demo::seed(tx, now, h)) })
     }
 
-    fn events(&self, query: crate::events::EventQuery) -> StoreFuture<'_, crate::events::EventPage> {
-        Box::pin(async move { on_client!(self, |c| events::query(c, &query)) })
+    fn append_events(&self, list: Vec<Event>) -> StoreFuture<'_, ()> {
+        Box::pin(async move { in_tx!(self, |tx| crate::domain::events::append(tx, &list)) })
+    }
+
+    fn events(&self, query: EventQuery) -> StoreFuture<'_, EventPage> {
+        Box::pin(async move { on_client!(self, |tx| crate::domain::events::page(tx, &query)) })
     }
 
     fn prune_events(&self, before: i64, limit: u32) -> StoreFuture<'_, u64> {
-        Box::pin(async move { on_client!(self, |c| events::prune(c, before, limit)) })
+        Box::pin(async move { on_client!(self, |tx| crate::domain::events::prune(tx, before, limit)) })
     }
 
     fn put_session(&self, session: StoredSession, now: i64) -> StoreFuture<'_, ()> {
-        Box::pin(async move { on_client!(self, |c| sessions::put(c, &session, now)) })
+        Box::pin(async move { in_tx!(self, |tx| crate::domain::sessions::put(tx, &session, now)) })
     }
 
     fn session(&self, kind: String, id_hash: String, now: i64) -> StoreFuture<'_, Option<StoredSession>> {
-        Box::pin(async move { on_client!(self, |c| sessions::get(c, &kind, &id_hash, now)) })
+        Box::pin(async move { on_client!(self, |tx| crate::domain::sessions::get(tx, &kind, &id_hash, now)) })
     }
 
     fn end_session(&self, kind: String, id_hash: String) -> StoreFuture<'_, ()> {
-        Box::pin(async move { on_client!(self, |c| sessions::end(c, &kind, &id_hash)) })
-    }
-
-    fn demo(&self, now: i64) -> StoreFuture<'_, Vec<DemoKey>> {
-        let h = &self.secrets.hasher;
-        Box::pin(async move {
-            in_tx!(self, |tx| async {
-                // One seeding at a time (two CLI runs racing would both create the demo keys).
-                tx.execute("SELECT pg_advisory_xact_lock($1)", &[&(schema::SCHEMA_LOCK + 1)])
-                    .await?;
-                admin_ops::demo(tx, now, h).await
-            })
-        })
+        Box::pin(async move { on_client!(self, |tx| crate::domain::sessions::end(tx, &kind, &id_hash)) })
     }
 }

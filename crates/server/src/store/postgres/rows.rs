@@ -1,26 +1,32 @@
-//! Reading PostgreSQL rows into [`crate::model`] types (the same column lists as the SQLite
-//! store's [`crate::store::rows`]).
+//! Reading PostgreSQL rows into [`crate::domain::model`] types (the column lists and their order
+//! are the SQLite store's, [`crate::store::sqlite::rows`]).
 
-use crate::model::{self, Activation, License, Matching, Policy, Product, Uniqueness};
-use crate::page::Page;
-use crate::store::rows::LicenseCtx;
+use crate::domain::model::{
+    self, Activation, FingerprintRule, License, LicenseCtx, Matching, Policy, Product, Uniqueness, ValidateActivation,
+    ValidateView,
+};
+use crate::domain::page::Page;
+use crate::domain::tx::Held;
 use deadpool_postgres::GenericClient;
+use std::sync::LazyLock;
 use tokio_postgres::Row;
 
 pub type PgResult<T> = Result<T, tokio_postgres::Error>;
 
-pub use crate::store::rows::{ACTIVATION_COLS, LICENSE_COLS, POLICY_COLS};
-use crate::store::rows::{ACTIVATION_N, CTX_POLICY_AT, CTX_PRODUCT_NAME_AT};
+use crate::store::sqlite::rows::{
+    ctx_query, validate_query, ACTIVATION_N, CTX_POLICY_AT, CTX_PRODUCT_NAME_AT, VALIDATE_TAIL_AT,
+};
+pub use crate::store::sqlite::rows::{ACTIVATION_COLS, POLICY_COLS};
 
 fn policy_at(r: &Row, o: usize) -> Policy {
     Policy {
         id: r.get(o),
         product_id: r.get(o + 1),
         name: r.get(o + 2),
-        max_machines: r.get::<_, i64>(o + 3).clamp(0, u32::MAX.into()) as u32,
+        max_machines: model::count(r.get(o + 3)),
         uniqueness: Uniqueness::parse(r.get(o + 4)),
         matching: Matching::parse(r.get(o + 5)),
-        fuzzy_min: r.get::<_, i64>(o + 6).clamp(0, u32::MAX.into()) as u32,
+        fuzzy_min: model::count(r.get(o + 6)),
         renew_interval_secs: r.get(o + 7),
         grace_secs: r.get(o + 8),
         duration_secs: r.get(o + 9),
@@ -71,49 +77,57 @@ pub fn product_at(r: &Row) -> Product {
     }
 }
 
-/// The license, policy and product name, then `seats_used`; `tail` follows `WHERE`.
-pub fn ctx_query(tail: &str) -> String {
-    format!(
-        "SELECT {LICENSE_COLS}, {POLICY_COLS}, pr.name, l.seats_used FROM licenses l \
-         JOIN policies p ON p.id = l.policy_id JOIN products pr ON pr.id = l.product_id WHERE {tail}"
-    )
-}
-
-/// A [`LicenseCtx`] and its seat count from a [`ctx_query`] row.
-pub fn ctx_row(r: &Row) -> (LicenseCtx, u32) {
+/// A license and its seat count from a [`ctx_query`] row.
+pub fn held_at(r: &Row) -> Held {
     (
         LicenseCtx {
             license: license_at(r, 0),
             policy: policy_at(r, CTX_POLICY_AT),
             product_name: r.get(CTX_PRODUCT_NAME_AT),
         },
-        seats(r.get(CTX_PRODUCT_NAME_AT + 1)),
+        model::count(r.get(CTX_PRODUCT_NAME_AT + 1)),
     )
 }
 
-pub fn seats(n: i64) -> u32 {
-    n.clamp(0, u32::MAX.into()) as u32
-}
-
-/// The license with this key hash; with `lock` its row stays locked until the transaction ends
-/// (every change of the license's seats goes through that lock).
-pub async fn license_by_hash<C: GenericClient>(
+/// What validate reads, in one statement (prepared once per connection).
+pub async fn validate_view<C: GenericClient>(
     c: &C,
     key_hash: &str,
-    lock: bool,
-) -> PgResult<Option<(LicenseCtx, u32)>> {
-    let sql = ctx_query(if lock {
-        "l.key_hash = $1 FOR UPDATE OF l"
-    } else {
-        "l.key_hash = $1"
-    });
-    let stmt = c.prepare_cached(&sql).await?;
-    Ok(c.query_opt(&stmt, &[&key_hash]).await?.map(|r| ctx_row(&r)))
+    fingerprint: &str,
+) -> PgResult<Option<ValidateView>> {
+    static SQL: LazyLock<String> = LazyLock::new(|| validate_query("$1", "$2"));
+    let stmt = c.prepare_cached(&SQL).await?;
+    let Some(row) = c.query_opt(&stmt, &[&key_hash, &fingerprint]).await? else {
+        return Ok(None);
+    };
+    let (ctx, seats_used) = held_at(&row);
+    let at = VALIDATE_TAIL_AT;
+    Ok(Some(ValidateView {
+        ctx,
+        seats_used,
+        rule: row.get::<_, Option<&str>>(at + 1).and_then(FingerprintRule::parse),
+        activation: row.get::<_, Option<String>>(at + 2).map(|id| ValidateActivation {
+            id,
+            last_renewed_at: row.get(at + 3),
+            offline_until: row.get(at + 4),
+        }),
+    }))
 }
 
-pub async fn license_by_id<C: GenericClient>(c: &C, id: &str, lock: bool) -> PgResult<Option<(LicenseCtx, u32)>> {
-    let sql = ctx_query(if lock { "l.id = $1 FOR UPDATE OF l" } else { "l.id = $1" });
-    Ok(c.query_opt(&sql, &[&id]).await?.map(|r| ctx_row(&r)))
+/// The license by key hash (`by_hash`) or id; with `lock` its row stays locked until the
+/// transaction ends (every change of the license's seats goes through that lock).
+pub async fn license<C: GenericClient>(c: &C, by_hash: bool, value: &str, lock: bool) -> PgResult<Option<Held>> {
+    static SQL: LazyLock<[String; 4]> = LazyLock::new(|| {
+        [
+            ctx_query("l.id = $1"),
+            ctx_query("l.id = $1 FOR UPDATE OF l"),
+            ctx_query("l.key_hash = $1"),
+            ctx_query("l.key_hash = $1 FOR UPDATE OF l"),
+        ]
+    });
+    let sql = &SQL[usize::from(by_hash) * 2 + usize::from(lock)];
+    let stmt = c.prepare_cached(sql).await?;
+    Ok(c.query_opt(&stmt, &[&value]).await?.map(|r| held_at(&r)))
 }
 
 pub async fn seats_used<C: GenericClient>(c: &C, license_id: &str) -> PgResult<u32> {
@@ -124,7 +138,7 @@ pub async fn seats_used<C: GenericClient>(c: &C, license_id: &str) -> PgResult<u
             &[&license_id],
         )
         .await?;
-    Ok(seats(row.get(0)))
+    Ok(model::count(row.get(0)))
 }
 
 pub async fn product<C: GenericClient>(c: &C, id: &str) -> PgResult<Option<Product>> {
@@ -167,9 +181,18 @@ pub async fn trial_policy<C: GenericClient>(c: &C, product_id: &str) -> PgResult
     Ok(c.query_opt(&sql, &[&product_id]).await?.map(|r| policy_at(&r, 0)))
 }
 
-pub async fn licenses<C: GenericClient>(c: &C, product_id: Option<&str>) -> PgResult<Vec<(LicenseCtx, u32)>> {
+pub async fn licenses<C: GenericClient>(c: &C, product_id: Option<&str>) -> PgResult<Vec<Held>> {
     let sql = ctx_query("($1::TEXT IS NULL OR l.product_id = $1) ORDER BY l.created_at, l.seq");
-    Ok(c.query(&sql, &[&product_id]).await?.iter().map(ctx_row).collect())
+    Ok(c.query(&sql, &[&product_id]).await?.iter().map(held_at).collect())
+}
+
+pub async fn policy_named<C: GenericClient>(c: &C, product_id: &str, name: &str) -> PgResult<Option<Policy>> {
+    let sql = format!(
+        "SELECT {POLICY_COLS} FROM policies p WHERE p.product_id = $1 AND p.name = $2 ORDER BY p.created_at, p.seq LIMIT 1"
+    );
+    Ok(c.query_opt(&sql, &[&product_id, &name])
+        .await?
+        .map(|r| policy_at(&r, 0)))
 }
 
 pub async fn activations<C: GenericClient>(c: &C, license_id: &str) -> PgResult<Vec<Activation>> {
@@ -234,7 +257,7 @@ pub async fn fingerprint_rule<C: GenericClient>(
     c: &C,
     product_id: &str,
     fingerprint: &str,
-) -> PgResult<Option<String>> {
+) -> PgResult<Option<FingerprintRule>> {
     let row = c
         .query_opt(
             &c.prepare_cached("SELECT rule FROM fingerprint_rules WHERE product_id = $1 AND fingerprint = $2")
@@ -242,5 +265,5 @@ pub async fn fingerprint_rule<C: GenericClient>(
             &[&product_id, &fingerprint],
         )
         .await?;
-    Ok(row.map(|r| r.get(0)))
+    Ok(row.and_then(|r| FingerprintRule::parse(r.get(0))))
 }

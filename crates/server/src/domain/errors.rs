@@ -1,0 +1,95 @@
+//! Every failure as a stable code and an [`ErrorBody`] (the HTTP status of each code is
+//! `crate::http::error`).
+
+use keyturn_protocol::wire::{ErrorBody, LicenseSummary, Machine};
+use keyturn_protocol::Code;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// A stable outcome with its code, optionally with the license and its machines.
+    #[error("{code}: {message}")]
+    Coded {
+        code: Code,
+        message: String,
+        license: Option<Box<LicenseSummary>>,
+        /// A bounded list of machines and how many there are in all.
+        machines: Option<(Vec<Machine>, u32)>,
+    },
+    /// A database failure (its text is for the server's log only, never for the caller).
+    #[error("database error: {0}")]
+    Store(String),
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+pub type ApiResult<T> = Result<T, ApiError>;
+
+impl ApiError {
+    pub fn new(code: Code, message: impl Into<String>) -> Self {
+        ApiError::Coded {
+            code,
+            message: message.into(),
+            license: None,
+            machines: None,
+        }
+    }
+
+    pub fn with_license(mut self, summary: LicenseSummary) -> Self {
+        if let ApiError::Coded { license, .. } = &mut self {
+            *license = Some(Box::new(summary));
+        }
+        self
+    }
+
+    /// Some of the license's machines (`list`) out of `total`.
+    pub fn with_machines(mut self, list: Vec<Machine>, total: u32) -> Self {
+        if let ApiError::Coded { machines, .. } = &mut self {
+            *machines = Some((list, total));
+        }
+        self
+    }
+
+    pub fn bad_request(message: impl Into<String>) -> Self {
+        ApiError::new(Code::BadRequest, message)
+    }
+
+    pub fn not_found(message: impl Into<String>) -> Self {
+        ApiError::new(Code::NotFound, message)
+    }
+
+    pub fn code(&self) -> Code {
+        match self {
+            ApiError::Coded { code, .. } => *code,
+            ApiError::Store(_) | ApiError::Internal(_) => Code::Internal,
+        }
+    }
+
+    pub fn body(&self) -> ErrorBody {
+        match self {
+            ApiError::Coded {
+                code,
+                message,
+                license,
+                machines,
+            } => ErrorBody {
+                code: *code,
+                message: message.clone(),
+                machines: machines.as_ref().map(|(list, _)| list.clone()),
+                machines_total: machines.as_ref().map(|(_, total)| *total),
+                license: license.as_deref().cloned(),
+            },
+            ApiError::Store(_) | ApiError::Internal(_) => ErrorBody::new(Code::Internal, "internal server error"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn database_errors_never_leak_details() {
+        let err = ApiError::Store("disk I/O error at /var/lib/x".into());
+        assert_eq!(err.body(), ErrorBody::new(Code::Internal, "internal server error"));
+    }
+}

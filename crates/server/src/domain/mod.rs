@@ -1,0 +1,28 @@
+//! The licensing rules, written once for every store. Nothing here knows axum, rusqlite or
+//! tokio-postgres: the rules run over [`tx::Tx`], the query-level interface each store
+//! implements inside its own transactions.
+//!
+//! * [`model`]: rows and views; [`rules`]: pure functions of rows and time (expiry, renew-by,
+//!   fuzzy matching); [`errors`]: every failure as a stable code.
+//! * [`client`]: validate, activate, renew, deactivate, machines, trial.
+//! * [`admin`] (inputs checked in [`admin_input`]): products, policies, licenses, machines,
+//!   fingerprint rules; [`demo`]: the demo seed.
+//! * [`events`], [`sessions`]: the event log's paging and the sign-in rules.
+//! * [`tokens`]: the signed activation token for an [`issued::Issued`] activation;
+//!   [`secrets`]: the signing key and the key hasher.
+
+pub mod admin;
+pub mod admin_input;
+pub mod client;
+pub mod demo;
+pub mod errors;
+pub mod events;
+pub mod ids;
+pub mod issued;
+pub mod model;
+pub mod page;
+pub mod rules;
+pub mod secrets;
+pub mod sessions;
+pub mod tokens;
+pub mod tx;

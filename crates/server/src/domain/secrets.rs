@@ -1,0 +1,81 @@
+//! The server's two secrets, generated on first use and kept in the store's `meta` table:
+//! the Ed25519 token signing key and the HMAC key under which license keys are stored.
+
+use hmac::{Hmac, Mac};
+use keyturn_protocol::token::{signing_key_from_seed, TokenSigningKey};
+use keyturn_protocol::LicenseKey;
+use sha2::Sha256;
+
+/// The names the secrets are kept under in the store's `meta` table.
+pub const SIGNING_SEED: &str = "signing_key_seed";
+pub const KEY_HASH_SECRET: &str = "key_hash_secret";
+
+/// Hashes license keys for storage and lookup: HMAC-SHA256 under the server secret, hex.
+/// A leaked database holds only these hashes (and a 5-character prefix), never a working key.
+#[derive(Clone)]
+pub struct KeyHasher {
+    mac: Hmac<Sha256>,
+}
+
+impl KeyHasher {
+    pub fn new(secret: &[u8]) -> KeyHasher {
+        KeyHasher {
+            mac: Hmac::<Sha256>::new_from_slice(secret).expect("hmac takes any key length"),
+        }
+    }
+
+    pub fn hash(&self, key: &LicenseKey) -> String {
+        let mut mac = self.mac.clone();
+        mac.update(key.canonical().as_bytes());
+        hex(&mac.finalize().into_bytes())
+    }
+}
+
+pub struct Secrets {
+    pub signing_key: TokenSigningKey,
+    pub hasher: KeyHasher,
+}
+
+impl Secrets {
+    /// From the stored signing key seed (32 bytes) and key hashing secret.
+    pub fn from_parts(seed: &[u8], secret: &[u8]) -> Option<Secrets> {
+        let seed: [u8; 32] = seed.try_into().ok()?;
+        Some(Secrets {
+            signing_key: signing_key_from_seed(seed),
+            hasher: KeyHasher::new(secret),
+        })
+    }
+}
+
+/// 32 bytes from the OS randomness source: a new secret (stores keep the first one written).
+pub fn fresh_secret() -> [u8; 32] {
+    use rand::RngCore;
+    let mut fresh = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut fresh);
+    fresh
+}
+
+pub fn hex(bytes: &[u8]) -> String {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut s = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        s.push(HEX[(b >> 4) as usize] as char);
+        s.push(HEX[(b & 15) as usize] as char);
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hash_depends_on_the_secret() {
+        let key = LicenseKey::from_random_bytes([3; 18]);
+        let a = KeyHasher::new(b"one").hash(&key);
+        assert_eq!(a.len(), 64);
+        assert_eq!(a, KeyHasher::new(b"one").hash(&key));
+        assert_ne!(a, KeyHasher::new(b"two").hash(&key));
+        assert!(!a.contains(key.canonical()));
+    }
+}

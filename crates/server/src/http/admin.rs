@@ -1,0 +1,295 @@
+//! The admin API (bearer token), mirroring the admin CLI. Disabled when no token is configured.
+//!
+//! | route | answer |
+//! |---|---|
+//! | `GET /public-key` | `{public_key}` |
+//! | `POST /products` `{name, id?}` / `GET /products` | 201 product / list |
+//! | `POST /policies` (see `crate::domain::admin::NewPolicy`) / `GET /policies?product_id=` | 201 policy / list |
+//! | `POST /licenses` `{policy_id, owner_name?, owner_email?, entitlements?, metadata?, expires_at?}` | 201 `{key, license}` |
+//! | `GET /licenses?product_id=` / `GET /licenses/{id}` | list / license |
+//! | `POST /licenses/{id}/suspend` · `/reinstate` · `/revoke` | 200 license |
+//! | `POST /licenses/{id}/extend` `{secs}` or `{expires_at}` or `{never: true}` | 200 license |
+//! | `POST /licenses/{id}/reset` | 200 `{removed}` |
+//! | `GET /licenses/{id}/machines?limit=&after=` | one page `{machines, total, next}` (pass `next` as `after`) |
+//! | `DELETE /licenses/{id}/machines/{activation_id}` | 204 |
+//! | `POST /fingerprints/block` · `/allow` · `/clear` `{product_id, fingerprint}` | 204 |
+//! | `GET /events?license_id=&activation_id=&action=&before=&limit=` | `{events, next_before}` (newest first) |
+//! | `POST /test/clock` `{offset_secs}` (only with `--test-clock`) | 200 `{now}` |
+//!
+//! `{id}` is a license id (`lic_…`) or its key. Every change is recorded in the event log with
+//! the actor `admin-api ADDRESS`. After 10 wrong tokens from one address that address gets 429
+//! `RATE_LIMITED` (right token or not) and one more try every 10 seconds.
+
+use super::actor::{Actor, Door};
+use super::client_addr::ClientAddr;
+use super::AppState;
+use crate::domain::admin::{Extend, NewLicense, NewPolicy, NewProduct};
+use crate::domain::errors::{ApiError, ApiResult};
+use crate::domain::model::FingerprintRule;
+use crate::domain::page::Page;
+use crate::events::Event;
+use crate::http::extract::ApiJson;
+use axum::extract::{Path, Query, Request, State};
+use axum::http::header::AUTHORIZATION;
+use axum::http::StatusCode;
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{delete, get, post};
+use axum::{Json, Router};
+use keyturn_protocol::token::public_key_to_string;
+use keyturn_protocol::wire::LicenseStatus;
+use keyturn_protocol::Code;
+use serde::Deserialize;
+use serde_json::json;
+
+pub fn routes(state: AppState) -> Router<AppState> {
+    handlers().route_layer(middleware::from_fn_with_state(state, require_token))
+}
+
+/// The admin routes without their auth layer (the console serves them behind its session).
+pub fn handlers() -> Router<AppState> {
+    Router::new()
+        .route("/public-key", get(public_key))
+        .route("/products", post(create_product).get(list_products))
+        .route("/policies", post(create_policy).get(list_policies))
+        .route("/licenses", post(create_license).get(list_licenses))
+        .route("/licenses/{id}", get(get_license))
+        .route("/licenses/{id}/suspend", post(suspend))
+        .route("/licenses/{id}/reinstate", post(reinstate))
+        .route("/licenses/{id}/revoke", post(revoke))
+        .route("/licenses/{id}/extend", post(extend))
+        .route("/licenses/{id}/reset", post(reset))
+        .route("/licenses/{id}/machines", get(machines))
+        .route("/licenses/{id}/machines/{activation_id}", delete(remove_machine))
+        .route("/fingerprints/{rule}", post(fingerprint_rule))
+        .route("/events", get(super::events::list))
+        .route("/test/clock", post(test_clock))
+}
+
+async fn require_token(
+    State(s): State<AppState>,
+    ClientAddr(peer): ClientAddr,
+    mut req: Request,
+    next: Next,
+) -> Response {
+    if !s.auth_failures.would_allow(peer) {
+        return ApiError::new(Code::RateLimited, "too many wrong admin tokens; wait a minute").into_response();
+    }
+    let Some(expected) = &s.admin_token else {
+        return ApiError::new(
+            Code::Unauthorized,
+            "the admin API is disabled (start with --admin-token)",
+        )
+        .into_response();
+    };
+    let given = req
+        .headers()
+        .get(AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "));
+    match given {
+        Some(token) if constant_time_eq(token.as_bytes(), expected.as_bytes()) => {
+            req.extensions_mut().insert(Door("admin-api"));
+            next.run(req).await
+        }
+        _ => {
+            s.auth_failures.allow(peer);
+            ApiError::new(Code::Unauthorized, "a valid admin bearer token is required").into_response()
+        }
+    }
+}
+
+pub(crate) fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+#[derive(Deserialize)]
+struct ProductFilter {
+    product_id: Option<String>,
+}
+
+async fn public_key(State(s): State<AppState>) -> Json<serde_json::Value> {
+    Json(json!({"public_key": public_key_to_string(&s.store.secrets().signing_key.verifying_key())}))
+}
+
+async fn create_product(State(s): State<AppState>, ApiJson(new): ApiJson<NewProduct>) -> ApiResult<Response> {
+    let product = s.store.create_product(s.clock.now(), new).await?;
+    Ok((StatusCode::CREATED, Json(product)).into_response())
+}
+
+async fn list_products(State(s): State<AppState>) -> ApiResult<Response> {
+    Ok(Json(s.store.products().await?).into_response())
+}
+
+async fn create_policy(State(s): State<AppState>, ApiJson(new): ApiJson<NewPolicy>) -> ApiResult<Response> {
+    let policy = s.store.create_policy(s.clock.now(), new).await?;
+    Ok((StatusCode::CREATED, Json(policy)).into_response())
+}
+
+async fn list_policies(State(s): State<AppState>, Query(f): Query<ProductFilter>) -> ApiResult<Response> {
+    Ok(Json(s.store.policies(f.product_id).await?).into_response())
+}
+
+async fn create_license(
+    State(s): State<AppState>,
+    Actor(actor): Actor,
+    ApiJson(new): ApiJson<NewLicense>,
+) -> ApiResult<Response> {
+    let (view, key) = s.store.create_license(s.clock.now(), new).await?;
+    s.log_admin(
+        &actor,
+        "create_license",
+        &view.license.id,
+        None,
+        format!("policy {}", view.policy_name),
+    );
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({"key": key.to_string(), "license": view})),
+    )
+        .into_response())
+}
+
+async fn list_licenses(State(s): State<AppState>, Query(f): Query<ProductFilter>) -> ApiResult<Response> {
+    Ok(Json(s.store.licenses(f.product_id).await?).into_response())
+}
+
+async fn get_license(State(s): State<AppState>, Path(id): Path<String>) -> ApiResult<Response> {
+    Ok(Json(s.store.license(id).await?).into_response())
+}
+
+async fn suspend(State(s): State<AppState>, Actor(actor): Actor, Path(id): Path<String>) -> ApiResult<Response> {
+    status(s, actor, id, LicenseStatus::Suspended, "suspend").await
+}
+
+async fn reinstate(State(s): State<AppState>, Actor(actor): Actor, Path(id): Path<String>) -> ApiResult<Response> {
+    status(s, actor, id, LicenseStatus::Active, "reinstate").await
+}
+
+async fn revoke(State(s): State<AppState>, Actor(actor): Actor, Path(id): Path<String>) -> ApiResult<Response> {
+    status(s, actor, id, LicenseStatus::Revoked, "revoke").await
+}
+
+async fn status(s: AppState, actor: String, id: String, status: LicenseStatus, action: &str) -> ApiResult<Response> {
+    let view = s.store.set_status(id, status).await?;
+    s.log_admin(&actor, action, &view.license.id, None, String::new());
+    Ok(Json(view).into_response())
+}
+
+async fn extend(
+    State(s): State<AppState>,
+    Actor(actor): Actor,
+    Path(id): Path<String>,
+    ApiJson(how): ApiJson<Extend>,
+) -> ApiResult<Response> {
+    let view = s.store.extend(s.clock.now(), id, how).await?;
+    let detail = crate::events::expiry_detail(view.license.expires_at);
+    s.log_admin(&actor, "extend", &view.license.id, None, detail);
+    Ok(Json(view).into_response())
+}
+
+async fn reset(State(s): State<AppState>, Actor(actor): Actor, Path(id): Path<String>) -> ApiResult<Response> {
+    let license = s.store.license(id.clone()).await?;
+    let removed = s.store.reset(license.license.id.clone()).await?;
+    s.log_admin(
+        &actor,
+        "reset",
+        &license.license.id,
+        None,
+        format!("{removed} machines removed"),
+    );
+    Ok(Json(json!({"removed": removed})).into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PageQuery {
+    limit: Option<u32>,
+    after: Option<String>,
+}
+
+async fn machines(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    Query(q): Query<PageQuery>,
+) -> ApiResult<Response> {
+    let page = Page::parse(q.limit, q.after.as_deref())?;
+    Ok(Json(s.store.license_machines(id, page).await?).into_response())
+}
+
+async fn remove_machine(
+    State(s): State<AppState>,
+    Actor(actor): Actor,
+    Path((id, activation_id)): Path<(String, String)>,
+) -> ApiResult<Response> {
+    let license = s.store.license(id).await?;
+    s.store
+        .remove_machine(license.license.id.clone(), activation_id.clone())
+        .await?;
+    s.log_admin(
+        &actor,
+        "remove_machine",
+        &license.license.id,
+        Some(&activation_id),
+        String::new(),
+    );
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FingerprintBody {
+    product_id: String,
+    fingerprint: String,
+}
+
+async fn fingerprint_rule(
+    State(s): State<AppState>,
+    Actor(actor): Actor,
+    Path(rule): Path<String>,
+    ApiJson(body): ApiJson<FingerprintBody>,
+) -> ApiResult<Response> {
+    let rule = match rule.as_str() {
+        "block" => Some(FingerprintRule::Block),
+        "allow" => Some(FingerprintRule::Allow),
+        "clear" => None,
+        _ => return Err(ApiError::new(Code::RouteNotFound, "use block, allow or clear")),
+    };
+    let detail = crate::events::fingerprint_detail(&body.product_id, &body.fingerprint);
+    s.store
+        .set_fingerprint_rule(s.clock.now(), body.product_id, body.fingerprint, rule)
+        .await?;
+    let action = format!(
+        "{}_fingerprint",
+        rule.map_or("clear", |r| if r == FingerprintRule::Block { "block" } else { "allow" })
+    );
+    s.events
+        .record(Event::new(s.clock.now(), &action, &actor).detail(detail));
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ClockOffset {
+    offset_secs: i64,
+}
+
+async fn test_clock(State(s): State<AppState>, ApiJson(body): ApiJson<ClockOffset>) -> ApiResult<Response> {
+    if !s.test_clock {
+        return Err(ApiError::new(Code::RouteNotFound, "no such route"));
+    }
+    s.clock.set_offset(body.offset_secs);
+    Ok(Json(json!({"now": s.clock.now(), "offset_secs": body.offset_secs})).into_response())
+}
+
+impl AppState {
+    fn log_admin(&self, actor: &str, action: &str, license_id: &str, activation_id: Option<&str>, detail: String) {
+        let mut event = Event::new(self.clock.now(), action, actor)
+            .license(license_id)
+            .detail(detail);
+        if let Some(a) = activation_id {
+            event = event.activation(a);
+        }
+        self.events.record(event);
+    }
+}

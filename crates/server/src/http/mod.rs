@@ -1,0 +1,114 @@
+//! The HTTP surface: client endpoints ([`client`]), admin API ([`admin`], [`events`]), support
+//! console ([`console`]) and customer portal ([`portal`]) with their sign-ins ([`sessions`]),
+//! request extractors, rate limits, errors as answers ([`error`]), and the JSON answers for
+//! everything else (unknown routes, wrong methods, timeouts, panics). [`serve`] runs it.
+
+pub mod actor;
+pub mod admin;
+pub mod client;
+pub mod client_addr;
+pub mod console;
+pub mod error;
+pub mod events;
+pub mod extract;
+pub mod log_sink;
+pub mod portal;
+pub mod ratelimit;
+pub mod serve;
+pub mod sessions;
+
+use crate::clock::Clock;
+use crate::domain::errors::ApiError;
+use crate::http::extract::MAX_BODY;
+use crate::http::ratelimit::RateLimiter;
+use crate::store::Store;
+use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use keyturn_protocol::Code;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Arc<dyn Store>,
+    pub clock: Arc<Clock>,
+    pub limiter: Arc<RateLimiter>,
+    /// Bearer token of the admin API; None disables the admin API.
+    pub admin_token: Option<Arc<str>>,
+    /// Enables `POST /admin/v1/test/clock` (tests only).
+    pub test_clock: bool,
+    pub request_timeout: Duration,
+    /// Rate-limit by the right-most X-Forwarded-For address (behind a trusted reverse proxy).
+    pub trust_proxy: bool,
+    /// The event log (activations, refusals, renewals, admin actions).
+    pub events: crate::events::EventLog,
+    /// Failed admin sign-ins per client address (admin API token, console).
+    pub auth_failures: Arc<RateLimiter>,
+}
+
+pub fn router(state: AppState) -> Router {
+    let timeout = state.request_timeout;
+    Router::new()
+        .merge(client::routes())
+        .nest("/admin/v1", admin::routes(state.clone()))
+        .merge(crate::http::console::routes(state.clone()))
+        .merge(crate::http::portal::routes(state.clone()))
+        .route("/healthz", get(|| async { Json(serde_json::json!({"status": "ok"})) }))
+        .fallback(|| async { ApiError::new(Code::RouteNotFound, "no such route") })
+        .method_not_allowed_fallback(|| async {
+            ApiError::new(Code::MethodNotAllowed, "this route does not take this method")
+        })
+        .layer(DefaultBodyLimit::max(MAX_BODY))
+        .layer(middleware::from_fn_with_state(timeout, frame))
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(|_| {
+            ApiError::Internal("a handler panicked".into()).into_response()
+        }))
+        .with_state(state)
+}
+
+/// Around every request: the time limit, JSON for every error answer, and the access log's
+/// line: method, route template (never the raw path: it may hold a key), status and time.
+/// Bodies (keys, tokens) are never logged.
+async fn frame(State(limit): State<Duration>, req: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let logged = tracing::enabled!(tracing::Level::INFO);
+    let method = req.method().clone();
+    let route = req.extensions().get::<MatchedPath>().cloned();
+    let response = match tokio::time::timeout(limit, next.run(req)).await {
+        Ok(response) => json_errors(response),
+        Err(_) => ApiError::new(Code::Timeout, "the request took too long").into_response(),
+    };
+    if logged {
+        let route = route.as_ref().map_or("-", |p| p.as_str());
+        let micros = started.elapsed().as_micros() as u64;
+        crate::http::log_sink::access(&method, route, response.status().as_u16(), micros);
+    }
+    response
+}
+
+/// Any error answer that is not JSON yet (a framework rejection) becomes an ErrorBody.
+fn json_errors(response: Response) -> Response {
+    let status = response.status();
+    let is_json = response
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
+    if status.as_u16() < 400 || is_json {
+        return response;
+    }
+    let code = match status.as_u16() {
+        404 => Code::RouteNotFound,
+        405 => Code::MethodNotAllowed,
+        408 => Code::Timeout,
+        413 => Code::PayloadTooLarge,
+        415 => Code::UnsupportedMediaType,
+        429 => Code::RateLimited,
+        400..=499 => Code::BadRequest,
+        _ => Code::Internal,
+    };
+    let message = status.canonical_reason().unwrap_or("error").to_string();
+    (status, Json(keyturn_protocol::wire::ErrorBody::new(code, message))).into_response()
+}

@@ -1,0 +1,263 @@
+//! The SQLite schema, created when missing. Times are Unix seconds.
+//!
+//! `licenses.seats_used` is the number of the license's activations, kept by triggers in the
+//! transaction that inserts or deletes an activation, so no request counts activations.
+//! Activations are listed in insertion order (`rowid`, which the `activations_license` index
+//! carries) and offered for freeing longest-unseen first (`activations_license_renewed`).
+
+use rusqlite::Connection;
+
+pub const SCHEMA: &str = r#"
+CREATE TABLE IF NOT EXISTS meta (
+    k TEXT PRIMARY KEY,
+    v BLOB NOT NULL
+);
+CREATE TABLE IF NOT EXISTS products (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    created_at INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS policies (
+    id TEXT PRIMARY KEY,
+    product_id TEXT NOT NULL REFERENCES products(id),
+    name TEXT NOT NULL,
+    max_machines INTEGER NOT NULL,
+    uniqueness TEXT NOT NULL,
+    matching TEXT NOT NULL,
+    fuzzy_min INTEGER NOT NULL,
+    renew_interval_secs INTEGER NOT NULL,
+    grace_secs INTEGER NOT NULL,
+    duration_secs INTEGER,
+    allow_vm INTEGER NOT NULL,
+    trial INTEGER NOT NULL,
+    created_at INTEGER NOT NULL,
+    offline_lease_secs INTEGER NOT NULL DEFAULT 31536000
+);
+CREATE INDEX IF NOT EXISTS policies_product ON policies(product_id);
+CREATE TABLE IF NOT EXISTS licenses (
+    id TEXT PRIMARY KEY,
+    policy_id TEXT NOT NULL REFERENCES policies(id),
+    product_id TEXT NOT NULL REFERENCES products(id),
+    key_hash TEXT NOT NULL UNIQUE,
+    key_prefix TEXT NOT NULL,
+    status TEXT NOT NULL,
+    expires_at INTEGER,
+    owner_name TEXT NOT NULL,
+    owner_email TEXT NOT NULL,
+    entitlements TEXT NOT NULL,
+    metadata TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    seats_used INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX IF NOT EXISTS licenses_policy ON licenses(policy_id);
+CREATE TABLE IF NOT EXISTS activations (
+    id TEXT PRIMARY KEY,
+    license_id TEXT NOT NULL REFERENCES licenses(id),
+    policy_id TEXT NOT NULL,
+    fingerprint TEXT NOT NULL,
+    components TEXT NOT NULL,
+    name TEXT NOT NULL,
+    platform TEXT NOT NULL,
+    vm INTEGER NOT NULL,
+    container INTEGER NOT NULL,
+    virt_kind TEXT,
+    created_at INTEGER NOT NULL,
+    last_renewed_at INTEGER NOT NULL,
+    offline_until INTEGER,
+    UNIQUE (license_id, fingerprint)
+);
+CREATE INDEX IF NOT EXISTS activations_fingerprint ON activations(fingerprint);
+CREATE INDEX IF NOT EXISTS activations_license ON activations(license_id);
+CREATE INDEX IF NOT EXISTS activations_license_renewed ON activations(license_id, last_renewed_at);
+CREATE TABLE IF NOT EXISTS fingerprint_rules (
+    product_id TEXT NOT NULL,
+    fingerprint TEXT NOT NULL,
+    rule TEXT NOT NULL CHECK (rule IN ('BLOCK', 'ALLOW')),
+    created_at INTEGER NOT NULL,
+    PRIMARY KEY (product_id, fingerprint)
+);
+CREATE TABLE IF NOT EXISTS trials (
+    policy_id TEXT NOT NULL,
+    fingerprint TEXT NOT NULL,
+    license_id TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    PRIMARY KEY (policy_id, fingerprint)
+);
+CREATE TABLE IF NOT EXISTS demo_keys (
+    label TEXT PRIMARY KEY,
+    license_key TEXT NOT NULL,
+    purpose TEXT NOT NULL
+);
+"#;
+
+/// Seat counting, after the tables exist (and after [`migrate`] added the column to old files).
+const TRIGGERS: &str = r#"
+CREATE TRIGGER IF NOT EXISTS activations_seat_taken AFTER INSERT ON activations BEGIN
+    UPDATE licenses SET seats_used = seats_used + 1 WHERE id = NEW.license_id;
+END;
+CREATE TRIGGER IF NOT EXISTS activations_seat_freed AFTER DELETE ON activations BEGIN
+    UPDATE licenses SET seats_used = seats_used - 1 WHERE id = OLD.license_id;
+END;
+CREATE TRIGGER IF NOT EXISTS activations_seat_moved AFTER UPDATE OF license_id ON activations
+WHEN OLD.license_id IS NOT NEW.license_id BEGIN
+    UPDATE licenses SET seats_used = seats_used - 1 WHERE id = OLD.license_id;
+    UPDATE licenses SET seats_used = seats_used + 1 WHERE id = NEW.license_id;
+END;
+"#;
+
+pub fn create(conn: &Connection) -> rusqlite::Result<()> {
+    conn.execute_batch(SCHEMA)?;
+    migrate(conn)?;
+    conn.execute_batch(TRIGGERS)?;
+    super::sessions::create(conn)?;
+    super::events::create(conn)
+}
+
+/// Columns added after the first release: (table, column, how to add it and fill it). Files made
+/// before get them once (checked again inside the transaction: another process may be migrating
+/// the same file). The lease default is [`crate::domain::rules::DEFAULT_OFFLINE_LEASE_SECS`].
+const ADDED_COLUMNS: &[(&str, &str, &str)] = &[
+    (
+        "licenses",
+        "seats_used",
+        "ALTER TABLE licenses ADD COLUMN seats_used INTEGER NOT NULL DEFAULT 0;
+         UPDATE licenses SET seats_used = (SELECT COUNT(*) FROM activations a WHERE a.license_id = licenses.id);",
+    ),
+    (
+        "policies",
+        "offline_lease_secs",
+        "ALTER TABLE policies ADD COLUMN offline_lease_secs INTEGER NOT NULL DEFAULT 31536000;",
+    ),
+    (
+        "activations",
+        "offline_until",
+        "ALTER TABLE activations ADD COLUMN offline_until INTEGER;",
+    ),
+];
+
+fn migrate(conn: &Connection) -> rusqlite::Result<()> {
+    for (table, column, sql) in ADDED_COLUMNS {
+        add_column(conn, table, column, sql)?;
+    }
+    Ok(())
+}
+
+fn add_column(conn: &Connection, table: &str, column: &str, sql: &str) -> rusqlite::Result<()> {
+    let has = |conn: &Connection| -> rusqlite::Result<bool> {
+        conn.query_row(
+            "SELECT EXISTS (SELECT 1 FROM pragma_table_info(?1) WHERE name = ?2)",
+            [table, column],
+            |r| r.get(0),
+        )
+    };
+    if has(conn)? {
+        return Ok(());
+    }
+    conn.execute_batch("BEGIN IMMEDIATE")?;
+    let migrated = has(conn).and_then(|done| if done { Ok(()) } else { conn.execute_batch(sql) });
+    match migrated {
+        Ok(()) => conn.execute_batch("COMMIT"),
+        Err(e) => {
+            let _ = conn.execute_batch("ROLLBACK");
+            Err(e)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn seats(conn: &Connection, id: &str) -> i64 {
+        conn.query_row("SELECT seats_used FROM licenses WHERE id = ?1", [id], |r| r.get(0))
+            .unwrap()
+    }
+
+    fn insert_license(conn: &Connection, id: &str) {
+        conn.execute(
+            "INSERT INTO licenses (id, policy_id, product_id, key_hash, key_prefix, status, owner_name, owner_email, \
+             entitlements, metadata, created_at) VALUES (?1, 'pol', 'prod', ?1, 'ABCDE', 'ACTIVE', '', '', '[]', '{}', 0)",
+            [id],
+        )
+        .unwrap();
+    }
+
+    fn insert_activation(conn: &Connection, id: &str, license: &str) {
+        conn.execute(
+            "INSERT INTO activations (id, license_id, policy_id, fingerprint, components, name, platform, vm, \
+             container, created_at, last_renewed_at) VALUES (?1, ?2, 'pol', ?1, '{}', '', '', 0, 0, 0, 0)",
+            [id, license],
+        )
+        .unwrap();
+    }
+
+    /// An in-memory database; the rows here need no products or policies.
+    fn memory() -> Connection {
+        let conn = Connection::open_in_memory().unwrap();
+        conn.pragma_update(None, "foreign_keys", "OFF").unwrap();
+        conn
+    }
+
+    #[test]
+    fn triggers_keep_the_seat_count() {
+        let conn = memory();
+        create(&conn).unwrap();
+        insert_license(&conn, "a");
+        insert_license(&conn, "b");
+        insert_activation(&conn, "x", "a");
+        insert_activation(&conn, "y", "a");
+        insert_activation(&conn, "z", "b");
+        assert_eq!((seats(&conn, "a"), seats(&conn, "b")), (2, 1));
+        conn.execute("DELETE FROM activations WHERE id = 'x'", []).unwrap();
+        conn.execute("UPDATE activations SET license_id = 'b' WHERE id = 'y'", [])
+            .unwrap();
+        assert_eq!((seats(&conn, "a"), seats(&conn, "b")), (0, 2));
+        conn.execute("DELETE FROM activations WHERE license_id = 'b'", [])
+            .unwrap();
+        assert_eq!(seats(&conn, "b"), 0);
+    }
+
+    #[test]
+    fn an_old_file_gets_its_counts_once() {
+        let conn = memory();
+        let old_schema = SCHEMA.replace(",\n    seats_used INTEGER NOT NULL DEFAULT 0", "");
+        assert_ne!(old_schema, SCHEMA);
+        conn.execute_batch(&old_schema).unwrap();
+        insert_license(&conn, "a");
+        insert_activation(&conn, "x", "a");
+        insert_activation(&conn, "y", "a");
+        create(&conn).unwrap();
+        assert_eq!(seats(&conn, "a"), 2);
+        insert_activation(&conn, "z", "a");
+        create(&conn).unwrap();
+        assert_eq!(seats(&conn, "a"), 3);
+    }
+
+    #[test]
+    fn an_old_file_gets_the_offline_lease_columns() {
+        let conn = memory();
+        let old_schema = SCHEMA
+            .replace(",\n    offline_lease_secs INTEGER NOT NULL DEFAULT 31536000", "")
+            .replace("\n    offline_until INTEGER,", "");
+        assert!(!old_schema.contains("offline"), "{old_schema}");
+        conn.execute_batch(&old_schema).unwrap();
+        conn.execute(
+            "INSERT INTO policies (id, product_id, name, max_machines, uniqueness, matching, fuzzy_min, \
+             renew_interval_secs, grace_secs, allow_vm, trial, created_at) \
+             VALUES ('pol', 'prod', 'n', 1, 'PER_LICENSE', 'EXACT', 0, 1, 1, 1, 0, 0)",
+            [],
+        )
+        .unwrap();
+        insert_license(&conn, "a");
+        insert_activation(&conn, "x", "a");
+        create(&conn).unwrap();
+        let lease: i64 = conn
+            .query_row("SELECT offline_lease_secs FROM policies", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(lease, crate::domain::rules::DEFAULT_OFFLINE_LEASE_SECS);
+        let until: Option<i64> = conn
+            .query_row("SELECT offline_until FROM activations", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(until, None);
+    }
+}

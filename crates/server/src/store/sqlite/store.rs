@@ -1,0 +1,161 @@
+//! [`Store`] for the SQLite [`Db`]: each method runs one rule of [`crate::domain`] over
+//! [`SqliteTx`], reads on a pooled reader's snapshot, changes inside the writer's transaction
+//! (answered once committed). Validate reads through [`Db::validate_view`] (kept in memory while
+//! the file is unchanged).
+
+use super::tx::SqliteTx;
+use super::{complete, Db};
+use crate::domain::admin::{self, Extend, LicenseView, MachineView, NewLicense, NewPolicy, NewProduct};
+use crate::domain::errors::ApiResult;
+use crate::domain::events::{self, Event, EventPage, EventQuery};
+use crate::domain::issued::Issued;
+use crate::domain::model::{DemoKey, FingerprintRule, Policy, Product, StoredSession};
+use crate::domain::page::{Page, Paged};
+use crate::domain::secrets::Secrets;
+use crate::domain::{client, demo, sessions};
+use crate::store::contract::{Store, StoreFuture};
+use keyturn_protocol::wire::{ActivateRequest, LicenseStatus, MachinesResponse, TrialRequest, ValidateResponse};
+use keyturn_protocol::LicenseKey;
+
+fn ready<'a, T: Send + 'a>(result: ApiResult<T>) -> StoreFuture<'a, T> {
+    Box::pin(std::future::ready(result))
+}
+
+impl Store for Db {
+    fn secrets(&self) -> &Secrets {
+        &self.secrets
+    }
+
+    fn validate(&self, now: i64, key_hash: String, fingerprint: String) -> StoreFuture<'_, ValidateResponse> {
+        ready(
+            self.validate_view(key_hash, fingerprint)
+                .and_then(|view| client::validate(view.as_deref(), now)),
+        )
+    }
+
+    fn activate(&self, now: i64, key_hash: String, req: ActivateRequest) -> StoreFuture<'_, Issued> {
+        Box::pin(self.write(move |c| complete(client::activate(&mut SqliteTx(c), now, &key_hash, &req))))
+    }
+
+    fn activate_offline(&self, now: i64, key_hash: String, req: ActivateRequest) -> StoreFuture<'_, Issued> {
+        Box::pin(self.write(move |c| complete(client::activate_offline(&mut SqliteTx(c), now, &key_hash, &req))))
+    }
+
+    fn renew(&self, now: i64, key_hash: String, id: String, req: ActivateRequest) -> StoreFuture<'_, Issued> {
+        Box::pin(self.write(move |c| complete(client::renew(&mut SqliteTx(c), now, &key_hash, &id, &req))))
+    }
+
+    fn deactivate(&self, key_hash: String, id: String) -> StoreFuture<'_, ()> {
+        Box::pin(self.write(move |c| complete(client::deactivate(&mut SqliteTx(c), &key_hash, &id))))
+    }
+
+    fn machines(&self, key_hash: String, fp: Option<String>, page: Page) -> StoreFuture<'_, MachinesResponse> {
+        ready(self.read(|c| complete(client::machines(&mut SqliteTx(c), &key_hash, fp.as_deref(), &page))))
+    }
+
+    fn trial(&self, now: i64, key: LicenseKey, req: TrialRequest) -> StoreFuture<'_, Issued> {
+        let key_hash = self.secrets.hasher.hash(&key);
+        Box::pin(self.write(move |c| complete(client::trial(&mut SqliteTx(c), now, &key, &key_hash, &req))))
+    }
+
+    fn create_product(&self, now: i64, new: NewProduct) -> StoreFuture<'_, Product> {
+        Box::pin(self.write(move |c| complete(admin::create_product(&mut SqliteTx(c), now, &new))))
+    }
+
+    fn products(&self) -> StoreFuture<'_, Vec<Product>> {
+        ready(self.read_long(|c| complete(admin::products(&mut SqliteTx(c)))))
+    }
+
+    fn create_policy(&self, now: i64, new: NewPolicy) -> StoreFuture<'_, Policy> {
+        Box::pin(self.write(move |c| complete(admin::create_policy(&mut SqliteTx(c), now, &new))))
+    }
+
+    fn policies(&self, product_id: Option<String>) -> StoreFuture<'_, Vec<Policy>> {
+        ready(self.read_long(|c| complete(admin::policies(&mut SqliteTx(c), product_id.as_deref()))))
+    }
+
+    fn create_license(&self, now: i64, new: NewLicense) -> StoreFuture<'_, (LicenseView, LicenseKey)> {
+        let h = self.secrets.hasher.clone();
+        Box::pin(self.write(move |c| complete(admin::create_license(&mut SqliteTx(c), now, &h, &new, None))))
+    }
+
+    fn licenses(&self, product_id: Option<String>) -> StoreFuture<'_, Vec<LicenseView>> {
+        ready(self.read_long(|c| complete(admin::licenses(&mut SqliteTx(c), product_id.as_deref()))))
+    }
+
+    fn license(&self, id_or_key: String) -> StoreFuture<'_, LicenseView> {
+        ready(self.read(|c| complete(admin::license(&mut SqliteTx(c), &self.secrets.hasher, &id_or_key))))
+    }
+
+    fn set_status(&self, id_or_key: String, status: LicenseStatus) -> StoreFuture<'_, LicenseView> {
+        let h = self.secrets.hasher.clone();
+        Box::pin(self.write(move |c| complete(admin::set_status(&mut SqliteTx(c), &h, &id_or_key, status))))
+    }
+
+    fn extend(&self, now: i64, id_or_key: String, how: Extend) -> StoreFuture<'_, LicenseView> {
+        let h = self.secrets.hasher.clone();
+        Box::pin(self.write(move |c| complete(admin::extend(&mut SqliteTx(c), &h, now, &id_or_key, &how))))
+    }
+
+    fn reset(&self, id_or_key: String) -> StoreFuture<'_, usize> {
+        let h = self.secrets.hasher.clone();
+        Box::pin(self.write(move |c| complete(admin::reset(&mut SqliteTx(c), &h, &id_or_key))))
+    }
+
+    fn license_machines(&self, id_or_key: String, page: Page) -> StoreFuture<'_, Paged<MachineView>> {
+        let h = &self.secrets.hasher;
+        ready(self.read(|c| complete(admin::machines(&mut SqliteTx(c), h, &id_or_key, &page))))
+    }
+
+    fn remove_machine(&self, id_or_key: String, id: String) -> StoreFuture<'_, ()> {
+        let h = self.secrets.hasher.clone();
+        Box::pin(self.write(move |c| complete(admin::remove_machine(&mut SqliteTx(c), &h, &id_or_key, &id))))
+    }
+
+    fn set_fingerprint_rule(
+        &self,
+        now: i64,
+        product_id: String,
+        fingerprint: String,
+        rule: Option<FingerprintRule>,
+    ) -> StoreFuture<'_, ()> {
+        Box::pin(self.write(move |c| {
+            complete(admin::set_fingerprint_rule(
+                &mut SqliteTx(c),
+                now,
+                &product_id,
+                &fingerprint,
+                rule,
+            ))
+        }))
+    }
+
+    fn demo(&self, now: i64) -> StoreFuture<'_, Vec<DemoKey>> {
+        let h = self.secrets.hasher.clone();
+        Box::pin(self.write(move |c| complete(demo::seed(&mut SqliteTx(c), now, &h))))
+    }
+
+    fn append_events(&self, list: Vec<Event>) -> StoreFuture<'_, ()> {
+        Box::pin(self.write(move |c| complete(events::append(&mut SqliteTx(c), &list))))
+    }
+
+    fn events(&self, query: EventQuery) -> StoreFuture<'_, EventPage> {
+        ready(self.read_long(|c| complete(events::page(&mut SqliteTx(c), &query))))
+    }
+
+    fn prune_events(&self, before: i64, limit: u32) -> StoreFuture<'_, u64> {
+        Box::pin(self.write(move |c| complete(events::prune(&mut SqliteTx(c), before, limit))))
+    }
+
+    fn put_session(&self, session: StoredSession, now: i64) -> StoreFuture<'_, ()> {
+        Box::pin(self.write(move |c| complete(sessions::put(&mut SqliteTx(c), &session, now))))
+    }
+
+    fn session(&self, kind: String, id_hash: String, now: i64) -> StoreFuture<'_, Option<StoredSession>> {
+        ready(self.read(|c| complete(sessions::get(&mut SqliteTx(c), &kind, &id_hash, now))))
+    }
+
+    fn end_session(&self, kind: String, id_hash: String) -> StoreFuture<'_, ()> {
+        Box::pin(self.write(move |c| complete(sessions::end(&mut SqliteTx(c), &kind, &id_hash))))
+    }
+}
