@@ -5,7 +5,6 @@
 //! `synchronous_commit = on`). Connections come from a deadpool pool; no TLS (use a local
 //! socket, a loopback address or a tunnel).
 
-mod bench_seed;
 mod events;
 mod rows;
 mod schema;
