@@ -285,7 +285,10 @@ where
 {
     runtime()?.block_on(async {
         let store = store::open(&db.db, store::Sync::Full).await?;
-        f(store).await.map_err(describe)
+        let out = f(store.clone()).await.map_err(describe);
+        // Running servers see what this command changed before it returns.
+        store.settle().await.map_err(describe)?;
+        out
     })
 }
 
