@@ -10,22 +10,22 @@
 //! learns of a change within milliseconds.
 //!
 //! What bounds staleness when that fails: while the listening connection is down the version is
-//! unknown and nothing is served from memory; after it reconnects the version moves; and a
-//! version holds for at most [`MAX_AGE_MS`], whatever is heard (a notice lost because a replica
-//! crashed between its commit and its notice costs at most that long).
+//! unknown and nothing is served from memory; after it reconnects the version moves; and a read
+//! is served for at most [`MAX_AGE_MS`] after it was made, whatever is heard (a notice lost
+//! because a replica crashed between its commit and its notice costs at most that long).
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use tokio::sync::Notify;
 use tokio_postgres::{AsyncMessage, NoTls};
 
 pub const CHANNEL: &str = "keyturn_changes";
 /// The longest a cached read is served, even when no change was heard.
-pub const MAX_AGE_MS: u64 = 250;
+pub const MAX_AGE_MS: u64 = 1000;
 
-/// The database's version as this replica knows it: changes heard of, and the age slot.
-pub type Version = (u64, u64);
+/// The database's version as this replica knows it: the changes made or heard of.
+pub type Version = u64;
 
 pub struct Changes {
     /// Changes made or heard of since start.
@@ -39,7 +39,6 @@ pub struct Changes {
     commits: AtomicU64,
     announced: AtomicU64,
     sent: Notify,
-    started: Instant,
 }
 
 impl Changes {
@@ -53,7 +52,6 @@ impl Changes {
             commits: AtomicU64::new(0),
             announced: AtomicU64::new(0),
             sent: Notify::new(),
-            started: Instant::now(),
         });
         tokio::spawn(listen(config, changes.clone()));
         changes
@@ -64,8 +62,7 @@ impl Changes {
         if !self.listening.load(Ordering::Acquire) {
             return None;
         }
-        let slot = self.started.elapsed().as_millis() as u64 / MAX_AGE_MS;
-        Some((self.epoch.load(Ordering::Acquire), slot))
+        Some(self.epoch.load(Ordering::Acquire))
     }
 
     /// A change that validate could see was committed here: moves the version now and has the

@@ -54,7 +54,13 @@ pub struct PgStore {
     secrets: Secrets,
     /// What this replica hears of changes (the version of [`PgStore::validate_cache`]).
     changes: Arc<changes::Changes>,
-    validate_cache: ValidateCache<ValidateView, changes::Version>,
+    validate_cache: ValidateCache<Timed<ValidateView>, changes::Version>,
+}
+
+/// A read and when it was made (served for at most [`changes::MAX_AGE_MS`]).
+struct Timed<T> {
+    at: std::time::Instant,
+    value: T,
 }
 
 impl PgStore {
@@ -169,17 +175,19 @@ impl Store for PgStore {
             // The version before the read: a change committed meanwhile moves it, and what this
             // read found is then never served.
             let version = self.changes.version();
-            if let Some(kept) = version.and_then(|v| self.validate_cache.get(&v, &key_hash, &fingerprint)) {
-                return client::validate(Some(&kept), now);
+            let kept = version.and_then(|v| self.validate_cache.get(&v, &key_hash, &fingerprint));
+            if let Some(kept) = kept.filter(|k| k.at.elapsed().as_millis() < u128::from(changes::MAX_AGE_MS)) {
+                return client::validate(Some(&kept.value), now);
             }
+            let at = std::time::Instant::now();
             let client = self.client().await?;
-            let view = rows::validate_view(&client, &key_hash, &fingerprint)
-                .await?
-                .map(Arc::new);
-            if let (Some(version), Some(view)) = (version, &view) {
-                self.validate_cache.put(version, key_hash, fingerprint, view.clone());
+            let view = rows::validate_view(&client, &key_hash, &fingerprint).await?;
+            let answer = client::validate(view.as_ref(), now);
+            if let (Some(version), Some(value)) = (version, view) {
+                let read = Arc::new(Timed { at, value });
+                self.validate_cache.put(version, key_hash, fingerprint, read);
             }
-            client::validate(view.as_deref(), now)
+            answer
         })
     }
 
