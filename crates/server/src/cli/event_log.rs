@@ -1,7 +1,7 @@
 //! `keyturn-server events`: prints a page of the event log as JSON (newest first);
 //! `keyturn-server prune-events`: removes events older than some days.
 
-use crate::cli::DbArg;
+use crate::cli::args::DbArg;
 use crate::events::EventQuery;
 use clap::Args;
 
