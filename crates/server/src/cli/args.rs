@@ -30,9 +30,9 @@ pub enum Command {
     #[command(subcommand)]
     Fingerprint(FingerprintCmd),
     /// Print a page of the event log (JSON, newest first).
-    Events(crate::cli::event_log::EventsArgs),
+    Events(EventsArgs),
     /// Remove events older than some days (prints how many); `serve --keep-events-days` does it hourly.
-    PruneEvents(crate::cli::event_log::PruneArgs),
+    PruneEvents(PruneArgs),
     /// Seed the demo product (id `demo`) and print its keys (idempotent).
     Demo(DbArg),
 }
@@ -211,4 +211,34 @@ fn parse_meta(s: &str) -> Result<(String, String), String> {
     s.split_once('=')
         .map(|(k, v)| (k.to_string(), v.to_string()))
         .ok_or_else(|| "expected KEY=VALUE".into())
+}
+
+#[derive(Args)]
+pub struct EventsArgs {
+    #[command(flatten)]
+    pub db: DbArg,
+    /// Only this license (id or key).
+    #[arg(long)]
+    pub license: Option<String>,
+    /// Only this activation id.
+    #[arg(long)]
+    pub activation: Option<String>,
+    /// Only this action (activate, renew, deactivate, trial, suspend, …).
+    #[arg(long)]
+    pub action: Option<String>,
+    /// Only events older than this event id (the previous page's `next_before`).
+    #[arg(long)]
+    pub before: Option<i64>,
+    /// Page size, 1 to 500 (default 50).
+    #[arg(long)]
+    pub limit: Option<u32>,
+}
+
+#[derive(Args)]
+pub struct PruneArgs {
+    #[command(flatten)]
+    pub db: DbArg,
+    /// Remove events older than this many days (0: every event up to now).
+    #[arg(long)]
+    pub older_than_days: u32,
 }

@@ -2,7 +2,7 @@
 //! through the store's rules and recorded in the event log with the actor `cli`.
 
 use super::args::{LicenseArg, LicenseCmd};
-use super::{describe, log, print_json, with_store, CLI};
+use super::session::{describe, log, print_json, with_store, CLI};
 use crate::domain::admin::{Extend, NewLicense};
 use crate::domain::page::Page;
 use crate::events::{self, Event};

@@ -8,21 +8,22 @@
 pub mod args;
 pub mod event_log;
 mod license;
+mod session;
 
 pub use args::{Cli, Command, DbArg};
 
+use session::{log, print_json, runtime, with_store, CLI};
+
 use crate::clock::system_now;
 use crate::domain::admin::{NewPolicy, NewProduct};
-use crate::domain::errors::{ApiError, ApiResult};
 use crate::domain::model::FingerprintRule;
 use crate::events::{self, Event};
 use crate::http::serve;
-use crate::store::{self, Store};
+
 use args::{FingerprintCmd, PolicyCmd, ProductCmd};
 use clap::Parser;
 use keyturn_protocol::token::public_key_to_string;
 use std::process::ExitCode;
-use std::sync::Arc;
 
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -54,49 +55,6 @@ fn init_tracing(default: &str) {
         crate::http::log_sink::flush();
         report(info);
     }));
-}
-
-pub(crate) fn runtime() -> Result<tokio::runtime::Runtime, String> {
-    tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| e.to_string())
-}
-
-/// Opens the store and runs `f` on it (one change is one transaction).
-/// The actor of every change made with the CLI.
-const CLI: &str = "cli";
-
-/// Records a change made with the CLI in the event log (after the change: a separate transaction).
-async fn log(store: &Arc<dyn Store>, event: Event) -> ApiResult<()> {
-    store.append_events(vec![event]).await
-}
-
-pub(crate) fn with_store<T, F>(db: &DbArg, f: impl FnOnce(Arc<dyn Store>) -> F) -> Result<T, String>
-where
-    F: std::future::Future<Output = ApiResult<T>>,
-{
-    runtime()?.block_on(async {
-        let store = store::open(&db.db, store::Sync::Full).await?;
-        let out = f(store.clone()).await.map_err(describe);
-        // Running servers see what this command changed before it returns.
-        store.settle().await.map_err(describe)?;
-        out
-    })
-}
-
-fn describe(e: ApiError) -> String {
-    let body = e.body();
-    match e {
-        ApiError::Store(e) => format!("database error: {e}"),
-        ApiError::Internal(e) => format!("internal error: {e}"),
-        ApiError::Coded { .. } => format!("{}: {}", body.code, body.message),
-    }
-}
-
-fn print_json<T: serde::Serialize>(value: &T) -> Result<(), String> {
-    println!("{}", serde_json::to_string_pretty(value).map_err(|e| e.to_string())?);
-    Ok(())
 }
 
 pub fn run(command: Command) -> Result<(), String> {

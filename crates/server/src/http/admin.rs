@@ -22,7 +22,7 @@
 
 use super::actor::{Actor, Door};
 use super::client_addr::ClientAddr;
-use super::AppState;
+use super::state::AppState;
 use crate::domain::admin::{Extend, NewLicense, NewPolicy, NewProduct};
 use crate::domain::errors::{ApiError, ApiResult};
 use crate::domain::model::FingerprintRule;

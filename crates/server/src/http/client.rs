@@ -1,7 +1,7 @@
 //! Client endpoints (the license key authenticates). See keyturn_protocol::wire for the table.
 
 use super::client_addr::ClientAddr;
-use super::AppState;
+use super::state::AppState;
 use crate::domain::errors::{ApiError, ApiResult};
 use crate::domain::issued::{self, Issued};
 use crate::domain::page::Page;

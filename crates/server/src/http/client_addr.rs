@@ -1,7 +1,7 @@
 //! The client address that rate limiting counts: the peer address, or with `--trust-proxy` the
 //! right-most address of `X-Forwarded-For` (the one the trusted proxy in front appended).
 
-use super::AppState;
+use super::state::AppState;
 use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::request::Parts;
 use std::convert::Infallible;

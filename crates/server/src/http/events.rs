@@ -1,6 +1,6 @@
 //! `GET /admin/v1/events`: the event log, newest first, one page at a time.
 
-use super::AppState;
+use super::state::AppState;
 use crate::domain::errors::ApiResult;
 use crate::events::EventQuery;
 use axum::extract::{Query, State};

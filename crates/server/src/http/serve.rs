@@ -2,7 +2,7 @@
 
 use crate::clock::Clock;
 use crate::http::ratelimit::RateLimiter;
-use crate::http::{self, AppState};
+use crate::http::{self, state::AppState};
 use crate::store::{self, Sync};
 use std::io::Write;
 use std::net::SocketAddr;

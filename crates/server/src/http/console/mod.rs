@@ -23,7 +23,7 @@ use crate::http::admin::{self, constant_time_eq};
 use crate::http::client_addr::ClientAddr;
 use crate::http::extract::ApiJson;
 use crate::http::sessions::{check_csrf, check_origin, Sessions};
-use crate::http::AppState;
+use crate::http::state::AppState;
 use axum::extract::{Request, State};
 use axum::http::header::SET_COOKIE;
 use axum::http::StatusCode;

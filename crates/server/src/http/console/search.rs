@@ -11,7 +11,7 @@
 use crate::domain::admin::LicenseView;
 use crate::domain::errors::{ApiError, ApiResult};
 use crate::events::EventQuery;
-use crate::http::AppState;
+use crate::http::state::AppState;
 use axum::extract::{Query, State};
 use axum::Json;
 use keyturn_protocol::{Code, LicenseKey};

@@ -22,7 +22,7 @@ use crate::http::client_addr::ClientAddr;
 use crate::http::console::assets::serve;
 use crate::http::extract::ApiJson;
 use crate::http::sessions::{check_csrf, check_origin, Sessions};
-use crate::http::AppState;
+use crate::http::state::AppState;
 use axum::extract::{Path, Query, Request, State};
 use axum::http::header::SET_COOKIE;
 use axum::http::{HeaderMap, StatusCode};

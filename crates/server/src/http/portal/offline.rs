@@ -6,7 +6,7 @@ use crate::domain::tokens;
 use crate::events::Event;
 use crate::http::client_addr::ClientAddr;
 use crate::http::extract::ApiJson;
-use crate::http::AppState;
+use crate::http::state::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};

@@ -296,15 +296,15 @@ impl Store for PgStore {
     }
 
     fn append_events(&self, list: Vec<Event>) -> StoreFuture<'_, ()> {
-        Box::pin(async move { in_tx!(quiet self, |tx| crate::domain::events::append(tx, &list)) })
+        Box::pin(async move { in_tx!(quiet self, |tx| crate::domain::event_log::append(tx, &list)) })
     }
 
     fn events(&self, query: EventQuery) -> StoreFuture<'_, EventPage> {
-        Box::pin(async move { on_client!(self, |tx| crate::domain::events::page(tx, &query)) })
+        Box::pin(async move { on_client!(self, |tx| crate::domain::event_log::page(tx, &query)) })
     }
 
     fn prune_events(&self, before: i64, limit: u32) -> StoreFuture<'_, u64> {
-        Box::pin(async move { on_client!(self, |tx| crate::domain::events::prune(tx, before, limit)) })
+        Box::pin(async move { on_client!(self, |tx| crate::domain::event_log::prune(tx, before, limit)) })
     }
 
     fn put_session(&self, session: StoredSession, now: i64) -> StoreFuture<'_, ()> {

@@ -7,7 +7,8 @@ use super::tx::SqliteTx;
 use super::{complete, Db};
 use crate::domain::admin::{self, Extend, LicenseView, MachineView, NewLicense, NewPolicy, NewProduct};
 use crate::domain::errors::ApiResult;
-use crate::domain::events::{self, Event, EventPage, EventQuery};
+use crate::domain::event_log;
+use crate::domain::events::{Event, EventPage, EventQuery};
 use crate::domain::issued::Issued;
 use crate::domain::model::{DemoKey, FingerprintRule, Policy, Product, StoredSession};
 use crate::domain::page::{Page, Paged};
@@ -136,15 +137,15 @@ impl Store for Db {
     }
 
     fn append_events(&self, list: Vec<Event>) -> StoreFuture<'_, ()> {
-        Box::pin(self.write(move |c| complete(events::append(&mut SqliteTx(c), &list))))
+        Box::pin(self.write(move |c| complete(event_log::append(&mut SqliteTx(c), &list))))
     }
 
     fn events(&self, query: EventQuery) -> StoreFuture<'_, EventPage> {
-        ready(self.read_long(|c| complete(events::page(&mut SqliteTx(c), &query))))
+        ready(self.read_long(|c| complete(event_log::page(&mut SqliteTx(c), &query))))
     }
 
     fn prune_events(&self, before: i64, limit: u32) -> StoreFuture<'_, u64> {
-        Box::pin(self.write(move |c| complete(events::prune(&mut SqliteTx(c), before, limit))))
+        Box::pin(self.write(move |c| complete(event_log::prune(&mut SqliteTx(c), before, limit))))
     }
 
     fn put_session(&self, session: StoredSession, now: i64) -> StoreFuture<'_, ()> {
