@@ -321,6 +321,42 @@ async fn portal_devices_and_offline_codes() {
     let (_, v) = server.validate(&other_key, "other-dev").await;
     assert_eq!(v["code"], "VALID");
 
+    // A request code with any one character changed (a typo, a misread letter) is refused
+    // before anything changes: no phantom device takes a seat.
+    let valid = offline_request(&product, "typo");
+    for i in 0..valid.len() {
+        let mut changed: Vec<char> = valid.chars().collect();
+        changed[i] = if changed[i] == 'A' { 'B' } else { 'A' };
+        let changed: String = changed.into_iter().collect();
+        let (status, v) = web
+            .call(
+                Method::POST,
+                "/offline/activate",
+                Some(json!({"request": changed})),
+                true,
+            )
+            .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "character {i} changed: {v}");
+        assert!(v["message"].as_str().unwrap().contains("copy it again"), "{v}");
+    }
+    let (_, v) = web.call(Method::GET, "/devices", None, false).await;
+    assert_eq!(
+        v["machines"].as_array().unwrap().len(),
+        1,
+        "no device bound by a damaged code"
+    );
+    let outdated = format!("KT-REQ1.{}", valid.split('.').nth(1).unwrap());
+    let (status, v) = web
+        .call(
+            Method::POST,
+            "/offline/activate",
+            Some(json!({"request": outdated})),
+            true,
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(v["message"].as_str().unwrap().contains("older version"), "{v}");
+
     // Offline activation: a signed response bound to the device, verified with the public key.
     let (status, v) = web
         .call(
@@ -348,7 +384,7 @@ async fn portal_devices_and_offline_codes() {
     assert_eq!((status, code(&v)), (StatusCode::CONFLICT, "MACHINE_LIMIT_EXCEEDED"));
     for (request, what) in [
         (offline_request("another-product", "x"), "another product"),
-        ("KT-REQ1.garbage!".to_string(), "damaged"),
+        ("KT-REQ2.garbage!".to_string(), "damaged"),
         (response.activation.token.clone(), "not a request"),
     ] {
         let (status, v) = web

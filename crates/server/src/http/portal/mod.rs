@@ -9,7 +9,7 @@
 //! | `POST /portal/api/sign-in` `{key}` | 200 `{csrf, license}` + cookie; 400 `INVALID_KEY_FORMAT`, 404 `NOT_FOUND`, 429 `RATE_LIMITED` |
 //! | `GET /portal/api/devices` | 200 `MachinesResponse` |
 //! | `DELETE /portal/api/devices/{id}` | 204; 404 `ACTIVATION_NOT_FOUND` |
-//! | `POST /portal/api/offline/activate` `{request}` | 201 `{response}` (a `KT-RES1.` code) or the activation's refusal |
+//! | `POST /portal/api/offline/activate` `{request}` | 201 `{response}` (a `KT-RES2.` code) or the activation's refusal |
 //! | `POST /portal/api/offline/deactivate` `{code}` | 200 `{activation_id}` |
 //! | `POST /portal/api/sign-out` | 204 |
 
