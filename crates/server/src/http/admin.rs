@@ -15,6 +15,7 @@
 //! | `POST /fingerprints/block` · `/allow` · `/clear` `{product_id, fingerprint}` | 204 |
 //! | `GET /events?license_id=&activation_id=&action=&before=&limit=` | `{events, next_before}` (newest first) |
 //! | `POST /test/clock` `{offset_secs}` (only with `--test-clock`) | 200 `{now}` |
+//! | `POST /test/hear-changes` (only with `--test-clock`) | 204 once every change committed elsewhere before it is seen |
 //!
 //! `{id}` is a license id (`lic_…`) or its key. Every change is recorded in the event log with
 //! the actor `admin-api ADDRESS`. After 10 wrong tokens from one address that address gets 429
@@ -64,6 +65,7 @@ pub fn handlers() -> Router<AppState> {
         .route("/fingerprints/{rule}", post(fingerprint_rule))
         .route("/events", get(super::events::list))
         .route("/test/clock", post(test_clock))
+        .route("/test/hear-changes", post(test_hear_changes))
 }
 
 async fn require_token(
@@ -280,6 +282,17 @@ async fn test_clock(State(s): State<AppState>, ApiJson(body): ApiJson<ClockOffse
     }
     s.clock.set_offset(body.offset_secs);
     Ok(Json(json!({"now": s.clock.now(), "offset_secs": body.offset_secs})).into_response())
+}
+
+/// Tests only (with `--test-clock`): answers once this server has heard of every change other
+/// processes committed before the request (PostgreSQL: other replicas' and the CLI's), so a
+/// test can expect the next validate to see them.
+async fn test_hear_changes(State(s): State<AppState>) -> ApiResult<Response> {
+    if !s.test_clock {
+        return Err(ApiError::new(Code::RouteNotFound, "no such route"));
+    }
+    s.store.hear_changes().await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
 }
 
 impl AppState {

@@ -84,4 +84,10 @@ pub trait Store: Send + Sync + 'static {
     fn settle(&self) -> StoreFuture<'_, ()> {
         Box::pin(std::future::ready(Ok(())))
     }
+
+    /// Waits until this process has heard of every change other processes committed before the
+    /// call (tests). SQLite: every read sees them at once. PostgreSQL: the notices are read.
+    fn hear_changes(&self) -> StoreFuture<'_, ()> {
+        Box::pin(std::future::ready(Ok(())))
+    }
 }

@@ -163,8 +163,29 @@ impl Server {
         }
     }
 
+    /// Runs an admin CLI command on this server's database; on PostgreSQL it then waits until the
+    /// server heard of the change (validate answers from memory, told of other processes'
+    /// changes within milliseconds), so the next request sees it.
     pub fn cli(&self, args: &[&str]) -> String {
-        cli(&self.db, args)
+        let out = cli(&self.db, args);
+        if self.db.starts_with("postgres") {
+            let hear = format!("{}/admin/v1/test/hear-changes", self.url);
+            // Called from async tests: its own thread and runtime for the one request.
+            let status = std::thread::spawn(move || {
+                let rt = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .unwrap();
+                rt.block_on(async {
+                    let resp = reqwest::Client::new().post(hear).bearer_auth(ADMIN_TOKEN).send().await;
+                    resp.unwrap().status().as_u16()
+                })
+            })
+            .join()
+            .unwrap();
+            assert_eq!(status, 204, "hear-changes");
+        }
+        out
     }
 
     pub async fn send(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> (StatusCode, Value) {

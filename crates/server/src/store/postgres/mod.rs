@@ -327,6 +327,18 @@ impl Store for PgStore {
         })
     }
 
+    fn hear_changes(&self) -> StoreFuture<'_, ()> {
+        Box::pin(async move {
+            if self.changes.sync(std::time::Duration::from_secs(2)).await {
+                Ok(())
+            } else {
+                Err(ApiError::Internal(
+                    "the connection that hears of changes is down".into(),
+                ))
+            }
+        })
+    }
+
     fn end_session(&self, kind: String, id_hash: String) -> StoreFuture<'_, ()> {
         Box::pin(async move { on_client!(self, |tx| crate::domain::sessions::end(tx, &kind, &id_hash)) })
     }
