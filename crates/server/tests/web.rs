@@ -471,3 +471,38 @@ async fn a_console_session_works_on_every_server_of_the_database() {
         StatusCode::UNAUTHORIZED
     );
 }
+
+/// Behind TLS (`--public-url https://…`) the session cookies are Secure; over plain http (tests,
+/// a local demo) they cannot be, or browsers would drop them. A malformed public URL is refused
+/// at start with words.
+#[tokio::test]
+async fn session_cookies_are_secure_when_the_public_url_is_https() {
+    let cookie_of = |server: &Server, area: &'static str, body: Value| {
+        let (http, url) = (server.http.clone(), format!("{}/{area}/api/sign-in", server.url));
+        async move {
+            let resp = http.post(url).json(&body).send().await.unwrap();
+            assert_eq!(resp.status(), StatusCode::OK);
+            resp.headers()["set-cookie"].to_str().unwrap().to_string()
+        }
+    };
+    let tls = Server::start_with(&["--public-url", "https://license.example.com/"]);
+    let key = tls.fresh_license(1);
+    assert!(cookie_of(&tls, "portal", json!({"key": key}))
+        .await
+        .contains("; Secure"));
+    let console = json!({"token": ADMIN_TOKEN});
+    assert!(cookie_of(&tls, "console", console.clone()).await.contains("; Secure"));
+    let plain = Server::start();
+    assert!(!cookie_of(&plain, "console", console).await.contains("Secure"));
+    let (ok, _, err) = cli_raw(
+        &plain.db,
+        &[
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--public-url",
+            "license.example.com",
+        ],
+    );
+    assert!(!ok && err.contains("https://license.example.com"), "{err}");
+}

@@ -75,7 +75,8 @@ async fn require_token(
     next: Next,
 ) -> Response {
     if !s.auth_failures.would_allow(peer) {
-        return ApiError::new(Code::RateLimited, "too many wrong admin tokens; wait a minute").into_response();
+        let wait = s.auth_failures.wait(peer);
+        return ApiError::rate_limited("too many wrong admin tokens; wait and try again", wait).into_response();
     }
     let Some(expected) = &s.admin_token else {
         return ApiError::new(

@@ -22,4 +22,6 @@ pub struct AppState {
     pub events: crate::events::EventLog,
     /// Failed admin sign-ins per client address (admin API token, console).
     pub auth_failures: Arc<RateLimiter>,
+    /// Session cookies marked Secure: the server is reached over https (`--public-url`).
+    pub secure_cookies: bool,
 }

@@ -55,6 +55,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
         "keyturn_portal",
         "/portal",
         SESSION_TTL,
+        state.secure_cookies,
     ));
     let api = Router::new()
         .route("/devices", get(devices))
@@ -112,9 +113,9 @@ async fn sign_in(
     check_origin(&headers)?;
     let key = LicenseKey::parse(&body.key).map_err(|e| ApiError::new(Code::InvalidKeyFormat, e.to_string()))?;
     if !s.limiter.allow(peer) {
-        return Err(ApiError::new(
-            Code::RateLimited,
+        return Err(ApiError::rate_limited(
             "too many attempts; wait a moment and try again",
+            s.limiter.wait(peer),
         ));
     }
     let key_hash = s.store.secrets().hasher.hash(&key);
