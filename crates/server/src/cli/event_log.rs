@@ -9,7 +9,7 @@ use crate::events::EventQuery;
 pub fn page(args: EventsArgs) -> Result<crate::events::EventPage, String> {
     with_store(&args.db, |s| async move {
         let license_id = match args.license {
-            Some(id_or_key) => Some(s.license(id_or_key).await?.license.id),
+            Some(id_or_key) => Some(s.license(crate::clock::system_now(), id_or_key).await?.license.id),
             None => None,
         };
         let query = EventQuery {

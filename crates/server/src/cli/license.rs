@@ -43,8 +43,10 @@ pub fn run(cmd: LicenseCmd, now: i64) -> Result<(), String> {
             }
             Ok(())
         }
-        LicenseCmd::List { db, product } => print_json(&with_store(&db, |s| async move { s.licenses(product).await })?),
-        LicenseCmd::Show(a) => print_json(&with_store(&a.db, |s| async move { s.license(a.license).await })?),
+        LicenseCmd::List { db, product } => {
+            print_json(&with_store(&db, |s| async move { s.licenses(now, product).await })?)
+        }
+        LicenseCmd::Show(a) => print_json(&with_store(&a.db, |s| async move { s.license(now, a.license).await })?),
         LicenseCmd::Suspend(a) => set_status(a, LicenseStatus::Suspended, now),
         LicenseCmd::Reinstate(a) => set_status(a, LicenseStatus::Active, now),
         LicenseCmd::Revoke(a) => set_status(a, LicenseStatus::Revoked, now),
@@ -75,7 +77,7 @@ pub fn run(cmd: LicenseCmd, now: i64) -> Result<(), String> {
         }
         LicenseCmd::Reset(a) => {
             let n = with_store(&a.db, |s| async move {
-                let id = s.license(a.license).await?.license.id;
+                let id = s.license(now, a.license).await?.license.id;
                 let n = s.reset(id.clone()).await?;
                 let event = Event::new(now, "reset", CLI).license(id);
                 log(&s, event.detail(format!("{n} machines removed"))).await?;
@@ -95,7 +97,7 @@ pub fn run(cmd: LicenseCmd, now: i64) -> Result<(), String> {
             })?)
         }
         LicenseCmd::RemoveMachine { license: a, machine } => with_store(&a.db, |s| async move {
-            let id = s.license(a.license).await?.license.id;
+            let id = s.license(now, a.license).await?.license.id;
             s.remove_machine(id.clone(), machine.clone()).await?;
             log(
                 &s,
@@ -113,7 +115,7 @@ fn set_status(a: LicenseArg, status: LicenseStatus, now: i64) -> Result<(), Stri
         LicenseStatus::Revoked => "revoke",
     };
     let view = with_store(&a.db, |s| async move {
-        let view = s.set_status(a.license, status).await?;
+        let view = s.set_status(now, a.license, status).await?;
         log(&s, Event::new(now, action, CLI).license(&view.license.id)).await?;
         Ok(view)
     })?;

@@ -154,11 +154,11 @@ async fn create_license(
 }
 
 async fn list_licenses(State(s): State<AppState>, Query(f): Query<ProductFilter>) -> ApiResult<Response> {
-    Ok(Json(s.store.licenses(f.product_id).await?).into_response())
+    Ok(Json(s.store.licenses(s.clock.now(), f.product_id).await?).into_response())
 }
 
 async fn get_license(State(s): State<AppState>, Path(id): Path<String>) -> ApiResult<Response> {
-    Ok(Json(s.store.license(id).await?).into_response())
+    Ok(Json(s.store.license(s.clock.now(), id).await?).into_response())
 }
 
 async fn suspend(State(s): State<AppState>, Actor(actor): Actor, Path(id): Path<String>) -> ApiResult<Response> {
@@ -174,7 +174,7 @@ async fn revoke(State(s): State<AppState>, Actor(actor): Actor, Path(id): Path<S
 }
 
 async fn status(s: AppState, actor: String, id: String, status: LicenseStatus, action: &str) -> ApiResult<Response> {
-    let view = s.store.set_status(id, status).await?;
+    let view = s.store.set_status(s.clock.now(), id, status).await?;
     s.log_admin(&actor, action, &view.license.id, None, String::new());
     Ok(Json(view).into_response())
 }
@@ -192,7 +192,7 @@ async fn extend(
 }
 
 async fn reset(State(s): State<AppState>, Actor(actor): Actor, Path(id): Path<String>) -> ApiResult<Response> {
-    let license = s.store.license(id.clone()).await?;
+    let license = s.store.license(s.clock.now(), id.clone()).await?;
     let removed = s.store.reset(license.license.id.clone()).await?;
     s.log_admin(
         &actor,
@@ -225,7 +225,7 @@ async fn remove_machine(
     Actor(actor): Actor,
     Path((id, activation_id)): Path<(String, String)>,
 ) -> ApiResult<Response> {
-    let license = s.store.license(id).await?;
+    let license = s.store.license(s.clock.now(), id).await?;
     s.store
         .remove_machine(license.license.id.clone(), activation_id.clone())
         .await?;

@@ -238,18 +238,18 @@ impl Store for PgStore {
         Box::pin(async move { in_tx!(self, |tx| admin::create_license(tx, now, h, &new, None)) })
     }
 
-    fn licenses(&self, product_id: Option<String>) -> StoreFuture<'_, Vec<LicenseView>> {
-        Box::pin(async move { on_client!(self, |tx| admin::licenses(tx, product_id.as_deref())) })
+    fn licenses(&self, now: i64, product_id: Option<String>) -> StoreFuture<'_, Vec<LicenseView>> {
+        Box::pin(async move { on_client!(self, |tx| admin::licenses(tx, now, product_id.as_deref())) })
     }
 
-    fn license(&self, id_or_key: String) -> StoreFuture<'_, LicenseView> {
+    fn license(&self, now: i64, id_or_key: String) -> StoreFuture<'_, LicenseView> {
         let h = &self.secrets.hasher;
-        Box::pin(async move { on_client!(self, |tx| admin::license(tx, h, &id_or_key)) })
+        Box::pin(async move { on_client!(self, |tx| admin::license(tx, h, now, &id_or_key)) })
     }
 
-    fn set_status(&self, id_or_key: String, status: LicenseStatus) -> StoreFuture<'_, LicenseView> {
+    fn set_status(&self, now: i64, id_or_key: String, status: LicenseStatus) -> StoreFuture<'_, LicenseView> {
         let h = &self.secrets.hasher;
-        Box::pin(async move { in_tx!(self, |tx| admin::set_status(tx, h, &id_or_key, status)) })
+        Box::pin(async move { in_tx!(self, |tx| admin::set_status(tx, h, now, &id_or_key, status)) })
     }
 
     fn extend(&self, now: i64, id_or_key: String, how: Extend) -> StoreFuture<'_, LicenseView> {

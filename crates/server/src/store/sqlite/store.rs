@@ -80,17 +80,18 @@ impl Store for Db {
         Box::pin(self.write(move |c| complete(admin::create_license(&mut SqliteTx(c), now, &h, &new, None))))
     }
 
-    fn licenses(&self, product_id: Option<String>) -> StoreFuture<'_, Vec<LicenseView>> {
-        ready(self.read_long(|c| complete(admin::licenses(&mut SqliteTx(c), product_id.as_deref()))))
+    fn licenses(&self, now: i64, product_id: Option<String>) -> StoreFuture<'_, Vec<LicenseView>> {
+        ready(self.read_long(|c| complete(admin::licenses(&mut SqliteTx(c), now, product_id.as_deref()))))
     }
 
-    fn license(&self, id_or_key: String) -> StoreFuture<'_, LicenseView> {
-        ready(self.read(|c| complete(admin::license(&mut SqliteTx(c), &self.secrets.hasher, &id_or_key))))
+    fn license(&self, now: i64, id_or_key: String) -> StoreFuture<'_, LicenseView> {
+        let h = &self.secrets.hasher;
+        ready(self.read(|c| complete(admin::license(&mut SqliteTx(c), h, now, &id_or_key))))
     }
 
-    fn set_status(&self, id_or_key: String, status: LicenseStatus) -> StoreFuture<'_, LicenseView> {
+    fn set_status(&self, now: i64, id_or_key: String, status: LicenseStatus) -> StoreFuture<'_, LicenseView> {
         let h = self.secrets.hasher.clone();
-        Box::pin(self.write(move |c| complete(admin::set_status(&mut SqliteTx(c), &h, &id_or_key, status))))
+        Box::pin(self.write(move |c| complete(admin::set_status(&mut SqliteTx(c), &h, now, &id_or_key, status))))
     }
 
     fn extend(&self, now: i64, id_or_key: String, how: Extend) -> StoreFuture<'_, LicenseView> {
