@@ -2,13 +2,14 @@
 //! the exit codes.
 
 use clap::{Parser, Subcommand};
+use std::path::PathBuf;
 
 #[derive(Debug, Parser)]
 #[command(
     name = "keyturn",
     version,
     about = "License this computer without a window: status, activate, deactivate, check, fingerprint, report, open.",
-    after_help = "Without a command, or with a keyturn:// link, the app's window opens.\nExit codes: see `keyturn help exit-codes`."
+    after_help = "Without a command, or with a keyturn:// link, the app's window opens.\nExit codes: see the exit-codes command."
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -65,6 +66,22 @@ pub enum Command {
     /// What each exit code means.
     #[command(name = "exit-codes")]
     ExitCodes,
+    /// Writes the manual pages and the bash, zsh and fish completions for an installed command
+    /// named NAME (scripts/package.sh runs it on the release build; hidden from help).
+    #[command(name = "generate-docs", hide = true)]
+    GenerateDocs {
+        /// The installed command's name, e.g. acme-licensing.
+        #[arg(long)]
+        name: String,
+        /// The product's name and version, for the manual's header.
+        #[arg(long)]
+        product: String,
+        #[arg(long = "product-version")]
+        product_version: String,
+        /// Where to write man/man1/*.1 and completions/{bash,zsh,fish}/.
+        #[arg(long)]
+        out: PathBuf,
+    },
 }
 
 impl Command {
@@ -76,7 +93,7 @@ impl Command {
             | Command::Check { json }
             | Command::Fingerprint { json, .. }
             | Command::Report { json } => *json,
-            Command::Open { .. } | Command::ExitCodes => false,
+            Command::Open { .. } | Command::ExitCodes | Command::GenerateDocs { .. } => false,
         }
     }
 }
