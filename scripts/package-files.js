@@ -48,12 +48,18 @@ const maintainer = pkg.maintainer;
 const contact = /^([^<>,]+?)\s*<([^<>@\s]+@[^<>@\s]+\.[^<>@\s]+)>$/.exec(typeof maintainer === "string" ? maintainer.trim() : "");
 if (!contact) fail(`"package.maintainer" is required: "Name <email@example.com>"`);
 const homepage = pkg.homepage ?? vendor.support_url;
-if (homepage !== undefined && !/^https?:\/\/\S+$/.test(homepage)) fail(`"package.homepage" must be an http(s) URL`);
+if (typeof homepage !== "string" || !/^https?:\/\/\S+$/.test(homepage)) {
+  fail(`"package.homepage" (default: "support_url") is required: an http(s) URL`);
+}
 const license = pkg.license ?? "LicenseRef-Proprietary";
 if (!/^[A-Za-z0-9.+-]+( (AND|OR|WITH) [A-Za-z0-9.+-]+)*$/.test(license)) fail(`"package.license" must be an SPDX expression, e.g. "MIT" or "LicenseRef-Acme-EULA"`);
-const holder = pkg.copyright ?? contact[1];
+// The copyright holder, by default this year and the maintainer's name (lintian wants a year).
+const epoch = process.env.SOURCE_DATE_EPOCH ? Number(process.env.SOURCE_DATE_EPOCH) * 1000 : Date.now();
+const holder = pkg.copyright ?? `${new Date(epoch).getUTCFullYear()} ${contact[1]}`;
 const maintainerLine = `${contact[1]} <${contact[2]}>`;
 
+// Shown by apt and dnf: lines of at most 79 characters (lintian, rpmlint).
+const description = wrap(`Activates and manages the ${product} license on this computer, in a window or from the command line (${command} status, activate, deactivate). The activation lives in each user's home folder and keychain, so upgrading or removing this package keeps it.`);
 const write = (file, text, mode = 0o644) => fs.writeFileSync(path.join(work, file), text, { mode });
 const fill = (text) => text.replace(/@(NAME|COMMAND|PRODUCT|VERSION|IDENTIFIER)@/g, (_, key) => (
   { NAME: name, COMMAND: command, PRODUCT: product, VERSION: version, IDENTIFIER: vendor.identifier }[key]));
@@ -72,12 +78,12 @@ write("copyright", [
   "Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/",
   `Upstream-Name: ${product}`,
   `Upstream-Contact: ${maintainerLine}`,
-  ...(homepage ? [`Source: ${homepage}`] : []),
+  `Source: ${homepage}`,
   "",
   "Files: *",
   `Copyright: ${holder}`,
   `License: ${license}`,
-  ...(license === "MIT" ? [] : [` The license terms are published at ${homepage ?? "the vendor's site"}.`]),
+  ...(license === "MIT" ? [] : [` The license terms are published at ${homepage}.`]),
   "",
   "Files: usr/bin/*",
   `Copyright: ${holder}`,
@@ -91,7 +97,6 @@ write("copyright", [
 ].join("\n"));
 
 // One changelog entry in Debian's format (a native package: changelog.gz).
-const epoch = process.env.SOURCE_DATE_EPOCH ? Number(process.env.SOURCE_DATE_EPOCH) * 1000 : Date.now();
 const date = new Date(epoch).toUTCString().replace("GMT", "+0000");
 write("changelog", `${name} (${version}) stable; urgency=medium\n\n  * ${product} ${version}.\n\n -- ${maintainerLine}  ${date}\n`);
 
@@ -99,7 +104,7 @@ write(`${vendor.identifier}.metainfo.xml`, fill(template("metainfo.xml"))
   .replace("@SUMMARY@", `License manager for ${escapeXml(product)}`)
   .replace("@LICENSE@", license)
   .replace("@DEVELOPER@", escapeXml(holder.replace(/^[0-9, -]+/, "")))
-  .replace("  @HOMEPAGE@\n", homepage ? `  <url type="homepage">${escapeXml(homepage)}</url>\n` : "")
+  .replace("@HOMEPAGE@", escapeXml(homepage))
   .replace(/@PRODUCT_XML@/g, escapeXml(product)));
 write("prerm", fill(template("prerm.sh")), 0o755);
 write("lintian-overrides", fill(template("lintian-overrides")));
@@ -107,7 +112,7 @@ write("lintian-overrides", fill(template("lintian-overrides")));
 const base = JSON.parse(fs.readFileSync(path.join(here, "src-tauri/tauri.conf.json"), "utf8"));
 const icons = ["32x32.png", "128x128.png", "128x128@2x.png", "icon.png"].map((f) => `${work}/icons/${f}`);
 const at = (file) => `${work}/${file}`;
-const docs = {
+const files = {
   [`/usr/share/doc/${name}/copyright`]: at("copyright"),
   [`/usr/share/metainfo/${vendor.identifier}.metainfo.xml`]: at(`${vendor.identifier}.metainfo.xml`),
   [`/usr/share/man/man1`]: at("docs/man/man1"),
@@ -123,16 +128,10 @@ const linux = {
     // A Secret Service provider keeps the activation: GNOME's, KeePassXC's or KDE's (kwalletd5).
     recommends: ["gnome-keyring | keepassxc | libkf5wallet-bin"],
     files: {
-      ...docs,
+      ...files,
       [`/usr/share/zsh/vendor-completions/_${command}`]: at(`docs/completions/zsh/_${command}`),
       [`/usr/share/lintian/overrides/${name}`]: at("lintian-overrides"),
     },
-  },
-  rpm: {
-    desktopTemplate: at("desktop.hbs"),
-    preRemoveScript: at("prerm"),
-    recommends: ["gnome-keyring"],
-    files: { ...docs, [`/usr/share/zsh/site-functions/_${command}`]: at(`docs/completions/zsh/_${command}`) },
   },
 };
 write("tauri.vendor.json", JSON.stringify({
@@ -144,14 +143,14 @@ write("tauri.vendor.json", JSON.stringify({
   app: { windows: base.app.windows.map((w) => ({ ...w, title: product })) },
   bundle: {
     active: true,
-    targets: ["deb", "rpm"],
+    targets: ["deb"],
     icon: icons,
     publisher: maintainerLine,
     homepage,
     license,
     copyright: holder,
     shortDescription: `License manager for ${product}`,
-    longDescription: `Activates and manages the ${product} license on this computer, in a window or from the command line (${command} status, activate, deactivate).`,
+    longDescription: description,
     category: "Utility",
     linux,
   },
@@ -159,8 +158,51 @@ write("tauri.vendor.json", JSON.stringify({
   // passes the link to the app (Exec ... %u, src-tauri/linux/keyturn.desktop).
   plugins: { "deep-link": { desktop: { schemes: [vendor.link_scheme || "keyturn"] } } },
 }, null, 2));
+// The .rpm (rpmbuild, from the .deb's files; package.sh appends %files): %changelog, Packager
+// and Group, which the Tauri bundler's RPM writer cannot set; Requires computed by rpmbuild.
+const rpmDate = new Date(epoch).toUTCString().replace(/^(\w+), (\d+) (\w+) (\d+) .*$/, "$1 $3 $2 $4");
+write("rpm.spec", [
+  "%define _build_id_links none",
+  "%define debug_package %{nil}",
+  // The binary is stripped (release profile) and the man pages compressed (gzip -9n) already.
+  "%define __os_install_post %{nil}",
+  `Name: ${name}`,
+  `Version: ${version}`,
+  "Release: 1",
+  `Summary: License manager for ${product}`,
+  `License: ${license}`,
+  `URL: ${homepage}`,
+  `Packager: ${maintainerLine}`,
+  `Vendor: ${holder.replace(/^[0-9, -]+/, "")}`,
+  "Group: Applications/System",
+  // A Secret Service provider keeps the activation (Fedora's and openSUSE's name).
+  "Recommends: gnome-keyring",
+  "",
+  "%description",
+  description,
+  "",
+  "%install",
+  "cp -a %{tree}/. %{buildroot}/",
+  "",
+  "%preun",
+  fill(template("prerm.sh")).replace(/^#!.*\n/, ""),
+  "%changelog",
+  `* ${rpmDate} ${maintainerLine} - ${version}-1`,
+  `- ${product} ${version}.`,
+  "",
+].join("\n"));
 write("product", product);
 write("package.env", `NAME=${name}\nVERSION=${version}\nCOMMAND=${command}\n`);
+
+function wrap(text, width = 79) {
+  const lines = [""];
+  for (const word of text.split(/\s+/)) {
+    const last = lines.length - 1;
+    if (lines[last] && lines[last].length + 1 + word.length > width) lines.push(word);
+    else lines[last] = lines[last] ? `${lines[last]} ${word}` : word;
+  }
+  return lines.join("\n");
+}
 
 function escapeXml(text) {
   return text.replace(/[<>&"]/g, (c) => ({ "<": "&lt;", ">": "&gt;", "&": "&amp;", '"': "&quot;" })[c]);

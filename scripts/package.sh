@@ -9,9 +9,9 @@
 # - Icons are generated from --icon (a square PNG, 512x512 or more), else from the config's
 #   "logo" when it is a PNG data URL, else Keyturn's own icon (`tauri icon`).
 # Steps: a release build (`tauri build --no-bundle`), the manual pages and shell completions
-# from the built command's own clap definitions, the dependencies computed from the binary
-# (dpkg-shlibdeps; RPM's elfdeps), then `tauri bundle`. Nothing tracked is edited. The packages
-# are copied to --out (default: dist/packages) and their paths printed last.
+# from the built command's own clap definitions, the .deb (`tauri bundle`, Depends computed by
+# dpkg-shlibdeps), then the .rpm from the same files (rpmbuild). Nothing tracked is edited.
+# The packages are copied to --out (default: dist/packages) and their paths printed last.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -69,31 +69,50 @@ set -e
   --product-version "$VERSION" --out "$WORK/docs"
 gzip -9n "$WORK"/docs/man/man1/*.1
 
-# Dependencies computed from the binary's shared libraries: Debian package names with minimum
-# versions (dpkg-shlibdeps; it wants a debian/control to sit in), and RPM's soname capabilities.
+# The .deb's Depends, computed from the binary's shared libraries: Debian package names with
+# minimum versions (dpkg-shlibdeps, which wants a debian/control to sit in). The .rpm's
+# Requires are computed by rpmbuild below.
 mkdir -p "$WORK/shlibs/debian"
 printf 'Source: %s\n\nPackage: %s\nArchitecture: any\n' "$NAME" "$NAME" >"$WORK/shlibs/debian/control"
 deb_depends=$(cd "$WORK/shlibs" && dpkg-shlibdeps -O -e "$BINARY" 2>/dev/null | sed -n 's/^shlibs:Depends=//p')
 [ -n "$deb_depends" ] || { echo "package.sh: dpkg-shlibdeps found no dependencies of $BINARY" >&2; exit 1; }
-rpm_requires=$(echo "$BINARY" | /usr/lib/rpm/elfdeps --requires | sort -u)
-[ -n "$rpm_requires" ] || { echo "package.sh: elfdeps found no requirements of $BINARY" >&2; exit 1; }
-node - "$WORK/tauri.depends.json" "$deb_depends" "$rpm_requires" <<'NODE'
-const [file, deb, rpm] = process.argv.slice(2);
-require("fs").writeFileSync(file, JSON.stringify({ bundle: { linux: {
-  deb: { depends: deb.split(",").map((d) => d.trim()) },
-  rpm: { depends: rpm.split("\n").filter(Boolean) },
-} } }));
-NODE
+node -e 'require("fs").writeFileSync(process.argv[1], JSON.stringify({ bundle: { linux: { deb:
+  { depends: process.argv[2].split(",").map((d) => d.trim()) } } } }))' "$WORK/tauri.depends.json" "$deb_depends"
 
-(cd src-tauri && "$TAURI" bundle --ci --bundles deb rpm \
+(cd src-tauri && "$TAURI" bundle --ci --bundles deb \
   --config "$WORK/tauri.vendor.json" --config "$WORK/tauri.depends.json")
-
 shopt -s nullglob
-packages=("$BUNDLES"/deb/"$NAME"_"$VERSION"_*.deb "$BUNDLES"/rpm/"$NAME"[-_]"$VERSION"-*.rpm)
-[ ${#packages[@]} -eq 2 ] || { echo "package.sh: expected one .deb and one .rpm in $BUNDLES, found: ${packages[*]}" >&2; exit 1; }
-actual=$(dpkg-deb -f "${packages[0]}" Package)
+debs=("$BUNDLES"/deb/"$NAME"_"$VERSION"_*.deb)
+[ ${#debs[@]} -eq 1 ] || { echo "package.sh: expected one .deb in $BUNDLES/deb, found: ${debs[*]}" >&2; exit 1; }
+DEB=${debs[0]}
+actual=$(dpkg-deb -f "$DEB" Package)
 [ "$actual" = "$NAME" ] || { echo "package.sh: the bundler named the package $actual, not $NAME" >&2; exit 1; }
-for package in "${packages[@]}"; do
+
+# The .rpm: rpmbuild over the .deb's files (Debian's own changelog and lintian overrides left
+# out; zsh looks in site-functions there), so both install the same program, pages and
+# completions. rpmbuild, unlike the Tauri bundler's RPM writer, writes %changelog, flags
+# documentation and computes Requires from the binary (elfdeps).
+TREE=$WORK/rpm-tree
+dpkg-deb -x "$DEB" "$TREE"
+rm -r "$TREE/usr/share/lintian" "$TREE/usr/share/doc/$NAME/changelog.gz"
+mkdir -p "$TREE/usr/share/zsh/site-functions"
+mv "$TREE/usr/share/zsh/vendor-completions/_$COMMAND" "$TREE/usr/share/zsh/site-functions/"
+rmdir "$TREE/usr/share/zsh/vendor-completions"
+{
+  printf '%%files\n%%dir /usr/share/doc/%s\n' "$NAME"
+  (cd "$TREE" && find . ! -type d | sed 's|^\.||' | sort) | while read -r file; do
+    if [ "$file" = "/usr/share/doc/$NAME/copyright" ]; then echo "%license $file"; else echo "$file"; fi
+  done
+} >>"$WORK/rpm.spec"
+case "$(dpkg-deb -f "$DEB" Architecture)" in
+  amd64) RPM_ARCH=x86_64 ;; arm64) RPM_ARCH=aarch64 ;; *) RPM_ARCH=$(uname -m) ;;
+esac
+rpmbuild -bb --quiet --define "_topdir $WORK/rpmbuild" --define "tree $TREE" \
+  --target "$RPM_ARCH" "$WORK/rpm.spec" >&2
+rpms=("$WORK"/rpmbuild/RPMS/"$RPM_ARCH"/"$NAME"-"$VERSION"-1.*.rpm)
+[ ${#rpms[@]} -eq 1 ] || { echo "package.sh: rpmbuild made no $NAME $VERSION .rpm" >&2; exit 1; }
+
+for package in "$DEB" "${rpms[0]}"; do
   cp "$package" "$OUT/"
   echo "$OUT/$(basename "$package")"
 done

@@ -94,8 +94,9 @@ fn files(deb: &Path) -> BTreeSet<String> {
         .lines()
         .filter(|line| !line.starts_with('d'))
         .map(|line| {
-            let path = line.split_once("./").expect("a tar listing line").1;
-            format!("/{}", path.split(" -> ").next().unwrap())
+            // mode owner size date time path
+            let path = line.split_whitespace().skip(5).collect::<Vec<_>>().join(" ");
+            format!("/{}", path.trim_start_matches("./").split(" -> ").next().unwrap())
         })
         .collect()
 }
@@ -233,6 +234,7 @@ fn next_version(deb: &Path, version: &str, dir: &Path) -> PathBuf {
 
 #[test]
 fn upgrade_keeps_the_activation_removal_says_how_to_free_the_seat_and_purge_keeps_user_data() {
+    // Upgrade; remove, then reinstall; purge, then reinstall: the activation survives each.
     let root = Root::new();
     let first = package(&ACME, "deb");
     root.install(&first);
@@ -272,24 +274,22 @@ fn upgrade_keeps_the_activation_removal_says_how_to_free_the_seat_and_purge_keep
     );
     assert!(!pc.binary.exists());
     assert!(pc.state_file().is_file(), "removal keeps the user's state");
+    root.install(&next);
+    let status = pc.run(&["status", "--json"]);
+    assert_eq!((status.code, status.json()["code"].as_str()), (0, Some("VALID")), "reinstalled: {status:?}");
 
     let owned = files(&next);
     let purge = root.dpkg(&["-P", "acme-licensing"]);
     assert!(purge.success, "{}", purge.output);
+    assert!(purge.output.contains("run 'acme-licensing deactivate'"), "{}", purge.output);
+    assert!(!root.installed().iter().any(|(name, _)| name == "acme-licensing"));
     let left: Vec<_> = owned.iter().filter(|f| root.path(f).exists()).collect();
     assert!(left.is_empty(), "purge removes the package's files: {left:?}");
-    assert!(
-        root.path("usr/bin/pixelforge-studio").is_file(),
-        "the other vendor's package stays"
-    );
+    assert!(root.path("usr/bin/pixelforge-studio").is_file(), "the other vendor's package stays");
     assert!(pc.state_file().is_file(), "purge keeps the user's state");
 
-    // Reinstalled, the same activation is there: the keychain entry survived too.
+    // Reinstalled after the purge, the same activation is there: the keychain entry stayed too.
     root.install(&next);
     let status = pc.run(&["status", "--json"]);
-    assert_eq!(
-        (status.code, status.json()["code"].as_str()),
-        (0, Some("VALID")),
-        "{status:?}"
-    );
+    assert_eq!((status.code, status.json()["code"].as_str()), (0, Some("VALID")), "{status:?}");
 }

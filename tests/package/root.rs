@@ -59,15 +59,19 @@ impl Root {
         run
     }
 
-    /// The packages installed here (`dpkg -l` lines starting with `ii`), name and version.
+    /// The packages installed here, name and version.
     pub fn installed(&self) -> Vec<(String, String)> {
-        let list = self.dpkg(&["-l"]);
-        list.output
+        let output = Command::new("dpkg-query")
+            .arg(format!("--admindir={}", self.path("var/lib/dpkg").display()))
+            .args(["-W", "-f", "${Package} ${Version} ${Status}\\n"])
+            .output()
+            .expect("run dpkg-query");
+        String::from_utf8_lossy(&output.stdout)
             .lines()
-            .filter(|line| line.starts_with("ii"))
+            .filter(|line| line.ends_with(" install ok installed"))
             .map(|line| {
                 let fields: Vec<&str> = line.split_whitespace().collect();
-                (fields[1].to_string(), fields[2].to_string())
+                (fields[0].to_string(), fields[1].to_string())
             })
             .collect()
     }
