@@ -276,20 +276,35 @@ fn upgrade_keeps_the_activation_removal_says_how_to_free_the_seat_and_purge_keep
     assert!(pc.state_file().is_file(), "removal keeps the user's state");
     root.install(&next);
     let status = pc.run(&["status", "--json"]);
-    assert_eq!((status.code, status.json()["code"].as_str()), (0, Some("VALID")), "reinstalled: {status:?}");
+    assert_eq!(
+        (status.code, status.json()["code"].as_str()),
+        (0, Some("VALID")),
+        "reinstalled: {status:?}"
+    );
 
     let owned = files(&next);
     let purge = root.dpkg(&["-P", "acme-licensing"]);
     assert!(purge.success, "{}", purge.output);
-    assert!(purge.output.contains("run 'acme-licensing deactivate'"), "{}", purge.output);
+    assert!(
+        purge.output.contains("run 'acme-licensing deactivate'"),
+        "{}",
+        purge.output
+    );
     assert!(!root.installed().iter().any(|(name, _)| name == "acme-licensing"));
     let left: Vec<_> = owned.iter().filter(|f| root.path(f).exists()).collect();
     assert!(left.is_empty(), "purge removes the package's files: {left:?}");
-    assert!(root.path("usr/bin/pixelforge-studio").is_file(), "the other vendor's package stays");
+    assert!(
+        root.path("usr/bin/pixelforge-studio").is_file(),
+        "the other vendor's package stays"
+    );
     assert!(pc.state_file().is_file(), "purge keeps the user's state");
 
     // Reinstalled after the purge, the same activation is there: the keychain entry stayed too.
     root.install(&next);
     let status = pc.run(&["status", "--json"]);
-    assert_eq!((status.code, status.json()["code"].as_str()), (0, Some("VALID")), "{status:?}");
+    assert_eq!(
+        (status.code, status.json()["code"].as_str()),
+        (0, Some("VALID")),
+        "{status:?}"
+    );
 }
