@@ -29,7 +29,9 @@ const product = vendor.product_name.trim();
 // The package name: given, or the product name lowercased with every run of other characters
 // than a-z and 0-9 turned into one "-" ("PixelForge Studio" -> "pixelforge-studio"). Only
 // a-z, 0-9 and "-": valid for Debian and RPM, and unchanged by the bundler's kebab-casing.
-const derived = product.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "");
+// Accents are dropped first ("Über" -> "uber").
+const derived = product.normalize("NFKD").replace(/[\u0300-\u036f]/g, "").toLowerCase()
+  .replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "");
 const name = pkg.name ?? derived;
 if (!/^[a-z0-9][a-z0-9-]*[a-z0-9]$/.test(name)) {
   fail(pkg.name === undefined

@@ -91,7 +91,8 @@ actual=$(dpkg-deb -f "$DEB" Package)
 # The .rpm: rpmbuild over the .deb's files (Debian's own changelog and lintian overrides left
 # out; zsh looks in site-functions there), so both install the same program, pages and
 # completions. rpmbuild, unlike the Tauri bundler's RPM writer, writes %changelog, flags
-# documentation and computes Requires from the binary (elfdeps).
+# documentation and computes Requires from the binary (elfdeps). (The binary keeps the mark
+# `tauri bundle` patched in, "deb": only tauri-plugin-updater reads it, and Keyturn has none.)
 TREE=$WORK/rpm-tree
 dpkg-deb -x "$DEB" "$TREE"
 rm -r "$TREE/usr/share/lintian" "$TREE/usr/share/doc/$NAME/changelog.gz"
