@@ -32,28 +32,34 @@ pub enum Command {
         /// When every seat is taken: free this machine id first (from the list printed then).
         #[arg(long, value_name = "MACHINE_ID")]
         free: Option<String>,
+        /// Print JSON (`"schema": 1`) instead of text.
         #[arg(long)]
         json: bool,
     },
     /// Free this computer's seat on the license server and forget the activation here.
     Deactivate {
+        /// Print JSON (`"schema": 1`) instead of text.
         #[arg(long)]
         json: bool,
     },
     /// Sync with the license server now (renews the activation).
     Check {
+        /// Print JSON (`"schema": 1`) instead of text.
         #[arg(long)]
         json: bool,
     },
     /// This device's fingerprint; with --explain, which components were found (never their values).
     Fingerprint {
+        /// List which fingerprint components were found (never their values).
         #[arg(long)]
         explain: bool,
+        /// Print JSON (`"schema": 1`) instead of text.
         #[arg(long)]
         json: bool,
     },
     /// The support report (no key, no token, no raw hardware values).
     Report {
+        /// Print JSON (`"schema": 1`) instead of text.
         #[arg(long)]
         json: bool,
     },
