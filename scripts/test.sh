@@ -20,15 +20,17 @@ KEYTURN_TEST_STORE=postgres cargo test --workspace --locked --no-fail-fast \
   --test admin_api --test basics --test errors --test paging --test policies --test races \
   --test events --test web
 
-# Installers: two vendors' .deb and .rpm (release builds; the second one recompiles only the
-# app crate, its config being compiled in), then tests that check them with lintian and
-# rpmlint, install both side by side into a scratch dpkg root, upgrade, remove and purge one,
-# and read the manual against README.
+# Installers: two vendors' .deb and .rpm (release builds), then tests that check them with
+# lintian and rpmlint, install both side by side into a scratch dpkg root, upgrade, remove and
+# purge one, and read the manual against README. Each vendor's config is compiled into the app
+# crate; incremental compilation makes the second vendor's build reuse the first one's work
+# (here 30 s instead of 200 s). Vendors' own builds (package.sh alone, bench.sh) stay
+# non-incremental.
 PACKAGES=$(mktemp -d)
 trap 'rm -rf "$PACKAGES"' EXIT
 started=$SECONDS
 for vendor in tests/package/vendor.json tests/package/vendor-pixelforge.json; do
-  bash scripts/package.sh --config "$vendor" --icon icons/icon.png --out "$PACKAGES" >/dev/null
+  CARGO_INCREMENTAL=1 bash scripts/package.sh --config "$vendor" --icon icons/icon.png --out "$PACKAGES" >/dev/null
 done
 echo "[test] packaging both vendors took $((SECONDS - started)) s"
 KEYTURN_PACKAGES=$PACKAGES cargo test --workspace --locked --test package_deb
