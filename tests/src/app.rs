@@ -253,6 +253,18 @@ impl App {
         Ok(())
     }
 
+    /// Runs axe-core on what the window shows now and fails on any serious or critical
+    /// violation (WCAG 2.1 A/AA); saves a screenshot named `name` either way.
+    pub async fn audit(&self, name: &str) -> TestResult {
+        self.screenshot(name).await?;
+        let violations = crate::audit::serious_violations(&self.client).await?;
+        if violations.is_empty() {
+            Ok(())
+        } else {
+            Err(format!("accessibility ({name}): {}", violations.join("\n")).into())
+        }
+    }
+
     /// Ends the session. On failure, first saves a screenshot and the app and server logs, then panics.
     pub async fn finish(self, result: TestResult, server: &Server) {
         if let Err(error) = &result {
