@@ -213,10 +213,9 @@ async fn keyboard_only_activation() {
         app.press(&tab).await?;
         app.press(&enter).await?;
         app.find("[data-testid=key-title]").await?;
-        // Key heading has focus; Tab reaches the key field; type; Tab to Activate; Enter.
-        app.press(&tab).await?;
+        // The key field has focus: type, and Enter submits.
+        assert_eq!(app.focused_testid().await?, "key-input");
         app.press(&key).await?;
-        app.press(&tab).await?;
         app.press(&enter).await?;
         app.wait_for_text("[data-testid=activated-title]", "Activated").await?;
         assert_eq!(app.focused_testid().await?, "activated-title");

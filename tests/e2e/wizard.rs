@@ -247,3 +247,32 @@ async fn help_before_activation_after_a_failure_and_ways_back_from_a_trial() {
     .await;
     app.finish(result, &server).await;
 }
+
+#[tokio::test]
+async fn activating_again_after_the_fingerprint_changed_reuses_this_computers_seat() {
+    let server = Server::start();
+    let key = server.new_license(1);
+    let app = App::launch("reactivate", &server, "e2e-reactivate-before").await;
+    let result = common::activate_to_dashboard(&app, &key).await;
+    if result.is_err() {
+        return app.finish(result, &server).await;
+    }
+    let before = server.machines(&key).await;
+    assert_eq!(before.len(), 1);
+    // The same computer after a hardware change: its fingerprint is another one now, and the
+    // license has no second seat. Activating again must not say "every seat is taken".
+    let app = app.relaunch(&server, "e2e-reactivate-after").await;
+    let result = async {
+        app.find("[data-testid=key-title]").await?;
+        app.find("[data-testid=key-input]").await?.send_keys(&key).await?;
+        app.press(ENTER).await?;
+        app.find("[data-testid=activated-title]").await?;
+        app.screenshot("activated").await?;
+        let after = server.machines(&key).await;
+        assert_eq!(after.len(), 1, "one seat for one computer: {after:?}");
+        assert_ne!(after[0]["id"], before[0]["id"], "the old activation was freed");
+        Ok(())
+    }
+    .await;
+    app.finish(result, &server).await;
+}
