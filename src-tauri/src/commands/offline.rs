@@ -72,7 +72,7 @@ pub async fn open_offline_response<R: Runtime>(
         return Ok(None);
     };
     let path = path.into_path().map_err(|e| CommandError::Save(e.to_string()))?;
-    let too_large = std::fs::metadata(&path).map_or(false, |m| m.len() > MAX_RESPONSE_FILE);
+    let too_large = std::fs::metadata(&path).is_ok_and(|m| m.len() > MAX_RESPONSE_FILE);
     if too_large {
         return Err(CommandError::Flow(keyturn_client::FlowError::OfflineCode(
             keyturn_protocol::offline::OfflineCodeError::TooLong,
