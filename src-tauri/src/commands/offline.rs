@@ -2,7 +2,7 @@
 //! codes and their checks are keyturn-client's `air_gap`).
 
 use keyturn_protocol::LicenseKey;
-use tauri::{AppHandle, Runtime, State};
+use tauri::{AppHandle, Manager, Runtime, State};
 use tauri_plugin_dialog::DialogExt;
 
 use crate::error::CommandError;
@@ -37,8 +37,13 @@ pub async fn save_offline_request<R: Runtime>(
     title: String,
 ) -> Result<Option<String>, CommandError> {
     let (tx, rx) = tokio::sync::oneshot::channel();
-    app.dialog()
-        .file()
+    let paths = app.path();
+    let start_in = paths.download_dir().or_else(|_| paths.home_dir());
+    let mut dialog = app.dialog().file();
+    if let Ok(dir) = start_in {
+        dialog = dialog.set_directory(dir);
+    }
+    dialog
         .set_title(title)
         .set_file_name("keyturn-offline-request.txt")
         .add_filter("Text", &["txt"])
