@@ -91,7 +91,10 @@ async fn walk_through(app: &App, b: &Browser, server: &Server, key: &str) -> Tes
     );
     b.wait_count("#devices tbody tr", 1).await?;
     // The portal shows the device tag the app and the console show.
-    let machine = server.machines(key).await[0]["id"].as_str().unwrap_or_default().to_string();
+    let machine = server.machines(key).await[0]["id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
     let tag = b.find("#devices tbody tr .device-tag").await?.text().await?;
     assert_eq!(tag, keyturn_protocol::wire::device_tag(&machine));
     b.run("document.getElementById('offline-lease').scrollIntoView({block: 'center'}); arguments[0]();")

@@ -155,6 +155,15 @@ async fn keyboard_alone_activates_frees_a_seat_and_deactivates_in_german() {
 
 #[tokio::test]
 async fn help_before_activation_after_a_failure_and_ways_back_from_a_trial() {
+    ways_out("en").await;
+}
+
+#[tokio::test]
+async fn help_before_activation_after_a_failure_and_ways_back_from_a_trial_in_german() {
+    ways_out("de").await;
+}
+
+async fn ways_out(lang: &str) {
     let server = Server::start();
     server.admin(&[
         "policy",
@@ -169,13 +178,13 @@ async fn help_before_activation_after_a_failure_and_ways_back_from_a_trial() {
         "1209600",
         "--trial",
     ]);
-    let mut options = Options::default();
+    let mut options = language(lang);
     options.vendor.insert("trial".into(), true.into());
-    let app = App::launch_with("ways-out", &server, "e2e-ways-out", options).await;
+    let app = App::launch_with(&format!("ways-out-{lang}"), &server, "e2e-ways-out", options).await;
     let result = async {
         // Help before any activation.
         app.find("[data-testid=welcome-title]").await?;
-        app.click_button("Help and support").await?;
+        app.find("[data-testid=help]").await?.click().await?;
         app.wait_for_text_where("[data-testid=diagnostics]", "a report", |t| {
             t.contains("Errors shown in the app: none")
         })
@@ -184,19 +193,23 @@ async fn help_before_activation_after_a_failure_and_ways_back_from_a_trial() {
         app.find("[data-testid=welcome-title]").await?;
 
         // A key the server does not know: words, next step, details; Help's report names it.
-        app.click_button("Start").await?;
+        app.find("button.primary").await?.click().await?;
         let unknown = keyturn_protocol::LicenseKey::from_random_bytes([9; 18]).to_string();
         app.press(&unknown).await?;
         app.press(ENTER).await?;
         let error = app.find("#key-error").await?;
         assert_eq!(error.attr("data-code").await?.as_deref(), Some("NOT_FOUND"));
         let words = app.text("[data-testid=error-title]").await?;
-        assert_eq!(words, "We couldn't find that license key.");
+        let expected = match lang {
+            "de" => "Diesen Lizenzschlüssel haben wir nicht gefunden.",
+            _ => "We couldn't find that license key.",
+        };
+        assert_eq!(words, expected);
         app.screenshot("key-not-found").await?;
         app.find("#key-error details > summary").await?.click().await?;
         app.find("[data-testid=error-detail]").await?;
         app.audit("key-not-found-details").await?;
-        app.click_button("Help and support").await?;
+        app.find("[data-testid=help]").await?.click().await?;
         let report = app
             .wait_for_text_where("[data-testid=diagnostics]", "the error", |t| {
                 t.contains("NOT_FOUND at ")
@@ -224,8 +237,10 @@ async fn help_before_activation_after_a_failure_and_ways_back_from_a_trial() {
         app.find("[data-testid=welcome-title]").await?;
 
         // The trial: its dashboard offers the key screen, and Back/Escape return from it.
-        app.click_button("Start a free trial").await?;
-        app.click_button("Continue").await?;
+        app.find("[data-testid=start-trial]").await?.click().await?;
+        app.find("[data-testid=activated-title]").await?;
+        app.audit("activated-trial").await?;
+        app.find("button.primary").await?.click().await?;
         app.find("[data-testid=dashboard-title]").await?;
         app.audit("dashboard-trial").await?;
         common::open_more(&app).await?;
