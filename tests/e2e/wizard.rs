@@ -257,6 +257,11 @@ async fn ways_out(lang: &str) {
         app.find("[data-testid=key-title]").await?;
         app.press(ESCAPE).await?;
         app.find("[data-testid=dashboard-title]").await?;
+        // Alt+Left, as in a browser, is Back too.
+        app.find("[data-testid=enter-key].primary").await?.click().await?;
+        app.find("[data-testid=key-title]").await?;
+        app.press("\u{E00A}\u{E012}\u{E000}").await?;
+        app.find("[data-testid=dashboard-title]").await?;
         Ok(())
     }
     .await;
