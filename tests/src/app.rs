@@ -83,6 +83,11 @@ impl App {
         self.home.path()
     }
 
+    /// The X display the window is on (xdotool reaches the system's file dialogs there).
+    pub fn display_name(&self) -> &str {
+        &self._display.name
+    }
+
     /// The process group of tauri-driver and everything it started (the app among them).
     pub fn process_group(&self) -> u32 {
         self._driver.id()

@@ -25,6 +25,16 @@ pub fn portal_url(server_url: &str) -> String {
     format!("{}/portal", server_url.trim_end_matches('/'))
 }
 
+/// A file dialog that starts in Downloads (else the home folder), where people look first.
+fn file_dialog<R: Runtime>(app: &AppHandle<R>) -> tauri_plugin_dialog::FileDialogBuilder<R> {
+    let paths = app.path();
+    let dialog = app.dialog().file();
+    match paths.download_dir().or_else(|_| paths.home_dir()) {
+        Ok(dir) => dialog.set_directory(dir),
+        Err(_) => dialog,
+    }
+}
+
 /// A response file is a few hundred bytes; anything far larger is not one.
 const MAX_RESPONSE_FILE: u64 = 64 * 1024;
 
@@ -37,13 +47,7 @@ pub async fn save_offline_request<R: Runtime>(
     title: String,
 ) -> Result<Option<String>, CommandError> {
     let (tx, rx) = tokio::sync::oneshot::channel();
-    let paths = app.path();
-    let start_in = paths.download_dir().or_else(|_| paths.home_dir());
-    let mut dialog = app.dialog().file();
-    if let Ok(dir) = start_in {
-        dialog = dialog.set_directory(dir);
-    }
-    dialog
+    file_dialog(&app)
         .set_title(title)
         .set_file_name("keyturn-offline-request.txt")
         .add_filter("Text", &["txt"])
@@ -66,8 +70,7 @@ pub async fn open_offline_response<R: Runtime>(
     title: String,
 ) -> Result<Option<String>, CommandError> {
     let (tx, rx) = tokio::sync::oneshot::channel();
-    app.dialog()
-        .file()
+    file_dialog(&app)
         .set_title(title)
         .add_filter("Text", &["txt"])
         .pick_file(move |path| {
