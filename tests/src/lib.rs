@@ -5,6 +5,7 @@
 
 pub mod app;
 pub mod artifacts;
+pub mod audit;
 pub mod binaries;
 pub mod browser;
 pub mod cli;
