@@ -9,11 +9,13 @@
 //! * [`renewal`]: background renewal with exponential backoff and jitter.
 //! * [`storage`]: secret and state stores behind traits; [`local`]: the license as stored here.
 //! * [`keychain`]: the OS keychain's secret store; [`state_file`]: the app's state file.
+//! * [`answers`]: the JSON answers of the command line and the C library (one shape for both).
 //! * [`host`]: the check for the vendor's own program (same keychain, file and verification).
 //! * [`session`]: one object the app holds: activate, status, renew, deactivate, diagnostics.
 //! * [`window_lock`]: "the window is open", for `keyturn open --wait`.
 //! * [`clock`]: time and jitter behind traits.
 //! * [`error`]: the errors of talking to the server (network failures are never license answers).
+//! * [`exit_code`]: the result codes the command line exits with and the C library returns.
 //!
 //! ```no_run
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
@@ -45,11 +47,13 @@
 #![allow(clippy::result_large_err)]
 
 pub mod air_gap;
+pub mod answers;
 pub mod api;
 pub mod clock;
 pub mod config;
 pub mod error;
 pub mod error_code;
+pub mod exit_code;
 pub mod fingerprint;
 pub mod flow;
 pub mod host;

@@ -1,9 +1,9 @@
 //! The headless command line of the `keyturn` binary (`keyturn status`, `activate`, ...): no
-//! window, no display, stable exit codes ([`exit`]) and versioned JSON. Without a command, or
+//! window, no display, stable exit codes ([`exit`]: keyturn-client's one table, shared with the
+//! C library) and versioned JSON. Without a command, or
 //! with a link (`keyturn://...`), `main` opens the app instead.
 
 mod args;
-pub mod exit;
 mod license;
 mod output;
 mod support;
@@ -12,6 +12,8 @@ use args::{Cli, Command};
 use clap::Parser;
 use output::Outcome;
 use std::ffi::OsString;
+
+pub use keyturn_client::exit_code as exit;
 
 use crate::error::CommandError;
 
@@ -36,8 +38,8 @@ pub fn run(args: Vec<OsString>) -> i32 {
         }
     };
     if let Command::ExitCodes = cli.command {
-        for (code, meaning) in exit::TABLE {
-            println!("{code:>3}  {meaning}");
+        for row in exit::TABLE {
+            println!("{:>3}  {}", row.code, row.meaning);
         }
         return exit::OK;
     }
