@@ -4,7 +4,8 @@
 # Tauri CLI that scripts/package.sh uses among them).
 # (wrk: the server's external load benchmark; postgresql: the server tests start private
 # clusters with its initdb/postgres, as the `postgres` user when run as root; chromium +
-# chromium-driver: the console and portal browser tests.)
+# chromium-driver: the console and portal browser tests; mono-mcs + mono-runtime and python3-pip:
+# the C library's C# and Python wrappers are tested with them.)
 # Safe to run again and again; a second run takes a second or two.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,6 +16,7 @@ APT_PACKAGES=(
   xvfb xauth webkit2gtk-driver imagemagick dbus gnome-keyring libsecret-tools keyutils
   wrk postgresql python3
   chromium chromium-driver
+  mono-mcs mono-runtime python3-pip
 )
 TAURI_DRIVER_VERSION=2.1.0
 
@@ -47,5 +49,10 @@ fi
 if [ ! -f ui/node_modules/.package-lock.json ] || [ ui/package-lock.json -nt ui/node_modules/.package-lock.json ]; then
   say "installing UI packages"
   (cd ui && npm ci --no-audit --no-fund --loglevel=error)
+fi
+# The C library's Node.js wrapper (koffi: its prebuilt binaries are inside its npm package).
+if [ ! -f bindings/node/node_modules/.package-lock.json ] || [ bindings/node/package-lock.json -nt bindings/node/node_modules/.package-lock.json ]; then
+  say "installing the Node.js wrapper's packages"
+  (cd bindings/node && npm ci --no-audit --no-fund --loglevel=error)
 fi
 say "ready"

@@ -1,0 +1,256 @@
+//! libkeyturn from four languages, each against a real server and a real GNOME Keyring: the
+//! example a vendor copies (examples/c, python, node, csharp) activates this computer, reads the
+//! status and an entitlement, and deactivates; the seat is free on the server afterwards. And the
+//! library, the command line and the app share one activation: what one does, the others see.
+//! Nothing is skipped: a missing compiler, runtime or package fails the test with what to install.
+
+use keyturn_e2e::binaries;
+use keyturn_e2e::cli::{run, Computer, Run};
+use keyturn_e2e::server::PRODUCT_ID;
+use keyturn_e2e::Server;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("..")
+        .canonicalize()
+        .unwrap()
+}
+
+/// A license with the entitlement `pro` and 2 seats; its key.
+fn license(server: &Server) -> String {
+    let policy = server.admin(&[
+        "policy",
+        "create",
+        "--product",
+        PRODUCT_ID,
+        "--name",
+        "FFI",
+        "--max-machines",
+        "2",
+    ]);
+    server.admin(&["license", "create", "--policy", &policy, "--entitlement", "pro"])
+}
+
+/// `program` on this computer, finding libkeyturn (KEYTURN_LIBRARY, LD_LIBRARY_PATH).
+fn command(pc: &Computer, program: &str) -> Command {
+    let library = binaries::library();
+    let mut command = pc.command(Path::new(program));
+    command
+        .env("KEYTURN_LIBRARY", &library)
+        .env("LD_LIBRARY_PATH", library.parent().unwrap());
+    command
+}
+
+/// Runs a build or install step; fails the test with its output if it fails.
+fn must(mut command: Command, what: &str) {
+    let output = command
+        .output()
+        .unwrap_or_else(|e| panic!("{what}: cannot start ({e}); bash scripts/setup.sh installs it"));
+    assert!(
+        output.status.success(),
+        "{what} failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+const EXPECTED: &str = "activate: OK\nstatus: VALID\npro: on\ndeactivate: OK\nstatus: NOT_ACTIVATED\n";
+
+/// Runs one language's example on a fresh computer and checks what it printed and the server.
+async fn example_round_trip(name: &str, make: impl FnOnce(&Computer, &str) -> Command) {
+    let server = Server::start();
+    let key = license(&server);
+    let pc = Computer::new(&server, &format!("ffi-{name}-1"));
+    let done = run(make(&pc, &key), "");
+    assert_eq!(
+        (done.code, done.stdout.as_str(), done.stderr.as_str()),
+        (0, EXPECTED, ""),
+        "{name}: {done:?}"
+    );
+    assert_eq!(server.machine_count(&key).await, 0, "{name}: the seat is free again");
+    let status = pc.run(&["status", "--json"]);
+    assert_eq!(status.json()["code"], "NOT_ACTIVATED", "{status:?}");
+}
+
+#[tokio::test]
+async fn c_example_activates_reads_and_deactivates() {
+    let out = tempfile::tempdir().unwrap();
+    let program = out.path().join("activate");
+    let library = binaries::library();
+    let mut cc = Command::new("cc");
+    cc.arg(repo().join("examples/c/activate.c"))
+        .arg("-Wall")
+        .arg("-Werror")
+        .arg("-I")
+        .arg(repo().join("crates/ffi/include"))
+        .arg("-L")
+        .arg(library.parent().unwrap())
+        .arg("-lkeyturn")
+        .arg(format!("-Wl,-rpath,{}", library.parent().unwrap().display()))
+        .arg("-o")
+        .arg(&program);
+    must(cc, "cc examples/c/activate.c");
+    example_round_trip("c", |pc, key| {
+        let mut c = command(pc, program.to_str().unwrap());
+        c.arg(&pc.config).arg(key).arg("pro");
+        c
+    })
+    .await;
+}
+
+/// The Python package, installed with pip from the repository (once per test run).
+fn python_site() -> &'static Path {
+    static SITE: OnceLock<tempfile::TempDir> = OnceLock::new();
+    SITE.get_or_init(|| {
+        let site = tempfile::tempdir().unwrap();
+        let build = tempfile::tempdir().unwrap();
+        // A copy, so pip's build folders never land in the repository.
+        let source = build.path().join("python");
+        must(
+            {
+                let mut cp = Command::new("cp");
+                cp.arg("-r").arg(repo().join("bindings/python")).arg(&source);
+                cp
+            },
+            "copy bindings/python",
+        );
+        // pip builds it as any user's install does (setuptools in an isolated build environment).
+        let mut pip = Command::new("python3");
+        pip.env("PIP_ROOT_USER_ACTION", "ignore")
+            .args([
+                "-m",
+                "pip",
+                "install",
+                "--quiet",
+                "--disable-pip-version-check",
+                "--no-deps",
+                "--target",
+            ])
+            .arg(site.path())
+            .arg(&source);
+        must(pip, "pip install bindings/python");
+        site
+    })
+    .path()
+}
+
+fn python(pc: &Computer) -> Command {
+    let mut python = command(pc, "python3");
+    python.env("PYTHONPATH", python_site());
+    python
+}
+
+#[tokio::test]
+async fn python_example_activates_reads_and_deactivates() {
+    example_round_trip("python", |pc, key| {
+        let mut p = python(pc);
+        p.arg(repo().join("examples/python/activate.py"))
+            .arg(&pc.config)
+            .arg(key)
+            .arg("pro");
+        p
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn node_example_activates_reads_and_deactivates() {
+    let koffi = repo().join("bindings/node/node_modules/koffi");
+    assert!(
+        koffi.is_dir(),
+        "{} is missing: bash scripts/setup.sh installs it",
+        koffi.display()
+    );
+    // `require('keyturn')` finds the package as an installed one would be.
+    let modules = tempfile::tempdir().unwrap();
+    std::os::unix::fs::symlink(repo().join("bindings/node"), modules.path().join("keyturn")).unwrap();
+    example_round_trip("node", |pc, key| {
+        let mut node = command(pc, "node");
+        node.env("NODE_PATH", modules.path())
+            .arg(repo().join("examples/node/activate.js"))
+            .arg(&pc.config)
+            .arg(key)
+            .arg("pro");
+        node
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn csharp_example_activates_reads_and_deactivates() {
+    let out = tempfile::tempdir().unwrap();
+    let exe = out.path().join("activate.exe");
+    let mut mcs = Command::new("mcs");
+    mcs.arg(format!("-out:{}", exe.display()))
+        .arg(repo().join("bindings/csharp/Keyturn.cs"))
+        .arg(repo().join("examples/csharp/Activate.cs"));
+    must(mcs, "mcs (mono-mcs)");
+    example_round_trip("csharp", |pc, key| {
+        let mut mono = command(pc, "mono");
+        mono.arg(&exe).arg(&pc.config).arg(key).arg("pro");
+        mono
+    })
+    .await;
+}
+
+/// Runs Python lines with `kt`, a Keyturn on this computer's config, open.
+fn with_library(pc: &Computer, lines: &str) -> Run {
+    let script =
+        format!("import json, sys\nfrom keyturn import Keyturn\nkt = Keyturn(sys.argv[1])\n{lines}\nkt.close()\n");
+    let mut p = python(pc);
+    p.arg("-c").arg(script).arg(&pc.config);
+    run(p, "")
+}
+
+#[tokio::test]
+async fn library_and_command_line_share_one_activation() {
+    let server = Server::start();
+    let key = license(&server);
+    let pc = Computer::new(&server, "ffi-shared-1");
+    let activated = with_library(
+        &pc,
+        &format!("print(kt.activate('{key}')['code'], kt.is_entitled('pro'))"),
+    );
+    assert_eq!(
+        (activated.code, activated.stdout.trim()),
+        (0, "OK True"),
+        "{activated:?}"
+    );
+    let status = pc.run(&["status", "--json"]);
+    assert_eq!(
+        (status.code, status.json()["entitlements"][0].as_str()),
+        (0, Some("pro")),
+        "{status:?}"
+    );
+    // The library's status is the command line's document, byte for byte but for the time fields.
+    let from_library = with_library(&pc, "print(json.dumps(kt.status()))");
+    let mut library_json: serde_json::Value = serde_json::from_str(&from_library.stdout).unwrap();
+    let mut cli_json = pc.run(&["status", "--json"]).json();
+    for doc in [&mut library_json, &mut cli_json] {
+        doc.as_object_mut().unwrap().remove("last_sync");
+    }
+    assert_eq!(library_json, cli_json);
+
+    assert_eq!(pc.run(&["deactivate"]).code, 0);
+    let seen = with_library(&pc, "print(kt.status()['code'], kt.is_entitled('pro'))");
+    assert_eq!(seen.stdout.trim(), "NOT_ACTIVATED False", "{seen:?}");
+    assert_eq!(server.machine_count(&key).await, 0);
+}
+
+#[tokio::test]
+async fn the_library_sets_a_damaged_state_file_aside_and_rebuilds_it() {
+    let server = Server::start();
+    let key = license(&server);
+    let pc = Computer::new(&server, "ffi-damaged-1");
+    pc.activate(&key);
+    std::fs::write(pc.state_file(), "{\"license\": {\"last_seen\": \"yest").unwrap();
+    let seen = with_library(&pc, "s = kt.status()\nprint(s['code'], s['activation_id'] is not None)");
+    assert_eq!(seen.stdout.trim(), "VALID True", "{seen:?}");
+    assert!(
+        pc.state_file().with_extension("json.damaged").exists(),
+        "kept for support"
+    );
+    assert_eq!(pc.run(&["status"]).code, 0, "the command line reads the rebuilt state");
+}
