@@ -13,7 +13,6 @@ mod links;
 mod renewal_task;
 mod startup;
 mod state;
-mod state_store;
 mod views;
 
 pub use error::CommandError;
@@ -44,7 +43,7 @@ pub fn build_app<R: Runtime>(builder: tauri::Builder<R>, setup: Setup) -> tauri:
     builder
         .plugin(tauri_plugin_store::Builder::new().build())
         .setup(move |app| {
-            let state = startup::app_state(app.handle(), setup);
+            let state = startup::app_state(setup);
             links::on_start(app.handle(), &state);
             if let Ok(session) = state.session() {
                 renewal_task::spawn(app.handle().clone(), session.clone(), state.renewal_wake.clone());
