@@ -264,3 +264,30 @@ fn the_version_is_the_crates() {
     let version = unsafe { CStr::from_ptr(keyturn_version()) }.to_str().unwrap();
     assert_eq!(version, env!("CARGO_PKG_VERSION"));
 }
+
+#[test]
+fn threads_share_a_handle_and_a_close_among_their_calls_is_safe() {
+    let handle = open();
+    let threads: Vec<_> = (0..4)
+        .map(|_| {
+            std::thread::spawn(move || {
+                let mut seen = Vec::new();
+                for _ in 0..200 {
+                    let mut buffer = [0 as c_char; 256];
+                    let got = unsafe { keyturn_fingerprint(handle, buffer.as_mut_ptr(), buffer.len(), null_mut()) };
+                    seen.push(got);
+                }
+                seen
+            })
+        })
+        .collect();
+    std::thread::sleep(std::time::Duration::from_millis(1));
+    assert_eq!(keyturn_close(handle), OK);
+    for thread in threads {
+        let seen = thread.join().expect("no thread crashed");
+        assert!(seen.iter().all(|&got| got == OK || got == INVALID_HANDLE), "{seen:?}");
+        // Once closed, closed for good.
+        let first_closed = seen.iter().position(|&got| got == INVALID_HANDLE).unwrap_or(seen.len());
+        assert!(seen[first_closed..].iter().all(|&got| got == INVALID_HANDLE), "{seen:?}");
+    }
+}
