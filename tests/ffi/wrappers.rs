@@ -6,18 +6,11 @@
 
 use keyturn_e2e::binaries;
 use keyturn_e2e::cli::{run, Computer, Run};
+use keyturn_e2e::ffi::{self, must, repo};
 use keyturn_e2e::server::PRODUCT_ID;
 use keyturn_e2e::Server;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
-use std::sync::OnceLock;
-
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("..")
-        .canonicalize()
-        .unwrap()
-}
 
 /// A license with the entitlement `pro` and 2 seats; its key.
 fn license(server: &Server) -> String {
@@ -42,18 +35,6 @@ fn command(pc: &Computer, program: &str) -> Command {
         .env("KEYTURN_LIBRARY", &library)
         .env("LD_LIBRARY_PATH", library.parent().unwrap());
     command
-}
-
-/// Runs a build or install step; fails the test with its output if it fails.
-fn must(mut command: Command, what: &str) {
-    let output = command
-        .output()
-        .unwrap_or_else(|e| panic!("{what}: cannot start ({e}); bash scripts/setup.sh installs it"));
-    assert!(
-        output.status.success(),
-        "{what} failed: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
 }
 
 const EXPECTED: &str = "activate: OK\nstatus: VALID\npro: on\ndeactivate: OK\nstatus: NOT_ACTIVATED\n";
@@ -100,46 +81,8 @@ async fn c_example_activates_reads_and_deactivates() {
     .await;
 }
 
-/// The Python package, installed with pip from the repository (once per test run).
-fn python_site() -> &'static Path {
-    static SITE: OnceLock<tempfile::TempDir> = OnceLock::new();
-    SITE.get_or_init(|| {
-        let site = tempfile::tempdir().unwrap();
-        let build = tempfile::tempdir().unwrap();
-        // A copy, so pip's build folders never land in the repository.
-        let source = build.path().join("python");
-        must(
-            {
-                let mut cp = Command::new("cp");
-                cp.arg("-r").arg(repo().join("bindings/python")).arg(&source);
-                cp
-            },
-            "copy bindings/python",
-        );
-        // pip builds it as any user's install does (setuptools in an isolated build environment).
-        let mut pip = Command::new("python3");
-        pip.env("PIP_ROOT_USER_ACTION", "ignore")
-            .args([
-                "-m",
-                "pip",
-                "install",
-                "--quiet",
-                "--disable-pip-version-check",
-                "--no-deps",
-                "--target",
-            ])
-            .arg(site.path())
-            .arg(&source);
-        must(pip, "pip install bindings/python");
-        site
-    })
-    .path()
-}
-
 fn python(pc: &Computer) -> Command {
-    let mut python = command(pc, "python3");
-    python.env("PYTHONPATH", python_site());
-    python
+    ffi::python(command(pc, "python3"))
 }
 
 #[tokio::test]

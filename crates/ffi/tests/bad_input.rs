@@ -288,6 +288,9 @@ fn threads_share_a_handle_and_a_close_among_their_calls_is_safe() {
         assert!(seen.iter().all(|&got| got == OK || got == INVALID_HANDLE), "{seen:?}");
         // Once closed, closed for good.
         let first_closed = seen.iter().position(|&got| got == INVALID_HANDLE).unwrap_or(seen.len());
-        assert!(seen[first_closed..].iter().all(|&got| got == INVALID_HANDLE), "{seen:?}");
+        assert!(
+            seen[first_closed..].iter().all(|&got| got == INVALID_HANDLE),
+            "{seen:?}"
+        );
     }
 }
