@@ -8,7 +8,8 @@
 //! * [`offline`]: the offline token check (signature, device, product, time, clock rollback).
 //! * [`renewal`]: background renewal with exponential backoff and jitter.
 //! * [`storage`]: secret and state stores behind traits; [`local`]: the license as stored here.
-//! * [`keychain`]: the OS keychain's secret store; [`state_file`]: the app's state file.
+//! * [`keychain`]: the OS keychain's secret store ([`secret_cache`]: its answers kept while the
+//!   state file is unchanged); [`state_file`]: the app's state file.
 //! * [`answers`]: the JSON answers of the command line and the C library (one shape for both).
 //! * [`host`]: the check for the vendor's own program (same keychain, file and verification).
 //! * [`session`]: one object the app holds: activate, status, renew, deactivate, diagnostics.
@@ -61,6 +62,7 @@ pub mod keychain;
 pub mod local;
 pub mod offline;
 pub mod renewal;
+pub mod secret_cache;
 pub mod session;
 pub mod state_file;
 pub mod storage;

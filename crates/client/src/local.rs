@@ -117,17 +117,25 @@ pub fn check_local(
         now,
         local.last_seen,
     )?;
-    let local = state.update(&mut |local| {
-        local.last_seen = Some(offline::advance_last_seen(local.last_seen, now));
-        if local.activation_id.is_none() {
-            // The state was lost (e.g. a damaged file set aside) but the keychain holds this
-            // device's verified token: it names the activation, so renewal works again; renewing
-            // at once brings back the license summary.
-            local.activation_id = Some(claims.sub.clone());
-            local.server_url.get_or_insert_with(|| config.server_url.clone());
-            local.next_renewal = Some(now);
-        }
-    })?;
+    // Nothing to write when "last seen" is already now and the state names the activation: a
+    // program asking many times a second reads only (no lock, no write).
+    let unchanged =
+        local.last_seen == Some(offline::advance_last_seen(local.last_seen, now)) && local.activation_id.is_some();
+    let local = if unchanged {
+        local
+    } else {
+        state.update(&mut |local| {
+            local.last_seen = Some(offline::advance_last_seen(local.last_seen, now));
+            if local.activation_id.is_none() {
+                // The state was lost (e.g. a damaged file set aside) but the keychain holds this
+                // device's verified token: it names the activation, so renewal works again; renewing
+                // at once brings back the license summary.
+                local.activation_id = Some(claims.sub.clone());
+                local.server_url.get_or_insert_with(|| config.server_url.clone());
+                local.next_renewal = Some(now);
+            }
+        })?
+    };
     Ok(LocalLicense {
         standing: offline::standing(&claims, now),
         claims,
