@@ -37,7 +37,7 @@ let api = null;
 function load(path) {
   if (api && !path) return api;
   const lib = koffi.load(path || process.env.KEYTURN_LIBRARY || libraryName());
-  const buffer = 'uint8_t *buffer, size_t size, _Out_ size_t *needed';
+  const buffer = 'uint8_t *buffer, size_t size, uint8_t *needed';
   api = {
     open: lib.func('int keyturn_open(const char *config, _Out_ uint64_t *handle)'),
     close: lib.func('int keyturn_close(uint64_t handle)'),
@@ -54,17 +54,20 @@ function load(path) {
   return api;
 }
 
-/** Calls a function that writes text into a buffer (growing it when asked); [result, text]. */
-function read(call, size = 4096) {
-  const needed = [0];
+/** Calls a function that writes text into `holder.data` (grown when asked); [result, text]. The
+ * buffers are kept between calls (Node.js runs one call at a time per thread). */
+function read(holder, call, size = 4096) {
+  if (!holder.data || holder.data.length < size) holder.data = Buffer.allocUnsafe(size);
+  if (!holder.needed) holder.needed = Buffer.alloc(8);
   for (;;) {
-    const data = Buffer.alloc(size);
-    const result = call(data, size, needed);
+    holder.needed.writeBigUInt64LE(0n);
+    const result = call(holder.data, holder.data.length, holder.needed);
+    const needed = Number(holder.needed.readBigUInt64LE());
     if (result !== BUFFER_TOO_SMALL) {
-      const end = data.indexOf(0);
-      return [result, data.toString('utf8', 0, end < 0 ? 0 : end)];
+      // `needed` counts the final NUL; a failure writes nothing.
+      return [result, needed > 0 && result < BUFFER_TOO_SMALL ? holder.data.toString('utf8', 0, needed - 1) : ''];
     }
-    size = Number(needed[0]);
+    holder.data = Buffer.allocUnsafe(needed);
   }
 }
 
@@ -79,14 +82,14 @@ class Keyturn {
   }
 
   error(handle, result) {
-    const [, text] = read((data, size, needed) => this.api.lastError(handle, [0], data, size, needed));
+    const [, text] = read({}, (data, size, needed) => this.api.lastError(handle, [0], data, size, needed));
     const last = JSON.parse(text);
     return new KeyturnError(result, last.code, last.message);
   }
 
   /** A call that writes JSON; `answers`: the result codes that come with a document. */
   json(name, args, answers, size) {
-    const [result, text] = read((data, sz, needed) => this.api[name](this.handle, ...args, data, sz, needed), size);
+    const [result, text] = read(this, (data, sz, needed) => this.api[name](this.handle, ...args, data, sz, needed), size);
     // A failure writes nothing: its words are in the last error.
     if (!answers(result) || text === '') throw this.error(this.handle, result);
     return JSON.parse(text);
@@ -122,7 +125,7 @@ class Keyturn {
   }
 
   fingerprint() {
-    const [result, text] = read((data, size, needed) => this.api.fingerprint(this.handle, data, size, needed));
+    const [result, text] = read(this, (data, size, needed) => this.api.fingerprint(this.handle, data, size, needed));
     if (result !== OK) throw this.error(this.handle, result);
     return text;
   }

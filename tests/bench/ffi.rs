@@ -12,9 +12,8 @@ use keyturn_e2e::{binaries, Server};
 use std::path::Path;
 use std::process::Command;
 
-/// Per process: the keyring daemon drops a connection after some 1300 lookups from one process
-/// (seen here with keyring 3.6 and GNOME Keyring 42), so each round stays well below that.
-const CALLS: u32 = 100;
+/// Calls per process and round.
+const CALLS: u32 = 2000;
 
 fn main() {
     let rounds: usize = std::env::args().nth(1).and_then(|n| n.parse().ok()).unwrap_or(5);

@@ -15,6 +15,7 @@ import ctypes.util
 import json
 import os
 import sys
+import threading
 
 OK = 0
 SEAT_LIMIT = 8
@@ -91,8 +92,10 @@ class Keyturn:
     def __init__(self, config, library=None):
         """`config`: the path of the vendor's vendor.json, or its JSON text."""
         self._lib = load_library(library)
+        self._local = threading.local()
         self._handle = ctypes.c_uint64(0)
         result = self._lib.keyturn_open(_text(config), ctypes.byref(self._handle))
+        self._handle = self._handle.value
         if result != OK:
             raise self._error(0, result)
 
@@ -103,9 +106,9 @@ class Keyturn:
         self.close()
 
     def close(self):
-        if self._handle.value:
+        if self._handle:
             self._lib.keyturn_close(self._handle)
-            self._handle = ctypes.c_uint64(0)
+            self._handle = 0
 
     def _error(self, handle, result):
         needed = ctypes.c_size_t(0)
@@ -117,18 +120,21 @@ class Keyturn:
         return KeyturnError(result, last.get("code"), last.get("message"))
 
     def _read(self, function, *args, size=4096, answers=(OK,)):
-        """Calls a function that writes into a buffer; answers (result code, text)."""
-        needed = ctypes.c_size_t(0)
+        """Calls a function that writes into a buffer; answers (result code, text). Each thread
+        reuses its own buffer (ctypes lets other threads run during the call)."""
+        local = self._local
+        if getattr(local, "size", 0) < size:
+            local.data, local.size, local.needed = ctypes.create_string_buffer(size), size, ctypes.c_size_t(0)
         while True:
-            data = ctypes.create_string_buffer(size)
-            result = function(self._handle, *args, data, size, ctypes.byref(needed))
+            result = function(self._handle, *args, local.data, local.size, ctypes.byref(local.needed))
             if result != BUFFER_TOO_SMALL:
                 break
-            size = needed.value
+            local.data, local.size = ctypes.create_string_buffer(local.needed.value), local.needed.value
+        text = local.data.value
         # A failure writes nothing: its words are in the last error.
-        if result not in answers or not data.value:
+        if result not in answers or not text:
             raise self._error(self._handle, result)
-        return result, data.value.decode("utf-8")
+        return result, text.decode("utf-8")
 
     def status(self):
         """The offline check now: the `keyturn status --json` document (a dict). Not being
