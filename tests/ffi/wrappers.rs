@@ -176,6 +176,15 @@ async fn library_and_command_line_share_one_activation() {
     }
     assert_eq!(library_json, cli_json);
 
+    // The support report is the command line's text: it names the activation, never the key.
+    let report = with_library(
+        &pc,
+        &format!("r = kt.report()['report']\nprint('Activated here: yes' in r, '{key}' in r)"),
+    );
+    assert_eq!(report.stdout.trim(), "True False", "{report:?}");
+    let cli_report = pc.run(&["report"]).stdout;
+    assert!(cli_report.contains("Activated here: yes"), "{cli_report}");
+
     assert_eq!(pc.run(&["deactivate"]).code, 0);
     let seen = with_library(&pc, "print(kt.status()['code'], kt.is_entitled('pro'))");
     assert_eq!(seen.stdout.trim(), "NOT_ACTIVATED False", "{seen:?}");

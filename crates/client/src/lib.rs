@@ -13,6 +13,7 @@
 //! * [`answers`]: the JSON answers of the command line and the C library (one shape for both).
 //! * [`host`]: the check for the vendor's own program (same keychain, file and verification).
 //! * [`session`]: one object the app holds: activate, status, renew, deactivate, diagnostics.
+//! * [`support_report`]: the support report as text (app, command line and C library).
 //! * [`window_lock`]: "the window is open", for `keyturn open --wait`.
 //! * [`clock`]: time and jitter behind traits.
 //! * [`error`]: the errors of talking to the server (network failures are never license answers).
@@ -66,6 +67,7 @@ pub mod secret_cache;
 pub mod session;
 pub mod state_file;
 pub mod storage;
+pub mod support_report;
 pub mod window_lock;
 
 pub use api::{ApiClient, Timeouts};

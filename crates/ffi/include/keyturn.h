@@ -118,9 +118,10 @@ int keyturn_check(KeyturnHandle handle, char *buffer, size_t size, size_t *neede
 int keyturn_fingerprint(KeyturnHandle handle, char *buffer, size_t size, size_t *needed);
 
 /**
- * The support report's licensing part as JSON: versions, server, which fingerprint components
- * were found, the license and activation ids, sync times and recent answer codes. Never the key,
- * the token or a raw hardware value.
+ * The support report, as `keyturn report --json` gives it: `{"schema", "code", "report"}` with the
+ * report as text (versions, server reachability, keychain, which fingerprint components were
+ * found, license and activation ids, sync times, recent answer codes). Never the key, the token
+ * or a raw hardware value. Asks the server whether it is reachable.
  */
 int keyturn_report(KeyturnHandle handle, char *buffer, size_t size, size_t *needed);
 

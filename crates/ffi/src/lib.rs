@@ -221,9 +221,10 @@ pub unsafe extern "C" fn keyturn_fingerprint(
     })
 }
 
-/// The support report's licensing part as JSON: versions, server, which fingerprint components
-/// were found, the license and activation ids, sync times and recent answer codes. Never the key,
-/// the token or a raw hardware value.
+/// The support report, as `keyturn report --json` gives it: `{"schema", "code", "report"}` with the
+/// report as text (versions, server reachability, keychain, which fingerprint components were
+/// found, license and activation ids, sync times, recent answer codes). Never the key, the token
+/// or a raw hardware value. Asks the server whether it is reachable.
 #[no_mangle]
 pub unsafe extern "C" fn keyturn_report(
     handle: KeyturnHandle,
@@ -232,9 +233,15 @@ pub unsafe extern "C" fn keyturn_report(
     needed: *mut usize,
 ) -> c_int {
     call::with_handle(handle, |h| {
-        let diagnostics = h.session.diagnostics();
-        let json = serde_json::json!({ "schema": host::SCHEMA, "code": "OK", "report": diagnostics });
-        call::reply(&json.to_string(), Outcome::ok(), buffer, size, needed)
+        if let Err(bad) = call::check_buffer(buffer, size) {
+            return bad;
+        }
+        let product = Some(h.session.config.product_name.as_str());
+        let text = h
+            .runtime
+            .block_on(keyturn_client::support_report::report(product, Ok(&h.session)));
+        let answer = answers::Answer::new("OK", serde_json::json!({ "report": text }));
+        call::reply(&answer.to_json_string(), Outcome::ok(), buffer, size, needed)
     })
 }
 
