@@ -275,6 +275,12 @@ pub unsafe extern "C" fn keyturn_last_error(
     .unwrap_or(exit_code::INTERNAL)
 }
 
+/// For the tests: a call whose body panics (not exported to C).
+#[doc(hidden)]
+pub fn panic_inside_a_call(handle: KeyturnHandle) -> c_int {
+    call::with_handle(handle, |_| panic!("a bug inside a call"))
+}
+
 /// The library's version (static text; never freed).
 #[no_mangle]
 pub extern "C" fn keyturn_version() -> *const c_char {

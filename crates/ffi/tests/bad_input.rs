@@ -294,3 +294,17 @@ fn threads_share_a_handle_and_a_close_among_their_calls_is_safe() {
         );
     }
 }
+
+#[test]
+fn a_panic_inside_a_call_is_an_internal_error_not_a_crash() {
+    let handle = open();
+    let got = keyturn::panic_inside_a_call(handle);
+    assert_failed(handle, got, INTERNAL, "a bug inside a call");
+    // The handle still works.
+    let mut needed = 0;
+    assert_eq!(
+        unsafe { keyturn_fingerprint(handle, null_mut(), 0, &mut needed) },
+        BUFFER_TOO_SMALL
+    );
+    assert_eq!(keyturn_close(handle), OK);
+}
