@@ -206,3 +206,22 @@ async fn the_library_sets_a_damaged_state_file_aside_and_rebuilds_it() {
     );
     assert_eq!(pc.run(&["status"]).code, 0, "the command line reads the rebuilt state");
 }
+
+#[tokio::test]
+async fn a_full_license_answers_its_machines_and_one_can_be_freed() {
+    let server = Server::start();
+    let key = server.new_license(1);
+    let first = Computer::new(&server, "ffi-seat-1");
+    first.activate(&key);
+    let second = Computer::new(&server, "ffi-seat-2");
+    let lines = format!(
+        "a = kt.activate('{key}')\n\
+         print(a['code'], len(a['machines']))\n\
+         b = kt.activate('{key}', a['machines'][0]['id'])\n\
+         print(b['code'], kt.status()['code'])"
+    );
+    let done = with_library(&second, &lines);
+    assert_eq!(done.stdout, "MACHINE_LIMIT_EXCEEDED 1\nOK VALID\n", "{done:?}");
+    assert_eq!(server.machine_count(&key).await, 1);
+    assert_eq!(first.run(&["check"]).code, 4, "the freed computer's activation ended");
+}
