@@ -6,6 +6,8 @@
 #   2. client core: cold fingerprint and offline token check timings
 #   3. app: start-up to the first interactive screen and memory, against a bare Tauri window
 #   4. installer: the .deb's size against the 10 MB limit (a release build via scripts/package.sh)
+#   5. C library: the stripped libkeyturn.so against 6 MB, status through the C ABI against 1 ms,
+#      and what the Python and Node.js wrappers add to it (goal: at most 20%)
 # Release builds for 1 and 2; the app benchmark uses the workspace build (as tested).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -24,6 +26,9 @@ cargo bench --locked -q -p keyturn-client
 echo "== app start-up and memory =="
 unset DISPLAY
 target/debug/startup-bench "${ROUNDS:-5}"
+echo "== C library (release) =="
+cargo build --release --locked -q -p libkeyturn
+KEYTURN_LIBRARY="$(realpath "${CARGO_TARGET_DIR:-target}/release/libkeyturn.so")" target/debug/ffi-bench "${ROUNDS:-5}"
 echo "== installer size =="
 PACKAGES=$(mktemp -d)
 trap 'rm -rf "$PACKAGES"' EXIT

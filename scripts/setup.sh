@@ -6,7 +6,9 @@
 # clusters with its initdb/postgres, as the `postgres` user when run as root; chromium +
 # chromium-driver: the console and portal browser tests; lintian, rpmlint: the installers'
 # checks; dpkg-dev (dpkg-shlibdeps) and rpm (elfdeps): the installers' computed dependencies;
-# xdotool: the app's E2E types into the system's file dialogs, which WebDriver cannot reach.)
+# xdotool: the app's E2E types into the system's file dialogs, which WebDriver cannot reach;
+# mono-mcs + mono-runtime and python3-pip: the C library's C# and Python wrappers are tested
+# with them.)
 # Safe to run again and again; a second run takes a second or two.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -18,6 +20,7 @@ APT_PACKAGES=(
   wrk postgresql python3
   chromium chromium-driver xdotool
   lintian rpmlint dpkg-dev rpm
+  mono-mcs mono-runtime python3-pip
 )
 TAURI_DRIVER_VERSION=2.1.0
 
@@ -50,5 +53,10 @@ fi
 if [ ! -f ui/node_modules/.package-lock.json ] || [ ui/package-lock.json -nt ui/node_modules/.package-lock.json ]; then
   say "installing UI packages"
   (cd ui && npm ci --no-audit --no-fund --loglevel=error)
+fi
+# The C library's Node.js wrapper (koffi: its prebuilt binaries are inside its npm package).
+if [ ! -f bindings/node/node_modules/.package-lock.json ] || [ bindings/node/package-lock.json -nt bindings/node/node_modules/.package-lock.json ]; then
+  say "installing the Node.js wrapper's packages"
+  (cd bindings/node && npm ci --no-audit --no-fund --loglevel=error)
 fi
 say "ready"

@@ -38,22 +38,9 @@ impl CommandError {
         match self {
             CommandError::KeyFormat(_) => ErrorCode::InvalidKeyFormat,
             CommandError::Fingerprint(_) => ErrorCode::FingerprintUnavailable,
-            CommandError::Client(e) => client_code(e),
-            CommandError::Flow(e) => match e {
-                FlowError::Client(e) => client_code(e),
-                FlowError::Token(e) => e.error_code(),
-                FlowError::Config(_) => ErrorCode::Config,
-                FlowError::Store(e) => e.error_code(),
-                FlowError::NotActivated => ErrorCode::NotActivated,
-                FlowError::OfflineCode(_) => ErrorCode::OfflineCodeInvalid,
-                FlowError::Refused { code, .. } => (*code).into(),
-            },
-            CommandError::Renewal(e) => match e {
-                RenewalError::NotActivated => ErrorCode::NotActivated,
-                RenewalError::Token(e) => e.error_code(),
-                RenewalError::Store(e) => e.error_code(),
-                RenewalError::Config(_) => ErrorCode::Config,
-            },
+            CommandError::Client(e) => e.error_code(),
+            CommandError::Flow(e) => e.error_code(),
+            CommandError::Renewal(e) => e.error_code(),
             CommandError::Local(e) => e.error_code(),
             CommandError::Store(e) => e.error_code(),
             CommandError::Config(_) => ErrorCode::Config,
@@ -79,13 +66,6 @@ impl CommandError {
             _ => "",
         }
     }
-}
-
-fn client_code(error: &ClientError) -> ErrorCode {
-    if error.is_offline() {
-        return ErrorCode::Offline;
-    }
-    error.code().map_or(ErrorCode::Internal, ErrorCode::from)
 }
 
 impl serde::Serialize for CommandError {

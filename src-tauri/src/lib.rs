@@ -13,7 +13,7 @@ mod links;
 mod renewal_task;
 mod startup;
 mod state;
-mod state_store;
+mod state_watch;
 mod views;
 
 pub use error::CommandError;
@@ -45,10 +45,17 @@ pub fn build_app<R: Runtime>(builder: tauri::Builder<R>, setup: Setup) -> tauri:
         .plugin(tauri_plugin_store::Builder::new().build())
         .plugin(tauri_plugin_dialog::init())
         .setup(move |app| {
-            let state = startup::app_state(app.handle(), setup);
+            let state_file = setup.state_file.clone();
+            let state = startup::app_state(setup);
             links::on_start(app.handle(), &state);
             if let Ok(session) = state.session() {
                 renewal_task::spawn(app.handle().clone(), session.clone(), state.renewal_wake.clone());
+                state_watch::spawn(
+                    app.handle().clone(),
+                    session.clone(),
+                    state.renewal_wake.clone(),
+                    state_file,
+                );
             }
             app.manage(state);
             Ok(())

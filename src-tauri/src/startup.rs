@@ -1,17 +1,16 @@
 //! Start-up: read the vendor config (the file named by `KEYTURN_CONFIG`, else the `vendor.json`
 //! compiled into this build), detect this device, and open the session on the OS keychain and
-//! the plugin store.
+//! the state file. The license state is keyturn-client's alone (`FileStateStore`: read afresh at
+//! each look, changed under a file lock), shared with the command line and the C library;
+//! tauri-plugin-store keeps only what is the app's own (UI preferences).
 
 use keyturn_client::clock::SystemClock;
-use keyturn_client::{Device, KeychainSecrets, Session, VendorConfig};
+use keyturn_client::{Device, FileStateStore, KeychainSecrets, Session, VendorConfig};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use tauri::{AppHandle, Runtime};
-use tauri_plugin_store::StoreExt;
 
 use crate::error::CommandError;
 use crate::state::{AppState, StartupError};
-use crate::state_store::PluginStateStore;
 use crate::Setup;
 use keyturn_client::ErrorCode;
 
@@ -44,51 +43,31 @@ pub fn state_file(config: &Result<VendorConfig, StartupError>) -> PathBuf {
         .as_ref()
         .ok()
         .and_then(|c| keyturn_client::state_file::state_path(&c.identifier).ok())
-        .unwrap_or_else(|| crate::state_store::FILE.into())
+        .unwrap_or_else(|| keyturn_client::state_file::STATE_FILE.into())
 }
 
-fn open_session<R: Runtime>(
-    app: &AppHandle<R>,
-    config: VendorConfig,
-    state_file: &Path,
-) -> Result<Session, StartupError> {
+fn open_session(config: VendorConfig, state_file: &Path) -> Result<Session, StartupError> {
     let fail = |e: CommandError| StartupError {
         code: e.code(),
         message: e.to_string(),
     };
     let device = Device::detect(&config.product_id, &config.fingerprint_env).map_err(|e| fail(e.into()))?;
     let secrets = KeychainSecrets::new(&config.product_id).map_err(|e| fail(e.into()))?;
-    let store = open_store(app, state_file)?;
     Session::new(
         config,
         device,
         Arc::new(secrets),
-        Arc::new(PluginStateStore(store)),
+        Arc::new(FileStateStore::new(state_file)),
         Arc::new(SystemClock),
     )
     .map_err(|e| fail(e.into()))
 }
 
-/// The plugin store on the state file. tauri-plugin-store starts empty over a file it cannot
-/// read and overwrites it at the next save, so a damaged file (not JSON) is first set aside as
-/// `state.json.damaged`, for support. The key and token in the keychain still count, and the
-/// check at start rebuilds the state from the token (keyturn_client::local::check_local).
-fn open_store<R: Runtime>(
-    app: &AppHandle<R>,
-    state_file: &Path,
-) -> Result<Arc<tauri_plugin_store::Store<R>>, StartupError> {
-    keyturn_client::state_file::set_aside_if_damaged(state_file);
-    app.store(state_file).map_err(|e| StartupError {
-        code: ErrorCode::StorageCorrupt,
-        message: format!("{}: {e}", state_file.display()),
-    })
-}
-
 /// The app's state; failures are kept and shown by the UI rather than ending the app.
-pub fn app_state<R: Runtime>(app: &AppHandle<R>, setup: Setup) -> AppState {
+pub fn app_state(setup: Setup) -> AppState {
     match setup.config {
         Ok(config) => {
-            let session = open_session(app, config.clone(), &setup.state_file).map(Arc::new);
+            let session = open_session(config.clone(), &setup.state_file).map(Arc::new);
             AppState::new(Some(config), session)
         }
         Err(e) => AppState::new(None, Err(e)),

@@ -172,19 +172,29 @@ async fn no_keychain_exits_6_and_takes_no_seat() {
 }
 
 #[tokio::test]
-async fn damaged_stored_data_exits_5_and_activating_again_replaces_it() {
+async fn a_damaged_state_file_is_set_aside_and_rebuilt_by_the_first_status() {
     let server = Server::start();
     let key = license(&server, 1, &[], &[]);
     let pc = Computer::new(&server, "cli-damaged-1");
+    // Nothing in the keychain: a damaged file is set aside and this computer is not activated.
     std::fs::create_dir_all(pc.state_file().parent().unwrap()).unwrap();
     std::fs::write(pc.state_file(), "{\"license\": {\"last_seen\": \"yesterday\"").unwrap();
-    assert_code(&pc.run(&["status", "--json"]), 5, "STORAGE_CORRUPT");
-    // The way out the app offers: enter the key again.
-    pc.activate(&key);
-    assert_code(&pc.run(&["status", "--json"]), 0, "VALID");
-    assert_eq!(server.machine_count(&key).await, 1);
+    assert_code(&pc.run(&["status", "--json"]), 3, "NOT_ACTIVATED");
     let damaged = pc.state_file().with_extension("json.damaged");
     assert!(damaged.exists(), "the damaged file is kept for support");
+    std::fs::remove_file(&damaged).unwrap();
+
+    // Activated, then damaged (headless: no app ever runs): the first `status` sets the file
+    // aside and rebuilds the state from the keychain's token; `check` renews on it.
+    pc.activate(&key);
+    std::fs::write(pc.state_file(), "{\"license\": {\"last_seen\": \"yesterday\"").unwrap();
+    assert_code(&pc.run(&["status", "--json"]), 0, "VALID");
+    assert!(damaged.exists(), "the damaged file is kept for support");
+    let rebuilt: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(pc.state_file()).unwrap()).unwrap();
+    assert!(rebuilt["license"]["activation_id"].is_string(), "{rebuilt}");
+    assert_code(&pc.run(&["check", "--json"]), 0, "VALID");
+    assert_code(&pc.run(&["status", "--json"]), 0, "VALID");
+    assert_eq!(server.machine_count(&key).await, 1, "no second seat");
 }
 
 #[tokio::test]

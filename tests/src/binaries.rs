@@ -30,6 +30,11 @@ pub fn app() -> PathBuf {
     binary("KEYTURN_APP_BIN", "keyturn")
 }
 
+/// The C library (crates/ffi), as programs in other languages load it.
+pub fn library() -> PathBuf {
+    binary("KEYTURN_LIBRARY", "libkeyturn.so")
+}
+
 /// The benchmark's reference: a bare Tauri window (bench/bare-window).
 pub fn bare_window() -> PathBuf {
     binary("KEYTURN_BARE_WINDOW_BIN", "bare-window")

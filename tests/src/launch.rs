@@ -81,6 +81,18 @@ impl App {
         Ok(GroupGuard::spawn("keyturn started again", command)?)
     }
 
+    /// `program` set up to run beside the app: the same HOME, vendor config, fingerprint, D-Bus
+    /// session and keyring (e.g. the command line, or a program using the C library); its stdout
+    /// and stderr are piped.
+    pub fn command_beside(&self, program: &std::path::Path) -> Result<Command, Box<dyn Error>> {
+        let bus = std::fs::read_to_string(self.home.path().join(DBUS_ADDRESS_FILE))?;
+        let mut command = Command::new(program);
+        command.env("DBUS_SESSION_BUS_ADDRESS", bus.trim());
+        self.app_environment(&mut command, &self._display.name);
+        command.stdout(Stdio::piped()).stderr(Stdio::piped());
+        Ok(command)
+    }
+
     /// How many processes run the app binary right now (one: the running app).
     pub fn app_processes(&self) -> usize {
         let app = binaries::app();

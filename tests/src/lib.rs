@@ -10,6 +10,7 @@ pub mod binaries;
 pub mod browser;
 pub mod cli;
 pub mod display;
+pub mod ffi;
 pub mod keychain;
 pub mod launch;
 pub mod page;

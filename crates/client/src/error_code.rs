@@ -108,6 +108,45 @@ impl From<Code> for ErrorCode {
     }
 }
 
+impl crate::ClientError {
+    /// Network failures are `OFFLINE`, never a license answer; else the server's code.
+    pub fn error_code(&self) -> ErrorCode {
+        if self.is_offline() {
+            return ErrorCode::Offline;
+        }
+        self.code().map_or(ErrorCode::Internal, ErrorCode::from)
+    }
+}
+
+impl crate::FlowError {
+    /// The stable code the app, the command line and the C library report.
+    pub fn error_code(&self) -> ErrorCode {
+        use crate::FlowError;
+        match self {
+            FlowError::Client(e) => e.error_code(),
+            FlowError::Token(e) => e.error_code(),
+            FlowError::Config(_) => ErrorCode::Config,
+            FlowError::Store(e) => e.error_code(),
+            FlowError::NotActivated => ErrorCode::NotActivated,
+            FlowError::OfflineCode(_) => ErrorCode::OfflineCodeInvalid,
+            FlowError::Refused { code, .. } => (*code).into(),
+        }
+    }
+}
+
+impl crate::renewal::RenewalError {
+    /// The stable code the app, the command line and the C library report.
+    pub fn error_code(&self) -> ErrorCode {
+        use crate::renewal::RenewalError;
+        match self {
+            RenewalError::NotActivated => ErrorCode::NotActivated,
+            RenewalError::Token(e) => e.error_code(),
+            RenewalError::Store(e) => e.error_code(),
+            RenewalError::Config(_) => ErrorCode::Config,
+        }
+    }
+}
+
 impl std::fmt::Display for ErrorCode {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())

@@ -16,6 +16,7 @@ use crate::fingerprint::{Device, FingerprintError};
 use crate::flow::FlowError;
 use crate::keychain::KeychainSecrets;
 use crate::local::{LocalError, LocalLicense};
+use crate::secret_cache::CachedSecrets;
 use crate::session::Session;
 use crate::state_file::{state_path, FileStateStore};
 use crate::storage::StoreError;
@@ -49,11 +50,13 @@ impl OpenError {
 }
 
 /// The session exactly as the installed app has it: this device, the OS keychain entries of
-/// `config.product_id`, the state file of `config.identifier`, the system clock.
+/// `config.product_id` (answers kept while the state file is unchanged: `secret_cache`), the
+/// state file of `config.identifier`, the system clock.
 pub fn open_installed(config: VendorConfig) -> Result<Session, OpenError> {
     let device = Device::detect(&config.product_id, &config.fingerprint_env)?;
-    let secrets = KeychainSecrets::new(&config.product_id)?;
-    let state = FileStateStore::new(state_path(&config.identifier)?);
+    let path = state_path(&config.identifier)?;
+    let secrets = CachedSecrets::new(KeychainSecrets::new(&config.product_id)?, &path);
+    let state = FileStateStore::new(path);
     Ok(Session::new(
         config,
         device,

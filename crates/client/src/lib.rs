@@ -8,12 +8,16 @@
 //! * [`offline`]: the offline token check (signature, device, product, time, clock rollback).
 //! * [`renewal`]: background renewal with exponential backoff and jitter.
 //! * [`storage`]: secret and state stores behind traits; [`local`]: the license as stored here.
-//! * [`keychain`]: the OS keychain's secret store; [`state_file`]: the app's state file.
+//! * [`keychain`]: the OS keychain's secret store ([`secret_cache`]: its answers kept while the
+//!   state file is unchanged); [`state_file`]: the app's state file.
+//! * [`answers`]: the JSON answers of the command line and the C library (one shape for both).
 //! * [`host`]: the check for the vendor's own program (same keychain, file and verification).
 //! * [`session`]: one object the app holds: activate, status, renew, deactivate, diagnostics.
+//! * [`support_report`]: the support report as text (app, command line and C library).
 //! * [`window_lock`]: "the window is open", for `keyturn open --wait`.
 //! * [`clock`]: time and jitter behind traits.
 //! * [`error`]: the errors of talking to the server (network failures are never license answers).
+//! * [`exit_code`]: the result codes the command line exits with and the C library returns.
 //!
 //! ```no_run
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
@@ -45,11 +49,13 @@
 #![allow(clippy::result_large_err)]
 
 pub mod air_gap;
+pub mod answers;
 pub mod api;
 pub mod clock;
 pub mod config;
 pub mod error;
 pub mod error_code;
+pub mod exit_code;
 pub mod fingerprint;
 pub mod flow;
 pub mod host;
@@ -57,9 +63,11 @@ pub mod keychain;
 pub mod local;
 pub mod offline;
 pub mod renewal;
+pub mod secret_cache;
 pub mod session;
 pub mod state_file;
 pub mod storage;
+pub mod support_report;
 pub mod window_lock;
 
 pub use api::{ApiClient, Timeouts};

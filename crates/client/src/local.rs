@@ -79,19 +79,18 @@ pub fn save_activation(
 ) -> Result<LocalState, StoreError> {
     secrets.set(Secret::LicenseKey, key.canonical())?;
     secrets.set(Secret::Token, &activation.token)?;
-    let mut local = state.load()?;
-    local.server_url = Some(server_url.to_owned());
-    local.activation_id = Some(activation.machine.id.clone());
-    local.last_seen = Some(offline::advance_last_seen(local.last_seen, now));
-    local.last_sync = Some(now);
-    local.next_renewal = Some(activation.claims.renew_by);
-    local.renewal_failures = 0;
-    local.record_code(Code::Valid, now);
-    local.last_error = None;
-    local.license = Some(activation.license.clone());
-    local.offline = false;
-    state.save(&local)?;
-    Ok(local)
+    state.update(&mut |local| {
+        local.server_url = Some(server_url.to_owned());
+        local.activation_id = Some(activation.machine.id.clone());
+        local.last_seen = Some(offline::advance_last_seen(local.last_seen, now));
+        local.last_sync = Some(now);
+        local.next_renewal = Some(activation.claims.renew_by);
+        local.renewal_failures = 0;
+        local.record_code(Code::Valid, now);
+        local.last_error = None;
+        local.license = Some(activation.license.clone());
+        local.offline = false;
+    })
 }
 
 /// Checks the stored token at `now` and, when it checks out, moves "last seen" forward.
@@ -102,7 +101,7 @@ pub fn check_local(
     state: &dyn StateStore,
     now: i64,
 ) -> Result<LocalLicense, LocalError> {
-    let mut local = state.load()?;
+    let local = state.load()?;
     let Some(token) = secrets.get(Secret::Token)? else {
         return Err(match local.last_code {
             Some(code) if ends_validity(code) => LocalError::Ended(code),
@@ -118,16 +117,25 @@ pub fn check_local(
         now,
         local.last_seen,
     )?;
-    local.last_seen = Some(offline::advance_last_seen(local.last_seen, now));
-    if local.activation_id.is_none() {
-        // The state was lost (e.g. a damaged file set aside) but the keychain holds this device's
-        // verified token: it names the activation, so renewal works again; renewing at once
-        // brings back the license summary.
-        local.activation_id = Some(claims.sub.clone());
-        local.server_url.get_or_insert_with(|| config.server_url.clone());
-        local.next_renewal = Some(now);
-    }
-    state.save(&local)?;
+    // Nothing to write when "last seen" is already now and the state names the activation: a
+    // program asking many times a second reads only (no lock, no write).
+    let unchanged =
+        local.last_seen == Some(offline::advance_last_seen(local.last_seen, now)) && local.activation_id.is_some();
+    let local = if unchanged {
+        local
+    } else {
+        state.update(&mut |local| {
+            local.last_seen = Some(offline::advance_last_seen(local.last_seen, now));
+            if local.activation_id.is_none() {
+                // The state was lost (e.g. a damaged file set aside) but the keychain holds this
+                // device's verified token: it names the activation, so renewal works again; renewing
+                // at once brings back the license summary.
+                local.activation_id = Some(claims.sub.clone());
+                local.server_url.get_or_insert_with(|| config.server_url.clone());
+                local.next_renewal = Some(now);
+            }
+        })?
+    };
     Ok(LocalLicense {
         standing: offline::standing(&claims, now),
         claims,
@@ -151,9 +159,10 @@ pub fn forget(secrets: &dyn SecretStore, state: &dyn StateStore, forget_key: boo
     if forget_key {
         secrets.delete(Secret::LicenseKey)?;
     }
-    let mut local = state.load()?;
-    local.activation_id = None;
-    local.next_renewal = None;
-    local.renewal_failures = 0;
-    state.save(&local)
+    state.update(&mut |local| {
+        local.activation_id = None;
+        local.next_renewal = None;
+        local.renewal_failures = 0;
+    })?;
+    Ok(())
 }

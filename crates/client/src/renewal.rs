@@ -115,7 +115,7 @@ impl Renewer<'_> {
 
     /// Renews now (whether due or not) and stores the result.
     pub async fn renew(&self, now: i64, jitter: &mut dyn Jitter) -> Result<RenewalOutcome, RenewalError> {
-        let mut state = self.state.load()?;
+        let state = self.state.load()?;
         let (Some(activation_id), Some(key)) = (state.activation_id.clone(), local::stored_key(self.secrets)?) else {
             return Err(RenewalError::NotActivated);
         };
@@ -132,16 +132,17 @@ impl Renewer<'_> {
                     state.last_seen,
                 )?;
                 self.secrets.set(Secret::Token, &response.token)?;
-                state.activation_id = Some(response.machine.id);
-                state.last_seen = Some(offline::advance_last_seen(state.last_seen, now));
-                state.last_sync = Some(now);
-                state.next_renewal = Some(claims.renew_by);
-                state.renewal_failures = 0;
-                state.record_code(Code::Valid, now);
-                state.last_error = None;
-                state.license = Some(response.license);
-                state.offline = false;
-                self.state.save(&state)?;
+                self.state.update(&mut |state| {
+                    state.activation_id = Some(response.machine.id.clone());
+                    state.last_seen = Some(offline::advance_last_seen(state.last_seen, now));
+                    state.last_sync = Some(now);
+                    state.next_renewal = Some(claims.renew_by);
+                    state.renewal_failures = 0;
+                    state.record_code(Code::Valid, now);
+                    state.last_error = None;
+                    state.license = Some(response.license.clone());
+                    state.offline = false;
+                })?;
                 Ok(RenewalOutcome::Renewed {
                     next_renewal: claims.renew_by,
                     claims,
@@ -149,37 +150,40 @@ impl Renewer<'_> {
             }
             Err(ClientError::Server { body, status }) if status < 500 && ends_validity(body.code) => {
                 self.secrets.delete(Secret::Token)?;
-                if body.code == Code::ActivationNotFound {
-                    state.activation_id = None;
-                }
-                state.next_renewal = None;
-                state.renewal_failures = 0;
-                state.last_sync = Some(now);
-                state.record_code(body.code, now);
-                state.last_error = Some(body.message.clone());
-                state.license = body.license.clone().or(state.license);
-                state.offline = false;
-                self.state.save(&state)?;
+                self.state.update(&mut |state| {
+                    if body.code == Code::ActivationNotFound {
+                        state.activation_id = None;
+                    }
+                    state.next_renewal = None;
+                    state.renewal_failures = 0;
+                    state.last_sync = Some(now);
+                    state.record_code(body.code, now);
+                    state.last_error = Some(body.message.clone());
+                    state.license = body.license.clone().or(state.license.take());
+                    state.offline = false;
+                })?;
                 Ok(RenewalOutcome::Ended {
                     code: body.code,
                     message: body.message,
                 })
             }
             Err(error) => {
-                let failures = state.renewal_failures.saturating_add(1);
                 let current = self.current_claims(&verifying_key, now, state.last_seen);
-                let retry_at = match &current {
-                    Some(claims) => next_attempt(claims, now, failures, &self.backoff, jitter),
-                    None => now + self.backoff.delay(failures, jitter),
-                };
-                state.renewal_failures = failures;
-                state.next_renewal = Some(retry_at);
-                if let Some(code) = error.code() {
-                    state.record_code(code, now);
-                }
-                state.last_error = Some(error.to_string());
-                state.offline = error.is_offline();
-                self.state.save(&state)?;
+                let (mut failures, mut retry_at) = (0, now);
+                self.state.update(&mut |state| {
+                    failures = state.renewal_failures.saturating_add(1);
+                    retry_at = match &current {
+                        Some(claims) => next_attempt(claims, now, failures, &self.backoff, jitter),
+                        None => now + self.backoff.delay(failures, jitter),
+                    };
+                    state.renewal_failures = failures;
+                    state.next_renewal = Some(retry_at);
+                    if let Some(code) = error.code() {
+                        state.record_code(code, now);
+                    }
+                    state.last_error = Some(error.to_string());
+                    state.offline = error.is_offline();
+                })?;
                 Ok(RenewalOutcome::Postponed {
                     error: error.to_string(),
                     offline: error.is_offline(),

@@ -8,7 +8,7 @@ use crate::fingerprint::{Device, Explanation};
 use crate::flow::{self, ActivationOutcome, FlowError, FlowStep};
 use crate::local::{self, LocalError, LocalLicense};
 use crate::renewal::{Backoff, RenewalError, RenewalOutcome, Renewer};
-use crate::storage::{LocalState, Secret, SecretStore, StateStore, StoreError};
+use crate::storage::{Secret, SecretStore, StateStore, StoreError};
 use keyturn_protocol::wire::MachinesResponse;
 use keyturn_protocol::{Code, LicenseKey};
 use serde::Serialize;
@@ -198,11 +198,8 @@ impl Session {
             Ok(_) | Err(StoreError::Corrupt(_)) => {}
             Err(e) => return Err(e.into()),
         }
-        let state = match self.state.load() {
-            Err(StoreError::Corrupt(_)) => LocalState::default(),
-            loaded => loaded?,
-        };
-        self.state.save(&state)?;
+        // Reads and writes the state file back (a damaged one is set aside on the way).
+        self.state.update(&mut |_| {})?;
         Ok(())
     }
 
@@ -247,10 +244,12 @@ impl Session {
     }
 
     fn record_attempt(&self, code: Code, error: Option<String>, now: i64) -> Result<(), FlowError> {
-        let mut state = self.state.load()?;
-        state.record_attempt(code, now);
-        state.last_error = error.or(state.last_error);
-        self.state.save(&state)?;
+        self.state.update(&mut |state| {
+            state.record_attempt(code, now);
+            if let Some(error) = &error {
+                state.last_error = Some(error.clone());
+            }
+        })?;
         Ok(())
     }
 

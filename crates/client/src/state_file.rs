@@ -1,13 +1,23 @@
-//! The app's non-secret state file, read and written without Tauri: the same file
-//! tauri-plugin-store keeps for the app (`<data dir>/<identifier>/state.json`, a JSON object whose
-//! key `"license"` holds the [`LocalState`]). The command line and host programs use it; other
-//! keys in the file are kept as they are.
+//! The license state file, read and written only through this module (by the app, the command
+//! line and the C library alike): `<data dir>/<identifier>/state.json`, a JSON object whose key
+//! `"license"` holds the [`LocalState`]; other keys in the file are kept as they are.
+//!
+//! Every look reads the file afresh (no copy is kept in memory to overwrite a newer one with).
+//! Every change is a read-modify-write under an exclusive lock on `state.json.lock`, so two
+//! writers (processes or threads) never lose each other's updates, and lands whole: a temporary
+//! file is written, flushed and renamed over the state file, so a reader never sees half a file.
+//! A damaged file (not JSON, or a license state that does not read) is set aside as
+//! `state.json.damaged` by whoever meets it first and the state starts afresh; the offline check
+//! then rebuilds it from the token in the keychain (`local::check_local`).
 
 use crate::storage::{LocalState, StateStore, StoreError};
 use serde_json::{Map, Value};
+use std::fs::File;
+use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 
-/// The key under which the app's store keeps the state.
+/// The key under which the file keeps the license state.
 pub const STATE_KEY: &str = "license";
 /// The file name in the app's data folder.
 pub const STATE_FILE: &str = "state.json";
@@ -25,19 +35,29 @@ pub fn damaged_copy(path: &Path) -> PathBuf {
     path.with_extension("json.damaged")
 }
 
-/// Sets the file at `path` aside as its [`damaged_copy`] when it is there but not JSON (before a
-/// store that would start empty over it and overwrite it); true when it did.
-pub fn set_aside_if_damaged(path: &Path) -> bool {
-    match std::fs::read(path) {
-        Ok(bytes) if serde_json::from_slice::<Value>(&bytes).is_err() => {
-            std::fs::rename(path, damaged_copy(path)).is_ok()
-        }
-        _ => false,
-    }
+/// The lock file next to the state file (the state file itself is replaced by renames, so it
+/// cannot carry the lock).
+pub fn lock_path(path: &Path) -> PathBuf {
+    path.with_extension("json.lock")
 }
 
 pub struct FileStateStore {
     path: PathBuf,
+}
+
+/// What the file holds: the license state, and the rest of the object (kept as it is).
+struct Contents {
+    state: LocalState,
+    object: Map<String, Value>,
+}
+
+/// An exclusive lock on the state file, released when dropped.
+struct Locked(File);
+
+impl Drop for Locked {
+    fn drop(&mut self) {
+        let _ = self.0.unlock();
+    }
 }
 
 impl FileStateStore {
@@ -49,51 +69,113 @@ impl FileStateStore {
         &self.path
     }
 
-    fn read_object(&self) -> Result<Map<String, Value>, StoreError> {
-        let bytes = match std::fs::read(&self.path) {
-            Ok(bytes) => bytes,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Map::new()),
-            Err(e) => return Err(StoreError::StateFile(format!("{}: {e}", self.path.display()))),
-        };
-        serde_json::from_slice(&bytes).map_err(|e| self.corrupt(e))
+    fn io(&self, error: std::io::Error) -> StoreError {
+        StoreError::StateFile(format!("{}: {error}", self.path.display()))
     }
 
-    fn corrupt(&self, error: serde_json::Error) -> StoreError {
-        StoreError::Corrupt(format!("{}: {error}", self.path.display()))
+    fn lock(&self) -> Result<Locked, StoreError> {
+        if let Some(dir) = self.path.parent() {
+            std::fs::create_dir_all(dir).map_err(|e| self.io(e))?;
+        }
+        let file = File::options()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(lock_path(&self.path))
+            .map_err(|e| self.io(e))?;
+        file.lock().map_err(|e| self.io(e))?;
+        Ok(Locked(file))
+    }
+
+    /// The file's contents; `Err(None)` when it is damaged.
+    fn read(&self) -> Result<Contents, Option<StoreError>> {
+        let bytes = match std::fs::read(&self.path) {
+            Ok(bytes) => bytes,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
+            Err(e) => return Err(Some(self.io(e))),
+        };
+        if bytes.is_empty() {
+            return Ok(Contents {
+                state: LocalState::default(),
+                object: Map::new(),
+            });
+        }
+        let mut object: Map<String, Value> = serde_json::from_slice(&bytes).map_err(|_| None)?;
+        let state = match object.remove(STATE_KEY) {
+            Some(value) => serde_json::from_value(value).map_err(|_| None)?,
+            None => LocalState::default(),
+        };
+        Ok(Contents { state, object })
+    }
+
+    /// Reads the file with the lock held; a damaged one is set aside and the state starts afresh
+    /// (the other keys of a JSON object are kept).
+    fn read_locked(&self) -> Result<Contents, StoreError> {
+        match self.read() {
+            Ok(contents) => Ok(contents),
+            Err(Some(error)) => Err(error),
+            Err(None) => {
+                let bytes = std::fs::read(&self.path).map_err(|e| self.io(e))?;
+                std::fs::rename(&self.path, damaged_copy(&self.path)).map_err(|e| self.io(e))?;
+                let mut object: Map<String, Value> = serde_json::from_slice(&bytes).unwrap_or_default();
+                object.remove(STATE_KEY);
+                Ok(Contents {
+                    state: LocalState::default(),
+                    object,
+                })
+            }
+        }
+    }
+
+    /// Writes the whole file: a temporary file, flushed, renamed over it.
+    fn write_locked(&self, state: &LocalState, mut object: Map<String, Value>) -> Result<(), StoreError> {
+        static WRITES: AtomicU64 = AtomicU64::new(0);
+        let value = serde_json::to_value(state).map_err(|e| StoreError::StateFile(e.to_string()))?;
+        object.insert(STATE_KEY.into(), value);
+        let text = serde_json::to_vec_pretty(&object).map_err(|e| StoreError::StateFile(e.to_string()))?;
+        let temporary = self.path.with_extension(format!(
+            "json.tmp.{}.{}",
+            std::process::id(),
+            WRITES.fetch_add(1, Ordering::Relaxed)
+        ));
+        let written = File::create(&temporary)
+            .and_then(|mut file| file.write_all(&text).and_then(|()| file.sync_all()))
+            .and_then(|()| std::fs::rename(&temporary, &self.path));
+        if let Err(e) = written {
+            let _ = std::fs::remove_file(&temporary);
+            return Err(self.io(e));
+        }
+        Ok(())
     }
 }
 
 impl StateStore for FileStateStore {
+    /// The state as the file has it now. A damaged file is set aside (under the lock, unless
+    /// another process already did) and the default state answered.
     fn load(&self) -> Result<LocalState, StoreError> {
-        match self.read_object()?.remove(STATE_KEY) {
-            Some(value) => serde_json::from_value(value).map_err(|e| self.corrupt(e)),
-            None => Ok(LocalState::default()),
+        match self.read() {
+            Ok(contents) => Ok(contents.state),
+            Err(Some(error)) => Err(error),
+            Err(None) => {
+                let _lock = self.lock()?;
+                Ok(self.read_locked()?.state)
+            }
         }
     }
 
-    /// Replaces the state key and writes the file whole (a temporary file renamed over it, so a
-    /// reader never sees half a file). A file that is not JSON at all is set aside as
-    /// `state.json.damaged` (for support) and started afresh.
     fn save(&self, state: &LocalState) -> Result<(), StoreError> {
-        let mut object = match self.read_object() {
-            Err(StoreError::Corrupt(_)) => {
-                let _ = std::fs::rename(&self.path, damaged_copy(&self.path));
-                Map::new()
-            }
-            read => read?,
-        };
-        object.insert(
-            STATE_KEY.into(),
-            serde_json::to_value(state).map_err(|e| self.corrupt(e))?,
-        );
-        let text = serde_json::to_vec_pretty(&object).map_err(|e| self.corrupt(e))?;
-        let io = |e: std::io::Error| StoreError::StateFile(format!("{}: {e}", self.path.display()));
-        if let Some(dir) = self.path.parent() {
-            std::fs::create_dir_all(dir).map_err(io)?;
-        }
-        let temporary = self.path.with_extension("json.tmp");
-        std::fs::write(&temporary, text).map_err(io)?;
-        std::fs::rename(&temporary, &self.path).map_err(io)
+        let _lock = self.lock()?;
+        let contents = self.read_locked()?;
+        self.write_locked(state, contents.object)
+    }
+
+    /// Read, change and write back with the lock held throughout: no other writer's update is lost.
+    fn update(&self, change: &mut dyn FnMut(&mut LocalState)) -> Result<LocalState, StoreError> {
+        let _lock = self.lock()?;
+        let mut contents = self.read_locked()?;
+        change(&mut contents.state);
+        self.write_locked(&contents.state, contents.object)?;
+        Ok(contents.state)
     }
 }
 
@@ -131,14 +213,6 @@ mod tests {
     }
 
     #[test]
-    fn unreadable_json_is_corrupt_not_empty() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join(STATE_FILE);
-        std::fs::write(&path, "{not json").unwrap();
-        assert!(matches!(FileStateStore::new(&path).load(), Err(StoreError::Corrupt(_))));
-    }
-
-    #[test]
     fn saving_over_a_damaged_file_sets_it_aside_and_starts_afresh() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join(STATE_FILE);
@@ -151,15 +225,33 @@ mod tests {
     }
 
     #[test]
-    fn only_a_file_that_is_not_json_is_set_aside() {
+    fn loading_a_damaged_file_sets_it_aside_and_keeps_other_keys() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join(STATE_FILE);
-        assert!(!set_aside_if_damaged(&path), "no file");
-        std::fs::write(&path, r#"{"license":{}}"#).unwrap();
-        assert!(!set_aside_if_damaged(&path), "JSON stays");
-        assert!(path.exists());
-        std::fs::write(&path, "{\"license\": {").unwrap();
-        assert!(set_aside_if_damaged(&path));
-        assert!(!path.exists() && damaged_copy(&path).exists());
+        std::fs::write(&path, r#"{"license":{"last_seen":"yesterday"},"window":{"w":640}}"#).unwrap();
+        let store = FileStateStore::new(&path);
+        assert_eq!(store.load().unwrap(), LocalState::default());
+        assert!(!path.exists(), "set aside");
+        assert!(std::fs::read_to_string(damaged_copy(&path))
+            .unwrap()
+            .contains("yesterday"));
+        store.update(&mut |s| s.last_seen = Some(3)).unwrap();
+        let written: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        assert_eq!(written["license"]["last_seen"], 3);
+        let damaged = std::fs::read_to_string(damaged_copy(&path)).unwrap();
+        assert!(damaged.contains("yesterday"), "still the damaged one: {damaged}");
+    }
+
+    #[test]
+    fn an_unwritable_place_is_a_state_file_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(STATE_FILE);
+        std::fs::create_dir_all(&path).unwrap();
+        let store = FileStateStore::new(&path);
+        assert!(matches!(store.load(), Err(StoreError::StateFile(_))));
+        assert!(matches!(
+            store.save(&LocalState::default()),
+            Err(StoreError::StateFile(_))
+        ));
     }
 }

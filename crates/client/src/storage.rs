@@ -118,6 +118,9 @@ pub trait StateStore: Send + Sync {
     /// The stored state, or the default when nothing is stored yet.
     fn load(&self) -> Result<LocalState, StoreError>;
     fn save(&self, state: &LocalState) -> Result<(), StoreError>;
+    /// Changes the stored state in one step (read, change, write) so that no other writer's
+    /// update in between is lost; answers the state as written. Every change goes through here.
+    fn update(&self, change: &mut dyn FnMut(&mut LocalState)) -> Result<LocalState, StoreError>;
 }
 
 #[derive(Debug, Default)]
@@ -151,6 +154,11 @@ impl StateStore for MemoryStateStore {
     fn save(&self, state: &LocalState) -> Result<(), StoreError> {
         *self.state.lock().expect("lock") = state.clone();
         Ok(())
+    }
+    fn update(&self, change: &mut dyn FnMut(&mut LocalState)) -> Result<LocalState, StoreError> {
+        let mut state = self.state.lock().expect("lock");
+        change(&mut state);
+        Ok(state.clone())
     }
 }
 

@@ -84,7 +84,7 @@ impl Docs<'_> {
 
         let mut roff = Roff::default();
         roff.control("SH", ["EXIT STATUS"]);
-        for (code, meaning) in exit::TABLE {
+        for exit::ResultCode { code, meaning, .. } in exit::TABLE {
             roff.control("TP", []);
             roff.text([bold(code.to_string())]);
             roff.text([roman(*meaning)]);

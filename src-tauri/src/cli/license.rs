@@ -3,7 +3,7 @@
 
 use keyturn_client::flow::ActivationOutcome;
 use keyturn_client::host::{self, OpenError};
-use keyturn_client::{Machine, RenewalOutcome, Session, StatusReport, VendorConfig};
+use keyturn_client::{answers, Machine, Session, StatusReport, VendorConfig};
 use keyturn_protocol::LicenseKey;
 use serde_json::json;
 use std::fmt::Write;
@@ -81,33 +81,24 @@ pub async fn activate(config: &VendorConfig, key: &str, free: Option<&str>) -> R
         Some(machine_id) => session.free_and_activate(&key, machine_id, |_| {}).await?,
         None => session.activate(&key, |_| {}).await?,
     };
-    Ok(match outcome {
-        ActivationOutcome::Activated(a) => {
-            let text = format!(
-                "Activated this computer ({}) for {}: {} of {} seats in use.\n",
-                session.device.name, a.license.product_name, a.license.seats_used, a.license.seats_max
-            );
-            Outcome::new(
-                "OK",
-                json!({ "activation_id": a.machine.id, "license": a.license }),
-                text,
-            )
-        }
-        ActivationOutcome::LimitReached { license, machines } => {
-            let mut text = format!(
-                "This license is in use on {} of {} computers:\n",
-                license.seats_used, license.seats_max
-            );
-            text.push_str(&machine_lines(&machines));
-            let mut outcome = Outcome::new(
-                "MACHINE_LIMIT_EXCEEDED",
-                json!({ "license": license, "machines": machines }),
-                text,
-            );
-            outcome.error = Some("every seat is taken: free one with `keyturn activate --key K --free MACHINE_ID`, or deactivate it on that computer".into());
-            outcome
-        }
-    })
+    let answer = answers::activation(&outcome);
+    let text = match &outcome {
+        ActivationOutcome::Activated(a) => format!(
+            "Activated this computer ({}) for {}: {} of {} seats in use.\n",
+            session.device.name, a.license.product_name, a.license.seats_used, a.license.seats_max
+        ),
+        ActivationOutcome::LimitReached { license, machines } => format!(
+            "This license is in use on {} of {} computers:\n{}",
+            license.seats_used,
+            license.seats_max,
+            machine_lines(machines)
+        ),
+    };
+    let mut result = Outcome::new(&answer.code, answer.json, text);
+    if let ActivationOutcome::LimitReached { .. } = outcome {
+        result.error = Some("every seat is taken: free one with `keyturn activate --key K --free MACHINE_ID`, or deactivate it on that computer".into());
+    }
+    Ok(result)
 }
 
 fn machine_lines(machines: &[Machine]) -> String {
@@ -137,28 +128,13 @@ pub async fn deactivate(config: &VendorConfig) -> Result<Outcome, CommandError> 
 /// Renews now; answers the sync's code and the status after it.
 pub async fn check(config: &VendorConfig) -> Result<Outcome, CommandError> {
     let session = open(config)?;
-    let synced = session.sync_now().await?;
-    let report = StatusReport::new(config, &session.status());
-    let (code, message) = match &synced {
-        RenewalOutcome::Renewed { .. } => (report.code.clone(), None),
-        RenewalOutcome::Postponed {
-            error, offline, code, ..
-        } => {
-            let code = match code {
-                _ if *offline => "OFFLINE".to_string(),
-                Some(code) => code.as_str().to_string(),
-                None => "INTERNAL".to_string(),
-            };
-            (code, Some(error.clone()))
-        }
-        RenewalOutcome::Ended { code, message } => (code.as_str().to_string(), Some(message.clone())),
-    };
+    let (answer, message, report) = answers::check(&session).await?;
     let mut text = match &message {
         None => "Synced with the license server.\n".to_string(),
         Some(_) => String::new(),
     };
     text.push_str(&status_text(&report));
-    let mut outcome = Outcome::new(&code, json!({ "message": message, "status": report }), text);
+    let mut outcome = Outcome::new(&answer.code, answer.json, text);
     outcome.error = message;
     Ok(outcome)
 }

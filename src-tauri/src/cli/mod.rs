@@ -1,10 +1,10 @@
 //! The headless command line of the `keyturn` binary (`keyturn status`, `activate`, ...): no
-//! window, no display, stable exit codes ([`exit`]) and versioned JSON. Without a command, or
+//! window, no display, stable exit codes ([`exit`]: keyturn-client's one table, shared with the
+//! C library) and versioned JSON. Without a command, or
 //! with a link (`keyturn://...`), `main` opens the app instead.
 
 mod args;
 mod docs;
-pub mod exit;
 mod license;
 mod output;
 mod support;
@@ -13,6 +13,8 @@ use args::{Cli, Command};
 use clap::Parser;
 use output::Outcome;
 use std::ffi::OsString;
+
+pub use keyturn_client::exit_code as exit;
 
 use crate::error::CommandError;
 
@@ -38,8 +40,8 @@ pub fn run(args: Vec<OsString>) -> i32 {
     };
     match &cli.command {
         Command::ExitCodes => {
-            for (code, meaning) in exit::TABLE {
-                println!("{code:>3}  {meaning}");
+            for row in exit::TABLE {
+                println!("{:>3}  {}", row.code, row.meaning);
             }
             return exit::OK;
         }

@@ -33,7 +33,7 @@ pub async fn diagnostics(
     seen: Vec<SeenErrorView>,
 ) -> Result<DiagnosticsView, CommandError> {
     Ok(DiagnosticsView {
-        text: diagnostics::report(&state, &seen).await,
+        text: diagnostics::report(&state, Some(&seen)).await,
     })
 }
 
@@ -44,7 +44,7 @@ pub async fn save_diagnostics<R: Runtime>(
     state: State<'_, AppState>,
     seen: Vec<SeenErrorView>,
 ) -> Result<String, CommandError> {
-    let text = diagnostics::report(&state, &seen).await;
+    let text = diagnostics::report(&state, Some(&seen)).await;
     let paths = app.path();
     let dir = paths
         .download_dir()

@@ -70,7 +70,9 @@ export class Wizard {
       this.info = await ipc.appInfo();
       setLanguage(this.info.language);
       await ipc.onActivationStep((step) => (this.steps = [...this.steps, step]));
-      await ipc.onStatus((status) => this.applyStatus(status, false));
+      // A change made elsewhere (the command line, a program using the C library) moves the
+      // window between its resting screens; an activation under way here is not interrupted.
+      await ipc.onStatus((status) => this.applyStatus(status, this.screen === "welcome" || this.screen === "dashboard"));
       await ipc.onLink(() => this.takeLink());
       this.applyStatus(await ipc.status(), true);
       await this.takeLink();
