@@ -3,12 +3,14 @@
 //! the unprivileged `postgres` user (initdb refuses root) through `setpriv`. A watchdog shell
 //! stops the cluster and removes its directory when this test process ends, however it ends.
 
+use crate::process::free_port;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
+/// This test process's cluster (started on first use, shared by its tests).
 pub struct Cluster {
     pub port: u16,
     bin: PathBuf,
@@ -50,14 +52,6 @@ fn as_cluster_user(program: PathBuf) -> Command {
     } else {
         Command::new(program)
     }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 fn start() -> Cluster {
