@@ -5,7 +5,7 @@
 
 use keyturn_e2e::app::TestResult;
 use keyturn_e2e::server::{ADMIN_TOKEN, PRODUCT_ID};
-use keyturn_e2e::{Browser, Server};
+use keyturn_e2e::{server, Browser, Server};
 use serde_json::{json, Value};
 
 async fn post(server: &Server, path: &str, body: Value) -> (u16, Value) {
@@ -26,7 +26,7 @@ async fn shown(b: &Browser, css: &str) -> Result<bool, Box<dyn std::error::Error
 }
 
 fn owned_license(server: &Server, seats: &str, email: &str) -> (String, String) {
-    let policy = server.admin(&[
+    let policy = server.cli(&[
         "policy",
         "create",
         "--product",
@@ -36,7 +36,7 @@ fn owned_license(server: &Server, seats: &str, email: &str) -> (String, String) 
         "--max-machines",
         seats,
     ]);
-    let created: Value = serde_json::from_str(&server.admin(&[
+    let created: Value = serde_json::from_str(&server.cli(&[
         "license",
         "create",
         "--policy",
@@ -57,14 +57,14 @@ fn owned_license(server: &Server, seats: &str, email: &str) -> (String, String) 
 #[tokio::test]
 async fn support_console_in_a_real_browser() {
     // No rate limit: the test binds 101 devices at once.
-    let server = Server::start_with(&["--rate-limit", "0"]);
+    let server = server::start_with(&["--rate-limit", "0"]);
     let (license, key) = owned_license(&server, "3", "ann@example.com");
     let _other = owned_license(&server, "1", "bob@example.org");
     let laptop = server.activate_other_device(&key, "fp-laptop", "Ann's laptop").await;
     let desktop = server.activate_other_device(&key, "fp-desktop", "Ann's desktop").await;
     let browser = Browser::launch("console").await;
     let result = walk_through(&browser, &server, &license, &key, &laptop, &desktop).await;
-    browser.finish(result, &server.log()).await;
+    browser.finish(result, &server.logs()).await;
 }
 
 async fn walk_through(

@@ -3,7 +3,7 @@
 
 use keyturn_e2e::app::{Options, TestResult};
 use keyturn_e2e::server::PRODUCT_ID;
-use keyturn_e2e::{App, Server};
+use keyturn_e2e::{server, App, Server};
 
 const FOURTEEN_DAYS: &str = "1209600";
 
@@ -15,8 +15,8 @@ fn trial_offered() -> Options {
 
 #[tokio::test]
 async fn a_free_trial_starts_from_welcome_and_counts_its_days_down() {
-    let server = Server::start();
-    server.admin(&[
+    let server = server::start();
+    server.cli(&[
         "policy",
         "create",
         "--product",
@@ -69,7 +69,7 @@ async fn a_free_trial_starts_from_welcome_and_counts_its_days_down() {
 
 #[tokio::test]
 async fn without_a_trial_in_the_vendor_config_welcome_offers_none() {
-    let server = Server::start();
+    let server = server::start();
     let app = App::launch("no-trial", &server, "e2e-no-trial").await;
     let result = async {
         app.find("[data-testid=welcome-title]").await?;

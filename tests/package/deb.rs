@@ -5,7 +5,7 @@
 //! it out of a plain `cargo test`, which builds no packages.
 
 use keyturn_e2e::cli::Computer;
-use keyturn_e2e::Server;
+use keyturn_e2e::{server, Server};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -68,7 +68,7 @@ fn the_vendors_deb_unpacks_and_answers_status_headless() {
 
     // The packaged binary, on a computer with a keychain and no display. The server is only
     // there for the harness: the packaged config names its own server, and status is offline.
-    let server = Server::start();
+    let server = server::start();
     let mut pc = Computer::new(&server, "unused");
     pc.binary = binary;
     let mut command = pc.command(&pc.binary);

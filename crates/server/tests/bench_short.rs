@@ -1,14 +1,12 @@
 //! The load benchmark's short mode runs end to end (figures are printed, not asserted: this is a
 //! debug build on a shared machine; see the crate README for release figures).
 
-mod common;
-
 use std::process::Command;
 
 #[test]
 fn bench_short_mode_runs_without_errors() {
     let started = std::time::Instant::now();
-    let out = Command::new(common::BIN)
+    let out = Command::new(keyturn_testkit::binaries::server())
         .args([
             "bench",
             "--short",
