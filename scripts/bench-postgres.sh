@@ -28,7 +28,10 @@ SYNC=full
 PG_BIN=${KEYTURN_PG_BIN:-$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)}
 command -v wrk >/dev/null || { echo "wrk is missing: run scripts/setup.sh"; exit 1; }
 [ -x "$PG_BIN/initdb" ] || { echo "PostgreSQL is missing: run scripts/setup.sh"; exit 1; }
-[ -x "$BIN" ] || { echo "no server binary at $BIN (cargo build --release -p keyturn-server)"; exit 1; }
+BENCH=$(dirname "$BIN")/keyturn-server-bench
+for b in "$BIN" "$BENCH"; do
+  [ -x "$b" ] || { echo "no binary at $b (cargo build --release -p keyturn-server -p keyturn-server-bench)"; exit 1; }
+done
 
 dir=$(mktemp -d)
 chmod 755 "$dir"
@@ -47,7 +50,7 @@ as_pg "$PG_BIN/pg_ctl" -D "$dir/pg/data" -l "$dir/pg/log" -w \
 pg_url="postgres://postgres@127.0.0.1:$port/postgres"
 
 echo "seeding both databases: a 1-seat license and $ROUNDS more ..." >&2
-seed() { "$BIN" bench-seed --db "$1" --seats 1 --fresh "$ROUNDS"; }
+seed() { "$BENCH" seed --db "$1" --seats 1 --fresh "$ROUNDS"; }
 seed "$dir/bench.db" >"$dir/keys-sqlite"
 seed "$pg_url" >"$dir/keys-pg"
 key() { awk -v label="$1" '$1 == label {print $2; exit}' "$dir/keys-$2"; }

@@ -3,7 +3,7 @@
 # route and the real server, all in one run. Phases alternate in rounds so a change of load on
 # the machine weighs on all of them alike; figures are summed over the rounds.
 #
-#   bare               POST /bare on `keyturn-server bare` (JSON in, JSON out; same accept loop)
+#   bare               POST /bare on `keyturn-server-bench bare` (JSON in, JSON out; the server's accept loop)
 #   validate 1-seat    a license with one device bound (access log on, as served by default)
 #   validate 100k-seat a license with SEATS devices bound
 #   validate, no log   the 1-seat validate on a second server with KEYTURN_LOG=warn
@@ -12,7 +12,8 @@
 #   activate 1-seat    new devices on a license that had one device (a fresh one each round)
 #   activate 100k-seat new devices on the license with SEATS devices
 #
-# Usage: scripts/bench-server.sh [path/to/keyturn-server]   (default: a release build)
+# Usage: scripts/bench-server.sh [path/to/keyturn-server]   (default: a release build; the
+# keyturn-server-bench binary next to it seeds and serves the bare route)
 # Environment: SEATS (100000), SECS per phase and round (3), ROUNDS (3), CONNS (64), THREADS (2),
 # SYNC (normal: commits survive a crash of the server, not a power loss; full for durable).
 set -euo pipefail
@@ -25,20 +26,23 @@ CONNS=${CONNS:-64}
 THREADS=${THREADS:-2}
 SYNC=${SYNC:-normal}
 command -v wrk >/dev/null || { echo "wrk is missing: run scripts/setup.sh"; exit 1; }
-[ -x "$BIN" ] || { echo "no server binary at $BIN (cargo build --release -p keyturn-server)"; exit 1; }
+BENCH=$(dirname "$BIN")/keyturn-server-bench
+for b in "$BIN" "$BENCH"; do
+  [ -x "$b" ] || { echo "no binary at $b (cargo build --release -p keyturn-server -p keyturn-server-bench)"; exit 1; }
+done
 
 dir=$(mktemp -d)
 source scripts/wrk/lib.sh
 trap 'bench_cleanup; rm -rf "$dir"' EXIT
 
 echo "seeding: a 1-seat license and a ${SEATS}-seat license ..." >&2
-"$BIN" bench-seed --db "$dir/bench.db" --seats "$SEATS" --fresh "$ROUNDS" >"$dir/keys"
+"$BENCH" seed --db "$dir/bench.db" --seats "$SEATS" --fresh "$ROUNDS" >"$dir/keys"
 small=$(awk '$1 == "small" {print $2}' "$dir/keys")
 big=$(awk '$1 == "big" {print $2}' "$dir/keys")
 mapfile -t fresh < <(awk '$1 == "fresh" {print $2}' "$dir/keys")
 
 serve_args=(serve --db "$dir/bench.db" --listen 127.0.0.1:0 --rate-limit 0 --sync "$SYNC")
-start bare info bare --listen 127.0.0.1:0; bare_url=$url
+BIN=$BENCH start bare info bare --listen 127.0.0.1:0; bare_url=$url
 start logged info "${serve_args[@]}"; logged_url=$url
 start quiet warn "${serve_args[@]}"; quiet_url=$url
 

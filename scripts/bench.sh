@@ -13,8 +13,8 @@ bash scripts/setup.sh
 bash scripts/build.sh
 
 echo "== license server (release) =="
-cargo build --release --locked -q -p keyturn-server
-"${CARGO_TARGET_DIR:-target}/release/keyturn-server" bench
+cargo build --release --locked -q -p keyturn-server -p keyturn-server-bench
+"${CARGO_TARGET_DIR:-target}/release/keyturn-server-bench" load
 echo "== license server under an external load generator (wrk, release) =="
 bash scripts/bench-server.sh "${CARGO_TARGET_DIR:-target}/release/keyturn-server"
 echo "== PostgreSQL store against SQLite, and two replicas (wrk, release) =="

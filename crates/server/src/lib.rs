@@ -11,8 +11,6 @@
 //!   the accept loop ([`http::serve`]).
 //! * [`cli`]: the `keyturn-server` command line.
 
-pub mod bench;
-pub mod bench_target;
 pub mod cli;
 pub mod clock;
 pub mod domain;

@@ -114,3 +114,49 @@ async fn sigkill_of_one_replica_loses_no_answered_activation() {
     let (_, v) = survivor.validate(&key, "nobody").await;
     assert_eq!(v["license"]["seats_used"].as_u64().unwrap() as usize, stored.len());
 }
+
+/// Validate answers from memory on each replica while nothing changed; a change committed on one
+/// replica (an admin suspending the license, the CLI changing the database) reaches the other's
+/// answers within a second, and the other keeps up with many changes in a row.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_change_on_one_replica_is_seen_by_validate_on_the_other_within_a_second() {
+    let db = postgres::fresh_database();
+    let (a, b) = (Server::start_on(&db, &[]), Server::start_on(&db, &[]));
+    let key = a.fresh_license(3);
+    assert_eq!(a.activate(&key, "fp-1").await.0, StatusCode::CREATED);
+    // B reads and keeps the answer.
+    for _ in 0..3 {
+        assert_eq!(code(&b.validate(&key, "fp-1").await.1), "VALID");
+    }
+    let within_a_second = |what: &'static str, want: &'static str| {
+        let (b, key) = (&b, key.clone());
+        async move {
+            let started = std::time::Instant::now();
+            eventually(what, Duration::from_secs(1), || async {
+                code(&b.validate(&key, "fp-1").await.1) == want
+            })
+            .await;
+            started.elapsed()
+        }
+    };
+    let (status, _) = a
+        .admin(reqwest::Method::POST, &format!("/licenses/{key}/suspend"), None)
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let took = within_a_second("B to see the suspension", "SUSPENDED").await;
+    println!("replica B saw the suspension after {took:?}");
+    // A change by the admin CLI (no server involved in the write) reaches both.
+    cli(&db, &["license", "reinstate", "--license", &key]);
+    within_a_second("B to see the reinstatement", "VALID").await;
+    assert_eq!(code(&a.validate(&key, "fp-1").await.1), "VALID");
+    // Many changes in a row: B's last answer is the last change's.
+    for i in 0..20 {
+        let action = if i % 2 == 0 { "suspend" } else { "reinstate" };
+        a.admin(reqwest::Method::POST, &format!("/licenses/{key}/{action}"), None)
+            .await;
+    }
+    within_a_second("B to see the last of 20 changes", "VALID").await;
+    a.admin(reqwest::Method::POST, &format!("/licenses/{key}/revoke"), None)
+        .await;
+    within_a_second("B to see the revocation", "REVOKED").await;
+}

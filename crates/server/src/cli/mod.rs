@@ -53,12 +53,6 @@ pub enum Command {
     PruneEvents(crate::cli::event_log::PruneArgs),
     /// Seed the demo product (id `demo`) and print its keys (idempotent).
     Demo(DbArg),
-    /// Load benchmark: validate and activate against a bare axum route, in one process.
-    Bench(crate::bench::BenchOptions),
-    /// For the external benchmark: a database with a 1-seat and an N-seat license (prints their keys).
-    BenchSeed(crate::bench_target::SeedOptions),
-    /// For the external benchmark: serve only the bare reference route `POST /bare`.
-    Bare(crate::bench_target::BareOptions),
 }
 
 #[derive(Args, Clone)]
@@ -239,7 +233,7 @@ fn parse_meta(s: &str) -> Result<(String, String), String> {
 
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    let serving = matches!(cli.command, Command::Serve(_) | Command::Bare(_));
+    let serving = matches!(cli.command, Command::Serve(_));
     init_tracing(if serving { "info" } else { "warn" });
     let result = run(cli.command);
     crate::http::log_sink::flush();
@@ -291,7 +285,10 @@ where
 {
     runtime()?.block_on(async {
         let store = store::open(&db.db, store::Sync::Full).await?;
-        f(store).await.map_err(describe)
+        let out = f(store.clone()).await.map_err(describe);
+        // Running servers see what this command changed before it returns.
+        store.settle().await.map_err(describe)?;
+        out
     })
 }
 
@@ -313,12 +310,6 @@ pub fn run(command: Command) -> Result<(), String> {
     let now = system_now();
     match command {
         Command::Serve(opts) => runtime()?.block_on(serve::run(opts)),
-        Command::Bench(opts) => runtime()?.block_on(crate::bench::run(opts)),
-        Command::BenchSeed(opts) => {
-            print!("{}", crate::bench_target::seed(&opts)?);
-            Ok(())
-        }
-        Command::Bare(opts) => runtime()?.block_on(crate::bench_target::bare(opts)),
         Command::PublicKey(db) => {
             let key = with_store(&db, |s| async move {
                 Ok(public_key_to_string(&s.secrets().signing_key.verifying_key()))

@@ -77,4 +77,11 @@ pub trait Store: Send + Sync + 'static {
     fn put_session(&self, session: StoredSession, now: i64) -> StoreFuture<'_, ()>;
     fn session(&self, kind: String, id_hash: String, now: i64) -> StoreFuture<'_, Option<StoredSession>>;
     fn end_session(&self, kind: String, id_hash: String) -> StoreFuture<'_, ()>;
+
+    /// Before a process that changed the database exits (the admin CLI): waits until the other
+    /// processes on the same database can see its changes in validate's answers. SQLite: they
+    /// do at once. PostgreSQL: the replicas are told ([`super::postgres::changes`]).
+    fn settle(&self) -> StoreFuture<'_, ()> {
+        Box::pin(std::future::ready(Ok(())))
+    }
 }

@@ -8,6 +8,7 @@
 pub mod contract;
 pub mod postgres;
 pub mod sqlite;
+pub mod validate_cache;
 
 pub use contract::{Store, StoreFuture};
 pub use sqlite::Db;

@@ -5,7 +5,7 @@
 //! `synchronous_commit = on`). Connections come from a deadpool pool; no TLS (use a local
 //! socket, a loopback address or a tunnel).
 
-mod bench_seed;
+pub mod changes;
 mod events;
 mod rows;
 mod schema;
@@ -17,13 +17,16 @@ use crate::domain::admin::{self, Extend, LicenseView, MachineView, NewLicense, N
 use crate::domain::errors::{ApiError, ApiResult};
 use crate::domain::events::{Event, EventPage, EventQuery};
 use crate::domain::issued::Issued;
+use crate::domain::model::ValidateView;
 use crate::domain::model::{DemoKey, FingerprintRule, Policy, Product, StoredSession};
 use crate::domain::page::{Page, Paged};
 use crate::domain::secrets::{fresh_secret, Secrets, KEY_HASH_SECRET, SIGNING_SEED};
 use crate::domain::{client, demo};
+use crate::store::validate_cache::ValidateCache;
 use deadpool_postgres::{Manager, ManagerConfig, Object, Pool, RecyclingMethod};
 use keyturn_protocol::wire::{ActivateRequest, LicenseStatus, MachinesResponse, TrialRequest, ValidateResponse};
 use keyturn_protocol::LicenseKey;
+use std::sync::Arc;
 use tokio_postgres::NoTls;
 use tx::PgTx;
 
@@ -49,12 +52,16 @@ pub fn is_url(db: &str) -> bool {
 pub struct PgStore {
     pool: Pool,
     secrets: Secrets,
+    /// What this replica hears of changes (the version of [`PgStore::validate_cache`]).
+    changes: Arc<changes::Changes>,
+    validate_cache: ValidateCache<ValidateView, changes::Version>,
 }
 
 impl PgStore {
     /// Connects, creates the schema when missing and loads (or creates) the secrets.
     pub async fn open(url: &str, max_connections: usize) -> Result<PgStore, String> {
         let config: tokio_postgres::Config = url.parse().map_err(|e| format!("not a PostgreSQL URL: {e}"))?;
+        let changes = changes::Changes::start(config.clone());
         let manager = Manager::from_config(
             config,
             NoTls,
@@ -85,7 +92,12 @@ impl PgStore {
         tx.commit().await.map_err(|e| e.to_string())?;
         let secrets = Secrets::from_parts(&seed, &secret).ok_or("the stored signing key is damaged")?;
         drop(client);
-        Ok(PgStore { pool, secrets })
+        Ok(PgStore {
+            pool,
+            secrets,
+            changes,
+            validate_cache: ValidateCache::default(),
+        })
     }
 
     async fn client(&self) -> ApiResult<Object> {
@@ -108,8 +120,17 @@ async fn meta_secret(c: &tokio_postgres::Transaction<'_>, name: &str) -> Result<
 
 /// Runs `$body` (an async expression using `$tx`, a `&mut PgTx` on a new transaction whose
 /// `prepare_cached` statements outlive it) and commits when it succeeded, rolls back otherwise.
+/// After a commit, validate's cached reads are dropped here and on every replica
+/// ([`changes`]); `quiet` is for changes validate cannot see (the event log, sign-ins).
 macro_rules! in_tx {
     ($store:expr, |$tx:ident| $body:expr) => {{
+        let out = in_tx!(quiet $store, |$tx| $body);
+        if out.is_ok() {
+            $store.changes.committed();
+        }
+        out
+    }};
+    (quiet $store:expr, |$tx:ident| $body:expr) => {{
         let mut client = $store.client().await?;
         let transaction = client.transaction().await?;
         let out = {
@@ -145,9 +166,20 @@ impl Store for PgStore {
 
     fn validate(&self, now: i64, key_hash: String, fingerprint: String) -> StoreFuture<'_, ValidateResponse> {
         Box::pin(async move {
+            // The version before the read: a change committed meanwhile moves it, and what this
+            // read found is then never served.
+            let version = self.changes.version();
+            if let Some(kept) = version.and_then(|v| self.validate_cache.get(&v, &key_hash, &fingerprint)) {
+                return client::validate(Some(&kept), now);
+            }
             let client = self.client().await?;
-            let view = rows::validate_view(&client, &key_hash, &fingerprint).await?;
-            client::validate(view.as_ref(), now)
+            let view = rows::validate_view(&client, &key_hash, &fingerprint)
+                .await?
+                .map(Arc::new);
+            if let (Some(version), Some(view)) = (version, &view) {
+                self.validate_cache.put(version, key_hash, fingerprint, view.clone());
+            }
+            client::validate(view.as_deref(), now)
         })
     }
 
@@ -256,7 +288,7 @@ impl Store for PgStore {
     }
 
     fn append_events(&self, list: Vec<Event>) -> StoreFuture<'_, ()> {
-        Box::pin(async move { in_tx!(self, |tx| crate::domain::events::append(tx, &list)) })
+        Box::pin(async move { in_tx!(quiet self, |tx| crate::domain::events::append(tx, &list)) })
     }
 
     fn events(&self, query: EventQuery) -> StoreFuture<'_, EventPage> {
@@ -268,11 +300,23 @@ impl Store for PgStore {
     }
 
     fn put_session(&self, session: StoredSession, now: i64) -> StoreFuture<'_, ()> {
-        Box::pin(async move { in_tx!(self, |tx| crate::domain::sessions::put(tx, &session, now)) })
+        Box::pin(async move { in_tx!(quiet self, |tx| crate::domain::sessions::put(tx, &session, now)) })
     }
 
     fn session(&self, kind: String, id_hash: String, now: i64) -> StoreFuture<'_, Option<StoredSession>> {
         Box::pin(async move { on_client!(self, |tx| crate::domain::sessions::get(tx, &kind, &id_hash, now)) })
+    }
+
+    fn settle(&self) -> StoreFuture<'_, ()> {
+        Box::pin(async move {
+            if !self.changes.settle(std::time::Duration::from_secs(2)).await {
+                tracing::warn!(
+                    "could not tell the other servers of this change; they see it within {} ms",
+                    changes::MAX_AGE_MS
+                );
+            }
+            Ok(())
+        })
     }
 
     fn end_session(&self, kind: String, id_hash: String) -> StoreFuture<'_, ()> {

@@ -1,6 +1,6 @@
 //! The SQLite store: one file in WAL mode, a small pool of reader connections that keep their
 //! snapshot while the database is unchanged ([`readers`], [`wal_index`]), validate's rows kept in
-//! memory on the same condition ([`validate_cache`]), and one writer thread that runs every
+//! memory on the same condition ([`super::validate_cache`]), and one writer thread that runs every
 //! change inside `BEGIN IMMEDIATE … COMMIT` (see [`writer`]).
 //!
 //! The rules ([`crate::domain`]) run over [`tx::SqliteTx`], the SQL of this store; SQLite's
@@ -18,10 +18,10 @@ pub mod secrets;
 pub mod sessions;
 pub mod store;
 pub mod tx;
-pub mod validate_cache;
 pub mod wal_index;
 pub mod writer;
 
+use super::validate_cache::ValidateCache;
 use super::Sync;
 use crate::domain::errors::{ApiError, ApiResult};
 use crate::domain::model::ValidateView;
@@ -100,7 +100,7 @@ pub fn in_transaction<T>(conn: &mut Connection, f: impl FnOnce(&Connection) -> A
 pub struct Db {
     readers: Arc<readers::Readers>,
     writer: writer::Writer,
-    validate_cache: validate_cache::ValidateCache<ValidateView>,
+    validate_cache: ValidateCache<ValidateView, wal_index::Version>,
     pub secrets: Arc<Secrets>,
 }
 
@@ -117,7 +117,7 @@ impl Db {
         Ok(Db {
             readers,
             writer,
-            validate_cache: validate_cache::ValidateCache::default(),
+            validate_cache: ValidateCache::default(),
             secrets: Arc::new(secrets),
         })
     }

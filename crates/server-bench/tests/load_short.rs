@@ -1,14 +1,14 @@
 //! The load benchmark's short mode runs end to end (figures are printed, not asserted: this is a
-//! debug build on a shared machine; see the crate README for release figures).
+//! debug build on a shared machine; see crates/server/README.md for release figures).
 
 use std::process::Command;
 
 #[test]
 fn bench_short_mode_runs_without_errors() {
     let started = std::time::Instant::now();
-    let out = Command::new(keyturn_testkit::binaries::server())
+    let out = Command::new(env!("CARGO_BIN_EXE_keyturn-server-bench"))
         .args([
-            "bench",
+            "load",
             "--short",
             "--duration-secs",
             "0.5",

@@ -1,18 +1,15 @@
-//! `keyturn-server bench`: load benchmark of validate and activate over real HTTP on 127.0.0.1,
+//! `keyturn-server-bench load`: load benchmark of validate and activate over real HTTP on 127.0.0.1,
 //! with a bare axum route (JSON in, JSON out, nothing else) measured in the same run as the
 //! reference. The servers run in this process on their own runtime; the load comes from many
 //! concurrent keep-alive connections on another.
 
-use crate::clock::system_now;
-use crate::domain::admin::{self, NewLicense, NewProduct};
-use crate::domain::errors::ApiResult;
-use crate::http;
-use crate::http::serve::{build_state, ServeOptions};
-use crate::store::sqlite::{complete, tx::SqliteTx};
-use crate::store::{self, Sync};
 use axum::routing::post;
 use axum::{Json, Router};
 use keyturn_protocol::wire::ValidateRequest;
+use keyturn_server::clock::system_now;
+use keyturn_server::http;
+use keyturn_server::http::serve::{build_state, ServeOptions};
+use keyturn_server::store::Sync;
 use serde_json::json;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -65,44 +62,8 @@ pub async fn run(opts: BenchOptions) -> Result<(), String> {
     std::fs::create_dir_all(&dir.0).map_err(|e| e.to_string())?;
     let db = dir.0.join("bench.db");
 
-    // Seed: a product, a policy with room for every activation, one license, one bound device.
-    let keys = {
-        let (mut conn, secrets) = store::sqlite::open_admin(&db).map_err(|e| e.to_string())?;
-        store::sqlite::in_transaction(&mut conn, |c| {
-            let now = system_now();
-            complete(admin::create_product(
-                &mut SqliteTx(c),
-                now,
-                &NewProduct {
-                    name: "Bench".into(),
-                    id: Some("bench".into()),
-                },
-            ))?;
-            let policy = complete(admin::create_policy(
-                &mut SqliteTx(c),
-                now,
-                &crate::bench_target::bench_policy("bench".into()),
-            ))?;
-            let new = NewLicense {
-                policy_id: policy.id,
-                ..NewLicense::default()
-            };
-            (0..LICENSES)
-                .map(|_| {
-                    Ok(complete(admin::create_license(
-                        &mut SqliteTx(c),
-                        now,
-                        &secrets.hasher,
-                        &new,
-                        None,
-                    ))?
-                    .1
-                    .to_string())
-                })
-                .collect::<ApiResult<Vec<String>>>()
-        })
-        .map_err(|e| e.to_string())?
-    };
+    // Seed: a product, a policy with room for every activation, licenses with no device yet.
+    let keys = crate::seed::licenses_for_load(&db.to_string_lossy(), LICENSES).await?;
 
     let opts_serve = ServeOptions {
         db: db.to_string_lossy().into_owned(),
@@ -274,7 +235,7 @@ fn start_servers(state: http::AppState) -> Result<(SocketAddr, SocketAddr), Stri
                     Json(json!({"valid": true, "code": "VALID", "fingerprint": req.fingerprint}))
                 }),
             );
-            let a = tokio::spawn(crate::http::serve::serve_connections(
+            let a = tokio::spawn(http::serve::serve_connections(
                 real,
                 app,
                 Duration::from_secs(10),

@@ -1,0 +1,54 @@
+//! `keyturn-server-bench`: the license server's benchmarks, kept out of the server binary.
+//!
+//! * `load`: validate and activate over real HTTP against a bare route, in one process.
+//! * `seed`: a database for the external (wrk) benchmarks, SQLite or PostgreSQL.
+//! * `bare`: the reference route the wrk benchmarks compare with.
+
+mod bare;
+mod load;
+mod seed;
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(name = "keyturn-server-bench", about = "Benchmarks of the Keyturn license server")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Load benchmark: validate and activate against a bare axum route, in one process.
+    Load(load::BenchOptions),
+    /// For the external benchmark: a database with a 1-seat and an N-seat license (prints their keys).
+    Seed(seed::SeedOptions),
+    /// For the external benchmark: serve only the bare reference route `POST /bare`.
+    Bare(bare::BareOptions),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(async {
+        match cli.command {
+            Command::Load(opts) => load::run(opts).await,
+            Command::Seed(opts) => seed::seed(&opts).await.map(|keys| print!("{keys}")),
+            Command::Bare(opts) => bare::run(opts).await,
+        }
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
