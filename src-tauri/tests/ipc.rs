@@ -203,17 +203,7 @@ fn a_refused_activation_shows_in_the_support_report_but_activates_nothing() {
 #[test]
 fn trial_through_ipc_then_trial_used_in_words_the_ui_knows() {
     let server = server::start();
-    server.cli(&[
-        "policy",
-        "create",
-        "--product",
-        PRODUCT_ID,
-        "--name",
-        "Trial",
-        "--max-machines",
-        "1",
-        "--trial",
-    ]);
+    server.new_policy(1, &["--trial"]);
     let mut vendor = config(&server.url, server.public_key(), "ipc-trial");
     vendor.trial = true;
     vendor.language = Some("fr".into());

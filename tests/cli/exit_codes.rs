@@ -11,22 +11,7 @@ use std::time::Duration;
 /// A policy with `seats` and these policy options, and one license under it with these license
 /// options; answers the key.
 fn license(server: &Server, seats: u32, policy_options: &[&str], license_options: &[&str]) -> String {
-    let seats = seats.to_string();
-    let mut args = vec![
-        "policy",
-        "create",
-        "--product",
-        PRODUCT_ID,
-        "--name",
-        "CLI",
-        "--max-machines",
-        &seats,
-    ];
-    args.extend_from_slice(policy_options);
-    let policy = server.cli(&args);
-    let mut args = vec!["license", "create", "--policy", &policy];
-    args.extend_from_slice(license_options);
-    server.cli(&args)
+    server.license_with(&server.new_policy(seats, policy_options), license_options)
 }
 
 fn assert_code(run: &keyturn_e2e::cli::Run, exit: i32, code: &str) {

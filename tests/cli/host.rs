@@ -6,27 +6,13 @@
 //! `status` once the window closes.
 
 use keyturn_e2e::cli::{run, Computer};
-use keyturn_e2e::server::PRODUCT_ID;
 use keyturn_e2e::{binaries, server, Server};
 use std::path::PathBuf;
 use std::process::Command;
 
 fn license(server: &Server, entitlements: &[&str]) -> String {
-    let policy = server.cli(&[
-        "policy",
-        "create",
-        "--product",
-        PRODUCT_ID,
-        "--name",
-        "Host",
-        "--max-machines",
-        "2",
-    ]);
-    let mut args = vec!["license", "create", "--policy", &policy];
-    for e in entitlements {
-        args.extend_from_slice(&["--entitlement", e]);
-    }
-    server.cli(&args)
+    let options: Vec<&str> = entitlements.iter().flat_map(|e| ["--entitlement", e]).collect();
+    server.license_with(&server.new_policy(2, &[]), &options)
 }
 
 fn python_example() -> PathBuf {

@@ -4,7 +4,7 @@ mod common;
 
 use common::enter_key;
 use keyturn_e2e::app::SUPPORT_URL;
-use keyturn_e2e::{server, App, Server};
+use keyturn_e2e::{server, App};
 use keyturn_protocol::LicenseKey;
 
 #[tokio::test]

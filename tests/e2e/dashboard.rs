@@ -3,7 +3,7 @@
 mod common;
 
 use common::activate_to_dashboard;
-use keyturn_e2e::{server, App, Server};
+use keyturn_e2e::{server, App};
 
 #[tokio::test]
 async fn check_now_renews_and_notices_removal_elsewhere() {

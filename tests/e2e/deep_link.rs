@@ -7,7 +7,7 @@ mod common;
 
 use keyturn_e2e::app::Options;
 use keyturn_e2e::server::PRODUCT_NAME;
-use keyturn_e2e::{server, App, Server, UI_DEADLINE};
+use keyturn_e2e::{server, App, UI_DEADLINE};
 use std::io::{BufRead, BufReader, Read};
 use std::time::{Duration, Instant};
 

@@ -1,7 +1,7 @@
 //! The app speaks the OS locale's language (German here), unless the vendor config names one.
 
 use keyturn_e2e::app::Options;
-use keyturn_e2e::{server, App, Server};
+use keyturn_e2e::{server, App};
 
 fn german_desktop() -> Options {
     let mut options = Options::default();

@@ -3,7 +3,7 @@
 mod common;
 
 use common::enter_key;
-use keyturn_e2e::{server, App, Server};
+use keyturn_e2e::{server, App};
 
 #[tokio::test]
 async fn limit_reached_remove_a_device_then_activated() {

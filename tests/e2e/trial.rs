@@ -2,8 +2,7 @@
 //! same computer never gets a second one (a fresh install included).
 
 use keyturn_e2e::app::{Options, TestResult};
-use keyturn_e2e::server::PRODUCT_ID;
-use keyturn_e2e::{server, App, Server};
+use keyturn_e2e::{server, App};
 
 const FOURTEEN_DAYS: &str = "1209600";
 
@@ -16,19 +15,7 @@ fn trial_offered() -> Options {
 #[tokio::test]
 async fn a_free_trial_starts_from_welcome_and_counts_its_days_down() {
     let server = server::start();
-    server.cli(&[
-        "policy",
-        "create",
-        "--product",
-        PRODUCT_ID,
-        "--name",
-        "Trial",
-        "--max-machines",
-        "1",
-        "--duration",
-        FOURTEEN_DAYS,
-        "--trial",
-    ]);
+    server.new_policy(1, &["--duration", FOURTEEN_DAYS, "--trial"]);
     let app = App::launch_with("trial", &server, "e2e-trial-device", trial_offered()).await;
     let result = async {
         app.find("[data-testid=welcome-title]").await?;

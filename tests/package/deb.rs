@@ -16,17 +16,9 @@ fn deb() -> PathBuf {
 }
 
 fn dpkg_deb(args: &[&str], deb: &Path) -> String {
-    let output = Command::new("dpkg-deb")
-        .args(args)
-        .arg(deb)
-        .output()
-        .expect("run dpkg-deb");
-    assert!(
-        output.status.success(),
-        "dpkg-deb {args:?}: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8_lossy(&output.stdout).into_owned()
+    let mut command = Command::new("dpkg-deb");
+    command.args(args).arg(deb);
+    keyturn_e2e::process::run_ok(command)
 }
 
 #[test]

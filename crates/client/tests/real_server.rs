@@ -311,17 +311,7 @@ async fn one_changed_component_rebinds_under_fuzzy_matching() {
 #[tokio::test]
 async fn one_trial_per_device_with_a_verifiable_token() {
     let w = world();
-    w.server.cli(&[
-        "policy",
-        "create",
-        "--product",
-        PRODUCT,
-        "--name",
-        "Trial",
-        "--max-machines",
-        "1",
-        "--trial",
-    ]);
+    w.server.new_policy(1, &["--trial"]);
     let alice = device("alice");
     let trial = w.api.trial(&alice.trial_request(PRODUCT)).await.expect("first trial");
     let key = LicenseKey::parse(&trial.key).expect("the trial key is a well-formed key");

@@ -10,7 +10,7 @@ use keyturn_client::{
 };
 use keyturn_testkit::Server;
 use std::sync::Arc;
-use support::fixtures::{config_for, device, real_server, PRODUCT};
+use support::fixtures::{config_for, device, real_server};
 
 fn session(server: &Server, host: &str) -> (Session, Arc<MemorySecretStore>) {
     let secrets = Arc::new(MemorySecretStore::default());
@@ -136,19 +136,7 @@ async fn without_a_keychain_activation_fails_before_taking_a_seat() {
 #[tokio::test]
 async fn a_trial_is_kept_like_an_activation_and_a_second_one_is_refused() {
     let server = real_server();
-    server.cli(&[
-        "policy",
-        "create",
-        "--product",
-        PRODUCT,
-        "--name",
-        "Trial",
-        "--max-machines",
-        "1",
-        "--duration",
-        "1209600",
-        "--trial",
-    ]);
+    server.new_policy(1, &["--duration", "1209600", "--trial"]);
     let (s, secrets) = session(&server, "alice");
     let mut steps = Vec::new();
     let ActivationOutcome::Activated(trial) = s.start_trial(|step| steps.push(step)).await.unwrap() else {

@@ -457,21 +457,9 @@ fn cli_license_options_and_listings() {
         format!("{id} SUSPENDED")
     );
     // Usage errors: exit status 2, nothing on stdout.
-    let out = cli_run(
-        db,
-        &[
-            "policy",
-            "create",
-            "--product",
-            "app",
-            "--name",
-            "X",
-            "--max-machines",
-            "1",
-            "--uniqueness",
-            "SOMETIMES",
-        ],
-    );
+    let mut args = vec!["policy", "create", "--product", "app", "--name", "X"];
+    args.extend(["--max-machines", "1", "--uniqueness", "SOMETIMES"]);
+    let out = cli_run(db, &args);
     assert_eq!(out.code, 2, "{out:?}");
     assert!(out.stdout.is_empty());
 }

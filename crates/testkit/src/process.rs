@@ -157,3 +157,11 @@ pub fn run(mut command: Command, stdin: &str) -> Run {
         stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
     }
 }
+
+/// Runs `command` to the end with no input; panics with its stderr unless it succeeded. Its stdout.
+pub fn run_ok(command: Command) -> String {
+    let shown = format!("{command:?}");
+    let run = run(command, "");
+    assert!(run.success(), "{shown} exited with {}: {}", run.code, run.stderr);
+    run.stdout
+}

@@ -240,8 +240,13 @@ impl Server {
 
     /// Same, with more `policy create` options (e.g. `["--renew-interval", "2"]`).
     pub fn new_license_with(&self, max_machines: u32, policy_options: &[&str]) -> String {
-        let policy = self.policy(self.product(), max_machines, policy_options);
-        self.license(&policy)
+        self.license(&self.new_policy(max_machines, policy_options))
+    }
+
+    /// A policy with `max_machines` seats and more `policy create` options (e.g. `["--trial"]`)
+    /// under [`Server::product`]; its id.
+    pub fn new_policy(&self, max_machines: u32, policy_options: &[&str]) -> String {
+        self.policy(self.product(), max_machines, policy_options)
     }
 
     /// A product of its own and a policy with `max` seats and more `policy create` options;
@@ -254,23 +259,23 @@ impl Server {
 
     fn policy(&self, product: &str, max: u32, policy_options: &[&str]) -> String {
         let max = max.to_string();
-        let mut args = vec![
-            "policy",
-            "create",
-            "--product",
-            product,
-            "--name",
-            "P",
-            "--max-machines",
-            &max,
-        ];
+        let mut args = vec!["policy", "create", "--product", product, "--name", "P"];
+        args.extend(["--max-machines", &max]);
         args.extend(policy_options);
         self.cli(&args)
     }
 
     /// A license under `policy`; its key.
     pub fn license(&self, policy: &str) -> String {
-        self.cli(&["license", "create", "--policy", policy])
+        self.license_with(policy, &[])
+    }
+
+    /// Same, with more `license create` options (e.g. `["--entitlement", "pro"]`); its output
+    /// (the key, or JSON with `--json`).
+    pub fn license_with(&self, policy: &str, license_options: &[&str]) -> String {
+        let mut args = vec!["license", "create", "--policy", policy];
+        args.extend(license_options);
+        self.cli(&args)
     }
 
     /// A fresh license with `max` seats on its own product and policy.
