@@ -56,7 +56,12 @@ fn as_cluster_user(program: PathBuf) -> Command {
 
 fn start() -> Cluster {
     let bin = bin_dir();
-    let dir = tempfile::Builder::new().prefix("keyturn-pg-").tempdir().unwrap().keep();
+    // Removed on a failed start; once the watchdog runs, the watchdog removes it.
+    let temp = tempfile::Builder::new()
+        .prefix("keyturn-pg-")
+        .tempdir()
+        .expect("temp dir for the cluster");
+    let dir = temp.path().to_path_buf();
     let data = dir.join("data");
     if is_root() {
         let ok = Command::new("chown")
@@ -120,6 +125,7 @@ fn start() -> Cluster {
         .stderr(Stdio::null())
         .spawn()
         .expect("start the PostgreSQL watchdog");
+    let _ = temp.keep();
     let cluster = Cluster { port, bin };
     let deadline = Instant::now() + Duration::from_secs(60);
     while !cluster.psql("postgres", "SELECT 1").0 {
