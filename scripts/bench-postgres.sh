@@ -10,6 +10,8 @@
 #   activate postgres        the same on PostgreSQL
 #   activate pg 2 replicas   new devices on one license through both replicas (the seat count is
 #                            shared: every activation takes the license's row lock)
+#   activate 64 lic. ...     the same three, new devices spread over 64 licenses (no activation
+#                            waits for another license's lock)
 #
 # Durability is alike: SQLite with sync=full (fsync per commit), PostgreSQL with its defaults
 # (fsync on, synchronous_commit on). All of it shares this machine's cores with wrk.
@@ -49,13 +51,18 @@ as_pg "$PG_BIN/pg_ctl" -D "$dir/pg/data" -l "$dir/pg/log" -w \
   -o "-p $port -k $dir/pg -c listen_addresses=127.0.0.1 -c max_connections=100" start >/dev/null
 pg_url="postgres://postgres@127.0.0.1:$port/postgres"
 
-echo "seeding both databases: a 1-seat license and $ROUNDS more ..." >&2
-seed() { "$BENCH" seed --db "$1" --seats 1 --fresh "$ROUNDS"; }
+SPREAD=64
+echo "seeding both databases: a 1-seat license and $((ROUNDS + SPREAD)) more ..." >&2
+seed() { "$BENCH" seed --db "$1" --seats 1 --fresh "$((ROUNDS + SPREAD))"; }
 seed "$dir/bench.db" >"$dir/keys-sqlite"
 seed "$pg_url" >"$dir/keys-pg"
 key() { awk -v label="$1" '$1 == label {print $2; exit}' "$dir/keys-$2"; }
 mapfile -t fresh_sqlite < <(awk '$1 == "fresh" {print $2}' "$dir/keys-sqlite")
 mapfile -t fresh_pg < <(awk '$1 == "fresh" {print $2}' "$dir/keys-pg")
+# The last SPREAD fresh licenses, comma-separated: load spread over many licenses.
+spread() { local -n list=$1; local IFS=,; echo "${list[*]:$ROUNDS:$SPREAD}"; }
+spread_sqlite=$(spread fresh_sqlite)
+spread_pg=$(spread fresh_pg)
 
 serve=(serve --listen 127.0.0.1:0 --rate-limit 0 --sync "$SYNC")
 start sqlite info "${serve[@]}" --db "$dir/bench.db"; sqlite_url=$url
@@ -83,7 +90,7 @@ both() {
 }
 
 phases=("validate sqlite" "validate postgres" "validate pg 2 replicas" "activate sqlite" "activate postgres"
-  "activate pg 2 replicas")
+  "activate pg 2 replicas" "activate 64 lic. sqlite" "activate 64 lic. postgres" "activate 64 lic. pg 2 repl.")
 small_sqlite=$(key small sqlite)
 small_pg=$(key small pg)
 # Warm-up, not measured.
@@ -101,6 +108,9 @@ for round in $(seq 1 "$ROUNDS"); do
   run "${phases[3]}" "$sqlite_url" new-device.lua activate "${fresh_sqlite[$i]}" "r$round-sqlite"
   run "${phases[4]}" "$pg_url_a" new-device.lua activate "${fresh_pg[$i]}" "r$round-pg"
   both "${phases[5]}" new-device.lua activate "$small_pg" "r$round-replicas"
+  run "${phases[6]}" "$sqlite_url" new-device.lua activate "$spread_sqlite" "r$round-spread-sqlite"
+  run "${phases[7]}" "$pg_url_a" new-device.lua activate "$spread_pg" "r$round-spread-pg"
+  both "${phases[8]}" new-device.lua activate "$spread_pg" "r$round-spread-replicas"
 done
 
 failed=0
@@ -109,4 +119,7 @@ echo "validate: postgres vs sqlite:            $(pct "${phases[1]}" "${phases[0]
 echo "validate: 2 replicas vs 1 (postgres):    $(pct "${phases[2]}" "${phases[1]}")"
 echo "activate: postgres vs sqlite:            $(pct "${phases[4]}" "${phases[3]}")"
 echo "activate: 2 replicas vs 1 (postgres):    $(pct "${phases[5]}" "${phases[4]}")"
+echo "validate: postgres vs sqlite, goal >= 50%; 2 replicas vs 1, goal >= 100%"
+echo "activate over 64 licenses: postgres vs sqlite: $(pct "${phases[7]}" "${phases[6]}")   (goal >= 30%)"
+echo "activate over 64 licenses: 2 replicas vs 1:    $(pct "${phases[8]}" "${phases[7]}")"
 [ "$failed" -eq 0 ] || { echo "some requests failed"; exit 1; }

@@ -1,26 +1,30 @@
 #!/usr/bin/env bash
 # Builds a vendor's installers (.deb and .rpm) of the Keyturn app:
-#   bash scripts/package.sh --config vendor.json [--icon logo.png] [--binary NAME] [--out DIR]
-# - vendor.json (see README) is compiled into the app; its "product_name" names the package and
-#   its "identifier" (reverse DNS, required here) the app's own data folder.
+#   bash scripts/package.sh --config vendor.json [--version V] [--binary NAME] [--icon logo.png] [--out DIR]
+# - vendor.json (see README) is compiled into the app; its "package" object names the package,
+#   its version, maintainer, homepage, license and copyright holder (defaults: README
+#   "Installers for your product"; checked and expanded by scripts/package-files.js).
+# - --version overrides "package.version"; --binary names the installed command (default: the
+#   package name, e.g. /usr/bin/acme-licensing), so two vendors' packages install side by side.
 # - Icons are generated from --icon (a square PNG, 512x512 or more), else from the config's
 #   "logo" when it is a PNG data URL, else Keyturn's own icon (`tauri icon`).
-# - --binary names the installed command (default: keyturn), e.g. /usr/bin/keyturn.
-# The Tauri CLI comes from the UI's npm packages (@tauri-apps/cli, prebuilt); nothing is
-# downloaded at build time (hence no AppImage). The release build lands in the usual target dir;
-# the packages are copied to --out (default: dist/packages) and their paths printed last.
+# Steps: a release build (`tauri build --no-bundle`), the manual pages and shell completions
+# from the built command's own clap definitions, the .deb (`tauri bundle`, Depends computed by
+# dpkg-shlibdeps), then the .rpm from the same files (rpmbuild). Nothing tracked is edited.
+# The packages are copied to --out (default: dist/packages) and their paths printed last.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 
-CONFIG="" ICON="" BINARY=keyturn OUT=dist/packages
+CONFIG="" ICON="" OUT=dist/packages
+FLAGS=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --config) CONFIG=$2; shift 2 ;;
     --icon) ICON=$2; shift 2 ;;
-    --binary) BINARY=$2; shift 2 ;;
+    --binary|--version) FLAGS+=("$1" "$2"); shift 2 ;;
     --out) OUT=$2; shift 2 ;;
-    -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
     *) echo "package.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -35,43 +39,10 @@ OUT=$(realpath "$OUT")
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
 
-# The Tauri config for this vendor, merged over src-tauri/tauri.conf.json. Also checks the
-# vendor config's required fields (the app checks the rest when it starts; see below) and
-# writes its logo to a file when it is a PNG data URL.
-node - "$CONFIG" "$WORK" "$BINARY" <<'NODE'
-const fs = require("fs");
-const [config, work, binary] = process.argv.slice(2);
-const fail = (m) => { console.error(`package.sh: ${config}: ${m}`); process.exit(2); };
-let vendor;
-try { vendor = JSON.parse(fs.readFileSync(config, "utf8")); } catch (e) { fail(`not JSON: ${e.message}`); }
-for (const field of ["product_name", "product_id", "server_url", "public_key", "identifier"]) {
-  if (typeof vendor[field] !== "string" || !vendor[field].trim()) fail(`"${field}" is required`);
-}
-if (!/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)+$/.test(vendor.identifier)) fail(`"identifier" must be reverse DNS, e.g. com.acme.app`);
-if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(binary)) fail(`--binary must be a plain file name`);
-const logo = /^data:image\/png;base64,(.+)$/.exec(vendor.logo || "");
-if (logo) fs.writeFileSync(`${work}/logo.png`, Buffer.from(logo[1], "base64"));
-const base = JSON.parse(fs.readFileSync("src-tauri/tauri.conf.json", "utf8"));
-const windows = base.app.windows.map((w) => ({ ...w, title: vendor.product_name }));
-const icons = ["32x32.png", "128x128.png", "128x128@2x.png", "icon.png"].map((f) => `${work}/icons/${f}`);
-fs.writeFileSync(`${work}/tauri.vendor.json`, JSON.stringify({
-  productName: vendor.product_name,
-  mainBinaryName: binary,
-  identifier: vendor.identifier,
-  app: { windows },
-  bundle: {
-    active: true,
-    targets: ["deb", "rpm"],
-    icon: icons,
-    shortDescription: `License manager for ${vendor.product_name}`,
-    longDescription: `Activates and manages the ${vendor.product_name} license on this computer.`,
-    category: "Utility",
-  },
-  // The .desktop entry registers the vendor's activation-link scheme (x-scheme-handler) and
-  // passes the link to the app (Exec ... %u, src-tauri/linux/keyturn.desktop).
-  plugins: { "deep-link": { desktop: { schemes: [vendor.link_scheme || "keyturn"] } } },
-}, null, 2));
-NODE
+node scripts/package-files.js "$CONFIG" "$WORK" "${FLAGS[@]}"
+# shellcheck source=/dev/null
+. "$WORK/package.env"
+echo "package.sh: package $NAME $VERSION, command /usr/bin/$COMMAND" >&2
 
 [ -n "$ICON" ] || { [ -f "$WORK/logo.png" ] && ICON=$WORK/logo.png; } || ICON=$ROOT/icons/icon.png
 TAURI=$ROOT/ui/node_modules/.bin/tauri
@@ -81,23 +52,68 @@ TAURI=$ROOT/ui/node_modules/.bin/tauri
 # The app embeds ui/dist and, through src-tauri/build.rs, the vendor config named here.
 TARGET=${CARGO_TARGET_DIR:-$ROOT/target}
 BUNDLES=$TARGET/release/bundle
+BINARY=$TARGET/release/$COMMAND
 rm -rf "$BUNDLES/deb" "$BUNDLES/rpm"
 (cd ui && npm run --silent build -- --logLevel warn)
-(cd src-tauri && KEYTURN_BUILD_CONFIG="$CONFIG" "$TAURI" build --ci --bundles deb rpm \
-  --config "$WORK/tauri.vendor.json")
+(cd src-tauri && KEYTURN_BUILD_CONFIG="$CONFIG" "$TAURI" build --ci --no-bundle --config "$WORK/tauri.vendor.json")
 
 # The config compiled in must be one the app accepts (exit code 10 = CONFIG).
 set +e
-env -u KEYTURN_CONFIG -u DBUS_SESSION_BUS_ADDRESS HOME="$WORK" "$TARGET/release/$BINARY" status --json >/dev/null
+env -u KEYTURN_CONFIG -u DBUS_SESSION_BUS_ADDRESS HOME="$WORK" "$BINARY" status --json >/dev/null
 status=$?
 set -e
-[ "$status" -ne 10 ] || { echo "package.sh: the app refuses the vendor config $CONFIG (run it with: $BINARY status)" >&2; exit 1; }
+[ "$status" -ne 10 ] || { echo "package.sh: the app refuses the vendor config $CONFIG (run it with: $COMMAND status)" >&2; exit 1; }
 
-VERSION=$(node -p 'require("./src-tauri/tauri.conf.json").version')
+# Manual pages and completions from the command's own clap definitions.
+"$BINARY" generate-docs --name "$COMMAND" --product "$(cat "$WORK/product")" \
+  --product-version "$VERSION" --out "$WORK/docs"
+gzip -9n "$WORK"/docs/man/man1/*.1
+
+# The .deb's Depends, computed from the binary's shared libraries: Debian package names with
+# minimum versions (dpkg-shlibdeps, which wants a debian/control to sit in). The .rpm's
+# Requires are computed by rpmbuild below.
+mkdir -p "$WORK/shlibs/debian"
+printf 'Source: %s\n\nPackage: %s\nArchitecture: any\n' "$NAME" "$NAME" >"$WORK/shlibs/debian/control"
+deb_depends=$(cd "$WORK/shlibs" && dpkg-shlibdeps -O -e "$BINARY" 2>/dev/null | sed -n 's/^shlibs:Depends=//p')
+[ -n "$deb_depends" ] || { echo "package.sh: dpkg-shlibdeps found no dependencies of $BINARY" >&2; exit 1; }
+node -e 'require("fs").writeFileSync(process.argv[1], JSON.stringify({ bundle: { linux: { deb:
+  { depends: process.argv[2].split(",").map((d) => d.trim()) } } } }))' "$WORK/tauri.depends.json" "$deb_depends"
+
+(cd src-tauri && "$TAURI" bundle --ci --bundles deb \
+  --config "$WORK/tauri.vendor.json" --config "$WORK/tauri.depends.json")
 shopt -s nullglob
-packages=("$BUNDLES"/deb/*_"$VERSION"_*.deb "$BUNDLES"/rpm/*-"$VERSION"-*.rpm)
-[ ${#packages[@]} -eq 2 ] || { echo "package.sh: expected one .deb and one .rpm in $BUNDLES, found: ${packages[*]}" >&2; exit 1; }
-for package in "${packages[@]}"; do
+debs=("$BUNDLES"/deb/"$NAME"_"$VERSION"_*.deb)
+[ ${#debs[@]} -eq 1 ] || { echo "package.sh: expected one .deb in $BUNDLES/deb, found: ${debs[*]}" >&2; exit 1; }
+DEB=${debs[0]}
+actual=$(dpkg-deb -f "$DEB" Package)
+[ "$actual" = "$NAME" ] || { echo "package.sh: the bundler named the package $actual, not $NAME" >&2; exit 1; }
+
+# The .rpm: rpmbuild over the .deb's files (Debian's own changelog and lintian overrides left
+# out; zsh looks in site-functions there), so both install the same program, pages and
+# completions. rpmbuild, unlike the Tauri bundler's RPM writer, writes %changelog, flags
+# documentation and computes Requires from the binary (elfdeps). (The binary keeps the mark
+# `tauri bundle` patched in, "deb": only tauri-plugin-updater reads it, and Keyturn has none.)
+TREE=$WORK/rpm-tree
+dpkg-deb -x "$DEB" "$TREE"
+rm -r "$TREE/usr/share/lintian" "$TREE/usr/share/doc/$NAME/changelog.gz"
+mkdir -p "$TREE/usr/share/zsh/site-functions"
+mv "$TREE/usr/share/zsh/vendor-completions/_$COMMAND" "$TREE/usr/share/zsh/site-functions/"
+rmdir "$TREE/usr/share/zsh/vendor-completions"
+{
+  printf '%%files\n%%dir /usr/share/doc/%s\n' "$NAME"
+  (cd "$TREE" && find . ! -type d | sed 's|^\.||' | sort) | while read -r file; do
+    if [ "$file" = "/usr/share/doc/$NAME/copyright" ]; then echo "%license $file"; else echo "$file"; fi
+  done
+} >>"$WORK/rpm.spec"
+case "$(dpkg-deb -f "$DEB" Architecture)" in
+  amd64) RPM_ARCH=x86_64 ;; arm64) RPM_ARCH=aarch64 ;; *) RPM_ARCH=$(uname -m) ;;
+esac
+rpmbuild -bb --quiet --define "_topdir $WORK/rpmbuild" --define "tree $TREE" \
+  --target "$RPM_ARCH" "$WORK/rpm.spec" >&2
+rpms=("$WORK"/rpmbuild/RPMS/"$RPM_ARCH"/"$NAME"-"$VERSION"-1.*.rpm)
+[ ${#rpms[@]} -eq 1 ] || { echo "package.sh: rpmbuild made no $NAME $VERSION .rpm" >&2; exit 1; }
+
+for package in "$DEB" "${rpms[0]}"; do
   cp "$package" "$OUT/"
   echo "$OUT/$(basename "$package")"
 done

@@ -4,7 +4,8 @@
 # Tauri CLI that scripts/package.sh uses among them).
 # (wrk: the server's external load benchmark; postgresql: the server tests start private
 # clusters with its initdb/postgres, as the `postgres` user when run as root; chromium +
-# chromium-driver: the console and portal browser tests.)
+# chromium-driver: the console and portal browser tests; lintian, rpmlint: the installers'
+# checks; dpkg-dev (dpkg-shlibdeps) and rpm (elfdeps): the installers' computed dependencies.)
 # Safe to run again and again; a second run takes a second or two.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,6 +16,7 @@ APT_PACKAGES=(
   xvfb xauth webkit2gtk-driver imagemagick dbus gnome-keyring libsecret-tools keyutils
   wrk postgresql python3
   chromium chromium-driver
+  lintian rpmlint dpkg-dev rpm
 )
 TAURI_DRIVER_VERSION=2.1.0
 

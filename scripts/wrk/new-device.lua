@@ -1,6 +1,7 @@
 -- wrk script: every request names a device never seen before (fingerprints unique per run and
 -- thread), so nothing can be answered from memory.
--- Arguments after `--`: activate|validate KEY RUN_TAG
+-- Arguments after `--`: activate|validate KEYS RUN_TAG (KEYS: one key, or several separated by
+-- commas, used in turn: load spread over many licenses)
 local threads = 0
 
 function setup(thread)
@@ -10,7 +11,10 @@ end
 
 function init(args)
   kind = args[1]
-  key = args[2]
+  keys = {}
+  for k in string.gmatch(args[2], "[^,]+") do
+    keys[#keys + 1] = k
+  end
   tag = args[3]
   n = 0
   wrk.method = "POST"
@@ -19,6 +23,7 @@ end
 
 function request()
   n = n + 1
+  local key = keys[(n % #keys) + 1]
   local fingerprint = string.format("%s-%d-%d", tag, tid, n)
   if kind == "validate" then
     return wrk.format(nil, "/v1/validate", nil,

@@ -44,7 +44,7 @@ async fn walk_through(app: &App, b: &Browser, server: &Server, key: &str) -> Tes
         .prop("value")
         .await?
         .unwrap_or_default();
-    assert!(request.starts_with("KT-REQ1."), "{request}");
+    assert!(request.starts_with("KT-REQ2."), "{request}");
     assert_eq!(
         std::fs::read_to_string(&path)?.trim(),
         request,
@@ -76,7 +76,7 @@ async fn walk_through(app: &App, b: &Browser, server: &Server, key: &str) -> Tes
     b.wait_visible("#no-devices").await?;
     assert_eq!(server.machine_count(key).await, 0);
     // A damaged code is refused and nothing changes.
-    b.fill("#request-code", "KT-REQ1.this-is-damaged").await?;
+    b.fill("#request-code", "KT-REQ2.this-is-damaged").await?;
     b.click("#offline-button").await?;
     b.wait_for_text("#error", "BAD_REQUEST", |t| t.contains("BAD_REQUEST"))
         .await?;
@@ -86,7 +86,7 @@ async fn walk_through(app: &App, b: &Browser, server: &Server, key: &str) -> Tes
     b.click("#offline-button").await?;
     b.wait_visible("#offline-result").await?;
     let response = b.find("#response-code").await?.prop("value").await?.unwrap_or_default();
-    assert!(response.starts_with("KT-RES1."), "{response}");
+    assert!(response.starts_with("KT-RES2."), "{response}");
     let lease = b.find("#offline-lease").await?.text().await?;
     assert!(
         lease.starts_with("That computer works without internet until "),
@@ -105,7 +105,7 @@ async fn walk_through(app: &App, b: &Browser, server: &Server, key: &str) -> Tes
     app.find("#offline-key").await?.send_keys(key).await?;
     app.find("#offline-response")
         .await?
-        .send_keys("KT-RES1.garbage")
+        .send_keys("KT-RES2.garbage")
         .await?;
     app.find("#offline-import").await?.click().await?;
     app.wait_for_text_where("#offline-error", "plain words", |t| t.contains("can't be used"))
@@ -171,7 +171,7 @@ async fn walk_through(app: &App, b: &Browser, server: &Server, key: &str) -> Tes
         .prop("value")
         .await?
         .unwrap_or_default();
-    assert!(code.starts_with("KT-DEA1."), "{code}");
+    assert!(code.starts_with("KT-DEA2."), "{code}");
     app.screenshot("deactivation-code").await?;
     b.fill("#deactivation-code", &code).await?;
     b.click("#deactivate-button").await?;

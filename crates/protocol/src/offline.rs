@@ -1,20 +1,25 @@
 //! Offline activation for computers without internet, through the customer portal:
 //!
-//! 1. The app writes an [`OfflineRequest`] as a code (`KT-REQ1.` + base64url JSON): this device's
+//! 1. The app writes an [`OfflineRequest`] as a code (`KT-REQ2.` + base64url JSON + `.` + check):
+//!    this device's
 //!    fingerprint, component hashes, name and platform. Nothing secret: no key, no token.
 //! 2. In the portal (signed in with the license key, on any computer) the customer uploads it;
 //!    the server activates like `POST /v1/activations` and answers an [`OfflineResponse`] code
-//!    (`KT-RES1.`): the usual [`crate::wire::ActivateResponse`], whose token is signed by the
+//!    (`KT-RES2.`): the usual [`crate::wire::ActivateResponse`], whose token is signed by the
 //!    server's key and names this fingerprint.
 //! 3. The app imports it: it verifies the token with its pinned public key and checks the
 //!    fingerprint is its own, exactly as after an online activation.
 //!
 //! Offline deactivation: the app forgets its activation and shows an [`OfflineDeactivation`]
-//! code (`KT-DEA1.`) holding the token it had; the portal frees that seat after verifying the
+//! code (`KT-DEA2.`) holding the token it had; the portal frees that seat after verifying the
 //! token's signature and that it belongs to the signed-in license. Only the holder of the
 //! token (or of the key, who can remove any device in the portal) can free a seat.
 //!
-//! Codes tolerate line breaks and spaces (people copy them out of emails and files).
+//! Codes tolerate line breaks and spaces (people copy them out of emails and files), and end in a
+//! check (the first 10 base64url characters of the SHA-256 of the kind and the body: 60 bits), so
+//! a code damaged anywhere by a typo or a lost character is refused before anything changes,
+//! with words that say to copy it again. Codes of the first version (`KT-REQ1.` …, no check) are
+//! refused with words that say to make a new one.
 
 use crate::wire::{ActivateResponse, VirtInfo};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -23,9 +28,13 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-pub const REQUEST_PREFIX: &str = "KT-REQ1.";
-pub const RESPONSE_PREFIX: &str = "KT-RES1.";
-pub const DEACTIVATION_PREFIX: &str = "KT-DEA1.";
+pub const REQUEST_PREFIX: &str = "KT-REQ2.";
+pub const RESPONSE_PREFIX: &str = "KT-RES2.";
+pub const DEACTIVATION_PREFIX: &str = "KT-DEA2.";
+/// Codes of the first version: no check, so no longer accepted.
+pub const OUTDATED_PREFIXES: [&str; 3] = ["KT-REQ1.", "KT-RES1.", "KT-DEA1."];
+/// Base64url characters of the check at the end of a code.
+const CHECK_LEN: usize = 10;
 /// No code is longer than this (a response with its token is about 1.5 KiB).
 pub const MAX_CODE_LEN: usize = 12 * 1024;
 
@@ -62,12 +71,23 @@ pub struct OfflineDeactivation {
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum OfflineCodeError {
-    #[error("this is not a {0} code (it should start with {1})")]
+    #[error("this is not an {0} code (it should start with {1}); copy it again in full")]
     WrongKind(&'static str, &'static str),
     #[error("the code is damaged or incomplete; copy it again in full")]
     Damaged,
     #[error("the code is longer than any Keyturn code")]
     TooLong,
+    #[error("this code was made by an older version of the app; make a new code and use that one")]
+    Outdated,
+}
+
+/// The check of a code's body: what makes any damaged character show.
+fn check(prefix: &str, body: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::new().chain_update(prefix).chain_update(body).finalize();
+    let mut text = URL_SAFE_NO_PAD.encode(digest);
+    text.truncate(CHECK_LEN);
+    text
 }
 
 /// A kind of code: its prefix and name.
@@ -77,7 +97,8 @@ pub trait OfflineCode: Serialize + DeserializeOwned {
 
     fn encode(&self) -> String {
         let json = serde_json::to_vec(self).expect("offline code serializes");
-        format!("{}{}", Self::PREFIX, URL_SAFE_NO_PAD.encode(json))
+        let body = URL_SAFE_NO_PAD.encode(json);
+        format!("{}{body}.{}", Self::PREFIX, check(Self::PREFIX, &body))
     }
 
     fn decode(text: &str) -> Result<Self, OfflineCodeError> {
@@ -85,9 +106,16 @@ pub trait OfflineCode: Serialize + DeserializeOwned {
             return Err(OfflineCodeError::TooLong);
         }
         let compact: String = text.chars().filter(|c| !c.is_whitespace()).collect();
-        let body = compact
+        if OUTDATED_PREFIXES.iter().any(|p| compact.starts_with(p)) {
+            return Err(OfflineCodeError::Outdated);
+        }
+        let rest = compact
             .strip_prefix(Self::PREFIX)
             .ok_or(OfflineCodeError::WrongKind(Self::NAME, Self::PREFIX))?;
+        let (body, sum) = rest.rsplit_once('.').ok_or(OfflineCodeError::Damaged)?;
+        if sum != check(Self::PREFIX, body) {
+            return Err(OfflineCodeError::Damaged);
+        }
         let json = URL_SAFE_NO_PAD.decode(body).map_err(|_| OfflineCodeError::Damaged)?;
         serde_json::from_slice(&json).map_err(|_| OfflineCodeError::Damaged)
     }
@@ -155,5 +183,69 @@ mod tests {
             OfflineRequest::decode(&"x".repeat(MAX_CODE_LEN + 1)),
             Err(OfflineCodeError::TooLong)
         );
+        let old = format!(
+            "KT-REQ1.{}",
+            URL_SAFE_NO_PAD.encode(serde_json::to_vec(&request()).unwrap())
+        );
+        assert_eq!(OfflineRequest::decode(&old), Err(OfflineCodeError::Outdated));
+    }
+
+    /// Every code with one character changed, to each character a person could type or misread.
+    fn each_single_change(code: &str) -> impl Iterator<Item = String> + '_ {
+        let alphabet: Vec<char> = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_."
+            .chars()
+            .collect();
+        (0..code.len()).flat_map(move |i| {
+            let alphabet = alphabet.clone();
+            alphabet.into_iter().filter_map(move |c| {
+                let mut changed: Vec<char> = code.chars().collect();
+                (changed[i] != c).then(|| {
+                    changed[i] = c;
+                    changed.into_iter().collect()
+                })
+            })
+        })
+    }
+
+    #[test]
+    fn every_single_changed_character_of_every_kind_of_code_is_refused() {
+        let response = OfflineResponse {
+            activation: serde_json::from_value(serde_json::json!({
+                "machine": {"id": "act_1", "name": "Lab PC", "platform": "linux", "created_at": 1, "last_seen_at": 1, "is_this_device": true},
+                "token": "header.payload.signature",
+                "license": {"id": "lic_1", "product_id": "demo", "product_name": "Demo", "policy_name": "P", "status": "ACTIVE",
+                            "expires_at": null, "seats_used": 1, "seats_max": 3, "entitlements": [], "trial": false}
+            }))
+            .unwrap(),
+        };
+        let deactivation = OfflineDeactivation {
+            token: "header.payload.signature".into(),
+            deactivated_at: 1_700_000_000,
+        };
+        let mut tried = 0;
+        for (code, decodes) in [
+            (
+                request().encode(),
+                (|c: &str| OfflineRequest::decode(c).is_ok()) as fn(&str) -> bool,
+            ),
+            (response.encode(), |c: &str| OfflineResponse::decode(c).is_ok()),
+            (deactivation.encode(), |c: &str| OfflineDeactivation::decode(c).is_ok()),
+        ] {
+            assert!(decodes(&code), "the unchanged code");
+            for changed in each_single_change(&code) {
+                tried += 1;
+                assert!(!decodes(&changed), "accepted with one character changed: {changed}");
+            }
+            // A character lost or doubled anywhere, too.
+            for i in 0..code.len() {
+                let (a, b) = code.split_at(i);
+                assert!(!decodes(&format!("{a}{}", &b[1..])), "accepted with character {i} lost");
+                assert!(
+                    !decodes(&format!("{a}{}{b}", &b[..1])),
+                    "accepted with character {i} doubled"
+                );
+            }
+        }
+        assert!(tried > 10_000, "{tried}");
     }
 }

@@ -77,6 +77,7 @@ pub async fn run(opts: BenchOptions) -> Result<(), String> {
         header_timeout_ms: 10_000,
         sync: opts.sync,
         keep_events_days: None,
+        public_url: None,
     };
     let state = build_state(&opts_serve).await?;
     let (real, bare) = start_servers(state)?;

@@ -342,6 +342,59 @@ async fn behind_a_trusted_proxy_each_forwarded_client_has_its_own_limit() {
     assert_eq!(from("203.0.113.2").await.unwrap().status(), StatusCode::OK);
 }
 
+/// The right-most entry is the trusted proxy's, however it writes it; what the client put to its
+/// left never picks the bucket, and `unknown` counts as the proxy itself.
+#[tokio::test]
+async fn the_proxy_entry_counts_however_written_and_the_client_cannot_pick_its_bucket() {
+    let server = Server::start_with(&["--rate-limit", "0.5", "--rate-limit-burst", "2", "--trust-proxy"]);
+    let key = server.fresh_license(1);
+    let send = |header: String| {
+        server
+            .http
+            .post(format!("{}/v1/validate", server.url))
+            .header("x-forwarded-for", header)
+            .json(&json!({"key": key, "fingerprint": "fp"}))
+            .send()
+    };
+    for (i, proxy_wrote) in ["203.0.113.9:5555", "[2001:db8::9]:443", "unknown"].iter().enumerate() {
+        // A new client-chosen entry each time, the same proxy entry: one bucket.
+        for n in 0..2 {
+            let header = format!("198.51.100.{}, {proxy_wrote}", 10 * i + n + 1);
+            assert_eq!(send(header).await.unwrap().status(), StatusCode::OK, "{proxy_wrote}");
+        }
+        let refused = send(format!("198.51.100.{}, {proxy_wrote}", 10 * i + 9)).await.unwrap();
+        assert_eq!(refused.status(), StatusCode::TOO_MANY_REQUESTS, "{proxy_wrote}");
+        // Retry-After tells the true wait: a token every 2 s.
+        assert_eq!(refused.headers()["retry-after"], "2", "{proxy_wrote}");
+    }
+}
+
+/// After too many wrong admin tokens, the 429 says how long until the next try (10 s a try).
+#[tokio::test]
+async fn the_admin_lockout_says_the_true_wait() {
+    let server = Server::start();
+    for _ in 0..10 {
+        let resp = server
+            .http
+            .get(format!("{}/admin/v1/products", server.url))
+            .bearer_auth("wrong")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), StatusCode::UNAUTHORIZED);
+    }
+    let resp = server
+        .http
+        .get(format!("{}/admin/v1/products", server.url))
+        .bearer_auth(ADMIN_TOKEN)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::TOO_MANY_REQUESTS);
+    let wait: u64 = resp.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+    assert!((9..=10).contains(&wait), "Retry-After: {wait}");
+}
+
 #[test]
 fn a_request_head_that_never_completes_is_cut_off() {
     use std::io::{Read, Write};

@@ -242,6 +242,13 @@ async fn expiry_and_extension() {
     assert_eq!((status, code(&v)), (StatusCode::OK, "EXPIRED"));
     let (status, v) = server.activate(&key, "dev-2").await;
     assert_eq!((status, code(&v)), (StatusCode::FORBIDDEN, "EXPIRED"));
+    // Support sees it as EXPIRED wherever the status is shown (admin API, CLI, console search).
+    let (_, shown) = server
+        .admin(reqwest::Method::GET, &format!("/licenses/{key}"), None)
+        .await;
+    assert_eq!(shown["status"], "EXPIRED", "{shown}");
+    let listed = server.admin(reqwest::Method::GET, "/licenses", None).await.1;
+    assert_eq!(listed[0]["status"], "EXPIRED", "{listed}");
     let new_expiry: i64 = server
         .cli(&["license", "extend", "--license", &key, "--secs", "86400"])
         .parse()

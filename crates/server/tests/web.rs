@@ -319,6 +319,42 @@ async fn portal_devices_and_offline_codes() {
     let (_, v) = server.validate(&other_key, "other-dev").await;
     assert_eq!(v["code"], "VALID");
 
+    // A request code with any one character changed (a typo, a misread letter) is refused
+    // before anything changes: no phantom device takes a seat.
+    let valid = offline_request(&product, "typo");
+    for i in 0..valid.len() {
+        let mut changed: Vec<char> = valid.chars().collect();
+        changed[i] = if changed[i] == 'A' { 'B' } else { 'A' };
+        let changed: String = changed.into_iter().collect();
+        let (status, v) = web
+            .call(
+                Method::POST,
+                "/offline/activate",
+                Some(json!({"request": changed})),
+                true,
+            )
+            .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "character {i} changed: {v}");
+        assert!(v["message"].as_str().unwrap().contains("copy it again"), "{v}");
+    }
+    let (_, v) = web.call(Method::GET, "/devices", None, false).await;
+    assert_eq!(
+        v["machines"].as_array().unwrap().len(),
+        1,
+        "no device bound by a damaged code"
+    );
+    let outdated = format!("KT-REQ1.{}", valid.split('.').nth(1).unwrap());
+    let (status, v) = web
+        .call(
+            Method::POST,
+            "/offline/activate",
+            Some(json!({"request": outdated})),
+            true,
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(v["message"].as_str().unwrap().contains("older version"), "{v}");
+
     // Offline activation: a signed response bound to the device, verified with the public key.
     let (status, v) = web
         .call(
@@ -346,7 +382,7 @@ async fn portal_devices_and_offline_codes() {
     assert_eq!((status, code(&v)), (StatusCode::CONFLICT, "MACHINE_LIMIT_EXCEEDED"));
     for (request, what) in [
         (offline_request("another-product", "x"), "another product"),
-        ("KT-REQ1.garbage!".to_string(), "damaged"),
+        ("KT-REQ2.garbage!".to_string(), "damaged"),
         (response.activation.token.clone(), "not a request"),
     ] {
         let (status, v) = web
@@ -432,4 +468,39 @@ async fn a_console_session_works_on_every_server_of_the_database() {
         on_a.call(Method::GET, "/session", None, false).await.0,
         StatusCode::UNAUTHORIZED
     );
+}
+
+/// Behind TLS (`--public-url https://…`) the session cookies are Secure; over plain http (tests,
+/// a local demo) they cannot be, or browsers would drop them. A malformed public URL is refused
+/// at start with words.
+#[tokio::test]
+async fn session_cookies_are_secure_when_the_public_url_is_https() {
+    let cookie_of = |server: &Server, area: &'static str, body: Value| {
+        let (http, url) = (server.http.clone(), format!("{}/{area}/api/sign-in", server.url));
+        async move {
+            let resp = http.post(url).json(&body).send().await.unwrap();
+            assert_eq!(resp.status(), StatusCode::OK);
+            resp.headers()["set-cookie"].to_str().unwrap().to_string()
+        }
+    };
+    let tls = Server::start_with(&["--public-url", "https://license.example.com/"]);
+    let key = tls.fresh_license(1);
+    assert!(cookie_of(&tls, "portal", json!({"key": key}))
+        .await
+        .contains("; Secure"));
+    let console = json!({"token": ADMIN_TOKEN});
+    assert!(cookie_of(&tls, "console", console.clone()).await.contains("; Secure"));
+    let plain = Server::start();
+    assert!(!cookie_of(&plain, "console", console).await.contains("Secure"));
+    let (ok, _, err) = cli_raw(
+        &plain.db,
+        &[
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--public-url",
+            "license.example.com",
+        ],
+    );
+    assert!(!ok && err.contains("https://license.example.com"), "{err}");
 }

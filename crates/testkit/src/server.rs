@@ -113,6 +113,8 @@ impl ServerOptions {
             product: self.product.as_ref().map(|(id, _)| id.clone()),
             public_key: OnceLock::new(),
             log,
+            admin_token: self.admin_token,
+            running: true,
             process,
             _database: database,
         };
@@ -161,6 +163,9 @@ pub struct Server {
     product: Option<String>,
     public_key: OnceLock<String>,
     log: Arc<Mutex<String>>,
+    admin_token: bool,
+    /// Until [`Server::stop`] or [`Server::kill`].
+    running: bool,
     process: GroupGuard,
     _database: Option<Database>,
 }
@@ -203,11 +208,13 @@ impl Server {
     /// Stops the server as an operator would (SIGTERM; SIGKILL if it lingers); the app then finds
     /// it unreachable.
     pub fn stop(&mut self) -> ExitStatus {
+        self.running = false;
         self.process.stop()
     }
 
     /// SIGKILL: the server dies at once, mid-request (a crash).
     pub fn kill(&mut self) -> ExitStatus {
+        self.running = false;
         self.process.kill()
     }
 
@@ -216,9 +223,34 @@ impl Server {
         self.log.lock().unwrap().clone()
     }
 
-    /// Runs an admin CLI command on this server's database; returns its stdout, trimmed.
+    /// Runs an admin CLI command on this server's database; returns its stdout, trimmed. On
+    /// PostgreSQL it then waits until the server heard of the change (validate answers from
+    /// memory, told of other processes' changes within milliseconds), so the next request sees it.
     pub fn cli(&self, args: &[&str]) -> String {
-        cli(&self.db, args)
+        let out = cli(&self.db, args);
+        if self.running && self.admin_token && self.db.starts_with("postgres://") {
+            self.hear_changes();
+        }
+        out
+    }
+
+    /// `POST /admin/v1/test/hear-changes`: answered once every change committed elsewhere is
+    /// seen. On a thread and runtime of its own: `cli` is called from sync and async tests alike.
+    fn hear_changes(&self) {
+        let url = format!("{}/admin/v1/test/hear-changes", self.url);
+        let status = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("a runtime for one request");
+            runtime.block_on(async {
+                let answer = reqwest::Client::new().post(url).bearer_auth(ADMIN_TOKEN).send().await;
+                answer.map(|a| a.status().as_u16())
+            })
+        })
+        .join()
+        .expect("hear-changes thread");
+        assert_eq!(status.ok(), Some(204), "hear-changes on {}: {status:?}", self.url);
     }
 
     /// The public key tokens are checked against (`keyturn-server public-key`).

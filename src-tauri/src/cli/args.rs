@@ -2,13 +2,14 @@
 //! the exit codes.
 
 use clap::{Parser, Subcommand};
+use std::path::PathBuf;
 
 #[derive(Debug, Parser)]
 #[command(
     name = "keyturn",
     version,
     about = "License this computer without a window: status, activate, deactivate, check, fingerprint, report, open.",
-    after_help = "Without a command, or with a keyturn:// link, the app's window opens.\nExit codes: see `keyturn help exit-codes`."
+    after_help = "Without a command, or with a keyturn:// link, the app's window opens.\nExit codes: see the exit-codes command."
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -31,28 +32,34 @@ pub enum Command {
         /// When every seat is taken: free this machine id first (from the list printed then).
         #[arg(long, value_name = "MACHINE_ID")]
         free: Option<String>,
+        /// Print JSON (`"schema": 1`) instead of text.
         #[arg(long)]
         json: bool,
     },
     /// Free this computer's seat on the license server and forget the activation here.
     Deactivate {
+        /// Print JSON (`"schema": 1`) instead of text.
         #[arg(long)]
         json: bool,
     },
     /// Sync with the license server now (renews the activation).
     Check {
+        /// Print JSON (`"schema": 1`) instead of text.
         #[arg(long)]
         json: bool,
     },
     /// This device's fingerprint; with --explain, which components were found (never their values).
     Fingerprint {
+        /// List which fingerprint components were found (never their values).
         #[arg(long)]
         explain: bool,
+        /// Print JSON (`"schema": 1`) instead of text.
         #[arg(long)]
         json: bool,
     },
     /// The support report (no key, no token, no raw hardware values).
     Report {
+        /// Print JSON (`"schema": 1`) instead of text.
         #[arg(long)]
         json: bool,
     },
@@ -65,6 +72,22 @@ pub enum Command {
     /// What each exit code means.
     #[command(name = "exit-codes")]
     ExitCodes,
+    /// Writes the manual pages and the bash, zsh and fish completions for an installed command
+    /// named NAME (scripts/package.sh runs it on the release build; hidden from help).
+    #[command(name = "generate-docs", hide = true)]
+    GenerateDocs {
+        /// The installed command's name, e.g. acme-licensing.
+        #[arg(long)]
+        name: String,
+        /// The product's name and version, for the manual's header.
+        #[arg(long)]
+        product: String,
+        #[arg(long = "product-version")]
+        product_version: String,
+        /// Where to write man/man1/*.1 and completions/{bash,zsh,fish}/.
+        #[arg(long)]
+        out: PathBuf,
+    },
 }
 
 impl Command {
@@ -76,7 +99,7 @@ impl Command {
             | Command::Check { json }
             | Command::Fingerprint { json, .. }
             | Command::Report { json } => *json,
-            Command::Open { .. } | Command::ExitCodes => false,
+            Command::Open { .. } | Command::ExitCodes | Command::GenerateDocs { .. } => false,
         }
     }
 }

@@ -52,7 +52,7 @@ pub const TABLE: &[(i32, &str)] = &[
     ),
     (
         SYNC_NEEDED,
-        "the activation ran out offline: run `keyturn check` online",
+        "the activation ran out offline: run the check command online",
     ),
 ];
 

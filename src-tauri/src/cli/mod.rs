@@ -3,6 +3,7 @@
 //! with a link (`keyturn://...`), `main` opens the app instead.
 
 mod args;
+mod docs;
 pub mod exit;
 mod license;
 mod output;
@@ -35,11 +36,27 @@ pub fn run(args: Vec<OsString>) -> i32 {
             return if e.use_stderr() { exit::USAGE } else { exit::OK };
         }
     };
-    if let Command::ExitCodes = cli.command {
-        for (code, meaning) in exit::TABLE {
-            println!("{code:>3}  {meaning}");
+    match &cli.command {
+        Command::ExitCodes => {
+            for (code, meaning) in exit::TABLE {
+                println!("{code:>3}  {meaning}");
+            }
+            return exit::OK;
         }
-        return exit::OK;
+        Command::GenerateDocs {
+            name,
+            product,
+            product_version,
+            out,
+        } => {
+            let docs = docs::Docs {
+                name,
+                product,
+                product_version,
+            };
+            return docs::generate(&docs, out);
+        }
+        _ => {}
     }
     let json = cli.command.json();
     let config = match crate::startup::load_config() {

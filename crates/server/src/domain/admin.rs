@@ -6,7 +6,7 @@ pub use super::admin_input::{Extend, NewLicense, NewPolicy, NewProduct};
 
 use super::admin_input::{check_fingerprint, extended_expiry, new_license, new_policy, new_product};
 use super::errors::{ApiError, ApiResult};
-use super::model::{self, Activation, FingerprintRule, License, LicenseCtx, Policy, Product};
+use super::model::{self, Activation, FingerprintRule, License, LicenseCtx, LicenseState, Policy, Product};
 use super::page::{Page, Paged};
 use super::rules;
 use super::secrets::KeyHasher;
@@ -20,6 +20,8 @@ use serde::Serialize;
 pub struct LicenseView {
     #[serde(flatten)]
     pub license: License,
+    /// ACTIVE, EXPIRED, SUSPENDED or REVOKED now.
+    pub status: LicenseState,
     pub policy_name: String,
     pub product_name: String,
     pub seats_used: u32,
@@ -35,8 +37,9 @@ pub struct MachineView {
     pub valid_until: i64,
 }
 
-pub fn view((ctx, seats_used): (LicenseCtx, u32)) -> LicenseView {
+pub fn view((ctx, seats_used): (LicenseCtx, u32), now: i64) -> LicenseView {
     LicenseView {
+        status: rules::state(&ctx.license, now),
         seats_max: ctx.policy.max_machines,
         policy_name: ctx.policy.name,
         product_name: ctx.product_name,
@@ -98,7 +101,7 @@ pub async fn create_license(
     tx.insert_license(&license, &hasher.hash(&key)).await?;
     let held = tx.license(LicenseBy::Id(&license.id), Lock::No).await?;
     Ok((
-        view(held.ok_or_else(|| ApiError::Internal("license vanished".into()))?),
+        view(held.ok_or_else(|| ApiError::Internal("license vanished".into()))?, now),
         key,
     ))
 }
@@ -117,30 +120,39 @@ pub async fn find_license(
     found.ok_or_else(|| ApiError::not_found("no such license"))
 }
 
-pub async fn license(tx: &mut impl Tx, hasher: &KeyHasher, id_or_key: &str) -> ApiResult<LicenseView> {
-    Ok(view(find_license(tx, hasher, id_or_key, Lock::No).await?))
+pub async fn license(tx: &mut impl Tx, hasher: &KeyHasher, now: i64, id_or_key: &str) -> ApiResult<LicenseView> {
+    Ok(view(find_license(tx, hasher, id_or_key, Lock::No).await?, now))
 }
 
-pub async fn licenses(tx: &mut impl Tx, product_id: Option<&str>) -> ApiResult<Vec<LicenseView>> {
-    Ok(tx.licenses(product_id).await?.into_iter().map(view).collect())
+pub async fn licenses(tx: &mut impl Tx, now: i64, product_id: Option<&str>) -> ApiResult<Vec<LicenseView>> {
+    Ok(tx
+        .licenses(product_id)
+        .await?
+        .into_iter()
+        .map(|held| view(held, now))
+        .collect())
 }
 
 /// The license after a change: read again inside the same transaction.
-async fn reread(tx: &mut impl Tx, license_id: &str) -> ApiResult<LicenseView> {
+async fn reread(tx: &mut impl Tx, license_id: &str, now: i64) -> ApiResult<LicenseView> {
     let held = tx.license(LicenseBy::Id(license_id), Lock::No).await?;
-    Ok(view(held.ok_or_else(|| ApiError::Internal("license vanished".into()))?))
+    Ok(view(
+        held.ok_or_else(|| ApiError::Internal("license vanished".into()))?,
+        now,
+    ))
 }
 
 pub async fn set_status(
     tx: &mut impl Tx,
     hasher: &KeyHasher,
+    now: i64,
     id_or_key: &str,
     status: LicenseStatus,
 ) -> ApiResult<LicenseView> {
     let (ctx, _) = find_license(tx, hasher, id_or_key, Lock::ForUpdate).await?;
     tx.set_license_status(&ctx.license.id, status).await?;
     tracing::info!(license = %ctx.license.id, status = model::status_str(status), "license status changed");
-    reread(tx, &ctx.license.id).await
+    reread(tx, &ctx.license.id, now).await
 }
 
 /// Moves the expiry (see [`Extend`]).
@@ -155,7 +167,7 @@ pub async fn extend(
     let expiry = extended_expiry(now, ctx.license.expires_at, how)?;
     tx.set_license_expiry(&ctx.license.id, expiry).await?;
     tracing::info!(license = %ctx.license.id, expires_at = ?expiry, "license expiry changed");
-    reread(tx, &ctx.license.id).await
+    reread(tx, &ctx.license.id, now).await
 }
 
 /// Removes every machine of the license; how many.

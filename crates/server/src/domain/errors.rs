@@ -14,6 +14,8 @@ pub enum ApiError {
         license: Option<Box<LicenseSummary>>,
         /// A bounded list of machines and how many there are in all.
         machines: Option<(Vec<Machine>, u32)>,
+        /// When to try again (RATE_LIMITED: the true wait, whole seconds, at least 1).
+        retry_after_secs: Option<u64>,
     },
     /// A database failure (its text is for the server's log only, never for the caller).
     #[error("database error: {0}")]
@@ -31,6 +33,24 @@ impl ApiError {
             message: message.into(),
             license: None,
             machines: None,
+            retry_after_secs: None,
+        }
+    }
+
+    /// Too many requests from one client: `wait` is how long until it may try again.
+    pub fn rate_limited(message: impl Into<String>, wait: std::time::Duration) -> Self {
+        let mut e = ApiError::new(Code::RateLimited, message);
+        if let ApiError::Coded { retry_after_secs, .. } = &mut e {
+            *retry_after_secs = Some(wait.as_secs_f64().ceil().max(1.0) as u64);
+        }
+        e
+    }
+
+    /// How long a refused client should wait before it tries again, when that is known.
+    pub fn retry_after_secs(&self) -> Option<u64> {
+        match self {
+            ApiError::Coded { retry_after_secs, .. } => *retry_after_secs,
+            _ => None,
         }
     }
 
@@ -71,6 +91,7 @@ impl ApiError {
                 message,
                 license,
                 machines,
+                ..
             } => ErrorBody {
                 code: *code,
                 message: message.clone(),

@@ -1,9 +1,8 @@
 //! The event log's entries: every activation, refusal (with its code), renewal, deactivation,
-//! trial and admin action, with time and actor; and the paging rule for reading them back.
-//! (Recording without blocking a request: `crate::events`.)
+//! trial and admin action, with time and actor (the rules for writing and reading them:
+//! [`super::event_log`]; recording without blocking a request: `crate::events`).
 
 use super::errors::{ApiError, ApiResult};
-use super::tx::Tx;
 use serde::{Deserialize, Serialize};
 
 /// Outcome of a successful action.
@@ -120,26 +119,4 @@ pub fn fingerprint_detail(product_id: &str, fingerprint: &str) -> String {
         "product {}, fingerprint {short}…",
         product_id.chars().take(64).collect::<String>()
     )
-}
-
-/// One page of the log, newest first (both stores: the rule for page size and cursor).
-pub async fn page(tx: &mut impl Tx, query: &EventQuery) -> ApiResult<EventPage> {
-    let limit = query.page_size()?;
-    let events = tx.events(query, limit).await?;
-    let next_before = if events.len() == limit as usize {
-        events.last().map(|e| e.id)
-    } else {
-        None
-    };
-    Ok(EventPage { events, next_before })
-}
-
-/// Appends events (a refused key's license is found by its hash, which is not stored).
-pub async fn append(tx: &mut impl Tx, events: &[Event]) -> ApiResult<()> {
-    tx.insert_events(events).await
-}
-
-/// Removes up to `limit` of the oldest events dated before `before`; how many went.
-pub async fn prune(tx: &mut impl Tx, before: i64, limit: u32) -> ApiResult<u64> {
-    tx.delete_events_before(before, limit).await
 }

@@ -7,7 +7,8 @@
 //! * [`client`]: validate, activate, renew, deactivate, machines, trial.
 //! * [`admin`] (inputs checked in [`admin_input`]): products, policies, licenses, machines,
 //!   fingerprint rules; [`demo`]: the demo seed.
-//! * [`events`], [`sessions`]: the event log's paging and the sign-in rules.
+//! * [`events`] (what an event is), [`event_log`] (append, page, prune), [`sessions`]: the
+//!   sign-in rules.
 //! * [`tokens`]: the signed activation token for an [`issued::Issued`] activation;
 //!   [`secrets`]: the signing key and the key hasher.
 
@@ -16,6 +17,7 @@ pub mod admin_input;
 pub mod client;
 pub mod demo;
 pub mod errors;
+pub mod event_log;
 pub mod events;
 pub mod ids;
 pub mod issued;

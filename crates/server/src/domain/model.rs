@@ -105,6 +105,16 @@ pub struct Policy {
     pub offline_lease_secs: i64,
 }
 
+/// A license's state as people are shown it ([`super::rules::state`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum LicenseState {
+    Active,
+    Expired,
+    Suspended,
+    Revoked,
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct License {
     pub id: String,
@@ -112,6 +122,8 @@ pub struct License {
     pub product_id: String,
     /// The first group of the key, for people to recognise it. The key itself is never stored.
     pub key_prefix: String,
+    /// The stored status (ACTIVE, SUSPENDED, REVOKED); what people see is [`LicenseState`].
+    #[serde(skip_serializing)]
     pub status: LicenseStatus,
     pub expires_at: Option<i64>,
     pub owner_name: String,

@@ -1,7 +1,7 @@
 //! The license rules as pure functions of rows and the current time (no I/O), so any store can
 //! reuse them and they are unit-tested here.
 
-use super::model::{Activation, License, Policy};
+use super::model::{Activation, License, LicenseState, Policy};
 use keyturn_protocol::wire::LicenseStatus;
 use keyturn_protocol::Code;
 use std::collections::BTreeMap;
@@ -23,6 +23,17 @@ pub fn license_problem(license: &License, now: i64) -> Option<(Code, &'static st
     match license.expires_at {
         Some(at) if at <= now => Some((Code::Expired, "this license has expired")),
         _ => None,
+    }
+}
+
+/// What a license is now, as people are shown it: its stored status, or EXPIRED once an active
+/// license's expiry has passed (support must never read an expired license as active).
+pub fn state(license: &License, now: i64) -> LicenseState {
+    match license_problem(license, now) {
+        Some((Code::Revoked, _)) => LicenseState::Revoked,
+        Some((Code::Suspended, _)) => LicenseState::Suspended,
+        Some(_) => LicenseState::Expired,
+        None => LicenseState::Active,
     }
 }
 

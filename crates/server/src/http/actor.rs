@@ -2,7 +2,7 @@
 //! `console`) and their address. The door's auth middleware tags the request with [`Door`].
 
 use super::client_addr::ClientAddr;
-use super::AppState;
+use super::state::AppState;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use std::convert::Infallible;

@@ -15,6 +15,7 @@
 //! | `POST /fingerprints/block` · `/allow` · `/clear` `{product_id, fingerprint}` | 204 |
 //! | `GET /events?license_id=&activation_id=&action=&before=&limit=` | `{events, next_before}` (newest first) |
 //! | `POST /test/clock` `{offset_secs}` (only with `--test-clock`) | 200 `{now}` |
+//! | `POST /test/hear-changes` (only with `--test-clock`) | 204 once every change committed elsewhere before it is seen |
 //!
 //! `{id}` is a license id (`lic_…`) or its key. Every change is recorded in the event log with
 //! the actor `admin-api ADDRESS`. After 10 wrong tokens from one address that address gets 429
@@ -22,7 +23,7 @@
 
 use super::actor::{Actor, Door};
 use super::client_addr::ClientAddr;
-use super::AppState;
+use super::state::AppState;
 use crate::domain::admin::{Extend, NewLicense, NewPolicy, NewProduct};
 use crate::domain::errors::{ApiError, ApiResult};
 use crate::domain::model::FingerprintRule;
@@ -64,6 +65,7 @@ pub fn handlers() -> Router<AppState> {
         .route("/fingerprints/{rule}", post(fingerprint_rule))
         .route("/events", get(super::events::list))
         .route("/test/clock", post(test_clock))
+        .route("/test/hear-changes", post(test_hear_changes))
 }
 
 async fn require_token(
@@ -73,7 +75,8 @@ async fn require_token(
     next: Next,
 ) -> Response {
     if !s.auth_failures.would_allow(peer) {
-        return ApiError::new(Code::RateLimited, "too many wrong admin tokens; wait a minute").into_response();
+        let wait = s.auth_failures.wait(peer);
+        return ApiError::rate_limited("too many wrong admin tokens; wait and try again", wait).into_response();
     }
     let Some(expected) = &s.admin_token else {
         return ApiError::new(
@@ -151,11 +154,11 @@ async fn create_license(
 }
 
 async fn list_licenses(State(s): State<AppState>, Query(f): Query<ProductFilter>) -> ApiResult<Response> {
-    Ok(Json(s.store.licenses(f.product_id).await?).into_response())
+    Ok(Json(s.store.licenses(s.clock.now(), f.product_id).await?).into_response())
 }
 
 async fn get_license(State(s): State<AppState>, Path(id): Path<String>) -> ApiResult<Response> {
-    Ok(Json(s.store.license(id).await?).into_response())
+    Ok(Json(s.store.license(s.clock.now(), id).await?).into_response())
 }
 
 async fn suspend(State(s): State<AppState>, Actor(actor): Actor, Path(id): Path<String>) -> ApiResult<Response> {
@@ -171,7 +174,7 @@ async fn revoke(State(s): State<AppState>, Actor(actor): Actor, Path(id): Path<S
 }
 
 async fn status(s: AppState, actor: String, id: String, status: LicenseStatus, action: &str) -> ApiResult<Response> {
-    let view = s.store.set_status(id, status).await?;
+    let view = s.store.set_status(s.clock.now(), id, status).await?;
     s.log_admin(&actor, action, &view.license.id, None, String::new());
     Ok(Json(view).into_response())
 }
@@ -189,7 +192,7 @@ async fn extend(
 }
 
 async fn reset(State(s): State<AppState>, Actor(actor): Actor, Path(id): Path<String>) -> ApiResult<Response> {
-    let license = s.store.license(id.clone()).await?;
+    let license = s.store.license(s.clock.now(), id.clone()).await?;
     let removed = s.store.reset(license.license.id.clone()).await?;
     s.log_admin(
         &actor,
@@ -222,7 +225,7 @@ async fn remove_machine(
     Actor(actor): Actor,
     Path((id, activation_id)): Path<(String, String)>,
 ) -> ApiResult<Response> {
-    let license = s.store.license(id).await?;
+    let license = s.store.license(s.clock.now(), id).await?;
     s.store
         .remove_machine(license.license.id.clone(), activation_id.clone())
         .await?;
@@ -280,6 +283,17 @@ async fn test_clock(State(s): State<AppState>, ApiJson(body): ApiJson<ClockOffse
     }
     s.clock.set_offset(body.offset_secs);
     Ok(Json(json!({"now": s.clock.now(), "offset_secs": body.offset_secs})).into_response())
+}
+
+/// Tests only (with `--test-clock`): answers once this server has heard of every change other
+/// processes committed before the request (PostgreSQL: other replicas' and the CLI's), so a
+/// test can expect the next validate to see them.
+async fn test_hear_changes(State(s): State<AppState>) -> ApiResult<Response> {
+    if !s.test_clock {
+        return Err(ApiError::new(Code::RouteNotFound, "no such route"));
+    }
+    s.store.hear_changes().await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
 }
 
 impl AppState {

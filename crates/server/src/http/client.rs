@@ -1,7 +1,7 @@
 //! Client endpoints (the license key authenticates). See keyturn_protocol::wire for the table.
 
 use super::client_addr::ClientAddr;
-use super::AppState;
+use super::state::AppState;
 use crate::domain::errors::{ApiError, ApiResult};
 use crate::domain::issued::{self, Issued};
 use crate::domain::page::Page;
@@ -118,9 +118,9 @@ impl AppState {
     /// Rate limit, then the key's lookup hash.
     fn lookup(&self, peer: IpAddr, key: &LicenseKey) -> ApiResult<String> {
         if !self.limiter.allow(peer) {
-            return Err(ApiError::new(
-                Code::RateLimited,
+            return Err(ApiError::rate_limited(
                 "too many requests; try again in a moment",
+                self.limiter.wait(peer),
             ));
         }
         Ok(self.store.secrets().hasher.hash(key))
@@ -211,9 +211,9 @@ async fn trial(
 ) -> ApiResult<Response> {
     check_device(&req.fingerprint, &req.components, &req.name, &req.platform, &req.virt)?;
     if !s.limiter.allow(peer) {
-        return Err(ApiError::new(
-            Code::RateLimited,
+        return Err(ApiError::rate_limited(
             "too many requests; try again in a moment",
+            s.limiter.wait(peer),
         ));
     }
     let key = issued::generate_key();

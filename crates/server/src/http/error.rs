@@ -60,9 +60,11 @@ impl IntoResponse for ApiError {
         let code = self.code();
         let mut response = (status_for(code), Json(self.body())).into_response();
         if code == Code::RateLimited {
+            // The true wait when the refusal knows it; else a second.
+            let secs = self.retry_after_secs().unwrap_or(1);
             response
                 .headers_mut()
-                .insert("retry-after", axum::http::HeaderValue::from_static("1"));
+                .insert("retry-after", axum::http::HeaderValue::from(secs));
         }
         if code == Code::PayloadTooLarge {
             // The rest of the body is not read: tell the client this connection is done.

@@ -1,6 +1,6 @@
 //! `GET /admin/v1/events`: the event log, newest first, one page at a time.
 
-use super::AppState;
+use super::state::AppState;
 use crate::domain::errors::ApiResult;
 use crate::events::EventQuery;
 use axum::extract::{Query, State};
@@ -11,7 +11,7 @@ use axum::Json;
 /// the request.
 pub async fn list(State(s): State<AppState>, Query(mut q): Query<EventQuery>) -> ApiResult<Response> {
     if let Some(id_or_key) = q.license_id.take() {
-        q.license_id = Some(s.store.license(id_or_key).await?.license.id);
+        q.license_id = Some(s.store.license(s.clock.now(), id_or_key).await?.license.id);
     }
     Ok(Json(s.events.query(q).await?).into_response())
 }

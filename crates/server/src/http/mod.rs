@@ -16,38 +16,19 @@ pub mod portal;
 pub mod ratelimit;
 pub mod serve;
 pub mod sessions;
+pub mod state;
 
-use crate::clock::Clock;
+pub use state::AppState;
+
 use crate::domain::errors::ApiError;
 use crate::http::extract::MAX_BODY;
-use crate::http::ratelimit::RateLimiter;
-use crate::store::Store;
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use keyturn_protocol::Code;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
-
-#[derive(Clone)]
-pub struct AppState {
-    pub store: Arc<dyn Store>,
-    pub clock: Arc<Clock>,
-    pub limiter: Arc<RateLimiter>,
-    /// Bearer token of the admin API; None disables the admin API.
-    pub admin_token: Option<Arc<str>>,
-    /// Enables `POST /admin/v1/test/clock` (tests only).
-    pub test_clock: bool,
-    pub request_timeout: Duration,
-    /// Rate-limit by the right-most X-Forwarded-For address (behind a trusted reverse proxy).
-    pub trust_proxy: bool,
-    /// The event log (activations, refusals, renewals, admin actions).
-    pub events: crate::events::EventLog,
-    /// Failed admin sign-ins per client address (admin API token, console).
-    pub auth_failures: Arc<RateLimiter>,
-}
 
 pub fn router(state: AppState) -> Router {
     let timeout = state.request_timeout;

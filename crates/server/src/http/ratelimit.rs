@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::Mutex;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 pub struct RateLimiter {
     per_sec: f64,
@@ -41,6 +41,22 @@ impl RateLimiter {
             .is_none_or(|(tokens, at)| *tokens + Instant::now().duration_since(*at).as_secs_f64() * self.per_sec >= 1.0)
     }
 
+    /// How long until `ip` has a token again (zero: it has one now): what `Retry-After` says.
+    pub fn wait(&self, ip: IpAddr) -> Duration {
+        self.wait_at(ip, Instant::now())
+    }
+
+    fn wait_at(&self, ip: IpAddr, now: Instant) -> Duration {
+        if !self.enabled() {
+            return Duration::ZERO;
+        }
+        let buckets = self.buckets.lock().expect("rate limiter");
+        let tokens = buckets.get(&ip).map_or(self.burst, |(tokens, at)| {
+            (*tokens + now.duration_since(*at).as_secs_f64() * self.per_sec).min(self.burst)
+        });
+        Duration::from_secs_f64(((1.0 - tokens) / self.per_sec).max(0.0))
+    }
+
     fn allow_at(&self, ip: IpAddr, now: Instant) -> bool {
         if !self.enabled() {
             return true;
@@ -65,7 +81,6 @@ impl RateLimiter {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::time::Duration;
 
     #[test]
     fn burst_then_refill_per_address() {
@@ -78,6 +93,20 @@ mod tests {
         assert!(limiter.allow_at(b, t0));
         assert!(limiter.allow_at(a, t0 + Duration::from_millis(500)));
         assert!(!limiter.allow_at(a, t0 + Duration::from_millis(500)));
+    }
+
+    #[test]
+    fn the_wait_is_until_the_next_token() {
+        // As the admin sign-in limiter: 10 tries, then one every 10 s.
+        let limiter = RateLimiter::new(0.1, 10);
+        let a: IpAddr = "10.0.0.1".parse().unwrap();
+        let t0 = Instant::now();
+        assert_eq!(limiter.wait_at(a, t0), Duration::ZERO);
+        assert!((0..10).all(|_| limiter.allow_at(a, t0)));
+        let wait = limiter.wait_at(a, t0);
+        assert!((9.9..=10.0).contains(&wait.as_secs_f64()), "{wait:?}");
+        assert!((6.9..=7.0).contains(&limiter.wait_at(a, t0 + Duration::from_secs(3)).as_secs_f64()));
+        assert_eq!(limiter.wait_at(a, t0 + Duration::from_secs(10)), Duration::ZERO);
     }
 
     #[test]

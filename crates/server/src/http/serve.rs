@@ -2,7 +2,7 @@
 
 use crate::clock::Clock;
 use crate::http::ratelimit::RateLimiter;
-use crate::http::{self, AppState};
+use crate::http::{self, state::AppState};
 use crate::store::{self, Sync};
 use std::io::Write;
 use std::net::SocketAddr;
@@ -46,6 +46,23 @@ pub struct ServeOptions {
     /// Keep the event log to this many days (pruned at start and every hour; default: keep all).
     #[arg(long)]
     pub keep_events_days: Option<u32>,
+    /// The address people reach this server at, e.g. https://license.example.com (behind a
+    /// reverse proxy with TLS). With https, the console's and portal's session cookies are
+    /// marked Secure.
+    #[arg(long, env = "KEYTURN_PUBLIC_URL", value_parser = parse_public_url)]
+    pub public_url: Option<String>,
+}
+
+/// An http:// or https:// address with a host, without a trailing slash.
+fn parse_public_url(text: &str) -> Result<String, String> {
+    let rest = text
+        .strip_prefix("https://")
+        .or_else(|| text.strip_prefix("http://"))
+        .ok_or("give an http:// or https:// address, e.g. https://license.example.com")?;
+    if rest.is_empty() || rest.starts_with('/') || rest.contains(char::is_whitespace) {
+        return Err("give the address with its host, e.g. https://license.example.com".into());
+    }
+    Ok(text.trim_end_matches('/').to_string())
 }
 
 /// Failed admin sign-ins allowed per client address: a burst of 10, then one every 10 seconds.
@@ -64,6 +81,7 @@ pub async fn build_state(opts: &ServeOptions) -> Result<AppState, String> {
         test_clock: opts.test_clock,
         request_timeout: Duration::from_millis(opts.request_timeout_ms.max(1)),
         trust_proxy: opts.trust_proxy,
+        secure_cookies: opts.public_url.as_deref().is_some_and(|u| u.starts_with("https://")),
     })
 }
 

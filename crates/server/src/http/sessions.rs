@@ -26,6 +26,8 @@ pub struct Sessions<T> {
     cookie: &'static str,
     path: &'static str,
     ttl: Duration,
+    /// Extra cookie attributes (`; Secure` behind https).
+    attributes: &'static str,
     data: PhantomData<fn() -> T>,
 }
 
@@ -48,12 +50,20 @@ fn id_hash(id: &str) -> String {
 }
 
 impl<T: Serialize + DeserializeOwned> Sessions<T> {
-    pub fn new(store: Arc<dyn Store>, cookie: &'static str, path: &'static str, ttl: Duration) -> Sessions<T> {
+    /// `secure`: the cookies carry `Secure` (the server is reached over https).
+    pub fn new(
+        store: Arc<dyn Store>,
+        cookie: &'static str,
+        path: &'static str,
+        ttl: Duration,
+        secure: bool,
+    ) -> Sessions<T> {
         Sessions {
             store,
             cookie,
             path,
             ttl,
+            attributes: if secure { "; Secure" } else { "" },
             data: PhantomData,
         }
     }
@@ -73,10 +83,11 @@ impl<T: Serialize + DeserializeOwned> Sessions<T> {
         };
         self.store.put_session(session, now).await?;
         let cookie = format!(
-            "{}={id}; Path={}; HttpOnly; SameSite=Strict; Max-Age={}",
+            "{}={id}; Path={}; HttpOnly; SameSite=Strict; Max-Age={}{}",
             self.cookie,
             self.path,
-            self.ttl.as_secs()
+            self.ttl.as_secs(),
+            self.attributes
         );
         Ok((HeaderValue::from_str(&cookie).expect("cookie is ASCII"), csrf))
     }
@@ -112,8 +123,8 @@ impl<T: Serialize + DeserializeOwned> Sessions<T> {
             self.store.end_session(self.cookie.to_owned(), id_hash(id)).await?;
         }
         let cookie = format!(
-            "{}=; Path={}; HttpOnly; SameSite=Strict; Max-Age=0",
-            self.cookie, self.path
+            "{}=; Path={}; HttpOnly; SameSite=Strict; Max-Age=0{}",
+            self.cookie, self.path, self.attributes
         );
         Ok(HeaderValue::from_str(&cookie).expect("cookie is ASCII"))
     }
@@ -169,7 +180,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store: Arc<dyn Store> =
             Arc::new(crate::store::Db::open(&dir.path().join("s.db"), crate::store::Sync::Normal).unwrap());
-        let sessions: Sessions<u8> = Sessions::new(store.clone(), "kt", "/console", Duration::from_secs(60));
+        let sessions: Sessions<u8> = Sessions::new(store.clone(), "kt", "/console", Duration::from_secs(60), false);
         let (cookie, csrf) = sessions.create(&7).await.unwrap();
         let cookie = cookie.to_str().unwrap();
         assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"));
@@ -179,9 +190,9 @@ mod tests {
         assert_eq!((got.data, got.csrf.as_str()), (7, csrf.as_str()));
         assert!(sessions.get(&with_cookie("kt=forged")).await.is_none());
         // Another server on the same database (a second `Sessions`) knows it; another kind does not.
-        let again: Sessions<u8> = Sessions::new(store.clone(), "kt", "/console", Duration::from_secs(60));
+        let again: Sessions<u8> = Sessions::new(store.clone(), "kt", "/console", Duration::from_secs(60), false);
         assert!(again.get(&headers).await.is_some());
-        let portal: Sessions<u8> = Sessions::new(store, "kp", "/portal", Duration::from_secs(60));
+        let portal: Sessions<u8> = Sessions::new(store, "kp", "/portal", Duration::from_secs(60), false);
         assert!(portal
             .get(&with_cookie(&pair.replacen("kt=", "kp=", 1)))
             .await
@@ -195,7 +206,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store: Arc<dyn Store> =
             Arc::new(crate::store::Db::open(&dir.path().join("s.db"), crate::store::Sync::Normal).unwrap());
-        let sessions: Sessions<()> = Sessions::new(store, "kt", "/console", Duration::ZERO);
+        let sessions: Sessions<()> = Sessions::new(store, "kt", "/console", Duration::ZERO, false);
         let (cookie, _) = sessions.create(&()).await.unwrap();
         let pair = cookie.to_str().unwrap().split(';').next().unwrap().to_string();
         assert!(sessions.get(&with_cookie(&pair)).await.is_none());

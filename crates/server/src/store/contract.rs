@@ -44,9 +44,10 @@ pub trait Store: Send + Sync + 'static {
     fn create_policy(&self, now: i64, new: NewPolicy) -> StoreFuture<'_, Policy>;
     fn policies(&self, product_id: Option<String>) -> StoreFuture<'_, Vec<Policy>>;
     fn create_license(&self, now: i64, new: NewLicense) -> StoreFuture<'_, (LicenseView, LicenseKey)>;
-    fn licenses(&self, product_id: Option<String>) -> StoreFuture<'_, Vec<LicenseView>>;
-    fn license(&self, id_or_key: String) -> StoreFuture<'_, LicenseView>;
-    fn set_status(&self, id_or_key: String, status: LicenseStatus) -> StoreFuture<'_, LicenseView>;
+    /// Licenses and their state at `now` (an expired one shows as EXPIRED).
+    fn licenses(&self, now: i64, product_id: Option<String>) -> StoreFuture<'_, Vec<LicenseView>>;
+    fn license(&self, now: i64, id_or_key: String) -> StoreFuture<'_, LicenseView>;
+    fn set_status(&self, now: i64, id_or_key: String, status: LicenseStatus) -> StoreFuture<'_, LicenseView>;
     fn extend(&self, now: i64, id_or_key: String, how: Extend) -> StoreFuture<'_, LicenseView>;
     /// Removes every machine of the license; how many.
     fn reset(&self, id_or_key: String) -> StoreFuture<'_, usize>;
@@ -82,6 +83,12 @@ pub trait Store: Send + Sync + 'static {
     /// processes on the same database can see its changes in validate's answers. SQLite: they
     /// do at once. PostgreSQL: the replicas are told ([`super::postgres::changes`]).
     fn settle(&self) -> StoreFuture<'_, ()> {
+        Box::pin(std::future::ready(Ok(())))
+    }
+
+    /// Waits until this process has heard of every change other processes committed before the
+    /// call (tests). SQLite: every read sees them at once. PostgreSQL: the notices are read.
+    fn hear_changes(&self) -> StoreFuture<'_, ()> {
         Box::pin(std::future::ready(Ok(())))
     }
 }

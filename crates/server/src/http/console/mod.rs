@@ -23,7 +23,7 @@ use crate::http::admin::{self, constant_time_eq};
 use crate::http::client_addr::ClientAddr;
 use crate::http::extract::ApiJson;
 use crate::http::sessions::{check_csrf, check_origin, Sessions};
-use crate::http::AppState;
+use crate::http::state::AppState;
 use axum::extract::{Request, State};
 use axum::http::header::SET_COOKIE;
 use axum::http::StatusCode;
@@ -52,6 +52,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
         "keyturn_console",
         "/console",
         SESSION_TTL,
+        state.secure_cookies,
     ));
     let api = admin::handlers()
         .route("/session", get(session))
@@ -95,9 +96,9 @@ async fn sign_in(
 ) -> ApiResult<Response> {
     check_origin(&headers)?;
     if !s.auth_failures.would_allow(peer) {
-        return Err(ApiError::new(
-            Code::RateLimited,
-            "too many wrong admin tokens from this address; wait a minute and try again",
+        return Err(ApiError::rate_limited(
+            "too many wrong admin tokens from this address; wait and try again",
+            s.auth_failures.wait(peer),
         ));
     }
     let Some(expected) = &s.admin_token else {

@@ -11,7 +11,7 @@
 use crate::domain::admin::LicenseView;
 use crate::domain::errors::{ApiError, ApiResult};
 use crate::events::EventQuery;
-use crate::http::AppState;
+use crate::http::state::AppState;
 use axum::extract::{Query, State};
 use axum::Json;
 use keyturn_protocol::{Code, LicenseKey};
@@ -82,7 +82,7 @@ async fn find(s: &AppState, q: &str) -> ApiResult<Vec<LicenseView>> {
             if found.iter().any(|v| v.license.id == id) {
                 continue;
             }
-            match s.store.license(id).await {
+            match s.store.license(s.clock.now(), id).await {
                 Ok(view) => found.push(view),
                 Err(e) if e.code() == Code::NotFound => {}
                 Err(e) => return Err(e),
@@ -91,7 +91,7 @@ async fn find(s: &AppState, q: &str) -> ApiResult<Vec<LicenseView>> {
         return Ok(found);
     }
     if LicenseKey::parse(q).is_ok() {
-        return match s.store.license(q.to_string()).await {
+        return match s.store.license(s.clock.now(), q.to_string()).await {
             Ok(view) => Ok(vec![view]),
             Err(e) if e.code() == Code::NotFound => Ok(Vec::new()),
             Err(e) => Err(e),
@@ -100,7 +100,7 @@ async fn find(s: &AppState, q: &str) -> ApiResult<Vec<LicenseView>> {
     let prefix = key_prefix(q);
     let needle = q.to_lowercase();
     Ok(s.store
-        .licenses(None)
+        .licenses(s.clock.now(), None)
         .await?
         .into_iter()
         .filter(|v| {

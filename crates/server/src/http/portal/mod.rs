@@ -9,7 +9,7 @@
 //! | `POST /portal/api/sign-in` `{key}` | 200 `{csrf, license}` + cookie; 400 `INVALID_KEY_FORMAT`, 404 `NOT_FOUND`, 429 `RATE_LIMITED` |
 //! | `GET /portal/api/devices` | 200 `MachinesResponse` |
 //! | `DELETE /portal/api/devices/{id}` | 204; 404 `ACTIVATION_NOT_FOUND` |
-//! | `POST /portal/api/offline/activate` `{request}` | 201 `{response}` (a `KT-RES1.` code) or the activation's refusal |
+//! | `POST /portal/api/offline/activate` `{request}` | 201 `{response}` (a `KT-RES2.` code) or the activation's refusal |
 //! | `POST /portal/api/offline/deactivate` `{code}` | 200 `{activation_id}` |
 //! | `POST /portal/api/sign-out` | 204 |
 
@@ -22,7 +22,7 @@ use crate::http::client_addr::ClientAddr;
 use crate::http::console::assets::serve;
 use crate::http::extract::ApiJson;
 use crate::http::sessions::{check_csrf, check_origin, Sessions};
-use crate::http::AppState;
+use crate::http::state::AppState;
 use axum::extract::{Path, Query, Request, State};
 use axum::http::header::SET_COOKIE;
 use axum::http::{HeaderMap, StatusCode};
@@ -55,6 +55,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
         "keyturn_portal",
         "/portal",
         SESSION_TTL,
+        state.secure_cookies,
     ));
     let api = Router::new()
         .route("/devices", get(devices))
@@ -112,9 +113,9 @@ async fn sign_in(
     check_origin(&headers)?;
     let key = LicenseKey::parse(&body.key).map_err(|e| ApiError::new(Code::InvalidKeyFormat, e.to_string()))?;
     if !s.limiter.allow(peer) {
-        return Err(ApiError::new(
-            Code::RateLimited,
+        return Err(ApiError::rate_limited(
             "too many attempts; wait a moment and try again",
+            s.limiter.wait(peer),
         ));
     }
     let key_hash = s.store.secrets().hasher.hash(&key);

@@ -6,7 +6,7 @@ use crate::domain::tokens;
 use crate::events::Event;
 use crate::http::client_addr::ClientAddr;
 use crate::http::extract::ApiJson;
-use crate::http::AppState;
+use crate::http::state::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -47,7 +47,7 @@ pub async fn activate(
             "the request's device name, platform or components are too long",
         ));
     }
-    let license = s.store.license(h.license_id.clone()).await?;
+    let license = s.store.license(s.clock.now(), h.license_id.clone()).await?;
     if license.license.product_id != req.product_id {
         return Err(ApiError::bad_request(format!(
             "this request is for another product ({}), not {}",

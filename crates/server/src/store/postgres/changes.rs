@@ -10,22 +10,22 @@
 //! learns of a change within milliseconds.
 //!
 //! What bounds staleness when that fails: while the listening connection is down the version is
-//! unknown and nothing is served from memory; after it reconnects the version moves; and a
-//! version holds for at most [`MAX_AGE_MS`], whatever is heard (a notice lost because a replica
-//! crashed between its commit and its notice costs at most that long).
+//! unknown and nothing is served from memory; after it reconnects the version moves; and a read
+//! is served for at most [`MAX_AGE_MS`] after it was made, whatever is heard (a notice lost
+//! because a replica crashed between its commit and its notice costs at most that long).
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
-use tokio::sync::Notify;
+use std::time::Duration;
+use tokio::sync::{mpsc, oneshot, Notify};
 use tokio_postgres::{AsyncMessage, NoTls};
 
 pub const CHANNEL: &str = "keyturn_changes";
 /// The longest a cached read is served, even when no change was heard.
-pub const MAX_AGE_MS: u64 = 250;
+pub const MAX_AGE_MS: u64 = 1000;
 
-/// The database's version as this replica knows it: changes heard of, and the age slot.
-pub type Version = (u64, u64);
+/// The database's version as this replica knows it: the changes made or heard of.
+pub type Version = u64;
 
 pub struct Changes {
     /// Changes made or heard of since start.
@@ -39,12 +39,14 @@ pub struct Changes {
     commits: AtomicU64,
     announced: AtomicU64,
     sent: Notify,
-    started: Instant,
+    /// Requests to read every notice committed before them (see [`Changes::sync`]).
+    syncs: mpsc::UnboundedSender<oneshot::Sender<()>>,
 }
 
 impl Changes {
     /// Starts listening (and announcing) on a connection of its own to `config`'s database.
     pub fn start(config: tokio_postgres::Config) -> Arc<Changes> {
+        let (syncs, sync_requests) = mpsc::unbounded_channel();
         let changes = Arc::new(Changes {
             epoch: AtomicU64::new(0),
             listening: AtomicBool::new(false),
@@ -53,9 +55,9 @@ impl Changes {
             commits: AtomicU64::new(0),
             announced: AtomicU64::new(0),
             sent: Notify::new(),
-            started: Instant::now(),
+            syncs,
         });
-        tokio::spawn(listen(config, changes.clone()));
+        tokio::spawn(listen(config, changes.clone(), sync_requests));
         changes
     }
 
@@ -64,8 +66,7 @@ impl Changes {
         if !self.listening.load(Ordering::Acquire) {
             return None;
         }
-        let slot = self.started.elapsed().as_millis() as u64 / MAX_AGE_MS;
-        Some((self.epoch.load(Ordering::Acquire), slot))
+        Some(self.epoch.load(Ordering::Acquire))
     }
 
     /// A change that validate could see was committed here: moves the version now and has the
@@ -95,19 +96,34 @@ impl Changes {
         }
     }
 
+    /// Waits until every notice committed before the call has been heard (a query on the
+    /// listening connection: PostgreSQL sends pending notices before it ends), for at most
+    /// `limit`; false if that ran out or nothing listens.
+    pub async fn sync(&self, limit: Duration) -> bool {
+        let (reply, heard) = oneshot::channel();
+        if self.syncs.send(reply).is_err() {
+            return false;
+        }
+        matches!(tokio::time::timeout(limit, heard).await, Ok(Ok(())))
+    }
+
     fn heard(&self) {
         self.epoch.fetch_add(1, Ordering::AcqRel);
     }
 }
 
 /// Keeps a listening connection up for as long as the server runs, reconnecting with backoff.
-async fn listen(config: tokio_postgres::Config, changes: Arc<Changes>) {
+async fn listen(
+    config: tokio_postgres::Config,
+    changes: Arc<Changes>,
+    mut sync_requests: mpsc::UnboundedReceiver<oneshot::Sender<()>>,
+) {
     let mut backoff = Duration::from_millis(100);
     loop {
         match config.connect(NoTls).await {
             Ok((client, connection)) => {
                 backoff = Duration::from_millis(100);
-                serve(client, connection, &changes).await;
+                serve(client, connection, &changes, &mut sync_requests).await;
                 changes.listening.store(false, Ordering::Release);
                 tracing::warn!(
                     "lost the connection that hears of changes; validate reads the database until it is back"
@@ -125,6 +141,7 @@ async fn serve<S, T>(
     client: tokio_postgres::Client,
     mut connection: tokio_postgres::Connection<S, T>,
     changes: &Changes,
+    sync_requests: &mut mpsc::UnboundedReceiver<oneshot::Sender<()>>,
 ) where
     S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
     T: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
@@ -146,7 +163,17 @@ async fn serve<S, T>(
         changes.heard();
         changes.listening.store(true, Ordering::Release);
         loop {
-            changes.wake.notified().await;
+            tokio::select! {
+                _ = changes.wake.notified() => {}
+                Some(reply) = sync_requests.recv() => {
+                    // Notices are read before this query's answer ends (in order on the wire).
+                    if client.simple_query("SELECT 1").await.is_err() {
+                        return;
+                    }
+                    let _ = reply.send(());
+                    continue;
+                }
+            }
             let covered = changes.commits.load(Ordering::Acquire);
             if !changes.unannounced.swap(false, Ordering::AcqRel) {
                 continue;

@@ -54,7 +54,13 @@ pub struct PgStore {
     secrets: Secrets,
     /// What this replica hears of changes (the version of [`PgStore::validate_cache`]).
     changes: Arc<changes::Changes>,
-    validate_cache: ValidateCache<ValidateView, changes::Version>,
+    validate_cache: ValidateCache<Timed<ValidateView>, changes::Version>,
+}
+
+/// A read and when it was made (served for at most [`changes::MAX_AGE_MS`]).
+struct Timed<T> {
+    at: std::time::Instant,
+    value: T,
 }
 
 impl PgStore {
@@ -169,17 +175,19 @@ impl Store for PgStore {
             // The version before the read: a change committed meanwhile moves it, and what this
             // read found is then never served.
             let version = self.changes.version();
-            if let Some(kept) = version.and_then(|v| self.validate_cache.get(&v, &key_hash, &fingerprint)) {
-                return client::validate(Some(&kept), now);
+            let kept = version.and_then(|v| self.validate_cache.get(&v, &key_hash, &fingerprint));
+            if let Some(kept) = kept.filter(|k| k.at.elapsed().as_millis() < u128::from(changes::MAX_AGE_MS)) {
+                return client::validate(Some(&kept.value), now);
             }
+            let at = std::time::Instant::now();
             let client = self.client().await?;
-            let view = rows::validate_view(&client, &key_hash, &fingerprint)
-                .await?
-                .map(Arc::new);
-            if let (Some(version), Some(view)) = (version, &view) {
-                self.validate_cache.put(version, key_hash, fingerprint, view.clone());
+            let view = rows::validate_view(&client, &key_hash, &fingerprint).await?;
+            let answer = client::validate(view.as_ref(), now);
+            if let (Some(version), Some(value)) = (version, view) {
+                let read = Arc::new(Timed { at, value });
+                self.validate_cache.put(version, key_hash, fingerprint, read);
             }
-            client::validate(view.as_deref(), now)
+            answer
         })
     }
 
@@ -230,18 +238,18 @@ impl Store for PgStore {
         Box::pin(async move { in_tx!(self, |tx| admin::create_license(tx, now, h, &new, None)) })
     }
 
-    fn licenses(&self, product_id: Option<String>) -> StoreFuture<'_, Vec<LicenseView>> {
-        Box::pin(async move { on_client!(self, |tx| admin::licenses(tx, product_id.as_deref())) })
+    fn licenses(&self, now: i64, product_id: Option<String>) -> StoreFuture<'_, Vec<LicenseView>> {
+        Box::pin(async move { on_client!(self, |tx| admin::licenses(tx, now, product_id.as_deref())) })
     }
 
-    fn license(&self, id_or_key: String) -> StoreFuture<'_, LicenseView> {
+    fn license(&self, now: i64, id_or_key: String) -> StoreFuture<'_, LicenseView> {
         let h = &self.secrets.hasher;
-        Box::pin(async move { on_client!(self, |tx| admin::license(tx, h, &id_or_key)) })
+        Box::pin(async move { on_client!(self, |tx| admin::license(tx, h, now, &id_or_key)) })
     }
 
-    fn set_status(&self, id_or_key: String, status: LicenseStatus) -> StoreFuture<'_, LicenseView> {
+    fn set_status(&self, now: i64, id_or_key: String, status: LicenseStatus) -> StoreFuture<'_, LicenseView> {
         let h = &self.secrets.hasher;
-        Box::pin(async move { in_tx!(self, |tx| admin::set_status(tx, h, &id_or_key, status)) })
+        Box::pin(async move { in_tx!(self, |tx| admin::set_status(tx, h, now, &id_or_key, status)) })
     }
 
     fn extend(&self, now: i64, id_or_key: String, how: Extend) -> StoreFuture<'_, LicenseView> {
@@ -288,15 +296,15 @@ impl Store for PgStore {
     }
 
     fn append_events(&self, list: Vec<Event>) -> StoreFuture<'_, ()> {
-        Box::pin(async move { in_tx!(quiet self, |tx| crate::domain::events::append(tx, &list)) })
+        Box::pin(async move { in_tx!(quiet self, |tx| crate::domain::event_log::append(tx, &list)) })
     }
 
     fn events(&self, query: EventQuery) -> StoreFuture<'_, EventPage> {
-        Box::pin(async move { on_client!(self, |tx| crate::domain::events::page(tx, &query)) })
+        Box::pin(async move { on_client!(self, |tx| crate::domain::event_log::page(tx, &query)) })
     }
 
     fn prune_events(&self, before: i64, limit: u32) -> StoreFuture<'_, u64> {
-        Box::pin(async move { on_client!(self, |tx| crate::domain::events::prune(tx, before, limit)) })
+        Box::pin(async move { on_client!(self, |tx| crate::domain::event_log::prune(tx, before, limit)) })
     }
 
     fn put_session(&self, session: StoredSession, now: i64) -> StoreFuture<'_, ()> {
@@ -316,6 +324,18 @@ impl Store for PgStore {
                 );
             }
             Ok(())
+        })
+    }
+
+    fn hear_changes(&self) -> StoreFuture<'_, ()> {
+        Box::pin(async move {
+            if self.changes.sync(std::time::Duration::from_secs(2)).await {
+                Ok(())
+            } else {
+                Err(ApiError::Internal(
+                    "the connection that hears of changes is down".into(),
+                ))
+            }
         })
     }
 

@@ -86,7 +86,8 @@ pub fn query(conn: &Connection, q: &EventQuery, limit: u32) -> ApiResult<Vec<Sto
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::events::{page, EventPage};
+    use crate::domain::event_log::page;
+    use crate::domain::events::EventPage;
     use crate::store::sqlite::{complete, tx::SqliteTx};
 
     fn insert(conn: &Connection, event: Event) {

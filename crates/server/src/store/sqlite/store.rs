@@ -7,7 +7,8 @@ use super::tx::SqliteTx;
 use super::{complete, Db};
 use crate::domain::admin::{self, Extend, LicenseView, MachineView, NewLicense, NewPolicy, NewProduct};
 use crate::domain::errors::ApiResult;
-use crate::domain::events::{self, Event, EventPage, EventQuery};
+use crate::domain::event_log;
+use crate::domain::events::{Event, EventPage, EventQuery};
 use crate::domain::issued::Issued;
 use crate::domain::model::{DemoKey, FingerprintRule, Policy, Product, StoredSession};
 use crate::domain::page::{Page, Paged};
@@ -79,17 +80,18 @@ impl Store for Db {
         Box::pin(self.write(move |c| complete(admin::create_license(&mut SqliteTx(c), now, &h, &new, None))))
     }
 
-    fn licenses(&self, product_id: Option<String>) -> StoreFuture<'_, Vec<LicenseView>> {
-        ready(self.read_long(|c| complete(admin::licenses(&mut SqliteTx(c), product_id.as_deref()))))
+    fn licenses(&self, now: i64, product_id: Option<String>) -> StoreFuture<'_, Vec<LicenseView>> {
+        ready(self.read_long(|c| complete(admin::licenses(&mut SqliteTx(c), now, product_id.as_deref()))))
     }
 
-    fn license(&self, id_or_key: String) -> StoreFuture<'_, LicenseView> {
-        ready(self.read(|c| complete(admin::license(&mut SqliteTx(c), &self.secrets.hasher, &id_or_key))))
+    fn license(&self, now: i64, id_or_key: String) -> StoreFuture<'_, LicenseView> {
+        let h = &self.secrets.hasher;
+        ready(self.read(|c| complete(admin::license(&mut SqliteTx(c), h, now, &id_or_key))))
     }
 
-    fn set_status(&self, id_or_key: String, status: LicenseStatus) -> StoreFuture<'_, LicenseView> {
+    fn set_status(&self, now: i64, id_or_key: String, status: LicenseStatus) -> StoreFuture<'_, LicenseView> {
         let h = self.secrets.hasher.clone();
-        Box::pin(self.write(move |c| complete(admin::set_status(&mut SqliteTx(c), &h, &id_or_key, status))))
+        Box::pin(self.write(move |c| complete(admin::set_status(&mut SqliteTx(c), &h, now, &id_or_key, status))))
     }
 
     fn extend(&self, now: i64, id_or_key: String, how: Extend) -> StoreFuture<'_, LicenseView> {
@@ -136,15 +138,15 @@ impl Store for Db {
     }
 
     fn append_events(&self, list: Vec<Event>) -> StoreFuture<'_, ()> {
-        Box::pin(self.write(move |c| complete(events::append(&mut SqliteTx(c), &list))))
+        Box::pin(self.write(move |c| complete(event_log::append(&mut SqliteTx(c), &list))))
     }
 
     fn events(&self, query: EventQuery) -> StoreFuture<'_, EventPage> {
-        ready(self.read_long(|c| complete(events::page(&mut SqliteTx(c), &query))))
+        ready(self.read_long(|c| complete(event_log::page(&mut SqliteTx(c), &query))))
     }
 
     fn prune_events(&self, before: i64, limit: u32) -> StoreFuture<'_, u64> {
-        Box::pin(self.write(move |c| complete(events::prune(&mut SqliteTx(c), before, limit))))
+        Box::pin(self.write(move |c| complete(event_log::prune(&mut SqliteTx(c), before, limit))))
     }
 
     fn put_session(&self, session: StoredSession, now: i64) -> StoreFuture<'_, ()> {

@@ -196,11 +196,11 @@ function renderLicense(view) {
     ...fact('Created', when(view.created_at)),
     ...fact('License id', el('code', {}, view.id)),
   );
-  // Only the status changes that apply: suspend an active license, reinstate a suspended or
-  // revoked one, revoke one that is not revoked yet.
+  // Only the status changes that apply: suspend an active (or expired) license, reinstate a
+  // suspended or revoked one, revoke one that is not revoked yet. An expired one needs Extend.
   const applies = {
-    suspend: view.status === 'ACTIVE',
-    reinstate: view.status !== 'ACTIVE',
+    suspend: view.status === 'ACTIVE' || view.status === 'EXPIRED',
+    reinstate: view.status === 'SUSPENDED' || view.status === 'REVOKED',
     revoke: view.status !== 'REVOKED',
   };
   for (const [action, shown] of Object.entries(applies)) {

@@ -1,0 +1,51 @@
+//! What every CLI command shares: a runtime, the store a `--db` names (settled before the
+//! command returns), the event log entry it writes, and how answers and errors are printed.
+
+use super::args::DbArg;
+use crate::domain::errors::{ApiError, ApiResult};
+use crate::events::Event;
+use crate::store::{self, Store};
+use std::sync::Arc;
+
+pub fn runtime() -> Result<tokio::runtime::Runtime, String> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string())
+}
+
+/// Opens the store and runs `f` on it (one change is one transaction).
+/// The actor of every change made with the CLI.
+pub const CLI: &str = "cli";
+
+/// Records a change made with the CLI in the event log (after the change: a separate transaction).
+pub async fn log(store: &Arc<dyn Store>, event: Event) -> ApiResult<()> {
+    store.append_events(vec![event]).await
+}
+
+pub fn with_store<T, F>(db: &DbArg, f: impl FnOnce(Arc<dyn Store>) -> F) -> Result<T, String>
+where
+    F: std::future::Future<Output = ApiResult<T>>,
+{
+    runtime()?.block_on(async {
+        let store = store::open(&db.db, store::Sync::Full).await?;
+        let out = f(store.clone()).await.map_err(describe);
+        // Running servers see what this command changed before it returns.
+        store.settle().await.map_err(describe)?;
+        out
+    })
+}
+
+pub fn describe(e: ApiError) -> String {
+    let body = e.body();
+    match e {
+        ApiError::Store(e) => format!("database error: {e}"),
+        ApiError::Internal(e) => format!("internal error: {e}"),
+        ApiError::Coded { .. } => format!("{}: {}", body.code, body.message),
+    }
+}
+
+pub fn print_json<T: serde::Serialize>(value: &T) -> Result<(), String> {
+    println!("{}", serde_json::to_string_pretty(value).map_err(|e| e.to_string())?);
+    Ok(())
+}

@@ -1,0 +1,27 @@
+//! What every handler gets: the store, the clock, the limits, the admin token, the event log.
+
+use crate::clock::Clock;
+use crate::http::ratelimit::RateLimiter;
+use crate::store::Store;
+use std::sync::Arc;
+use std::time::Duration;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Arc<dyn Store>,
+    pub clock: Arc<Clock>,
+    pub limiter: Arc<RateLimiter>,
+    /// Bearer token of the admin API; None disables the admin API.
+    pub admin_token: Option<Arc<str>>,
+    /// Enables `POST /admin/v1/test/clock` (tests only).
+    pub test_clock: bool,
+    pub request_timeout: Duration,
+    /// Rate-limit by the right-most X-Forwarded-For address (behind a trusted reverse proxy).
+    pub trust_proxy: bool,
+    /// The event log (activations, refusals, renewals, admin actions).
+    pub events: crate::events::EventLog,
+    /// Failed admin sign-ins per client address (admin API token, console).
+    pub auth_failures: Arc<RateLimiter>,
+    /// Session cookies marked Secure: the server is reached over https (`--public-url`).
+    pub secure_cookies: bool,
+}
