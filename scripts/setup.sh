@@ -5,7 +5,8 @@
 # (wrk: the server's external load benchmark; postgresql: the server tests start private
 # clusters with its initdb/postgres, as the `postgres` user when run as root; chromium +
 # chromium-driver: the console and portal browser tests; lintian, rpmlint: the installers'
-# checks; dpkg-dev (dpkg-shlibdeps) and rpm (elfdeps): the installers' computed dependencies.)
+# checks; dpkg-dev (dpkg-shlibdeps) and rpm (elfdeps): the installers' computed dependencies;
+# xdotool: the app's E2E types into the system's file dialogs, which WebDriver cannot reach.)
 # Safe to run again and again; a second run takes a second or two.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,7 +16,7 @@ APT_PACKAGES=(
   libayatana-appindicator3-dev librsvg2-dev libsoup-3.0-dev libgtk-3-dev pkg-config
   xvfb xauth webkit2gtk-driver imagemagick dbus gnome-keyring libsecret-tools keyutils
   wrk postgresql python3
-  chromium chromium-driver
+  chromium chromium-driver xdotool
   lintian rpmlint dpkg-dev rpm
 )
 TAURI_DRIVER_VERSION=2.1.0

@@ -8,8 +8,11 @@ use std::fmt::Write;
 use std::time::{Duration, UNIX_EPOCH};
 
 use crate::state::AppState;
+use crate::views::SeenErrorView;
 
-pub async fn report(state: &AppState) -> String {
+/// The report; `seen` are the errors the window showed (code, technical message, time), so
+/// support sees them even when nothing was activated or the failure never reached the server.
+pub async fn report(state: &AppState, seen: &[SeenErrorView]) -> String {
     let mut out = String::new();
     let product = state
         .config
@@ -26,6 +29,7 @@ pub async fn report(state: &AppState) -> String {
         std::env::consts::OS,
         std::env::consts::ARCH
     );
+    seen_errors(&mut out, seen);
     let session = match state.session() {
         Ok(session) => session,
         Err(e) => {
@@ -56,11 +60,7 @@ fn licensing(out: &mut String, d: &Diagnostics) {
         let _ = writeln!(out, "Stored activation: {problem}");
     }
     if let Some(left) = d.offline_seconds_left {
-        let _ = writeln!(
-            out,
-            "Works offline for: {} more",
-            humantime::format_duration(Duration::from_secs(left.max(0) as u64))
-        );
+        let _ = writeln!(out, "Works offline for: {} more", plain_duration(left));
     }
     let _ = writeln!(out, "Last sync: {}", d.last_sync.map_or("never".into(), time));
     let _ = writeln!(
@@ -107,6 +107,51 @@ fn licensing(out: &mut String, d: &Diagnostics) {
     );
 }
 
+fn seen_errors(out: &mut String, seen: &[SeenErrorView]) {
+    if seen.is_empty() {
+        let _ = writeln!(out, "Errors shown in the app: none");
+        return;
+    }
+    let _ = writeln!(out, "Errors shown in the app (oldest first):");
+    for error in seen {
+        // The message is the app's own technical text: it never holds a key or token. One line
+        // each, so a pasted report stays readable.
+        let message: String = error.message.split_whitespace().collect::<Vec<_>>().join(" ");
+        let code: String = error
+            .code
+            .chars()
+            .filter(|c| c.is_ascii_uppercase() || *c == '_')
+            .take(40)
+            .collect();
+        let _ = writeln!(
+            out,
+            "  {code} at {}{}",
+            time(error.at),
+            if message.is_empty() {
+                String::new()
+            } else {
+                format!(": {message}")
+            }
+        );
+    }
+}
+
+/// A duration as people write it: "13 days 23 hours", "5 hours 10 minutes", "42 minutes".
+fn plain_duration(seconds: i64) -> String {
+    let seconds = seconds.max(0);
+    let (days, hours, minutes) = (seconds / 86400, seconds % 86400 / 3600, seconds % 3600 / 60);
+    let unit = |n: i64, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+    match (days, hours) {
+        (0, 0) => unit(minutes, "minute", "minutes"),
+        (0, _) => format!(
+            "{} {}",
+            unit(hours, "hour", "hours"),
+            unit(minutes, "minute", "minutes")
+        ),
+        _ => format!("{} {}", unit(days, "day", "days"), unit(hours, "hour", "hours")),
+    }
+}
+
 fn yes_no(value: bool) -> &'static str {
     if value {
         "yes"
@@ -128,4 +173,18 @@ fn os_name() -> String {
                 .find_map(|l| l.strip_prefix("PRETTY_NAME=").map(|v| v.trim_matches('"').to_string()))
         })
         .unwrap_or_else(|| std::env::consts::OS.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::plain_duration;
+
+    #[test]
+    fn durations_read_as_words_with_spaces() {
+        assert_eq!(plain_duration(13 * 86400 + 23 * 3600 + 59 * 60), "13 days 23 hours");
+        assert_eq!(plain_duration(86400 + 3600), "1 day 1 hour");
+        assert_eq!(plain_duration(5 * 3600 + 10 * 60), "5 hours 10 minutes");
+        assert_eq!(plain_duration(42 * 60 + 5), "42 minutes");
+        assert_eq!(plain_duration(-5), "0 minutes");
+    }
 }

@@ -43,6 +43,7 @@ impl Setup {
 pub fn build_app<R: Runtime>(builder: tauri::Builder<R>, setup: Setup) -> tauri::Builder<R> {
     builder
         .plugin(tauri_plugin_store::Builder::new().build())
+        .plugin(tauri_plugin_dialog::init())
         .setup(move |app| {
             let state = startup::app_state(app.handle(), setup);
             links::on_start(app.handle(), &state);
@@ -64,6 +65,8 @@ pub fn build_app<R: Runtime>(builder: tauri::Builder<R>, setup: Setup) -> tauri:
             commands::offline::offline_request,
             commands::offline::import_offline_response,
             commands::offline::deactivate_offline,
+            commands::offline::save_offline_request,
+            commands::offline::open_offline_response,
             commands::devices::machines,
             commands::devices::remove_machine,
             commands::support::diagnostics,

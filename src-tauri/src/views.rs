@@ -4,7 +4,7 @@
 
 use keyturn_client::local::{LocalError, LocalLicense};
 use keyturn_protocol::wire::{LicenseStatus, LicenseSummary, Machine, MachinesResponse};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 use keyturn_client::ErrorCode;
@@ -23,6 +23,8 @@ pub struct AppInfo {
     pub trial: bool,
     /// The language to show: `en`, `de`, `fr` or `es` (see language.rs).
     pub language: String,
+    /// The customer portal (activation without internet), when the vendor config names a server.
+    pub portal_url: Option<String>,
 }
 
 #[derive(Debug, Serialize, TS)]
@@ -99,6 +101,8 @@ pub struct MachineView {
     #[ts(type = "number")]
     pub last_seen_at: i64,
     pub is_this_device: bool,
+    /// The short device tag the portal and the console show too.
+    pub tag: String,
 }
 
 impl From<&Machine> for MachineView {
@@ -110,6 +114,12 @@ impl From<&Machine> for MachineView {
             created_at: m.created_at,
             last_seen_at: m.last_seen_at,
             is_this_device: m.is_this_device,
+            // A server from before tags: the same rule, applied here.
+            tag: if m.tag.is_empty() {
+                keyturn_protocol::wire::device_tag(&m.id)
+            } else {
+                m.tag.clone()
+            },
         }
     }
 }
@@ -210,12 +220,24 @@ pub struct DiagnosticsView {
     pub text: String,
 }
 
-/// "Activate without internet": the request code, the file it was saved to, and the portal.
+/// "Activate without internet": the request code and the portal (the user saves the code where
+/// they choose, through a save dialog).
 #[derive(Debug, Serialize, TS)]
 #[ts(export)]
 #[serde(rename_all = "camelCase")]
 pub struct OfflineRequestView {
     pub code: String,
-    pub saved_to: String,
     pub portal_url: String,
+}
+
+/// An error the window showed (the UI keeps the last few): the support report lists them, so
+/// support sees what went wrong even before anything was activated.
+#[derive(Debug, Clone, Deserialize, TS)]
+#[ts(export)]
+#[serde(rename_all = "camelCase")]
+pub struct SeenErrorView {
+    pub code: String,
+    pub message: String,
+    #[ts(type = "number")]
+    pub at: i64,
 }

@@ -138,7 +138,7 @@ fn activate_then_status_then_deactivate_against_the_real_server() {
     assert_eq!(machines["machines"].as_array().unwrap().len(), 1);
     assert_eq!(machines["machines"][0]["isThisDevice"], true);
 
-    let report = invoke(&app, "diagnostics", json!({})).unwrap()["text"]
+    let report = invoke(&app, "diagnostics", json!({ "seen": [] })).unwrap()["text"]
         .as_str()
         .unwrap()
         .to_string();
@@ -190,12 +190,18 @@ fn a_refused_activation_shows_in_the_support_report_but_activates_nothing() {
         invoke(&app, "status", json!({})).unwrap(),
         json!({ "kind": "notActivated" })
     );
-    let report = invoke(&app, "diagnostics", json!({})).unwrap()["text"]
+    // The window passes the errors it showed; a format error never reached the server.
+    let seen = json!([{ "code": "INVALID_KEY_FORMAT", "message": "the key has 29\ncharacters", "at": 1_800_000_000 }]);
+    let report = invoke(&app, "diagnostics", json!({ "seen": seen })).unwrap()["text"]
         .as_str()
         .unwrap()
         .to_string();
     assert!(
         report.contains("Recent server answers (oldest first):\n  SUSPENDED at "),
+        "{report}"
+    );
+    assert!(
+        report.contains("Errors shown in the app (oldest first):\n  INVALID_KEY_FORMAT at 2027-01-15T08:00:00Z: the key has 29 characters"),
         "{report}"
     );
 }

@@ -8,14 +8,25 @@ use keyturn_e2e::App;
 pub async fn enter_key(app: &App, key: &str) -> TestResult {
     app.click_button("Start").await?;
     app.find("#license-key").await?;
-    // Focus moves to the new screen's heading (WAI multi-page form pattern).
-    assert_eq!(
-        app.focused_testid().await?,
-        "key-title",
-        "focus is on the key screen's heading"
-    );
+    // Focus moves straight into the key field: typing or pasting needs no Tab first.
+    assert_eq!(app.focused_testid().await?, "key-input", "focus is in the key field");
     app.find("#license-key").await?.send_keys(key).await?;
     app.find("#activate").await?.click().await?;
+    Ok(())
+}
+
+/// Opens the dashboard's "More" group (its less used and destructive actions).
+pub async fn open_more(app: &App) -> TestResult {
+    let open = app
+        .client
+        .execute(
+            "return document.querySelector('[data-testid=more]')?.open === true",
+            vec![],
+        )
+        .await?;
+    if open.as_bool() != Some(true) {
+        app.find("[data-testid=more] > summary").await?.click().await?;
+    }
     Ok(())
 }
 

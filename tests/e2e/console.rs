@@ -112,6 +112,13 @@ async fn walk_through(
         .text()
         .await?;
     assert!(due.ends_with("UTC"), "an online device renews by a date: {due}");
+    // The device tag is the one the app and the portal show (one rule, sent by the server).
+    let tag = b
+        .find(&format!("#machines tr[data-id='{laptop}'] .device-tag"))
+        .await?
+        .text()
+        .await?;
+    assert_eq!(tag, keyturn_protocol::wire::device_tag(laptop));
     b.wait_for_text("#timeline", "two activations", |t| t.matches("activate").count() >= 2)
         .await?;
     b.screenshot("license").await?;

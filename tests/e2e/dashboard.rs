@@ -68,10 +68,14 @@ async fn deactivate_this_computer_frees_the_seat() {
     let result = async {
         activate_to_dashboard(&app, &key).await?;
         assert_eq!(server.machine_count(&key).await, 1);
+        common::open_more(&app).await?;
         app.click_button("Deactivate this computer").await?;
         app.find("[data-testid=confirm-deactivate]").await?;
         app.screenshot("confirm-deactivate").await?;
         app.find("[data-testid=confirm-deactivate]").await?.click().await?;
+        // Welcome again, so the trial and the key screen are both reachable.
+        app.find("[data-testid=deactivated-notice]").await?;
+        app.click_button("Start").await?;
         app.find("[data-testid=key-title]").await?;
         let typed = app.find("#license-key").await?.prop("value").await?.unwrap_or_default();
         assert_eq!(typed, "", "the key field starts empty");
@@ -89,7 +93,7 @@ async fn support_report_has_no_key_or_token() {
     let app = App::launch("support", &server, "e2e-support").await;
     let result = async {
         activate_to_dashboard(&app, &key).await?;
-        app.click_button("Support").await?;
+        app.click_button("Help and support").await?;
         let report = app
             .wait_for_text_where("[data-testid=diagnostics]", "a report", |t| {
                 t.starts_with("Keyturn diagnostics report")
@@ -137,6 +141,7 @@ async fn manage_devices_removes_another_computer() {
     let app = App::launch("devices", &server, "e2e-devices").await;
     let result = async {
         activate_to_dashboard(&app, &key).await?;
+        common::open_more(&app).await?;
         app.click_button("Manage devices").await?;
         app.find("[data-testid=devices-title]").await?;
         let this = app.find("[data-testid=machine-row][data-this-device=true]").await?;
@@ -208,10 +213,9 @@ async fn keyboard_only_activation() {
         app.press(&tab).await?;
         app.press(&enter).await?;
         app.find("[data-testid=key-title]").await?;
-        // Key heading has focus; Tab reaches the key field; type; Tab to Activate; Enter.
-        app.press(&tab).await?;
+        // The key field has focus: type, and Enter submits.
+        assert_eq!(app.focused_testid().await?, "key-input");
         app.press(&key).await?;
-        app.press(&tab).await?;
         app.press(&enter).await?;
         app.wait_for_text("[data-testid=activated-title]", "Activated").await?;
         assert_eq!(app.focused_testid().await?, "activated-title");

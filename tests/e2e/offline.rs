@@ -3,6 +3,8 @@
 //! "Deactivate without internet" gives a code that frees the seat in the portal. Bad codes get
 //! plain words on both sides and lose nothing typed.
 
+mod common;
+
 use keyturn_e2e::app::TestResult;
 use keyturn_e2e::server::ADMIN_TOKEN;
 use keyturn_e2e::{server, App, Browser, Server};
@@ -29,15 +31,6 @@ async fn walk_through(app: &App, b: &Browser, server: &Server, key: &str) -> Tes
     app.find("#offline-link").await?.click().await?;
     app.find("[data-testid=offline-title]").await?;
     app.find("#offline-create").await?.click().await?;
-    let saved = app
-        .wait_for_text_where("[data-testid=offline-saved]", "a path", |t| t.starts_with("Saved to "))
-        .await?;
-    let path = saved
-        .trim_start_matches("Saved to ")
-        .split(". You can")
-        .next()
-        .unwrap()
-        .to_string();
     let request = app
         .find("#offline-request")
         .await?
@@ -45,11 +38,11 @@ async fn walk_through(app: &App, b: &Browser, server: &Server, key: &str) -> Tes
         .await?
         .unwrap_or_default();
     assert!(request.starts_with("KT-REQ2."), "{request}");
-    assert_eq!(
-        std::fs::read_to_string(&path)?.trim(),
-        request,
-        "the file holds the same code"
-    );
+    // "Save request file…" opens the system's save dialog (not drivable over WebDriver): the
+    // test saves the shown code itself, as that dialog would.
+    let path = app.home().join("keyturn-offline-request.txt");
+    std::fs::write(&path, format!("{request}\n"))?;
+    let path = path.display().to_string();
     assert!(
         !request.contains(&key.replace('-', "")),
         "a request never holds the key"
@@ -97,6 +90,13 @@ async fn walk_through(app: &App, b: &Browser, server: &Server, key: &str) -> Tes
         "readable dates: {lease}"
     );
     b.wait_count("#devices tbody tr", 1).await?;
+    // The portal shows the device tag the app and the console show.
+    let machine = server.machines(key).await[0]["id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    let tag = b.find("#devices tbody tr .device-tag").await?.text().await?;
+    assert_eq!(tag, keyturn_protocol::wire::device_tag(&machine));
     b.run("document.getElementById('offline-lease').scrollIntoView({block: 'center'}); arguments[0]();")
         .await?;
     b.screenshot("response").await?;
@@ -122,7 +122,7 @@ async fn walk_through(app: &App, b: &Browser, server: &Server, key: &str) -> Tes
     // default, plus the grace), not just renew interval + grace (14 days).
     let valid = app.find("[data-testid=valid-until]").await?.text().await?;
     let days: u32 = valid
-        .split('(')
+        .split("(in ")
         .nth(1)
         .and_then(|t| t.split_whitespace().next())
         .and_then(|n| n.parse().ok())
@@ -159,6 +159,7 @@ async fn walk_through(app: &App, b: &Browser, server: &Server, key: &str) -> Tes
     assert_eq!(page["events"][0]["outcome"], "OK", "{page}");
 
     // Deactivate without internet → code → the portal frees the seat.
+    common::open_more(app).await?;
     app.find("#deactivate-offline").await?.click().await?;
     app.find("[data-testid=confirm-deactivate-offline]")
         .await?

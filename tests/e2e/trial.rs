@@ -27,8 +27,11 @@ async fn a_free_trial_starts_from_welcome_and_counts_its_days_down() {
         app.screenshot("activated").await?;
         app.click_button("Continue").await?;
         app.find("[data-testid=dashboard-title]").await?;
-        app.wait_for_text("[data-testid=trial-left]", "14 days left").await?;
-        app.wait_for_text("[data-testid=license-status]", "Active").await?;
+        app.wait_for_text_where("[data-testid=trial-left]", "in 14 days", |t| {
+            t.ends_with("(in 14 days)")
+        })
+        .await?;
+        app.wait_for_text("[data-testid=license-status]", "Free trial").await?;
         app.screenshot("dashboard").await?;
         Ok(())
     }

@@ -83,6 +83,11 @@ impl App {
         self.home.path()
     }
 
+    /// The X display the window is on (xdotool reaches the system's file dialogs there).
+    pub fn display_name(&self) -> &str {
+        &self._display.name
+    }
+
     /// The process group of tauri-driver and everything it started (the app among them).
     pub fn process_group(&self) -> u32 {
         self._driver.id()
@@ -251,6 +256,18 @@ impl App {
         let png = self.client.screenshot().await?;
         artifacts::save(&format!("{}-{name}.png", self.test), &png);
         Ok(())
+    }
+
+    /// Runs axe-core on what the window shows now and fails on any serious or critical
+    /// violation (WCAG 2.1 A/AA); saves a screenshot named `name` either way.
+    pub async fn audit(&self, name: &str) -> TestResult {
+        self.screenshot(name).await?;
+        let violations = crate::audit::serious_violations(&self.client).await?;
+        if violations.is_empty() {
+            Ok(())
+        } else {
+            Err(format!("accessibility ({name}): {}", violations.join("\n")).into())
+        }
     }
 
     /// Ends the session. On failure, first saves a screenshot and the app and server logs, then panics.

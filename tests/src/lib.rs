@@ -5,6 +5,7 @@
 
 pub mod app;
 pub mod artifacts;
+pub mod audit;
 pub mod browser;
 pub mod cli;
 pub mod display;

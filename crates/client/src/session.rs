@@ -97,19 +97,33 @@ impl Session {
         local::stored_key(&*self.secrets)
     }
 
-    /// Runs the activation flow and keeps the result.
+    /// Runs the activation flow and keeps the result. This computer never holds two seats: an
+    /// activation it already holds (e.g. from before its fingerprint changed, or of another key)
+    /// is freed once the new one is in — first, when the license is full and that old seat is
+    /// what fills it.
     pub async fn activate(
         &self,
         key: &LicenseKey,
-        on_step: impl FnMut(FlowStep),
+        mut on_step: impl FnMut(FlowStep),
     ) -> Result<ActivationOutcome, FlowError> {
         self.ensure_can_keep()?;
         let now = self.now();
-        let outcome = flow::activate_device_with(&self.api, &self.config, key, &self.device, now, on_step).await;
+        let previous = self.held_activation();
+        let mut outcome =
+            flow::activate_device_with(&self.api, &self.config, key, &self.device, now, &mut on_step).await;
+        if let (Ok(ActivationOutcome::LimitReached { machines, .. }), Some((old_key, old_id))) = (&outcome, &previous) {
+            if old_key == key && machines.iter().any(|m| &m.id == old_id) {
+                outcome =
+                    flow::free_and_retry_with(&self.api, &self.config, key, &self.device, old_id, now, &mut on_step)
+                        .await;
+            }
+        }
+        self.free_previous(previous, &outcome).await;
         self.keep(outcome, key, now)
     }
 
-    /// Frees another machine (after `LimitReached`) and activates this one.
+    /// Frees another machine (after `LimitReached`) and activates this one (freeing this
+    /// computer's older activation too, as [`Session::activate`] does).
     pub async fn free_and_activate(
         &self,
         key: &LicenseKey,
@@ -118,9 +132,46 @@ impl Session {
     ) -> Result<ActivationOutcome, FlowError> {
         self.ensure_can_keep()?;
         let now = self.now();
+        let previous = self.held_activation();
         let outcome =
             flow::free_and_retry_with(&self.api, &self.config, key, &self.device, machine_id, now, on_step).await;
+        self.free_previous(previous, &outcome).await;
         self.keep(outcome, key, now)
+    }
+
+    /// The activation this computer holds now (its key and activation id), if it can be read.
+    fn held_activation(&self) -> Option<(LicenseKey, String)> {
+        let key = self.stored_key().ok().flatten()?;
+        let id = self.state.load().ok()?.activation_id?;
+        Some((key, id))
+    }
+
+    /// After a new activation: frees the seat of the one this computer held before, unless it is
+    /// the same (renewed). Best effort: a seat already freed elsewhere is fine, and a failure is
+    /// recorded for the support report rather than failing an activation that worked.
+    async fn free_previous(
+        &self,
+        previous: Option<(LicenseKey, String)>,
+        outcome: &Result<ActivationOutcome, FlowError>,
+    ) {
+        let (Some((old_key, old_id)), Ok(ActivationOutcome::Activated(new))) = (previous, outcome) else {
+            return;
+        };
+        if new.activation_id() == old_id {
+            return;
+        }
+        match self.api.deactivate(&old_key, &old_id).await {
+            Ok(()) => {}
+            Err(e) if e.code() == Some(Code::ActivationNotFound) => {}
+            Err(e) => {
+                if let Ok(mut state) = self.state.load() {
+                    state.last_error = Some(format!(
+                        "could not free this computer's previous activation {old_id}: {e}"
+                    ));
+                    let _ = self.state.save(&state);
+                }
+            }
+        }
     }
 
     /// Starts this device's trial (one per device) and keeps it like an activation: the trial

@@ -64,6 +64,25 @@ pub struct Machine {
     pub last_seen_at: i64,
     /// True when this machine's fingerprint is the caller's.
     pub is_this_device: bool,
+    /// A short, stable tag that tells this device from others of the same name
+    /// ([`device_tag`] of `id`); the app, the portal and the console all show it.
+    #[serde(default)]
+    pub tag: String,
+}
+
+/// How many characters of an activation id make its device tag: 6 of a 32-letter alphabet are
+/// 30 bits, so two devices of one license share a tag about once in a billion.
+pub const DEVICE_TAG_LEN: usize = 6;
+
+/// The device tag of an activation id: the first [`DEVICE_TAG_LEN`] letters or digits after its
+/// prefix (`act_k3q9xz…` → `K3Q9XZ`), upper-cased so it reads well aloud and on the phone.
+pub fn device_tag(activation_id: &str) -> String {
+    let body = activation_id.split_once('_').map_or(activation_id, |(_, rest)| rest);
+    body.chars()
+        .filter(char::is_ascii_alphanumeric)
+        .take(DEVICE_TAG_LEN)
+        .collect::<String>()
+        .to_ascii_uppercase()
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -219,5 +238,17 @@ mod tests {
     fn error_body_omits_absent_context() {
         let json = serde_json::to_value(ErrorBody::new(Code::NotFound, "no such key")).unwrap();
         assert_eq!(json, serde_json::json!({"code": "NOT_FOUND", "message": "no such key"}));
+    }
+
+    #[test]
+    fn device_tag_is_the_start_of_the_id_after_its_prefix() {
+        assert_eq!(device_tag("act_k3q9xzabcdefghjkmnpq"), "K3Q9XZ");
+        assert_eq!(device_tag("act_ab"), "AB");
+        assert_eq!(device_tag("custom-id-42"), "CUSTOM");
+        assert_eq!(
+            device_tag("act_k3q9xz0000"),
+            device_tag("act_k3q9xz1111"),
+            "stable: only the start counts"
+        );
     }
 }

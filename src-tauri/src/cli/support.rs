@@ -51,7 +51,7 @@ pub async fn report(config: &VendorConfig) -> Outcome {
         message: e.to_string(),
     });
     let state = AppState::new(Some(config.clone()), session);
-    let text = crate::diagnostics::report(&state).await;
+    let text = crate::diagnostics::report(&state, &[]).await;
     Outcome::new("OK", json!({ "report": text }), text)
 }
 

@@ -4,7 +4,7 @@ use tauri::{AppHandle, Manager, Runtime, State};
 
 use crate::error::CommandError;
 use crate::state::AppState;
-use crate::views::{AppInfo, DiagnosticsView};
+use crate::views::{AppInfo, DiagnosticsView, SeenErrorView};
 use crate::{diagnostics, language};
 
 #[tauri::command]
@@ -23,13 +23,17 @@ pub fn app_info(state: State<'_, AppState>) -> AppInfo {
             language::os_locale().as_deref(),
         )
         .to_string(),
+        portal_url: config.map(|c| super::offline::portal_url(&c.server_url)),
     }
 }
 
 #[tauri::command]
-pub async fn diagnostics(state: State<'_, AppState>) -> Result<DiagnosticsView, CommandError> {
+pub async fn diagnostics(
+    state: State<'_, AppState>,
+    seen: Vec<SeenErrorView>,
+) -> Result<DiagnosticsView, CommandError> {
     Ok(DiagnosticsView {
-        text: diagnostics::report(&state).await,
+        text: diagnostics::report(&state, &seen).await,
     })
 }
 
@@ -38,8 +42,9 @@ pub async fn diagnostics(state: State<'_, AppState>) -> Result<DiagnosticsView, 
 pub async fn save_diagnostics<R: Runtime>(
     app: AppHandle<R>,
     state: State<'_, AppState>,
+    seen: Vec<SeenErrorView>,
 ) -> Result<String, CommandError> {
-    let text = diagnostics::report(&state).await;
+    let text = diagnostics::report(&state, &seen).await;
     let paths = app.path();
     let dir = paths
         .download_dir()

@@ -11,9 +11,19 @@ import type { CommandErrorView } from "./bindings/CommandErrorView";
 import type { DiagnosticsView } from "./bindings/DiagnosticsView";
 import type { MachinesView } from "./bindings/MachinesView";
 import type { OfflineRequestView } from "./bindings/OfflineRequestView";
+import type { SeenErrorView } from "./bindings/SeenErrorView";
 import type { StatusView } from "./bindings/StatusView";
 
-export type { ActivateResult, ActivationStep, AppInfo, DiagnosticsView, MachinesView, OfflineRequestView, StatusView };
+export type {
+  ActivateResult,
+  ActivationStep,
+  AppInfo,
+  DiagnosticsView,
+  MachinesView,
+  OfflineRequestView,
+  SeenErrorView,
+  StatusView,
+};
 export type { LicenseView } from "./bindings/LicenseView";
 export type { ErrorCode } from "./bindings/ErrorCode";
 export type { LicenseStatusView } from "./bindings/LicenseStatusView";
@@ -58,16 +68,21 @@ export const ipc = {
   checkNow: () => call<StatusView>("check_now"),
   /** Frees this computer's seat and forgets the activation and key. */
   deactivate: () => call<void>("deactivate"),
-  /** "Activate without internet": writes this computer's request file; answers its code and path. */
+  /** "Activate without internet": this computer's request code and where the portal is. */
   offlineRequest: () => call<OfflineRequestView>("offline_request"),
+  /** Asks where to save the request code (a save dialog) and writes it; null when cancelled. */
+  saveOfflineRequest: (code: string, title: string) => call<string | null>("save_offline_request", { code, title }),
+  /** Asks for the portal's response file (an open dialog) and answers its text; null when cancelled. */
+  openOfflineResponse: (title: string) => call<string | null>("open_offline_response", { title }),
   /** Imports the portal's response code and keeps the activation with `key`. */
   importOfflineResponse: (key: string, response: string) =>
     call<ActivateResult>("import_offline_response", { key, response }),
   /** Forgets the activation here; answers the code that frees the seat in the portal. */
   deactivateOffline: () => call<string>("deactivate_offline"),
-  diagnostics: () => call<DiagnosticsView>("diagnostics"),
+  /** The support report; `seen` are the errors this window showed (support needs their codes). */
+  diagnostics: (seen: SeenErrorView[]) => call<DiagnosticsView>("diagnostics", { seen }),
   /** Writes the report to a file and returns its path. */
-  saveDiagnostics: () => call<string>("save_diagnostics"),
+  saveDiagnostics: (seen: SeenErrorView[]) => call<string>("save_diagnostics", { seen }),
   onActivationStep: (handler: (step: ActivationStep) => void): Promise<UnlistenFn> =>
     listen<ActivationStep>("activation-step", (event) => handler(event.payload)),
   /** The background renewal task reports every change of status. */

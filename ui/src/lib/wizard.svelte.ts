@@ -9,23 +9,15 @@ import {
   type LicenseView,
   type MachineView,
   type OfflineRequestView,
+  type SeenErrorView,
   type StatusView,
 } from "./ipc";
 import { looksLikeKey, normalizeKey } from "./keyShape";
-import { setLanguage } from "../locales/i18n.svelte";
+import { backOf, type Context, type Screen } from "./routes";
+import { setLanguage, t } from "../locales/i18n.svelte";
 
-export type Screen =
-  | "loading"
-  | "welcome"
-  | "key"
-  | "activating"
-  | "activated"
-  | "limit"
-  | "dashboard"
-  | "devices"
-  | "support"
-  | "offline"
-  | "offlineDeactivated";
+export type { Screen } from "./routes";
+
 
 export type Licensed = Extract<StatusView, { kind: "licensed" }>;
 
@@ -45,10 +37,15 @@ export class Wizard {
     appVersion: "",
     trial: false,
     language: "en",
+    portalUrl: null,
   });
   /** The key as typed: kept after an error, cleared after deactivation. */
   key = $state("");
   error = $state<CommandError | null>(null);
+  /** The errors shown in this run (at most 10), so the support report carries them. */
+  seenErrors: SeenErrorView[] = [];
+  /** The screen Support was opened from: its Back returns there. */
+  supportOrigin = $state<Screen | null>(null);
   /** Live progress lines of the running activation. */
   steps = $state<ActivationStep[]>([]);
   license = $state<LicenseView | null>(null);
@@ -97,7 +94,7 @@ export class Wizard {
     this.key = key;
     this.go("key");
     // A malformed key is said at once, before anyone presses Activate.
-    this.error = looksLikeKey(key) ? null : { code: "INVALID_KEY_FORMAT", message: "", hint: "" };
+    if (!looksLikeKey(key)) this.show({ code: "INVALID_KEY_FORMAT", message: "", hint: "" });
     this.notice = "link";
   }
 
@@ -115,22 +112,56 @@ export class Wizard {
       if (route) this.screen = "dashboard";
     } else if (status.kind === "ended") {
       this.status = null;
-      this.error = { code: status.code, message: status.message, hint: "" };
       this.screen = "key";
+      this.show({ code: status.code, message: status.message, hint: "" });
     } else {
       this.status = null;
       if (route) this.screen = "welcome";
     }
   }
 
+  /** Moves to `screen`; what the last screen said (an error, a notice) stays behind. */
   go(screen: Screen): void {
     this.notice = "";
+    this.error = null;
     this.screen = screen;
+  }
+
+  /** What decides where Back leads (see routes.ts). */
+  get context(): Context {
+    return {
+      licensed: this.status !== null,
+      trial: this.status?.license?.trial ?? this.license?.trial ?? false,
+      trialOffered: this.info.trial,
+    };
+  }
+
+  /** Where Back (and Escape) leads from here; null on a home screen or while something runs. */
+  get backTarget(): Screen | null {
+    return backOf(this.screen, this.context, this.supportOrigin);
+  }
+
+  /** Back, or Escape: one step out; nothing on a home screen or while something runs. */
+  back(): void {
+    const target = this.backTarget;
+    if (target === null || this.busy) return;
+    if (target === "dashboard") {
+      void this.toDashboard();
+      return;
+    }
+    this.go(target);
+  }
+
+  /** Help: the support screen, from anywhere; it remembers where to return. */
+  openSupport(): void {
+    if (this.screen === "support") return;
+    this.supportOrigin = this.screen;
+    this.go("support");
   }
 
   async activate(): Promise<void> {
     if (!looksLikeKey(this.key)) {
-      this.error = { code: "INVALID_KEY_FORMAT", message: "", hint: "" };
+      this.show({ code: "INVALID_KEY_FORMAT", message: "", hint: "" });
       return;
     }
     await this.runActivation(() => ipc.activate(normalizeKey(this.key)));
@@ -155,6 +186,7 @@ export class Wizard {
       const result = await call();
       this.license = result.license;
       if (result.kind === "activated") {
+        await this.refreshStatus();
         this.screen = "activated";
       } else {
         this.machines = result.machines;
@@ -166,6 +198,15 @@ export class Wizard {
     const link = this.laterLink;
     this.laterLink = null;
     if (link !== null) this.showLinkKey(link);
+  }
+
+  /** Reads what this computer holds now (offline); a failure leaves things as they were. */
+  private async refreshStatus(): Promise<void> {
+    try {
+      this.applyStatus(await ipc.status(), false);
+    } catch {
+      // Said where it matters: the dashboard reads the status again.
+    }
   }
 
   /** Activated → dashboard, with the stored status. */
@@ -228,16 +269,36 @@ export class Wizard {
     });
   }
 
+  /** Step 1: saves the request code to a file the user picks (a save dialog); answers its path. */
+  async saveOfflineRequest(): Promise<string | null> {
+    const request = this.offlineRequest;
+    if (!request) return null;
+    let path: string | null = null;
+    await this.busyWith(async () => {
+      path = await ipc.saveOfflineRequest(request.code, t().offline.save);
+    });
+    return path;
+  }
+
+  /** Step 3: reads the portal's response from a file the user picks (an open dialog). */
+  async openOfflineResponse(): Promise<void> {
+    await this.busyWith(async () => {
+      const text = await ipc.openOfflineResponse(t().offline.open);
+      if (text !== null) this.offlineResponse = text.trim();
+    });
+  }
+
   /** Imports the portal's response with the typed key; the response stays if it fails. */
   async importOfflineResponse(): Promise<void> {
     if (!looksLikeKey(this.key)) {
-      this.error = { code: "INVALID_KEY_FORMAT", message: "", hint: "" };
+      this.show({ code: "INVALID_KEY_FORMAT", message: "", hint: "" });
       return;
     }
     await this.busyWith(async () => {
       const result = await ipc.importOfflineResponse(normalizeKey(this.key), this.offlineResponse);
       this.license = result.license;
       this.offlineResponse = "";
+      await this.refreshStatus();
       this.go("activated");
     });
   }
@@ -258,7 +319,8 @@ export class Wizard {
       this.key = "";
       this.status = null;
       this.license = null;
-      this.go("key");
+      this.go("welcome");
+      this.notice = "deactivated";
     });
   }
 
@@ -279,10 +341,16 @@ export class Wizard {
 
   private fail(error: unknown, screen: Screen | null): void {
     const e = toError(error);
-    this.error = e;
     if (e.code === "ACTIVATION_NOT_FOUND" || e.code === "NOT_ACTIVATED") {
       this.status = null;
     }
     if (screen) this.screen = screen;
+    this.show(e);
+  }
+
+  /** Shows an error on the current screen and keeps it for the support report. */
+  show(error: CommandError): void {
+    this.error = error;
+    this.seenErrors = [...this.seenErrors, { code: error.code, message: error.message, at: Math.floor(Date.now() / 1000) }].slice(-10);
   }
 }

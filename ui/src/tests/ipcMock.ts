@@ -18,6 +18,7 @@ export const appInfo: AppInfo = {
   appVersion: "0.1.0",
   trial: false,
   language: "en",
+  portalUrl: "https://license.acme.example/portal",
 };
 
 export const license: LicenseView = {
@@ -37,6 +38,7 @@ export const office: MachineView = {
   createdAt: 1_700_000_000,
   lastSeenAt: 1_700_000_000,
   isThisDevice: false,
+  tag: "OFF1CE",
 };
 
 export const licensed: StatusView = {

@@ -61,7 +61,7 @@ describe("activation", () => {
     });
     wizard.key = ` ${KEY.toLowerCase()}\n`;
     await wizard.activate();
-    expect(calls.list.at(-1)).toEqual({ cmd: "activate", args: { key: CANONICAL } });
+    expect(calls.list.find((c) => c.cmd === "activate")).toEqual({ cmd: "activate", args: { key: CANONICAL } });
     expect(wizard.screen).toBe("activated");
     expect(wizard.license?.seatsUsed).toBe(1);
   });
@@ -89,7 +89,10 @@ describe("activation", () => {
     expect(wizard.screen).toBe("limit");
     expect(wizard.machines.map((m) => m.id)).toEqual(["mach_office"]);
     await wizard.freeAndActivate("mach_office");
-    expect(calls.list.at(-1)).toEqual({ cmd: "free_and_activate", args: { key: CANONICAL, machineId: "mach_office" } });
+    expect(calls.list.find((c) => c.cmd === "free_and_activate")).toEqual({
+      cmd: "free_and_activate",
+      args: { key: CANONICAL, machineId: "mach_office" },
+    });
     expect(wizard.screen).toBe("activated");
   });
 
@@ -119,13 +122,15 @@ describe("dashboard actions", () => {
     expect(wizard.status?.lastSync).toBe(1_800_000_000);
   });
 
-  it("deactivate returns to an empty key screen", async () => {
+  it("deactivate returns to Welcome (trial and key both reachable), with the key forgotten", async () => {
     const { wizard, calls } = await started({ status: () => licensed, deactivate: () => null });
     wizard.key = KEY;
     await wizard.deactivate();
     expect(calls.names()).toContain("deactivate");
-    expect(wizard.screen).toBe("key");
+    expect(wizard.screen).toBe("welcome");
+    expect(wizard.notice).toBe("deactivated");
     expect(wizard.key).toBe("");
+    expect(wizard.backTarget).toBeNull();
   });
 
   it("manage devices lists machines and removes one", async () => {

@@ -83,6 +83,7 @@ pub fn machine(id: &str, name: &str) -> Machine {
         created_at: NOW - 100,
         last_seen_at: NOW - 10,
         is_this_device: false,
+        tag: keyturn_protocol::wire::device_tag(id),
     }
 }
 

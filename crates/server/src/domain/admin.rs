@@ -35,6 +35,8 @@ pub struct MachineView {
     pub activation: Activation,
     pub renew_by: i64,
     pub valid_until: i64,
+    /// The device tag the app and the portal show too (`keyturn_protocol::wire::device_tag`).
+    pub tag: String,
 }
 
 pub fn view((ctx, seats_used): (LicenseCtx, u32), now: i64) -> LicenseView {
@@ -52,6 +54,7 @@ pub fn machine_view(policy: &Policy, a: Activation) -> MachineView {
     MachineView {
         renew_by: rules::renew_by(policy, a.last_renewed_at, a.offline_until),
         valid_until: rules::valid_until(policy, a.last_renewed_at, a.offline_until),
+        tag: keyturn_protocol::wire::device_tag(&a.id),
         activation: a,
     }
 }

@@ -249,5 +249,6 @@ pub fn machine(a: &Activation, caller_fingerprint: Option<&str>) -> Machine {
         created_at: a.created_at,
         last_seen_at: a.last_renewed_at,
         is_this_device: caller_fingerprint == Some(a.fingerprint.as_str()),
+        tag: keyturn_protocol::wire::device_tag(&a.id),
     }
 }

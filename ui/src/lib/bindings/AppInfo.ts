@@ -8,4 +8,8 @@ trial: boolean,
 /**
  * The language to show: `en`, `de`, `fr` or `es` (see language.rs).
  */
-language: string, };
+language: string, 
+/**
+ * The customer portal (activation without internet), when the vendor config names a server.
+ */
+portalUrl: string | null, };

@@ -230,6 +230,7 @@ function machineRow(m) {
     'tr',
     {},
     el('td', {}, m.name || '—'),
+    el('td', {}, el('code', { className: 'device-tag' }, m.tag || '—')),
     el('td', {}, m.platform || '—'),
     el('td', {}, when(m.created_at)),
     el('td', {}, when(m.last_renewed_at)),

@@ -113,6 +113,7 @@ function deviceRow(m) {
     'tr',
     {},
     el('td', {}, m.name || '—'),
+    el('td', {}, el('code', { className: 'device-tag' }, m.tag || '—')),
     el('td', {}, m.platform || '—'),
     el('td', {}, when(m.created_at)),
     el('td', {}, when(m.last_seen_at ?? m.last_renewed_at)),
