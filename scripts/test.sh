@@ -15,10 +15,13 @@ echo "[test] XDG_RUNTIME_DIR=${XDG_RUNTIME_DIR:-unset} DBUS_SESSION_BUS_ADDRESS=
   "GNOME_KEYRING_CONTROL=${GNOME_KEYRING_CONTROL:-unset}"
 cargo test --workspace --all-targets --locked --no-fail-fast
 # The license server's suite once more against PostgreSQL (each test process starts a private
-# cluster; tests/replicas.rs always runs on PostgreSQL, in the run above).
+# cluster; tests/replicas.rs always runs on PostgreSQL, in the run above), with the client
+# crate's tests against the real server (real_server, session) and one app end-to-end test.
 KEYTURN_TEST_STORE=postgres cargo test --workspace --locked --no-fail-fast \
   --test admin_api --test basics --test errors --test paging --test policies --test races \
-  --test events --test web
+  --test events --test web --test real_server --test session
+KEYTURN_TEST_STORE=postgres cargo test --locked -p keyturn-e2e --test activation -- --exact \
+  pasted_key_activates_this_computer_and_later_runs_open_on_the_dashboard
 
 # Installers: two vendors' .deb and .rpm (release builds), then tests that check them with
 # lintian and rpmlint, install both side by side into a scratch dpkg root, upgrade, remove and

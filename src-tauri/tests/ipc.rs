@@ -5,7 +5,7 @@
 use keyturn_app::{build_app, Setup, StartupError};
 use keyturn_client::VendorConfig;
 use keyturn_e2e::server::{PRODUCT_ID, PRODUCT_NAME};
-use keyturn_e2e::Server;
+use keyturn_e2e::{server, Server};
 use serde_json::{json, Value};
 use std::sync::atomic::{AtomicU32, Ordering};
 use tauri::ipc::{CallbackFn, InvokeBody};
@@ -115,9 +115,9 @@ fn broken_vendor_config_is_reported_by_every_command() {
 
 #[test]
 fn activate_then_status_then_deactivate_against_the_real_server() {
-    let server = Server::start();
+    let server = server::start();
     let key = server.new_license(2);
-    let app = start(Ok(config(&server.url, &server.public_key, "ipc-device")));
+    let app = start(Ok(config(&server.url, server.public_key(), "ipc-device")));
     assert_eq!(
         invoke(&app, "status", json!({})).unwrap(),
         json!({ "kind": "notActivated" })
@@ -159,10 +159,10 @@ fn activate_then_status_then_deactivate_against_the_real_server() {
 
 #[test]
 fn limit_reached_lists_machines_and_free_and_activate_finishes() {
-    let server = Server::start();
+    let server = server::start();
     let key = server.new_license(1);
     let other = tauri::async_runtime::block_on(server.activate_other_device(&key, "other-fp", "Office PC"));
-    let app = start(Ok(config(&server.url, &server.public_key, "ipc-laptop")));
+    let app = start(Ok(config(&server.url, server.public_key(), "ipc-laptop")));
 
     let limit = invoke(&app, "activate", json!({ "key": key })).unwrap();
     assert_eq!(limit["kind"], "limitReached", "{limit}");
@@ -180,10 +180,10 @@ fn server_machine_count(server: &Server, key: &str) -> usize {
 
 #[test]
 fn a_refused_activation_shows_in_the_support_report_but_activates_nothing() {
-    let server = Server::start();
+    let server = server::start();
     let key = server.new_license(2);
-    server.admin(&["license", "suspend", "--license", &key]);
-    let app = start(Ok(config(&server.url, &server.public_key, "ipc-suspended")));
+    server.cli(&["license", "suspend", "--license", &key]);
+    let app = start(Ok(config(&server.url, server.public_key(), "ipc-suspended")));
     let error = invoke(&app, "activate", json!({ "key": key })).unwrap_err();
     assert_eq!(error["code"], "SUSPENDED", "{error}");
     assert_eq!(
@@ -208,19 +208,9 @@ fn a_refused_activation_shows_in_the_support_report_but_activates_nothing() {
 
 #[test]
 fn trial_through_ipc_then_trial_used_in_words_the_ui_knows() {
-    let server = Server::start();
-    server.admin(&[
-        "policy",
-        "create",
-        "--product",
-        PRODUCT_ID,
-        "--name",
-        "Trial",
-        "--max-machines",
-        "1",
-        "--trial",
-    ]);
-    let mut vendor = config(&server.url, &server.public_key, "ipc-trial");
+    let server = server::start();
+    server.new_policy(1, &["--trial"]);
+    let mut vendor = config(&server.url, server.public_key(), "ipc-trial");
     vendor.trial = true;
     vendor.language = Some("fr".into());
     let app = start(Ok(vendor));

@@ -6,7 +6,7 @@
 //!
 //! Run: `bash scripts/bench.sh` (release builds), or `target/debug/startup-bench [ROUNDS]`.
 
-use keyturn_e2e::{binaries, App, Server, UI_DEADLINE};
+use keyturn_e2e::{binaries, server, App, Server, UI_DEADLINE};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -20,7 +20,7 @@ struct Sample {
 #[tokio::main(flavor = "current_thread")]
 async fn main() {
     let rounds: usize = std::env::args().nth(1).and_then(|n| n.parse().ok()).unwrap_or(5);
-    let server = Server::start();
+    let server = server::start();
     let keyturn = binaries::app();
     let bare = binaries::bare_window();
     let (mut keyturn_samples, mut bare_samples) = (Vec::new(), Vec::new());

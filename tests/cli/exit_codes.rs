@@ -5,28 +5,13 @@
 use keyturn_e2e::cli::Computer;
 use keyturn_e2e::process::wait_until;
 use keyturn_e2e::server::PRODUCT_ID;
-use keyturn_e2e::Server;
+use keyturn_e2e::{server, Server};
 use std::time::Duration;
 
 /// A policy with `seats` and these policy options, and one license under it with these license
 /// options; answers the key.
 fn license(server: &Server, seats: u32, policy_options: &[&str], license_options: &[&str]) -> String {
-    let seats = seats.to_string();
-    let mut args = vec![
-        "policy",
-        "create",
-        "--product",
-        PRODUCT_ID,
-        "--name",
-        "CLI",
-        "--max-machines",
-        &seats,
-    ];
-    args.extend_from_slice(policy_options);
-    let policy = server.admin(&args);
-    let mut args = vec!["license", "create", "--policy", &policy];
-    args.extend_from_slice(license_options);
-    server.admin(&args)
+    server.license_with(&server.new_policy(seats, policy_options), license_options)
 }
 
 fn assert_code(run: &keyturn_e2e::cli::Run, exit: i32, code: &str) {
@@ -38,7 +23,7 @@ fn assert_code(run: &keyturn_e2e::cli::Run, exit: i32, code: &str) {
 
 #[tokio::test]
 async fn activate_status_check_deactivate_exit_0_and_not_activated_exits_3() {
-    let server = Server::start();
+    let server = server::start();
     let key = license(&server, 2, &[], &["--entitlement", "pro", "--entitlement", "export"]);
     let pc = Computer::new(&server, "cli-happy-1");
 
@@ -82,7 +67,7 @@ async fn activate_status_check_deactivate_exit_0_and_not_activated_exits_3() {
 
 #[tokio::test]
 async fn the_key_can_come_from_stdin() {
-    let server = Server::start();
+    let server = server::start();
     let key = license(&server, 1, &[], &[]);
     let pc = Computer::new(&server, "cli-stdin-1");
     let run = pc.run_with_stdin(&["activate", "--key", "-"], &format!("  {}\n", key.to_lowercase()));
@@ -93,7 +78,7 @@ async fn the_key_can_come_from_stdin() {
 
 #[test]
 fn usage_errors_exit_2() {
-    let server = Server::start();
+    let server = server::start();
     let pc = Computer::new(&server, "cli-usage-1").without_keychain();
     for args in [&["activate"][..], &["status", "--bogus"], &["statsu"]] {
         let run = pc.run(args);
@@ -111,18 +96,18 @@ fn usage_errors_exit_2() {
 
 #[test]
 fn suspended_revoked_and_expired_licenses_exit_4() {
-    let server = Server::start();
+    let server = server::start();
     let key = license(&server, 1, &[], &[]);
     let pc = Computer::new(&server, "cli-ended-1");
     pc.activate(&key);
-    server.admin(&["license", "suspend", "--license", &key]);
+    server.cli(&["license", "suspend", "--license", &key]);
     assert_code(&pc.run(&["check", "--json"]), 4, "SUSPENDED");
     let status = pc.run(&["status", "--json"]);
     assert_code(&status, 4, "SUSPENDED");
     assert_eq!(status.json()["licensed"], false);
 
     let revoked = license(&server, 1, &[], &[]);
-    server.admin(&["license", "revoke", "--license", &revoked]);
+    server.cli(&["license", "revoke", "--license", &revoked]);
     let other = Computer::new(&server, "cli-ended-2");
     assert_code(&other.run(&["activate", "--key", &revoked, "--json"]), 4, "REVOKED");
 
@@ -133,7 +118,7 @@ fn suspended_revoked_and_expired_licenses_exit_4() {
 
 #[test]
 fn another_devices_activation_or_a_clock_set_back_exit_5() {
-    let server = Server::start();
+    let server = server::start();
     let key = license(&server, 2, &[], &[]);
     let mut pc = Computer::new(&server, "cli-tamper-1");
     pc.activate(&key);
@@ -156,7 +141,7 @@ fn another_devices_activation_or_a_clock_set_back_exit_5() {
 
 #[tokio::test]
 async fn no_keychain_exits_6_and_takes_no_seat() {
-    let server = Server::start();
+    let server = server::start();
     let key = license(&server, 1, &[], &[]);
     let pc = Computer::new(&server, "cli-nokeychain-1").without_keychain();
     assert_code(&pc.run(&["status", "--json"]), 6, "KEYCHAIN_UNAVAILABLE");
@@ -173,7 +158,7 @@ async fn no_keychain_exits_6_and_takes_no_seat() {
 
 #[tokio::test]
 async fn a_damaged_state_file_is_set_aside_and_rebuilt_by_the_first_status() {
-    let server = Server::start();
+    let server = server::start();
     let key = license(&server, 1, &[], &[]);
     let pc = Computer::new(&server, "cli-damaged-1");
     // Nothing in the keychain: a damaged file is set aside and this computer is not activated.
@@ -199,7 +184,7 @@ async fn a_damaged_state_file_is_set_aside_and_rebuilt_by_the_first_status() {
 
 #[tokio::test]
 async fn a_state_file_that_cannot_be_written_exits_1_and_takes_no_seat() {
-    let server = Server::start();
+    let server = server::start();
     let key = license(&server, 1, &[], &[]);
     let pc = Computer::new(&server, "cli-state-1");
     // A folder where the state file belongs: unreadable and unwritable, even for root.
@@ -219,7 +204,7 @@ async fn a_state_file_that_cannot_be_written_exits_1_and_takes_no_seat() {
 
 #[test]
 fn an_unreachable_server_exits_7_and_the_activation_keeps_working() {
-    let mut server = Server::start();
+    let mut server = server::start();
     let key = license(&server, 1, &[], &[]);
     let pc = Computer::new(&server, "cli-offline-1");
     pc.activate(&key);
@@ -234,7 +219,7 @@ fn an_unreachable_server_exits_7_and_the_activation_keeps_working() {
 
 #[tokio::test]
 async fn a_full_license_exits_8_with_the_machines_and_free_takes_a_seat() {
-    let server = Server::start();
+    let server = server::start();
     let key = license(&server, 1, &[], &[]);
     let other = server.activate_other_device(&key, "cli-limit-other", "Office PC").await;
     let pc = Computer::new(&server, "cli-limit-1");
@@ -264,7 +249,7 @@ async fn a_full_license_exits_8_with_the_machines_and_free_takes_a_seat() {
 
 #[test]
 fn a_mistyped_or_unknown_key_exits_9() {
-    let server = Server::start();
+    let server = server::start();
     let pc = Computer::new(&server, "cli-refused-1");
     let run = pc.run(&["activate", "--key", "ABC", "--json"]);
     assert_code(&run, 9, "INVALID_KEY_FORMAT");
@@ -277,7 +262,7 @@ fn a_mistyped_or_unknown_key_exits_9() {
 
 #[test]
 fn a_broken_vendor_config_exits_10() {
-    let server = Server::start();
+    let server = server::start();
     let pc = Computer::new(&server, "cli-config-1");
     std::fs::write(&pc.config, r#"{"product_name":"X"}"#).unwrap();
     assert_code(&pc.run(&["status", "--json"]), 10, "CONFIG");
@@ -288,7 +273,7 @@ fn a_broken_vendor_config_exits_10() {
 
 #[test]
 fn an_activation_past_its_offline_time_exits_11_until_checked() {
-    let server = Server::start();
+    let server = server::start();
     // Renew every second, one second of grace: the token works offline for two seconds.
     let key = license(&server, 1, &["--renew-interval", "1", "--grace", "1"], &[]);
     let pc = Computer::new(&server, "cli-sync-1");
@@ -308,7 +293,7 @@ fn an_activation_past_its_offline_time_exits_11_until_checked() {
 #[test]
 fn other_server_answers_exit_1() {
     // One key look-up per client in all (burst 1, next in 1000 s): the second is RATE_LIMITED.
-    let server = Server::start_with(&["--rate-limit", "0.001", "--rate-limit-burst", "1"]);
+    let server = server::start_with(&["--rate-limit", "0.001", "--rate-limit-burst", "1"]);
     let key = license(&server, 1, &[], &[]);
     let pc = Computer::new(&server, "cli-other-1");
     let first = pc.run(&["activate", "--key", &key, "--json"]);

@@ -6,27 +6,13 @@
 //! `status` once the window closes.
 
 use keyturn_e2e::cli::{run, Computer};
-use keyturn_e2e::server::PRODUCT_ID;
-use keyturn_e2e::{binaries, Server};
+use keyturn_e2e::{binaries, server, Server};
 use std::path::PathBuf;
 use std::process::Command;
 
 fn license(server: &Server, entitlements: &[&str]) -> String {
-    let policy = server.admin(&[
-        "policy",
-        "create",
-        "--product",
-        PRODUCT_ID,
-        "--name",
-        "Host",
-        "--max-machines",
-        "2",
-    ]);
-    let mut args = vec!["license", "create", "--policy", &policy];
-    for e in entitlements {
-        args.extend_from_slice(&["--entitlement", e]);
-    }
-    server.admin(&args)
+    let options: Vec<&str> = entitlements.iter().flat_map(|e| ["--entitlement", e]).collect();
+    server.license_with(&server.new_policy(2, &[]), &options)
 }
 
 fn python_example() -> PathBuf {
@@ -48,7 +34,7 @@ fn gates(pc: &Computer, feature: &str) -> [(i32, String); 2] {
 
 #[test]
 fn host_program_and_script_gate_on_the_entitlement() {
-    let server = Server::start();
+    let server = server::start();
     let pc = Computer::new(&server, "host-gate-1");
     for gate in gates(&pc, "pro") {
         assert_eq!(gate, (1, "pro: off (NOT_ACTIVATED)".to_string()));
@@ -61,7 +47,7 @@ fn host_program_and_script_gate_on_the_entitlement() {
     for gate in gates(&pc, "export") {
         assert_eq!(gate, (1, "export: off (NOT_ENTITLED)".to_string()));
     }
-    server.admin(&["license", "suspend", "--license", &key]);
+    server.cli(&["license", "suspend", "--license", &key]);
     assert_eq!(pc.run(&["check"]).code, 4);
     for gate in gates(&pc, "pro") {
         assert_eq!(gate, (1, "pro: off (SUSPENDED)".to_string()));
@@ -70,7 +56,7 @@ fn host_program_and_script_gate_on_the_entitlement() {
 
 #[test]
 fn fingerprint_and_report_show_no_key_token_or_raw_value() {
-    let server = Server::start();
+    let server = server::start();
     let key = license(&server, &[]);
     let pc = Computer::new(&server, "host-support-1");
     pc.activate(&key);
@@ -131,7 +117,7 @@ fn children_of(parent: u32) -> Vec<u32> {
 
 #[test]
 fn open_wait_opens_the_window_and_answers_like_status_once_it_closes() {
-    let server = Server::start();
+    let server = server::start();
     let pc = Computer::new(&server, "host-open-wait");
     let display = keyturn_e2e::display::Display::get().expect("an X display (Xvfb)");
     let mut command = pc.command(&binaries::app());

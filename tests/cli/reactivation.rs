@@ -3,22 +3,7 @@
 //! line against a real keyturn-server and a real GNOME Keyring.
 
 use keyturn_e2e::cli::Computer;
-use keyturn_e2e::Server;
-
-fn license(server: &Server, seats: u32) -> String {
-    let seats = seats.to_string();
-    let policy = server.admin(&[
-        "policy",
-        "create",
-        "--product",
-        keyturn_e2e::server::PRODUCT_ID,
-        "--name",
-        "Reactivation",
-        "--max-machines",
-        &seats,
-    ]);
-    server.admin(&["license", "create", "--policy", &policy])
-}
+use keyturn_e2e::server;
 
 fn ids(machines: &[serde_json::Value]) -> Vec<String> {
     machines
@@ -29,8 +14,8 @@ fn ids(machines: &[serde_json::Value]) -> Vec<String> {
 
 #[tokio::test]
 async fn a_changed_fingerprint_reuses_the_computers_seat_even_on_a_full_license() {
-    let server = Server::start();
-    let key = license(&server, 1);
+    let server = server::start();
+    let key = server.new_license(1);
     let mut pc = Computer::new(&server, "cli-reactivate-before");
     pc.activate(&key);
     let before = ids(&server.machines(&key).await);
@@ -54,8 +39,8 @@ async fn a_changed_fingerprint_reuses_the_computers_seat_even_on_a_full_license(
 
 #[tokio::test]
 async fn a_changed_fingerprint_frees_the_old_seat_when_seats_are_left() {
-    let server = Server::start();
-    let key = license(&server, 3);
+    let server = server::start();
+    let key = server.new_license(3);
     let mut pc = Computer::new(&server, "cli-reactivate-free-1");
     pc.activate(&key);
     pc.fingerprint = "cli-reactivate-free-2".into();
@@ -65,8 +50,8 @@ async fn a_changed_fingerprint_frees_the_old_seat_when_seats_are_left() {
 
 #[tokio::test]
 async fn another_key_on_the_same_computer_frees_the_first_licenses_seat() {
-    let server = Server::start();
-    let (first, second) = (license(&server, 2), license(&server, 2));
+    let server = server::start();
+    let (first, second) = (server.new_license(2), server.new_license(2));
     let pc = Computer::new(&server, "cli-reactivate-switch");
     pc.activate(&first);
     pc.activate(&second);
@@ -80,8 +65,8 @@ async fn another_key_on_the_same_computer_frees_the_first_licenses_seat() {
 
 #[tokio::test]
 async fn activating_again_unchanged_keeps_the_same_seat() {
-    let server = Server::start();
-    let key = license(&server, 2);
+    let server = server::start();
+    let key = server.new_license(2);
     let pc = Computer::new(&server, "cli-reactivate-same");
     pc.activate(&key);
     let before = ids(&server.machines(&key).await);

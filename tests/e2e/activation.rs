@@ -4,12 +4,12 @@ mod common;
 
 use common::enter_key;
 use keyturn_e2e::app::SUPPORT_URL;
-use keyturn_e2e::{App, Server};
+use keyturn_e2e::{server, App};
 use keyturn_protocol::LicenseKey;
 
 #[tokio::test]
 async fn pasted_key_activates_this_computer_and_later_runs_open_on_the_dashboard() {
-    let server = Server::start();
+    let server = server::start();
     let key = server.new_license(3);
     let app = App::launch("activate", &server, "e2e-device-one").await;
     let result = async {
@@ -50,7 +50,7 @@ async fn pasted_key_activates_this_computer_and_later_runs_open_on_the_dashboard
 
 #[tokio::test]
 async fn unknown_key_shows_plain_words_not_a_code() {
-    let server = Server::start();
+    let server = server::start();
     let unknown = LicenseKey::from_random_bytes(rand::random()).to_string();
     let app = App::launch("unknown-key", &server, "e2e-device-two").await;
     let result = async {
@@ -79,9 +79,9 @@ async fn unknown_key_shows_plain_words_not_a_code() {
 
 #[tokio::test]
 async fn suspended_key_says_so_and_links_to_the_vendor() {
-    let server = Server::start();
+    let server = server::start();
     let key = server.new_license(3);
-    server.admin(&["license", "suspend", "--license", &key]);
+    server.cli(&["license", "suspend", "--license", &key]);
     let app = App::launch("suspended-key", &server, "e2e-device-three").await;
     let result = async {
         enter_key(&app, &key).await?;
@@ -100,7 +100,7 @@ async fn suspended_key_says_so_and_links_to_the_vendor() {
 
 #[tokio::test]
 async fn without_a_keychain_the_app_says_so_and_keeps_nothing_in_plain_files() {
-    let server = Server::start();
+    let server = server::start();
     let key = server.new_license(3);
     let app = App::launch_without_keychain("no-keychain", &server, "e2e-no-keychain").await;
     let home = app.home().to_path_buf();
@@ -163,7 +163,7 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
 
 #[tokio::test]
 async fn a_damaged_state_file_is_set_aside_and_the_app_carries_on() {
-    let server = Server::start();
+    let server = server::start();
     let key = server.new_license(1);
     let app = App::launch("damaged-state", &server, "e2e-damaged-state").await;
     let result = async {

@@ -4,8 +4,8 @@
 //! CSRF and cookie protections.
 
 use keyturn_e2e::app::TestResult;
-use keyturn_e2e::server::{ADMIN_TOKEN, PRODUCT_ID};
-use keyturn_e2e::{Browser, Server};
+use keyturn_e2e::server::ADMIN_TOKEN;
+use keyturn_e2e::{server, Browser, Server};
 use serde_json::{json, Value};
 
 async fn post(server: &Server, path: &str, body: Value) -> (u16, Value) {
@@ -25,29 +25,10 @@ async fn shown(b: &Browser, css: &str) -> Result<bool, Box<dyn std::error::Error
     Ok(element.is_displayed().await?)
 }
 
-fn owned_license(server: &Server, seats: &str, email: &str) -> (String, String) {
-    let policy = server.admin(&[
-        "policy",
-        "create",
-        "--product",
-        PRODUCT_ID,
-        "--name",
-        "Team",
-        "--max-machines",
-        seats,
-    ]);
-    let created: Value = serde_json::from_str(&server.admin(&[
-        "license",
-        "create",
-        "--policy",
-        &policy,
-        "--owner-name",
-        "Ann Example",
-        "--owner-email",
-        email,
-        "--json",
-    ]))
-    .expect("license json");
+fn owned_license(server: &Server, seats: u32, email: &str) -> (String, String) {
+    let policy = server.new_policy(seats, &[]);
+    let options = ["--owner-name", "Ann Example", "--owner-email", email, "--json"];
+    let created: Value = serde_json::from_str(&server.license_with(&policy, &options)).expect("license json");
     (
         created["id"].as_str().unwrap().into(),
         created["key"].as_str().unwrap().into(),
@@ -57,14 +38,14 @@ fn owned_license(server: &Server, seats: &str, email: &str) -> (String, String) 
 #[tokio::test]
 async fn support_console_in_a_real_browser() {
     // No rate limit: the test binds 101 devices at once.
-    let server = Server::start_with(&["--rate-limit", "0"]);
-    let (license, key) = owned_license(&server, "3", "ann@example.com");
-    let _other = owned_license(&server, "1", "bob@example.org");
+    let server = server::start_with(&["--rate-limit", "0"]);
+    let (license, key) = owned_license(&server, 3, "ann@example.com");
+    let _other = owned_license(&server, 1, "bob@example.org");
     let laptop = server.activate_other_device(&key, "fp-laptop", "Ann's laptop").await;
     let desktop = server.activate_other_device(&key, "fp-desktop", "Ann's desktop").await;
     let browser = Browser::launch("console").await;
     let result = walk_through(&browser, &server, &license, &key, &laptop, &desktop).await;
-    browser.finish(result, &server.log()).await;
+    browser.finish(result, &server.logs()).await;
 }
 
 async fn walk_through(
@@ -207,7 +188,7 @@ async fn walk_through(
     assert_eq!(v["license"]["status"], "ACTIVE");
 
     // A license with more machines than one page: the rest come on request.
-    let (big, big_key) = owned_license(server, "150", "dan@example.com");
+    let (big, big_key) = owned_license(server, 150, "dan@example.com");
     let mut activations = tokio::task::JoinSet::new();
     for i in 0..101 {
         let (url, key) = (server.url.clone(), big_key.clone());

@@ -3,11 +3,11 @@
 mod common;
 
 use common::activate_to_dashboard;
-use keyturn_e2e::{App, Server};
+use keyturn_e2e::{server, App};
 
 #[tokio::test]
 async fn check_now_renews_and_notices_removal_elsewhere() {
-    let server = Server::start();
+    let server = server::start();
     let key = server.new_license(2);
     let app = App::launch("check-now", &server, "e2e-check").await;
     let result = async {
@@ -30,7 +30,7 @@ async fn check_now_renews_and_notices_removal_elsewhere() {
         app.screenshot("checked").await?;
         // The vendor frees this computer on the server: the next check says so.
         let id = server.machines(&key).await[0]["id"].as_str().unwrap().to_string();
-        server.admin(&["license", "remove-machine", "--license", &key, "--machine", &id]);
+        server.cli(&["license", "remove-machine", "--license", &key, "--machine", &id]);
         app.click_button("Check now").await?;
         app.find("[data-code=ACTIVATION_NOT_FOUND]").await?;
         app.screenshot("removed-elsewhere").await?;
@@ -42,7 +42,7 @@ async fn check_now_renews_and_notices_removal_elsewhere() {
 
 #[tokio::test]
 async fn server_down_after_activation_still_licensed_until_a_date() {
-    let mut server = Server::start();
+    let mut server = server::start();
     let key = server.new_license(2);
     let app = App::launch("offline", &server, "e2e-offline").await;
     let result = async {
@@ -62,7 +62,7 @@ async fn server_down_after_activation_still_licensed_until_a_date() {
 
 #[tokio::test]
 async fn deactivate_this_computer_frees_the_seat() {
-    let server = Server::start();
+    let server = server::start();
     let key = server.new_license(2);
     let app = App::launch("deactivate", &server, "e2e-deactivate").await;
     let result = async {
@@ -88,7 +88,7 @@ async fn deactivate_this_computer_frees_the_seat() {
 
 #[tokio::test]
 async fn support_report_has_no_key_or_token() {
-    let server = Server::start();
+    let server = server::start();
     let key = server.new_license(2);
     let app = App::launch("support", &server, "e2e-support").await;
     let result = async {
@@ -133,7 +133,7 @@ async fn support_report_has_no_key_or_token() {
 
 #[tokio::test]
 async fn manage_devices_removes_another_computer() {
-    let server = Server::start();
+    let server = server::start();
     let key = server.new_license(2);
     let office = server
         .activate_other_device(&key, "office-pc-fingerprint", "Office PC")
@@ -170,7 +170,7 @@ async fn manage_devices_removes_another_computer() {
 
 #[tokio::test]
 async fn background_renewal_renews_at_the_servers_interval() {
-    let server = Server::start();
+    let server = server::start();
     // Renew every 2 seconds: the app's background task must do it without any click.
     let key = server.new_license_with(2, &["--renew-interval", "2"]);
     let app = App::launch("background-renewal", &server, "e2e-renewal").await;
@@ -203,7 +203,7 @@ async fn background_renewal_renews_at_the_servers_interval() {
 #[tokio::test]
 async fn keyboard_only_activation() {
     use fantoccini::key::Key;
-    let server = Server::start();
+    let server = server::start();
     let key = server.new_license(2);
     let app = App::launch("keyboard", &server, "e2e-keyboard").await;
     let result = async {

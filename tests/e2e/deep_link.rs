@@ -7,13 +7,13 @@ mod common;
 
 use keyturn_e2e::app::Options;
 use keyturn_e2e::server::PRODUCT_NAME;
-use keyturn_e2e::{App, Server, UI_DEADLINE};
+use keyturn_e2e::{server, App, UI_DEADLINE};
 use std::io::{BufRead, BufReader, Read};
 use std::time::{Duration, Instant};
 
 #[tokio::test]
 async fn a_second_launch_hands_its_link_to_the_running_window() {
-    let server = Server::start();
+    let server = server::start();
     let key = server.new_license(3);
     let app = App::launch("deep-link", &server, "e2e-link-device").await;
     let result = async {
@@ -54,7 +54,7 @@ async fn a_second_launch_hands_its_link_to_the_running_window() {
 
 #[tokio::test]
 async fn a_link_in_the_vendors_scheme_starts_the_app_on_the_key_screen() {
-    let server = Server::start();
+    let server = server::start();
     let key = server.new_license(1);
     let mut options = Options::default();
     options.vendor.insert("link_scheme".into(), "acme".into());
@@ -78,7 +78,7 @@ async fn a_link_in_the_vendors_scheme_starts_the_app_on_the_key_screen() {
 
 #[tokio::test]
 async fn open_wait_waits_for_the_window_that_is_already_open() {
-    let server = Server::start();
+    let server = server::start();
     let key = server.new_license(1);
     let app = App::launch("open-wait", &server, "e2e-open-wait").await;
     let result = async {

@@ -4,7 +4,7 @@
 //! test types into them with xdotool, as a person would with a keyboard.
 
 use keyturn_e2e::app::TestResult;
-use keyturn_e2e::{App, Server};
+use keyturn_e2e::{server, App};
 
 /// Types `path` into the system's file dialog titled `title` and confirms it, as a person would
 /// (WebDriver cannot reach native dialogs; xdotool can, on the test's own X display).
@@ -45,7 +45,7 @@ fn answer_file_dialog(app: &App, title: &str, save: bool, path: &std::path::Path
 
 #[tokio::test]
 async fn the_offline_request_is_saved_and_the_response_opened_through_the_systems_file_dialogs() {
-    let server = Server::start();
+    let server = server::start();
     let app = App::launch("file-dialogs", &server, "e2e-file-dialogs").await;
     let result = async {
         app.find("button.primary").await?.click().await?;

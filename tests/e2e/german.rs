@@ -1,7 +1,7 @@
 //! The app speaks the OS locale's language (German here), unless the vendor config names one.
 
 use keyturn_e2e::app::Options;
-use keyturn_e2e::{App, Server};
+use keyturn_e2e::{server, App};
 
 fn german_desktop() -> Options {
     let mut options = Options::default();
@@ -13,7 +13,7 @@ fn german_desktop() -> Options {
 
 #[tokio::test]
 async fn on_a_german_desktop_the_wizard_speaks_german() {
-    let server = Server::start();
+    let server = server::start();
     let key = server.new_license(3);
     let app = App::launch_with("german", &server, "e2e-german", german_desktop()).await;
     let result = async {
@@ -55,7 +55,7 @@ async fn on_a_german_desktop_the_wizard_speaks_german() {
 
 #[tokio::test]
 async fn the_vendor_config_overrides_the_desktop_language() {
-    let server = Server::start();
+    let server = server::start();
     let mut options = german_desktop();
     options.vendor.insert("language".into(), "es".into());
     let app = App::launch_with("vendor-language", &server, "e2e-spanish", options).await;

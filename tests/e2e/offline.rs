@@ -7,12 +7,12 @@ mod common;
 
 use keyturn_e2e::app::TestResult;
 use keyturn_e2e::server::ADMIN_TOKEN;
-use keyturn_e2e::{App, Browser, Server};
+use keyturn_e2e::{server, App, Browser, Server};
 use serde_json::Value;
 
 #[tokio::test]
 async fn activate_and_deactivate_through_the_portal() {
-    let server = Server::start();
+    let server = server::start();
     let key = server.new_license(2);
     let app = App::launch("offline-activation", &server, "e2e-air-gapped").await;
     let browser = Browser::launch("offline-portal").await;

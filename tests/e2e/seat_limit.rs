@@ -3,11 +3,11 @@
 mod common;
 
 use common::enter_key;
-use keyturn_e2e::{App, Server};
+use keyturn_e2e::{server, App};
 
 #[tokio::test]
 async fn limit_reached_remove_a_device_then_activated() {
-    let server = Server::start();
+    let server = server::start();
     let key = server.new_license(1);
     let office = server
         .activate_other_device(&key, "office-pc-fingerprint", "Office PC")

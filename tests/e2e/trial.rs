@@ -2,8 +2,7 @@
 //! same computer never gets a second one (a fresh install included).
 
 use keyturn_e2e::app::{Options, TestResult};
-use keyturn_e2e::server::PRODUCT_ID;
-use keyturn_e2e::{App, Server};
+use keyturn_e2e::{server, App};
 
 const FOURTEEN_DAYS: &str = "1209600";
 
@@ -15,20 +14,8 @@ fn trial_offered() -> Options {
 
 #[tokio::test]
 async fn a_free_trial_starts_from_welcome_and_counts_its_days_down() {
-    let server = Server::start();
-    server.admin(&[
-        "policy",
-        "create",
-        "--product",
-        PRODUCT_ID,
-        "--name",
-        "Trial",
-        "--max-machines",
-        "1",
-        "--duration",
-        FOURTEEN_DAYS,
-        "--trial",
-    ]);
+    let server = server::start();
+    server.new_policy(1, &["--duration", FOURTEEN_DAYS, "--trial"]);
     let app = App::launch_with("trial", &server, "e2e-trial-device", trial_offered()).await;
     let result = async {
         app.find("[data-testid=welcome-title]").await?;
@@ -72,7 +59,7 @@ async fn a_free_trial_starts_from_welcome_and_counts_its_days_down() {
 
 #[tokio::test]
 async fn without_a_trial_in_the_vendor_config_welcome_offers_none() {
-    let server = Server::start();
+    let server = server::start();
     let app = App::launch("no-trial", &server, "e2e-no-trial").await;
     let result = async {
         app.find("[data-testid=welcome-title]").await?;

@@ -7,8 +7,7 @@
 mod common;
 
 use keyturn_e2e::app::{Options, TestResult};
-use keyturn_e2e::server::PRODUCT_ID;
-use keyturn_e2e::{App, Server};
+use keyturn_e2e::{server, App};
 use serde_json::json;
 
 const TAB: &str = "\u{E004}";
@@ -49,7 +48,7 @@ async fn activate(app: &App, css: &str) -> TestResult {
 }
 
 async fn keyboard_only(lang: &str) {
-    let server = Server::start();
+    let server = server::start();
     let key = server.new_license(1);
     let office = server
         .activate_other_device(&key, "office-pc-fingerprint", "Office PC")
@@ -164,20 +163,8 @@ async fn help_before_activation_after_a_failure_and_ways_back_from_a_trial_in_ge
 }
 
 async fn ways_out(lang: &str) {
-    let server = Server::start();
-    server.admin(&[
-        "policy",
-        "create",
-        "--product",
-        PRODUCT_ID,
-        "--name",
-        "Trial",
-        "--max-machines",
-        "1",
-        "--duration",
-        "1209600",
-        "--trial",
-    ]);
+    let server = server::start();
+    server.new_policy(1, &["--duration", "1209600", "--trial"]);
     let mut options = language(lang);
     options.vendor.insert("trial".into(), true.into());
     let app = App::launch_with(&format!("ways-out-{lang}"), &server, "e2e-ways-out", options).await;
@@ -270,7 +257,7 @@ async fn ways_out(lang: &str) {
 
 #[tokio::test]
 async fn activating_again_after_the_fingerprint_changed_reuses_this_computers_seat() {
-    let server = Server::start();
+    let server = server::start();
     let key = server.new_license(1);
     let app = App::launch("reactivate", &server, "e2e-reactivate-before").await;
     let result = common::activate_to_dashboard(&app, &key).await;

@@ -14,7 +14,7 @@ use std::process::Command;
 
 /// A license with the entitlement `pro` and 2 seats; its key.
 fn license(server: &Server) -> String {
-    let policy = server.admin(&[
+    let policy = server.cli(&[
         "policy",
         "create",
         "--product",
@@ -24,7 +24,7 @@ fn license(server: &Server) -> String {
         "--max-machines",
         "2",
     ]);
-    server.admin(&["license", "create", "--policy", &policy, "--entitlement", "pro"])
+    server.cli(&["license", "create", "--policy", &policy, "--entitlement", "pro"])
 }
 
 /// `program` on this computer, finding libkeyturn (KEYTURN_LIBRARY, LD_LIBRARY_PATH).

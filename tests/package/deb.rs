@@ -12,7 +12,7 @@ mod manual;
 mod root;
 
 use keyturn_e2e::cli::Computer;
-use keyturn_e2e::Server;
+use keyturn_e2e::server;
 use root::Root;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -75,17 +75,9 @@ pub fn package(vendor: &Vendor, kind: &str) -> PathBuf {
 }
 
 fn dpkg_deb(args: &[&str], deb: &Path) -> String {
-    let output = Command::new("dpkg-deb")
-        .args(args)
-        .arg(deb)
-        .output()
-        .expect("run dpkg-deb");
-    assert!(
-        output.status.success(),
-        "dpkg-deb {args:?}: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8_lossy(&output.stdout).into_owned()
+    let mut command = Command::new("dpkg-deb");
+    command.args(args).arg(deb);
+    keyturn_e2e::process::run_ok(command)
 }
 
 /// The files (not folders) a .deb installs, as absolute paths.
@@ -191,7 +183,7 @@ fn two_vendors_install_side_by_side_and_each_answers_for_its_own_product() {
 
         // The installed command with the config built into it, on a computer with a keychain
         // and no display. The harness's server is unused: status is offline.
-        let server = Server::start();
+        let server = server::start();
         let pc = Computer::new(&server, "unused");
         let mut command = pc.command(&root.path(&format!("usr/bin/{}", vendor.name)));
         command
@@ -244,7 +236,7 @@ fn upgrade_keeps_the_activation_removal_says_how_to_free_the_seat_and_purge_keep
 
     // Activated with the installed command against a real server (its config named at run
     // time: the built-in one names the vendor's own server).
-    let server = Server::start();
+    let server = server::start();
     let key = server.new_license(1);
     let mut pc = Computer::new(&server, "packaged-upgrade-1");
     pc.binary = root.path("usr/bin/acme-licensing");

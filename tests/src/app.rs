@@ -127,7 +127,7 @@ impl App {
             "product_name": PRODUCT_NAME,
             "product_id": PRODUCT_ID,
             "server_url": server.url,
-            "public_key": server.public_key,
+            "public_key": server.public_key(),
             "support_url": SUPPORT_URL,
             "renew_url": RENEW_URL,
             "fingerprint_env": "KEYTURN_FINGERPRINT",
@@ -276,7 +276,7 @@ impl App {
             let _ = self.screenshot("failure").await;
             let app_log = std::fs::read_to_string(self.home.path().join("app.log")).unwrap_or_default();
             artifacts::save(&format!("{}-app.log", self.test), app_log.as_bytes());
-            artifacts::save(&format!("{}-server.log", self.test), server.log().as_bytes());
+            artifacts::save(&format!("{}-server.log", self.test), server.logs().as_bytes());
             let _ = self.client.close().await;
             panic!(
                 "{} failed: {error}\nscreenshot and logs in {}",

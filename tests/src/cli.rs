@@ -5,9 +5,9 @@
 use crate::binaries;
 use crate::keychain::PrivateKeychain;
 use crate::server::{Server, PRODUCT_ID, PRODUCT_NAME};
-use std::io::Write;
+pub use keyturn_testkit::process::{run, Run};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 /// One computer: its HOME, keychain, vendor config and fingerprint.
 pub struct Computer {
@@ -17,21 +17,6 @@ pub struct Computer {
     /// Another binary to run (e.g. one unpacked from a .deb); default the workspace's `keyturn`.
     pub binary: PathBuf,
     home: tempfile::TempDir,
-}
-
-/// What a command did.
-#[derive(Debug)]
-pub struct Run {
-    pub code: i32,
-    pub stdout: String,
-    pub stderr: String,
-}
-
-impl Run {
-    /// stdout as JSON (for `--json` runs).
-    pub fn json(&self) -> serde_json::Value {
-        serde_json::from_str(&self.stdout).unwrap_or_else(|e| panic!("stdout is not JSON ({e}): {self:?}"))
-    }
 }
 
 pub const IDENTIFIER: &str = "dev.keyturn.clitest";
@@ -46,7 +31,7 @@ impl Computer {
             "product_name": PRODUCT_NAME,
             "product_id": PRODUCT_ID,
             "server_url": server.url,
-            "public_key": server.public_key,
+            "public_key": server.public_key(),
             "fingerprint_env": "KEYTURN_FINGERPRINT",
             "identifier": IDENTIFIER,
         });
@@ -108,22 +93,5 @@ impl Computer {
         let mut command = self.command(&self.binary);
         command.args(args);
         run(command, stdin)
-    }
-}
-
-/// Runs `command` with `stdin`, to the end.
-pub fn run(mut command: Command, stdin: &str) -> Run {
-    command
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    let mut child = command.spawn().expect("start the command");
-    // A command that does not read its stdin may close it early: that is not a failure here.
-    let _ = child.stdin.take().expect("piped stdin").write_all(stdin.as_bytes());
-    let output = child.wait_with_output().expect("wait for the command");
-    Run {
-        code: output.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
     }
 }

@@ -4,10 +4,10 @@
 mod support;
 
 use keyturn_client::{ApiClient, ClientError, Code, Timeouts};
+use keyturn_testkit::stub::{refused_url, Reply, Stub};
 use serde_json::json;
 use std::time::{Duration, Instant};
 use support::fixtures::*;
-use support::stub::{refused_url, Reply, Stub};
 
 fn quick(url: &str) -> ApiClient {
     ApiClient::with_timeouts(

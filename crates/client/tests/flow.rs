@@ -4,9 +4,9 @@ mod support;
 
 use keyturn_client::flow::{activate_device_with, free_and_retry_with, FlowStep};
 use keyturn_client::{ActivationOutcome, ApiClient, Code, FlowError, OfflineError};
+use keyturn_testkit::stub::{Reply, Stub};
 use serde_json::json;
 use support::fixtures::*;
-use support::stub::{Reply, Stub};
 
 async fn run(stub: &Stub) -> Result<ActivationOutcome, FlowError> {
     let api = ApiClient::new(&stub.url).unwrap();
@@ -204,7 +204,7 @@ async fn a_token_that_does_not_check_out_is_refused() {
 
 #[tokio::test]
 async fn offline_is_never_an_invalid_key() {
-    let url = support::stub::refused_url().await;
+    let url = keyturn_testkit::stub::refused_url().await;
     let api = ApiClient::new(&url).unwrap();
     let err = activate_device_with(&api, &config(&url), &key(), &device("alice"), NOW, |_| {})
         .await

@@ -1,4 +1,5 @@
-//! The client against the REAL keyturn-server (127.0.0.1, temp SQLite), administered by its CLI.
+//! The client against the REAL keyturn-server (127.0.0.1; a temp SQLite file, or PostgreSQL with
+//! `KEYTURN_TEST_STORE=postgres`), administered by its CLI.
 //! Build the server first: `cargo build -p keyturn-server` (bash scripts/test.sh does).
 
 mod support;
@@ -11,25 +12,25 @@ use keyturn_client::{
     check_token, ActivationOutcome, ApiClient, ClientError, Code, Device, FlowError, LicenseKey, MemorySecretStore,
     MemoryStateStore, VendorConfig,
 };
-use support::fixtures::{config_for, device, device_with, override_device, vm_device, PRODUCT};
-use support::server::RealServer;
+use keyturn_testkit::Server;
+use support::fixtures::{config_for, device, device_with, override_device, real_server, vm_device, PRODUCT};
 
 struct World {
-    server: RealServer,
+    server: Server,
     api: ApiClient,
     config: VendorConfig,
 }
 
 fn world() -> World {
-    let server = RealServer::start(PRODUCT);
+    let server = real_server();
     let api = ApiClient::new(&server.url).unwrap();
-    let config = config_for(&server.url, &server.public_key);
+    let config = config_for(&server.url, server.public_key());
     World { server, api, config }
 }
 
 impl World {
     fn key(&self, seats: u32, extra: &[&str]) -> LicenseKey {
-        LicenseKey::parse(&self.server.license(PRODUCT, seats, extra)).expect("server key parses")
+        LicenseKey::parse(&self.server.new_license_with(seats, extra)).expect("server key parses")
     }
 
     async fn activate(&self, key: &LicenseKey, device: &Device) -> Result<ActivationOutcome, FlowError> {
@@ -39,7 +40,7 @@ impl World {
     async fn activated(&self, key: &LicenseKey, device: &Device) -> keyturn_client::Activation {
         match self.activate(key, device).await {
             Ok(ActivationOutcome::Activated(a)) => a,
-            other => panic!("not activated: {other:?}\nserver log:\n{}", self.server.log()),
+            other => panic!("not activated: {other:?}\nserver log:\n{}", self.server.logs()),
         }
     }
 }
@@ -209,7 +210,7 @@ async fn renewal_at_renew_by_on_the_servers_clock_and_offline_until_grace_ends()
     assert!(renewer.due(later).unwrap());
     let RenewalOutcome::Renewed { claims, next_renewal } = renewer.renew(later, &mut FixedJitter(0.0)).await.unwrap()
     else {
-        panic!("not renewed\n{}", w.server.log())
+        panic!("not renewed\n{}", w.server.logs())
     };
     assert!(claims.iat >= later);
     assert_eq!(next_renewal, claims.renew_by);
@@ -310,17 +311,7 @@ async fn one_changed_component_rebinds_under_fuzzy_matching() {
 #[tokio::test]
 async fn one_trial_per_device_with_a_verifiable_token() {
     let w = world();
-    w.server.cli(&[
-        "policy",
-        "create",
-        "--product",
-        PRODUCT,
-        "--name",
-        "Trial",
-        "--max-machines",
-        "1",
-        "--trial",
-    ]);
+    w.server.new_policy(1, &["--trial"]);
     let alice = device("alice");
     let trial = w.api.trial(&alice.trial_request(PRODUCT)).await.expect("first trial");
     let key = LicenseKey::parse(&trial.key).expect("the trial key is a well-formed key");

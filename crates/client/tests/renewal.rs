@@ -9,10 +9,10 @@ use keyturn_client::renewal::{Backoff, RenewalOutcome, Renewer};
 use keyturn_client::{
     ActivationOutcome, ApiClient, Code, MemorySecretStore, MemoryStateStore, Secret, SecretStore, StateStore,
 };
+use keyturn_testkit::stub::{refused_url, Reply, Stub};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
 use support::fixtures::*;
-use support::stub::{refused_url, Reply, Stub};
 
 /// A device activated at NOW against `stub`, its stores filled like the app would.
 async fn activated(stub: &Stub) -> (MemorySecretStore, MemoryStateStore) {

@@ -8,14 +8,14 @@ use keyturn_client::{
     ActivationOutcome, FlowError, LicenseKey, MemorySecretStore, MemoryStateStore, RenewalOutcome, Secret, SecretStore,
     Session,
 };
+use keyturn_testkit::Server;
 use std::sync::Arc;
-use support::fixtures::{config_for, device, PRODUCT};
-use support::server::RealServer;
+use support::fixtures::{config_for, device, real_server};
 
-fn session(server: &RealServer, host: &str) -> (Session, Arc<MemorySecretStore>) {
+fn session(server: &Server, host: &str) -> (Session, Arc<MemorySecretStore>) {
     let secrets = Arc::new(MemorySecretStore::default());
     let session = Session::new(
-        config_for(&server.url, &server.public_key),
+        config_for(&server.url, server.public_key()),
         device(host),
         secrets.clone(),
         Arc::new(MemoryStateStore::default()),
@@ -28,8 +28,8 @@ fn session(server: &RealServer, host: &str) -> (Session, Arc<MemorySecretStore>)
 
 #[tokio::test]
 async fn activate_status_sync_deactivate() {
-    let server = RealServer::start(PRODUCT);
-    let key = LicenseKey::parse(&server.license(PRODUCT, 2, &[])).unwrap();
+    let server = real_server();
+    let key = LicenseKey::parse(&server.new_license(2)).unwrap();
     let (s, secrets) = session(&server, "alice");
     assert!(matches!(s.status(), Err(LocalError::NotActivated)));
 
@@ -71,8 +71,8 @@ async fn activate_status_sync_deactivate() {
 
 #[tokio::test]
 async fn offline_deactivation_forgets_nothing() {
-    let server = RealServer::start(PRODUCT);
-    let key = LicenseKey::parse(&server.license(PRODUCT, 1, &[])).unwrap();
+    let server = real_server();
+    let key = LicenseKey::parse(&server.new_license(1)).unwrap();
     let (s, _) = session(&server, "alice");
     s.activate(&key, |_| {}).await.unwrap();
     drop(server);
@@ -112,10 +112,10 @@ impl SecretStore for NoKeychain {
 
 #[tokio::test]
 async fn without_a_keychain_activation_fails_before_taking_a_seat() {
-    let server = RealServer::start(PRODUCT);
-    let key = LicenseKey::parse(&server.license(PRODUCT, 2, &[])).unwrap();
+    let server = real_server();
+    let key = LicenseKey::parse(&server.new_license(2)).unwrap();
     let s = Session::new(
-        config_for(&server.url, &server.public_key),
+        config_for(&server.url, server.public_key()),
         device("alice"),
         Arc::new(NoKeychain),
         Arc::new(MemoryStateStore::default()),
@@ -135,20 +135,8 @@ async fn without_a_keychain_activation_fails_before_taking_a_seat() {
 
 #[tokio::test]
 async fn a_trial_is_kept_like_an_activation_and_a_second_one_is_refused() {
-    let server = RealServer::start(PRODUCT);
-    server.cli(&[
-        "policy",
-        "create",
-        "--product",
-        PRODUCT,
-        "--name",
-        "Trial",
-        "--max-machines",
-        "1",
-        "--duration",
-        "1209600",
-        "--trial",
-    ]);
+    let server = real_server();
+    server.new_policy(1, &["--duration", "1209600", "--trial"]);
     let (s, secrets) = session(&server, "alice");
     let mut steps = Vec::new();
     let ActivationOutcome::Activated(trial) = s.start_trial(|step| steps.push(step)).await.unwrap() else {
@@ -181,7 +169,7 @@ async fn a_trial_is_kept_like_an_activation_and_a_second_one_is_refused() {
 
 #[tokio::test]
 async fn without_a_trial_policy_the_product_offers_none() {
-    let server = RealServer::start(PRODUCT);
+    let server = real_server();
     let (s, _) = session(&server, "bob");
     let error = s.start_trial(|_| {}).await.unwrap_err();
     assert_eq!(error.code(), Some(keyturn_client::Code::NotFound), "{error:?}");
@@ -189,15 +177,15 @@ async fn without_a_trial_policy_the_product_offers_none() {
 
 #[tokio::test]
 async fn a_lost_state_is_rebuilt_from_the_token_and_renewal_and_deactivation_work_again() {
-    let server = RealServer::start(PRODUCT);
-    let key = LicenseKey::parse(&server.license(PRODUCT, 1, &[])).unwrap();
+    let server = real_server();
+    let key = LicenseKey::parse(&server.new_license(1)).unwrap();
     let (first, secrets) = session(&server, "carol");
     let ActivationOutcome::Activated(a) = first.activate(&key, |_| {}).await.unwrap() else {
         panic!("activated")
     };
     // The same keychain, but the state file is gone (e.g. damaged and set aside).
     let later = Session::new(
-        config_for(&server.url, &server.public_key),
+        config_for(&server.url, server.public_key()),
         device("carol"),
         secrets,
         Arc::new(MemoryStateStore::default()),

@@ -1,8 +1,6 @@
 //! The admin API mirrors the CLI.
 
-mod common;
-
-use common::*;
+use keyturn_testkit::*;
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 

@@ -1,16 +1,14 @@
 //! The CLI contract and the client endpoints' main paths, over real HTTP.
 
-mod common;
-
-use common::*;
 use keyturn_protocol::token;
 use keyturn_protocol::LicenseKey;
+use keyturn_testkit::*;
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 
 #[test]
 fn cli_prints_ids_keys_and_the_public_key() {
-    let test_db = TestDb::new();
+    let test_db = Database::under_test();
     let db = test_db.db.as_str();
     assert_eq!(cli(db, &["product", "create", "--name", "App", "--id", "app"]), "app");
     let policy = cli(
@@ -46,8 +44,8 @@ fn cli_prints_ids_keys_and_the_public_key() {
     token::parse_public_key(&public).expect("a pinnable public key");
     assert_eq!(cli(db, &["public-key"]), public, "the key pair is kept");
     // The key is stored only as a keyed hash plus its first group.
-    let raw = if postgres_mode() {
-        pg::dump(db)
+    let raw = if Store::under_test().is_postgres() {
+        postgres::dump(db)
     } else {
         std::fs::read(db).unwrap()
     };
@@ -57,7 +55,7 @@ fn cli_prints_ids_keys_and_the_public_key() {
         "plain key found in the database file"
     );
     #[cfg(unix)]
-    if !postgres_mode() {
+    if !Store::under_test().is_postgres() {
         use std::os::unix::fs::PermissionsExt;
         let mode = std::fs::metadata(db).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode, 0o600, "the database holds the secrets");
@@ -81,7 +79,7 @@ fn cli_prints_ids_keys_and_the_public_key() {
 
 #[test]
 fn demo_is_idempotent_and_prints_usable_keys() {
-    let test_db = TestDb::new();
+    let test_db = Database::under_test();
     let db = test_db.db.as_str();
     let first = cli(db, &["demo"]);
     let second = cli(db, &["demo"]);
@@ -363,7 +361,7 @@ async fn server_exits_cleanly_on_sigterm_with_every_request_logged() {
         .success());
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
     loop {
-        if let Some(status) = server.child.try_wait().unwrap() {
+        if let Some(status) = server.try_wait() {
             assert!(status.success(), "exit status {status}");
             break;
         }
@@ -374,14 +372,10 @@ async fn server_exits_cleanly_on_sigterm_with_every_request_logged() {
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
     eventually("the last log line", std::time::Duration::from_secs(10), || async {
-        server
-            .logs
-            .lock()
-            .unwrap()
-            .contains("keyturn_server::http::serve: stopped")
+        server.logs().contains("keyturn_server::http::serve: stopped")
     })
     .await;
-    let logs = server.logs.lock().unwrap().clone();
+    let logs = server.logs();
     let validated = logs
         .lines()
         .filter(|l| l.contains(r#"request method=POST route="/v1/validate" status=200 micros="#))
@@ -398,7 +392,7 @@ async fn server_exits_cleanly_on_sigterm_with_every_request_logged() {
 
 #[test]
 fn cli_license_options_and_listings() {
-    let test_db = TestDb::new();
+    let test_db = Database::under_test();
     let db = test_db.db.as_str();
     cli(db, &["product", "create", "--name", "App", "--id", "app"]);
     let policy = cli(
@@ -454,11 +448,9 @@ fn cli_license_options_and_listings() {
         format!("{id} SUSPENDED")
     );
     // Usage errors: exit status 2, nothing on stdout.
-    let out = std::process::Command::new(BIN)
-        .args(["policy", "create", "--db", db, "--product", "app", "--name", "X"])
-        .args(["--max-machines", "1", "--uniqueness", "SOMETIMES"])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
+    let mut args = vec!["policy", "create", "--product", "app", "--name", "X"];
+    args.extend(["--max-machines", "1", "--uniqueness", "SOMETIMES"]);
+    let out = cli_run(db, &args);
+    assert_eq!(out.code, 2, "{out:?}");
     assert!(out.stdout.is_empty());
 }

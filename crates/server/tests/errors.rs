@@ -1,8 +1,6 @@
 //! Every refusal is JSON {code, message} with the right status; never a 500.
 
-mod common;
-
-use common::*;
+use keyturn_testkit::*;
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 use std::time::Duration;
@@ -246,30 +244,9 @@ async fn admin_api_needs_the_bearer_token() {
 
 #[tokio::test]
 async fn admin_api_is_off_without_a_token() {
-    let test_db = TestDb::new();
-    let mut child = std::process::Command::new(BIN)
-        .args(["serve", "--db", &test_db.db, "--listen", "127.0.0.1:0"])
-        .env_remove("KEYTURN_ADMIN_TOKEN")
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    std::io::BufRead::read_line(&mut std::io::BufReader::new(child.stdout.take().unwrap()), &mut line).unwrap();
-    let url = line
-        .trim()
-        .strip_prefix("KEYTURN_SERVER_LISTENING ")
-        .unwrap()
-        .to_string();
-    let resp = reqwest::Client::new()
-        .get(format!("{url}/admin/v1/licenses"))
-        .bearer_auth("")
-        .send()
-        .await
-        .unwrap();
-    let status = resp.status();
-    let _ = child.kill();
-    let _ = child.wait();
+    let server = Server::options().without_admin_token().start();
+    // Not even the token every other test server takes.
+    let (status, _) = server.admin(Method::GET, "/licenses", None).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
 }
 
@@ -334,10 +311,10 @@ async fn logs_never_contain_a_key_or_token() {
         .await;
     server.validate(&key, "device").await;
     eventually("request logs", Duration::from_secs(10), || async {
-        server.logs.lock().unwrap().matches("request").count() >= 5
+        server.logs().matches("request").count() >= 5
     })
     .await;
-    let logs = server.logs.lock().unwrap().clone();
+    let logs = server.logs();
     assert!(!logs.contains(&key) && !logs.contains(&canonical), "key in logs");
     assert!(!logs.contains(&token[..40]), "token in logs");
     assert!(!logs.contains(&key[..11]), "more than the key's first group in logs");

@@ -1,9 +1,7 @@
 //! The event log: client outcomes (refusals with their code), admin actions from the API and
 //! the CLI, read back page by page over the admin API and the CLI; admin token guessing throttled.
 
-mod common;
-
-use common::*;
+use keyturn_testkit::*;
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
@@ -255,7 +253,7 @@ async fn old_events_are_pruned_by_the_cli_and_by_a_server_that_keeps_some_days()
     eventually(
         "the server says so in its log",
         std::time::Duration::from_secs(10),
-        || async { keeper.logs.lock().unwrap().contains("old events removed") },
+        || async { keeper.logs().contains("old events removed") },
     )
     .await;
 }

@@ -2,9 +2,7 @@
 //! admin API, CLI), a bounded MACHINE_LIMIT_EXCEEDED list (the longest unseen first) with the
 //! total, and the seat counter kept through every way a seat is taken or freed.
 
-mod common;
-
-use common::*;
+use keyturn_testkit::*;
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 

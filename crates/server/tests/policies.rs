@@ -1,10 +1,8 @@
 //! Policy semantics: uniqueness scopes, fuzzy re-binding, VM rule, block/allow lists, trials,
 //! status changes, expiry, renew interval / grace / overdue (with the server's test clock).
 
-mod common;
-
-use common::*;
 use keyturn_protocol::token;
+use keyturn_testkit::*;
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 

@@ -1,8 +1,6 @@
 //! Seat limits and uniqueness under concurrency, and durability across SIGKILL.
 
-mod common;
-
-use common::*;
+use keyturn_testkit::*;
 use reqwest::StatusCode;
 use serde_json::Value;
 use std::collections::HashSet;
@@ -98,15 +96,14 @@ async fn concurrent_same_fingerprint_activations_make_one_activation() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigkill_under_load_loses_no_answered_activation() {
-    let test_db = TestDb::new();
+    let test_db = Database::under_test();
     let db = test_db.db.as_str();
     let mut server = Server::start_on(db, &[]);
     let key = server.fresh_license(1_000_000);
     let load = load::ActivationLoad::start(std::slice::from_ref(&server.url), &key, 16);
     // Kill once a good number of activations were answered (or after 20 s at most).
     load.wait_for(400, Duration::from_secs(20)).await;
-    server.child.kill().unwrap(); // SIGKILL
-    server.child.wait().unwrap();
+    server.kill(); // SIGKILL
     let answered = load.finish().await;
     assert!(
         answered.len() >= 100,

@@ -2,9 +2,7 @@
 //! of the suite runs on): the seat limit holds across replicas, and SIGKILL of one replica loses
 //! no activation it answered 201.
 
-mod common;
-
-use common::*;
+use keyturn_testkit::*;
 use reqwest::StatusCode;
 use serde_json::Value;
 use std::collections::HashSet;
@@ -37,7 +35,7 @@ fn machine_ids(db: &str, key: &str) -> HashSet<String> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_thousand_concurrent_activations_over_two_replicas_admit_exactly_seven() {
-    let db = pg::fresh_database();
+    let db = postgres::fresh_database();
     let replicas = [Server::start_on(&db, &[]), Server::start_on(&db, &[])];
     let key = replicas[0].fresh_license(7);
     let urls: Vec<String> = replicas.iter().map(|r| r.url.clone()).collect();
@@ -87,15 +85,14 @@ async fn a_thousand_concurrent_activations_over_two_replicas_admit_exactly_seven
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigkill_of_one_replica_loses_no_answered_activation() {
-    let db = pg::fresh_database();
+    let db = postgres::fresh_database();
     let mut killed = Server::start_on(&db, &[]);
     let survivor = Server::start_on(&db, &[]);
     let key = survivor.fresh_license(1_000_000);
     let load = load::ActivationLoad::start(&[killed.url.clone(), survivor.url.clone()], &key, 16);
     load.wait_for(400, Duration::from_secs(20)).await;
-    killed.child.kill().unwrap(); // SIGKILL
-    killed.child.wait().unwrap();
-    // The survivor keeps serving while its peer is gone.
+    killed.kill(); // SIGKILL
+                   // The survivor keeps serving while its peer is gone.
     let before = load.answered();
     eventually(
         "activations on the survivor after the kill",
@@ -123,7 +120,7 @@ async fn sigkill_of_one_replica_loses_no_answered_activation() {
 /// answers within a second, and the other keeps up with many changes in a row.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_change_on_one_replica_is_seen_by_validate_on_the_other_within_a_second() {
-    let db = pg::fresh_database();
+    let db = postgres::fresh_database();
     let (a, b) = (Server::start_on(&db, &[]), Server::start_on(&db, &[]));
     let key = a.fresh_license(3);
     assert_eq!(a.activate(&key, "fp-1").await.0, StatusCode::CREATED);

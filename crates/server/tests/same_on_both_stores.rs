@@ -4,9 +4,7 @@
 //! `errors.rs`), runs against a server on each store, and the two transcripts must be equal
 //! once ids and times are masked.
 
-mod common;
-
-use common::*;
+use keyturn_testkit::*;
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
@@ -410,12 +408,12 @@ async fn recorded(t: &mut Transcript) {
     events.reverse();
     t.lines.extend(events);
     // Log lines reach stderr in order, in batches: the trial is the script's last rule that logs.
-    let logs = t.server.logs.clone();
+    let server = &t.server;
     eventually("the rule log lines", std::time::Duration::from_secs(10), || async {
-        logs.lock().unwrap().contains("trial started")
+        server.logs().contains("trial started")
     })
     .await;
-    let logs = t.server.logs.lock().unwrap().clone();
+    let logs = t.server.logs();
     t.lines.extend(
         logs.lines()
             .filter_map(|l| l.find("keyturn_server::domain").map(|i| mask(&l[i..]))),
@@ -424,9 +422,9 @@ async fn recorded(t: &mut Transcript) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_refusal_is_the_same_on_sqlite_and_postgresql() {
-    let sqlite_db = TestDb::sqlite();
+    let sqlite_db = Database::fresh(Store::Sqlite);
     let mut on_sqlite = Transcript::start(&sqlite_db.db);
-    let mut on_pg = Transcript::start(&pg::fresh_database());
+    let mut on_pg = Transcript::start(&postgres::fresh_database());
     for t in [&mut on_sqlite, &mut on_pg] {
         script(t).await;
         recorded(t).await;

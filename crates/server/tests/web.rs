@@ -3,11 +3,9 @@
 //! devices and offline activation codes. (The pages themselves are tested in a real browser in
 //! tests/e2e/console.rs and portal.rs.)
 
-mod common;
-
-use common::*;
 use keyturn_protocol::offline::{OfflineCode, OfflineDeactivation, OfflineRequest, OfflineResponse};
 use keyturn_protocol::token;
+use keyturn_testkit::*;
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 

@@ -5,6 +5,7 @@ use keyturn_client::{Device, VendorConfig, VirtInfo};
 use keyturn_protocol::token::{self, TokenSigningKey};
 use keyturn_protocol::wire::{LicenseStatus, LicenseSummary, Machine};
 use keyturn_protocol::{LicenseKey, TokenClaims};
+use keyturn_testkit::Server;
 use serde_json::{json, Value};
 
 pub const PRODUCT: &str = "prod_stub";
@@ -122,6 +123,12 @@ pub fn validate_reply(code: &str, activation_id: Option<&str>) -> Value {
 
 pub fn error(code: &str) -> Value {
     json!({ "code": code, "message": format!("stub says {code}") })
+}
+
+/// The REAL keyturn-server (on the store under test: `KEYTURN_TEST_STORE`) with the product
+/// [`PRODUCT`]. Build it first: `cargo build -p keyturn-server` (bash scripts/test.sh does).
+pub fn real_server() -> Server {
+    Server::options().product(PRODUCT, "Client Tests").start()
 }
 
 /// The vendor config for a real server (its own public key).

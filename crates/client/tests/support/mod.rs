@@ -1,6 +1,4 @@
-//! Test support: a scripted HTTP stub (also the fault server) and fixtures.
+//! Test support: fixtures (the scripted stub and the real server come from keyturn-testkit).
 #![allow(dead_code)]
 
 pub mod fixtures;
-pub mod server;
-pub mod stub;

@@ -3,12 +3,14 @@
 //! the unprivileged `postgres` user (initdb refuses root) through `setpriv`. A watchdog shell
 //! stops the cluster and removes its directory when this test process ends, however it ends.
 
+use crate::process::{free_port, run_ok};
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
+/// This test process's cluster (started on first use, shared by its tests).
 pub struct Cluster {
     pub port: u16,
     bin: PathBuf,
@@ -52,17 +54,14 @@ fn as_cluster_user(program: PathBuf) -> Command {
     }
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 fn start() -> Cluster {
     let bin = bin_dir();
-    let dir = tempfile::Builder::new().prefix("keyturn-pg-").tempdir().unwrap().keep();
+    // Removed on a failed start; once the watchdog runs, the watchdog removes it.
+    let temp = tempfile::Builder::new()
+        .prefix("keyturn-pg-")
+        .tempdir()
+        .expect("temp dir for the cluster");
+    let dir = temp.path().to_path_buf();
     let data = dir.join("data");
     if is_root() {
         let ok = Command::new("chown")
@@ -75,16 +74,11 @@ fn start() -> Cluster {
             "chown of the cluster directory to postgres (run scripts/setup.sh)"
         );
     }
-    let out = as_cluster_user(bin.join("initdb"))
+    let mut initdb = as_cluster_user(bin.join("initdb"));
+    initdb
         .args(["-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync", "-D"])
-        .arg(&data)
-        .output()
-        .expect("run initdb");
-    assert!(
-        out.status.success(),
-        "initdb failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+        .arg(&data);
+    run_ok(initdb);
     let port = free_port();
     // The watchdog: runs postgres, and stops it (then removes the directory) once this process is gone.
     let postgres = as_cluster_user(bin.join("postgres"));
@@ -131,6 +125,7 @@ fn start() -> Cluster {
         .stderr(Stdio::null())
         .spawn()
         .expect("start the PostgreSQL watchdog");
+    let _ = temp.keep();
     let cluster = Cluster { port, bin };
     let deadline = Instant::now() + Duration::from_secs(60);
     while !cluster.psql("postgres", "SELECT 1").0 {
@@ -145,22 +140,27 @@ fn start() -> Cluster {
 }
 
 impl Cluster {
+    /// A PostgreSQL client program (psql, pg_dump) connected to `database` on this cluster.
+    fn client(&self, program: &str, database: &str) -> Command {
+        let mut command = Command::new(self.bin.join(program));
+        command.args([
+            "-h",
+            "127.0.0.1",
+            "-U",
+            "postgres",
+            "-p",
+            &self.port.to_string(),
+            "-d",
+            database,
+        ]);
+        command
+    }
+
     /// Runs one SQL command: (success, output).
     pub fn psql(&self, database: &str, sql: &str) -> (bool, String) {
-        let out = Command::new(self.bin.join("psql"))
-            .args([
-                "-X",
-                "-q",
-                "-t",
-                "-A",
-                "-v",
-                "ON_ERROR_STOP=1",
-                "-h",
-                "127.0.0.1",
-                "-U",
-                "postgres",
-            ])
-            .args(["-p", &self.port.to_string(), "-d", database, "-c", sql])
+        let out = self
+            .client("psql", database)
+            .args(["-X", "-q", "-t", "-A", "-v", "ON_ERROR_STOP=1", "-c", sql])
             .output()
             .expect("run psql");
         let text = String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
@@ -193,23 +193,5 @@ pub fn fresh_database() -> String {
 pub fn dump(url: &str) -> Vec<u8> {
     let cluster = cluster();
     let name = url.rsplit('/').next().unwrap();
-    let out = Command::new(cluster.bin.join("pg_dump"))
-        .args([
-            "-h",
-            "127.0.0.1",
-            "-U",
-            "postgres",
-            "-p",
-            &cluster.port.to_string(),
-            "-d",
-            name,
-        ])
-        .output()
-        .expect("run pg_dump");
-    assert!(
-        out.status.success(),
-        "pg_dump: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out.stdout
+    run_ok(cluster.client("pg_dump", name)).into_bytes()
 }

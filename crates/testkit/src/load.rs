@@ -2,7 +2,7 @@
 //! their server is gone, and keep the machine id of every activation whose 201 answer fully
 //! arrived (what a client was promised).
 
-use super::activation_body;
+use crate::http::activation_body;
 use reqwest::StatusCode;
 use serde_json::Value;
 use std::collections::HashSet;
