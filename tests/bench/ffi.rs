@@ -8,7 +8,7 @@
 
 use keyturn_e2e::cli::{run, Computer};
 use keyturn_e2e::ffi::{self, must, repo};
-use keyturn_e2e::{binaries, Server};
+use keyturn_e2e::{binaries, server};
 use std::path::Path;
 use std::process::Command;
 
@@ -26,7 +26,7 @@ fn main() {
         100.0 * bytes as f64 / 6e6
     );
 
-    let server = Server::start();
+    let server = server::start();
     let key = server.new_license(1);
     let pc = Computer::new(&server, "ffi-bench-1");
     pc.activate(&key);

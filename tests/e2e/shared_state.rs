@@ -5,12 +5,12 @@
 
 use keyturn_e2e::binaries;
 use keyturn_e2e::ffi;
-use keyturn_e2e::{App, Server};
+use keyturn_e2e::{server, App};
 use std::path::Path;
 
 #[tokio::test]
 async fn the_window_shows_what_the_library_and_the_command_line_did() {
-    let server = Server::start();
+    let server = server::start();
     let key = server.new_license(2);
     let app = App::launch("shared-state", &server, "e2e-shared-1").await;
     let result = async {

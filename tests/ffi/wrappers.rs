@@ -8,7 +8,7 @@ use keyturn_e2e::binaries;
 use keyturn_e2e::cli::{run, Computer, Run};
 use keyturn_e2e::ffi::{self, must, repo};
 use keyturn_e2e::server::PRODUCT_ID;
-use keyturn_e2e::Server;
+use keyturn_e2e::{server, Server};
 use std::path::Path;
 use std::process::Command;
 
@@ -41,7 +41,7 @@ const EXPECTED: &str = "activate: OK\nstatus: VALID\npro: on\ndeactivate: OK\nst
 
 /// Runs one language's example on a fresh computer and checks what it printed and the server.
 async fn example_round_trip(name: &str, make: impl FnOnce(&Computer, &str) -> Command) {
-    let server = Server::start();
+    let server = server::start();
     let key = license(&server);
     let pc = Computer::new(&server, &format!("ffi-{name}-1"));
     let done = run(make(&pc, &key), "");
@@ -149,7 +149,7 @@ fn with_library(pc: &Computer, lines: &str) -> Run {
 
 #[tokio::test]
 async fn library_and_command_line_share_one_activation() {
-    let server = Server::start();
+    let server = server::start();
     let key = license(&server);
     let pc = Computer::new(&server, "ffi-shared-1");
     let activated = with_library(
@@ -193,7 +193,7 @@ async fn library_and_command_line_share_one_activation() {
 
 #[tokio::test]
 async fn the_library_sets_a_damaged_state_file_aside_and_rebuilds_it() {
-    let server = Server::start();
+    let server = server::start();
     let key = license(&server);
     let pc = Computer::new(&server, "ffi-damaged-1");
     pc.activate(&key);
@@ -209,7 +209,7 @@ async fn the_library_sets_a_damaged_state_file_aside_and_rebuilds_it() {
 
 #[tokio::test]
 async fn a_full_license_answers_its_machines_and_one_can_be_freed() {
-    let server = Server::start();
+    let server = server::start();
     let key = server.new_license(1);
     let first = Computer::new(&server, "ffi-seat-1");
     first.activate(&key);
