@@ -42,6 +42,8 @@ error_codes! {
     FingerprintMismatch = "FINGERPRINT_MISMATCH",
     ActivationNotFound = "ACTIVATION_NOT_FOUND",
     TrialUsed = "TRIAL_USED",
+    /// A new name for this computer that cannot be used (empty, too long, control characters).
+    InvalidDeviceName = "INVALID_DEVICE_NAME",
     InvalidKeyFormat = "INVALID_KEY_FORMAT",
     InvalidFingerprint = "INVALID_FINGERPRINT",
     BadRequest = "BAD_REQUEST",
@@ -93,6 +95,7 @@ impl From<Code> for ErrorCode {
             Code::FingerprintMismatch => ErrorCode::FingerprintMismatch,
             Code::ActivationNotFound => ErrorCode::ActivationNotFound,
             Code::TrialUsed => ErrorCode::TrialUsed,
+            Code::InvalidDeviceName => ErrorCode::InvalidDeviceName,
             Code::InvalidKeyFormat => ErrorCode::InvalidKeyFormat,
             Code::InvalidFingerprint => ErrorCode::InvalidFingerprint,
             Code::BadRequest => ErrorCode::BadRequest,

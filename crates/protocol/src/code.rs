@@ -21,6 +21,9 @@ pub enum Code {
     FingerprintMismatch,
     ActivationNotFound,
     TrialUsed,
+    /// A new device name that is empty after trimming, longer than 64 characters or holds a
+    /// control character ([`crate::wire::device_name`]).
+    InvalidDeviceName,
     // Request errors.
     InvalidKeyFormat,
     InvalidFingerprint,
@@ -56,6 +59,7 @@ impl Code {
             Code::FingerprintMismatch => "FINGERPRINT_MISMATCH",
             Code::ActivationNotFound => "ACTIVATION_NOT_FOUND",
             Code::TrialUsed => "TRIAL_USED",
+            Code::InvalidDeviceName => "INVALID_DEVICE_NAME",
             Code::InvalidKeyFormat => "INVALID_KEY_FORMAT",
             Code::InvalidFingerprint => "INVALID_FINGERPRINT",
             Code::BadRequest => "BAD_REQUEST",

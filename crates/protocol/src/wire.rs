@@ -8,6 +8,7 @@
 //! | renew | `PATCH /v1/activations/{id}` ([`ActivateRequest`], the very same body as the activation) | 200 [`ActivateResponse`] |
 //! | deactivate | `POST /v1/activations/{id}/deactivate` ([`DeactivateRequest`]) | 204 |
 //! | trial | `POST /v1/trials` ([`TrialRequest`]) | 201 [`TrialResponse`] |
+//! | rename this device | `POST /v1/activations/{id}/name` ([`RenameRequest`]) | 200 [`Machine`] |
 //!
 //! Every failure is an [`ErrorBody`] with a stable [`Code`] and the matching HTTP status.
 
@@ -195,6 +196,31 @@ pub struct TrialResponse {
     pub license: LicenseSummary,
 }
 
+/// The longest device name, in characters (what the app, the portal and the console can show).
+pub const DEVICE_NAME_MAX_CHARS: usize = 64;
+
+/// A device name as it is kept: trimmed, 1 to [`DEVICE_NAME_MAX_CHARS`] characters, no control
+/// characters (a line break or an escape would garble the lists that show it). `None` when the
+/// name cannot be used (`INVALID_DEVICE_NAME`). Client and server both check with this, so the
+/// app refuses what the server would, before any call.
+pub fn device_name(name: &str) -> Option<String> {
+    let name = name.trim();
+    let chars = name.chars().count();
+    let fits = (1..=DEVICE_NAME_MAX_CHARS).contains(&chars);
+    (fits && !name.chars().any(char::is_control)).then(|| name.to_owned())
+}
+
+/// Renames a device: only the device that holds the activation (the key of its license and its
+/// fingerprint) may. Answers the renamed [`Machine`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RenameRequest {
+    pub key: String,
+    pub fingerprint: String,
+    /// The new name, checked by [`device_name`].
+    pub name: String,
+}
+
 /// Every error answer: `{code, message}`, plus context for the codes that carry it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ErrorBody {
@@ -238,6 +264,17 @@ mod tests {
     fn error_body_omits_absent_context() {
         let json = serde_json::to_value(ErrorBody::new(Code::NotFound, "no such key")).unwrap();
         assert_eq!(json, serde_json::json!({"code": "NOT_FOUND", "message": "no such key"}));
+    }
+
+    #[test]
+    fn device_names_are_trimmed_bounded_and_printable() {
+        assert_eq!(device_name("  Studio PC \t").as_deref(), Some("Studio PC"));
+        assert_eq!(device_name("Büro-Rechner ✓").as_deref(), Some("Büro-Rechner ✓"));
+        assert_eq!(device_name(&"é".repeat(64)).map(|n| n.chars().count()), Some(64));
+        assert_eq!(device_name(&"é".repeat(65)), None);
+        for bad in ["", "   ", "two\nlines", "bell\u{7}", "esc\u{1b}[31m", "nul\0"] {
+            assert_eq!(device_name(bad), None, "{bad:?}");
+        }
     }
 
     #[test]

@@ -9,6 +9,7 @@
 //!   fingerprint rules; [`demo`]: the demo seed.
 //! * [`events`] (what an event is), [`event_log`] (append, page, prune), [`sessions`]: the
 //!   sign-in rules.
+//! * [`rename`]: a device renames its own activation (its own query trait, `RenameTx`).
 //! * [`tokens`]: the signed activation token for an [`issued::Issued`] activation;
 //!   [`secrets`]: the signing key and the key hasher.
 
@@ -23,6 +24,7 @@ pub mod ids;
 pub mod issued;
 pub mod model;
 pub mod page;
+pub mod rename;
 pub mod rules;
 pub mod secrets;
 pub mod sessions;

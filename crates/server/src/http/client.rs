@@ -30,11 +30,11 @@ pub fn routes() -> Router<AppState> {
         .route("/v1/trials", post(trial))
 }
 
-fn parse_key(text: &str) -> ApiResult<LicenseKey> {
+pub(crate) fn parse_key(text: &str) -> ApiResult<LicenseKey> {
     LicenseKey::parse(text).map_err(|e| ApiError::new(Code::InvalidKeyFormat, e.to_string()))
 }
 
-fn check_fingerprint(fp: &str) -> ApiResult<()> {
+pub(crate) fn check_fingerprint(fp: &str) -> ApiResult<()> {
     if fingerprint::is_valid(fp) {
         Ok(())
     } else {
@@ -74,7 +74,7 @@ fn device(name: &str, platform: &str) -> String {
 }
 
 /// At most 64 characters of a client-supplied string, for the event log.
-fn clip(text: &str) -> String {
+pub(crate) fn clip(text: &str) -> String {
     text.chars().take(64).collect()
 }
 
@@ -116,7 +116,7 @@ impl AppState {
     }
 
     /// Rate limit, then the key's lookup hash.
-    fn lookup(&self, peer: IpAddr, key: &LicenseKey) -> ApiResult<String> {
+    pub(crate) fn lookup(&self, peer: IpAddr, key: &LicenseKey) -> ApiResult<String> {
         if !self.limiter.allow(peer) {
             return Err(ApiError::rate_limited(
                 "too many requests; try again in a moment",

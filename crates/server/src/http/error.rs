@@ -2,7 +2,7 @@
 //!
 //! | status | codes |
 //! |---|---|
-//! | 400 | INVALID_KEY_FORMAT, INVALID_FINGERPRINT, BAD_REQUEST |
+//! | 400 | INVALID_KEY_FORMAT, INVALID_FINGERPRINT, BAD_REQUEST, INVALID_DEVICE_NAME |
 //! | 401 | UNAUTHORIZED |
 //! | 403 | SUSPENDED, REVOKED, EXPIRED, OVERDUE, FINGERPRINT_BLOCKED, VM_NOT_ALLOWED |
 //! | 404 | NOT_FOUND, ACTIVATION_NOT_FOUND, ROUTE_NOT_FOUND |
@@ -27,7 +27,9 @@ use keyturn_protocol::Code;
 pub fn status_for(code: Code) -> StatusCode {
     match code {
         Code::Valid => StatusCode::OK,
-        Code::InvalidKeyFormat | Code::InvalidFingerprint | Code::BadRequest => StatusCode::BAD_REQUEST,
+        Code::InvalidKeyFormat | Code::InvalidFingerprint | Code::BadRequest | Code::InvalidDeviceName => {
+            StatusCode::BAD_REQUEST
+        }
         Code::Unauthorized => StatusCode::UNAUTHORIZED,
         Code::Suspended
         | Code::Revoked

@@ -14,6 +14,7 @@ pub mod extract;
 pub mod log_sink;
 pub mod portal;
 pub mod ratelimit;
+pub mod rename;
 pub mod serve;
 pub mod sessions;
 pub mod state;
@@ -34,6 +35,7 @@ pub fn router(state: AppState) -> Router {
     let timeout = state.request_timeout;
     Router::new()
         .merge(client::routes())
+        .merge(rename::routes())
         .nest("/admin/v1", admin::routes(state.clone()))
         .merge(crate::http::console::routes(state.clone()))
         .merge(crate::http::portal::routes(state.clone()))

@@ -10,6 +10,7 @@ use crate::domain::issued::Issued;
 pub use crate::domain::model::FingerprintRule;
 use crate::domain::model::{DemoKey, Policy, Product, StoredSession};
 use crate::domain::page::{Page, Paged};
+use crate::domain::rename::Renamed;
 use crate::domain::secrets::Secrets;
 use keyturn_protocol::wire::{ActivateRequest, LicenseStatus, MachinesResponse, TrialRequest, ValidateResponse};
 use keyturn_protocol::LicenseKey;
@@ -91,4 +92,15 @@ pub trait Store: Send + Sync + 'static {
     fn hear_changes(&self) -> StoreFuture<'_, ()> {
         Box::pin(std::future::ready(Ok(())))
     }
+
+    // Renaming a device (crate::domain::rename).
+    /// Renames the key's activation `activation_id`, asked by the device with `fingerprint`.
+    fn rename_machine(
+        &self,
+        now: i64,
+        key_hash: String,
+        activation_id: String,
+        fingerprint: String,
+        name: String,
+    ) -> StoreFuture<'_, Renamed>;
 }

@@ -7,6 +7,7 @@
 
 pub mod changes;
 mod events;
+mod rename;
 mod rows;
 mod schema;
 mod sessions;
@@ -341,5 +342,21 @@ impl Store for PgStore {
 
     fn end_session(&self, kind: String, id_hash: String) -> StoreFuture<'_, ()> {
         Box::pin(async move { on_client!(self, |tx| crate::domain::sessions::end(tx, &kind, &id_hash)) })
+    }
+
+    // Renaming a device.
+    fn rename_machine(
+        &self,
+        now: i64,
+        key_hash: String,
+        id: String,
+        fp: String,
+        name: String,
+    ) -> StoreFuture<'_, crate::domain::rename::Renamed> {
+        Box::pin(async move {
+            in_tx!(self, |tx| crate::domain::rename::rename(
+                tx, now, &key_hash, &id, &fp, &name
+            ))
+        })
     }
 }

@@ -12,6 +12,7 @@
 
 pub mod events;
 pub mod readers;
+pub mod rename;
 pub mod rows;
 pub mod schema;
 pub mod secrets;

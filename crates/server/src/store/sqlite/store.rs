@@ -12,6 +12,7 @@ use crate::domain::events::{Event, EventPage, EventQuery};
 use crate::domain::issued::Issued;
 use crate::domain::model::{DemoKey, FingerprintRule, Policy, Product, StoredSession};
 use crate::domain::page::{Page, Paged};
+use crate::domain::rename::{self, Renamed};
 use crate::domain::secrets::Secrets;
 use crate::domain::{client, demo, sessions};
 use crate::store::contract::{Store, StoreFuture};
@@ -159,5 +160,17 @@ impl Store for Db {
 
     fn end_session(&self, kind: String, id_hash: String) -> StoreFuture<'_, ()> {
         Box::pin(self.write(move |c| complete(sessions::end(&mut SqliteTx(c), &kind, &id_hash))))
+    }
+
+    // Renaming a device.
+    fn rename_machine(
+        &self,
+        now: i64,
+        key_hash: String,
+        id: String,
+        fp: String,
+        name: String,
+    ) -> StoreFuture<'_, Renamed> {
+        Box::pin(self.write(move |c| complete(rename::rename(&mut SqliteTx(c), now, &key_hash, &id, &fp, &name))))
     }
 }

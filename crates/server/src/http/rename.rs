@@ -1,0 +1,44 @@
+//! `POST /v1/activations/{id}/name`: a device renames itself ("Rename this computer"). The key
+//! authenticates like every client call; the rule is [`crate::domain::rename`].
+
+use super::client::{check_fingerprint, clip, parse_key};
+use super::client_addr::ClientAddr;
+use super::state::AppState;
+use crate::domain::errors::ApiResult;
+use crate::events::Event;
+use crate::http::extract::ApiJson;
+use axum::extract::{Path, State};
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use axum::{Json, Router};
+use keyturn_protocol::wire::RenameRequest;
+
+pub fn routes() -> Router<AppState> {
+    Router::new().route("/v1/activations/{id}/name", post(rename))
+}
+
+async fn rename(
+    State(s): State<AppState>,
+    ClientAddr(peer): ClientAddr,
+    Path(id): Path<String>,
+    ApiJson(req): ApiJson<RenameRequest>,
+) -> ApiResult<Response> {
+    let key = parse_key(&req.key)?;
+    check_fingerprint(&req.fingerprint)?;
+    let hash = s.lookup(peer, &key)?;
+    let now = s.clock.now();
+    let mut event = Event::new(now, "rename", format!("client {peer}")).activation(clip(&id));
+    event.key_hash = Some(hash.clone());
+    let result = s.store.rename_machine(now, hash, id, req.fingerprint, req.name).await;
+    event = match &result {
+        // Names are the user's words: clipped like every client-supplied text in the log.
+        Ok(done) => event.license(&done.license_id).detail(format!(
+            "\"{}\" -> \"{}\"",
+            clip(&done.old_name),
+            clip(&done.machine.name)
+        )),
+        Err(e) => event.refused(e),
+    };
+    s.events.record(event);
+    Ok(Json(result?.machine).into_response())
+}
