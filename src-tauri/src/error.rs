@@ -62,6 +62,7 @@ impl CommandError {
             ErrorCode::ClockRolledBack | ErrorCode::TokenFromFuture => "Correct the computer's date and time.",
             ErrorCode::Config => "The vendor config file is missing or invalid.",
             ErrorCode::TrialUsed => "This computer has had its trial; activate it with a license key.",
+            ErrorCode::InvalidDeviceName => "Use 1 to 64 characters, without line breaks.",
             ErrorCode::OfflineCodeInvalid => "Copy the whole response code from the portal, or choose its file again.",
             _ => "",
         }

@@ -76,6 +76,7 @@ pub fn build_app<R: Runtime>(builder: tauri::Builder<R>, setup: Setup) -> tauri:
             commands::offline::open_offline_response,
             commands::devices::machines,
             commands::devices::remove_machine,
+            commands::devices::rename_this_computer,
             commands::support::diagnostics,
             commands::support::save_diagnostics,
         ])

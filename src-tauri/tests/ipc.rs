@@ -158,6 +158,27 @@ fn activate_then_status_then_deactivate_against_the_real_server() {
 }
 
 #[test]
+fn renaming_this_computer_names_it_everywhere_and_bad_names_are_plain_errors() {
+    let server = server::start();
+    let key = server.new_license(2);
+    let app = start(Ok(config(&server.url, server.public_key(), "ipc-rename")));
+    invoke(&app, "activate", json!({ "key": key })).unwrap();
+
+    let listed = invoke(&app, "rename_this_computer", json!({ "name": " Studio PC " })).unwrap();
+    assert_eq!(listed["machines"][0]["name"], "Studio PC", "{listed}");
+    assert_eq!(listed["license"]["deviceName"], "Studio PC");
+    assert_eq!(invoke(&app, "status", json!({})).unwrap()["deviceName"], "Studio PC");
+
+    let error = invoke(&app, "rename_this_computer", json!({ "name": "two\nlines" })).unwrap_err();
+    assert_eq!(error["code"], "INVALID_DEVICE_NAME", "{error}");
+    assert_eq!(error["hint"], "Use 1 to 64 characters, without line breaks.");
+    assert_eq!(
+        invoke(&app, "machines", json!({})).unwrap()["machines"][0]["name"],
+        "Studio PC"
+    );
+}
+
+#[test]
 fn limit_reached_lists_machines_and_free_and_activate_finishes() {
     let server = server::start();
     let key = server.new_license(1);

@@ -3,8 +3,8 @@
 
 use crate::error::ClientError;
 use keyturn_protocol::wire::{
-    ActivateRequest, ActivateResponse, DeactivateRequest, ErrorBody, MachinesRequest, MachinesResponse, TrialRequest,
-    TrialResponse, ValidateRequest, ValidateResponse,
+    ActivateRequest, ActivateResponse, DeactivateRequest, ErrorBody, Machine, MachinesRequest, MachinesResponse,
+    RenameRequest, TrialRequest, TrialResponse, ValidateRequest, ValidateResponse,
 };
 use keyturn_protocol::LicenseKey;
 use reqwest::{Method, StatusCode};
@@ -125,6 +125,25 @@ impl ApiClient {
         } else {
             Err(ClientError::Protocol(format!("deactivate answered HTTP {status}")))
         }
+    }
+
+    /// Renames the activation `activation_id` (only this device's own: `fingerprint` must be
+    /// the one it was activated with). Answers the machine as it now is; a name the server
+    /// cannot use is `Err(Server { code: INVALID_DEVICE_NAME })`.
+    pub async fn rename(
+        &self,
+        key: &LicenseKey,
+        activation_id: &str,
+        fingerprint: &str,
+        name: &str,
+    ) -> Result<Machine, ClientError> {
+        let path = format!("/v1/activations/{}/name", encode_segment(activation_id));
+        let body = RenameRequest {
+            key: key.canonical().to_owned(),
+            fingerprint: fingerprint.to_owned(),
+            name: name.to_owned(),
+        };
+        self.call(Method::POST, &path, &body, StatusCode::OK).await
     }
 
     /// Starts this device's one trial of the product (201): a trial key, its activation and token.

@@ -90,6 +90,7 @@ pub fn save_activation(
         local.last_error = None;
         local.license = Some(activation.license.clone());
         local.offline = false;
+        local.device_name = Some(activation.machine.name.clone()).filter(|n| !n.is_empty());
     })
 }
 
@@ -162,6 +163,8 @@ pub fn forget(secrets: &dyn SecretStore, state: &dyn StateStore, forget_key: boo
     state.update(&mut |local| {
         local.activation_id = None;
         local.next_renewal = None;
+        // The name belonged to the activation; a new one starts from the hostname again.
+        local.device_name = None;
         local.renewal_failures = 0;
     })?;
     Ok(())

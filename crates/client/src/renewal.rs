@@ -142,6 +142,7 @@ impl Renewer<'_> {
                     state.last_error = None;
                     state.license = Some(response.license.clone());
                     state.offline = false;
+                    state.device_name = Some(response.machine.name.clone()).filter(|n| !n.is_empty());
                 })?;
                 Ok(RenewalOutcome::Renewed {
                     next_renewal: claims.renew_by,

@@ -83,6 +83,9 @@ pub struct LocalState {
     pub license: Option<LicenseSummary>,
     /// The last attempt to reach the server failed for network reasons.
     pub offline: bool,
+    /// This device's name on the license server, as the server last answered it (the user may
+    /// have renamed it); `None` before any answer: the hostname stands in.
+    pub device_name: Option<String>,
 }
 
 /// How many recent answer codes the state keeps for the support report.

@@ -85,7 +85,10 @@ pub async fn activate(config: &VendorConfig, key: &str, free: Option<&str>) -> R
     let text = match &outcome {
         ActivationOutcome::Activated(a) => format!(
             "Activated this computer ({}) for {}: {} of {} seats in use.\n",
-            session.device.name, a.license.product_name, a.license.seats_used, a.license.seats_max
+            session.device_name(),
+            a.license.product_name,
+            a.license.seats_used,
+            a.license.seats_max
         ),
         ActivationOutcome::LimitReached { license, machines } => format!(
             "This license is in use on {} of {} computers:\n{}",

@@ -12,7 +12,7 @@ use crate::views::MachinesView;
 pub async fn machines(state: State<'_, AppState>, after: Option<String>) -> Result<MachinesView, CommandError> {
     let session = state.session()?;
     let response = session.machines_after(after.as_deref()).await?;
-    Ok(MachinesView::new(&response, &session.device.name))
+    Ok(MachinesView::new(&response, &session.device_name()))
 }
 
 /// Frees another device's seat with the stored key; answers the list as it is now.
@@ -22,5 +22,15 @@ pub async fn remove_machine(state: State<'_, AppState>, machine_id: String) -> R
     let key = session.stored_key()?.ok_or(FlowError::NotActivated)?;
     session.api.deactivate(&key, &machine_id).await?;
     let response = session.machines().await?;
-    Ok(MachinesView::new(&response, &session.device.name))
+    Ok(MachinesView::new(&response, &session.device_name()))
+}
+
+/// "Rename this computer": the name this device shows in every list (here, the portal and the
+/// console); answers the list as it is now.
+#[tauri::command]
+pub async fn rename_this_computer(state: State<'_, AppState>, name: String) -> Result<MachinesView, CommandError> {
+    let session = state.session()?;
+    session.rename_this(&name).await?;
+    let response = session.machines().await?;
+    Ok(MachinesView::new(&response, &session.device_name()))
 }

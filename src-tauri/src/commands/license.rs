@@ -30,13 +30,13 @@ fn emit_step<R: Runtime>(app: &AppHandle<R>) -> impl FnMut(FlowStep) + '_ {
 }
 
 fn shape(outcome: ActivationOutcome, session: &Session) -> ActivateResult {
-    let device = &session.device.name;
+    let device = session.device_name();
     match outcome {
         ActivationOutcome::Activated(activation) => ActivateResult::Activated {
-            license: LicenseView::new(&activation.license, device),
+            license: LicenseView::new(&activation.license, &device),
         },
         ActivationOutcome::LimitReached { license, machines } => ActivateResult::LimitReached {
-            license: LicenseView::new(&license, device),
+            license: LicenseView::new(&license, &device),
             machines: machine_views(&machines),
         },
     }
@@ -44,7 +44,7 @@ fn shape(outcome: ActivationOutcome, session: &Session) -> ActivateResult {
 
 /// The stored activation, checked offline: no network.
 pub fn current_status(session: &Session) -> Result<StatusView, CommandError> {
-    Ok(StatusView::from_local(session.status(), &session.device.name)?)
+    Ok(StatusView::from_local(session.status(), &session.device_name())?)
 }
 
 #[tauri::command]

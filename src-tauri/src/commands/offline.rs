@@ -102,7 +102,7 @@ pub fn import_offline_response(
     let activation = session.import_offline_response(&key, &response)?;
     state.renewal_wake.notify_one();
     Ok(ActivateResult::Activated {
-        license: LicenseView::new(&activation.license, &session.device.name),
+        license: LicenseView::new(&activation.license, &session.device_name()),
     })
 }
 

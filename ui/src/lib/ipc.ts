@@ -64,6 +64,8 @@ export const ipc = {
   machines: (after?: string) => call<MachinesView>("machines", { after: after ?? null }),
   /** Frees another device of the stored license (Manage devices). */
   removeMachine: (machineId: string) => call<MachinesView>("remove_machine", { machineId }),
+  /** "Rename this computer": the name its device shows everywhere; answers the list as it is now. */
+  renameThisComputer: (name: string) => call<MachinesView>("rename_this_computer", { name }),
   /** Renews now ("Check now") and returns the new status. */
   checkNow: () => call<StatusView>("check_now"),
   /** Frees this computer's seat and forgets the activation and key. */

@@ -265,6 +265,17 @@ export class Wizard {
     return ok ? name : null;
   }
 
+  /** "Rename this computer": whether the server took the name (the list and the dashboard show it). */
+  async renameThisComputer(name: string): Promise<boolean> {
+    return this.busyWith(async () => {
+      const view = await ipc.renameThisComputer(name);
+      this.license = view.license;
+      this.machines = view.machines;
+      this.machinesNext = view.next;
+      if (this.status) this.status = { ...this.status, deviceName: view.license.deviceName };
+    });
+  }
+
   async makeOfflineRequest(): Promise<void> {
     await this.busyWith(async () => {
       this.offlineRequest = await ipc.offlineRequest();
