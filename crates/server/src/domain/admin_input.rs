@@ -148,20 +148,26 @@ pub fn new_policy(now: i64, new: &NewPolicy) -> ApiResult<Policy> {
 }
 
 /// The license to create under `policy` and its key.
+/// The limits on what a license carries about its owner (at creation and when edited).
+pub fn check_license_details(owner_name: &str, owner_email: &str, entitlements: usize, metadata: usize) -> ApiResult<()> {
+    if owner_name.len() > 200 || owner_email.len() > 320 {
+        return Err(ApiError::bad_request("owner name or email too long"));
+    }
+    if entitlements > 100 || metadata > 100 {
+        return Err(ApiError::bad_request(
+            "at most 100 entitlements and 100 metadata entries",
+        ));
+    }
+    Ok(())
+}
+
 pub fn new_license(
     now: i64,
     policy: &Policy,
     new: &NewLicense,
     key: Option<LicenseKey>,
 ) -> ApiResult<(License, LicenseKey)> {
-    if new.owner_name.len() > 200 || new.owner_email.len() > 320 {
-        return Err(ApiError::bad_request("owner name or email too long"));
-    }
-    if new.entitlements.len() > 100 || new.metadata.len() > 100 {
-        return Err(ApiError::bad_request(
-            "at most 100 entitlements and 100 metadata entries",
-        ));
-    }
+    check_license_details(&new.owner_name, &new.owner_email, new.entitlements.len(), new.metadata.len())?;
     let key = key.unwrap_or_else(generate_key);
     let license = License {
         id: new_id("lic"),

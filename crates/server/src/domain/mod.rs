@@ -9,6 +9,8 @@
 //!   fingerprint rules; [`demo`]: the demo seed.
 //! * [`events`] (what an event is), [`event_log`] (append, page, prune), [`sessions`]: the
 //!   sign-in rules.
+//! * [`license_list`] (the console's paged, filtered list) and [`license_edit`] (owner details),
+//!   each with its own query trait.
 //! * [`rename`]: a device renames its own activation (its own query trait, `RenameTx`).
 //! * [`tokens`]: the signed activation token for an [`issued::Issued`] activation;
 //!   [`secrets`]: the signing key and the key hasher.
@@ -22,6 +24,8 @@ pub mod event_log;
 pub mod events;
 pub mod ids;
 pub mod issued;
+pub mod license_edit;
+pub mod license_list;
 pub mod model;
 pub mod page;
 pub mod rename;

@@ -7,9 +7,10 @@
 //! | `POST /policies` (see `crate::domain::admin::NewPolicy`) / `GET /policies?product_id=` | 201 policy / list |
 //! | `POST /licenses` `{policy_id, owner_name?, owner_email?, entitlements?, metadata?, expires_at?}` | 201 `{key, license}` |
 //! | `GET /licenses?product_id=` / `GET /licenses/{id}` | list / license |
-//! | `POST /licenses/{id}/suspend` · `/reinstate` · `/revoke` | 200 license |
+//! | `POST /licenses/{id}/suspend` · `/reinstate` · `/revoke` (suspend, revoke: optional `{reason}`) | 200 license |
 //! | `POST /licenses/{id}/extend` `{secs}` or `{expires_at}` or `{never: true}` | 200 license |
-//! | `POST /licenses/{id}/reset` | 200 `{removed}` |
+//! | `POST /licenses/{id}/reset` (optional `{reason}`) | 200 `{removed}` |
+//! | the license list, CSV export, edit, notes, bulk actions | see [`super::license_admin`] |
 //! | `GET /licenses/{id}/machines?limit=&after=` | one page `{machines, total, next}` (pass `next` as `after`) |
 //! | `DELETE /licenses/{id}/machines/{activation_id}` | 204 |
 //! | `POST /fingerprints/block` · `/allow` · `/clear` `{product_id, fingerprint}` | 204 |
@@ -23,6 +24,7 @@
 
 use super::actor::{Actor, Door};
 use super::client_addr::ClientAddr;
+use super::license_admin::{with_reason, Reason};
 use super::state::AppState;
 use crate::domain::admin::{Extend, NewLicense, NewPolicy, NewProduct};
 use crate::domain::errors::{ApiError, ApiResult};
@@ -66,6 +68,7 @@ pub fn handlers() -> Router<AppState> {
         .route("/events", get(super::events::list))
         .route("/test/clock", post(test_clock))
         .route("/test/hear-changes", post(test_hear_changes))
+        .merge(super::license_admin::handlers())
 }
 
 async fn require_token(
@@ -161,21 +164,38 @@ async fn get_license(State(s): State<AppState>, Path(id): Path<String>) -> ApiRe
     Ok(Json(s.store.license(s.clock.now(), id).await?).into_response())
 }
 
-async fn suspend(State(s): State<AppState>, Actor(actor): Actor, Path(id): Path<String>) -> ApiResult<Response> {
-    status(s, actor, id, LicenseStatus::Suspended, "suspend").await
+async fn suspend(
+    State(s): State<AppState>,
+    Actor(actor): Actor,
+    Path(id): Path<String>,
+    Reason(reason): Reason,
+) -> ApiResult<Response> {
+    status(s, actor, id, LicenseStatus::Suspended, "suspend", reason).await
 }
 
 async fn reinstate(State(s): State<AppState>, Actor(actor): Actor, Path(id): Path<String>) -> ApiResult<Response> {
-    status(s, actor, id, LicenseStatus::Active, "reinstate").await
+    status(s, actor, id, LicenseStatus::Active, "reinstate", None).await
 }
 
-async fn revoke(State(s): State<AppState>, Actor(actor): Actor, Path(id): Path<String>) -> ApiResult<Response> {
-    status(s, actor, id, LicenseStatus::Revoked, "revoke").await
+async fn revoke(
+    State(s): State<AppState>,
+    Actor(actor): Actor,
+    Path(id): Path<String>,
+    Reason(reason): Reason,
+) -> ApiResult<Response> {
+    status(s, actor, id, LicenseStatus::Revoked, "revoke", reason).await
 }
 
-async fn status(s: AppState, actor: String, id: String, status: LicenseStatus, action: &str) -> ApiResult<Response> {
+async fn status(
+    s: AppState,
+    actor: String,
+    id: String,
+    status: LicenseStatus,
+    action: &str,
+    reason: Option<String>,
+) -> ApiResult<Response> {
     let view = s.store.set_status(s.clock.now(), id, status).await?;
-    s.log_admin(&actor, action, &view.license.id, None, String::new());
+    s.log_admin(&actor, action, &view.license.id, None, with_reason(String::new(), &reason));
     Ok(Json(view).into_response())
 }
 
@@ -191,7 +211,12 @@ async fn extend(
     Ok(Json(view).into_response())
 }
 
-async fn reset(State(s): State<AppState>, Actor(actor): Actor, Path(id): Path<String>) -> ApiResult<Response> {
+async fn reset(
+    State(s): State<AppState>,
+    Actor(actor): Actor,
+    Path(id): Path<String>,
+    Reason(reason): Reason,
+) -> ApiResult<Response> {
     let license = s.store.license(s.clock.now(), id.clone()).await?;
     let removed = s.store.reset(license.license.id.clone()).await?;
     s.log_admin(
@@ -199,7 +224,7 @@ async fn reset(State(s): State<AppState>, Actor(actor): Actor, Path(id): Path<St
         "reset",
         &license.license.id,
         None,
-        format!("{removed} machines removed"),
+        with_reason(format!("{removed} machines removed"), &reason),
     );
     Ok(Json(json!({"removed": removed})).into_response())
 }

@@ -11,6 +11,7 @@ pub mod console;
 pub mod error;
 pub mod events;
 pub mod extract;
+pub mod license_admin;
 pub mod log_sink;
 pub mod portal;
 pub mod ratelimit;

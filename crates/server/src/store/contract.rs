@@ -10,6 +10,8 @@ use crate::domain::issued::Issued;
 pub use crate::domain::model::FingerprintRule;
 use crate::domain::model::{DemoKey, Policy, Product, StoredSession};
 use crate::domain::page::{Page, Paged};
+use crate::domain::license_edit::LicenseEdit;
+use crate::domain::license_list::{LicensePage, ListRequest};
 use crate::domain::rename::Renamed;
 use crate::domain::secrets::Secrets;
 use keyturn_protocol::wire::{ActivateRequest, LicenseStatus, MachinesResponse, TrialRequest, ValidateResponse};
@@ -103,4 +105,15 @@ pub trait Store: Send + Sync + 'static {
         fingerprint: String,
         name: String,
     ) -> StoreFuture<'_, Renamed>;
+
+    // The license list and owner details (crate::domain::license_list, license_edit).
+    /// One page of the licenses matching the request's filters, and how many match.
+    fn license_page(&self, req: ListRequest) -> StoreFuture<'_, LicensePage>;
+    /// Changes the owner details sent; the license now and the names of the fields changed.
+    fn edit_license(
+        &self,
+        now: i64,
+        id_or_key: String,
+        edit: LicenseEdit,
+    ) -> StoreFuture<'_, (LicenseView, Vec<&'static str>)>;
 }

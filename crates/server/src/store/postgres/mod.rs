@@ -7,6 +7,7 @@
 
 pub mod changes;
 mod events;
+mod license_list;
 mod rename;
 mod rows;
 mod schema;
@@ -20,6 +21,8 @@ use crate::domain::events::{Event, EventPage, EventQuery};
 use crate::domain::issued::Issued;
 use crate::domain::model::ValidateView;
 use crate::domain::model::{DemoKey, FingerprintRule, Policy, Product, StoredSession};
+use crate::domain::license_edit::LicenseEdit;
+use crate::domain::license_list::{LicensePage, ListRequest};
 use crate::domain::page::{Page, Paged};
 use crate::domain::secrets::{fresh_secret, Secrets, KEY_HASH_SECRET, SIGNING_SEED};
 use crate::domain::{client, demo};
@@ -94,6 +97,9 @@ impl PgStore {
         tx.batch_execute(sessions::SCHEMA)
             .await
             .map_err(|e| format!("cannot create the sessions table: {e}"))?;
+        tx.batch_execute(crate::store::license_list_sql::INDEXES)
+            .await
+            .map_err(|e| format!("cannot create the license list's indexes: {e}"))?;
         let seed = meta_secret(&tx, SIGNING_SEED).await.map_err(|e| e.to_string())?;
         let secret = meta_secret(&tx, KEY_HASH_SECRET).await.map_err(|e| e.to_string())?;
         tx.commit().await.map_err(|e| e.to_string())?;
@@ -358,5 +364,16 @@ impl Store for PgStore {
                 tx, now, &key_hash, &id, &fp, &name
             ))
         })
+    }
+
+    // The license list and owner details.
+    fn license_page(&self, req: ListRequest) -> StoreFuture<'_, LicensePage> {
+        // One snapshot for the page and the total.
+        Box::pin(async move { in_tx!(quiet self, |tx| crate::domain::license_list::page(tx, &req)) })
+    }
+
+    fn edit_license(&self, now: i64, id: String, edit: LicenseEdit) -> StoreFuture<'_, (LicenseView, Vec<&'static str>)> {
+        let h = self.secrets.hasher.clone();
+        Box::pin(async move { in_tx!(self, |tx| crate::domain::license_edit::edit(tx, &h, now, &id, &edit)) })
     }
 }

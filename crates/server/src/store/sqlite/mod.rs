@@ -11,6 +11,7 @@
 //! [`Store`]: super::Store
 
 pub mod events;
+pub mod license_list;
 pub mod readers;
 pub mod rename;
 pub mod rows;

@@ -95,7 +95,7 @@ fn ctx_at(r: &Row) -> rusqlite::Result<LicenseCtx> {
     })
 }
 
-fn held_at(r: &Row) -> rusqlite::Result<Held> {
+pub fn held_at(r: &Row) -> rusqlite::Result<Held> {
     Ok((ctx_at(r)?, model::count(r.get(CTX_PRODUCT_NAME_AT + 1)?)))
 }
 

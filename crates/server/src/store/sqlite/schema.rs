@@ -110,6 +110,7 @@ pub fn create(conn: &Connection) -> rusqlite::Result<()> {
     migrate(conn)?;
     conn.execute_batch(TRIGGERS)?;
     super::sessions::create(conn)?;
+    super::license_list::create(conn)?;
     super::events::create(conn)
 }
 

@@ -1,0 +1,136 @@
+//! The license list's SQL, the same for SQLite and PostgreSQL (each store names its own
+//! placeholders and binds [`Param`]s its own way). See [`crate::domain::license_list`].
+
+use crate::domain::license_list::{After, Filter, ListRequest, Sort};
+use crate::domain::model::LicenseState;
+
+/// A value to bind.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Param {
+    Int(i64),
+    Text(String),
+}
+
+/// A statement and its values in placeholder order.
+pub struct Sql {
+    pub text: String,
+    pub params: Vec<Param>,
+}
+
+/// Builds a statement, numbering placeholders with the store's style (`?1` or `$1`).
+struct Builder<'a> {
+    params: Vec<Param>,
+    placeholder: &'a dyn Fn(usize) -> String,
+}
+
+impl Builder<'_> {
+    fn bind(&mut self, p: Param) -> String {
+        self.params.push(p);
+        (self.placeholder)(self.params.len())
+    }
+
+    /// The conditions after `WHERE` (`TRUE` when there are none).
+    fn filter(&mut self, f: &Filter) -> String {
+        let mut conds: Vec<String> = Vec::new();
+        if let Some(state) = f.state {
+            // The same order as rules::license_problem: revoked, suspended, then expired.
+            conds.push(match state {
+                LicenseState::Revoked => "l.status = 'REVOKED'".into(),
+                LicenseState::Suspended => "l.status = 'SUSPENDED'".into(),
+                LicenseState::Expired => {
+                    let now = self.bind(Param::Int(f.now));
+                    format!("l.status = 'ACTIVE' AND l.expires_at IS NOT NULL AND l.expires_at <= {now}")
+                }
+                LicenseState::Active => {
+                    let now = self.bind(Param::Int(f.now));
+                    format!("l.status = 'ACTIVE' AND (l.expires_at IS NULL OR l.expires_at > {now})")
+                }
+            });
+        }
+        if let Some(product) = &f.product_id {
+            conds.push(format!("l.product_id = {}", self.bind(Param::Text(product.clone()))));
+        }
+        if let Some(policy) = &f.policy_id {
+            conds.push(format!("l.policy_id = {}", self.bind(Param::Text(policy.clone()))));
+        }
+        if let Some(before) = f.expires_before {
+            let at = self.bind(Param::Int(before));
+            conds.push(format!("l.expires_at IS NOT NULL AND l.expires_at < {at}"));
+        }
+        if f.seats_full {
+            conds.push("l.seats_used >= (SELECT p.max_machines FROM policies p WHERE p.id = l.policy_id)".into());
+        }
+        if let Some(text) = &f.text {
+            let escaped: String = text
+                .chars()
+                .flat_map(|c| if matches!(c, '%' | '_' | '\\') { vec!['\\', c] } else { vec![c] })
+                .collect();
+            let like = self.bind(Param::Text(format!("%{escaped}%")));
+            conds.push(format!(
+                "(lower(l.owner_email) LIKE {like} ESCAPE '\\' OR lower(l.owner_name) LIKE {like} ESCAPE '\\')"
+            ));
+        }
+        if conds.is_empty() {
+            "1 = 1".into()
+        } else {
+            conds.iter().map(|c| format!("({c})")).collect::<Vec<_>>().join(" AND ")
+        }
+    }
+}
+
+/// The sort value's expression, and whether the order is descending.
+fn sort_key(sort: Sort) -> (&'static str, bool) {
+    match sort {
+        Sort::Newest => ("l.created_at", true),
+        // Never-expiring licenses last: the cursor uses the same stand-in (i64::MAX).
+        Sort::Expiring => ("COALESCE(l.expires_at, 9223372036854775807)", false),
+        Sort::Owner => ("l.owner_email", false),
+    }
+}
+
+/// The page's statement: `select` is the store's `SELECT … FROM licenses l JOIN … WHERE` head
+/// ([`crate::store::sqlite::rows::ctx_query`] with an empty filter).
+pub fn page(req: &ListRequest, select_where: &str, placeholder: &dyn Fn(usize) -> String) -> Sql {
+    let mut b = Builder {
+        params: Vec::new(),
+        placeholder,
+    };
+    let mut text = format!("{select_where} {}", b.filter(&req.filter));
+    let (key, desc) = sort_key(req.sort);
+    if let Some(after) = &req.after {
+        let (value, id) = match after {
+            After::Number(n, id) => (b.bind(Param::Int(*n)), id),
+            After::Text(t, id) => (b.bind(Param::Text(t.clone())), id),
+        };
+        let id = b.bind(Param::Text(id.clone()));
+        let op = if desc { "<" } else { ">" };
+        text.push_str(&format!(" AND ({key}, l.id) {op} ({value}, {id})"));
+    }
+    let dir = if desc { "DESC" } else { "ASC" };
+    let rows = b.bind(Param::Int(i64::from(req.rows)));
+    text.push_str(&format!(" ORDER BY {key} {dir}, l.id {dir} LIMIT {rows}"));
+    Sql { text, params: b.params }
+}
+
+/// How many licenses match.
+pub fn count(filter: &Filter, placeholder: &dyn Fn(usize) -> String) -> Sql {
+    let mut b = Builder {
+        params: Vec::new(),
+        placeholder,
+    };
+    let text = format!("SELECT count(*) FROM licenses l WHERE {}", b.filter(filter));
+    Sql { text, params: b.params }
+}
+
+/// Indexes for the list's orders (both stores; `CREATE INDEX IF NOT EXISTS` also upgrades an
+/// existing database).
+pub const INDEXES: &str = "
+CREATE INDEX IF NOT EXISTS licenses_created ON licenses(created_at, id);
+CREATE INDEX IF NOT EXISTS licenses_expiring ON licenses((COALESCE(expires_at, 9223372036854775807)), id);
+CREATE INDEX IF NOT EXISTS licenses_owner_email ON licenses(owner_email, id);
+";
+
+/// Lists and maps are stored as JSON text (as both stores' `tx.rs` write them).
+pub fn json<T: serde::Serialize>(value: &T) -> String {
+    serde_json::to_string(value).expect("lists and maps serialize")
+}
