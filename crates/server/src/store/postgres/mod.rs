@@ -10,6 +10,7 @@ mod events;
 mod rows;
 mod schema;
 mod sessions;
+mod staff;
 pub mod tx;
 
 use super::contract::{Store, StoreFuture};
@@ -21,6 +22,7 @@ use crate::domain::model::ValidateView;
 use crate::domain::model::{DemoKey, FingerprintRule, Policy, Product, StoredSession};
 use crate::domain::page::{Page, Paged};
 use crate::domain::secrets::{fresh_secret, Secrets, KEY_HASH_SECRET, SIGNING_SEED};
+use crate::domain::staff::{StaffAnswer, StaffOp};
 use crate::domain::{client, demo};
 use crate::store::validate_cache::ValidateCache;
 use deadpool_postgres::{Manager, ManagerConfig, Object, Pool, RecyclingMethod};
@@ -341,5 +343,14 @@ impl Store for PgStore {
 
     fn end_session(&self, kind: String, id_hash: String) -> StoreFuture<'_, ()> {
         Box::pin(async move { on_client!(self, |tx| crate::domain::sessions::end(tx, &kind, &id_hash)) })
+    }
+
+    // Staff accounts, API tokens and staff settings (validate does not read them: quiet).
+    fn staff_read(&self, now: i64, op: StaffOp) -> StoreFuture<'_, StaffAnswer> {
+        Box::pin(async move { on_client!(self, |tx| crate::domain::staff::run(tx, now, op)) })
+    }
+
+    fn staff_write(&self, now: i64, op: StaffOp) -> StoreFuture<'_, StaffAnswer> {
+        Box::pin(async move { in_tx!(quiet self, |tx| crate::domain::staff::run(tx, now, op)) })
     }
 }

@@ -13,6 +13,7 @@ use crate::domain::issued::Issued;
 use crate::domain::model::{DemoKey, FingerprintRule, Policy, Product, StoredSession};
 use crate::domain::page::{Page, Paged};
 use crate::domain::secrets::Secrets;
+use crate::domain::staff::{self, StaffAnswer, StaffOp};
 use crate::domain::{client, demo, sessions};
 use crate::store::contract::{Store, StoreFuture};
 use keyturn_protocol::wire::{ActivateRequest, LicenseStatus, MachinesResponse, TrialRequest, ValidateResponse};
@@ -159,5 +160,14 @@ impl Store for Db {
 
     fn end_session(&self, kind: String, id_hash: String) -> StoreFuture<'_, ()> {
         Box::pin(self.write(move |c| complete(sessions::end(&mut SqliteTx(c), &kind, &id_hash))))
+    }
+
+    // Staff accounts, API tokens and staff settings.
+    fn staff_read(&self, now: i64, op: StaffOp) -> StoreFuture<'_, StaffAnswer> {
+        ready(self.read(|c| complete(staff::run(&mut SqliteTx(c), now, op))))
+    }
+
+    fn staff_write(&self, now: i64, op: StaffOp) -> StoreFuture<'_, StaffAnswer> {
+        Box::pin(self.write(move |c| complete(staff::run(&mut SqliteTx(c), now, op))))
     }
 }
