@@ -35,6 +35,12 @@ pub enum Command {
     PruneEvents(PruneArgs),
     /// Seed the demo product (id `demo`) and print its keys (idempotent).
     Demo(DbArg),
+    /// Staff accounts (console sign-in by email and password).
+    #[command(subcommand)]
+    Staff(super::staff::StaffCmd),
+    /// API tokens for the admin API.
+    #[command(subcommand)]
+    Token(super::staff::TokenCmd),
 }
 
 #[derive(Args, Clone)]

@@ -16,6 +16,7 @@ pub mod portal;
 pub mod ratelimit;
 pub mod serve;
 pub mod sessions;
+pub mod staff;
 pub mod state;
 
 pub use state::AppState;

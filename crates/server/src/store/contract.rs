@@ -94,9 +94,15 @@ pub trait Store: Send + Sync + 'static {
 
     // Staff accounts, API tokens and staff settings (crate::domain::staff::run).
     /// Runs a staff query on a snapshot (read-only ops).
-    fn staff_read(&self, now: i64, op: crate::domain::staff::StaffOp)
-        -> StoreFuture<'_, crate::domain::staff::StaffAnswer>;
+    fn staff_read(
+        &self,
+        now: i64,
+        op: crate::domain::staff::StaffOp,
+    ) -> StoreFuture<'_, crate::domain::staff::StaffAnswer>;
     /// Runs a staff change in one transaction.
-    fn staff_write(&self, now: i64, op: crate::domain::staff::StaffOp)
-        -> StoreFuture<'_, crate::domain::staff::StaffAnswer>;
+    fn staff_write(
+        &self,
+        now: i64,
+        op: crate::domain::staff::StaffOp,
+    ) -> StoreFuture<'_, crate::domain::staff::StaffAnswer>;
 }

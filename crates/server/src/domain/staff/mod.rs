@@ -102,8 +102,14 @@ pub enum StaffOp {
     List,
     ById(String),
     ByEmail(String),
-    Change { id: String, change: StaffChange },
-    AddToken { token: ApiToken, hash: String },
+    Change {
+        id: String,
+        change: StaffChange,
+    },
+    AddToken {
+        token: ApiToken,
+        hash: String,
+    },
     Tokens,
     RevokeToken(String),
     /// The live token with this hash (not revoked, not expired).
@@ -166,7 +172,10 @@ pub async fn run(tx: &mut impl StaffTx, now: i64, op: StaffOp) -> ApiResult<Staf
     Ok(match op {
         StaffOp::Add(account) => {
             if tx.staff_by_email(&account.email).await?.is_some() {
-                return Err(ApiError::new(Code::AlreadyExists, "a staff account with this email exists"));
+                return Err(ApiError::new(
+                    Code::AlreadyExists,
+                    "a staff account with this email exists",
+                ));
             }
             tx.insert_staff(&account).await?;
             StaffAnswer::Account(Some(account))
@@ -198,7 +207,12 @@ pub async fn run(tx: &mut impl StaffTx, now: i64, op: StaffOp) -> ApiResult<Staf
         }
         StaffOp::AddToken { token, hash } => {
             check_token_name(&token.name)?;
-            if tx.api_tokens().await?.iter().any(|t| t.name == token.name && t.live(now)) {
+            if tx
+                .api_tokens()
+                .await?
+                .iter()
+                .any(|t| t.name == token.name && t.live(now))
+            {
                 return Err(ApiError::new(Code::AlreadyExists, "a live token has this name"));
             }
             tx.insert_api_token(&token, &hash).await?;

@@ -15,7 +15,12 @@ pub const MAX_PASSWORD_CHARS: usize = 128;
 /// The address, trimmed and lower-cased; `INVALID_EMAIL` unless it looks like `name@host.tld`.
 pub fn normalize_email(email: &str) -> ApiResult<String> {
     let email = email.trim().to_lowercase();
-    let invalid = || ApiError::new(Code::InvalidEmail, "that is not an email address (like ann@example.com)");
+    let invalid = || {
+        ApiError::new(
+            Code::InvalidEmail,
+            "that is not an email address (like ann@example.com)",
+        )
+    };
     let (local, domain) = email.split_once('@').ok_or_else(invalid)?;
     let ok = !local.is_empty()
         && email.len() <= 254
@@ -97,7 +102,15 @@ mod tests {
     #[test]
     fn emails_are_checked_and_normalized() {
         assert_eq!(normalize_email(" Ann@Acme.COM ").unwrap(), "ann@acme.com");
-        for bad in ["ann", "ann@acme", "@acme.com", "ann@@acme.com", "a n@acme.com", "ann@.com", "ann@acme.com."] {
+        for bad in [
+            "ann",
+            "ann@acme",
+            "@acme.com",
+            "ann@@acme.com",
+            "a n@acme.com",
+            "ann@.com",
+            "ann@acme.com.",
+        ] {
             assert_eq!(normalize_email(bad).unwrap_err().code(), Code::InvalidEmail, "{bad}");
         }
     }
@@ -105,8 +118,18 @@ mod tests {
     #[test]
     fn weak_and_overlong_passwords_are_refused() {
         let email = "annabel@acme.com";
-        for bad in ["short1!", "aaaaaaaaaaaaaaaa", "abababababcdcdcd", "my-annabel-pass-1", &"x1y2z3w4v5".repeat(13)] {
-            assert_eq!(check_strength(bad, email).unwrap_err().code(), Code::WeakPassword, "{bad}");
+        for bad in [
+            "short1!",
+            "aaaaaaaaaaaaaaaa",
+            "abababababcdcdcd",
+            "my-annabel-pass-1",
+            &"x1y2z3w4v5".repeat(13),
+        ] {
+            assert_eq!(
+                check_strength(bad, email).unwrap_err().code(),
+                Code::WeakPassword,
+                "{bad}"
+            );
         }
         check_strength("correct horse battery", email).unwrap();
     }

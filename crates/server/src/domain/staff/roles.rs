@@ -84,7 +84,10 @@ pub const TABLE: &[(Action, [bool; 4])] = &[
 
 /// May this role do this? (An action missing from the table: nobody.)
 pub fn may(role: Role, action: Action) -> bool {
-    let column = Role::ALL.iter().position(|r| *r == role).expect("every role has a column");
+    let column = Role::ALL
+        .iter()
+        .position(|r| *r == role)
+        .expect("every role has a column");
     TABLE
         .iter()
         .find(|(a, _)| *a == action)

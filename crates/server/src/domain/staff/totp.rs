@@ -32,7 +32,11 @@ pub fn verify(secret: &[u8], code: &str, now: i64) -> bool {
         && (-WINDOW_STEPS..=WINDOW_STEPS).any(|d| {
             let candidate = code_at(secret, now + d * STEP_SECS);
             // Constant time: a wrong code reveals nothing of the right one.
-            candidate.bytes().zip(code.bytes()).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0
+            candidate
+                .bytes()
+                .zip(code.bytes())
+                .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+                == 0
         })
 }
 

@@ -63,7 +63,15 @@ impl<C: GenericClient + Sync> StaffTx for PgTx<'_, C> {
         self.run(
             "INSERT INTO staff (id, email, role, disabled, password_hash, totp_secret, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7)",
-            &[&a.id, &a.email, &a.role.as_str(), &a.disabled, &a.password_hash, &a.totp_secret, &a.created_at],
+            &[
+                &a.id,
+                &a.email,
+                &a.role.as_str(),
+                &a.disabled,
+                &a.password_hash,
+                &a.totp_secret,
+                &a.created_at,
+            ],
         )
         .await
     }

@@ -47,7 +47,12 @@ fn token(r: &Row<'_>) -> rusqlite::Result<ApiToken> {
 }
 
 impl SqliteTx<'_> {
-    fn one<T>(&self, sql: &str, p: impl rusqlite::Params, f: fn(&Row<'_>) -> rusqlite::Result<T>) -> rusqlite::Result<Option<T>> {
+    fn one<T>(
+        &self,
+        sql: &str,
+        p: impl rusqlite::Params,
+        f: fn(&Row<'_>) -> rusqlite::Result<T>,
+    ) -> rusqlite::Result<Option<T>> {
         self.0.prepare_cached(sql)?.query_row(p, f).optional()
     }
 
@@ -65,7 +70,15 @@ impl StaffTx for SqliteTx<'_> {
         done(self.run(
             "INSERT INTO staff (id, email, role, disabled, password_hash, totp_secret, created_at) \
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-            params![a.id, a.email, a.role.as_str(), a.disabled, a.password_hash, a.totp_secret, a.created_at],
+            params![
+                a.id,
+                a.email,
+                a.role.as_str(),
+                a.disabled,
+                a.password_hash,
+                a.totp_secret,
+                a.created_at
+            ],
         ))
     }
 
