@@ -252,7 +252,16 @@ async fn events_name_the_actor_and_no_secret_is_ever_shown_or_logged() {
     assert_eq!(actor_of("reset"), "support: ann@acme.com (console 127.0.0.1)");
     assert_eq!(actor_of("suspend"), "token: shop-backend (admin-api 127.0.0.1)");
     assert_eq!(actor_of("staff_add"), "owner: owner@acme.com (console 127.0.0.1)");
-    // Searchable: the console's timeline filter by action and the actor text.
+    // Searchable by who acted (part of the actor, any case).
+    let (_, by_ann) = owner.call(Method::GET, "/events?actor=ANN@acme", None).await;
+    let by_ann = by_ann["events"].as_array().unwrap();
+    assert!(by_ann.iter().any(|e| e["action"] == "reset"), "{by_ann:?}");
+    assert!(
+        by_ann
+            .iter()
+            .all(|e| e["actor"].as_str().unwrap().contains("ann@acme.com")),
+        "{by_ann:?}"
+    );
     assert!(events
         .iter()
         .any(|e| e["action"] == "token_create" && e["detail"] == "shop-backend as admin, product p1"));
