@@ -128,5 +128,51 @@ async fn walk_through(b: &Browser, server: &Server, license: &str) -> TestResult
     b.run("document.querySelector('#timeline').scrollIntoView({block: 'center'}); arguments[0]();")
         .await?;
     b.screenshot("agent-license").await?;
+    b.click("#sign-out").await?;
+    b.wait_visible("#sign-in-view").await?;
+
+    // The owner makes an API token (shown once), which works until it is revoked.
+    sign_in(b, "owner@acme.com", OWNER_PASSWORD).await?;
+    b.click("#nav-tokens").await?;
+    b.wait_visible("#tokens-view").await?;
+    b.fill("#token-name", "shop-backend").await?;
+    b.click("#create-token-button").await?;
+    let token = b
+        .wait_for_text("#new-token-text", "the new token", |t| t.starts_with("kt_"))
+        .await?;
+    b.wait_count("#tokens-table tr[data-name='shop-backend']", 1).await?;
+    b.screenshot("owner-tokens-page").await?;
+    let with_token = |token: String| async move {
+        let url = format!("{}/admin/v1/licenses", server.url);
+        reqwest::Client::new()
+            .get(url)
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16()
+    };
+    assert_eq!(with_token(token.clone()).await, 200);
+    b.click("#tokens-table tr[data-name='shop-backend'] .revoke-token")
+        .await?;
+    b.click("#tokens-table tr[data-name='shop-backend'] .revoke-token")
+        .await?;
+    b.wait_for_text("#tokens-table tr[data-name='shop-backend']", "revoked", |t| {
+        t.contains("revoked")
+    })
+    .await?;
+    assert_eq!(with_token(token).await, 401);
+
+    // What did the agent do? The owner's Activity page, from the Staff page.
+    b.click("#nav-staff").await?;
+    b.click("#staff-table tr[data-email='ann@acme.com'] .activity-link")
+        .await?;
+    b.wait_visible("#activity-view").await?;
+    b.wait_for_text("#activity-list", "the agent's reset", |t| {
+        t.contains("reset") && t.contains("support: ann@acme.com")
+    })
+    .await?;
+    b.screenshot("owner-activity").await?;
     Ok(())
 }

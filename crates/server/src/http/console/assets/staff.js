@@ -45,6 +45,7 @@ const nav = el(
   el('a', { href: '#' }, 'Search'),
   el('a', { href: '#staff', id: 'nav-staff' }, 'Staff'),
   el('a', { href: '#tokens', id: 'nav-tokens' }, 'API tokens'),
+  el('a', { href: '#activity', id: 'nav-activity' }, 'Activity'),
   el('a', { href: '#account', id: 'nav-account' }, 'My account'),
   el('span', { id: 'who' }),
 );
@@ -142,7 +143,11 @@ function staffRow(account) {
       say(`New password set for ${account.email}.`);
     }),
   );
-  const cells = [toggle, el('span', { className: 'inline-form' }, password, reset)];
+  const activity = el('a', { href: '#activity', className: 'activity-link' }, 'Activity');
+  activity.addEventListener('click', () => {
+    $('#actor-filter').value = account.email;
+  });
+  const cells = [activity, toggle, el('span', { className: 'inline-form' }, password, reset)];
   if (account.totp) {
     const clear = el('button', { type: 'button', className: 'danger' }, 'Clear second factor');
     clear.addEventListener('click', () =>
@@ -341,4 +346,31 @@ $('#confirm-totp-form').addEventListener('submit', (event) => {
     await applyRole();
     say('Second factor on: you will be asked for a code when you sign in.');
   });
+});
+
+// Activity (everyone): the event log searched by who acted (an email, `token: NAME`, an address).
+section(
+  'activity',
+  'Activity',
+  el(
+    'form',
+    { id: 'activity-form' },
+    ...field('actor-filter', 'Who acted (part of an email, "token: NAME" or an address)', { maxLength: 200 }),
+    el('button', { type: 'submit', id: 'activity-button' }, 'Show'),
+  ),
+  el('ol', { id: 'activity-list' }),
+);
+
+async function renderActivity() {
+  const who = $('#actor-filter').value.trim();
+  const page = await api('GET', '/events?limit=100' + (who ? '&actor=' + encodeURIComponent(who) : ''));
+  $('#activity-list').replaceChildren(...page.events.map(eventItem));
+  showView('activity');
+  say(`${page.events.length} events${who ? ' by ' + who : ''}.`);
+}
+pages['#activity'] = renderActivity;
+
+$('#activity-form').addEventListener('submit', (event) => {
+  event.preventDefault();
+  attempt(renderActivity);
 });
