@@ -59,6 +59,7 @@ async fn walk_through(
     b.goto(&format!("{}/console", server.url)).await?;
 
     // A wrong token: a clear error, the typed token stays for correcting.
+    b.click("#root-sign-in summary").await?;
     b.fill("#token", "not-the-token").await?;
     b.click("#sign-in-button").await?;
     b.wait_for_text("#error", "UNAUTHORIZED", |t| t.contains("UNAUTHORIZED"))

@@ -107,6 +107,13 @@ impl From<Code> for ErrorCode {
             Code::RateLimited => ErrorCode::RateLimited,
             Code::Timeout => ErrorCode::Timeout,
             Code::Unknown => ErrorCode::Unknown,
+            // Staff and API token codes: the admin side's, never a license answer to an app.
+            Code::Forbidden
+            | Code::WeakPassword
+            | Code::InvalidEmail
+            | Code::UnknownRole
+            | Code::AlreadyExists
+            | Code::TotpRequired => ErrorCode::Unknown,
         }
     }
 }

@@ -36,6 +36,19 @@ pub enum Code {
     RateLimited,
     Timeout,
     Internal,
+    // Staff accounts and API tokens (admin API and console only; never sent to a license's app).
+    /// The signed-in role (or token) may not do this; nothing changed.
+    Forbidden,
+    /// A staff password too short, too long or too simple.
+    WeakPassword,
+    /// Not an email address.
+    InvalidEmail,
+    /// Not one of owner, admin, support, viewer.
+    UnknownRole,
+    /// A staff account with this email (or a token with this name) exists already.
+    AlreadyExists,
+    /// The account needs its second factor (a TOTP code) to sign in.
+    TotpRequired,
     /// A code this build does not know yet (a newer server). Never sent.
     #[serde(other)]
     Unknown,
@@ -71,6 +84,12 @@ impl Code {
             Code::RateLimited => "RATE_LIMITED",
             Code::Timeout => "TIMEOUT",
             Code::Internal => "INTERNAL",
+            Code::Forbidden => "FORBIDDEN",
+            Code::WeakPassword => "WEAK_PASSWORD",
+            Code::InvalidEmail => "INVALID_EMAIL",
+            Code::UnknownRole => "UNKNOWN_ROLE",
+            Code::AlreadyExists => "ALREADY_EXISTS",
+            Code::TotpRequired => "TOTP_REQUIRED",
             Code::Unknown => "UNKNOWN",
         }
     }
@@ -93,6 +112,8 @@ mod tests {
             Code::FingerprintNotFound,
             Code::MachineLimitExceeded,
             Code::Internal,
+            Code::WeakPassword,
+            Code::TotpRequired,
         ] {
             let json = serde_json::to_string(&code).unwrap();
             assert_eq!(json, format!("\"{}\"", code.as_str()));

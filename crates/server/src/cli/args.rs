@@ -35,6 +35,12 @@ pub enum Command {
     PruneEvents(PruneArgs),
     /// Seed the demo product (id `demo`) and print its keys (idempotent).
     Demo(DbArg),
+    /// Staff accounts (console sign-in by email and password).
+    #[command(subcommand)]
+    Staff(super::staff::StaffCmd),
+    /// API tokens for the admin API.
+    #[command(subcommand)]
+    Token(super::staff::TokenCmd),
 }
 
 #[derive(Args, Clone)]
@@ -226,6 +232,9 @@ pub struct EventsArgs {
     /// Only this action (activate, renew, deactivate, trial, suspend, …).
     #[arg(long)]
     pub action: Option<String>,
+    /// Only events whose actor contains this text (an email, `token: NAME`, an address).
+    #[arg(long)]
+    pub actor: Option<String>,
     /// Only events older than this event id (the previous page's `next_before`).
     #[arg(long)]
     pub before: Option<i64>,

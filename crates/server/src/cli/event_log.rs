@@ -16,6 +16,7 @@ pub fn page(args: EventsArgs) -> Result<crate::events::EventPage, String> {
             license_id,
             activation_id: args.activation,
             action: args.action,
+            actor: args.actor,
             before: args.before,
             limit: args.limit,
         };

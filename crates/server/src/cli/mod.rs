@@ -9,6 +9,7 @@ pub mod args;
 pub mod event_log;
 mod license;
 mod session;
+mod staff;
 
 pub use args::{Cli, Command, DbArg};
 
@@ -43,6 +44,14 @@ pub fn main() -> ExitCode {
 fn init_tracing(default: &str) {
     let filter = tracing_subscriber::EnvFilter::try_from_env("KEYTURN_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    // tokio-postgres logs every statement's parameters at debug (password hashes, session and
+    // key hashes): only when asked for by name.
+    let asked = std::env::var("KEYTURN_LOG").is_ok_and(|v| v.contains("tokio_postgres"));
+    let filter = if asked {
+        filter
+    } else {
+        filter.add_directive("tokio_postgres=info".parse().expect("a valid directive"))
+    };
     use std::io::IsTerminal;
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
@@ -124,6 +133,8 @@ pub fn run(command: Command) -> Result<(), String> {
             print_json(&with_store(&db, |s| async move { s.policies(product).await })?)
         }
         Command::License(cmd) => license::run(cmd, now),
+        Command::Staff(cmd) => staff::run(cmd, now),
+        Command::Token(cmd) => staff::run_token(cmd, now),
         Command::Fingerprint(cmd) => {
             let (arg, rule) = match cmd {
                 FingerprintCmd::Block(a) => (a, Some(FingerprintRule::Block)),

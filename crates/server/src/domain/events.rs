@@ -80,6 +80,9 @@ pub struct EventQuery {
     pub license_id: Option<String>,
     pub activation_id: Option<String>,
     pub action: Option<String>,
+    /// Only events whose actor contains this text, any case (`ann@acme.com`, `token: shop`).
+    #[serde(default)]
+    pub actor: Option<String>,
     /// Only events with an id below this one.
     pub before: Option<i64>,
     /// 1 to [`MAX_PAGE`] (default [`DEFAULT_PAGE`]).

@@ -32,5 +32,6 @@ pub mod rename;
 pub mod rules;
 pub mod secrets;
 pub mod sessions;
+pub mod staff;
 pub mod tokens;
 pub mod tx;

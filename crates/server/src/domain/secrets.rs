@@ -29,6 +29,14 @@ impl KeyHasher {
         mac.update(key.canonical().as_bytes());
         hex(&mac.finalize().into_bytes())
     }
+
+    /// The hash an API token is stored and looked up by (same secret, its own domain).
+    pub fn hash_api_token(&self, token: &str) -> String {
+        let mut mac = self.mac.clone();
+        mac.update(b"api-token:");
+        mac.update(token.as_bytes());
+        hex(&mac.finalize().into_bytes())
+    }
 }
 
 pub struct Secrets {

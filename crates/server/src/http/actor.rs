@@ -11,7 +11,8 @@ use std::convert::Infallible;
 #[derive(Debug, Clone, Copy)]
 pub struct Door(pub &'static str);
 
-/// `"admin-api 10.0.0.7"`, `"console 10.0.0.7"`.
+/// `"admin-api 10.0.0.7"`, `"console 10.0.0.7"` (the root token); a staff account or API token
+/// is named first: `"support: ann@acme.com (console 10.0.0.7)"`, `"token: shop (admin-api 10.0.0.7)"`.
 pub struct Actor(pub String);
 
 impl FromRequestParts<AppState> for Actor {
@@ -20,6 +21,13 @@ impl FromRequestParts<AppState> for Actor {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         let door = parts.extensions.get::<Door>().map_or("admin-api", |d| d.0);
         let ClientAddr(ip) = ClientAddr::from_request_parts(parts, state).await?;
-        Ok(Actor(format!("{door} {ip}")))
+        let label = parts
+            .extensions
+            .get::<super::staff::Principal>()
+            .and_then(super::staff::Principal::label);
+        Ok(Actor(match label {
+            Some(who) => format!("{who} ({door} {ip})"),
+            None => format!("{door} {ip}"),
+        }))
     }
 }

@@ -46,7 +46,13 @@ use serde::Deserialize;
 use serde_json::json;
 
 pub fn routes(state: AppState) -> Router<AppState> {
-    handlers().route_layer(middleware::from_fn_with_state(state, require_token))
+    handlers()
+        .merge(super::staff::handlers())
+        .route_layer(middleware::from_fn_with_state(
+            state.clone(),
+            super::staff::guard::guard,
+        ))
+        .route_layer(middleware::from_fn_with_state(state, require_token))
 }
 
 /// The admin routes without their auth layer (the console serves them behind its session).
@@ -81,24 +87,27 @@ async fn require_token(
         let wait = s.auth_failures.wait(peer);
         return ApiError::rate_limited("too many wrong admin tokens; wait and try again", wait).into_response();
     }
-    let Some(expected) = &s.admin_token else {
-        return ApiError::new(
-            Code::Unauthorized,
-            "the admin API is disabled (start with --admin-token)",
-        )
-        .into_response();
-    };
     let given = req
         .headers()
         .get(AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "));
-    match given {
-        Some(token) if constant_time_eq(token.as_bytes(), expected.as_bytes()) => {
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::to_owned);
+    // The root token (while it is on) or an API token (crate::http::staff::auth).
+    let principal = match given {
+        Some(token) => match super::staff::auth::bearer(&s, &token).await {
+            Ok(p) => p,
+            Err(e) => return e.into_response(),
+        },
+        None => None,
+    };
+    match principal {
+        Some(principal) => {
             req.extensions_mut().insert(Door("admin-api"));
+            req.extensions_mut().insert(principal);
             next.run(req).await
         }
-        _ => {
+        None => {
             s.auth_failures.allow(peer);
             ApiError::new(Code::Unauthorized, "a valid admin bearer token is required").into_response()
         }

@@ -49,6 +49,10 @@ pub fn status_for(code: Code) -> StatusCode {
         Code::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
         Code::RateLimited => StatusCode::TOO_MANY_REQUESTS,
         Code::Internal | Code::Unknown => StatusCode::INTERNAL_SERVER_ERROR,
+        Code::Forbidden => StatusCode::FORBIDDEN,
+        Code::WeakPassword | Code::InvalidEmail | Code::UnknownRole => StatusCode::BAD_REQUEST,
+        Code::AlreadyExists => StatusCode::CONFLICT,
+        Code::TotpRequired => StatusCode::UNAUTHORIZED,
     }
 }
 

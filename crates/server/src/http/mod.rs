@@ -18,6 +18,7 @@ pub mod ratelimit;
 pub mod rename;
 pub mod serve;
 pub mod sessions;
+pub mod staff;
 pub mod state;
 
 pub use state::AppState;

@@ -21,6 +21,9 @@ pub struct ServeOptions {
     /// Bearer token of the admin API (without it the admin API answers 401).
     #[arg(long, env = "KEYTURN_ADMIN_TOKEN")]
     pub admin_token: Option<String>,
+    /// Turn the root token off (staff accounts and API tokens only), even when one is set.
+    #[arg(long, env = "KEYTURN_ROOT_TOKEN_OFF")]
+    pub root_token_off: bool,
     /// Key look-ups allowed per second per client address (0 = unlimited).
     #[arg(long, default_value_t = 20.0)]
     pub rate_limit: f64,
@@ -77,7 +80,9 @@ pub async fn build_state(opts: &ServeOptions) -> Result<AppState, String> {
         store,
         clock: Arc::new(Clock::default()),
         limiter: Arc::new(RateLimiter::new(opts.rate_limit, opts.rate_limit_burst)),
-        admin_token: opts.admin_token.as_deref().filter(|t| !t.is_empty()).map(Arc::from),
+        admin_token: (!opts.root_token_off)
+            .then(|| opts.admin_token.as_deref().filter(|t| !t.is_empty()).map(Arc::from))
+            .flatten(),
         test_clock: opts.test_clock,
         request_timeout: Duration::from_millis(opts.request_timeout_ms.max(1)),
         trust_proxy: opts.trust_proxy,

@@ -116,4 +116,18 @@ pub trait Store: Send + Sync + 'static {
         id_or_key: String,
         edit: LicenseEdit,
     ) -> StoreFuture<'_, (LicenseView, Vec<&'static str>)>;
+
+    // Staff accounts, API tokens and staff settings (crate::domain::staff::run).
+    /// Runs a staff query on a snapshot (read-only ops).
+    fn staff_read(
+        &self,
+        now: i64,
+        op: crate::domain::staff::StaffOp,
+    ) -> StoreFuture<'_, crate::domain::staff::StaffAnswer>;
+    /// Runs a staff change in one transaction.
+    fn staff_write(
+        &self,
+        now: i64,
+        op: crate::domain::staff::StaffOp,
+    ) -> StoreFuture<'_, crate::domain::staff::StaffAnswer>;
 }

@@ -7,7 +7,7 @@
 //! | route | answer |
 //! |---|---|
 //! | `GET /console` (+ `console.js`, `console.css`) | the page |
-//! | `POST /console/api/sign-in` `{token}` | 200 `{csrf}` + cookie; 401 `UNAUTHORIZED`; 429 `RATE_LIMITED` |
+//! | `POST /console/api/sign-in` `{token}` or `{email, password, totp?}` | 200 `{csrf}` + cookie; 401 `UNAUTHORIZED` / `TOTP_REQUIRED`; 429 `RATE_LIMITED` |
 //! | `GET /console/api/session` | 200 `{csrf}` while signed in, else 401 |
 //! | `POST /console/api/sign-out` | 204, cookie cleared |
 //! | `GET /console/api/search?q=` | 200 `{licenses}` (see [`search`]) |
@@ -23,6 +23,7 @@ use crate::http::admin::{self, constant_time_eq};
 use crate::http::client_addr::ClientAddr;
 use crate::http::extract::ApiJson;
 use crate::http::sessions::{check_csrf, check_origin, Sessions};
+use crate::http::staff::auth::{self, AccountThrottle};
 use crate::http::state::AppState;
 use axum::extract::{Request, State};
 use axum::http::header::SET_COOKIE;
@@ -37,7 +38,8 @@ use serde_json::json;
 use std::sync::Arc;
 use std::time::Duration;
 
-type ConsoleSessions = Arc<Sessions<()>>;
+/// A session holds the staff account's id (None: opened with the root token).
+type ConsoleSessions = Arc<Sessions<Option<String>>>;
 
 /// A console session lasts 8 hours.
 const SESSION_TTL: Duration = Duration::from_secs(8 * 3600);
@@ -55,24 +57,44 @@ pub fn routes(state: AppState) -> Router<AppState> {
         state.secure_cookies,
     ));
     let api = admin::handlers()
+        .merge(crate::http::staff::handlers())
+        .merge(crate::http::staff::console_handlers())
         .route("/session", get(session))
         .route("/sign-out", post(sign_out))
         .route("/search", get(search::search))
+        .route_layer(middleware::from_fn_with_state(
+            state.clone(),
+            crate::http::staff::guard::guard,
+        ))
         .route_layer(middleware::from_fn_with_state(state, require_session));
     Router::new()
         .route("/console", get(assets::page))
         .route("/console/", get(assets::page))
         .route("/console/console.js", get(assets::script))
         .route("/console/console.css", get(assets::style))
+        .route("/console/staff.js", get(assets::staff_script))
         .route("/console/api/sign-in", post(sign_in))
         .nest("/console/api", api)
         .layer(Extension(sessions))
+        .layer(Extension(Arc::new(AccountThrottle::default())))
 }
 
-async fn require_session(Extension(sessions): Extension<ConsoleSessions>, mut req: Request, next: Next) -> Response {
+async fn require_session(
+    State(s): State<AppState>,
+    Extension(sessions): Extension<ConsoleSessions>,
+    mut req: Request,
+    next: Next,
+) -> Response {
     let Some(signed_in) = sessions.get(req.headers()).await else {
         return ApiError::new(Code::Unauthorized, "sign in to the console first").into_response();
     };
+    // The account is read again on every request: disabled or re-roled, it holds at once.
+    let principal = match auth::session_principal(&s, signed_in.data.as_deref()).await {
+        Ok(Some(p)) => p,
+        Ok(None) => return ApiError::new(Code::Unauthorized, "sign in to the console first").into_response(),
+        Err(e) => return e.into_response(),
+    };
+    req.extensions_mut().insert(principal);
     if let Err(e) = check_csrf(req.method(), req.headers(), &signed_in.csrf) {
         return e.into_response();
     }
@@ -81,20 +103,40 @@ async fn require_session(Extension(sessions): Extension<ConsoleSessions>, mut re
     next.run(req).await
 }
 
+/// The root token, or a staff account's email and password (+ TOTP code).
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct SignIn {
-    token: String,
+    #[serde(default)]
+    token: Option<String>,
+    #[serde(default)]
+    email: Option<String>,
+    #[serde(default)]
+    password: Option<String>,
+    #[serde(default)]
+    totp: Option<String>,
 }
 
 async fn sign_in(
     State(s): State<AppState>,
     Extension(sessions): Extension<ConsoleSessions>,
+    Extension(throttle): Extension<Arc<AccountThrottle>>,
     ClientAddr(peer): ClientAddr,
     headers: axum::http::HeaderMap,
     ApiJson(body): ApiJson<SignIn>,
 ) -> ApiResult<Response> {
     check_origin(&headers)?;
+    if let Some(email) = body.email {
+        let credentials = auth::Credentials {
+            email,
+            password: body.password.unwrap_or_default(),
+            totp: body.totp,
+        };
+        let id = auth::sign_in(&s, &throttle, peer, credentials).await?;
+        let (cookie, csrf) = sessions.create(&Some(id)).await?;
+        return Ok(([(SET_COOKIE, cookie)], Json(json!({ "csrf": csrf }))).into_response());
+    }
+    let token = body.token.unwrap_or_default();
     if !s.auth_failures.would_allow(peer) {
         return Err(ApiError::rate_limited(
             "too many wrong admin tokens from this address; wait and try again",
@@ -108,14 +150,14 @@ async fn sign_in(
         ));
     };
     let event = Event::new(s.clock.now(), "sign_in", format!("console {peer}"));
-    if !constant_time_eq(body.token.as_bytes(), expected.as_bytes()) {
+    if !constant_time_eq(token.as_bytes(), expected.as_bytes()) {
         s.auth_failures.allow(peer);
         let e = ApiError::new(Code::Unauthorized, "that is not the admin token");
         s.events.record(event.refused(&e));
         return Err(e);
     }
     s.events.record(event);
-    let (cookie, csrf) = sessions.create(&()).await?;
+    let (cookie, csrf) = sessions.create(&None).await?;
     Ok(([(SET_COOKIE, cookie)], Json(json!({ "csrf": csrf }))).into_response())
 }
 

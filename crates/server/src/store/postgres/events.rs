@@ -64,8 +64,16 @@ pub async fn query<C: GenericClient>(c: &C, q: &EventQuery, limit: u32) -> PgRes
         .query(
             "SELECT id, at, action, outcome, license_id, activation_id, actor, detail FROM events \
              WHERE ($1::text IS NULL OR license_id = $1) AND ($2::text IS NULL OR activation_id = $2) \
-             AND ($3::text IS NULL OR action = $3) AND ($4::bigint IS NULL OR id < $4) ORDER BY id DESC LIMIT $5",
-            &[&q.license_id, &q.activation_id, &q.action, &q.before, &i64::from(limit)],
+             AND ($3::text IS NULL OR action = $3) AND ($4::bigint IS NULL OR id < $4) \
+             AND ($6::text IS NULL OR strpos(lower(actor), lower($6)) > 0) ORDER BY id DESC LIMIT $5",
+            &[
+                &q.license_id,
+                &q.activation_id,
+                &q.action,
+                &q.before,
+                &i64::from(limit),
+                &q.actor,
+            ],
         )
         .await?;
     Ok(rows

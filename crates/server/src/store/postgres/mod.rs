@@ -12,6 +12,7 @@ mod rename;
 mod rows;
 mod schema;
 mod sessions;
+mod staff;
 pub mod tx;
 
 use super::contract::{Store, StoreFuture};
@@ -25,6 +26,7 @@ use crate::domain::license_edit::LicenseEdit;
 use crate::domain::license_list::{LicensePage, ListRequest};
 use crate::domain::page::{Page, Paged};
 use crate::domain::secrets::{fresh_secret, Secrets, KEY_HASH_SECRET, SIGNING_SEED};
+use crate::domain::staff::{StaffAnswer, StaffOp};
 use crate::domain::{client, demo};
 use crate::store::validate_cache::ValidateCache;
 use deadpool_postgres::{Manager, ManagerConfig, Object, Pool, RecyclingMethod};
@@ -375,5 +377,14 @@ impl Store for PgStore {
     fn edit_license(&self, now: i64, id: String, edit: LicenseEdit) -> StoreFuture<'_, (LicenseView, Vec<&'static str>)> {
         let h = self.secrets.hasher.clone();
         Box::pin(async move { in_tx!(self, |tx| crate::domain::license_edit::edit(tx, &h, now, &id, &edit)) })
+    }
+
+    // Staff accounts, API tokens and staff settings (validate does not read them: quiet).
+    fn staff_read(&self, now: i64, op: StaffOp) -> StoreFuture<'_, StaffAnswer> {
+        Box::pin(async move { on_client!(self, |tx| crate::domain::staff::run(tx, now, op)) })
+    }
+
+    fn staff_write(&self, now: i64, op: StaffOp) -> StoreFuture<'_, StaffAnswer> {
+        Box::pin(async move { in_tx!(quiet self, |tx| crate::domain::staff::run(tx, now, op)) })
     }
 }

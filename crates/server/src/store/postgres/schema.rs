@@ -108,4 +108,29 @@ CREATE TRIGGER activations_seats AFTER INSERT OR DELETE ON activations
 DROP TRIGGER IF EXISTS activations_seats_moved ON activations;
 CREATE TRIGGER activations_seats_moved AFTER UPDATE OF license_id ON activations
     FOR EACH ROW WHEN (OLD.license_id IS DISTINCT FROM NEW.license_id) EXECUTE FUNCTION keyturn_count_seats();
+-- Staff accounts, API tokens and their settings (issue 17: crate::domain::staff).
+CREATE TABLE IF NOT EXISTS staff (
+    id TEXT PRIMARY KEY,
+    email TEXT NOT NULL UNIQUE,
+    role TEXT NOT NULL,
+    disabled BOOLEAN NOT NULL DEFAULT FALSE,
+    password_hash TEXT NOT NULL,
+    totp_secret TEXT,
+    created_at BIGINT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS api_tokens (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    token_hash TEXT NOT NULL UNIQUE,
+    role TEXT NOT NULL,
+    product_id TEXT,
+    expires_at BIGINT,
+    last_used_at BIGINT,
+    revoked_at BIGINT,
+    created_at BIGINT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS staff_settings (
+    name TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
 "#;

@@ -18,6 +18,7 @@ pub mod rows;
 pub mod schema;
 pub mod secrets;
 pub mod sessions;
+pub mod staff;
 pub mod store;
 pub mod tx;
 pub mod wal_index;

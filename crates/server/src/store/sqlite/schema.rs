@@ -88,6 +88,31 @@ CREATE TABLE IF NOT EXISTS demo_keys (
     license_key TEXT NOT NULL,
     purpose TEXT NOT NULL
 );
+-- Staff accounts, API tokens and their settings (issue 17: crate::domain::staff).
+CREATE TABLE IF NOT EXISTS staff (
+    id TEXT PRIMARY KEY,
+    email TEXT NOT NULL UNIQUE,
+    role TEXT NOT NULL,
+    disabled INTEGER NOT NULL DEFAULT 0,
+    password_hash TEXT NOT NULL,
+    totp_secret TEXT,
+    created_at INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS api_tokens (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    token_hash TEXT NOT NULL UNIQUE,
+    role TEXT NOT NULL,
+    product_id TEXT,
+    expires_at INTEGER,
+    last_used_at INTEGER,
+    revoked_at INTEGER,
+    created_at INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS staff_settings (
+    name TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
 "#;
 
 /// Seat counting, after the tables exist (and after [`migrate`] added the column to old files).

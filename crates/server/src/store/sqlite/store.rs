@@ -16,6 +16,7 @@ use crate::domain::license_edit::{self, LicenseEdit};
 use crate::domain::license_list::{self, LicensePage, ListRequest};
 use crate::domain::rename::{self, Renamed};
 use crate::domain::secrets::Secrets;
+use crate::domain::staff::{self, StaffAnswer, StaffOp};
 use crate::domain::{client, demo, sessions};
 use crate::store::contract::{Store, StoreFuture};
 use keyturn_protocol::wire::{ActivateRequest, LicenseStatus, MachinesResponse, TrialRequest, ValidateResponse};
@@ -184,5 +185,14 @@ impl Store for Db {
     fn edit_license(&self, now: i64, id: String, edit: LicenseEdit) -> StoreFuture<'_, (LicenseView, Vec<&'static str>)> {
         let h = self.secrets.hasher.clone();
         Box::pin(self.write(move |c| complete(license_edit::edit(&mut SqliteTx(c), &h, now, &id, &edit))))
+    }
+
+    // Staff accounts, API tokens and staff settings.
+    fn staff_read(&self, now: i64, op: StaffOp) -> StoreFuture<'_, StaffAnswer> {
+        ready(self.read(|c| complete(staff::run(&mut SqliteTx(c), now, op))))
+    }
+
+    fn staff_write(&self, now: i64, op: StaffOp) -> StoreFuture<'_, StaffAnswer> {
+        Box::pin(self.write(move |c| complete(staff::run(&mut SqliteTx(c), now, op))))
     }
 }

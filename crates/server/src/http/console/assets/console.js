@@ -83,13 +83,17 @@ async function api(method, path, body) {
   return data;
 }
 
+// Pages other modules add (staff.js): location hash → async render; hooks run on every route.
+const pages = {};
+const onRoute = [];
+
 function showView(name) {
-  for (const view of ['sign-in', 'search', 'license']) {
-    $(`#${view}-view`).hidden = view !== name;
+  for (const view of document.querySelectorAll('main > section[id$="-view"]')) {
+    view.hidden = view.id !== `${name}-view`;
   }
   $('#sign-out').hidden = name === 'sign-in';
   const heading = { 'sign-in': '#sign-in-heading', search: '#search-heading', license: '#license-title' }[name];
-  $(heading).focus();
+  $(heading || `#${name}-heading`).focus();
 }
 
 // Runs an action; errors land in the alert box, nothing typed is cleared.
@@ -210,6 +214,7 @@ function renderLicense(view) {
 
 function machineRow(m) {
   const remove = el('button', { type: 'button', className: 'remove-machine danger' }, 'Remove');
+  remove.dataset.may = 'remove_machine';
   remove.dataset.confirm = 'Click again to remove';
   remove.addEventListener('click', () =>
     armed(remove, async () => {
@@ -219,6 +224,7 @@ function machineRow(m) {
     }),
   );
   const block = el('button', { type: 'button', className: 'block-machine danger' }, 'Block device');
+  block.dataset.may = 'fingerprints';
   block.dataset.confirm = 'Click again to block this device';
   block.addEventListener('click', () =>
     armed(block, async () => {
@@ -343,6 +349,8 @@ for (const button of document.querySelectorAll('#license-view .actions button'))
 // --- routing ---------------------------------------------------------------------------------
 
 async function route() {
+  for (const hook of onRoute) await hook();
+  if (pages[location.hash]) return pages[location.hash]();
   const match = location.hash.match(/^#license\/(.+)$/);
   if (match) {
     await loadLicense(decodeURIComponent(match[1]));

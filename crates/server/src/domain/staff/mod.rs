@@ -1,0 +1,313 @@
+//! Staff accounts, API tokens and who may do what, written once for both stores.
+//!
+//! * [`roles`]: the table of roles × admin actions; [`password`]: email and password rules,
+//!   argon2id; [`totp`]: the second factor (RFC 6238).
+//! * [`StaffOp`] is every query and change the HTTP layer and the CLI ask of a store; [`run`]
+//!   carries one out over [`tx::StaffTx`] inside the store's transaction (reads on a snapshot).
+//!   Password hashing happens before (it is slow on purpose), never inside a transaction.
+
+pub mod password;
+pub mod roles;
+pub mod totp;
+pub mod tx;
+
+use super::errors::{ApiError, ApiResult};
+use keyturn_protocol::Code;
+pub use roles::{may, Action, Role};
+use serde::{Deserialize, Serialize};
+use tx::StaffTx;
+
+/// A person who signs in to the console.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StaffAccount {
+    pub id: String,
+    /// Normalized ([`password::normalize_email`]).
+    pub email: String,
+    pub role: Role,
+    pub disabled: bool,
+    /// argon2id PHC string; never leaves the server.
+    pub password_hash: String,
+    /// Base32 TOTP secret once the person set up a second factor.
+    pub totp_secret: Option<String>,
+    pub created_at: i64,
+}
+
+/// What the API shows of an account (no hash, no secret).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct StaffView {
+    pub id: String,
+    pub email: String,
+    pub role: Role,
+    pub disabled: bool,
+    /// Whether the account has a second factor.
+    pub totp: bool,
+    pub created_at: i64,
+}
+
+impl From<&StaffAccount> for StaffView {
+    fn from(a: &StaffAccount) -> Self {
+        StaffView {
+            id: a.id.clone(),
+            email: a.email.clone(),
+            role: a.role,
+            disabled: a.disabled,
+            totp: a.totp_secret.is_some(),
+            created_at: a.created_at,
+        }
+    }
+}
+
+/// A program's access to the admin API. Its secret is shown once and stored only as a keyed hash.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct ApiToken {
+    pub id: String,
+    pub name: String,
+    pub role: Role,
+    /// Sees and changes only this product's policies, licenses and machines.
+    pub product_id: Option<String>,
+    pub expires_at: Option<i64>,
+    pub last_used_at: Option<i64>,
+    pub revoked_at: Option<i64>,
+    pub created_at: i64,
+}
+
+impl ApiToken {
+    pub fn live(&self, now: i64) -> bool {
+        self.revoked_at.is_none() && self.expires_at.is_none_or(|e| e > now)
+    }
+}
+
+/// Server-wide staff settings (owners change them).
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct StaffSettings {
+    /// Every staff account must sign in with a TOTP code (accounts without one set it up first).
+    pub require_totp: bool,
+}
+
+/// A change to one account.
+#[derive(Debug, Clone)]
+pub enum StaffChange {
+    Disabled(bool),
+    Role(Role),
+    PasswordHash(String),
+    /// Sets (base32) or removes the TOTP secret.
+    Totp(Option<String>),
+}
+
+/// Every staff query and change a store runs ([`run`]).
+#[derive(Debug, Clone)]
+pub enum StaffOp {
+    Add(StaffAccount),
+    List,
+    ById(String),
+    ByEmail(String),
+    Change {
+        id: String,
+        change: StaffChange,
+    },
+    AddToken {
+        token: ApiToken,
+        hash: String,
+    },
+    Tokens,
+    RevokeToken(String),
+    /// The live token with this hash (not revoked, not expired).
+    TokenByHash(String),
+    TouchToken(String),
+    Settings,
+    SetSettings(StaffSettings),
+}
+
+/// What a [`StaffOp`] answers.
+#[derive(Debug, Clone)]
+pub enum StaffAnswer {
+    Account(Option<StaffAccount>),
+    Accounts(Vec<StaffAccount>),
+    Token(Option<ApiToken>),
+    Tokens(Vec<ApiToken>),
+    Settings(StaffSettings),
+    Done,
+}
+
+impl StaffAnswer {
+    pub fn account(self) -> Option<StaffAccount> {
+        match self {
+            StaffAnswer::Account(a) => a,
+            _ => None,
+        }
+    }
+    pub fn accounts(self) -> Vec<StaffAccount> {
+        match self {
+            StaffAnswer::Accounts(a) => a,
+            _ => Vec::new(),
+        }
+    }
+    pub fn token(self) -> Option<ApiToken> {
+        match self {
+            StaffAnswer::Token(t) => t,
+            _ => None,
+        }
+    }
+    pub fn tokens(self) -> Vec<ApiToken> {
+        match self {
+            StaffAnswer::Tokens(t) => t,
+            _ => Vec::new(),
+        }
+    }
+    pub fn settings(self) -> StaffSettings {
+        match self {
+            StaffAnswer::Settings(s) => s,
+            _ => StaffSettings::default(),
+        }
+    }
+}
+
+const REQUIRE_TOTP: &str = "require_totp";
+/// API token names: 1–64 of letters, digits, `-`, `_`, `.`, space.
+pub const MAX_TOKEN_NAME: usize = 64;
+
+/// Runs one op inside the store's transaction. `now`: unix seconds (the server's clock).
+pub async fn run(tx: &mut impl StaffTx, now: i64, op: StaffOp) -> ApiResult<StaffAnswer> {
+    Ok(match op {
+        StaffOp::Add(account) => {
+            if tx.staff_by_email(&account.email).await?.is_some() {
+                return Err(ApiError::new(
+                    Code::AlreadyExists,
+                    "a staff account with this email exists",
+                ));
+            }
+            tx.insert_staff(&account).await?;
+            StaffAnswer::Account(Some(account))
+        }
+        StaffOp::List => StaffAnswer::Accounts(tx.staff_list().await?),
+        StaffOp::ById(id) => StaffAnswer::Account(tx.staff_by_id(&id).await?),
+        StaffOp::ByEmail(email) => StaffAnswer::Account(tx.staff_by_email(&email).await?),
+        StaffOp::Change { id, change } => {
+            let mut account = tx
+                .staff_by_id(&id)
+                .await?
+                .ok_or_else(|| ApiError::not_found("no staff account with this id"))?;
+            let was_owner = account.role == Role::Owner && !account.disabled;
+            match change {
+                StaffChange::Disabled(d) => account.disabled = d,
+                StaffChange::Role(r) => account.role = r,
+                StaffChange::PasswordHash(h) => account.password_hash = h,
+                StaffChange::Totp(s) => account.totp_secret = s,
+            }
+            let still_owner = account.role == Role::Owner && !account.disabled;
+            if was_owner && !still_owner && !other_owner(tx, &account.id).await? {
+                return Err(ApiError::new(
+                    Code::Forbidden,
+                    "this is the last owner: make someone else owner first",
+                ));
+            }
+            tx.update_staff(&account).await?;
+            StaffAnswer::Account(Some(account))
+        }
+        StaffOp::AddToken { token, hash } => {
+            check_token_name(&token.name)?;
+            if tx
+                .api_tokens()
+                .await?
+                .iter()
+                .any(|t| t.name == token.name && t.live(now))
+            {
+                return Err(ApiError::new(Code::AlreadyExists, "a live token has this name"));
+            }
+            tx.insert_api_token(&token, &hash).await?;
+            StaffAnswer::Token(Some(token))
+        }
+        StaffOp::Tokens => StaffAnswer::Tokens(tx.api_tokens().await?),
+        StaffOp::RevokeToken(id) => {
+            let token = tx
+                .api_token_by_id(&id)
+                .await?
+                .ok_or_else(|| ApiError::not_found("no API token with this id"))?;
+            if token.revoked_at.is_none() {
+                tx.set_api_token_revoked(&id, now).await?;
+            }
+            StaffAnswer::Token(tx.api_token_by_id(&id).await?)
+        }
+        StaffOp::TokenByHash(hash) => StaffAnswer::Token(tx.api_token_by_hash(&hash).await?.filter(|t| t.live(now))),
+        StaffOp::TouchToken(id) => {
+            tx.set_api_token_used(&id, now).await?;
+            StaffAnswer::Done
+        }
+        StaffOp::Settings => StaffAnswer::Settings(settings(tx).await?),
+        StaffOp::SetSettings(s) => {
+            tx.put_staff_setting(REQUIRE_TOTP, if s.require_totp { "1" } else { "0" })
+                .await?;
+            StaffAnswer::Settings(s)
+        }
+    })
+}
+
+async fn settings(tx: &mut impl StaffTx) -> ApiResult<StaffSettings> {
+    Ok(StaffSettings {
+        require_totp: tx.staff_setting(REQUIRE_TOTP).await?.as_deref() == Some("1"),
+    })
+}
+
+async fn other_owner(tx: &mut impl StaffTx, id: &str) -> ApiResult<bool> {
+    Ok(tx
+        .staff_list()
+        .await?
+        .iter()
+        .any(|a| a.id != id && a.role == Role::Owner && !a.disabled))
+}
+
+fn check_token_name(name: &str) -> ApiResult<()> {
+    let ok = !name.trim().is_empty()
+        && name.len() <= MAX_TOKEN_NAME
+        && name.chars().all(|c| c.is_alphanumeric() || "-_. ".contains(c));
+    if ok {
+        Ok(())
+    } else {
+        Err(ApiError::bad_request(
+            "a token name has 1-64 letters, digits, '-', '_', '.' or spaces",
+        ))
+    }
+}
+
+/// A new account from what a person typed: `INVALID_EMAIL`, `WEAK_PASSWORD` (the role is parsed
+/// by the caller: `UNKNOWN_ROLE`). Hashes the password (slow: not in a transaction).
+pub async fn new_account(email: &str, role: Role, password: String, now: i64) -> ApiResult<StaffAccount> {
+    let email = password::normalize_email(email)?;
+    password::check_strength(&password, &email)?;
+    Ok(StaffAccount {
+        id: super::ids::new_id("stf"),
+        email,
+        role,
+        disabled: false,
+        password_hash: password::hash_blocking(password).await?,
+        totp_secret: None,
+        created_at: now,
+    })
+}
+
+/// A new token's record and its secret (`kt_…`, shown once); store only `hasher`'s hash of it.
+pub fn new_token(
+    name: &str,
+    role: Role,
+    product_id: Option<String>,
+    expires_at: Option<i64>,
+    now: i64,
+) -> (ApiToken, String) {
+    use base64::Engine;
+    let secret = format!(
+        "kt_{}",
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(crate::domain::secrets::fresh_secret())
+    );
+    let token = ApiToken {
+        id: super::ids::new_id("tok"),
+        name: name.trim().to_string(),
+        role,
+        product_id,
+        expires_at,
+        last_used_at: None,
+        revoked_at: None,
+        created_at: now,
+    };
+    (token, secret)
+}

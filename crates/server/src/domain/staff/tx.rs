@@ -1,0 +1,30 @@
+//! The queries staff accounts, API tokens and their settings need, on top of [`Tx`]: each
+//! store implements them next to its other SQL (`store/sqlite/staff.rs`,
+//! `store/postgres/staff.rs`).
+
+use super::super::errors::ApiResult;
+use super::super::tx::Tx;
+use super::{ApiToken, StaffAccount};
+use std::future::Future;
+
+pub trait StaffTx: Tx {
+    fn insert_staff(&mut self, account: &StaffAccount) -> impl Future<Output = ApiResult<()>> + Send;
+    /// `email` is normalized ([`super::password::normalize_email`]).
+    fn staff_by_email(&mut self, email: &str) -> impl Future<Output = ApiResult<Option<StaffAccount>>> + Send;
+    fn staff_by_id(&mut self, id: &str) -> impl Future<Output = ApiResult<Option<StaffAccount>>> + Send;
+    /// Every account, oldest first.
+    fn staff_list(&mut self) -> impl Future<Output = ApiResult<Vec<StaffAccount>>> + Send;
+    /// Writes role, disabled, password hash and TOTP secret of the account with this id.
+    fn update_staff(&mut self, account: &StaffAccount) -> impl Future<Output = ApiResult<()>> + Send;
+
+    fn insert_api_token(&mut self, token: &ApiToken, hash: &str) -> impl Future<Output = ApiResult<()>> + Send;
+    fn api_token_by_hash(&mut self, hash: &str) -> impl Future<Output = ApiResult<Option<ApiToken>>> + Send;
+    fn api_token_by_id(&mut self, id: &str) -> impl Future<Output = ApiResult<Option<ApiToken>>> + Send;
+    /// Every token, oldest first.
+    fn api_tokens(&mut self) -> impl Future<Output = ApiResult<Vec<ApiToken>>> + Send;
+    fn set_api_token_revoked(&mut self, id: &str, at: i64) -> impl Future<Output = ApiResult<()>> + Send;
+    fn set_api_token_used(&mut self, id: &str, at: i64) -> impl Future<Output = ApiResult<()>> + Send;
+
+    fn staff_setting(&mut self, name: &str) -> impl Future<Output = ApiResult<Option<String>>> + Send;
+    fn put_staff_setting(&mut self, name: &str, value: &str) -> impl Future<Output = ApiResult<()>> + Send;
+}

@@ -1,0 +1,340 @@
+//! The role check in front of every admin route and console action: which [`Action`] each
+//! route is ([`action_for`]; a route missing from the table is refused to everyone but the root
+//! token), whether the signed-in [`Principal`]'s role may do it (`FORBIDDEN`, nothing changed),
+//! support's extend limit, and a product-scoped token's view: another product's licenses,
+//! policies and products answer `NOT_FOUND` (as if they did not exist) and lists leave them out.
+
+use super::Principal;
+use crate::domain::admin_input::{extended_expiry, Extend};
+use crate::domain::errors::{ApiError, ApiResult};
+use crate::domain::staff::roles::{self, Action, SUPPORT_EXTEND_DAYS};
+use crate::http::extract::MAX_BODY;
+use crate::http::state::AppState;
+use axum::body::{to_bytes, Body};
+use axum::extract::{MatchedPath, Request, State};
+use axum::http::Method;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use keyturn_protocol::Code;
+use serde_json::Value;
+
+/// What a route needs: an action, or only a signed-in principal (`None`).
+pub type Need = Option<Action>;
+
+/// Every admin route and console action (the path below `/admin/v1` or `/console/api`).
+pub const ROUTES: &[(&str, &str, Need)] = &[
+    ("GET", "/public-key", Some(Action::Read)),
+    ("GET", "/products", Some(Action::Read)),
+    ("POST", "/products", Some(Action::Products)),
+    ("GET", "/policies", Some(Action::Read)),
+    ("POST", "/policies", Some(Action::Policies)),
+    ("GET", "/licenses", Some(Action::Read)),
+    ("POST", "/licenses", Some(Action::CreateLicense)),
+    ("GET", "/licenses/{id}", Some(Action::Read)),
+    ("POST", "/licenses/{id}/suspend", Some(Action::SuspendReinstate)),
+    ("POST", "/licenses/{id}/reinstate", Some(Action::SuspendReinstate)),
+    ("POST", "/licenses/{id}/revoke", Some(Action::Revoke)),
+    ("POST", "/licenses/{id}/extend", Some(Action::Extend)),
+    ("POST", "/licenses/{id}/reset", Some(Action::Reset)),
+    ("GET", "/licenses/{id}/machines", Some(Action::Read)),
+    (
+        "DELETE",
+        "/licenses/{id}/machines/{activation_id}",
+        Some(Action::RemoveMachine),
+    ),
+    ("POST", "/fingerprints/{rule}", Some(Action::Fingerprints)),
+    ("GET", "/events", Some(Action::Read)),
+    ("GET", "/search", Some(Action::Read)),
+    ("POST", "/test/clock", Some(Action::Settings)),
+    ("POST", "/test/hear-changes", Some(Action::Settings)),
+    ("GET", "/session", None),
+    ("POST", "/sign-out", None),
+    ("GET", "/me", None),
+    ("POST", "/me/password", None),
+    ("POST", "/me/totp/begin", None),
+    ("POST", "/me/totp", None),
+    ("GET", "/staff", Some(Action::Staff)),
+    ("POST", "/staff", Some(Action::Staff)),
+    ("POST", "/staff/{id}/disable", Some(Action::Staff)),
+    ("POST", "/staff/{id}/enable", Some(Action::Staff)),
+    ("POST", "/staff/{id}/role", Some(Action::Staff)),
+    ("POST", "/staff/{id}/password", Some(Action::Staff)),
+    ("POST", "/staff/{id}/totp/clear", Some(Action::Staff)),
+    ("GET", "/tokens", Some(Action::Tokens)),
+    ("POST", "/tokens", Some(Action::Tokens)),
+    ("POST", "/tokens/{id}/revoke", Some(Action::Tokens)),
+    ("GET", "/settings", Some(Action::Settings)),
+    ("POST", "/settings", Some(Action::Settings)),
+];
+
+/// The route template below the API's prefix.
+fn relative(route: &str) -> &str {
+    route
+        .strip_prefix("/admin/v1")
+        .or_else(|| route.strip_prefix("/console/api"))
+        .unwrap_or(route)
+}
+
+/// None: the route is not in the table.
+pub fn action_for(method: &Method, route: &str) -> Option<Need> {
+    let route = relative(route);
+    ROUTES
+        .iter()
+        .find(|(m, r, _)| *m == method.as_str() && *r == route)
+        .map(|(_, _, need)| *need)
+}
+
+/// The middleware (inside the door's sign-in layer, which set the [`Principal`]).
+pub async fn guard(State(s): State<AppState>, req: Request, next: Next) -> Response {
+    match check(&s, req).await {
+        Ok(Checked::Run(req, scope)) => match scope {
+            Some(product) if req.uri().path().ends_with("/products") && req.method() == Method::GET => {
+                keep_product(next.run(req).await, &product).await
+            }
+            _ => next.run(req).await,
+        },
+        Ok(Checked::Answer(r)) => r,
+        Err(e) => e.into_response(),
+    }
+}
+
+enum Checked {
+    /// Run the handler (with the product scope, to filter the product list).
+    Run(Request, Option<String>),
+    /// Answer without the handler (an empty list for a scope that sees nothing of it).
+    Answer(Response),
+}
+
+async fn check(s: &AppState, req: Request) -> ApiResult<Checked> {
+    let Some(principal) = req.extensions().get::<Principal>().cloned() else {
+        return Err(ApiError::new(Code::Unauthorized, "sign in first"));
+    };
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|p| relative(p.as_str()).to_owned())
+        .unwrap_or_default();
+    let need = match action_for(req.method(), &route) {
+        Some(need) => need,
+        None if principal == Principal::Root => return Ok(Checked::Run(req, None)),
+        None => {
+            return Err(ApiError::new(
+                Code::Forbidden,
+                "this action is not open to staff or API tokens",
+            ))
+        }
+    };
+    let role = principal.role();
+    if let Some(action) = need {
+        roles::require(role, action)?;
+        if principal.must_set_up_totp() && action != Action::Read {
+            return Err(ApiError::new(
+                Code::TotpRequired,
+                "set up your second factor (TOTP) before changing anything",
+            ));
+        }
+    }
+    let scope = principal.scope().map(str::to_owned);
+    let needs_body = route == "/licenses/{id}/extend" && !roles::may(role, Action::ExtendUnlimited)
+        || scope.is_some() && req.method() == Method::POST;
+    let (req, body) = if needs_body {
+        buffer(req).await?
+    } else {
+        (req, Value::Null)
+    };
+    let id = license_param(&req, &route);
+    if let Some(product) = &scope {
+        if matches!(
+            need,
+            Some(Action::Staff | Action::Tokens | Action::Settings | Action::Products)
+        ) {
+            return Err(ApiError::new(Code::Forbidden, "a product's token may not do this"));
+        }
+        let asked = (req.method().clone(), query_param(&req, "product_id"));
+        if let Some(answer) = scoped(s, asked, &route, id.as_deref(), &body, product).await? {
+            return Ok(Checked::Answer(answer));
+        }
+    }
+    if route == "/licenses/{id}/extend" && !roles::may(role, Action::ExtendUnlimited) {
+        support_extend(s, id.as_deref().unwrap_or_default(), &body).await?;
+    }
+    let req = if let (Some(product), "/licenses" | "/policies", &Method::GET) = (&scope, route.as_str(), req.method()) {
+        with_product_filter(req, product)
+    } else {
+        req
+    };
+    Ok(Checked::Run(req, scope))
+}
+
+/// Reads the body (at most the usual limit) and puts it back.
+async fn buffer(req: Request) -> ApiResult<(Request, Value)> {
+    let (parts, body) = req.into_parts();
+    let bytes = to_bytes(body, MAX_BODY)
+        .await
+        .map_err(|_| ApiError::new(Code::PayloadTooLarge, "the body is too large"))?;
+    let value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+    Ok((Request::from_parts(parts, Body::from(bytes)), value))
+}
+
+/// The `{id}` of a `/licenses/{id}…` route (or `license_id` of the events query).
+fn license_param(req: &Request, route: &str) -> Option<String> {
+    let path = req.uri().path();
+    if route.starts_with("/licenses/{id}") {
+        let rest = path.split("/licenses/").nth(1)?;
+        return Some(percent_decode(rest.split('/').next()?));
+    }
+    if route == "/events" {
+        return query_param(req, "license_id");
+    }
+    None
+}
+
+fn query_param(req: &Request, name: &str) -> Option<String> {
+    req.uri()
+        .query()?
+        .split('&')
+        .filter_map(|p| p.split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| percent_decode(v))
+}
+
+fn percent_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = bytes
+            .get(i + 1..i + 3)
+            .and_then(|h| u8::from_str_radix(std::str::from_utf8(h).ok()?, 16).ok());
+        match (bytes[i], hex) {
+            (b'%', Some(b)) => {
+                out.push(b);
+                i += 3;
+            }
+            (b'+', _) => {
+                out.push(b' ');
+                i += 1;
+            }
+            (b, _) => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// A product-scoped token's request: `NOT_FOUND` for another product's things, an empty
+/// answer for a list of another product.
+async fn scoped(
+    s: &AppState,
+    (method, listed_product): (Method, Option<String>),
+    route: &str,
+    license: Option<&str>,
+    body: &Value,
+    product: &str,
+) -> ApiResult<Option<Response>> {
+    if let Some(id) = license {
+        let view = s.store.license(s.clock.now(), id.to_owned()).await?;
+        if view.license.product_id != product {
+            return Err(ApiError::not_found("no license has this id or key"));
+        }
+    }
+    let given_product = body.get("product_id").and_then(Value::as_str);
+    match (method.as_str(), route) {
+        ("GET", "/events") if license.is_none() => {
+            return Ok(Some(
+                Json(serde_json::json!({"events": [], "next_before": null})).into_response(),
+            ))
+        }
+        ("GET", "/licenses" | "/policies") if listed_product.as_deref().is_some_and(|p| p != product) => {
+            return Ok(Some(Json(Vec::<Value>::new()).into_response()))
+        }
+        ("POST", "/policies" | "/fingerprints/{rule}") if given_product != Some(product) => {
+            return Err(ApiError::not_found("no product has this id"))
+        }
+        ("POST", "/licenses") => {
+            let policy = body.get("policy_id").and_then(Value::as_str).unwrap_or_default();
+            let policies = s.store.policies(Some(product.to_owned())).await?;
+            if !policies.iter().any(|p| p.id == policy) {
+                return Err(ApiError::not_found("no policy has this id"));
+            }
+        }
+        _ => {}
+    }
+    Ok(None)
+}
+
+/// Support extends by at most [`SUPPORT_EXTEND_DAYS`] past the later of now and the expiry.
+async fn support_extend(s: &AppState, id: &str, body: &Value) -> ApiResult<()> {
+    let how: Extend =
+        serde_json::from_value(body.clone()).map_err(|e| ApiError::bad_request(format!("not an extension: {e}")))?;
+    let now = s.clock.now();
+    let current = s.store.license(now, id.to_owned()).await?.license.expires_at;
+    let limit = current.unwrap_or(now).max(now) + SUPPORT_EXTEND_DAYS * 86_400;
+    match extended_expiry(now, current, &how)? {
+        Some(at) if at <= limit => Ok(()),
+        _ => Err(ApiError::new(
+            Code::Forbidden,
+            format!("this role may extend by at most {SUPPORT_EXTEND_DAYS} days; ask an admin"),
+        )),
+    }
+}
+
+/// The list's query with `product_id` set to the scope.
+fn with_product_filter(mut req: Request, product: &str) -> Request {
+    let path = req.uri().path().to_owned();
+    let others: Vec<&str> = req
+        .uri()
+        .query()
+        .unwrap_or_default()
+        .split('&')
+        .filter(|p| !p.is_empty() && !p.starts_with("product_id="))
+        .collect();
+    let mut query = format!(
+        "product_id={}",
+        product.replace(|c: char| !c.is_ascii_alphanumeric() && c != '_' && c != '-', "")
+    );
+    for p in others {
+        query.push('&');
+        query.push_str(p);
+    }
+    if let Ok(uri) = format!("{path}?{query}").parse() {
+        *req.uri_mut() = uri;
+    }
+    req
+}
+
+/// The product list with only the scope's product.
+async fn keep_product(response: Response, product: &str) -> Response {
+    if !response.status().is_success() {
+        return response;
+    }
+    let Ok(bytes) = to_bytes(response.into_body(), usize::MAX).await else {
+        return ApiError::Internal("could not read the product list".into()).into_response();
+    };
+    let list: Vec<Value> = serde_json::from_slice(&bytes).unwrap_or_default();
+    let kept: Vec<Value> = list.into_iter().filter(|p| p["id"] == product).collect();
+    Json(kept).into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_route_template_is_found_under_both_prefixes() {
+        for (m, r, need) in ROUTES {
+            let method = Method::from_bytes(m.as_bytes()).unwrap();
+            assert_eq!(action_for(&method, &format!("/admin/v1{r}")), Some(*need));
+            assert_eq!(action_for(&method, &format!("/console/api{r}")), Some(*need));
+        }
+        assert_eq!(action_for(&Method::GET, "/admin/v1/nothing"), None);
+    }
+
+    #[test]
+    fn percent_decoding() {
+        assert_eq!(percent_decode("a%2Db+c"), "a-b c");
+    }
+}

@@ -1,0 +1,153 @@
+//! Staff accounts, API tokens and staff settings in SQLite ([`StaffTx`]; the tables are at the
+//! end of [`super::schema::SCHEMA`]; the rules: [`crate::domain::staff`]).
+
+use super::tx::SqliteTx;
+use crate::domain::errors::ApiResult;
+use crate::domain::staff::tx::StaffTx;
+use crate::domain::staff::{ApiToken, Role, StaffAccount};
+use rusqlite::{params, OptionalExtension, Row};
+use std::future::{ready, Future};
+
+fn done<T: Send>(result: rusqlite::Result<T>) -> impl Future<Output = ApiResult<T>> + Send {
+    ready(result.map_err(Into::into))
+}
+
+/// A role as stored; an unknown one (a newer server's) reads as the least: viewer.
+fn role(text: String) -> Role {
+    Role::parse(&text).unwrap_or(Role::Viewer)
+}
+
+const STAFF: &str = "SELECT id, email, role, disabled, password_hash, totp_secret, created_at FROM staff";
+const TOKENS: &str =
+    "SELECT id, name, role, product_id, expires_at, last_used_at, revoked_at, created_at FROM api_tokens";
+
+fn account(r: &Row<'_>) -> rusqlite::Result<StaffAccount> {
+    Ok(StaffAccount {
+        id: r.get(0)?,
+        email: r.get(1)?,
+        role: role(r.get(2)?),
+        disabled: r.get(3)?,
+        password_hash: r.get(4)?,
+        totp_secret: r.get(5)?,
+        created_at: r.get(6)?,
+    })
+}
+
+fn token(r: &Row<'_>) -> rusqlite::Result<ApiToken> {
+    Ok(ApiToken {
+        id: r.get(0)?,
+        name: r.get(1)?,
+        role: role(r.get(2)?),
+        product_id: r.get(3)?,
+        expires_at: r.get(4)?,
+        last_used_at: r.get(5)?,
+        revoked_at: r.get(6)?,
+        created_at: r.get(7)?,
+    })
+}
+
+impl SqliteTx<'_> {
+    fn one<T>(
+        &self,
+        sql: &str,
+        p: impl rusqlite::Params,
+        f: fn(&Row<'_>) -> rusqlite::Result<T>,
+    ) -> rusqlite::Result<Option<T>> {
+        self.0.prepare_cached(sql)?.query_row(p, f).optional()
+    }
+
+    fn all<T>(&self, sql: &str, f: fn(&Row<'_>) -> rusqlite::Result<T>) -> rusqlite::Result<Vec<T>> {
+        self.0.prepare_cached(sql)?.query_map([], f)?.collect()
+    }
+
+    fn run(&self, sql: &str, p: impl rusqlite::Params) -> rusqlite::Result<()> {
+        self.0.prepare_cached(sql)?.execute(p).map(|_| ())
+    }
+}
+
+impl StaffTx for SqliteTx<'_> {
+    fn insert_staff(&mut self, a: &StaffAccount) -> impl Future<Output = ApiResult<()>> + Send {
+        done(self.run(
+            "INSERT INTO staff (id, email, role, disabled, password_hash, totp_secret, created_at) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            params![
+                a.id,
+                a.email,
+                a.role.as_str(),
+                a.disabled,
+                a.password_hash,
+                a.totp_secret,
+                a.created_at
+            ],
+        ))
+    }
+
+    fn staff_by_email(&mut self, email: &str) -> impl Future<Output = ApiResult<Option<StaffAccount>>> + Send {
+        done(self.one(&format!("{STAFF} WHERE email = ?1"), [email], account))
+    }
+
+    fn staff_by_id(&mut self, id: &str) -> impl Future<Output = ApiResult<Option<StaffAccount>>> + Send {
+        done(self.one(&format!("{STAFF} WHERE id = ?1"), [id], account))
+    }
+
+    fn staff_list(&mut self) -> impl Future<Output = ApiResult<Vec<StaffAccount>>> + Send {
+        done(self.all(&format!("{STAFF} ORDER BY created_at, id"), account))
+    }
+
+    fn update_staff(&mut self, a: &StaffAccount) -> impl Future<Output = ApiResult<()>> + Send {
+        done(self.run(
+            "UPDATE staff SET role = ?2, disabled = ?3, password_hash = ?4, totp_secret = ?5 WHERE id = ?1",
+            params![a.id, a.role.as_str(), a.disabled, a.password_hash, a.totp_secret],
+        ))
+    }
+
+    fn insert_api_token(&mut self, t: &ApiToken, hash: &str) -> impl Future<Output = ApiResult<()>> + Send {
+        done(self.run(
+            "INSERT INTO api_tokens (id, name, token_hash, role, product_id, expires_at, last_used_at, revoked_at, \
+             created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            params![
+                t.id,
+                t.name,
+                hash,
+                t.role.as_str(),
+                t.product_id,
+                t.expires_at,
+                t.last_used_at,
+                t.revoked_at,
+                t.created_at
+            ],
+        ))
+    }
+
+    fn api_token_by_hash(&mut self, hash: &str) -> impl Future<Output = ApiResult<Option<ApiToken>>> + Send {
+        done(self.one(&format!("{TOKENS} WHERE token_hash = ?1"), [hash], token))
+    }
+
+    fn api_token_by_id(&mut self, id: &str) -> impl Future<Output = ApiResult<Option<ApiToken>>> + Send {
+        done(self.one(&format!("{TOKENS} WHERE id = ?1"), [id], token))
+    }
+
+    fn api_tokens(&mut self) -> impl Future<Output = ApiResult<Vec<ApiToken>>> + Send {
+        done(self.all(&format!("{TOKENS} ORDER BY created_at, id"), token))
+    }
+
+    fn set_api_token_revoked(&mut self, id: &str, at: i64) -> impl Future<Output = ApiResult<()>> + Send {
+        done(self.run("UPDATE api_tokens SET revoked_at = ?2 WHERE id = ?1", params![id, at]))
+    }
+
+    fn set_api_token_used(&mut self, id: &str, at: i64) -> impl Future<Output = ApiResult<()>> + Send {
+        done(self.run("UPDATE api_tokens SET last_used_at = ?2 WHERE id = ?1", params![id, at]))
+    }
+
+    fn staff_setting(&mut self, name: &str) -> impl Future<Output = ApiResult<Option<String>>> + Send {
+        done(self.one("SELECT value FROM staff_settings WHERE name = ?1", [name], |r| r.get(0)))
+    }
+
+    fn put_staff_setting(&mut self, name: &str, value: &str) -> impl Future<Output = ApiResult<()>> + Send {
+        done(self.run(
+            "INSERT INTO staff_settings (name, value) VALUES (?1, ?2) \
+             ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+            params![name, value],
+        ))
+    }
+}

@@ -1,0 +1,178 @@
+//! Staff accounts in the support console, in a real browser (chromium) against a real server:
+//! an owner signs in with email and password and adds a support agent (a weak password is
+//! refused in plain words), the agent signs in, sees only what support may do, resets a
+//! license's machines, cannot revoke (the server refuses it even when the page sends it), and
+//! the timeline names the agent.
+
+use keyturn_e2e::app::TestResult;
+use keyturn_e2e::{binaries, process, server, Browser, Server};
+use serde_json::{json, Value};
+
+const OWNER_PASSWORD: &str = "tall trees whisper softly";
+const AGENT_PASSWORD: &str = "blue kettles sing at dawn";
+
+async fn shown(b: &Browser, css: &str) -> Result<bool, Box<dyn std::error::Error>> {
+    let element = b.client.find(fantoccini::Locator::Css(css)).await?;
+    Ok(element.is_displayed().await?)
+}
+
+#[tokio::test]
+async fn an_owner_adds_a_support_agent_who_resets_but_cannot_revoke() {
+    let server = server::start();
+    let mut add = std::process::Command::new(binaries::server());
+    add.args([
+        "staff",
+        "add",
+        "--email",
+        "owner@acme.com",
+        "--role",
+        "owner",
+        "--db",
+        &server.db,
+    ]);
+    let run = process::run(add, &format!("{OWNER_PASSWORD}\n"));
+    assert!(run.success(), "{}", run.stderr);
+    let policy = server.new_policy(3, &[]);
+    let created: Value =
+        serde_json::from_str(&server.license_with(&policy, &["--owner-email", "cust@example.com", "--json"])).unwrap();
+    let (license, key) = (
+        created["id"].as_str().unwrap().to_string(),
+        created["key"].as_str().unwrap().to_string(),
+    );
+    server.activate_other_device(&key, "fp-laptop", "Laptop").await;
+    server.activate_other_device(&key, "fp-desktop", "Desktop").await;
+    let browser = Browser::launch("console-staff").await;
+    let result = walk_through(&browser, &server, &license).await;
+    browser.finish(result, &server.logs()).await;
+}
+
+async fn sign_in(b: &Browser, email: &str, password: &str) -> TestResult {
+    b.fill("#email", email).await?;
+    b.fill("#password", password).await?;
+    b.click("#staff-sign-in-button").await?;
+    b.wait_visible("#search-view").await?;
+    b.wait_for_text("#who", "who is signed in", |t| t.contains(email))
+        .await?;
+    Ok(())
+}
+
+async fn walk_through(b: &Browser, server: &Server, license: &str) -> TestResult {
+    b.goto(&format!("{}/console", server.url)).await?;
+    // A wrong password: the same plain answer as an unknown email.
+    b.fill("#email", "owner@acme.com").await?;
+    b.fill("#password", "not my password at all").await?;
+    b.click("#staff-sign-in-button").await?;
+    b.wait_for_text("#error", "UNAUTHORIZED", |t| t.contains("UNAUTHORIZED"))
+        .await?;
+    sign_in(b, "owner@acme.com", OWNER_PASSWORD).await?;
+
+    // The owner adds a support agent; a weak password first gets plain words.
+    b.click("#nav-staff").await?;
+    b.wait_visible("#staff-view").await?;
+    b.fill("#new-staff-email", "ann@acme.com").await?;
+    b.fill("#new-staff-password", "short").await?;
+    b.click("#add-staff-button").await?;
+    b.wait_for_text("#error", "plain words for WEAK_PASSWORD", |t| {
+        t.contains("Choose a longer password") && t.contains("WEAK_PASSWORD")
+    })
+    .await?;
+    b.fill("#new-staff-password", AGENT_PASSWORD).await?;
+    b.click("#add-staff-button").await?;
+    b.wait_count("#staff-table tr[data-email='ann@acme.com']", 1).await?;
+    let row = b
+        .find("#staff-table tr[data-email='ann@acme.com']")
+        .await?
+        .text()
+        .await?;
+    assert!(row.contains("active"), "{row}");
+    b.screenshot("owner-staff-page").await?;
+    b.click("#sign-out").await?;
+    b.wait_visible("#sign-in-view").await?;
+
+    // The agent signs in: no Staff page, no license creation, no Revoke.
+    sign_in(b, "ann@acme.com", AGENT_PASSWORD).await?;
+    assert!(!shown(b, "#nav-staff").await?, "support sees the Staff page link");
+    assert!(!shown(b, "#create").await?, "support sees Create a license");
+    b.goto(&format!("{}/console#license/{license}", server.url)).await?;
+    b.wait_visible("#license-view").await?;
+    b.wait_count("#machines tbody tr", 2).await?;
+    assert!(!shown(b, "button[data-action=revoke]").await?, "support sees Revoke");
+    assert!(shown(b, "button[data-action=suspend]").await?, "support may suspend");
+    assert!(!shown(b, ".block-machine").await?, "support sees Block device");
+
+    // Reset the machines (two clicks: the button asks to confirm).
+    b.click("button[data-action=reset]").await?;
+    b.click("button[data-action=reset]").await?;
+    b.wait_visible("#no-machines").await?;
+
+    // Whatever the page sends, the server refuses a revoke by support and nothing changes.
+    let answer = b
+        .run(&format!(
+            "const done = arguments[0]; fetch('/console/api/licenses/{license}/revoke', \
+             {{method: 'POST', headers: {{'X-CSRF-Token': csrf}}}}).then(r => r.json().then(j => done([r.status, j.code])));"
+        ))
+        .await?;
+    assert_eq!(answer, json!([403, "FORBIDDEN"]));
+    let (_, view) = server
+        .admin(reqwest::Method::GET, &format!("/licenses/{license}"), None)
+        .await;
+    assert_eq!(view["status"], "ACTIVE");
+
+    // The timeline names the agent.
+    b.goto(&format!("{}/console#", server.url)).await?;
+    b.goto(&format!("{}/console#license/{license}", server.url)).await?;
+    b.wait_for_text("#timeline", "the agent's reset", |t| {
+        t.contains("reset") && t.contains("support: ann@acme.com")
+    })
+    .await?;
+    b.run("document.querySelector('#timeline').scrollIntoView({block: 'center'}); arguments[0]();")
+        .await?;
+    b.screenshot("agent-license").await?;
+    b.click("#sign-out").await?;
+    b.wait_visible("#sign-in-view").await?;
+
+    // The owner makes an API token (shown once), which works until it is revoked.
+    sign_in(b, "owner@acme.com", OWNER_PASSWORD).await?;
+    b.click("#nav-tokens").await?;
+    b.wait_visible("#tokens-view").await?;
+    b.fill("#token-name", "shop-backend").await?;
+    b.click("#create-token-button").await?;
+    let token = b
+        .wait_for_text("#new-token-text", "the new token", |t| t.starts_with("kt_"))
+        .await?;
+    b.wait_count("#tokens-table tr[data-name='shop-backend']", 1).await?;
+    b.screenshot("owner-tokens-page").await?;
+    let with_token = |token: String| async move {
+        let url = format!("{}/admin/v1/licenses", server.url);
+        reqwest::Client::new()
+            .get(url)
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16()
+    };
+    assert_eq!(with_token(token.clone()).await, 200);
+    b.click("#tokens-table tr[data-name='shop-backend'] .revoke-token")
+        .await?;
+    b.click("#tokens-table tr[data-name='shop-backend'] .revoke-token")
+        .await?;
+    b.wait_for_text("#tokens-table tr[data-name='shop-backend']", "revoked", |t| {
+        t.contains("revoked")
+    })
+    .await?;
+    assert_eq!(with_token(token).await, 401);
+
+    // What did the agent do? The owner's Activity page, from the Staff page.
+    b.click("#nav-staff").await?;
+    b.click("#staff-table tr[data-email='ann@acme.com'] .activity-link")
+        .await?;
+    b.wait_visible("#activity-view").await?;
+    b.wait_for_text("#activity-list", "the agent's reset", |t| {
+        t.contains("reset") && t.contains("support: ann@acme.com")
+    })
+    .await?;
+    b.screenshot("owner-activity").await?;
+    Ok(())
+}
