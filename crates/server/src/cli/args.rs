@@ -35,6 +35,9 @@ pub enum Command {
     PruneEvents(PruneArgs),
     /// Seed the demo product (id `demo`) and print its keys (idempotent).
     Demo(DbArg),
+    /// Webhook endpoints (signed deliveries of the event log) and their delivery log.
+    #[command(subcommand)]
+    Webhook(crate::cli::webhooks::WebhookCmd),
 }
 
 #[derive(Args, Clone)]

@@ -9,6 +9,7 @@ pub mod args;
 pub mod event_log;
 mod license;
 mod session;
+pub mod webhooks;
 
 pub use args::{Cli, Command, DbArg};
 
@@ -124,6 +125,7 @@ pub fn run(command: Command) -> Result<(), String> {
             print_json(&with_store(&db, |s| async move { s.policies(product).await })?)
         }
         Command::License(cmd) => license::run(cmd, now),
+        Command::Webhook(cmd) => webhooks::run(cmd, now),
         Command::Fingerprint(cmd) => {
             let (arg, rule) = match cmd {
                 FingerprintCmd::Block(a) => (a, Some(FingerprintRule::Block)),

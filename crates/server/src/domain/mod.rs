@@ -28,3 +28,4 @@ pub mod secrets;
 pub mod sessions;
 pub mod tokens;
 pub mod tx;
+pub mod webhooks;

@@ -2,6 +2,7 @@
 //! store without blocking requests ([`sink`]); [`retention`] removes events older than a number
 //! of days (CLI and `serve`). What an event is: [`crate::domain::events`].
 
+pub mod delivery;
 pub mod retention;
 pub mod sink;
 

@@ -16,6 +16,7 @@
 //! | `GET /events?license_id=&activation_id=&action=&before=&limit=` | `{events, next_before}` (newest first) |
 //! | `POST /test/clock` `{offset_secs}` (only with `--test-clock`) | 200 `{now}` |
 //! | `POST /test/hear-changes` (only with `--test-clock`) | 204 once every change committed elsewhere before it is seen |
+//! | `/webhooks…` | endpoints, delivery log, redeliver: [`super::webhooks`] |
 //!
 //! `{id}` is a license id (`lic_…`) or its key. Every change is recorded in the event log with
 //! the actor `admin-api ADDRESS`. After 10 wrong tokens from one address that address gets 429
@@ -66,6 +67,7 @@ pub fn handlers() -> Router<AppState> {
         .route("/events", get(super::events::list))
         .route("/test/clock", post(test_clock))
         .route("/test/hear-changes", post(test_hear_changes))
+        .merge(super::webhooks::routes())
 }
 
 async fn require_token(

@@ -17,6 +17,7 @@ pub mod ratelimit;
 pub mod serve;
 pub mod sessions;
 pub mod state;
+pub mod webhooks;
 
 pub use state::AppState;
 

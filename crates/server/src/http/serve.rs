@@ -108,6 +108,7 @@ pub async fn run(opts: ServeOptions) -> Result<(), String> {
     if let Some(days) = opts.keep_events_days {
         crate::events::retention::start(state.store.clone(), state.clock.clone(), days);
     }
+    crate::events::delivery::start(state.store.clone(), state.clock.clone());
     let events = state.events.clone();
     let app = http::router(state);
     serve_connections(

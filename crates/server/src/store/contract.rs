@@ -11,6 +11,7 @@ pub use crate::domain::model::FingerprintRule;
 use crate::domain::model::{DemoKey, Policy, Product, StoredSession};
 use crate::domain::page::{Page, Paged};
 use crate::domain::secrets::Secrets;
+use crate::domain::webhooks::{Attempt, Delivery, DeliveryQuery, Due, Endpoint, NewEndpoint};
 use keyturn_protocol::wire::{ActivateRequest, LicenseStatus, MachinesResponse, TrialRequest, ValidateResponse};
 use keyturn_protocol::LicenseKey;
 use std::future::Future;
@@ -91,4 +92,14 @@ pub trait Store: Send + Sync + 'static {
     fn hear_changes(&self) -> StoreFuture<'_, ()> {
         Box::pin(std::future::ready(Ok(())))
     }
+    // Webhooks out (issue 18, [`crate::domain::webhooks`]): endpoints (listed without secrets),
+    // the delivery log newest first, redeliver; the delivery worker claims due deliveries
+    // (leased: one process sends each) and records each attempt.
+    fn create_webhook(&self, now: i64, new: NewEndpoint) -> StoreFuture<'_, Endpoint>;
+    fn webhooks(&self) -> StoreFuture<'_, Vec<Endpoint>>;
+    fn remove_webhook(&self, id: String) -> StoreFuture<'_, ()>;
+    fn webhook_deliveries(&self, query: DeliveryQuery) -> StoreFuture<'_, Vec<Delivery>>;
+    fn redeliver(&self, now: i64, id: i64) -> StoreFuture<'_, Delivery>;
+    fn claim_deliveries(&self, now: i64, limit: u32) -> StoreFuture<'_, Vec<Due>>;
+    fn finish_delivery(&self, now: i64, id: i64, attempt: Attempt) -> StoreFuture<'_, ()>;
 }

@@ -11,6 +11,7 @@ mod rows;
 mod schema;
 mod sessions;
 pub mod tx;
+mod webhooks;
 
 use super::contract::{Store, StoreFuture};
 use crate::domain::admin::{self, Extend, LicenseView, MachineView, NewLicense, NewPolicy, NewProduct};
@@ -21,6 +22,7 @@ use crate::domain::model::ValidateView;
 use crate::domain::model::{DemoKey, FingerprintRule, Policy, Product, StoredSession};
 use crate::domain::page::{Page, Paged};
 use crate::domain::secrets::{fresh_secret, Secrets, KEY_HASH_SECRET, SIGNING_SEED};
+use crate::domain::webhooks::{self as webhook_rules, Attempt, Delivery, DeliveryQuery, Due, Endpoint, NewEndpoint};
 use crate::domain::{client, demo};
 use crate::store::validate_cache::ValidateCache;
 use deadpool_postgres::{Manager, ManagerConfig, Object, Pool, RecyclingMethod};
@@ -341,5 +343,33 @@ impl Store for PgStore {
 
     fn end_session(&self, kind: String, id_hash: String) -> StoreFuture<'_, ()> {
         Box::pin(async move { on_client!(self, |tx| crate::domain::sessions::end(tx, &kind, &id_hash)) })
+    }
+    // Webhooks out (issue 18): endpoints, the delivery log, and the delivery worker's claims.
+    fn create_webhook(&self, now: i64, new: NewEndpoint) -> StoreFuture<'_, Endpoint> {
+        Box::pin(async move { in_tx!(quiet self, |tx| webhook_rules::create_endpoint(tx, now, &new)) })
+    }
+
+    fn webhooks(&self) -> StoreFuture<'_, Vec<Endpoint>> {
+        Box::pin(async move { in_tx!(quiet self, |tx| webhook_rules::endpoints(tx)) })
+    }
+
+    fn remove_webhook(&self, id: String) -> StoreFuture<'_, ()> {
+        Box::pin(async move { in_tx!(quiet self, |tx| webhook_rules::remove_endpoint(tx, &id)) })
+    }
+
+    fn webhook_deliveries(&self, query: DeliveryQuery) -> StoreFuture<'_, Vec<Delivery>> {
+        Box::pin(async move { on_client!(self, |tx| webhook_rules::deliveries(tx, &query)) })
+    }
+
+    fn redeliver(&self, now: i64, id: i64) -> StoreFuture<'_, Delivery> {
+        Box::pin(async move { in_tx!(quiet self, |tx| webhook_rules::redeliver(tx, now, id)) })
+    }
+
+    fn claim_deliveries(&self, now: i64, limit: u32) -> StoreFuture<'_, Vec<Due>> {
+        Box::pin(async move { in_tx!(quiet self, |tx| webhook_rules::claim(tx, now, limit)) })
+    }
+
+    fn finish_delivery(&self, now: i64, id: i64, attempt: Attempt) -> StoreFuture<'_, ()> {
+        Box::pin(async move { in_tx!(quiet self, |tx| webhook_rules::finish(tx, now, id, &attempt)) })
     }
 }

@@ -108,4 +108,34 @@ CREATE TRIGGER activations_seats AFTER INSERT OR DELETE ON activations
 DROP TRIGGER IF EXISTS activations_seats_moved ON activations;
 CREATE TRIGGER activations_seats_moved AFTER UPDATE OF license_id ON activations
     FOR EACH ROW WHEN (OLD.license_id IS DISTINCT FROM NEW.license_id) EXECUTE FUNCTION keyturn_count_seats();
+-- Webhooks out (issue 18; queries in webhooks.rs). A delivery per (endpoint, event), written in
+-- the transaction that appends the event.
+CREATE TABLE IF NOT EXISTS webhook_endpoints (
+    id TEXT PRIMARY KEY,
+    url TEXT NOT NULL,
+    secret TEXT NOT NULL,
+    created_at BIGINT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS webhook_subscriptions (
+    endpoint_id TEXT NOT NULL REFERENCES webhook_endpoints(id),
+    event_type TEXT NOT NULL,
+    PRIMARY KEY (endpoint_id, event_type)
+);
+CREATE INDEX IF NOT EXISTS webhook_subscriptions_type ON webhook_subscriptions(event_type);
+CREATE TABLE IF NOT EXISTS webhook_deliveries (
+    id BIGSERIAL PRIMARY KEY,
+    endpoint_id TEXT NOT NULL REFERENCES webhook_endpoints(id),
+    event_id BIGINT NOT NULL,
+    state TEXT NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_at BIGINT NOT NULL,
+    lease_until BIGINT,
+    last_status INTEGER,
+    last_error TEXT,
+    created_at BIGINT NOT NULL,
+    delivered_at BIGINT,
+    UNIQUE (endpoint_id, event_id)
+);
+CREATE INDEX IF NOT EXISTS webhook_deliveries_pending ON webhook_deliveries(endpoint_id, event_id)
+    WHERE state = 'PENDING';
 "#;

@@ -19,6 +19,7 @@ pub mod sessions;
 pub mod store;
 pub mod tx;
 pub mod wal_index;
+pub mod webhooks;
 pub mod writer;
 
 use super::validate_cache::ValidateCache;

@@ -88,6 +88,36 @@ CREATE TABLE IF NOT EXISTS demo_keys (
     license_key TEXT NOT NULL,
     purpose TEXT NOT NULL
 );
+-- Webhooks out (issue 18; queries in webhooks.rs). A delivery per (endpoint, event), written in
+-- the transaction that appends the event.
+CREATE TABLE IF NOT EXISTS webhook_endpoints (
+    id TEXT PRIMARY KEY,
+    url TEXT NOT NULL,
+    secret TEXT NOT NULL,
+    created_at INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS webhook_subscriptions (
+    endpoint_id TEXT NOT NULL REFERENCES webhook_endpoints(id),
+    event_type TEXT NOT NULL,
+    PRIMARY KEY (endpoint_id, event_type)
+);
+CREATE INDEX IF NOT EXISTS webhook_subscriptions_type ON webhook_subscriptions(event_type);
+CREATE TABLE IF NOT EXISTS webhook_deliveries (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    endpoint_id TEXT NOT NULL REFERENCES webhook_endpoints(id),
+    event_id INTEGER NOT NULL,
+    state TEXT NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_at INTEGER NOT NULL,
+    lease_until INTEGER,
+    last_status INTEGER,
+    last_error TEXT,
+    created_at INTEGER NOT NULL,
+    delivered_at INTEGER,
+    UNIQUE (endpoint_id, event_id)
+);
+CREATE INDEX IF NOT EXISTS webhook_deliveries_pending ON webhook_deliveries(endpoint_id, event_id)
+    WHERE state = 'PENDING';
 "#;
 
 /// Seat counting, after the tables exist (and after [`migrate`] added the column to old files).

@@ -13,6 +13,7 @@ use crate::domain::issued::Issued;
 use crate::domain::model::{DemoKey, FingerprintRule, Policy, Product, StoredSession};
 use crate::domain::page::{Page, Paged};
 use crate::domain::secrets::Secrets;
+use crate::domain::webhooks::{self, Attempt, Delivery, DeliveryQuery, Due, Endpoint, NewEndpoint};
 use crate::domain::{client, demo, sessions};
 use crate::store::contract::{Store, StoreFuture};
 use keyturn_protocol::wire::{ActivateRequest, LicenseStatus, MachinesResponse, TrialRequest, ValidateResponse};
@@ -159,5 +160,33 @@ impl Store for Db {
 
     fn end_session(&self, kind: String, id_hash: String) -> StoreFuture<'_, ()> {
         Box::pin(self.write(move |c| complete(sessions::end(&mut SqliteTx(c), &kind, &id_hash))))
+    }
+    // Webhooks out (issue 18): endpoints, the delivery log, and the delivery worker's claims.
+    fn create_webhook(&self, now: i64, new: NewEndpoint) -> StoreFuture<'_, Endpoint> {
+        Box::pin(self.write(move |c| complete(webhooks::create_endpoint(&mut SqliteTx(c), now, &new))))
+    }
+
+    fn webhooks(&self) -> StoreFuture<'_, Vec<Endpoint>> {
+        ready(self.read(|c| complete(webhooks::endpoints(&mut SqliteTx(c)))))
+    }
+
+    fn remove_webhook(&self, id: String) -> StoreFuture<'_, ()> {
+        Box::pin(self.write(move |c| complete(webhooks::remove_endpoint(&mut SqliteTx(c), &id))))
+    }
+
+    fn webhook_deliveries(&self, query: DeliveryQuery) -> StoreFuture<'_, Vec<Delivery>> {
+        ready(self.read_long(|c| complete(webhooks::deliveries(&mut SqliteTx(c), &query))))
+    }
+
+    fn redeliver(&self, now: i64, id: i64) -> StoreFuture<'_, Delivery> {
+        Box::pin(self.write(move |c| complete(webhooks::redeliver(&mut SqliteTx(c), now, id))))
+    }
+
+    fn claim_deliveries(&self, now: i64, limit: u32) -> StoreFuture<'_, Vec<Due>> {
+        Box::pin(self.write(move |c| complete(webhooks::claim(&mut SqliteTx(c), now, limit))))
+    }
+
+    fn finish_delivery(&self, now: i64, id: i64, attempt: Attempt) -> StoreFuture<'_, ()> {
+        Box::pin(self.write(move |c| complete(webhooks::finish(&mut SqliteTx(c), now, id, &attempt))))
     }
 }
