@@ -13,7 +13,7 @@ pub mod webhooks;
 
 pub use args::{Cli, Command, DbArg};
 
-use session::{log, print_json, runtime, with_store, CLI};
+use session::{print_json, runtime, with_store, CLI};
 
 use crate::clock::system_now;
 use crate::domain::admin::{NewPolicy, NewProduct};
@@ -139,8 +139,9 @@ pub fn run(command: Command) -> Result<(), String> {
             };
             let detail = events::fingerprint_detail(&arg.product, &arg.fingerprint);
             with_store(&arg.db, |s| async move {
-                s.set_fingerprint_rule(now, arg.product, arg.fingerprint, rule).await?;
-                log(&s, Event::new(now, action, CLI).detail(detail)).await
+                let event = Event::new(now, action, CLI).detail(detail);
+                let change = s.set_fingerprint_rule(now, arg.product, arg.fingerprint, rule);
+                session::logged(&s, move |_: &()| event, change).await
             })
         }
     }

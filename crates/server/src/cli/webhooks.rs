@@ -2,8 +2,8 @@
 //! delivery log, on the database directly (a running server delivers what they queue).
 
 use super::args::DbArg;
-use super::session::{log, print_json, with_store, CLI};
-use crate::domain::webhooks::{DeliveryQuery, NewEndpoint};
+use super::session::{logged, print_json, with_store, CLI};
+use crate::domain::webhooks::{Delivery, DeliveryQuery, Endpoint, NewEndpoint};
 use crate::events::Event;
 use clap::Subcommand;
 
@@ -65,16 +65,16 @@ pub fn run(cmd: WebhookCmd, now: i64) -> Result<(), String> {
                 secret,
             };
             print_json(&with_store(&db, |s| async move {
-                let endpoint = s.create_webhook(now, new).await?;
-                let detail = format!("{} for {}", endpoint.id, endpoint.event_types.join(","));
-                log(&s, Event::new(now, "add_webhook", CLI).detail(detail)).await?;
-                Ok(endpoint)
+                let describe = move |e: &Endpoint| {
+                    Event::new(now, "add_webhook", CLI).detail(format!("{} for {}", e.id, e.event_types.join(",")))
+                };
+                logged(&s, describe, s.create_webhook(now, new)).await
             })?)
         }
         WebhookCmd::List(db) => print_json(&with_store(&db, |s| async move { s.webhooks().await })?),
         WebhookCmd::Remove { db, id } => with_store(&db, |s| async move {
-            s.remove_webhook(id.clone()).await?;
-            log(&s, Event::new(now, "remove_webhook", CLI).detail(id)).await
+            let event = Event::new(now, "remove_webhook", CLI).detail(&id);
+            logged(&s, move |_: &()| event, s.remove_webhook(id)).await
         }),
         WebhookCmd::Deliveries {
             db,
@@ -91,13 +91,8 @@ pub fn run(cmd: WebhookCmd, now: i64) -> Result<(), String> {
             print_json(&with_store(&db, |s| async move { s.webhook_deliveries(query).await })?)
         }
         WebhookCmd::Redeliver { db, id } => print_json(&with_store(&db, |s| async move {
-            let delivery = s.redeliver(now, id).await?;
-            log(
-                &s,
-                Event::new(now, "redeliver_webhook", CLI).detail(format!("delivery {id}")),
-            )
-            .await?;
-            Ok(delivery)
+            let event = Event::new(now, "redeliver_webhook", CLI).detail(format!("delivery {id}"));
+            logged(&s, move |_: &Delivery| event, s.redeliver(now, id)).await
         })?),
     }
 }

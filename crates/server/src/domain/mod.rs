@@ -29,3 +29,4 @@ pub mod sessions;
 pub mod tokens;
 pub mod tx;
 pub mod webhooks;
+pub mod with_event;

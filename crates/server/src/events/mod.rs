@@ -5,6 +5,7 @@
 pub mod delivery;
 pub mod retention;
 pub mod sink;
+pub mod with_event;
 
 pub use crate::domain::events::{expiry_detail, fingerprint_detail, Event, EventPage, EventQuery, StoredEvent, OK};
 pub use sink::EventLog;

@@ -25,7 +25,7 @@
 use super::actor::{Actor, Door};
 use super::client_addr::ClientAddr;
 use super::state::AppState;
-use crate::domain::admin::{Extend, NewLicense, NewPolicy, NewProduct};
+use crate::domain::admin::{Extend, LicenseView, NewLicense, NewPolicy, NewProduct};
 use crate::domain::errors::{ApiError, ApiResult};
 use crate::domain::model::FingerprintRule;
 use crate::domain::page::Page;
@@ -40,7 +40,7 @@ use axum::routing::{delete, get, post};
 use axum::{Json, Router};
 use keyturn_protocol::token::public_key_to_string;
 use keyturn_protocol::wire::LicenseStatus;
-use keyturn_protocol::Code;
+use keyturn_protocol::{Code, LicenseKey};
 use serde::Deserialize;
 use serde_json::json;
 
@@ -140,14 +140,17 @@ async fn create_license(
     Actor(actor): Actor,
     ApiJson(new): ApiJson<NewLicense>,
 ) -> ApiResult<Response> {
-    let (view, key) = s.store.create_license(s.clock.now(), new).await?;
-    s.log_admin(
-        &actor,
-        "create_license",
-        &view.license.id,
-        None,
-        format!("policy {}", view.policy_name),
-    );
+    let now = s.clock.now();
+    let (view, key) = s
+        .admin_change(
+            move |(view, _): &(LicenseView, LicenseKey)| {
+                Event::new(now, "create_license", actor)
+                    .license(&view.license.id)
+                    .detail(format!("policy {}", view.policy_name))
+            },
+            s.store.create_license(now, new),
+        )
+        .await?;
     Ok((
         StatusCode::CREATED,
         Json(json!({"key": key.to_string(), "license": view})),
@@ -176,8 +179,14 @@ async fn revoke(State(s): State<AppState>, Actor(actor): Actor, Path(id): Path<S
 }
 
 async fn status(s: AppState, actor: String, id: String, status: LicenseStatus, action: &str) -> ApiResult<Response> {
-    let view = s.store.set_status(s.clock.now(), id, status).await?;
-    s.log_admin(&actor, action, &view.license.id, None, String::new());
+    let now = s.clock.now();
+    let action = action.to_string();
+    let view = s
+        .admin_change(
+            move |view: &LicenseView| Event::new(now, &action, actor).license(&view.license.id),
+            s.store.set_status(now, id, status),
+        )
+        .await?;
     Ok(Json(view).into_response())
 }
 
@@ -187,22 +196,31 @@ async fn extend(
     Path(id): Path<String>,
     ApiJson(how): ApiJson<Extend>,
 ) -> ApiResult<Response> {
-    let view = s.store.extend(s.clock.now(), id, how).await?;
-    let detail = crate::events::expiry_detail(view.license.expires_at);
-    s.log_admin(&actor, "extend", &view.license.id, None, detail);
+    let now = s.clock.now();
+    let view = s
+        .admin_change(
+            move |view: &LicenseView| {
+                let detail = crate::events::expiry_detail(view.license.expires_at);
+                Event::new(now, "extend", actor)
+                    .license(&view.license.id)
+                    .detail(detail)
+            },
+            s.store.extend(now, id, how),
+        )
+        .await?;
     Ok(Json(view).into_response())
 }
 
 async fn reset(State(s): State<AppState>, Actor(actor): Actor, Path(id): Path<String>) -> ApiResult<Response> {
     let license = s.store.license(s.clock.now(), id.clone()).await?;
-    let removed = s.store.reset(license.license.id.clone()).await?;
-    s.log_admin(
-        &actor,
-        "reset",
-        &license.license.id,
-        None,
-        format!("{removed} machines removed"),
-    );
+    let (now, id) = (s.clock.now(), license.license.id);
+    let event = Event::new(now, "reset", actor).license(&id);
+    let removed = s
+        .admin_change(
+            move |removed: &usize| event.detail(format!("{removed} machines removed")),
+            s.store.reset(id),
+        )
+        .await?;
     Ok(Json(json!({"removed": removed})).into_response())
 }
 
@@ -228,16 +246,14 @@ async fn remove_machine(
     Path((id, activation_id)): Path<(String, String)>,
 ) -> ApiResult<Response> {
     let license = s.store.license(s.clock.now(), id).await?;
-    s.store
-        .remove_machine(license.license.id.clone(), activation_id.clone())
-        .await?;
-    s.log_admin(
-        &actor,
-        "remove_machine",
-        &license.license.id,
-        Some(&activation_id),
-        String::new(),
-    );
+    let event = Event::new(s.clock.now(), "remove_machine", actor)
+        .license(&license.license.id)
+        .activation(&activation_id);
+    s.admin_change(
+        move |_: &()| event,
+        s.store.remove_machine(license.license.id.clone(), activation_id),
+    )
+    .await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
@@ -261,15 +277,17 @@ async fn fingerprint_rule(
         _ => return Err(ApiError::new(Code::RouteNotFound, "use block, allow or clear")),
     };
     let detail = crate::events::fingerprint_detail(&body.product_id, &body.fingerprint);
-    s.store
-        .set_fingerprint_rule(s.clock.now(), body.product_id, body.fingerprint, rule)
-        .await?;
     let action = format!(
         "{}_fingerprint",
         rule.map_or("clear", |r| if r == FingerprintRule::Block { "block" } else { "allow" })
     );
-    s.events
-        .record(Event::new(s.clock.now(), &action, &actor).detail(detail));
+    let event = Event::new(s.clock.now(), &action, &actor).detail(detail);
+    s.admin_change(
+        move |_: &()| event,
+        s.store
+            .set_fingerprint_rule(s.clock.now(), body.product_id, body.fingerprint, rule),
+    )
+    .await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
@@ -299,13 +317,18 @@ async fn test_hear_changes(State(s): State<AppState>) -> ApiResult<Response> {
 }
 
 impl AppState {
-    fn log_admin(&self, actor: &str, action: &str, license_id: &str, activation_id: Option<&str>, detail: String) {
-        let mut event = Event::new(self.clock.now(), action, actor)
-            .license(license_id)
-            .detail(detail);
-        if let Some(a) = activation_id {
-            event = event.activation(a);
-        }
-        self.events.record(event);
+    /// Runs an admin change with its event (`describe` of the answer), written in the change's
+    /// transaction; a refused change is not logged.
+    pub(crate) async fn admin_change<T: 'static>(
+        &self,
+        describe: impl FnOnce(&T) -> Event + Send + 'static,
+        change: impl std::future::Future<Output = ApiResult<T>>,
+    ) -> ApiResult<T> {
+        crate::events::with_event::change(
+            &self.events,
+            move |out: Result<&T, &ApiError>| out.ok().map(describe),
+            change,
+        )
+        .await
     }
 }

@@ -11,7 +11,7 @@
 use super::actor::Actor;
 use super::state::AppState;
 use crate::domain::errors::ApiResult;
-use crate::domain::webhooks::{DeliveryQuery, NewEndpoint};
+use crate::domain::webhooks::{Delivery, DeliveryQuery, Endpoint, NewEndpoint};
 use crate::events::Event;
 use crate::http::extract::ApiJson;
 use axum::extract::{Path, Query, State};
@@ -34,10 +34,11 @@ async fn create(
     Actor(actor): Actor,
     ApiJson(new): ApiJson<NewEndpoint>,
 ) -> ApiResult<Response> {
-    let endpoint = s.store.create_webhook(s.clock.now(), new).await?;
-    let detail = format!("{} for {}", endpoint.id, endpoint.event_types.join(","));
-    s.events
-        .record(Event::new(s.clock.now(), "add_webhook", actor).detail(detail));
+    let now = s.clock.now();
+    let describe = move |e: &Endpoint| {
+        Event::new(now, "add_webhook", actor).detail(format!("{} for {}", e.id, e.event_types.join(",")))
+    };
+    let endpoint = s.admin_change(describe, s.store.create_webhook(now, new)).await?;
     Ok((StatusCode::CREATED, Json(endpoint)).into_response())
 }
 
@@ -46,9 +47,8 @@ async fn list(State(s): State<AppState>) -> ApiResult<Response> {
 }
 
 async fn remove(State(s): State<AppState>, Actor(actor): Actor, Path(id): Path<String>) -> ApiResult<Response> {
-    s.store.remove_webhook(id.clone()).await?;
-    s.events
-        .record(Event::new(s.clock.now(), "remove_webhook", actor).detail(id));
+    let event = Event::new(s.clock.now(), "remove_webhook", actor).detail(&id);
+    s.admin_change(move |_: &()| event, s.store.remove_webhook(id)).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
@@ -64,8 +64,9 @@ async fn deliveries(State(s): State<AppState>, Query(q): Query<DeliveryQuery>) -
 }
 
 async fn redeliver(State(s): State<AppState>, Actor(actor): Actor, Path(id): Path<i64>) -> ApiResult<Response> {
-    let delivery = s.store.redeliver(s.clock.now(), id).await?;
-    s.events
-        .record(Event::new(s.clock.now(), "redeliver_webhook", actor).detail(format!("delivery {id}")));
+    let event = Event::new(s.clock.now(), "redeliver_webhook", actor).detail(format!("delivery {id}"));
+    let delivery = s
+        .admin_change(move |_: &Delivery| event, s.store.redeliver(s.clock.now(), id))
+        .await?;
     Ok(Json(delivery).into_response())
 }

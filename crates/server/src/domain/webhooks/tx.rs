@@ -13,11 +13,11 @@ pub trait WebhookTx: Tx {
     /// Removes the endpoint and its deliveries; whether it existed.
     fn delete_endpoint(&mut self, id: &str) -> impl Future<Output = ApiResult<bool>> + Send;
 
-    /// Before events are appended: when any endpoint exists, serialises every transaction that
-    /// appends events until it ends (PostgreSQL: so event ids grow in commit order, which is the
-    /// delivery order), and answers the highest event id so far; `None` when no endpoint exists.
+    /// Before events are appended: the highest event id so far, `None` when no endpoint exists
+    /// (then nothing is enqueued).
     fn begin_enqueue(&mut self) -> impl Future<Output = ApiResult<Option<i64>>> + Send;
-    /// One pending delivery per (endpoint subscribed to its type, event with an id above `after`).
+    /// One pending delivery per (endpoint subscribed to its type, event with an id above `after`);
+    /// one already there (another transaction's event in the range) stays as it is.
     fn enqueue_after(&mut self, after: i64, now: i64) -> impl Future<Output = ApiResult<u64>> + Send;
 
     /// Leases up to `limit` due deliveries until `lease_until`: only the oldest pending delivery

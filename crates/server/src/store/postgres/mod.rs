@@ -158,6 +158,32 @@ macro_rules! in_tx {
     }};
 }
 
+/// `in_tx!(noted …)`: a change and its event in one transaction ([`crate::domain::with_event`]):
+/// the event appended before COMMIT; a refused change's event written after its rollback.
+macro_rules! noted_tx {
+    ($store:expr, |$tx:ident| $body:expr) => {{
+        let slot = crate::events::with_event::slot();
+        let kept = slot.clone();
+        let out = in_tx!($store, |$tx| async move {
+            let value = $body.await?;
+            let event = crate::domain::with_event::describe(kept.as_ref(), Ok(&value as &dyn std::any::Any));
+            if let Some(event) = event {
+                crate::domain::event_log::append($tx, &[event]).await?;
+            }
+            Ok(value)
+        });
+        if let Err(e) = &out {
+            if let Some(event) = crate::domain::with_event::describe(slot.as_ref(), Err(e)) {
+                let written: ApiResult<()> = async { in_tx!(quiet $store, |tx| crate::domain::event_log::append(tx, &[event])) }.await;
+                if let Err(e) = written {
+                    tracing::error!(error = %e, "could not write a refusal's event");
+                }
+            }
+        }
+        out
+    }};
+}
+
 /// Runs `$body` on a pooled connection outside a transaction (single-statement reads).
 macro_rules! on_client {
     ($store:expr, |$tx:ident| $body:expr) => {{
@@ -194,19 +220,19 @@ impl Store for PgStore {
     }
 
     fn activate(&self, now: i64, key_hash: String, req: ActivateRequest) -> StoreFuture<'_, Issued> {
-        Box::pin(async move { in_tx!(self, |tx| client::activate(tx, now, &key_hash, &req)) })
+        Box::pin(async move { noted_tx!(self, |tx| client::activate(tx, now, &key_hash, &req)) })
     }
 
     fn activate_offline(&self, now: i64, key_hash: String, req: ActivateRequest) -> StoreFuture<'_, Issued> {
-        Box::pin(async move { in_tx!(self, |tx| client::activate_offline(tx, now, &key_hash, &req)) })
+        Box::pin(async move { noted_tx!(self, |tx| client::activate_offline(tx, now, &key_hash, &req)) })
     }
 
     fn renew(&self, now: i64, key_hash: String, id: String, req: ActivateRequest) -> StoreFuture<'_, Issued> {
-        Box::pin(async move { in_tx!(self, |tx| client::renew(tx, now, &key_hash, &id, &req)) })
+        Box::pin(async move { noted_tx!(self, |tx| client::renew(tx, now, &key_hash, &id, &req)) })
     }
 
     fn deactivate(&self, key_hash: String, id: String) -> StoreFuture<'_, ()> {
-        Box::pin(async move { in_tx!(self, |tx| client::deactivate(tx, &key_hash, &id)) })
+        Box::pin(async move { noted_tx!(self, |tx| client::deactivate(tx, &key_hash, &id)) })
     }
 
     fn machines(&self, key_hash: String, fp: Option<String>, page: Page) -> StoreFuture<'_, MachinesResponse> {
@@ -216,11 +242,11 @@ impl Store for PgStore {
 
     fn trial(&self, now: i64, key: LicenseKey, req: TrialRequest) -> StoreFuture<'_, Issued> {
         let key_hash = self.secrets.hasher.hash(&key);
-        Box::pin(async move { in_tx!(self, |tx| client::trial(tx, now, &key, &key_hash, &req)) })
+        Box::pin(async move { noted_tx!(self, |tx| client::trial(tx, now, &key, &key_hash, &req)) })
     }
 
     fn create_product(&self, now: i64, new: NewProduct) -> StoreFuture<'_, Product> {
-        Box::pin(async move { in_tx!(self, |tx| admin::create_product(tx, now, &new)) })
+        Box::pin(async move { noted_tx!(self, |tx| admin::create_product(tx, now, &new)) })
     }
 
     fn products(&self) -> StoreFuture<'_, Vec<Product>> {
@@ -228,7 +254,7 @@ impl Store for PgStore {
     }
 
     fn create_policy(&self, now: i64, new: NewPolicy) -> StoreFuture<'_, Policy> {
-        Box::pin(async move { in_tx!(self, |tx| admin::create_policy(tx, now, &new)) })
+        Box::pin(async move { noted_tx!(self, |tx| admin::create_policy(tx, now, &new)) })
     }
 
     fn policies(&self, product_id: Option<String>) -> StoreFuture<'_, Vec<Policy>> {
@@ -237,7 +263,7 @@ impl Store for PgStore {
 
     fn create_license(&self, now: i64, new: NewLicense) -> StoreFuture<'_, (LicenseView, LicenseKey)> {
         let h = &self.secrets.hasher;
-        Box::pin(async move { in_tx!(self, |tx| admin::create_license(tx, now, h, &new, None)) })
+        Box::pin(async move { noted_tx!(self, |tx| admin::create_license(tx, now, h, &new, None)) })
     }
 
     fn licenses(&self, now: i64, product_id: Option<String>) -> StoreFuture<'_, Vec<LicenseView>> {
@@ -251,17 +277,17 @@ impl Store for PgStore {
 
     fn set_status(&self, now: i64, id_or_key: String, status: LicenseStatus) -> StoreFuture<'_, LicenseView> {
         let h = &self.secrets.hasher;
-        Box::pin(async move { in_tx!(self, |tx| admin::set_status(tx, h, now, &id_or_key, status)) })
+        Box::pin(async move { noted_tx!(self, |tx| admin::set_status(tx, h, now, &id_or_key, status)) })
     }
 
     fn extend(&self, now: i64, id_or_key: String, how: Extend) -> StoreFuture<'_, LicenseView> {
         let h = &self.secrets.hasher;
-        Box::pin(async move { in_tx!(self, |tx| admin::extend(tx, h, now, &id_or_key, &how)) })
+        Box::pin(async move { noted_tx!(self, |tx| admin::extend(tx, h, now, &id_or_key, &how)) })
     }
 
     fn reset(&self, id_or_key: String) -> StoreFuture<'_, usize> {
         let h = &self.secrets.hasher;
-        Box::pin(async move { in_tx!(self, |tx| admin::reset(tx, h, &id_or_key)) })
+        Box::pin(async move { noted_tx!(self, |tx| admin::reset(tx, h, &id_or_key)) })
     }
 
     fn license_machines(&self, id_or_key: String, page: Page) -> StoreFuture<'_, Paged<MachineView>> {
@@ -271,7 +297,7 @@ impl Store for PgStore {
 
     fn remove_machine(&self, id_or_key: String, id: String) -> StoreFuture<'_, ()> {
         let h = &self.secrets.hasher;
-        Box::pin(async move { in_tx!(self, |tx| admin::remove_machine(tx, h, &id_or_key, &id)) })
+        Box::pin(async move { noted_tx!(self, |tx| admin::remove_machine(tx, h, &id_or_key, &id)) })
     }
 
     fn set_fingerprint_rule(
@@ -282,7 +308,7 @@ impl Store for PgStore {
         rule: Option<FingerprintRule>,
     ) -> StoreFuture<'_, ()> {
         Box::pin(async move {
-            in_tx!(self, |tx| admin::set_fingerprint_rule(
+            noted_tx!(self, |tx| admin::set_fingerprint_rule(
                 tx,
                 now,
                 &product_id,
@@ -346,7 +372,7 @@ impl Store for PgStore {
     }
     // Webhooks out (issue 18): endpoints, the delivery log, and the delivery worker's claims.
     fn create_webhook(&self, now: i64, new: NewEndpoint) -> StoreFuture<'_, Endpoint> {
-        Box::pin(async move { in_tx!(quiet self, |tx| webhook_rules::create_endpoint(tx, now, &new)) })
+        Box::pin(async move { noted_tx!(self, |tx| webhook_rules::create_endpoint(tx, now, &new)) })
     }
 
     fn webhooks(&self) -> StoreFuture<'_, Vec<Endpoint>> {
@@ -354,7 +380,7 @@ impl Store for PgStore {
     }
 
     fn remove_webhook(&self, id: String) -> StoreFuture<'_, ()> {
-        Box::pin(async move { in_tx!(quiet self, |tx| webhook_rules::remove_endpoint(tx, &id)) })
+        Box::pin(async move { noted_tx!(self, |tx| webhook_rules::remove_endpoint(tx, &id)) })
     }
 
     fn webhook_deliveries(&self, query: DeliveryQuery) -> StoreFuture<'_, Vec<Delivery>> {
@@ -362,7 +388,7 @@ impl Store for PgStore {
     }
 
     fn redeliver(&self, now: i64, id: i64) -> StoreFuture<'_, Delivery> {
-        Box::pin(async move { in_tx!(quiet self, |tx| webhook_rules::redeliver(tx, now, id)) })
+        Box::pin(async move { noted_tx!(self, |tx| webhook_rules::redeliver(tx, now, id)) })
     }
 
     fn claim_deliveries(&self, now: i64, limit: u32) -> StoreFuture<'_, Vec<Due>> {

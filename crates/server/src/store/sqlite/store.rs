@@ -36,19 +36,19 @@ impl Store for Db {
     }
 
     fn activate(&self, now: i64, key_hash: String, req: ActivateRequest) -> StoreFuture<'_, Issued> {
-        Box::pin(self.write(move |c| complete(client::activate(&mut SqliteTx(c), now, &key_hash, &req))))
+        Box::pin(self.write_noted(move |c| complete(client::activate(&mut SqliteTx(c), now, &key_hash, &req))))
     }
 
     fn activate_offline(&self, now: i64, key_hash: String, req: ActivateRequest) -> StoreFuture<'_, Issued> {
-        Box::pin(self.write(move |c| complete(client::activate_offline(&mut SqliteTx(c), now, &key_hash, &req))))
+        Box::pin(self.write_noted(move |c| complete(client::activate_offline(&mut SqliteTx(c), now, &key_hash, &req))))
     }
 
     fn renew(&self, now: i64, key_hash: String, id: String, req: ActivateRequest) -> StoreFuture<'_, Issued> {
-        Box::pin(self.write(move |c| complete(client::renew(&mut SqliteTx(c), now, &key_hash, &id, &req))))
+        Box::pin(self.write_noted(move |c| complete(client::renew(&mut SqliteTx(c), now, &key_hash, &id, &req))))
     }
 
     fn deactivate(&self, key_hash: String, id: String) -> StoreFuture<'_, ()> {
-        Box::pin(self.write(move |c| complete(client::deactivate(&mut SqliteTx(c), &key_hash, &id))))
+        Box::pin(self.write_noted(move |c| complete(client::deactivate(&mut SqliteTx(c), &key_hash, &id))))
     }
 
     fn machines(&self, key_hash: String, fp: Option<String>, page: Page) -> StoreFuture<'_, MachinesResponse> {
@@ -57,11 +57,11 @@ impl Store for Db {
 
     fn trial(&self, now: i64, key: LicenseKey, req: TrialRequest) -> StoreFuture<'_, Issued> {
         let key_hash = self.secrets.hasher.hash(&key);
-        Box::pin(self.write(move |c| complete(client::trial(&mut SqliteTx(c), now, &key, &key_hash, &req))))
+        Box::pin(self.write_noted(move |c| complete(client::trial(&mut SqliteTx(c), now, &key, &key_hash, &req))))
     }
 
     fn create_product(&self, now: i64, new: NewProduct) -> StoreFuture<'_, Product> {
-        Box::pin(self.write(move |c| complete(admin::create_product(&mut SqliteTx(c), now, &new))))
+        Box::pin(self.write_noted(move |c| complete(admin::create_product(&mut SqliteTx(c), now, &new))))
     }
 
     fn products(&self) -> StoreFuture<'_, Vec<Product>> {
@@ -69,7 +69,7 @@ impl Store for Db {
     }
 
     fn create_policy(&self, now: i64, new: NewPolicy) -> StoreFuture<'_, Policy> {
-        Box::pin(self.write(move |c| complete(admin::create_policy(&mut SqliteTx(c), now, &new))))
+        Box::pin(self.write_noted(move |c| complete(admin::create_policy(&mut SqliteTx(c), now, &new))))
     }
 
     fn policies(&self, product_id: Option<String>) -> StoreFuture<'_, Vec<Policy>> {
@@ -78,7 +78,7 @@ impl Store for Db {
 
     fn create_license(&self, now: i64, new: NewLicense) -> StoreFuture<'_, (LicenseView, LicenseKey)> {
         let h = self.secrets.hasher.clone();
-        Box::pin(self.write(move |c| complete(admin::create_license(&mut SqliteTx(c), now, &h, &new, None))))
+        Box::pin(self.write_noted(move |c| complete(admin::create_license(&mut SqliteTx(c), now, &h, &new, None))))
     }
 
     fn licenses(&self, now: i64, product_id: Option<String>) -> StoreFuture<'_, Vec<LicenseView>> {
@@ -92,17 +92,17 @@ impl Store for Db {
 
     fn set_status(&self, now: i64, id_or_key: String, status: LicenseStatus) -> StoreFuture<'_, LicenseView> {
         let h = self.secrets.hasher.clone();
-        Box::pin(self.write(move |c| complete(admin::set_status(&mut SqliteTx(c), &h, now, &id_or_key, status))))
+        Box::pin(self.write_noted(move |c| complete(admin::set_status(&mut SqliteTx(c), &h, now, &id_or_key, status))))
     }
 
     fn extend(&self, now: i64, id_or_key: String, how: Extend) -> StoreFuture<'_, LicenseView> {
         let h = self.secrets.hasher.clone();
-        Box::pin(self.write(move |c| complete(admin::extend(&mut SqliteTx(c), &h, now, &id_or_key, &how))))
+        Box::pin(self.write_noted(move |c| complete(admin::extend(&mut SqliteTx(c), &h, now, &id_or_key, &how))))
     }
 
     fn reset(&self, id_or_key: String) -> StoreFuture<'_, usize> {
         let h = self.secrets.hasher.clone();
-        Box::pin(self.write(move |c| complete(admin::reset(&mut SqliteTx(c), &h, &id_or_key))))
+        Box::pin(self.write_noted(move |c| complete(admin::reset(&mut SqliteTx(c), &h, &id_or_key))))
     }
 
     fn license_machines(&self, id_or_key: String, page: Page) -> StoreFuture<'_, Paged<MachineView>> {
@@ -112,7 +112,7 @@ impl Store for Db {
 
     fn remove_machine(&self, id_or_key: String, id: String) -> StoreFuture<'_, ()> {
         let h = self.secrets.hasher.clone();
-        Box::pin(self.write(move |c| complete(admin::remove_machine(&mut SqliteTx(c), &h, &id_or_key, &id))))
+        Box::pin(self.write_noted(move |c| complete(admin::remove_machine(&mut SqliteTx(c), &h, &id_or_key, &id))))
     }
 
     fn set_fingerprint_rule(
@@ -122,7 +122,7 @@ impl Store for Db {
         fingerprint: String,
         rule: Option<FingerprintRule>,
     ) -> StoreFuture<'_, ()> {
-        Box::pin(self.write(move |c| {
+        Box::pin(self.write_noted(move |c| {
             complete(admin::set_fingerprint_rule(
                 &mut SqliteTx(c),
                 now,
@@ -163,7 +163,7 @@ impl Store for Db {
     }
     // Webhooks out (issue 18): endpoints, the delivery log, and the delivery worker's claims.
     fn create_webhook(&self, now: i64, new: NewEndpoint) -> StoreFuture<'_, Endpoint> {
-        Box::pin(self.write(move |c| complete(webhooks::create_endpoint(&mut SqliteTx(c), now, &new))))
+        Box::pin(self.write_noted(move |c| complete(webhooks::create_endpoint(&mut SqliteTx(c), now, &new))))
     }
 
     fn webhooks(&self) -> StoreFuture<'_, Vec<Endpoint>> {
@@ -171,7 +171,7 @@ impl Store for Db {
     }
 
     fn remove_webhook(&self, id: String) -> StoreFuture<'_, ()> {
-        Box::pin(self.write(move |c| complete(webhooks::remove_endpoint(&mut SqliteTx(c), &id))))
+        Box::pin(self.write_noted(move |c| complete(webhooks::remove_endpoint(&mut SqliteTx(c), &id))))
     }
 
     fn webhook_deliveries(&self, query: DeliveryQuery) -> StoreFuture<'_, Vec<Delivery>> {
@@ -179,7 +179,7 @@ impl Store for Db {
     }
 
     fn redeliver(&self, now: i64, id: i64) -> StoreFuture<'_, Delivery> {
-        Box::pin(self.write(move |c| complete(webhooks::redeliver(&mut SqliteTx(c), now, id))))
+        Box::pin(self.write_noted(move |c| complete(webhooks::redeliver(&mut SqliteTx(c), now, id))))
     }
 
     fn claim_deliveries(&self, now: i64, limit: u32) -> StoreFuture<'_, Vec<Due>> {
