@@ -103,6 +103,8 @@ impl From<Code> for ErrorCode {
             Code::Unauthorized => ErrorCode::Unauthorized,
             Code::RateLimited => ErrorCode::RateLimited,
             Code::Timeout => ErrorCode::Timeout,
+            // A payment provider's webhook answers; the app never calls it.
+            Code::SignatureInvalid | Code::SignatureExpired => ErrorCode::Unauthorized,
             Code::Unknown => ErrorCode::Unknown,
         }
     }

@@ -33,6 +33,9 @@ pub enum Code {
     RateLimited,
     Timeout,
     Internal,
+    // Payments in (a provider's webhook, never the app).
+    SignatureInvalid,
+    SignatureExpired,
     /// A code this build does not know yet (a newer server). Never sent.
     #[serde(other)]
     Unknown,
@@ -67,6 +70,8 @@ impl Code {
             Code::RateLimited => "RATE_LIMITED",
             Code::Timeout => "TIMEOUT",
             Code::Internal => "INTERNAL",
+            Code::SignatureInvalid => "SIGNATURE_INVALID",
+            Code::SignatureExpired => "SIGNATURE_EXPIRED",
             Code::Unknown => "UNKNOWN",
         }
     }

@@ -23,6 +23,7 @@ pub mod ids;
 pub mod issued;
 pub mod model;
 pub mod page;
+pub mod payments;
 pub mod rules;
 pub mod secrets;
 pub mod sessions;

@@ -27,7 +27,11 @@ use keyturn_protocol::Code;
 pub fn status_for(code: Code) -> StatusCode {
     match code {
         Code::Valid => StatusCode::OK,
-        Code::InvalidKeyFormat | Code::InvalidFingerprint | Code::BadRequest => StatusCode::BAD_REQUEST,
+        Code::InvalidKeyFormat
+        | Code::InvalidFingerprint
+        | Code::BadRequest
+        | Code::SignatureInvalid
+        | Code::SignatureExpired => StatusCode::BAD_REQUEST,
         Code::Unauthorized => StatusCode::UNAUTHORIZED,
         Code::Suspended
         | Code::Revoked

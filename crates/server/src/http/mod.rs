@@ -12,6 +12,7 @@ pub mod error;
 pub mod events;
 pub mod extract;
 pub mod log_sink;
+pub mod payments;
 pub mod portal;
 pub mod ratelimit;
 pub mod serve;
@@ -35,6 +36,7 @@ pub fn router(state: AppState) -> Router {
     let timeout = state.request_timeout;
     Router::new()
         .merge(client::routes())
+        .merge(payments::routes())
         .nest("/admin/v1", admin::routes(state.clone()))
         .merge(crate::http::console::routes(state.clone()))
         .merge(crate::http::portal::routes(state.clone()))

@@ -10,6 +10,7 @@ use crate::domain::issued::Issued;
 pub use crate::domain::model::FingerprintRule;
 use crate::domain::model::{DemoKey, Policy, Product, StoredSession};
 use crate::domain::page::{Page, Paged};
+use crate::domain::payments::{Applied, PaymentEvent, PriceMap};
 use crate::domain::secrets::Secrets;
 use crate::domain::webhooks::{Attempt, Delivery, DeliveryQuery, Due, Endpoint, NewEndpoint};
 use keyturn_protocol::wire::{ActivateRequest, LicenseStatus, MachinesResponse, TrialRequest, ValidateResponse};
@@ -102,4 +103,12 @@ pub trait Store: Send + Sync + 'static {
     fn redeliver(&self, now: i64, id: i64) -> StoreFuture<'_, Delivery>;
     fn claim_deliveries(&self, now: i64, limit: u32) -> StoreFuture<'_, Vec<Due>>;
     fn finish_delivery(&self, now: i64, id: i64, attempt: Attempt) -> StoreFuture<'_, ()>;
+
+    /// Payments in (issue 18, [`crate::domain::payments::apply`]): one verified provider event.
+    fn apply_payment(
+        &self,
+        now: i64,
+        prices: std::sync::Arc<PriceMap>,
+        event: PaymentEvent,
+    ) -> StoreFuture<'_, Applied>;
 }

@@ -7,6 +7,7 @@
 
 pub mod changes;
 mod events;
+mod payments;
 mod rows;
 mod schema;
 mod sessions;
@@ -21,6 +22,7 @@ use crate::domain::issued::Issued;
 use crate::domain::model::ValidateView;
 use crate::domain::model::{DemoKey, FingerprintRule, Policy, Product, StoredSession};
 use crate::domain::page::{Page, Paged};
+use crate::domain::payments::{Applied, PaymentEvent, PriceMap};
 use crate::domain::secrets::{fresh_secret, Secrets, KEY_HASH_SECRET, SIGNING_SEED};
 use crate::domain::webhooks::{self as webhook_rules, Attempt, Delivery, DeliveryQuery, Due, Endpoint, NewEndpoint};
 use crate::domain::{client, demo};
@@ -397,5 +399,11 @@ impl Store for PgStore {
 
     fn finish_delivery(&self, now: i64, id: i64, attempt: Attempt) -> StoreFuture<'_, ()> {
         Box::pin(async move { in_tx!(quiet self, |tx| webhook_rules::finish(tx, now, id, &attempt)) })
+    }
+
+    // Payments in (issue 18): one provider event, applied with its event in one transaction.
+    fn apply_payment(&self, now: i64, prices: Arc<PriceMap>, event: PaymentEvent) -> StoreFuture<'_, Applied> {
+        let h = &self.secrets.hasher;
+        Box::pin(async move { noted_tx!(self, |tx| crate::domain::payments::apply(tx, now, h, &prices, &event)) })
     }
 }

@@ -12,6 +12,7 @@
 
 pub mod events;
 pub mod noted;
+pub mod payments;
 pub mod readers;
 pub mod rows;
 pub mod schema;

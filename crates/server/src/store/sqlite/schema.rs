@@ -118,6 +118,37 @@ CREATE TABLE IF NOT EXISTS webhook_deliveries (
 );
 CREATE INDEX IF NOT EXISTS webhook_deliveries_pending ON webhook_deliveries(endpoint_id, event_id)
     WHERE state = 'PENDING';
+-- Payments in (issue 18; queries in payments.rs): each provider event once, each order one license.
+CREATE TABLE IF NOT EXISTS payment_events (
+    provider TEXT NOT NULL,
+    event_id TEXT NOT NULL,
+    received_at INTEGER NOT NULL,
+    PRIMARY KEY (provider, event_id)
+);
+CREATE TABLE IF NOT EXISTS payment_orders (
+    provider TEXT NOT NULL,
+    order_id TEXT NOT NULL,
+    license_id TEXT,
+    paid_until INTEGER,
+    ends_at INTEGER,
+    revoked INTEGER NOT NULL DEFAULT 0,
+    created_at INTEGER NOT NULL,
+    PRIMARY KEY (provider, order_id)
+);
+CREATE TABLE IF NOT EXISTS payment_aliases (
+    provider TEXT NOT NULL,
+    alias TEXT NOT NULL,
+    order_id TEXT NOT NULL,
+    PRIMARY KEY (provider, alias)
+);
+CREATE TABLE IF NOT EXISTS payment_customers (
+    provider TEXT NOT NULL,
+    customer_id TEXT NOT NULL,
+    name TEXT NOT NULL,
+    email TEXT NOT NULL,
+    updated_at INTEGER NOT NULL,
+    PRIMARY KEY (provider, customer_id)
+);
 "#;
 
 /// Seat counting, after the tables exist (and after [`migrate`] added the column to old files).

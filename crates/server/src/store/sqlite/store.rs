@@ -12,12 +12,14 @@ use crate::domain::events::{Event, EventPage, EventQuery};
 use crate::domain::issued::Issued;
 use crate::domain::model::{DemoKey, FingerprintRule, Policy, Product, StoredSession};
 use crate::domain::page::{Page, Paged};
+use crate::domain::payments::{Applied, PaymentEvent, PriceMap};
 use crate::domain::secrets::Secrets;
 use crate::domain::webhooks::{self, Attempt, Delivery, DeliveryQuery, Due, Endpoint, NewEndpoint};
 use crate::domain::{client, demo, sessions};
 use crate::store::contract::{Store, StoreFuture};
 use keyturn_protocol::wire::{ActivateRequest, LicenseStatus, MachinesResponse, TrialRequest, ValidateResponse};
 use keyturn_protocol::LicenseKey;
+use std::sync::Arc;
 
 fn ready<'a, T: Send + 'a>(result: ApiResult<T>) -> StoreFuture<'a, T> {
     Box::pin(std::future::ready(result))
@@ -188,5 +190,19 @@ impl Store for Db {
 
     fn finish_delivery(&self, now: i64, id: i64, attempt: Attempt) -> StoreFuture<'_, ()> {
         Box::pin(self.write(move |c| complete(webhooks::finish(&mut SqliteTx(c), now, id, &attempt))))
+    }
+
+    // Payments in (issue 18): one provider event, applied with its event in one transaction.
+    fn apply_payment(&self, now: i64, prices: Arc<PriceMap>, event: PaymentEvent) -> StoreFuture<'_, Applied> {
+        let h = self.secrets.hasher.clone();
+        Box::pin(self.write_noted(move |c| {
+            complete(crate::domain::payments::apply(
+                &mut SqliteTx(c),
+                now,
+                &h,
+                &prices,
+                &event,
+            ))
+        }))
     }
 }
