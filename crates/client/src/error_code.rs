@@ -106,6 +106,8 @@ impl From<Code> for ErrorCode {
             Code::Unauthorized => ErrorCode::Unauthorized,
             Code::RateLimited => ErrorCode::RateLimited,
             Code::Timeout => ErrorCode::Timeout,
+            // A payment provider's webhook answers; the app never calls it.
+            Code::SignatureInvalid | Code::SignatureExpired => ErrorCode::Unauthorized,
             Code::Unknown => ErrorCode::Unknown,
             // Staff and API token codes: the admin side's, never a license answer to an app.
             Code::Forbidden

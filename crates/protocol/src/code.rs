@@ -49,6 +49,10 @@ pub enum Code {
     AlreadyExists,
     /// The account needs its second factor (a TOTP code) to sign in.
     TotpRequired,
+
+    // Payments in (a provider's webhook, never the app).
+    SignatureInvalid,
+    SignatureExpired,
     /// A code this build does not know yet (a newer server). Never sent.
     #[serde(other)]
     Unknown,
@@ -90,6 +94,9 @@ impl Code {
             Code::UnknownRole => "UNKNOWN_ROLE",
             Code::AlreadyExists => "ALREADY_EXISTS",
             Code::TotpRequired => "TOTP_REQUIRED",
+
+            Code::SignatureInvalid => "SIGNATURE_INVALID",
+            Code::SignatureExpired => "SIGNATURE_EXPIRED",
             Code::Unknown => "UNKNOWN",
         }
     }

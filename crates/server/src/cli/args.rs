@@ -41,6 +41,10 @@ pub enum Command {
     /// API tokens for the admin API.
     #[command(subcommand)]
     Token(super::staff::TokenCmd),
+
+    /// Webhook endpoints (signed deliveries of the event log) and their delivery log.
+    #[command(subcommand)]
+    Webhook(crate::cli::webhooks::WebhookCmd),
 }
 
 #[derive(Args, Clone)]

@@ -2,11 +2,12 @@
 //! through the store's rules and recorded in the event log with the actor `cli`.
 
 use super::args::{LicenseArg, LicenseCmd};
-use super::session::{describe, log, print_json, with_store, CLI};
-use crate::domain::admin::{Extend, NewLicense};
+use super::session::{describe, logged, print_json, with_store, CLI};
+use crate::domain::admin::{Extend, LicenseView, NewLicense};
 use crate::domain::page::Page;
 use crate::events::{self, Event};
 use keyturn_protocol::wire::LicenseStatus;
+use keyturn_protocol::LicenseKey;
 
 pub fn run(cmd: LicenseCmd, now: i64) -> Result<(), String> {
     match cmd {
@@ -29,9 +30,10 @@ pub fn run(cmd: LicenseCmd, now: i64) -> Result<(), String> {
                 expires_at,
             };
             let (license, key) = with_store(&db, |s| async move {
-                let (license, key) = s.create_license(now, new).await?;
-                log(&s, Event::new(now, "create_license", CLI).license(&license.license.id)).await?;
-                Ok((license, key))
+                let describe = move |(license, _): &(LicenseView, LicenseKey)| {
+                    Event::new(now, "create_license", CLI).license(&license.license.id)
+                };
+                logged(&s, describe, s.create_license(now, new)).await
             })?;
             if json {
                 println!(
@@ -62,14 +64,11 @@ pub fn run(cmd: LicenseCmd, now: i64) -> Result<(), String> {
                 never,
             };
             let view = with_store(&a.db, |s| async move {
-                let view = s.extend(now, a.license, how).await?;
-                let detail = events::expiry_detail(view.license.expires_at);
-                log(
-                    &s,
-                    Event::new(now, "extend", CLI).license(&view.license.id).detail(detail),
-                )
-                .await?;
-                Ok(view)
+                let describe = move |view: &LicenseView| {
+                    let detail = events::expiry_detail(view.license.expires_at);
+                    Event::new(now, "extend", CLI).license(&view.license.id).detail(detail)
+                };
+                logged(&s, describe, s.extend(now, a.license, how)).await
             })?;
             let expiry = view.license.expires_at;
             println!("{}", expiry.map_or_else(|| "never".to_string(), |e| e.to_string()));
@@ -78,10 +77,9 @@ pub fn run(cmd: LicenseCmd, now: i64) -> Result<(), String> {
         LicenseCmd::Reset(a) => {
             let n = with_store(&a.db, |s| async move {
                 let id = s.license(now, a.license).await?.license.id;
-                let n = s.reset(id.clone()).await?;
-                let event = Event::new(now, "reset", CLI).license(id);
-                log(&s, event.detail(format!("{n} machines removed"))).await?;
-                Ok(n)
+                let event = Event::new(now, "reset", CLI).license(&id);
+                let describe = move |n: &usize| event.detail(format!("{n} machines removed"));
+                logged(&s, describe, s.reset(id)).await
             })?;
             println!("{n}");
             Ok(())
@@ -98,12 +96,8 @@ pub fn run(cmd: LicenseCmd, now: i64) -> Result<(), String> {
         }
         LicenseCmd::RemoveMachine { license: a, machine } => with_store(&a.db, |s| async move {
             let id = s.license(now, a.license).await?.license.id;
-            s.remove_machine(id.clone(), machine.clone()).await?;
-            log(
-                &s,
-                Event::new(now, "remove_machine", CLI).license(id).activation(machine),
-            )
-            .await
+            let event = Event::new(now, "remove_machine", CLI).license(&id).activation(&machine);
+            logged(&s, move |_: &()| event, s.remove_machine(id, machine)).await
         }),
     }
 }
@@ -115,9 +109,8 @@ fn set_status(a: LicenseArg, status: LicenseStatus, now: i64) -> Result<(), Stri
         LicenseStatus::Revoked => "revoke",
     };
     let view = with_store(&a.db, |s| async move {
-        let view = s.set_status(now, a.license, status).await?;
-        log(&s, Event::new(now, action, CLI).license(&view.license.id)).await?;
-        Ok(view)
+        let describe = move |view: &LicenseView| Event::new(now, action, CLI).license(&view.license.id);
+        logged(&s, describe, s.set_status(now, a.license, status)).await
     })?;
     println!("{} {}", view.license.id, crate::domain::model::status_str(status));
     Ok(())

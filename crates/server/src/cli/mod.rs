@@ -11,9 +11,11 @@ mod license;
 mod session;
 mod staff;
 
+pub mod webhooks;
+
 pub use args::{Cli, Command, DbArg};
 
-use session::{log, print_json, runtime, with_store, CLI};
+use session::{print_json, runtime, with_store, CLI};
 
 use crate::clock::system_now;
 use crate::domain::admin::{NewPolicy, NewProduct};
@@ -135,6 +137,8 @@ pub fn run(command: Command) -> Result<(), String> {
         Command::License(cmd) => license::run(cmd, now),
         Command::Staff(cmd) => staff::run(cmd, now),
         Command::Token(cmd) => staff::run_token(cmd, now),
+
+        Command::Webhook(cmd) => webhooks::run(cmd, now),
         Command::Fingerprint(cmd) => {
             let (arg, rule) = match cmd {
                 FingerprintCmd::Block(a) => (a, Some(FingerprintRule::Block)),
@@ -148,8 +152,9 @@ pub fn run(command: Command) -> Result<(), String> {
             };
             let detail = events::fingerprint_detail(&arg.product, &arg.fingerprint);
             with_store(&arg.db, |s| async move {
-                s.set_fingerprint_rule(now, arg.product, arg.fingerprint, rule).await?;
-                log(&s, Event::new(now, action, CLI).detail(detail)).await
+                let event = Event::new(now, action, CLI).detail(detail);
+                let change = s.set_fingerprint_rule(now, arg.product, arg.fingerprint, rule);
+                session::logged(&s, move |_: &()| event, change).await
             })
         }
     }

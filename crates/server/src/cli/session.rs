@@ -23,6 +23,21 @@ pub async fn log(store: &Arc<dyn Store>, event: Event) -> ApiResult<()> {
     store.append_events(vec![event]).await
 }
 
+/// Runs a change made with the CLI with its event (`describe` of the answer), written in the
+/// change's transaction ([`crate::events::with_event`]); a refused change is not logged.
+pub async fn logged<T: 'static>(
+    store: &Arc<dyn Store>,
+    describe: impl FnOnce(&T) -> Event + Send + 'static,
+    change: impl std::future::Future<Output = ApiResult<T>>,
+) -> ApiResult<T> {
+    let (result, left) =
+        crate::events::with_event::run(move |out: Result<&T, &ApiError>| out.ok().map(describe), change).await;
+    if let Some(event) = left {
+        log(store, event).await?;
+    }
+    result
+}
+
 pub fn with_store<T, F>(db: &DbArg, f: impl FnOnce(Arc<dyn Store>) -> F) -> Result<T, String>
 where
     F: std::future::Future<Output = ApiResult<T>>,

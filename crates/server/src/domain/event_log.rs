@@ -3,6 +3,7 @@
 use super::errors::ApiResult;
 use super::events::{Event, EventPage, EventQuery};
 use super::tx::Tx;
+use super::webhooks::{self, WebhookTx};
 
 /// One page of the log, newest first (both stores: the rule for page size and cursor).
 pub async fn page(tx: &mut impl Tx, query: &EventQuery) -> ApiResult<EventPage> {
@@ -16,9 +17,13 @@ pub async fn page(tx: &mut impl Tx, query: &EventQuery) -> ApiResult<EventPage> 
     Ok(EventPage { events, next_before })
 }
 
-/// Appends events (a refused key's license is found by its hash, which is not stored).
-pub async fn append(tx: &mut impl Tx, events: &[Event]) -> ApiResult<()> {
-    tx.insert_events(events).await
+/// Appends events (a refused key's license is found by its hash, which is not stored) and, in
+/// the same transaction, a pending webhook delivery for each endpoint subscribed to them.
+pub async fn append(tx: &mut impl WebhookTx, events: &[Event]) -> ApiResult<()> {
+    let from = webhooks::before_append(tx).await?;
+    tx.insert_events(events).await?;
+    let now = events.iter().map(|e| e.at).max().unwrap_or(0);
+    webhooks::enqueue(tx, from, now).await
 }
 
 /// Removes up to `limit` of the oldest events dated before `before`; how many went.

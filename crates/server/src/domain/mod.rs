@@ -29,9 +29,13 @@ pub mod license_list;
 pub mod model;
 pub mod page;
 pub mod rename;
+
+pub mod payments;
 pub mod rules;
 pub mod secrets;
 pub mod sessions;
 pub mod staff;
 pub mod tokens;
 pub mod tx;
+pub mod webhooks;
+pub mod with_event;

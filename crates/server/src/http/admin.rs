@@ -17,6 +17,7 @@
 //! | `GET /events?license_id=&activation_id=&action=&before=&limit=` | `{events, next_before}` (newest first) |
 //! | `POST /test/clock` `{offset_secs}` (only with `--test-clock`) | 200 `{now}` |
 //! | `POST /test/hear-changes` (only with `--test-clock`) | 204 once every change committed elsewhere before it is seen |
+//! | `/webhooks…` | endpoints, delivery log, redeliver: [`super::webhooks`] |
 //!
 //! `{id}` is a license id (`lic_…`) or its key. Every change is recorded in the event log with
 //! the actor `admin-api ADDRESS`. After 10 wrong tokens from one address that address gets 429
@@ -26,7 +27,7 @@ use super::actor::{Actor, Door};
 use super::client_addr::ClientAddr;
 use super::license_admin::{with_reason, Reason};
 use super::state::AppState;
-use crate::domain::admin::{Extend, NewLicense, NewPolicy, NewProduct};
+use crate::domain::admin::{Extend, LicenseView, NewLicense, NewPolicy, NewProduct};
 use crate::domain::errors::{ApiError, ApiResult};
 use crate::domain::model::FingerprintRule;
 use crate::domain::page::Page;
@@ -41,7 +42,7 @@ use axum::routing::{delete, get, post};
 use axum::{Json, Router};
 use keyturn_protocol::token::public_key_to_string;
 use keyturn_protocol::wire::LicenseStatus;
-use keyturn_protocol::Code;
+use keyturn_protocol::{Code, LicenseKey};
 use serde::Deserialize;
 use serde_json::json;
 
@@ -75,6 +76,7 @@ pub fn handlers() -> Router<AppState> {
         .route("/test/clock", post(test_clock))
         .route("/test/hear-changes", post(test_hear_changes))
         .merge(super::license_admin::handlers())
+        .merge(super::webhooks::routes())
 }
 
 async fn require_token(
@@ -150,14 +152,17 @@ async fn create_license(
     Actor(actor): Actor,
     ApiJson(new): ApiJson<NewLicense>,
 ) -> ApiResult<Response> {
-    let (view, key) = s.store.create_license(s.clock.now(), new).await?;
-    s.log_admin(
-        &actor,
-        "create_license",
-        &view.license.id,
-        None,
-        format!("policy {}", view.policy_name),
-    );
+    let now = s.clock.now();
+    let (view, key) = s
+        .admin_change(
+            move |(view, _): &(LicenseView, LicenseKey)| {
+                Event::new(now, "create_license", actor)
+                    .license(&view.license.id)
+                    .detail(format!("policy {}", view.policy_name))
+            },
+            s.store.create_license(now, new),
+        )
+        .await?;
     Ok((
         StatusCode::CREATED,
         Json(json!({"key": key.to_string(), "license": view})),
@@ -203,8 +208,15 @@ async fn status(
     action: &str,
     reason: Option<String>,
 ) -> ApiResult<Response> {
-    let view = s.store.set_status(s.clock.now(), id, status).await?;
-    s.log_admin(&actor, action, &view.license.id, None, with_reason(String::new(), &reason));
+    let now = s.clock.now();
+    let action = action.to_string();
+    let detail = with_reason(String::new(), &reason);
+    let view = s
+        .admin_change(
+            move |view: &LicenseView| Event::new(now, &action, actor).license(&view.license.id).detail(detail),
+            s.store.set_status(now, id, status),
+        )
+        .await?;
     Ok(Json(view).into_response())
 }
 
@@ -214,9 +226,18 @@ async fn extend(
     Path(id): Path<String>,
     ApiJson(how): ApiJson<Extend>,
 ) -> ApiResult<Response> {
-    let view = s.store.extend(s.clock.now(), id, how).await?;
-    let detail = crate::events::expiry_detail(view.license.expires_at);
-    s.log_admin(&actor, "extend", &view.license.id, None, detail);
+    let now = s.clock.now();
+    let view = s
+        .admin_change(
+            move |view: &LicenseView| {
+                let detail = crate::events::expiry_detail(view.license.expires_at);
+                Event::new(now, "extend", actor)
+                    .license(&view.license.id)
+                    .detail(detail)
+            },
+            s.store.extend(now, id, how),
+        )
+        .await?;
     Ok(Json(view).into_response())
 }
 
@@ -227,14 +248,14 @@ async fn reset(
     Reason(reason): Reason,
 ) -> ApiResult<Response> {
     let license = s.store.license(s.clock.now(), id.clone()).await?;
-    let removed = s.store.reset(license.license.id.clone()).await?;
-    s.log_admin(
-        &actor,
-        "reset",
-        &license.license.id,
-        None,
-        with_reason(format!("{removed} machines removed"), &reason),
-    );
+    let (now, id) = (s.clock.now(), license.license.id);
+    let event = Event::new(now, "reset", actor).license(&id);
+    let removed = s
+        .admin_change(
+            move |removed: &usize| event.detail(with_reason(format!("{removed} machines removed"), &reason)),
+            s.store.reset(id),
+        )
+        .await?;
     Ok(Json(json!({"removed": removed})).into_response())
 }
 
@@ -260,16 +281,14 @@ async fn remove_machine(
     Path((id, activation_id)): Path<(String, String)>,
 ) -> ApiResult<Response> {
     let license = s.store.license(s.clock.now(), id).await?;
-    s.store
-        .remove_machine(license.license.id.clone(), activation_id.clone())
-        .await?;
-    s.log_admin(
-        &actor,
-        "remove_machine",
-        &license.license.id,
-        Some(&activation_id),
-        String::new(),
-    );
+    let event = Event::new(s.clock.now(), "remove_machine", actor)
+        .license(&license.license.id)
+        .activation(&activation_id);
+    s.admin_change(
+        move |_: &()| event,
+        s.store.remove_machine(license.license.id.clone(), activation_id),
+    )
+    .await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
@@ -293,15 +312,17 @@ async fn fingerprint_rule(
         _ => return Err(ApiError::new(Code::RouteNotFound, "use block, allow or clear")),
     };
     let detail = crate::events::fingerprint_detail(&body.product_id, &body.fingerprint);
-    s.store
-        .set_fingerprint_rule(s.clock.now(), body.product_id, body.fingerprint, rule)
-        .await?;
     let action = format!(
         "{}_fingerprint",
         rule.map_or("clear", |r| if r == FingerprintRule::Block { "block" } else { "allow" })
     );
-    s.events
-        .record(Event::new(s.clock.now(), &action, &actor).detail(detail));
+    let event = Event::new(s.clock.now(), &action, &actor).detail(detail);
+    s.admin_change(
+        move |_: &()| event,
+        s.store
+            .set_fingerprint_rule(s.clock.now(), body.product_id, body.fingerprint, rule),
+    )
+    .await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
@@ -331,13 +352,18 @@ async fn test_hear_changes(State(s): State<AppState>) -> ApiResult<Response> {
 }
 
 impl AppState {
-    fn log_admin(&self, actor: &str, action: &str, license_id: &str, activation_id: Option<&str>, detail: String) {
-        let mut event = Event::new(self.clock.now(), action, actor)
-            .license(license_id)
-            .detail(detail);
-        if let Some(a) = activation_id {
-            event = event.activation(a);
-        }
-        self.events.record(event);
+    /// Runs an admin change with its event (`describe` of the answer), written in the change's
+    /// transaction; a refused change is not logged.
+    pub(crate) async fn admin_change<T: 'static>(
+        &self,
+        describe: impl FnOnce(&T) -> Event + Send + 'static,
+        change: impl std::future::Future<Output = ApiResult<T>>,
+    ) -> ApiResult<T> {
+        crate::events::with_event::change(
+            &self.events,
+            move |out: Result<&T, &ApiError>| out.ok().map(describe),
+            change,
+        )
+        .await
     }
 }

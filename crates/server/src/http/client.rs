@@ -96,23 +96,33 @@ impl Outcome for () {
 }
 
 impl AppState {
-    /// Records an operation's outcome in the event log; `key_hash` finds the license when the
-    /// answer does not name it.
-    fn note<T: Outcome>(&self, mut event: Event, key_hash: Option<String>, result: &ApiResult<T>) {
-        match result {
-            Ok(out) => {
-                let (license, activation) = out.ids();
-                if let Some(l) = license {
-                    event = event.license(l);
+    /// Runs a change with its event, written in the change's transaction (a refusal: with its
+    /// code); `key_hash` finds the license when the answer does not name it.
+    async fn change<T: Outcome + 'static>(
+        &self,
+        event: Event,
+        key_hash: Option<String>,
+        change: impl std::future::Future<Output = ApiResult<T>>,
+    ) -> ApiResult<T> {
+        let describe = move |outcome: Result<&T, &ApiError>| {
+            let mut event = match outcome {
+                Ok(out) => {
+                    let (license, activation) = out.ids();
+                    let mut event = event;
+                    if let Some(l) = license {
+                        event = event.license(l);
+                    }
+                    if let Some(a) = activation {
+                        event = event.activation(a);
+                    }
+                    event
                 }
-                if let Some(a) = activation {
-                    event = event.activation(a);
-                }
-            }
-            Err(e) => event = event.refused(e),
-        }
-        event.key_hash = key_hash;
-        self.events.record(event);
+                Err(e) => event.refused(e),
+            };
+            event.key_hash = key_hash;
+            Some(event)
+        };
+        crate::events::with_event::change(&self.events, describe, change).await
     }
 
     /// Rate limit, then the key's lookup hash.
@@ -150,9 +160,9 @@ async fn activate(
     let hash = s.lookup(peer, &key)?;
     let now = s.clock.now();
     let event = Event::new(now, "activate", format!("client {peer}")).detail(device(&req.name, &req.platform));
-    let result = s.store.activate(now, hash.clone(), req).await;
-    s.note(event, Some(hash), &result);
-    let issued = result?;
+    let issued = s
+        .change(event, Some(hash.clone()), s.store.activate(now, hash, req))
+        .await?;
     let body = tokens::response(&issued, now, &s.store.secrets().signing_key);
     Ok((StatusCode::CREATED, Json(body)).into_response())
 }
@@ -168,9 +178,9 @@ async fn renew(
     let hash = s.lookup(peer, &key)?;
     let now = s.clock.now();
     let event = Event::new(now, "renew", format!("client {peer}")).activation(clip(&id));
-    let result = s.store.renew(now, hash.clone(), id, req).await;
-    s.note(event, Some(hash), &result);
-    let issued = result?;
+    let issued = s
+        .change(event, Some(hash.clone()), s.store.renew(now, hash, id, req))
+        .await?;
     Ok(Json(tokens::response(&issued, now, &s.store.secrets().signing_key)).into_response())
 }
 
@@ -183,9 +193,8 @@ async fn deactivate(
     let key = parse_key(&req.key)?;
     let hash = s.lookup(peer, &key)?;
     let event = Event::new(s.clock.now(), "deactivate", format!("client {peer}")).activation(clip(&id));
-    let result = s.store.deactivate(hash.clone(), id).await;
-    s.note(event, Some(hash), &result);
-    result?;
+    s.change(event, Some(hash.clone()), s.store.deactivate(hash, id))
+        .await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
@@ -223,9 +232,7 @@ async fn trial(
         clip(&req.product_id),
         device(&req.name, &req.platform)
     ));
-    let result = s.store.trial(now, key.clone(), req).await;
-    s.note(event, None, &result);
-    let issued = result?;
+    let issued = s.change(event, None, s.store.trial(now, key.clone(), req)).await?;
     let activation = tokens::response(&issued, now, &s.store.secrets().signing_key);
     let body = TrialResponse {
         key: key.to_string(),

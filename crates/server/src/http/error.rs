@@ -27,9 +27,12 @@ use keyturn_protocol::Code;
 pub fn status_for(code: Code) -> StatusCode {
     match code {
         Code::Valid => StatusCode::OK,
-        Code::InvalidKeyFormat | Code::InvalidFingerprint | Code::BadRequest | Code::InvalidDeviceName => {
-            StatusCode::BAD_REQUEST
-        }
+        Code::InvalidKeyFormat
+        | Code::InvalidFingerprint
+        | Code::BadRequest
+        | Code::InvalidDeviceName
+        | Code::SignatureInvalid
+        | Code::SignatureExpired => StatusCode::BAD_REQUEST,
         Code::Unauthorized => StatusCode::UNAUTHORIZED,
         Code::Suspended
         | Code::Revoked

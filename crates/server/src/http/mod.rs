@@ -13,6 +13,7 @@ pub mod events;
 pub mod extract;
 pub mod license_admin;
 pub mod log_sink;
+pub mod payments;
 pub mod portal;
 pub mod ratelimit;
 pub mod rename;
@@ -20,6 +21,7 @@ pub mod serve;
 pub mod sessions;
 pub mod staff;
 pub mod state;
+pub mod webhooks;
 
 pub use state::AppState;
 
@@ -38,6 +40,8 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(client::routes())
         .merge(rename::routes())
+
+        .merge(payments::routes())
         .nest("/admin/v1", admin::routes(state.clone()))
         .merge(crate::http::console::routes(state.clone()))
         .merge(crate::http::portal::routes(state.clone()))

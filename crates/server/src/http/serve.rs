@@ -54,6 +54,19 @@ pub struct ServeOptions {
     /// marked Secure.
     #[arg(long, env = "KEYTURN_PUBLIC_URL", value_parser = parse_public_url)]
     pub public_url: Option<String>,
+    /// Stripe's webhook signing secret (`whsec_…`): turns on POST /v1/payments/stripe.
+    #[arg(long, env = "KEYTURN_STRIPE_WEBHOOK_SECRET", hide_env_values = true)]
+    pub stripe_webhook_secret: Option<String>,
+    /// Paddle Billing's notification secret key: turns on POST /v1/payments/paddle.
+    #[arg(long, env = "KEYTURN_PADDLE_WEBHOOK_SECRET", hide_env_values = true)]
+    pub paddle_webhook_secret: Option<String>,
+    /// A price or product id of the provider and the policy a purchase of it gets,
+    /// `PRICE=POLICY_ID` (repeat the flag; in the environment variable, comma-separated).
+    #[arg(long = "payment-price", env = "KEYTURN_PAYMENT_PRICES", value_delimiter = ',', value_parser = crate::http::payments::parse_price)]
+    pub payment_prices: Vec<(String, String)>,
+    /// How far a payment event's signed timestamp may be from now (seconds; older ones are replays).
+    #[arg(long, default_value_t = 300)]
+    pub payment_tolerance_secs: i64,
 }
 
 /// An http:// or https:// address with a host, without a trailing slash.
@@ -87,6 +100,12 @@ pub async fn build_state(opts: &ServeOptions) -> Result<AppState, String> {
         request_timeout: Duration::from_millis(opts.request_timeout_ms.max(1)),
         trust_proxy: opts.trust_proxy,
         secure_cookies: opts.public_url.as_deref().is_some_and(|u| u.starts_with("https://")),
+        payments: Arc::new(crate::http::payments::Settings {
+            stripe_secret: opts.stripe_webhook_secret.clone().filter(|s| !s.is_empty()),
+            paddle_secret: opts.paddle_webhook_secret.clone().filter(|s| !s.is_empty()),
+            prices: Arc::new(opts.payment_prices.iter().cloned().collect()),
+            tolerance_secs: opts.payment_tolerance_secs.max(1),
+        }),
     })
 }
 
@@ -113,6 +132,7 @@ pub async fn run(opts: ServeOptions) -> Result<(), String> {
     if let Some(days) = opts.keep_events_days {
         crate::events::retention::start(state.store.clone(), state.clock.clone(), days);
     }
+    crate::events::delivery::start(state.store.clone(), state.clock.clone());
     let events = state.events.clone();
     let app = http::router(state);
     serve_connections(

@@ -24,4 +24,6 @@ pub struct AppState {
     pub auth_failures: Arc<RateLimiter>,
     /// Session cookies marked Secure: the server is reached over https (`--public-url`).
     pub secure_cookies: bool,
+    /// Payments in: provider secrets and the price → policy map.
+    pub payments: Arc<crate::http::payments::Settings>,
 }

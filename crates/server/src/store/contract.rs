@@ -13,7 +13,10 @@ use crate::domain::page::{Page, Paged};
 use crate::domain::license_edit::LicenseEdit;
 use crate::domain::license_list::{LicensePage, ListRequest};
 use crate::domain::rename::Renamed;
+
+use crate::domain::payments::{Applied, PaymentEvent, PriceMap};
 use crate::domain::secrets::Secrets;
+use crate::domain::webhooks::{Attempt, Delivery, DeliveryQuery, Due, Endpoint, NewEndpoint};
 use keyturn_protocol::wire::{ActivateRequest, LicenseStatus, MachinesResponse, TrialRequest, ValidateResponse};
 use keyturn_protocol::LicenseKey;
 use std::future::Future;
@@ -130,4 +133,23 @@ pub trait Store: Send + Sync + 'static {
         now: i64,
         op: crate::domain::staff::StaffOp,
     ) -> StoreFuture<'_, crate::domain::staff::StaffAnswer>;
+
+    // Webhooks out (issue 18, [`crate::domain::webhooks`]): endpoints (listed without secrets),
+    // the delivery log newest first, redeliver; the delivery worker claims due deliveries
+    // (leased: one process sends each) and records each attempt.
+    fn create_webhook(&self, now: i64, new: NewEndpoint) -> StoreFuture<'_, Endpoint>;
+    fn webhooks(&self) -> StoreFuture<'_, Vec<Endpoint>>;
+    fn remove_webhook(&self, id: String) -> StoreFuture<'_, ()>;
+    fn webhook_deliveries(&self, query: DeliveryQuery) -> StoreFuture<'_, Vec<Delivery>>;
+    fn redeliver(&self, now: i64, id: i64) -> StoreFuture<'_, Delivery>;
+    fn claim_deliveries(&self, now: i64, limit: u32) -> StoreFuture<'_, Vec<Due>>;
+    fn finish_delivery(&self, now: i64, id: i64, attempt: Attempt) -> StoreFuture<'_, ()>;
+
+    /// Payments in (issue 18, [`crate::domain::payments::apply`]): one verified provider event.
+    fn apply_payment(
+        &self,
+        now: i64,
+        prices: std::sync::Arc<PriceMap>,
+        event: PaymentEvent,
+    ) -> StoreFuture<'_, Applied>;
 }

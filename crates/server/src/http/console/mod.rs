@@ -73,6 +73,8 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/console/console.js", get(assets::script))
         .route("/console/console.css", get(assets::style))
         .route("/console/staff.js", get(assets::staff_script))
+
+        .route("/console/webhooks.js", get(crate::http::webhooks::console_script))
         .route("/console/api/sign-in", post(sign_in))
         .nest("/console/api", api)
         .layer(Extension(sessions))

@@ -163,12 +163,13 @@ async fn remove_device(
     let event = Event::new(s.clock.now(), "deactivate", actor(peer))
         .license(&h.license_id)
         .activation(id.chars().take(64).collect::<String>());
-    let result = s.store.deactivate(h.key_hash, id).await;
-    s.events.record(match &result {
-        Ok(()) => event,
-        Err(e) => event.refused(e),
-    });
-    result?;
+    let describe = move |out: Result<&(), &ApiError>| {
+        Some(match out {
+            Ok(()) => event,
+            Err(e) => event.refused(e),
+        })
+    };
+    crate::events::with_event::change(&s.events, describe, s.store.deactivate(h.key_hash, id)).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 

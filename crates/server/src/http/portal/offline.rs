@@ -2,6 +2,7 @@
 
 use super::{actor, Holder};
 use crate::domain::errors::{ApiError, ApiResult};
+use crate::domain::issued::Issued;
 use crate::domain::tokens;
 use crate::events::Event;
 use crate::http::client_addr::ClientAddr;
@@ -67,12 +68,18 @@ pub async fn activate(
         platform: req.platform,
         virt: req.virt,
     };
-    let result = s.store.activate_offline(now, h.key_hash, activation).await;
-    s.events.record(match &result {
-        Ok(issued) => event.activation(&issued.activation.id),
-        Err(e) => event.refused(e),
-    });
-    let issued = result?;
+    let describe = move |out: Result<&Issued, &ApiError>| {
+        Some(match out {
+            Ok(issued) => event.activation(&issued.activation.id),
+            Err(e) => event.refused(e),
+        })
+    };
+    let issued = crate::events::with_event::change(
+        &s.events,
+        describe,
+        s.store.activate_offline(now, h.key_hash, activation),
+    )
+    .await?;
     let claims = tokens::claims(&issued, now);
     let response = OfflineResponse {
         activation: tokens::response(&issued, now, &s.store.secrets().signing_key),
@@ -106,12 +113,13 @@ pub async fn deactivate(
     let event = Event::new(s.clock.now(), "offline_deactivate", actor(peer))
         .license(&h.license_id)
         .activation(&claims.sub);
-    let result = s.store.deactivate(h.key_hash, claims.sub.clone()).await;
-    s.events.record(match &result {
-        Ok(()) => event,
-        Err(e) => event.refused(e),
-    });
-    result?;
+    let describe = move |out: Result<&(), &ApiError>| {
+        Some(match out {
+            Ok(()) => event,
+            Err(e) => event.refused(e),
+        })
+    };
+    crate::events::with_event::change(&s.events, describe, s.store.deactivate(h.key_hash, claims.sub.clone())).await?;
     Ok(Json(json!({"activation_id": claims.sub})).into_response())
 }
 

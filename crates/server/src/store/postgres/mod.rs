@@ -9,11 +9,14 @@ pub mod changes;
 mod events;
 mod license_list;
 mod rename;
+
+mod payments;
 mod rows;
 mod schema;
 mod sessions;
 mod staff;
 pub mod tx;
+mod webhooks;
 
 use super::contract::{Store, StoreFuture};
 use crate::domain::admin::{self, Extend, LicenseView, MachineView, NewLicense, NewPolicy, NewProduct};
@@ -25,8 +28,11 @@ use crate::domain::model::{DemoKey, FingerprintRule, Policy, Product, StoredSess
 use crate::domain::license_edit::LicenseEdit;
 use crate::domain::license_list::{LicensePage, ListRequest};
 use crate::domain::page::{Page, Paged};
+use crate::domain::payments::{Applied, PaymentEvent, PriceMap};
 use crate::domain::secrets::{fresh_secret, Secrets, KEY_HASH_SECRET, SIGNING_SEED};
 use crate::domain::staff::{StaffAnswer, StaffOp};
+
+use crate::domain::webhooks::{self as webhook_rules, Attempt, Delivery, DeliveryQuery, Due, Endpoint, NewEndpoint};
 use crate::domain::{client, demo};
 use crate::store::validate_cache::ValidateCache;
 use deadpool_postgres::{Manager, ManagerConfig, Object, Pool, RecyclingMethod};
@@ -165,6 +171,32 @@ macro_rules! in_tx {
     }};
 }
 
+/// `in_tx!(noted …)`: a change and its event in one transaction ([`crate::domain::with_event`]):
+/// the event appended before COMMIT; a refused change's event written after its rollback.
+macro_rules! noted_tx {
+    ($store:expr, |$tx:ident| $body:expr) => {{
+        let slot = crate::events::with_event::slot();
+        let kept = slot.clone();
+        let out = in_tx!($store, |$tx| async move {
+            let value = $body.await?;
+            let event = crate::domain::with_event::describe(kept.as_ref(), Ok(&value as &dyn std::any::Any));
+            if let Some(event) = event {
+                crate::domain::event_log::append($tx, &[event]).await?;
+            }
+            Ok(value)
+        });
+        if let Err(e) = &out {
+            if let Some(event) = crate::domain::with_event::describe(slot.as_ref(), Err(e)) {
+                let written: ApiResult<()> = async { in_tx!(quiet $store, |tx| crate::domain::event_log::append(tx, &[event])) }.await;
+                if let Err(e) = written {
+                    tracing::error!(error = %e, "could not write a refusal's event");
+                }
+            }
+        }
+        out
+    }};
+}
+
 /// Runs `$body` on a pooled connection outside a transaction (single-statement reads).
 macro_rules! on_client {
     ($store:expr, |$tx:ident| $body:expr) => {{
@@ -201,19 +233,19 @@ impl Store for PgStore {
     }
 
     fn activate(&self, now: i64, key_hash: String, req: ActivateRequest) -> StoreFuture<'_, Issued> {
-        Box::pin(async move { in_tx!(self, |tx| client::activate(tx, now, &key_hash, &req)) })
+        Box::pin(async move { noted_tx!(self, |tx| client::activate(tx, now, &key_hash, &req)) })
     }
 
     fn activate_offline(&self, now: i64, key_hash: String, req: ActivateRequest) -> StoreFuture<'_, Issued> {
-        Box::pin(async move { in_tx!(self, |tx| client::activate_offline(tx, now, &key_hash, &req)) })
+        Box::pin(async move { noted_tx!(self, |tx| client::activate_offline(tx, now, &key_hash, &req)) })
     }
 
     fn renew(&self, now: i64, key_hash: String, id: String, req: ActivateRequest) -> StoreFuture<'_, Issued> {
-        Box::pin(async move { in_tx!(self, |tx| client::renew(tx, now, &key_hash, &id, &req)) })
+        Box::pin(async move { noted_tx!(self, |tx| client::renew(tx, now, &key_hash, &id, &req)) })
     }
 
     fn deactivate(&self, key_hash: String, id: String) -> StoreFuture<'_, ()> {
-        Box::pin(async move { in_tx!(self, |tx| client::deactivate(tx, &key_hash, &id)) })
+        Box::pin(async move { noted_tx!(self, |tx| client::deactivate(tx, &key_hash, &id)) })
     }
 
     fn machines(&self, key_hash: String, fp: Option<String>, page: Page) -> StoreFuture<'_, MachinesResponse> {
@@ -223,11 +255,11 @@ impl Store for PgStore {
 
     fn trial(&self, now: i64, key: LicenseKey, req: TrialRequest) -> StoreFuture<'_, Issued> {
         let key_hash = self.secrets.hasher.hash(&key);
-        Box::pin(async move { in_tx!(self, |tx| client::trial(tx, now, &key, &key_hash, &req)) })
+        Box::pin(async move { noted_tx!(self, |tx| client::trial(tx, now, &key, &key_hash, &req)) })
     }
 
     fn create_product(&self, now: i64, new: NewProduct) -> StoreFuture<'_, Product> {
-        Box::pin(async move { in_tx!(self, |tx| admin::create_product(tx, now, &new)) })
+        Box::pin(async move { noted_tx!(self, |tx| admin::create_product(tx, now, &new)) })
     }
 
     fn products(&self) -> StoreFuture<'_, Vec<Product>> {
@@ -235,7 +267,7 @@ impl Store for PgStore {
     }
 
     fn create_policy(&self, now: i64, new: NewPolicy) -> StoreFuture<'_, Policy> {
-        Box::pin(async move { in_tx!(self, |tx| admin::create_policy(tx, now, &new)) })
+        Box::pin(async move { noted_tx!(self, |tx| admin::create_policy(tx, now, &new)) })
     }
 
     fn policies(&self, product_id: Option<String>) -> StoreFuture<'_, Vec<Policy>> {
@@ -244,7 +276,7 @@ impl Store for PgStore {
 
     fn create_license(&self, now: i64, new: NewLicense) -> StoreFuture<'_, (LicenseView, LicenseKey)> {
         let h = &self.secrets.hasher;
-        Box::pin(async move { in_tx!(self, |tx| admin::create_license(tx, now, h, &new, None)) })
+        Box::pin(async move { noted_tx!(self, |tx| admin::create_license(tx, now, h, &new, None)) })
     }
 
     fn licenses(&self, now: i64, product_id: Option<String>) -> StoreFuture<'_, Vec<LicenseView>> {
@@ -258,17 +290,17 @@ impl Store for PgStore {
 
     fn set_status(&self, now: i64, id_or_key: String, status: LicenseStatus) -> StoreFuture<'_, LicenseView> {
         let h = &self.secrets.hasher;
-        Box::pin(async move { in_tx!(self, |tx| admin::set_status(tx, h, now, &id_or_key, status)) })
+        Box::pin(async move { noted_tx!(self, |tx| admin::set_status(tx, h, now, &id_or_key, status)) })
     }
 
     fn extend(&self, now: i64, id_or_key: String, how: Extend) -> StoreFuture<'_, LicenseView> {
         let h = &self.secrets.hasher;
-        Box::pin(async move { in_tx!(self, |tx| admin::extend(tx, h, now, &id_or_key, &how)) })
+        Box::pin(async move { noted_tx!(self, |tx| admin::extend(tx, h, now, &id_or_key, &how)) })
     }
 
     fn reset(&self, id_or_key: String) -> StoreFuture<'_, usize> {
         let h = &self.secrets.hasher;
-        Box::pin(async move { in_tx!(self, |tx| admin::reset(tx, h, &id_or_key)) })
+        Box::pin(async move { noted_tx!(self, |tx| admin::reset(tx, h, &id_or_key)) })
     }
 
     fn license_machines(&self, id_or_key: String, page: Page) -> StoreFuture<'_, Paged<MachineView>> {
@@ -278,7 +310,7 @@ impl Store for PgStore {
 
     fn remove_machine(&self, id_or_key: String, id: String) -> StoreFuture<'_, ()> {
         let h = &self.secrets.hasher;
-        Box::pin(async move { in_tx!(self, |tx| admin::remove_machine(tx, h, &id_or_key, &id)) })
+        Box::pin(async move { noted_tx!(self, |tx| admin::remove_machine(tx, h, &id_or_key, &id)) })
     }
 
     fn set_fingerprint_rule(
@@ -289,7 +321,7 @@ impl Store for PgStore {
         rule: Option<FingerprintRule>,
     ) -> StoreFuture<'_, ()> {
         Box::pin(async move {
-            in_tx!(self, |tx| admin::set_fingerprint_rule(
+            noted_tx!(self, |tx| admin::set_fingerprint_rule(
                 tx,
                 now,
                 &product_id,
@@ -386,5 +418,40 @@ impl Store for PgStore {
 
     fn staff_write(&self, now: i64, op: StaffOp) -> StoreFuture<'_, StaffAnswer> {
         Box::pin(async move { in_tx!(quiet self, |tx| crate::domain::staff::run(tx, now, op)) })
+    }
+
+    // Webhooks out (issue 18): endpoints, the delivery log, and the delivery worker's claims.
+    fn create_webhook(&self, now: i64, new: NewEndpoint) -> StoreFuture<'_, Endpoint> {
+        Box::pin(async move { noted_tx!(self, |tx| webhook_rules::create_endpoint(tx, now, &new)) })
+    }
+
+    fn webhooks(&self) -> StoreFuture<'_, Vec<Endpoint>> {
+        Box::pin(async move { in_tx!(quiet self, |tx| webhook_rules::endpoints(tx)) })
+    }
+
+    fn remove_webhook(&self, id: String) -> StoreFuture<'_, ()> {
+        Box::pin(async move { noted_tx!(self, |tx| webhook_rules::remove_endpoint(tx, &id)) })
+    }
+
+    fn webhook_deliveries(&self, query: DeliveryQuery) -> StoreFuture<'_, Vec<Delivery>> {
+        Box::pin(async move { on_client!(self, |tx| webhook_rules::deliveries(tx, &query)) })
+    }
+
+    fn redeliver(&self, now: i64, id: i64) -> StoreFuture<'_, Delivery> {
+        Box::pin(async move { noted_tx!(self, |tx| webhook_rules::redeliver(tx, now, id)) })
+    }
+
+    fn claim_deliveries(&self, now: i64, limit: u32) -> StoreFuture<'_, Vec<Due>> {
+        Box::pin(async move { in_tx!(quiet self, |tx| webhook_rules::claim(tx, now, limit)) })
+    }
+
+    fn finish_delivery(&self, now: i64, id: i64, attempt: Attempt) -> StoreFuture<'_, ()> {
+        Box::pin(async move { in_tx!(quiet self, |tx| webhook_rules::finish(tx, now, id, &attempt)) })
+    }
+
+    // Payments in (issue 18): one provider event, applied with its event in one transaction.
+    fn apply_payment(&self, now: i64, prices: Arc<PriceMap>, event: PaymentEvent) -> StoreFuture<'_, Applied> {
+        let h = &self.secrets.hasher;
+        Box::pin(async move { noted_tx!(self, |tx| crate::domain::payments::apply(tx, now, h, &prices, &event)) })
     }
 }

@@ -133,4 +133,65 @@ CREATE TABLE IF NOT EXISTS staff_settings (
     name TEXT PRIMARY KEY,
     value TEXT NOT NULL
 );
+-- Webhooks out (issue 18; queries in webhooks.rs). A delivery per (endpoint, event), written in
+-- the transaction that appends the event.
+CREATE TABLE IF NOT EXISTS webhook_endpoints (
+    id TEXT PRIMARY KEY,
+    url TEXT NOT NULL,
+    secret TEXT NOT NULL,
+    created_at BIGINT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS webhook_subscriptions (
+    endpoint_id TEXT NOT NULL REFERENCES webhook_endpoints(id),
+    event_type TEXT NOT NULL,
+    PRIMARY KEY (endpoint_id, event_type)
+);
+CREATE INDEX IF NOT EXISTS webhook_subscriptions_type ON webhook_subscriptions(event_type);
+CREATE TABLE IF NOT EXISTS webhook_deliveries (
+    id BIGSERIAL PRIMARY KEY,
+    endpoint_id TEXT NOT NULL REFERENCES webhook_endpoints(id),
+    event_id BIGINT NOT NULL,
+    state TEXT NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_at BIGINT NOT NULL,
+    lease_until BIGINT,
+    last_status INTEGER,
+    last_error TEXT,
+    created_at BIGINT NOT NULL,
+    delivered_at BIGINT,
+    UNIQUE (endpoint_id, event_id)
+);
+CREATE INDEX IF NOT EXISTS webhook_deliveries_pending ON webhook_deliveries(endpoint_id, event_id)
+    WHERE state = 'PENDING';
+-- Payments in (issue 18; queries in payments.rs): each provider event once, each order one license.
+CREATE TABLE IF NOT EXISTS payment_events (
+    provider TEXT NOT NULL,
+    event_id TEXT NOT NULL,
+    received_at BIGINT NOT NULL,
+    PRIMARY KEY (provider, event_id)
+);
+CREATE TABLE IF NOT EXISTS payment_orders (
+    provider TEXT NOT NULL,
+    order_id TEXT NOT NULL,
+    license_id TEXT,
+    paid_until BIGINT,
+    ends_at BIGINT,
+    revoked BOOLEAN NOT NULL DEFAULT FALSE,
+    created_at BIGINT NOT NULL,
+    PRIMARY KEY (provider, order_id)
+);
+CREATE TABLE IF NOT EXISTS payment_aliases (
+    provider TEXT NOT NULL,
+    alias TEXT NOT NULL,
+    order_id TEXT NOT NULL,
+    PRIMARY KEY (provider, alias)
+);
+CREATE TABLE IF NOT EXISTS payment_customers (
+    provider TEXT NOT NULL,
+    customer_id TEXT NOT NULL,
+    name TEXT NOT NULL,
+    email TEXT NOT NULL,
+    updated_at BIGINT NOT NULL,
+    PRIMARY KEY (provider, customer_id)
+);
 "#;

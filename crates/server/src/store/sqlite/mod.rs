@@ -12,6 +12,9 @@
 
 pub mod events;
 pub mod license_list;
+
+pub mod noted;
+pub mod payments;
 pub mod readers;
 pub mod rename;
 pub mod rows;
@@ -22,6 +25,7 @@ pub mod staff;
 pub mod store;
 pub mod tx;
 pub mod wal_index;
+pub mod webhooks;
 pub mod writer;
 
 use super::validate_cache::ValidateCache;

@@ -113,6 +113,67 @@ CREATE TABLE IF NOT EXISTS staff_settings (
     name TEXT PRIMARY KEY,
     value TEXT NOT NULL
 );
+-- Webhooks out (issue 18; queries in webhooks.rs). A delivery per (endpoint, event), written in
+-- the transaction that appends the event.
+CREATE TABLE IF NOT EXISTS webhook_endpoints (
+    id TEXT PRIMARY KEY,
+    url TEXT NOT NULL,
+    secret TEXT NOT NULL,
+    created_at INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS webhook_subscriptions (
+    endpoint_id TEXT NOT NULL REFERENCES webhook_endpoints(id),
+    event_type TEXT NOT NULL,
+    PRIMARY KEY (endpoint_id, event_type)
+);
+CREATE INDEX IF NOT EXISTS webhook_subscriptions_type ON webhook_subscriptions(event_type);
+CREATE TABLE IF NOT EXISTS webhook_deliveries (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    endpoint_id TEXT NOT NULL REFERENCES webhook_endpoints(id),
+    event_id INTEGER NOT NULL,
+    state TEXT NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_at INTEGER NOT NULL,
+    lease_until INTEGER,
+    last_status INTEGER,
+    last_error TEXT,
+    created_at INTEGER NOT NULL,
+    delivered_at INTEGER,
+    UNIQUE (endpoint_id, event_id)
+);
+CREATE INDEX IF NOT EXISTS webhook_deliveries_pending ON webhook_deliveries(endpoint_id, event_id)
+    WHERE state = 'PENDING';
+-- Payments in (issue 18; queries in payments.rs): each provider event once, each order one license.
+CREATE TABLE IF NOT EXISTS payment_events (
+    provider TEXT NOT NULL,
+    event_id TEXT NOT NULL,
+    received_at INTEGER NOT NULL,
+    PRIMARY KEY (provider, event_id)
+);
+CREATE TABLE IF NOT EXISTS payment_orders (
+    provider TEXT NOT NULL,
+    order_id TEXT NOT NULL,
+    license_id TEXT,
+    paid_until INTEGER,
+    ends_at INTEGER,
+    revoked INTEGER NOT NULL DEFAULT 0,
+    created_at INTEGER NOT NULL,
+    PRIMARY KEY (provider, order_id)
+);
+CREATE TABLE IF NOT EXISTS payment_aliases (
+    provider TEXT NOT NULL,
+    alias TEXT NOT NULL,
+    order_id TEXT NOT NULL,
+    PRIMARY KEY (provider, alias)
+);
+CREATE TABLE IF NOT EXISTS payment_customers (
+    provider TEXT NOT NULL,
+    customer_id TEXT NOT NULL,
+    name TEXT NOT NULL,
+    email TEXT NOT NULL,
+    updated_at INTEGER NOT NULL,
+    PRIMARY KEY (provider, customer_id)
+);
 "#;
 
 /// Seat counting, after the tables exist (and after [`migrate`] added the column to old files).

@@ -17,10 +17,14 @@ use crate::domain::license_list::{self, LicensePage, ListRequest};
 use crate::domain::rename::{self, Renamed};
 use crate::domain::secrets::Secrets;
 use crate::domain::staff::{self, StaffAnswer, StaffOp};
+
+use crate::domain::payments::{Applied, PaymentEvent, PriceMap};
+use crate::domain::webhooks::{self, Attempt, Delivery, DeliveryQuery, Due, Endpoint, NewEndpoint};
 use crate::domain::{client, demo, sessions};
 use crate::store::contract::{Store, StoreFuture};
 use keyturn_protocol::wire::{ActivateRequest, LicenseStatus, MachinesResponse, TrialRequest, ValidateResponse};
 use keyturn_protocol::LicenseKey;
+use std::sync::Arc;
 
 fn ready<'a, T: Send + 'a>(result: ApiResult<T>) -> StoreFuture<'a, T> {
     Box::pin(std::future::ready(result))
@@ -39,19 +43,19 @@ impl Store for Db {
     }
 
     fn activate(&self, now: i64, key_hash: String, req: ActivateRequest) -> StoreFuture<'_, Issued> {
-        Box::pin(self.write(move |c| complete(client::activate(&mut SqliteTx(c), now, &key_hash, &req))))
+        Box::pin(self.write_noted(move |c| complete(client::activate(&mut SqliteTx(c), now, &key_hash, &req))))
     }
 
     fn activate_offline(&self, now: i64, key_hash: String, req: ActivateRequest) -> StoreFuture<'_, Issued> {
-        Box::pin(self.write(move |c| complete(client::activate_offline(&mut SqliteTx(c), now, &key_hash, &req))))
+        Box::pin(self.write_noted(move |c| complete(client::activate_offline(&mut SqliteTx(c), now, &key_hash, &req))))
     }
 
     fn renew(&self, now: i64, key_hash: String, id: String, req: ActivateRequest) -> StoreFuture<'_, Issued> {
-        Box::pin(self.write(move |c| complete(client::renew(&mut SqliteTx(c), now, &key_hash, &id, &req))))
+        Box::pin(self.write_noted(move |c| complete(client::renew(&mut SqliteTx(c), now, &key_hash, &id, &req))))
     }
 
     fn deactivate(&self, key_hash: String, id: String) -> StoreFuture<'_, ()> {
-        Box::pin(self.write(move |c| complete(client::deactivate(&mut SqliteTx(c), &key_hash, &id))))
+        Box::pin(self.write_noted(move |c| complete(client::deactivate(&mut SqliteTx(c), &key_hash, &id))))
     }
 
     fn machines(&self, key_hash: String, fp: Option<String>, page: Page) -> StoreFuture<'_, MachinesResponse> {
@@ -60,11 +64,11 @@ impl Store for Db {
 
     fn trial(&self, now: i64, key: LicenseKey, req: TrialRequest) -> StoreFuture<'_, Issued> {
         let key_hash = self.secrets.hasher.hash(&key);
-        Box::pin(self.write(move |c| complete(client::trial(&mut SqliteTx(c), now, &key, &key_hash, &req))))
+        Box::pin(self.write_noted(move |c| complete(client::trial(&mut SqliteTx(c), now, &key, &key_hash, &req))))
     }
 
     fn create_product(&self, now: i64, new: NewProduct) -> StoreFuture<'_, Product> {
-        Box::pin(self.write(move |c| complete(admin::create_product(&mut SqliteTx(c), now, &new))))
+        Box::pin(self.write_noted(move |c| complete(admin::create_product(&mut SqliteTx(c), now, &new))))
     }
 
     fn products(&self) -> StoreFuture<'_, Vec<Product>> {
@@ -72,7 +76,7 @@ impl Store for Db {
     }
 
     fn create_policy(&self, now: i64, new: NewPolicy) -> StoreFuture<'_, Policy> {
-        Box::pin(self.write(move |c| complete(admin::create_policy(&mut SqliteTx(c), now, &new))))
+        Box::pin(self.write_noted(move |c| complete(admin::create_policy(&mut SqliteTx(c), now, &new))))
     }
 
     fn policies(&self, product_id: Option<String>) -> StoreFuture<'_, Vec<Policy>> {
@@ -81,7 +85,7 @@ impl Store for Db {
 
     fn create_license(&self, now: i64, new: NewLicense) -> StoreFuture<'_, (LicenseView, LicenseKey)> {
         let h = self.secrets.hasher.clone();
-        Box::pin(self.write(move |c| complete(admin::create_license(&mut SqliteTx(c), now, &h, &new, None))))
+        Box::pin(self.write_noted(move |c| complete(admin::create_license(&mut SqliteTx(c), now, &h, &new, None))))
     }
 
     fn licenses(&self, now: i64, product_id: Option<String>) -> StoreFuture<'_, Vec<LicenseView>> {
@@ -95,17 +99,17 @@ impl Store for Db {
 
     fn set_status(&self, now: i64, id_or_key: String, status: LicenseStatus) -> StoreFuture<'_, LicenseView> {
         let h = self.secrets.hasher.clone();
-        Box::pin(self.write(move |c| complete(admin::set_status(&mut SqliteTx(c), &h, now, &id_or_key, status))))
+        Box::pin(self.write_noted(move |c| complete(admin::set_status(&mut SqliteTx(c), &h, now, &id_or_key, status))))
     }
 
     fn extend(&self, now: i64, id_or_key: String, how: Extend) -> StoreFuture<'_, LicenseView> {
         let h = self.secrets.hasher.clone();
-        Box::pin(self.write(move |c| complete(admin::extend(&mut SqliteTx(c), &h, now, &id_or_key, &how))))
+        Box::pin(self.write_noted(move |c| complete(admin::extend(&mut SqliteTx(c), &h, now, &id_or_key, &how))))
     }
 
     fn reset(&self, id_or_key: String) -> StoreFuture<'_, usize> {
         let h = self.secrets.hasher.clone();
-        Box::pin(self.write(move |c| complete(admin::reset(&mut SqliteTx(c), &h, &id_or_key))))
+        Box::pin(self.write_noted(move |c| complete(admin::reset(&mut SqliteTx(c), &h, &id_or_key))))
     }
 
     fn license_machines(&self, id_or_key: String, page: Page) -> StoreFuture<'_, Paged<MachineView>> {
@@ -115,7 +119,7 @@ impl Store for Db {
 
     fn remove_machine(&self, id_or_key: String, id: String) -> StoreFuture<'_, ()> {
         let h = self.secrets.hasher.clone();
-        Box::pin(self.write(move |c| complete(admin::remove_machine(&mut SqliteTx(c), &h, &id_or_key, &id))))
+        Box::pin(self.write_noted(move |c| complete(admin::remove_machine(&mut SqliteTx(c), &h, &id_or_key, &id))))
     }
 
     fn set_fingerprint_rule(
@@ -125,7 +129,7 @@ impl Store for Db {
         fingerprint: String,
         rule: Option<FingerprintRule>,
     ) -> StoreFuture<'_, ()> {
-        Box::pin(self.write(move |c| {
+        Box::pin(self.write_noted(move |c| {
             complete(admin::set_fingerprint_rule(
                 &mut SqliteTx(c),
                 now,
@@ -194,5 +198,48 @@ impl Store for Db {
 
     fn staff_write(&self, now: i64, op: StaffOp) -> StoreFuture<'_, StaffAnswer> {
         Box::pin(self.write(move |c| complete(staff::run(&mut SqliteTx(c), now, op))))
+    }
+
+    // Webhooks out (issue 18): endpoints, the delivery log, and the delivery worker's claims.
+    fn create_webhook(&self, now: i64, new: NewEndpoint) -> StoreFuture<'_, Endpoint> {
+        Box::pin(self.write_noted(move |c| complete(webhooks::create_endpoint(&mut SqliteTx(c), now, &new))))
+    }
+
+    fn webhooks(&self) -> StoreFuture<'_, Vec<Endpoint>> {
+        ready(self.read(|c| complete(webhooks::endpoints(&mut SqliteTx(c)))))
+    }
+
+    fn remove_webhook(&self, id: String) -> StoreFuture<'_, ()> {
+        Box::pin(self.write_noted(move |c| complete(webhooks::remove_endpoint(&mut SqliteTx(c), &id))))
+    }
+
+    fn webhook_deliveries(&self, query: DeliveryQuery) -> StoreFuture<'_, Vec<Delivery>> {
+        ready(self.read_long(|c| complete(webhooks::deliveries(&mut SqliteTx(c), &query))))
+    }
+
+    fn redeliver(&self, now: i64, id: i64) -> StoreFuture<'_, Delivery> {
+        Box::pin(self.write_noted(move |c| complete(webhooks::redeliver(&mut SqliteTx(c), now, id))))
+    }
+
+    fn claim_deliveries(&self, now: i64, limit: u32) -> StoreFuture<'_, Vec<Due>> {
+        Box::pin(self.write(move |c| complete(webhooks::claim(&mut SqliteTx(c), now, limit))))
+    }
+
+    fn finish_delivery(&self, now: i64, id: i64, attempt: Attempt) -> StoreFuture<'_, ()> {
+        Box::pin(self.write(move |c| complete(webhooks::finish(&mut SqliteTx(c), now, id, &attempt))))
+    }
+
+    // Payments in (issue 18): one provider event, applied with its event in one transaction.
+    fn apply_payment(&self, now: i64, prices: Arc<PriceMap>, event: PaymentEvent) -> StoreFuture<'_, Applied> {
+        let h = self.secrets.hasher.clone();
+        Box::pin(self.write_noted(move |c| {
+            complete(crate::domain::payments::apply(
+                &mut SqliteTx(c),
+                now,
+                &h,
+                &prices,
+                &event,
+            ))
+        }))
     }
 }

@@ -1,0 +1,257 @@
+//! Payments in: Stripe and Paddle Billing events (signatures: [`signature`]; payloads read into
+//! [`PaymentEvent`]s: [`providers`]) turned into licenses by one rule, [`apply`], for both stores.
+//!
+//! * A payment for an order (a purchase, or a subscription's renewal) → the order's license:
+//!   created for the buyer (name, email) under the policy the vendor mapped the price (or
+//!   product) to, or, when it exists, paid until the new period's end.
+//! * The subscription is cancelled → the license ends at the period's end (or now, when it ended).
+//! * Refunded in full, or a dispute lost → revoked, for good.
+//!
+//! Idempotent: each provider event id is stored once (a duplicate, also a concurrent one, changes
+//! nothing), and each order has one license (two events paying the same order create one).
+//! Order-independent: an order's state (paid until, ends at, revoked) is kept on the order, so a
+//! cancellation or refund that arrives before the purchase is applied when the license is made,
+//! and an older renewal never shortens a newer one. Unknown event types are ignored; a payment
+//! for a price no policy is mapped to is logged and stores nothing (the provider's resend works
+//! once the map has it).
+
+pub mod providers;
+pub mod signature;
+pub mod tx;
+
+use super::admin::{self, NewLicense};
+use super::errors::ApiResult;
+use super::secrets::KeyHasher;
+use super::tx::{LicenseBy, Lock};
+use keyturn_protocol::wire::LicenseStatus;
+use serde::Serialize;
+use std::collections::BTreeMap;
+pub use tx::PaymentTx;
+
+/// A subscription's license stays valid this long past the paid period, so the renewal's event
+/// (sent when the provider has charged, a little after the period ends) arrives in time.
+pub const RENEWAL_GRACE_SECS: i64 = 3 * 86_400;
+
+/// The buyer as the provider names them.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Buyer {
+    pub customer_id: Option<String>,
+    pub name: String,
+    pub email: String,
+}
+
+/// What a provider's event means.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Change {
+    /// The order was paid: for good (`paid_until` None) or until the period's end.
+    Paid {
+        prices: Vec<String>,
+        buyer: Buyer,
+        paid_until: Option<i64>,
+    },
+    /// The order ends at this time (cancelled), or no longer ends (`None`: resumed).
+    Ends {
+        ends_at: Option<i64>,
+    },
+    /// Refunded or dispute lost.
+    Revoke,
+    /// The provider's customer details (Paddle sends them apart from payments).
+    Customer(Buyer),
+    Ignore,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PaymentEvent {
+    /// `stripe` or `paddle`.
+    pub provider: &'static str,
+    pub event_id: String,
+    pub event_type: String,
+    /// Ids naming the order, its own first (subscription, else the payment), then others the
+    /// provider uses for it (invoice, payment intent, charge, transaction).
+    pub order: Vec<String>,
+    pub change: Change,
+}
+
+/// An order and its state, whatever order its events came in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Order {
+    pub provider: String,
+    pub id: String,
+    pub license_id: Option<String>,
+    pub paid_until: Option<i64>,
+    pub ends_at: Option<i64>,
+    pub revoked: bool,
+    pub created_at: i64,
+}
+
+impl Order {
+    /// The license's expiry: when it ends, else the paid period plus grace; None: never (a
+    /// one-time purchase under a policy without duration).
+    fn expiry(&self) -> Option<i64> {
+        self.ends_at.or(self.paid_until.map(|t| t + RENEWAL_GRACE_SECS))
+    }
+}
+
+/// The vendor's price (or product) ids and the policy each buys.
+pub type PriceMap = BTreeMap<String, String>;
+
+/// What an event did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Applied {
+    /// `license_created`, `renewed`, `ends`, `revoked`, `recorded` (kept for an order whose
+    /// payment has not come yet), `customer_saved`, `duplicate`, `ignored`, `unknown_price`.
+    pub outcome: &'static str,
+    pub license_id: Option<String>,
+    pub order_id: Option<String>,
+    pub expires_at: Option<i64>,
+}
+
+impl Applied {
+    fn just(outcome: &'static str) -> Applied {
+        Applied {
+            outcome,
+            license_id: None,
+            order_id: None,
+            expires_at: None,
+        }
+    }
+}
+
+/// Applies one verified event (see the module's rules).
+pub async fn apply(
+    tx: &mut impl PaymentTx,
+    now: i64,
+    hasher: &KeyHasher,
+    prices: &PriceMap,
+    ev: &PaymentEvent,
+) -> ApiResult<Applied> {
+    let provider = ev.provider;
+    if ev.change == Change::Ignore || (ev.order.is_empty() && !matches!(ev.change, Change::Customer(_))) {
+        return Ok(Applied::just("ignored"));
+    }
+    let found = tx.payment_order(provider, &ev.order).await?;
+    if let Change::Paid { prices: ids, .. } = &ev.change {
+        let needs_license = found.as_ref().is_none_or(|o| o.license_id.is_none());
+        if needs_license && !ids.iter().any(|id| prices.contains_key(id)) {
+            tracing::warn!(provider, event = %ev.event_id, prices = ?ids, "a payment for a price no policy is mapped to; nothing created");
+            return Ok(Applied::just("unknown_price"));
+        }
+    }
+    if !tx.insert_payment_event(provider, &ev.event_id, now).await? {
+        return Ok(Applied::just("duplicate"));
+    }
+    if let Change::Customer(buyer) = &ev.change {
+        tx.put_payment_customer(provider, buyer, now).await?;
+        return Ok(Applied::just("customer_saved"));
+    }
+    let mut order = match found {
+        Some(order) => order,
+        None => {
+            let fresh = Order {
+                provider: provider.into(),
+                id: ev.order[0].clone(),
+                license_id: None,
+                paid_until: None,
+                ends_at: None,
+                revoked: false,
+                created_at: now,
+            };
+            if tx.insert_payment_order(&fresh).await? {
+                fresh
+            } else {
+                // A concurrent event made the order first (it waited for that one's commit).
+                tx.payment_order(provider, &ev.order[..1])
+                    .await?
+                    .ok_or_else(|| super::errors::ApiError::Internal("payment order vanished".into()))?
+            }
+        }
+    };
+    tx.add_payment_aliases(provider, &order.id, &ev.order).await?;
+    let outcome = match &ev.change {
+        Change::Paid {
+            prices: ids,
+            buyer,
+            paid_until,
+        } => {
+            order.paid_until = match (order.paid_until, paid_until) {
+                (Some(a), Some(b)) => Some(a.max(*b)),
+                (a, b) => a.or(*b),
+            };
+            if order.license_id.is_none() {
+                let policy_id = ids.iter().find_map(|id| prices.get(id)).cloned().unwrap_or_default();
+                let buyer = known_buyer(tx, provider, buyer).await?;
+                let new = NewLicense {
+                    policy_id,
+                    owner_name: buyer.name.chars().take(200).collect(),
+                    owner_email: buyer.email.chars().take(320).collect(),
+                    metadata: [("payment".to_string(), format!("{provider} {}", order.id))].into(),
+                    expires_at: order.expiry(),
+                    ..NewLicense::default()
+                };
+                let (view, _key) = admin::create_license(tx, now, hasher, &new, None).await?;
+                order.license_id = Some(view.license.id);
+                "license_created"
+            } else {
+                "renewed"
+            }
+        }
+        Change::Ends { ends_at } => {
+            order.ends_at = *ends_at;
+            if order.license_id.is_some() {
+                "ends"
+            } else {
+                "recorded"
+            }
+        }
+        Change::Revoke => {
+            order.revoked = true;
+            if order.license_id.is_some() {
+                "revoked"
+            } else {
+                "recorded"
+            }
+        }
+        Change::Customer(_) | Change::Ignore => unreachable!("handled above"),
+    };
+    tx.update_payment_order(&order).await?;
+    let mut expires_at = None;
+    if let Some(license_id) = &order.license_id {
+        let held = tx.license(LicenseBy::Id(license_id), Lock::ForUpdate).await?;
+        if let Some((ctx, _)) = held {
+            if order.revoked {
+                tx.set_license_status(license_id, LicenseStatus::Revoked).await?;
+            } else if outcome != "license_created" || order.expiry().is_some() {
+                let expiry = order.expiry().or(ctx.license.expires_at);
+                tx.set_license_expiry(license_id, expiry).await?;
+            }
+            expires_at = tx
+                .license(LicenseBy::Id(license_id), Lock::No)
+                .await?
+                .and_then(|(c, _)| c.license.expires_at);
+        }
+    }
+    tracing::info!(provider, event = %ev.event_id, order = %order.id, outcome, "payment event applied");
+    let outcome = if order.revoked && outcome != "recorded" {
+        "revoked"
+    } else {
+        outcome
+    };
+    Ok(Applied {
+        outcome,
+        license_id: order.license_id,
+        order_id: Some(order.id),
+        expires_at,
+    })
+}
+
+/// The buyer's name and email: from the event, else from the provider's customer record.
+async fn known_buyer(tx: &mut impl PaymentTx, provider: &str, buyer: &Buyer) -> ApiResult<Buyer> {
+    if buyer.email.is_empty() {
+        if let Some(id) = &buyer.customer_id {
+            if let Some(stored) = tx.payment_customer(provider, id).await? {
+                return Ok(stored);
+            }
+        }
+    }
+    Ok(buyer.clone())
+}

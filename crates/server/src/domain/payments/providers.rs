@@ -1,0 +1,198 @@
+//! Reading Stripe and Paddle Billing events into [`PaymentEvent`]s (after their signature was
+//! checked). Only the fields named here are read; anything else in the payload is ignored, and an
+//! event type not listed here is [`Change::Ignore`].
+//!
+//! Stripe (`{id, type, data: {object}}`): `invoice.paid` / `invoice.payment_succeeded` pay an
+//! order (the subscription, else the payment intent, else the invoice) until the line's period
+//! end (subscriptions) or for good; `customer.subscription.updated` / `.deleted` set when it
+//! ends; `charge.refunded` (in full) and `charge.dispute.closed` (lost) revoke. Both the older
+//! and the 2025 invoice shapes are read (`lines.data[].price.id` or
+//! `lines.data[].pricing.price_details.price`; `subscription` or
+//! `parent.subscription_details.subscription`).
+//!
+//! Paddle Billing (`{event_id, event_type, occurred_at, data}`): `transaction.completed` pays an
+//! order (the subscription, else the transaction) until `billing_period.ends_at`;
+//! `subscription.updated` / `.canceled` set when it ends (`scheduled_change` cancel,
+//! `canceled_at`); `adjustment.created` / `.updated` (an approved full refund, or a chargeback)
+//! revoke; `customer.created` / `.updated` keep the buyer's name and email (transactions name
+//! only the customer id).
+
+use super::{Buyer, Change, PaymentEvent};
+use serde_json::Value;
+
+fn text(v: &Value, path: &[&str]) -> Option<String> {
+    let mut at = v;
+    for key in path {
+        at = at.get(key)?;
+    }
+    at.as_str().filter(|s| !s.is_empty()).map(str::to_string)
+}
+
+fn int(v: &Value, path: &[&str]) -> Option<i64> {
+    let mut at = v;
+    for key in path {
+        at = at.get(key)?;
+    }
+    at.as_i64()
+}
+
+fn time(v: &Value, path: &[&str]) -> Option<i64> {
+    let t = humantime::parse_rfc3339_weak(&text(v, path)?).ok()?;
+    t.duration_since(std::time::UNIX_EPOCH).ok().map(|d| d.as_secs() as i64)
+}
+
+/// The first of the ids present.
+fn ids(candidates: &[Option<String>]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for id in candidates.iter().flatten() {
+        if !out.contains(id) {
+            out.push(id.clone());
+        }
+    }
+    out
+}
+
+pub fn stripe(event: &Value) -> Option<PaymentEvent> {
+    let event_id = text(event, &["id"])?;
+    let event_type = text(event, &["type"])?;
+    let o = event.get("data")?.get("object")?;
+    let (order, change) = match event_type.as_str() {
+        "invoice.paid" | "invoice.payment_succeeded" => {
+            let subscription =
+                text(o, &["subscription"]).or_else(|| text(o, &["parent", "subscription_details", "subscription"]));
+            let line = o.get("lines").and_then(|l| l.get("data")).and_then(|d| d.get(0));
+            let price = line
+                .and_then(|l| text(l, &["price", "id"]).or_else(|| text(l, &["pricing", "price_details", "price"])));
+            let product = line.and_then(|l| {
+                text(l, &["price", "product"]).or_else(|| text(l, &["pricing", "price_details", "product"]))
+            });
+            let paid_until = subscription
+                .as_ref()
+                .and_then(|_| line.and_then(|l| int(l, &["period", "end"])));
+            let order = ids(&[
+                subscription,
+                text(o, &["payment_intent"]),
+                text(o, &["id"]),
+                text(o, &["charge"]),
+            ]);
+            let buyer = Buyer {
+                customer_id: text(o, &["customer"]),
+                name: text(o, &["customer_name"]).unwrap_or_default(),
+                email: text(o, &["customer_email"]).unwrap_or_default(),
+            };
+            (
+                order,
+                Change::Paid {
+                    prices: ids(&[price, product]),
+                    buyer,
+                    paid_until,
+                },
+            )
+        }
+        "customer.subscription.updated" | "customer.subscription.deleted" => {
+            let period_end = int(o, &["current_period_end"]).or_else(|| {
+                o.get("items")?
+                    .get("data")?
+                    .get(0)
+                    .and_then(|i| int(i, &["current_period_end"]))
+            });
+            let status = text(o, &["status"]).unwrap_or_default();
+            let ends_at = if event_type.ends_with("deleted") || status == "canceled" || status == "incomplete_expired" {
+                int(o, &["ended_at"])
+                    .or(int(o, &["canceled_at"]))
+                    .or(int(event, &["created"]))
+            } else if let Some(at) = int(o, &["cancel_at"]) {
+                Some(at)
+            } else if o.get("cancel_at_period_end").and_then(Value::as_bool) == Some(true) {
+                period_end
+            } else {
+                None
+            };
+            (ids(&[text(o, &["id"])]), Change::Ends { ends_at })
+        }
+        "charge.refunded" if o.get("refunded").and_then(Value::as_bool) == Some(true) => (
+            ids(&[text(o, &["payment_intent"]), text(o, &["invoice"]), text(o, &["id"])]),
+            Change::Revoke,
+        ),
+        "charge.dispute.closed" if text(o, &["status"]).as_deref() == Some("lost") => (
+            ids(&[text(o, &["payment_intent"]), text(o, &["charge"])]),
+            Change::Revoke,
+        ),
+        _ => (Vec::new(), Change::Ignore),
+    };
+    Some(PaymentEvent {
+        provider: "stripe",
+        event_id,
+        event_type,
+        order,
+        change,
+    })
+}
+
+pub fn paddle(event: &Value) -> Option<PaymentEvent> {
+    let event_id = text(event, &["event_id"])?;
+    let event_type = text(event, &["event_type"])?;
+    let d = event.get("data")?;
+    let (order, change) = match event_type.as_str() {
+        "transaction.completed" => {
+            let subscription = text(d, &["subscription_id"]);
+            let item = d.get("items").and_then(|i| i.get(0));
+            let price = item.and_then(|i| text(i, &["price", "id"]).or_else(|| text(i, &["price_id"])));
+            let product = item.and_then(|i| text(i, &["price", "product_id"]));
+            let paid_until = subscription
+                .as_ref()
+                .and_then(|_| time(d, &["billing_period", "ends_at"]));
+            let buyer = Buyer {
+                customer_id: text(d, &["customer_id"]),
+                name: text(d, &["custom_data", "name"]).unwrap_or_default(),
+                email: text(d, &["custom_data", "email"]).unwrap_or_default(),
+            };
+            (
+                ids(&[subscription, text(d, &["id"])]),
+                Change::Paid {
+                    prices: ids(&[price, product]),
+                    buyer,
+                    paid_until,
+                },
+            )
+        }
+        "subscription.updated" | "subscription.canceled" => {
+            let status = text(d, &["status"]).unwrap_or_default();
+            let ends_at = if status == "canceled" {
+                time(d, &["canceled_at"]).or_else(|| time(event, &["occurred_at"]))
+            } else if text(d, &["scheduled_change", "action"]).as_deref() == Some("cancel") {
+                time(d, &["scheduled_change", "effective_at"])
+            } else {
+                None
+            };
+            (ids(&[text(d, &["id"])]), Change::Ends { ends_at })
+        }
+        "adjustment.created" | "adjustment.updated" => {
+            let action = text(d, &["action"]).unwrap_or_default();
+            let approved = text(d, &["status"]).as_deref() == Some("approved");
+            let full = text(d, &["type"]).as_deref() != Some("partial");
+            let revoke = (action == "refund" && approved && full) || action == "chargeback";
+            let order = ids(&[text(d, &["subscription_id"]), text(d, &["transaction_id"])]);
+            (order, if revoke { Change::Revoke } else { Change::Ignore })
+        }
+        "customer.created" | "customer.updated" => (
+            Vec::new(),
+            match text(d, &["id"]) {
+                Some(id) => Change::Customer(Buyer {
+                    customer_id: Some(id),
+                    name: text(d, &["name"]).unwrap_or_default(),
+                    email: text(d, &["email"]).unwrap_or_default(),
+                }),
+                None => Change::Ignore,
+            },
+        ),
+        _ => (Vec::new(), Change::Ignore),
+    };
+    Some(PaymentEvent {
+        provider: "paddle",
+        event_id,
+        event_type,
+        order,
+        change,
+    })
+}

@@ -1,0 +1,345 @@
+//! Webhooks out: vendor endpoints (URL, the event types wanted, a secret) receive every matching
+//! event of the log as signed JSON ([`sign`]), at least once and in order per endpoint.
+//!
+//! A delivery row is written for each subscribed endpoint in the transaction that appends the
+//! event ([`enqueue`], called by [`crate::domain::event_log::append`]), so no event is lost to a
+//! crash. A worker in each server process ([`crate::events::delivery`]) leases the oldest pending
+//! delivery of each endpoint ([`WebhookTx::claim_due`]: one replica per delivery), posts it and
+//! records the answer ([`after_attempt`]): 2xx delivered; otherwise retried with growing delays
+//! ([`retry_delay`]) for [`GIVE_UP_AFTER_SECS`] (three days), then FAILED. Redeliver puts one
+//! back in the queue.
+
+pub mod sign;
+pub mod tx;
+
+use super::errors::{ApiError, ApiResult};
+use super::events::StoredEvent;
+use super::ids::new_id;
+use rand::RngCore;
+use serde::{Deserialize, Serialize};
+pub use tx::WebhookTx;
+
+/// Retries stop (state FAILED) once a delivery is this old: three days.
+pub const GIVE_UP_AFTER_SECS: i64 = 3 * 86_400;
+/// How long a claimed delivery is held by the process that claimed it (then another may).
+pub const LEASE_SECS: i64 = 120;
+/// Event types an endpoint may list at most.
+const MAX_TYPES: usize = 64;
+
+pub const PENDING: &str = "PENDING";
+pub const DELIVERED: &str = "DELIVERED";
+pub const FAILED: &str = "FAILED";
+
+/// A registered endpoint. `secret` signs its deliveries; it is shown when the endpoint is created.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Endpoint {
+    pub id: String,
+    pub url: String,
+    /// `*` (everything) or event types: an event's action (`activate`, `suspend`, …) when it
+    /// succeeded, `ACTION.refused` when it was refused.
+    pub event_types: Vec<String>,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub secret: String,
+    pub created_at: i64,
+}
+
+impl Endpoint {
+    /// The endpoint as listed: without its secret.
+    pub fn listed(mut self) -> Endpoint {
+        self.secret.clear();
+        self
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewEndpoint {
+    pub url: String,
+    pub event_types: Vec<String>,
+    /// Chosen by the vendor (16 to 128 printable characters); random `whsec_…` when absent.
+    pub secret: Option<String>,
+}
+
+/// One event for one endpoint, and how its delivery went.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Delivery {
+    pub id: i64,
+    pub endpoint_id: String,
+    pub event_id: i64,
+    /// PENDING, DELIVERED or FAILED (given up).
+    pub state: String,
+    pub attempts: u32,
+    /// When the next attempt is due (PENDING).
+    pub next_at: i64,
+    /// The receiver's last HTTP status (none: no answer).
+    pub last_status: Option<u16>,
+    /// Why the last attempt failed (no answer, timeout, status).
+    pub last_error: Option<String>,
+    pub created_at: i64,
+    pub delivered_at: Option<i64>,
+}
+
+/// A claimed delivery with what it needs to be sent.
+#[derive(Debug, Clone)]
+pub struct Due {
+    pub delivery: Delivery,
+    pub url: String,
+    pub secret: String,
+    pub event: StoredEvent,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeliveryQuery {
+    pub endpoint_id: Option<String>,
+    pub state: Option<String>,
+    /// Only deliveries with an id below this one (the previous page's last).
+    pub before: Option<i64>,
+    pub limit: Option<u32>,
+}
+
+/// An event's type as endpoints subscribe to it.
+pub fn event_type(event: &StoredEvent) -> String {
+    if event.event.outcome == super::events::OK {
+        event.event.action.clone()
+    } else {
+        format!("{}.refused", event.event.action)
+    }
+}
+
+/// The JSON body a receiver gets.
+pub fn payload(due: &Due) -> String {
+    serde_json::json!({
+        "delivery_id": due.delivery.id,
+        "type": event_type(&due.event),
+        "event": due.event,
+    })
+    .to_string()
+}
+
+fn check_new(new: &NewEndpoint) -> ApiResult<()> {
+    let url = new.url.trim();
+    let rest = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"))
+        .ok_or_else(|| ApiError::bad_request("url: give an http:// or https:// address"))?;
+    if rest.is_empty() || rest.starts_with('/') || url.len() > 2048 || url.chars().any(char::is_whitespace) {
+        return Err(ApiError::bad_request(
+            "url: give the address with its host, e.g. https://example.com/hooks",
+        ));
+    }
+    if new.event_types.is_empty() || new.event_types.len() > MAX_TYPES {
+        return Err(ApiError::bad_request(format!(
+            "event_types: list 1 to {MAX_TYPES} event types, or \"*\" for every event"
+        )));
+    }
+    for t in &new.event_types {
+        let action = t.strip_suffix(".refused").unwrap_or(t);
+        let ok = t == "*"
+            || (!action.is_empty()
+                && action.len() <= 64
+                && action.bytes().all(|b| b.is_ascii_lowercase() || b == b'_'));
+        if !ok {
+            return Err(ApiError::bad_request(format!(
+                "event_types: {t:?} is not an event type (e.g. activate, suspend, activate.refused or *)"
+            )));
+        }
+    }
+    if let Some(s) = &new.secret {
+        if !(16..=128).contains(&s.len()) || !s.bytes().all(|b| b.is_ascii_graphic()) {
+            return Err(ApiError::bad_request(
+                "secret: 16 to 128 printable characters without spaces",
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn new_secret() -> String {
+    let mut bytes = [0u8; 24];
+    rand::thread_rng().fill_bytes(&mut bytes);
+    format!("whsec_{}", sign::hex(&bytes))
+}
+
+/// Registers an endpoint; answers it with its secret (the only time it is shown).
+pub async fn create_endpoint(tx: &mut impl WebhookTx, now: i64, new: &NewEndpoint) -> ApiResult<Endpoint> {
+    check_new(new)?;
+    let mut event_types = new.event_types.clone();
+    event_types.sort();
+    event_types.dedup();
+    let endpoint = Endpoint {
+        id: new_id("whk"),
+        url: new.url.trim().to_string(),
+        event_types,
+        secret: new.secret.clone().unwrap_or_else(new_secret),
+        created_at: now,
+    };
+    tx.insert_endpoint(&endpoint).await?;
+    Ok(endpoint)
+}
+
+/// Every endpoint, without secrets.
+pub async fn endpoints(tx: &mut impl WebhookTx) -> ApiResult<Vec<Endpoint>> {
+    Ok(tx.endpoints().await?.into_iter().map(Endpoint::listed).collect())
+}
+
+pub async fn remove_endpoint(tx: &mut impl WebhookTx, id: &str) -> ApiResult<()> {
+    if tx.delete_endpoint(id).await? {
+        Ok(())
+    } else {
+        Err(ApiError::not_found("no webhook endpoint has this id"))
+    }
+}
+
+/// In the transaction that appends events: the start of the range to enqueue (see
+/// [`WebhookTx::begin_enqueue`]); then [`enqueue`] after the events are in.
+pub async fn before_append(tx: &mut impl WebhookTx) -> ApiResult<Option<i64>> {
+    tx.begin_enqueue().await
+}
+
+/// A pending delivery for each subscribed endpoint of every event appended after `from`.
+pub async fn enqueue(tx: &mut impl WebhookTx, from: Option<i64>, now: i64) -> ApiResult<()> {
+    if let Some(after) = from {
+        tx.enqueue_after(after, now).await?;
+    }
+    Ok(())
+}
+
+pub async fn claim(tx: &mut impl WebhookTx, now: i64, limit: u32) -> ApiResult<Vec<Due>> {
+    tx.claim_due(now, now + LEASE_SECS, limit).await
+}
+
+/// How long to wait after the `attempts`-th failed attempt: 30 s, doubling, at most 4 hours.
+pub fn retry_delay(attempts: u32) -> i64 {
+    let doubled = 30i64.saturating_mul(1i64 << attempts.saturating_sub(1).min(20));
+    doubled.min(4 * 3600)
+}
+
+/// What one attempt got back: the receiver's status, or why there was none.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Attempt {
+    pub status: Option<u16>,
+    pub error: Option<String>,
+}
+
+impl Attempt {
+    pub fn succeeded(&self) -> bool {
+        self.status.is_some_and(|s| (200..300).contains(&s))
+    }
+}
+
+/// The delivery after an attempt: delivered, retried later, or given up.
+pub fn after_attempt(mut d: Delivery, now: i64, attempt: &Attempt) -> Delivery {
+    d.attempts += 1;
+    d.last_status = attempt.status;
+    d.last_error = if attempt.succeeded() {
+        None
+    } else {
+        Some(attempt.error.clone().unwrap_or_else(|| match attempt.status {
+            Some(s) => format!("the receiver answered {s}"),
+            None => "no answer".into(),
+        }))
+    };
+    if attempt.succeeded() {
+        d.state = DELIVERED.into();
+        d.delivered_at = Some(now);
+    } else if now - d.created_at >= GIVE_UP_AFTER_SECS {
+        d.state = FAILED.into();
+    } else {
+        d.next_at = now + retry_delay(d.attempts);
+    }
+    d
+}
+
+pub async fn finish(tx: &mut impl WebhookTx, now: i64, id: i64, attempt: &Attempt) -> ApiResult<()> {
+    if let Some(d) = tx.delivery(id).await? {
+        if d.state == PENDING {
+            tx.record_attempt(&after_attempt(d, now, attempt)).await?;
+        }
+    }
+    Ok(())
+}
+
+/// One page of the delivery log, newest first.
+pub async fn deliveries(tx: &mut impl WebhookTx, query: &DeliveryQuery) -> ApiResult<Vec<Delivery>> {
+    let limit = match query.limit {
+        None => 50,
+        Some(n @ 1..=500) => n,
+        Some(_) => return Err(ApiError::bad_request("limit must be 1 to 500")),
+    };
+    if let Some(s) = &query.state {
+        if ![PENDING, DELIVERED, FAILED].contains(&s.as_str()) {
+            return Err(ApiError::bad_request("state: PENDING, DELIVERED or FAILED"));
+        }
+    }
+    tx.deliveries(query, limit).await
+}
+
+/// Puts a delivery back in the queue, due now (also a delivered or failed one).
+pub async fn redeliver(tx: &mut impl WebhookTx, now: i64, id: i64) -> ApiResult<Delivery> {
+    let mut d = tx
+        .delivery(id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("no webhook delivery has this id"))?;
+    d.state = PENDING.into();
+    d.next_at = now;
+    d.created_at = now;
+    d.delivered_at = None;
+    tx.record_attempt(&d).await?;
+    Ok(d)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn delays_grow_to_four_hours_and_retries_last_three_days() {
+        assert_eq!([1, 2, 3].map(retry_delay), [30, 60, 120]);
+        assert_eq!(retry_delay(40), 4 * 3600);
+        let total: i64 = (1..=30).map(retry_delay).sum();
+        assert!(total > 86_400, "{total}");
+        let d = Delivery {
+            id: 1,
+            endpoint_id: "whk_x".into(),
+            event_id: 1,
+            state: PENDING.into(),
+            attempts: 0,
+            next_at: 0,
+            last_status: None,
+            last_error: None,
+            created_at: 0,
+            delivered_at: None,
+        };
+        let failed = Attempt {
+            status: Some(500),
+            error: None,
+        };
+        let later = after_attempt(d.clone(), 100, &failed);
+        assert_eq!((later.state.as_str(), later.next_at, later.attempts), (PENDING, 130, 1));
+        assert_eq!(after_attempt(d.clone(), GIVE_UP_AFTER_SECS, &failed).state, FAILED);
+        let ok = after_attempt(
+            d,
+            5,
+            &Attempt {
+                status: Some(204),
+                error: None,
+            },
+        );
+        assert_eq!((ok.state.as_str(), ok.delivered_at), (DELIVERED, Some(5)));
+    }
+
+    #[test]
+    fn endpoints_are_checked() {
+        let new = |url: &str, types: &[&str]| NewEndpoint {
+            url: url.into(),
+            event_types: types.iter().map(|s| s.to_string()).collect(),
+            secret: None,
+        };
+        assert!(check_new(&new("https://example.com/h", &["*"])).is_ok());
+        assert!(check_new(&new("http://127.0.0.1:9/h", &["activate", "activate.refused"])).is_ok());
+        assert!(check_new(&new("ftp://x", &["*"])).is_err());
+        assert!(check_new(&new("https://x", &[])).is_err());
+        assert!(check_new(&new("https://x", &["Activate"])).is_err());
+    }
+}

@@ -1,0 +1,36 @@
+//! The webhook queries each store implements beside [`Tx`] (SQL: `store/sqlite/webhooks.rs`,
+//! `store/postgres/webhooks.rs`).
+
+use super::{Delivery, DeliveryQuery, Due, Endpoint};
+use crate::domain::errors::ApiResult;
+use crate::domain::tx::Tx;
+use std::future::Future;
+
+pub trait WebhookTx: Tx {
+    fn insert_endpoint(&mut self, endpoint: &Endpoint) -> impl Future<Output = ApiResult<()>> + Send;
+    /// Every endpoint, oldest first (secrets included: the caller decides what to show).
+    fn endpoints(&mut self) -> impl Future<Output = ApiResult<Vec<Endpoint>>> + Send;
+    /// Removes the endpoint and its deliveries; whether it existed.
+    fn delete_endpoint(&mut self, id: &str) -> impl Future<Output = ApiResult<bool>> + Send;
+
+    /// Before events are appended: the highest event id so far, `None` when no endpoint exists
+    /// (then nothing is enqueued).
+    fn begin_enqueue(&mut self) -> impl Future<Output = ApiResult<Option<i64>>> + Send;
+    /// One pending delivery per (endpoint subscribed to its type, event with an id above `after`);
+    /// one already there (another transaction's event in the range) stays as it is.
+    fn enqueue_after(&mut self, after: i64, now: i64) -> impl Future<Output = ApiResult<u64>> + Send;
+
+    /// Leases up to `limit` due deliveries until `lease_until`: only the oldest pending delivery
+    /// of each endpoint (order), never one another process holds (several replicas).
+    fn claim_due(&mut self, now: i64, lease_until: i64, limit: u32)
+        -> impl Future<Output = ApiResult<Vec<Due>>> + Send;
+    /// Stores an attempt's result: state, status, error, next try; ends the lease.
+    fn record_attempt(&mut self, delivery: &Delivery) -> impl Future<Output = ApiResult<()>> + Send;
+    fn delivery(&mut self, id: i64) -> impl Future<Output = ApiResult<Option<Delivery>>> + Send;
+    /// Newest first.
+    fn deliveries(
+        &mut self,
+        query: &DeliveryQuery,
+        limit: u32,
+    ) -> impl Future<Output = ApiResult<Vec<Delivery>>> + Send;
+}

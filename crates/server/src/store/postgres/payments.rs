@@ -1,0 +1,118 @@
+//! [`PaymentTx`] in PostgreSQL's SQL (tables: the payments block at the end of
+//! [`super::schema`]). An order is read `FOR UPDATE`; the primary keys on event ids and order ids
+//! make a concurrent duplicate wait for the first transaction, then find it.
+
+use super::tx::PgTx;
+use crate::domain::errors::ApiResult;
+use crate::domain::payments::{Buyer, Order, PaymentTx};
+use deadpool_postgres::GenericClient;
+
+impl<C: GenericClient + Sync> PaymentTx for PgTx<'_, C> {
+    async fn insert_payment_event(&mut self, provider: &str, event_id: &str, now: i64) -> ApiResult<bool> {
+        let n = self
+            .0
+            .execute(
+                "INSERT INTO payment_events (provider, event_id, received_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+                &[&provider, &event_id, &now],
+            )
+            .await?;
+        Ok(n == 1)
+    }
+
+    async fn payment_order(&mut self, provider: &str, ids: &[String]) -> ApiResult<Option<Order>> {
+        for id in ids {
+            let row = self
+                .0
+                .query_opt(
+                    "SELECT o.order_id, o.license_id, o.paid_until, o.ends_at, o.revoked, o.created_at \
+                     FROM payment_aliases a JOIN payment_orders o ON o.provider = a.provider AND o.order_id = a.order_id \
+                     WHERE a.provider = $1 AND a.alias = $2 FOR UPDATE OF o",
+                    &[&provider, id],
+                )
+                .await?;
+            if let Some(r) = row {
+                return Ok(Some(Order {
+                    provider: provider.to_string(),
+                    id: r.get(0),
+                    license_id: r.get(1),
+                    paid_until: r.get(2),
+                    ends_at: r.get(3),
+                    revoked: r.get(4),
+                    created_at: r.get(5),
+                }));
+            }
+        }
+        Ok(None)
+    }
+
+    async fn insert_payment_order(&mut self, o: &Order) -> ApiResult<bool> {
+        let n = self
+            .0
+            .execute(
+                "INSERT INTO payment_orders (provider, order_id, license_id, paid_until, ends_at, revoked, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING",
+                &[&o.provider, &o.id, &o.license_id, &o.paid_until, &o.ends_at, &o.revoked, &o.created_at],
+            )
+            .await?;
+        if n == 1 {
+            // Its own id names it (so a concurrent event finds it once this commits).
+            self.0
+                .execute(
+                    "INSERT INTO payment_aliases (provider, alias, order_id) VALUES ($1, $2, $2) ON CONFLICT DO NOTHING",
+                    &[&o.provider, &o.id],
+                )
+                .await?;
+        }
+        Ok(n == 1)
+    }
+
+    async fn update_payment_order(&mut self, o: &Order) -> ApiResult<()> {
+        self.0
+            .execute(
+                "UPDATE payment_orders SET license_id = $3, paid_until = $4, ends_at = $5, revoked = $6 \
+                 WHERE provider = $1 AND order_id = $2",
+                &[&o.provider, &o.id, &o.license_id, &o.paid_until, &o.ends_at, &o.revoked],
+            )
+            .await?;
+        Ok(())
+    }
+
+    async fn add_payment_aliases(&mut self, provider: &str, order_id: &str, ids: &[String]) -> ApiResult<()> {
+        for id in std::iter::once(order_id).chain(ids.iter().map(String::as_str)) {
+            self.0
+                .execute(
+                    "INSERT INTO payment_aliases (provider, alias, order_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+                    &[&provider, &id, &order_id],
+                )
+                .await?;
+        }
+        Ok(())
+    }
+
+    async fn put_payment_customer(&mut self, provider: &str, b: &Buyer, now: i64) -> ApiResult<()> {
+        self.0
+            .execute(
+                "INSERT INTO payment_customers (provider, customer_id, name, email, updated_at) VALUES ($1, $2, $3, $4, $5) \
+                 ON CONFLICT (provider, customer_id) DO UPDATE SET name = excluded.name, email = excluded.email, \
+                 updated_at = excluded.updated_at",
+                &[&provider, &b.customer_id, &b.name, &b.email, &now],
+            )
+            .await?;
+        Ok(())
+    }
+
+    async fn payment_customer(&mut self, provider: &str, customer_id: &str) -> ApiResult<Option<Buyer>> {
+        let row = self
+            .0
+            .query_opt(
+                "SELECT name, email FROM payment_customers WHERE provider = $1 AND customer_id = $2",
+                &[&provider, &customer_id],
+            )
+            .await?;
+        Ok(row.map(|r| Buyer {
+            customer_id: Some(customer_id.to_string()),
+            name: r.get(0),
+            email: r.get(1),
+        }))
+    }
+}

@@ -1,0 +1,219 @@
+//! [`WebhookTx`] in PostgreSQL's SQL (tables: the webhooks block at the end of [`super::schema`]).
+//! A claim leases the oldest pending delivery of each endpoint with `FOR UPDATE SKIP LOCKED`, so
+//! with several replicas each is sent by one. Order: events of one license are appended under its
+//! row lock, so their ids grow in commit order; events of different licenses committed at the
+//! same moment may be delivered in either order (no lock serialises every change for that).
+
+use super::tx::PgTx;
+use crate::domain::errors::ApiResult;
+use crate::domain::events::{Event, StoredEvent};
+use crate::domain::webhooks::{Delivery, DeliveryQuery, Due, Endpoint, WebhookTx};
+use deadpool_postgres::GenericClient;
+use tokio_postgres::Row;
+
+const DELIVERY_COLUMNS: &str =
+    "d.id, d.endpoint_id, d.event_id, d.state, d.attempts, d.next_at, d.last_status, d.last_error, d.created_at, \
+     d.delivered_at";
+
+fn delivery(r: &Row) -> Delivery {
+    Delivery {
+        id: r.get(0),
+        endpoint_id: r.get(1),
+        event_id: r.get(2),
+        state: r.get(3),
+        attempts: r.get::<_, i32>(4).max(0) as u32,
+        next_at: r.get(5),
+        last_status: r.get::<_, Option<i32>>(6).map(|s| s.clamp(0, 999) as u16),
+        last_error: r.get(7),
+        created_at: r.get(8),
+        delivered_at: r.get(9),
+    }
+}
+
+impl<C: GenericClient + Sync> WebhookTx for PgTx<'_, C> {
+    async fn insert_endpoint(&mut self, e: &Endpoint) -> ApiResult<()> {
+        self.0
+            .execute(
+                "INSERT INTO webhook_endpoints (id, url, secret, created_at) VALUES ($1, $2, $3, $4)",
+                &[&e.id, &e.url, &e.secret, &e.created_at],
+            )
+            .await?;
+        for t in &e.event_types {
+            self.0
+                .execute(
+                    "INSERT INTO webhook_subscriptions (endpoint_id, event_type) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+                    &[&e.id, t],
+                )
+                .await?;
+        }
+        Ok(())
+    }
+
+    async fn endpoints(&mut self) -> ApiResult<Vec<Endpoint>> {
+        let rows = self
+            .0
+            .query(
+                "SELECT id, url, secret, created_at FROM webhook_endpoints ORDER BY created_at, id",
+                &[],
+            )
+            .await?;
+        let mut list: Vec<Endpoint> = rows
+            .iter()
+            .map(|r| Endpoint {
+                id: r.get(0),
+                url: r.get(1),
+                secret: r.get(2),
+                created_at: r.get(3),
+                event_types: Vec::new(),
+            })
+            .collect();
+        let subs = self
+            .0
+            .query(
+                "SELECT endpoint_id, event_type FROM webhook_subscriptions ORDER BY event_type",
+                &[],
+            )
+            .await?;
+        for r in subs {
+            let id: String = r.get(0);
+            if let Some(e) = list.iter_mut().find(|e| e.id == id) {
+                e.event_types.push(r.get(1));
+            }
+        }
+        Ok(list)
+    }
+
+    async fn delete_endpoint(&mut self, id: &str) -> ApiResult<bool> {
+        self.0
+            .execute("DELETE FROM webhook_deliveries WHERE endpoint_id = $1", &[&id])
+            .await?;
+        self.0
+            .execute("DELETE FROM webhook_subscriptions WHERE endpoint_id = $1", &[&id])
+            .await?;
+        Ok(self
+            .0
+            .execute("DELETE FROM webhook_endpoints WHERE id = $1", &[&id])
+            .await?
+            > 0)
+    }
+
+    async fn begin_enqueue(&mut self) -> ApiResult<Option<i64>> {
+        let stmt = self
+            .0
+            .prepare_cached(
+                "SELECT CASE WHEN EXISTS (SELECT 1 FROM webhook_endpoints) \
+                 THEN (SELECT COALESCE(MAX(id), 0) FROM events) END",
+            )
+            .await?;
+        Ok(self.0.query_one(&stmt, &[]).await?.get(0))
+    }
+
+    async fn enqueue_after(&mut self, after: i64, now: i64) -> ApiResult<u64> {
+        let stmt = self
+            .0
+            .prepare_cached(
+                "INSERT INTO webhook_deliveries (endpoint_id, event_id, state, next_at, created_at) \
+                 SELECT s.endpoint_id, e.id, 'PENDING', $2, $2 FROM events e JOIN webhook_subscriptions s \
+                 ON s.event_type = '*' OR s.event_type = \
+                 CASE WHEN e.outcome = 'OK' THEN e.action ELSE e.action || '.refused' END \
+                 WHERE e.id > $1 ORDER BY e.id ON CONFLICT DO NOTHING",
+            )
+            .await?;
+        Ok(self.0.execute(&stmt, &[&after, &now]).await?)
+    }
+
+    async fn claim_due(&mut self, now: i64, lease_until: i64, limit: u32) -> ApiResult<Vec<Due>> {
+        let limit = i64::from(limit);
+        let claimed = self
+            .0
+            .query(
+                "UPDATE webhook_deliveries SET lease_until = $2 WHERE id IN (\
+                 SELECT d.id FROM webhook_deliveries d WHERE d.state = 'PENDING' AND d.next_at <= $1 \
+                 AND (d.lease_until IS NULL OR d.lease_until <= $1) AND d.event_id = (SELECT MIN(p.event_id) \
+                 FROM webhook_deliveries p WHERE p.endpoint_id = d.endpoint_id AND p.state = 'PENDING') \
+                 ORDER BY d.next_at LIMIT $3 FOR UPDATE SKIP LOCKED) \
+                 AND state = 'PENDING' AND (lease_until IS NULL OR lease_until <= $1) RETURNING id",
+                &[&now, &lease_until, &limit],
+            )
+            .await?;
+        let ids: Vec<i64> = claimed.iter().map(|r| r.get(0)).collect();
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let rows = self
+            .0
+            .query(
+                &format!(
+                    "SELECT {DELIVERY_COLUMNS}, w.url, w.secret, e.at, e.action, e.outcome, e.license_id, \
+                     e.activation_id, e.actor, e.detail FROM webhook_deliveries d \
+                     JOIN webhook_endpoints w ON w.id = d.endpoint_id JOIN events e ON e.id = d.event_id \
+                     WHERE d.id = ANY($1)"
+                ),
+                &[&ids],
+            )
+            .await?;
+        Ok(rows
+            .iter()
+            .map(|r| {
+                let delivery = delivery(r);
+                Due {
+                    url: r.get(10),
+                    secret: r.get(11),
+                    event: StoredEvent {
+                        id: delivery.event_id,
+                        event: Event {
+                            at: r.get(12),
+                            action: r.get(13),
+                            outcome: r.get(14),
+                            license_id: r.get(15),
+                            activation_id: r.get(16),
+                            actor: r.get(17),
+                            detail: r.get(18),
+                            ..Event::default()
+                        },
+                    },
+                    delivery,
+                }
+            })
+            .collect())
+    }
+
+    async fn record_attempt(&mut self, d: &Delivery) -> ApiResult<()> {
+        let attempts = d.attempts.min(i32::MAX as u32) as i32;
+        let status = d.last_status.map(i32::from);
+        self.0
+            .execute(
+                "UPDATE webhook_deliveries SET state = $2, attempts = $3, next_at = $4, last_status = $5, \
+                 last_error = $6, created_at = $7, delivered_at = $8, lease_until = NULL WHERE id = $1",
+                &[
+                    &d.id,
+                    &d.state,
+                    &attempts,
+                    &d.next_at,
+                    &status,
+                    &d.last_error,
+                    &d.created_at,
+                    &d.delivered_at,
+                ],
+            )
+            .await?;
+        Ok(())
+    }
+
+    async fn delivery(&mut self, id: i64) -> ApiResult<Option<Delivery>> {
+        let sql = format!("SELECT {DELIVERY_COLUMNS} FROM webhook_deliveries d WHERE d.id = $1");
+        Ok(self.0.query_opt(&sql, &[&id]).await?.as_ref().map(delivery))
+    }
+
+    async fn deliveries(&mut self, q: &DeliveryQuery, limit: u32) -> ApiResult<Vec<Delivery>> {
+        let sql = format!(
+            "SELECT {DELIVERY_COLUMNS} FROM webhook_deliveries d WHERE ($1::text IS NULL OR d.endpoint_id = $1) \
+             AND ($2::text IS NULL OR d.state = $2) AND ($3::bigint IS NULL OR d.id < $3) ORDER BY d.id DESC LIMIT $4"
+        );
+        let rows = self
+            .0
+            .query(&sql, &[&q.endpoint_id, &q.state, &q.before, &i64::from(limit)])
+            .await?;
+        Ok(rows.iter().map(delivery).collect())
+    }
+}

@@ -1,0 +1,212 @@
+//! [`WebhookTx`] in SQLite's SQL (tables: the webhooks block at the end of [`super::schema`]).
+//! One writer runs every change, so a claim needs no row locks; the lease still keeps a
+//! delivery from being sent twice while an attempt is under way.
+
+use super::tx::SqliteTx;
+use crate::domain::errors::ApiResult;
+use crate::domain::events::{Event, StoredEvent};
+use crate::domain::webhooks::{Delivery, DeliveryQuery, Due, Endpoint, WebhookTx};
+use rusqlite::{params, Connection, OptionalExtension, Row};
+use std::future::{ready, Future};
+
+fn done<T: Send>(result: rusqlite::Result<T>) -> impl Future<Output = ApiResult<T>> + Send {
+    ready(result.map_err(Into::into))
+}
+
+const DELIVERY_COLUMNS: &str =
+    "d.id, d.endpoint_id, d.event_id, d.state, d.attempts, d.next_at, d.last_status, d.last_error, d.created_at, \
+     d.delivered_at";
+
+fn delivery(r: &Row<'_>) -> rusqlite::Result<Delivery> {
+    Ok(Delivery {
+        id: r.get(0)?,
+        endpoint_id: r.get(1)?,
+        event_id: r.get(2)?,
+        state: r.get(3)?,
+        attempts: r.get(4)?,
+        next_at: r.get(5)?,
+        last_status: r.get(6)?,
+        last_error: r.get(7)?,
+        created_at: r.get(8)?,
+        delivered_at: r.get(9)?,
+    })
+}
+
+fn endpoints(c: &Connection) -> rusqlite::Result<Vec<Endpoint>> {
+    let mut list = c
+        .prepare_cached("SELECT id, url, secret, created_at FROM webhook_endpoints ORDER BY created_at, id")?
+        .query_map([], |r| {
+            Ok(Endpoint {
+                id: r.get(0)?,
+                url: r.get(1)?,
+                secret: r.get(2)?,
+                created_at: r.get(3)?,
+                event_types: Vec::new(),
+            })
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut subs = c.prepare_cached("SELECT endpoint_id, event_type FROM webhook_subscriptions ORDER BY event_type")?;
+    for row in subs.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))? {
+        let (id, t) = row?;
+        if let Some(e) = list.iter_mut().find(|e| e.id == id) {
+            e.event_types.push(t);
+        }
+    }
+    Ok(list)
+}
+
+fn claim(c: &Connection, now: i64, lease_until: i64, limit: u32) -> rusqlite::Result<Vec<Due>> {
+    let ids = c
+        .prepare_cached(
+            "UPDATE webhook_deliveries SET lease_until = ?2 WHERE id IN (\
+             SELECT d.id FROM webhook_deliveries d WHERE d.state = 'PENDING' AND d.next_at <= ?1 \
+             AND (d.lease_until IS NULL OR d.lease_until <= ?1) AND d.event_id = (SELECT MIN(p.event_id) \
+             FROM webhook_deliveries p WHERE p.endpoint_id = d.endpoint_id AND p.state = 'PENDING') \
+             ORDER BY d.next_at LIMIT ?3) RETURNING id",
+        )?
+        .query_map(params![now, lease_until, limit], |r| r.get::<_, i64>(0))?
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut details = c.prepare_cached(&format!(
+        "SELECT {DELIVERY_COLUMNS}, w.url, w.secret, e.at, e.action, e.outcome, e.license_id, e.activation_id, \
+         e.actor, e.detail FROM webhook_deliveries d JOIN webhook_endpoints w ON w.id = d.endpoint_id \
+         JOIN events e ON e.id = d.event_id WHERE d.id = ?1"
+    ))?;
+    let mut due = Vec::with_capacity(ids.len());
+    for id in ids {
+        let found = details
+            .query_row([id], |r| {
+                let delivery = delivery(r)?;
+                Ok(Due {
+                    url: r.get(10)?,
+                    secret: r.get(11)?,
+                    event: StoredEvent {
+                        id: delivery.event_id,
+                        event: Event {
+                            at: r.get(12)?,
+                            action: r.get(13)?,
+                            outcome: r.get(14)?,
+                            license_id: r.get(15)?,
+                            activation_id: r.get(16)?,
+                            actor: r.get(17)?,
+                            detail: r.get(18)?,
+                            ..Event::default()
+                        },
+                    },
+                    delivery,
+                })
+            })
+            .optional()?;
+        due.extend(found);
+    }
+    Ok(due)
+}
+
+impl WebhookTx for SqliteTx<'_> {
+    fn insert_endpoint(&mut self, e: &Endpoint) -> impl Future<Output = ApiResult<()>> + Send {
+        done((|| {
+            self.0.execute(
+                "INSERT INTO webhook_endpoints (id, url, secret, created_at) VALUES (?1, ?2, ?3, ?4)",
+                params![e.id, e.url, e.secret, e.created_at],
+            )?;
+            for t in &e.event_types {
+                self.0.execute(
+                    "INSERT OR IGNORE INTO webhook_subscriptions (endpoint_id, event_type) VALUES (?1, ?2)",
+                    params![e.id, t],
+                )?;
+            }
+            Ok(())
+        })())
+    }
+
+    fn endpoints(&mut self) -> impl Future<Output = ApiResult<Vec<Endpoint>>> + Send {
+        done(endpoints(self.0))
+    }
+
+    fn delete_endpoint(&mut self, id: &str) -> impl Future<Output = ApiResult<bool>> + Send {
+        done((|| {
+            self.0
+                .execute("DELETE FROM webhook_deliveries WHERE endpoint_id = ?1", [id])?;
+            self.0
+                .execute("DELETE FROM webhook_subscriptions WHERE endpoint_id = ?1", [id])?;
+            Ok(self.0.execute("DELETE FROM webhook_endpoints WHERE id = ?1", [id])? > 0)
+        })())
+    }
+
+    fn begin_enqueue(&mut self) -> impl Future<Output = ApiResult<Option<i64>>> + Send {
+        done(self.0.prepare_cached(
+            "SELECT CASE WHEN EXISTS (SELECT 1 FROM webhook_endpoints) THEN (SELECT COALESCE(MAX(id), 0) FROM events) END",
+        )
+        .and_then(|mut s| s.query_row([], |r| r.get(0))))
+    }
+
+    fn enqueue_after(&mut self, after: i64, now: i64) -> impl Future<Output = ApiResult<u64>> + Send {
+        done(
+            self.0
+                .prepare_cached(
+                    "INSERT OR IGNORE INTO webhook_deliveries (endpoint_id, event_id, state, next_at, created_at) \
+                     SELECT s.endpoint_id, e.id, 'PENDING', ?2, ?2 FROM events e JOIN webhook_subscriptions s \
+                     ON s.event_type = '*' OR s.event_type = \
+                     CASE WHEN e.outcome = 'OK' THEN e.action ELSE e.action || '.refused' END \
+                     WHERE e.id > ?1 ORDER BY e.id",
+                )
+                .and_then(|mut s| s.execute(params![after, now]))
+                .map(|n| n as u64),
+        )
+    }
+
+    fn claim_due(
+        &mut self,
+        now: i64,
+        lease_until: i64,
+        limit: u32,
+    ) -> impl Future<Output = ApiResult<Vec<Due>>> + Send {
+        done(claim(self.0, now, lease_until, limit))
+    }
+
+    fn record_attempt(&mut self, d: &Delivery) -> impl Future<Output = ApiResult<()>> + Send {
+        done(
+            self.0
+                .prepare_cached(
+                    "UPDATE webhook_deliveries SET state = ?2, attempts = ?3, next_at = ?4, last_status = ?5, \
+                     last_error = ?6, created_at = ?7, delivered_at = ?8, lease_until = NULL WHERE id = ?1",
+                )
+                .and_then(|mut s| {
+                    s.execute(params![
+                        d.id,
+                        d.state,
+                        d.attempts,
+                        d.next_at,
+                        d.last_status,
+                        d.last_error,
+                        d.created_at,
+                        d.delivered_at
+                    ])
+                })
+                .map(drop),
+        )
+    }
+
+    fn delivery(&mut self, id: i64) -> impl Future<Output = ApiResult<Option<Delivery>>> + Send {
+        done(
+            self.0
+                .prepare_cached(&format!(
+                    "SELECT {DELIVERY_COLUMNS} FROM webhook_deliveries d WHERE d.id = ?1"
+                ))
+                .and_then(|mut s| s.query_row([id], delivery).optional()),
+        )
+    }
+
+    fn deliveries(&mut self, q: &DeliveryQuery, limit: u32) -> impl Future<Output = ApiResult<Vec<Delivery>>> + Send {
+        done(
+            self.0
+                .prepare_cached(&format!(
+                    "SELECT {DELIVERY_COLUMNS} FROM webhook_deliveries d WHERE (?1 IS NULL OR d.endpoint_id = ?1) \
+                     AND (?2 IS NULL OR d.state = ?2) AND (?3 IS NULL OR d.id < ?3) ORDER BY d.id DESC LIMIT ?4"
+                ))
+                .and_then(|mut s| {
+                    s.query_map(params![q.endpoint_id, q.state, q.before, limit], delivery)?
+                        .collect::<Result<Vec<_>, _>>()
+                }),
+        )
+    }
+}
