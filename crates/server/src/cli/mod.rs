@@ -21,14 +21,16 @@ use crate::events::{self, Event};
 use crate::http::serve;
 
 use args::{FingerprintCmd, PolicyCmd, ProductCmd};
-use clap::Parser;
 use keyturn_protocol::token::public_key_to_string;
 use std::process::ExitCode;
 
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
-    let serving = matches!(cli.command, Command::Serve(_));
-    init_tracing(if serving { "info" } else { "warn" });
+    let cli = crate::ops::settings::parse_cli();
+    let (serving, json) = match &cli.command {
+        Command::Serve(opts) => (true, opts.ops.log_format == crate::ops::LogFormat::Json),
+        _ => (false, false),
+    };
+    init_tracing(if serving { "info" } else { "warn" }, json);
     let result = run(cli.command);
     crate::http::log_sink::flush();
     match result {
@@ -40,15 +42,20 @@ pub fn main() -> ExitCode {
     }
 }
 
-fn init_tracing(default: &str) {
+fn init_tracing(default: &str, json: bool) {
     let filter = tracing_subscriber::EnvFilter::try_from_env("KEYTURN_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
     use std::io::IsTerminal;
-    let _ = tracing_subscriber::fmt()
+    let text = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(crate::http::log_sink::Stderr)
-        .with_ansi(std::io::stderr().is_terminal())
-        .try_init();
+        .with_ansi(std::io::stderr().is_terminal() && !json);
+    let _ = if json {
+        crate::http::log_sink::set_json(true);
+        text.json().flatten_event(true).try_init()
+    } else {
+        text.try_init()
+    };
     // Log lines gathered before a panic come before its message.
     let report = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
@@ -61,6 +68,12 @@ pub fn run(command: Command) -> Result<(), String> {
     let now = system_now();
     match command {
         Command::Serve(opts) => runtime()?.block_on(serve::run(opts)),
+        Command::Init(opts) => runtime()?.block_on(crate::ops::init::run(opts)),
+        Command::Doctor(opts) => {
+            let status = runtime()?.block_on(crate::ops::doctor::run(opts));
+            crate::http::log_sink::flush();
+            std::process::exit(status)
+        }
         Command::PublicKey(db) => {
             let key = with_store(&db, |s| async move {
                 Ok(public_key_to_string(&s.secrets().signing_key.verifying_key()))

@@ -62,6 +62,12 @@ async fn frame(State(limit): State<Duration>, req: Request, next: Next) -> Respo
         Ok(response) => json_errors(response),
         Err(_) => ApiError::new(Code::Timeout, "the request took too long").into_response(),
     };
+    crate::ops::metrics::request(
+        &method,
+        route.as_ref().map_or("-", |p| p.as_str()),
+        response.status().as_u16(),
+        started.elapsed(),
+    );
     if logged {
         let route = route.as_ref().map_or("-", |p| p.as_str());
         let micros = started.elapsed().as_micros() as u64;

@@ -51,6 +51,9 @@ pub struct ServeOptions {
     /// marked Secure.
     #[arg(long, env = "KEYTURN_PUBLIC_URL", value_parser = parse_public_url)]
     pub public_url: Option<String>,
+    /// Self-hosting: admin token file, metrics, log format (crate::ops).
+    #[command(flatten)]
+    pub ops: crate::ops::OpsOptions,
 }
 
 /// An http:// or https:// address with a host, without a trailing slash.
@@ -70,6 +73,7 @@ pub const ADMIN_AUTH_BURST: u32 = 10;
 pub const ADMIN_AUTH_PER_SEC: f64 = 0.1;
 
 pub async fn build_state(opts: &ServeOptions) -> Result<AppState, String> {
+    let admin_token = opts.ops.admin_token(opts.admin_token.as_deref())?;
     let store = store::open(&opts.db, opts.sync).await?;
     Ok(AppState {
         events: crate::events::EventLog::start(store.clone()),
@@ -77,7 +81,7 @@ pub async fn build_state(opts: &ServeOptions) -> Result<AppState, String> {
         store,
         clock: Arc::new(Clock::default()),
         limiter: Arc::new(RateLimiter::new(opts.rate_limit, opts.rate_limit_burst)),
-        admin_token: opts.admin_token.as_deref().filter(|t| !t.is_empty()).map(Arc::from),
+        admin_token: admin_token.as_deref().map(Arc::from),
         test_clock: opts.test_clock,
         request_timeout: Duration::from_millis(opts.request_timeout_ms.max(1)),
         trust_proxy: opts.trust_proxy,
@@ -109,7 +113,7 @@ pub async fn run(opts: ServeOptions) -> Result<(), String> {
         crate::events::retention::start(state.store.clone(), state.clock.clone(), days);
     }
     let events = state.events.clone();
-    let app = http::router(state);
+    let app = crate::ops::serve_extras(&opts.ops, http::router(state.clone()), state).await?;
     serve_connections(
         listener,
         app,

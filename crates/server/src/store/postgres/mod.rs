@@ -7,6 +7,7 @@
 
 pub mod changes;
 mod events;
+mod ops;
 mod rows;
 mod schema;
 mod sessions;
@@ -341,5 +342,10 @@ impl Store for PgStore {
 
     fn end_session(&self, kind: String, id_hash: String) -> StoreFuture<'_, ()> {
         Box::pin(async move { on_client!(self, |tx| crate::domain::sessions::end(tx, &kind, &id_hash)) })
+    }
+
+    // ---- Self-hosting (issue 19): crate::store::postgres::ops ----
+    fn gauges(&self) -> StoreFuture<'_, crate::store::contract::StoreGauges> {
+        Box::pin(self.ops_gauges())
     }
 }

@@ -11,6 +11,7 @@
 //! [`Store`]: super::Store
 
 pub mod events;
+mod ops;
 pub mod readers;
 pub mod rows;
 pub mod schema;

@@ -160,4 +160,9 @@ impl Store for Db {
     fn end_session(&self, kind: String, id_hash: String) -> StoreFuture<'_, ()> {
         Box::pin(self.write(move |c| complete(sessions::end(&mut SqliteTx(c), &kind, &id_hash))))
     }
+
+    // ---- Self-hosting (issue 19): crate::store::sqlite::ops ----
+    fn gauges(&self) -> StoreFuture<'_, crate::store::contract::StoreGauges> {
+        ready(self.ops_gauges())
+    }
 }
