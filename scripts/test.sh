@@ -36,7 +36,11 @@ for vendor in tests/package/vendor.json tests/package/vendor-pixelforge.json; do
   CARGO_INCREMENTAL=1 bash scripts/package.sh --config "$vendor" --icon icons/icon.png --out "$PACKAGES" >/dev/null
 done
 echo "[test] packaging both vendors took $((SECONDS - started)) s"
-KEYTURN_PACKAGES=$PACKAGES cargo test --workspace --locked --test package_deb
+# The license server's .deb and .rpm (its own release build), checked by package_server.
+started=$SECONDS
+bash scripts/package-server.sh --out "$PACKAGES" >/dev/null
+echo "[test] packaging the server took $((SECONDS - started)) s"
+KEYTURN_PACKAGES=$PACKAGES cargo test --workspace --locked --test package_deb --test package_server
 
 # The UI's TypeScript types are generated from Rust by that test run (ts-rs): they must be
 # committed fresh.

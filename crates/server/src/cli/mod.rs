@@ -6,9 +6,12 @@
 //! errors go to stderr. Exit status 1 on an error, 2 on a usage error.
 
 pub mod args;
+pub mod doctor;
 pub mod event_log;
+pub mod init;
 mod license;
 mod session;
+pub mod settings_table;
 
 pub use args::{Cli, Command, DbArg};
 
@@ -21,11 +24,13 @@ use crate::events::{self, Event};
 use crate::http::serve;
 
 use args::{FingerprintCmd, PolicyCmd, ProductCmd};
+use clap::{CommandFactory, FromArgMatches};
 use keyturn_protocol::token::public_key_to_string;
+use std::ffi::OsString;
 use std::process::ExitCode;
 
 pub fn main() -> ExitCode {
-    let cli = crate::ops::settings::parse_cli();
+    let cli = parse_cli();
     let (serving, json) = match &cli.command {
         Command::Serve(opts) => (true, opts.ops.log_format == crate::ops::LogFormat::Json),
         _ => (false, false),
@@ -40,6 +45,21 @@ pub fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// Parses the command line with the config file's values as defaults; exits on a usage error
+/// (status 2, like clap) or a refused config file.
+fn parse_cli() -> Cli {
+    let args: Vec<OsString> = std::env::args_os().collect();
+    let command = match crate::ops::settings::command_for(Cli::command(), &args) {
+        Ok(command) => command,
+        Err(message) => {
+            eprintln!("error: {message}");
+            std::process::exit(2);
+        }
+    };
+    let matches = command.get_matches_from(args);
+    Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit())
 }
 
 fn init_tracing(default: &str, json: bool) {
@@ -68,9 +88,9 @@ pub fn run(command: Command) -> Result<(), String> {
     let now = system_now();
     match command {
         Command::Serve(opts) => runtime()?.block_on(serve::run(opts)),
-        Command::Init(opts) => runtime()?.block_on(crate::ops::init::run(opts)),
+        Command::Init(opts) => runtime()?.block_on(init::run(opts)),
         Command::Doctor(opts) => {
-            let status = runtime()?.block_on(crate::ops::doctor::run(opts));
+            let status = runtime()?.block_on(doctor::run(opts));
             crate::http::log_sink::flush();
             std::process::exit(status)
         }

@@ -12,6 +12,7 @@ pub mod error;
 pub mod events;
 pub mod extract;
 pub mod log_sink;
+pub mod ops;
 pub mod portal;
 pub mod ratelimit;
 pub mod serve;

@@ -113,7 +113,7 @@ pub async fn run(opts: ServeOptions) -> Result<(), String> {
         crate::events::retention::start(state.store.clone(), state.clock.clone(), days);
     }
     let events = state.events.clone();
-    let app = crate::ops::serve_extras(&opts.ops, http::router(state.clone()), state).await?;
+    let app = crate::http::ops::serve_extras(&opts.ops, http::router(state.clone()), state).await?;
     serve_connections(
         listener,
         app,

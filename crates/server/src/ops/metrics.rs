@@ -6,7 +6,8 @@
 //! metric registered up front and keeps labels as `&str` slices per call, which fits the
 //! dynamic route and code labels here worse.) Counters and histograms are recorded where things
 //! happen (requests in [`crate::http`]'s frame, events in the event log); gauges that live in
-//! the store are read when scraped.
+//! the store are read when scraped ([`crate::http::ops`]). This module depends on nothing of the
+//! server's, so the event log and the HTTP layer can call it without a circle.
 //!
 //! | metric | kind | labels |
 //! |---|---|---|
@@ -17,7 +18,6 @@
 //! | `keyturn_event_log_backlog` | gauge | events not yet handed to the database |
 //! | `keyturn_db_pool_connections` | gauge | state (open, idle) |
 
-use crate::http::AppState;
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
@@ -79,18 +79,4 @@ pub fn event(action: &str, outcome: &str) {
         metrics::counter!("keyturn_events_total", "action" => action.to_owned(), "outcome" => outcome.to_owned())
             .increment(1);
     }
-}
-
-/// The Prometheus text, with the gauges read now.
-pub async fn render(handle: &PrometheusHandle, state: &AppState) -> String {
-    metrics::gauge!("keyturn_event_log_backlog").set(state.events.backlog() as f64);
-    match state.store.gauges().await {
-        Ok(g) => {
-            metrics::gauge!("keyturn_seats_in_use").set(g.seats_in_use as f64);
-            metrics::gauge!("keyturn_db_pool_connections", "state" => "open").set(g.pool_size as f64);
-            metrics::gauge!("keyturn_db_pool_connections", "state" => "idle").set(g.pool_idle as f64);
-        }
-        Err(e) => tracing::warn!(error = %e, "metrics: cannot read the store's numbers"),
-    }
-    handle.render()
 }

@@ -1,14 +1,11 @@
-//! Running the server yourself: the one config file ([`settings`]) that every `serve` option can
-//! also be written in, its documented table ([`table`]), `keyturn-server init` ([`init`]) and
-//! `doctor` ([`doctor`]), Prometheus metrics ([`metrics`]) and the route that tells what a
-//! request looked like when it arrived (through a reverse proxy; [`routes`]).
+//! Running the server yourself: its options ([`OpsOptions`]), the one config file that every
+//! `serve` option can also be written in ([`settings`]) and Prometheus metrics ([`metrics`]).
+//! Depends on nothing else of the server (the event log and the HTTP layer call [`metrics`]);
+//! `init`, `doctor` and the settings table are in [`crate::cli`], the routes in
+//! [`crate::http::ops`].
 
-pub mod doctor;
-pub mod init;
 pub mod metrics;
-pub mod routes;
 pub mod settings;
-pub mod table;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -62,37 +59,6 @@ impl OpsOptions {
     pub fn metrics_enabled(&self) -> bool {
         self.metrics_listen.is_some() || self.metrics_token_file.is_some()
     }
-}
-
-/// `serve`'s self-hosting parts: `/healthz/seen`, and metrics when asked for (on their own
-/// address, served until the process ends, and/or behind the metrics token).
-pub async fn serve_extras(
-    opts: &OpsOptions,
-    app: axum::Router,
-    state: crate::http::AppState,
-) -> Result<axum::Router, String> {
-    let token = opts.metrics_token()?;
-    let handle = if opts.metrics_enabled() {
-        Some(metrics::install()?)
-    } else {
-        None
-    };
-    if let (Some(addr), Some(handle)) = (opts.metrics_listen, &handle) {
-        let listener = tokio::net::TcpListener::bind(addr)
-            .await
-            .map_err(|e| format!("cannot listen on {addr} for metrics: {e}"))?;
-        let bound = listener.local_addr().map_err(|e| e.to_string())?;
-        println!("KEYTURN_METRICS_LISTENING http://{bound}");
-        tracing::info!(addr = %bound, "metrics listening");
-        let router = routes::metrics_only(state.clone(), handle.clone());
-        tokio::spawn(async move {
-            if let Err(e) = axum::serve(listener, router).await {
-                tracing::error!(error = %e, "the metrics listener stopped");
-            }
-        });
-    }
-    let guarded = handle.zip(token);
-    Ok(app.merge(routes::main_routes(state, guarded)))
 }
 
 /// The first line of a secret file, which must not be empty.

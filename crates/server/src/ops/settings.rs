@@ -9,10 +9,9 @@
 //!
 //! The file: `--config PATH`, else `KEYTURN_SERVER_CONFIG` (not `KEYTURN_CONFIG`: the app reads
 //! its vendor JSON from that one, and scripts start the server in the app's environment), else
-//! [`DEFAULT_PATH`] when it exists. A key that is not a setting is refused with the closest one.
+//! [`DEFAULT_PATH`] when it exists (`KEYTURN_SERVER_CONFIG=` set empty: no file). A key that is not a setting is refused with the closest one.
 
-use crate::cli::Cli;
-use clap::{Arg, ArgAction, CommandFactory, FromArgMatches};
+use clap::{Arg, ArgAction};
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
@@ -23,25 +22,9 @@ pub const CONFIGURED: &[&str] = &["serve", "init", "doctor"];
 /// Arguments of those subcommands that are not settings.
 const NOT_SETTINGS: &[&str] = &["help", "version", "config"];
 
-/// Parses the command line with the config file's values as defaults; exits on a usage error
-/// (status 2, like clap) or a refused config file.
-pub fn parse_cli() -> Cli {
-    let args: Vec<OsString> = std::env::args_os().collect();
-    let command = match command_for(&args) {
-        Ok(command) => command,
-        Err(message) => {
-            eprintln!("error: {message}");
-            std::process::exit(2);
-        }
-    };
-    let matches = command.get_matches_from(args);
-    Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit())
-}
-
-/// The clap command: every setting with its environment variable, and when `args` run a
+/// `command` (the whole CLI) with every setting's its environment variable, and when `args` run a
 /// configured subcommand, the config file's values as defaults.
-pub fn command_for(args: &[OsString]) -> Result<clap::Command, String> {
-    let mut command = Cli::command();
+pub fn command_for(mut command: clap::Command, args: &[OsString]) -> Result<clap::Command, String> {
     for name in CONFIGURED {
         command = command.mut_subcommand(name, with_env_and_config);
     }
@@ -115,8 +98,10 @@ fn config_path(args: &[OsString]) -> Result<Option<PathBuf>, String> {
         }
     }
     match std::env::var_os(PATH_ENV) {
-        Some(path) if !path.is_empty() => Ok(Some(PathBuf::from(path))),
-        _ => Ok(Path::new(DEFAULT_PATH).exists().then(|| PathBuf::from(DEFAULT_PATH))),
+        // Set but empty: no file at all (tests, and a server configured by flags only).
+        Some(path) if path.is_empty() => Ok(None),
+        Some(path) => Ok(Some(PathBuf::from(path))),
+        None => Ok(Path::new(DEFAULT_PATH).exists().then(|| PathBuf::from(DEFAULT_PATH))),
     }
 }
 

@@ -10,10 +10,10 @@
 //! | 2 | the settings are refused (unknown key, bad value, usage error) |
 //! | 3 | warnings only: it works, but something should be fixed (e.g. a secret readable by others) |
 
-use super::routes::Seen;
-use super::settings;
 use crate::domain::events::EventQuery;
+use crate::http::ops::Seen;
 use crate::http::serve::ServeOptions;
+use crate::ops::settings;
 use crate::store::{self, Store};
 use keyturn_protocol::token::public_key_to_string;
 use std::path::Path;
@@ -90,7 +90,7 @@ fn check_settings(r: &mut Report, opts: &ServeOptions) {
         ("metrics_token_file", &opts.ops.metrics_token_file),
     ] {
         let Some(path) = path else { continue };
-        match super::read_secret(path, name) {
+        match crate::ops::read_secret(path, name) {
             Ok(_) => {
                 r.ok(&format!("{name}: {} is readable", path.display()));
                 check_private(r, path, &format!("{name} {}", path.display()));

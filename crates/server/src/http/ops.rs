@@ -3,7 +3,6 @@
 //! forwards) and `GET /metrics` (Prometheus text; on its own address, or on the main one for
 //! requests bearing the metrics token).
 
-use super::metrics;
 use crate::domain::errors::ApiError;
 use crate::http::admin::constant_time_eq;
 use crate::http::AppState;
@@ -54,7 +53,7 @@ pub fn metrics_only(state: AppState, handle: PrometheusHandle) -> Router {
             "/metrics",
             get(
                 |State((handle, state)): State<(PrometheusHandle, AppState)>| async move {
-                    text(metrics::render(&handle, &state).await)
+                    text(render(&handle, &state).await)
                 },
             ),
         )
@@ -86,7 +85,7 @@ async fn guarded_metrics(State(g): State<Arc<Guarded>>, headers: HeaderMap) -> R
     if !bearer.is_some_and(|b| constant_time_eq(b.as_bytes(), g.token.as_bytes())) {
         return ApiError::new(Code::Unauthorized, "the metrics token is missing or wrong").into_response();
     }
-    text(metrics::render(&g.handle, &g.state).await)
+    text(render(&g.handle, &g.state).await)
 }
 
 fn text(body: String) -> Response {
@@ -96,4 +95,49 @@ fn text(body: String) -> Response {
         body,
     )
         .into_response()
+}
+
+/// The Prometheus text, with the gauges read now.
+async fn render(handle: &PrometheusHandle, state: &AppState) -> String {
+    ::metrics::gauge!("keyturn_event_log_backlog").set(state.events.backlog() as f64);
+    match state.store.gauges().await {
+        Ok(g) => {
+            ::metrics::gauge!("keyturn_seats_in_use").set(g.seats_in_use as f64);
+            ::metrics::gauge!("keyturn_db_pool_connections", "state" => "open").set(g.pool_size as f64);
+            ::metrics::gauge!("keyturn_db_pool_connections", "state" => "idle").set(g.pool_idle as f64);
+        }
+        Err(e) => tracing::warn!(error = %e, "metrics: cannot read the store's numbers"),
+    }
+    handle.render()
+}
+
+/// `serve`'s self-hosting parts: `/healthz/seen`, and metrics when asked for (on their own
+/// address, served until the process ends, and/or behind the metrics token).
+pub async fn serve_extras(
+    opts: &crate::ops::OpsOptions,
+    app: axum::Router,
+    state: AppState,
+) -> Result<axum::Router, String> {
+    let token = opts.metrics_token()?;
+    let handle = if opts.metrics_enabled() {
+        Some(crate::ops::metrics::install()?)
+    } else {
+        None
+    };
+    if let (Some(addr), Some(handle)) = (opts.metrics_listen, &handle) {
+        let listener = tokio::net::TcpListener::bind(addr)
+            .await
+            .map_err(|e| format!("cannot listen on {addr} for metrics: {e}"))?;
+        let bound = listener.local_addr().map_err(|e| e.to_string())?;
+        println!("KEYTURN_METRICS_LISTENING http://{bound}");
+        tracing::info!(addr = %bound, "metrics listening");
+        let router = metrics_only(state.clone(), handle.clone());
+        tokio::spawn(async move {
+            if let Err(e) = axum::serve(listener, router).await {
+                tracing::error!(error = %e, "the metrics listener stopped");
+            }
+        });
+    }
+    let guarded = handle.zip(token);
+    Ok(app.merge(main_routes(state, guarded)))
 }

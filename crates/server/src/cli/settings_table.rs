@@ -1,11 +1,11 @@
 //! The documented table of every setting (README "Settings"), generated from the clap options
 //! so it cannot fall behind them (a test compares it with README).
 
-use super::settings::{self, env_name};
 use crate::cli::Cli;
+use crate::ops::settings::{self, env_name};
 use clap::CommandFactory;
 
-pub const BEGIN: &str = "<!-- settings table: generated from the code; KEYTURN_BLESS=1 cargo test -p keyturn-server --lib ops::table rewrites it -->";
+pub const BEGIN: &str = "<!-- settings table: generated from the code; KEYTURN_BLESS=1 cargo test -p keyturn-server --lib cli::settings_table rewrites it -->";
 pub const END: &str = "<!-- end of settings table -->";
 
 /// The Markdown table: config-file key, flag, environment variable, default, meaning.
@@ -25,7 +25,10 @@ pub fn markdown() -> String {
             .iter()
             .map(|v| v.to_string_lossy().into_owned())
             .collect();
-        let default = if !defaults.is_empty() {
+        let flag = matches!(arg.get_action(), clap::ArgAction::SetTrue);
+        let default = if flag {
+            "`false`".to_string()
+        } else if !defaults.is_empty() {
             format!("`{}`", defaults.join(","))
         } else if arg.is_required_set() {
             "(required)".to_string()
@@ -38,7 +41,7 @@ pub fn markdown() -> String {
             .iter()
             .map(|p| p.get_name().to_string())
             .collect();
-        let help = if choices.is_empty() || matches!(arg.get_action(), clap::ArgAction::SetTrue) {
+        let help = if choices.is_empty() || flag {
             help
         } else {
             format!("{help} (one of: {})", choices.join(", "))
@@ -77,7 +80,7 @@ mod tests {
         }
         assert!(
             fresh == readme,
-            "README's settings table is stale: run KEYTURN_BLESS=1 cargo test -p keyturn-server --lib ops::table"
+            "README's settings table is stale: run KEYTURN_BLESS=1 cargo test -p keyturn-server --lib cli::settings_table"
         );
     }
 
