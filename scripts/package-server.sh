@@ -144,7 +144,7 @@ systemctl daemon-reload >/dev/null 2>&1 || :
 %config(noreplace) %attr(0640,root,keyturn) /etc/keyturn/server.toml
 %dir %attr(0700,keyturn,keyturn) /var/lib/keyturn
 SPEC
-rpmbuild -bb --quiet --define "_topdir $WORK/rpmbuild" --define "tree $TREE" \
+rpmbuild -bb --quiet --define "_topdir $WORK/rpmbuild" --define "tree $TREE" --define "_build_id_links none" \
   --target "$RPM_ARCH" "$WORK/server.spec" >&2
 RPM=$OUT/$NAME-$VERSION-1.$RPM_ARCH.rpm
 cp "$WORK"/rpmbuild/RPMS/"$RPM_ARCH"/"$NAME-$VERSION"-1.*.rpm "$RPM"
