@@ -8,7 +8,8 @@
 # checks; dpkg-dev (dpkg-shlibdeps) and rpm (elfdeps): the installers' computed dependencies;
 # xdotool: the app's E2E types into the system's file dialogs, which WebDriver cannot reach;
 # mono-mcs + mono-runtime and python3-pip: the C library's C# and Python wrappers are tested
-# with them.)
+# with them; caddy: the self-hosting test puts the server behind it with TLS, as README shows;
+# systemd (systemd-analyze): the server package's unit is verified.)
 # Safe to run again and again; a second run takes a second or two.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -21,6 +22,7 @@ APT_PACKAGES=(
   chromium chromium-driver xdotool
   lintian rpmlint dpkg-dev rpm
   mono-mcs mono-runtime python3-pip
+  caddy systemd
 )
 TAURI_DRIVER_VERSION=2.1.0
 

@@ -19,7 +19,7 @@ cargo test --workspace --all-targets --locked --no-fail-fast
 # crate's tests against the real server (real_server, session) and one app end-to-end test.
 KEYTURN_TEST_STORE=postgres cargo test --workspace --locked --no-fail-fast \
   --test admin_api --test basics --test errors --test paging --test policies --test races \
-  --test events --test web --test real_server --test session --test staff_roles --test staff_sessions
+  --test events --test web --test selfhost --test real_server --test session --test staff_roles --test staff_sessions
 KEYTURN_TEST_STORE=postgres cargo test --locked -p keyturn-e2e --test activation -- --exact \
   pasted_key_activates_this_computer_and_later_runs_open_on_the_dashboard
 
@@ -36,7 +36,11 @@ for vendor in tests/package/vendor.json tests/package/vendor-pixelforge.json; do
   CARGO_INCREMENTAL=1 bash scripts/package.sh --config "$vendor" --icon icons/icon.png --out "$PACKAGES" >/dev/null
 done
 echo "[test] packaging both vendors took $((SECONDS - started)) s"
-KEYTURN_PACKAGES=$PACKAGES cargo test --workspace --locked --test package_deb
+# The license server's .deb and .rpm (its own release build), checked by package_server.
+started=$SECONDS
+bash scripts/package-server.sh --out "$PACKAGES" >/dev/null
+echo "[test] packaging the server took $((SECONDS - started)) s"
+KEYTURN_PACKAGES=$PACKAGES cargo test --workspace --locked --test package_deb --test package_server
 
 # The UI's TypeScript types are generated from Rust by that test run (ts-rs): they must be
 # committed fresh.

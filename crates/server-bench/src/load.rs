@@ -78,6 +78,7 @@ pub async fn run(opts: BenchOptions) -> Result<(), String> {
         sync: opts.sync,
         keep_events_days: None,
         public_url: None,
+        ops: Default::default(),
     };
     let state = build_state(&opts_serve).await?;
     let (real, bare) = start_servers(state)?;

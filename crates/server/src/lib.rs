@@ -10,10 +10,12 @@
 //! * [`http`]: client API, admin API, console, portal, sessions, rate limits, error answers, and
 //!   the accept loop ([`http::serve`]).
 //! * [`cli`]: the `keyturn-server` command line.
+//! * [`ops`]: self-hosting: the config file, init, doctor, metrics.
 
 pub mod cli;
 pub mod clock;
 pub mod domain;
 pub mod events;
 pub mod http;
+pub mod ops;
 pub mod store;

@@ -82,6 +82,8 @@ impl ServerOptions {
             .env("KEYTURN_LOG", "debug")
             .env_remove("KEYTURN_DB")
             .env_remove("KEYTURN_ADMIN_TOKEN")
+            // No config file, even where a package installed /etc/keyturn/server.toml.
+            .env("KEYTURN_SERVER_CONFIG", "")
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());

@@ -15,6 +15,12 @@ pub struct Cli {
 pub enum Command {
     /// Serve the client endpoints and the admin API.
     Serve(ServeOptions),
+    /// First start: create the database, its signing key and the admin token file; print the
+    /// vendor config block (server URL, public key). Keeps what exists.
+    Init(ServeOptions),
+    /// Check the settings, database, file permissions, clock and public URL; say what to fix.
+    /// Exit status: 0 all good, 3 warnings only, 1 a problem, 2 the settings are refused.
+    Doctor(ServeOptions),
     /// Print the token signing public key (for vendors to pin in their app).
     PublicKey(DbArg),
     /// Products.

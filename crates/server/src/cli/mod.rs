@@ -6,12 +6,15 @@
 //! errors go to stderr. Exit status 1 on an error, 2 on a usage error.
 
 pub mod args;
+pub mod doctor;
 pub mod event_log;
+pub mod init;
 mod license;
 mod session;
 mod staff;
 
 pub mod webhooks;
+pub mod settings_table;
 
 pub use args::{Cli, Command, DbArg};
 
@@ -24,14 +27,18 @@ use crate::events::{self, Event};
 use crate::http::serve;
 
 use args::{FingerprintCmd, PolicyCmd, ProductCmd};
-use clap::Parser;
+use clap::{CommandFactory, FromArgMatches};
 use keyturn_protocol::token::public_key_to_string;
+use std::ffi::OsString;
 use std::process::ExitCode;
 
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
-    let serving = matches!(cli.command, Command::Serve(_));
-    init_tracing(if serving { "info" } else { "warn" });
+    let cli = parse_cli();
+    let (serving, json) = match &cli.command {
+        Command::Serve(opts) => (true, opts.ops.log_format == crate::ops::LogFormat::Json),
+        _ => (false, false),
+    };
+    init_tracing(if serving { "info" } else { "warn" }, json);
     let result = run(cli.command);
     crate::http::log_sink::flush();
     match result {
@@ -43,7 +50,22 @@ pub fn main() -> ExitCode {
     }
 }
 
-fn init_tracing(default: &str) {
+/// Parses the command line with the config file's values as defaults; exits on a usage error
+/// (status 2, like clap) or a refused config file.
+fn parse_cli() -> Cli {
+    let args: Vec<OsString> = std::env::args_os().collect();
+    let command = match crate::ops::settings::command_for(Cli::command(), &args) {
+        Ok(command) => command,
+        Err(message) => {
+            eprintln!("error: {message}");
+            std::process::exit(2);
+        }
+    };
+    let matches = command.get_matches_from(args);
+    Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit())
+}
+
+fn init_tracing(default: &str, json: bool) {
     let filter = tracing_subscriber::EnvFilter::try_from_env("KEYTURN_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
     // tokio-postgres logs every statement's parameters at debug (password hashes, session and
@@ -55,11 +77,16 @@ fn init_tracing(default: &str) {
         filter.add_directive("tokio_postgres=info".parse().expect("a valid directive"))
     };
     use std::io::IsTerminal;
-    let _ = tracing_subscriber::fmt()
+    let text = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(crate::http::log_sink::Stderr)
-        .with_ansi(std::io::stderr().is_terminal())
-        .try_init();
+        .with_ansi(std::io::stderr().is_terminal() && !json);
+    let _ = if json {
+        crate::http::log_sink::set_json(true);
+        text.json().flatten_event(true).try_init()
+    } else {
+        text.try_init()
+    };
     // Log lines gathered before a panic come before its message.
     let report = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
@@ -72,6 +99,12 @@ pub fn run(command: Command) -> Result<(), String> {
     let now = system_now();
     match command {
         Command::Serve(opts) => runtime()?.block_on(serve::run(opts)),
+        Command::Init(opts) => runtime()?.block_on(init::run(opts)),
+        Command::Doctor(opts) => {
+            let status = runtime()?.block_on(doctor::run(opts));
+            crate::http::log_sink::flush();
+            std::process::exit(status)
+        }
         Command::PublicKey(db) => {
             let key = with_store(&db, |s| async move {
                 Ok(public_key_to_string(&s.secrets().signing_key.verifying_key()))

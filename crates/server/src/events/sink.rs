@@ -32,9 +32,15 @@ impl EventLog {
     }
 
     pub fn record(&self, event: Event) {
+        crate::ops::metrics::event(&event.action, &event.outcome);
         if self.tx.try_send(Msg::Event(event)).is_err() {
             tracing::warn!("event log queue full; an event was dropped");
         }
+    }
+
+    /// Events recorded and not handed to the writer yet (metrics).
+    pub fn backlog(&self) -> usize {
+        QUEUE - self.tx.capacity()
     }
 
     /// Waits until every event recorded before this call is committed.

@@ -80,9 +80,25 @@ pub fn flush() {
     }
 }
 
+static JSON: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Access log lines as JSON objects (`serve --log-format json`), like every other line then.
+pub fn set_json(on: bool) {
+    JSON.store(on, std::sync::atomic::Ordering::Relaxed);
+}
+
 /// The access log's line for one request.
 pub fn access(method: &axum::http::Method, route: &str, status: u16, micros: u64) {
     let at = humantime::format_rfc3339_micros(SystemTime::now());
+    if JSON.load(std::sync::atomic::Ordering::Relaxed) {
+        // Route templates and methods hold no quotes or backslashes; Debug quotes them anyway.
+        return append(false, |out| {
+            let _ = writeln!(
+                out,
+                r#"{{"timestamp":"{at}","level":"INFO","target":"keyturn_server::routes","message":"request","method":"{method}","route":{route:?},"status":{status},"micros":{micros}}}"#
+            );
+        });
+    }
     append(false, |out| {
         let _ = writeln!(
             out,

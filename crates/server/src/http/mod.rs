@@ -14,6 +14,7 @@ pub mod extract;
 pub mod license_admin;
 pub mod log_sink;
 pub mod payments;
+pub mod ops;
 pub mod portal;
 pub mod ratelimit;
 pub mod rename;
@@ -70,6 +71,12 @@ async fn frame(State(limit): State<Duration>, req: Request, next: Next) -> Respo
         Ok(response) => json_errors(response),
         Err(_) => ApiError::new(Code::Timeout, "the request took too long").into_response(),
     };
+    crate::ops::metrics::request(
+        &method,
+        route.as_ref().map_or("-", |p| p.as_str()),
+        response.status().as_u16(),
+        started.elapsed(),
+    );
     if logged {
         let route = route.as_ref().map_or("-", |p| p.as_str());
         let micros = started.elapsed().as_micros() as u64;

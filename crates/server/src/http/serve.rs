@@ -67,6 +67,9 @@ pub struct ServeOptions {
     /// How far a payment event's signed timestamp may be from now (seconds; older ones are replays).
     #[arg(long, default_value_t = 300)]
     pub payment_tolerance_secs: i64,
+    /// Self-hosting: admin token file, metrics, log format (crate::ops).
+    #[command(flatten)]
+    pub ops: crate::ops::OpsOptions,
 }
 
 /// An http:// or https:// address with a host, without a trailing slash.
@@ -86,6 +89,7 @@ pub const ADMIN_AUTH_BURST: u32 = 10;
 pub const ADMIN_AUTH_PER_SEC: f64 = 0.1;
 
 pub async fn build_state(opts: &ServeOptions) -> Result<AppState, String> {
+    let admin_token = opts.ops.admin_token(opts.admin_token.as_deref())?;
     let store = store::open(&opts.db, opts.sync).await?;
     Ok(AppState {
         events: crate::events::EventLog::start(store.clone()),
@@ -93,9 +97,7 @@ pub async fn build_state(opts: &ServeOptions) -> Result<AppState, String> {
         store,
         clock: Arc::new(Clock::default()),
         limiter: Arc::new(RateLimiter::new(opts.rate_limit, opts.rate_limit_burst)),
-        admin_token: (!opts.root_token_off)
-            .then(|| opts.admin_token.as_deref().filter(|t| !t.is_empty()).map(Arc::from))
-            .flatten(),
+        admin_token: (!opts.root_token_off).then(|| admin_token.as_deref().map(Arc::from)).flatten(),
         test_clock: opts.test_clock,
         request_timeout: Duration::from_millis(opts.request_timeout_ms.max(1)),
         trust_proxy: opts.trust_proxy,
@@ -134,7 +136,7 @@ pub async fn run(opts: ServeOptions) -> Result<(), String> {
     }
     crate::events::delivery::start(state.store.clone(), state.clock.clone());
     let events = state.events.clone();
-    let app = http::router(state);
+    let app = crate::http::ops::serve_extras(&opts.ops, http::router(state.clone()), state).await?;
     serve_connections(
         listener,
         app,

@@ -152,4 +152,16 @@ pub trait Store: Send + Sync + 'static {
         prices: std::sync::Arc<PriceMap>,
         event: PaymentEvent,
     ) -> StoreFuture<'_, Applied>;
+    // ---- Self-hosting (issue 19, crate::ops): numbers for /metrics ----
+    /// Seats in use (activations bound) and the connection pool.
+    fn gauges(&self) -> StoreFuture<'_, StoreGauges>;
+}
+
+/// What `/metrics` reports of the store.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct StoreGauges {
+    pub seats_in_use: i64,
+    /// Open connections of the pool (SQLite: the readers' pool), and how many of them are idle.
+    pub pool_size: usize,
+    pub pool_idle: usize,
 }

@@ -8,9 +8,9 @@
 pub mod changes;
 mod events;
 mod license_list;
-mod rename;
-
+mod ops;
 mod payments;
+mod rename;
 mod rows;
 mod schema;
 mod sessions;
@@ -453,5 +453,10 @@ impl Store for PgStore {
     fn apply_payment(&self, now: i64, prices: Arc<PriceMap>, event: PaymentEvent) -> StoreFuture<'_, Applied> {
         let h = &self.secrets.hasher;
         Box::pin(async move { noted_tx!(self, |tx| crate::domain::payments::apply(tx, now, h, &prices, &event)) })
+    }
+
+    // ---- Self-hosting (issue 19): crate::store::postgres::ops ----
+    fn gauges(&self) -> StoreFuture<'_, crate::store::contract::StoreGauges> {
+        Box::pin(self.ops_gauges())
     }
 }

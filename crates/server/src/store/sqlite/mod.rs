@@ -15,6 +15,7 @@ pub mod license_list;
 
 pub mod noted;
 pub mod payments;
+mod ops;
 pub mod readers;
 pub mod rename;
 pub mod rows;

@@ -106,6 +106,11 @@ impl Readers {
 
     /// Runs a read on a pooled connection, on the calling thread (reads are short and never wait
     /// for the writer in WAL mode).
+    /// Reader connections idle in the pool now (metrics).
+    pub fn idle_count(&self) -> usize {
+        self.idle.lock().expect("reader pool").len()
+    }
+
     pub fn read<T>(&self, f: impl FnOnce(&Connection) -> ApiResult<T>) -> ApiResult<T> {
         self.read_at(self.wal.version(), f)
     }

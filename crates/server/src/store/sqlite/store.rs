@@ -242,4 +242,9 @@ impl Store for Db {
             ))
         }))
     }
+
+    // ---- Self-hosting (issue 19): crate::store::sqlite::ops ----
+    fn gauges(&self) -> StoreFuture<'_, crate::store::contract::StoreGauges> {
+        ready(self.ops_gauges())
+    }
 }

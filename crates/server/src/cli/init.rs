@@ -1,0 +1,111 @@
+//! `keyturn-server init`: the first start of a self-hosted server, from the same settings as
+//! `serve` (config file, environment, flags). It creates what is missing and keeps what exists,
+//! so running it again changes nothing:
+//! - the database (SQLite: the file, readable by its owner only, as it holds the signing key;
+//!   PostgreSQL: the schema) and with it the token signing key;
+//! - the admin credential: the `admin_token_file`, a fresh random token, mode 0600 (never
+//!   overwritten);
+//! - then it prints the vendor config block (server URL, public key) on stdout, to paste into
+//!   the app's vendor config. Messages go to stderr.
+
+use crate::http::serve::ServeOptions;
+use crate::store;
+use keyturn_protocol::token::public_key_to_string;
+use std::io::Write;
+use std::path::Path;
+
+pub async fn run(opts: ServeOptions) -> Result<(), String> {
+    let is_postgres = store::postgres::is_url(&opts.db);
+    let existed = is_postgres || Path::new(&opts.db).exists();
+    if let Some(dir) = Path::new(&opts.db)
+        .parent()
+        .filter(|d| !is_postgres && !d.as_os_str().is_empty())
+    {
+        if !dir.is_dir() {
+            return Err(format!(
+                "the database's folder {} does not exist (the package creates /var/lib/keyturn; else mkdir it)",
+                dir.display()
+            ));
+        }
+    }
+    let store = store::open(&opts.db, opts.sync).await?;
+    if is_postgres {
+        say("database: PostgreSQL schema ready (made when missing); the signing key is kept in it");
+    } else if existed {
+        say(&format!("database: {} exists, kept (with its signing key)", opts.db));
+    } else {
+        restrict(Path::new(&opts.db))?;
+        say(&format!(
+            "database: created {} (mode 0600) with a new signing key",
+            opts.db
+        ));
+    }
+
+    match (&opts.admin_token, &opts.ops.admin_token_file) {
+        (Some(t), _) if !t.is_empty() => {
+            say("admin token: given in the settings (admin_token); admin_token_file keeps it out of the config")
+        }
+        (_, Some(path)) => {
+            if create_token_file(path)? {
+                say(&format!(
+                    "admin token: created {} (mode 0600): the console's sign-in and the admin API's bearer token",
+                    path.display()
+                ));
+            } else {
+                say(&format!("admin token: {} exists, kept", path.display()));
+            }
+        }
+        _ => say("admin token: none (set admin_token_file in the config and run init again to turn on the console and admin API)"),
+    }
+
+    let server_url = match &opts.public_url {
+        Some(url) => url.clone(),
+        None => {
+            say("public_url is not set: the block below names the listen address; set public_url to the address people reach");
+            format!("http://{}", opts.listen)
+        }
+    };
+    let public_key = public_key_to_string(&store.secrets().signing_key.verifying_key());
+    say("Paste into your app's vendor config (vendor.json):");
+    let block = serde_json::json!({ "server_url": server_url, "public_key": public_key });
+    println!("{}", serde_json::to_string_pretty(&block).map_err(|e| e.to_string())?);
+    Ok(())
+}
+
+fn say(line: &str) {
+    eprintln!("{line}");
+}
+
+/// Writes a fresh token (256 random bits, base64url) to a new file, mode 0600; false when the
+/// file exists (it is never overwritten).
+fn create_token_file(path: &Path) -> Result<bool, String> {
+    use base64::Engine;
+    use rand::RngCore;
+    let mut bytes = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    let token = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes);
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = match options.open(path) {
+        Ok(file) => file,
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => return Ok(false),
+        Err(e) => return Err(format!("cannot create {}: {e}", path.display())),
+    };
+    writeln!(file, "{token}")
+        .and_then(|_| file.sync_all())
+        .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    Ok(true)
+}
+
+/// Owner-only permissions for a file that holds a secret.
+fn restrict(path: &Path) -> Result<(), String> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
+            .map_err(|e| format!("cannot restrict {}: {e}", path.display()))?;
+    }
+    Ok(())
+}

@@ -1,0 +1,349 @@
+//! Self-hosting (issue 19): the config file and its precedence, refused keys, `init`, `doctor`,
+//! metrics and JSON log lines, on the real binary over HTTP.
+
+use keyturn_testkit::{activation_body, binaries, free_port, process, GroupGuard, Server};
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+fn server_command(args: &[&str]) -> Command {
+    let mut command = Command::new(binaries::server());
+    command
+        .args(args)
+        .env_remove("KEYTURN_SERVER_CONFIG")
+        .env_remove("KEYTURN_DB")
+        .env_remove("KEYTURN_ADMIN_TOKEN")
+        .env_remove("KEYTURN_LISTEN");
+    command
+}
+
+/// Starts `serve` and returns the address it announced (the process is killed on drop).
+fn announced(mut command: Command) -> (String, GroupGuard) {
+    command
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .stdin(Stdio::null());
+    let mut guard = GroupGuard::spawn("keyturn-server", command).expect("start keyturn-server");
+    let stdout = guard.child_mut().stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if let Some(url) = line.strip_prefix("KEYTURN_SERVER_LISTENING ") {
+                let _ = tx.send(url.to_string());
+            }
+        }
+    });
+    let url = rx
+        .recv_timeout(Duration::from_secs(20))
+        .expect("the server announces its address");
+    (url, guard)
+}
+
+fn write_config(dir: &Path, text: &str) -> String {
+    let path = dir.join("server.toml");
+    std::fs::write(&path, text).unwrap();
+    path.to_string_lossy().into_owned()
+}
+
+#[test]
+fn a_setting_comes_from_the_flag_then_the_environment_then_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("k.db");
+    let (file_port, env_port, flag_port) = (free_port(), free_port(), free_port());
+    let config = write_config(
+        dir.path(),
+        &format!("db = {:?}\nlisten = \"127.0.0.1:{file_port}\"\n", db.to_string_lossy()),
+    );
+
+    let (url, _file) = announced(server_command(&["serve", "--config", &config]));
+    assert_eq!(
+        url,
+        format!("http://127.0.0.1:{file_port}"),
+        "the file beats the default"
+    );
+
+    let mut command = server_command(&["serve", "--config", &config]);
+    command.env("KEYTURN_LISTEN", format!("127.0.0.1:{env_port}"));
+    let (url, _env) = announced(command);
+    assert_eq!(
+        url,
+        format!("http://127.0.0.1:{env_port}"),
+        "the environment beats the file"
+    );
+
+    let mut command = server_command(&[
+        "serve",
+        "--config",
+        &config,
+        "--listen",
+        &format!("127.0.0.1:{flag_port}"),
+    ]);
+    command.env("KEYTURN_LISTEN", format!("127.0.0.1:{env_port}"));
+    let (url, _flag) = announced(command);
+    assert_eq!(
+        url,
+        format!("http://127.0.0.1:{flag_port}"),
+        "the flag beats the environment"
+    );
+
+    // The file is also found through KEYTURN_SERVER_CONFIG.
+    let mut command = server_command(&["serve", "--listen", "127.0.0.1:0"]);
+    command.env("KEYTURN_SERVER_CONFIG", &config);
+    let (_, _through_env) = announced(command);
+}
+
+#[test]
+fn a_misspelled_or_wrong_setting_is_refused_with_the_closest_key() {
+    let dir = tempfile::tempdir().unwrap();
+    for (text, expected) in [
+        (
+            "db = \"x.db\"\nlistn = \"127.0.0.1:0\"\n",
+            "unknown setting `listn`; did you mean `listen`?",
+        ),
+        (
+            "db = \"x.db\"\nadmin-token-file = \"t\"\n",
+            "did you mean `admin_token_file`?",
+        ),
+        (
+            "db = \"x.db\"\nrate_limit = \"fast\"\n",
+            "`rate_limit` = \"fast\" is refused",
+        ),
+        (
+            "db = \"x.db\"\ntrust_proxy = \"yes\"\n",
+            "`trust_proxy` = \"yes\" is refused: give true or false",
+        ),
+        (
+            "db = \"x.db\"\n[metrics]\nlisten = \"x\"\n",
+            "unknown setting `metrics`; did you mean `metrics_listen`?",
+        ),
+    ] {
+        let config = write_config(dir.path(), text);
+        for sub in ["serve", "init", "doctor"] {
+            let run = process::run(server_command(&[sub, "--config", &config]), "");
+            assert_eq!(run.code, 2, "{sub} with {text:?}: {run:?}");
+            assert!(
+                run.stderr.contains(expected) && run.stderr.contains(&config),
+                "{sub} with {text:?}: {}",
+                run.stderr
+            );
+        }
+    }
+    assert!(
+        !dir.path().join("x.db").exists(),
+        "nothing is created from a refused config"
+    );
+}
+
+#[test]
+fn init_creates_the_database_key_and_token_once_and_prints_the_vendor_block() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("keyturn.db");
+    let token = dir.path().join("admin-token");
+    let config = write_config(
+        dir.path(),
+        &format!(
+            "db = {:?}\nadmin_token_file = {:?}\npublic_url = \"https://license.example.com/\"\n",
+            db.to_string_lossy(),
+            token.to_string_lossy()
+        ),
+    );
+    let first = process::run(server_command(&["init", "--config", &config]), "");
+    assert!(first.success(), "{first:?}");
+    let block = first.json();
+    let public_key = process::run_ok(server_command(&["public-key", "--db", &db.to_string_lossy()]));
+    assert_eq!(block["server_url"], "https://license.example.com");
+    assert_eq!(block["public_key"], public_key.trim());
+    use std::os::unix::fs::PermissionsExt;
+    for secret in [&db, &token] {
+        let mode = std::fs::metadata(secret).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "{}", secret.display());
+    }
+    let written = std::fs::read_to_string(&token).unwrap();
+    assert!(written.trim().len() >= 43, "a 256-bit token");
+
+    let second = process::run(server_command(&["init", "--config", &config]), "");
+    assert!(second.success(), "{second:?}");
+    assert_eq!(second.json(), block, "the same key and URL");
+    assert_eq!(
+        std::fs::read_to_string(&token).unwrap(),
+        written,
+        "the token is never overwritten"
+    );
+    assert!(second.stderr.contains("exists, kept"), "{}", second.stderr);
+
+    // The token file is the admin credential of a server started from the same config.
+    let (url, _server) = announced(server_command(&[
+        "serve",
+        "--config",
+        &config,
+        "--listen",
+        "127.0.0.1:0",
+    ]));
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let status = |bearer: &str| {
+        let request = reqwest::Client::new()
+            .get(format!("{url}/admin/v1/products"))
+            .bearer_auth(bearer);
+        rt.block_on(request.send()).unwrap().status().as_u16()
+    };
+    assert_eq!(status(written.trim()), 200);
+    assert_eq!(status("wrong"), 401);
+}
+
+#[test]
+fn doctor_names_each_problem_and_its_fix_with_an_exit_status() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("keyturn.db");
+    let token = dir.path().join("admin-token");
+    let port = free_port();
+    let config = write_config(
+        dir.path(),
+        &format!(
+            "db = {:?}\nadmin_token_file = {:?}\nlisten = \"127.0.0.1:{port}\"\npublic_url = \"http://127.0.0.1:{port}\"\n",
+            db.to_string_lossy(),
+            token.to_string_lossy()
+        ),
+    );
+    let doctor = || process::run(server_command(&["doctor", "--config", &config]), "");
+
+    let missing = doctor();
+    assert_eq!(missing.code, 1, "{missing:?}");
+    assert!(missing.stdout.contains("PROBLEM  database:") && missing.stdout.contains("run keyturn-server init"));
+    assert!(!db.exists(), "doctor creates nothing");
+
+    assert!(process::run(server_command(&["init", "--config", &config]), "").success());
+    let not_serving = doctor();
+    assert_eq!(not_serving.code, 1, "{not_serving:?}");
+    assert!(
+        not_serving.stdout.contains("cannot be reached"),
+        "{}",
+        not_serving.stdout
+    );
+
+    let (_, _server) = announced(server_command(&["serve", "--config", &config]));
+    let good = doctor();
+    assert_eq!(good.code, 0, "{}", good.stdout);
+    assert!(good.stdout.contains("reaches this server"), "{}", good.stdout);
+
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&token, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let readable = doctor();
+    assert_eq!(readable.code, 3, "{}", readable.stdout);
+    assert!(
+        readable.stdout.contains("is readable by every user")
+            && readable.stdout.contains(&format!("chmod 600 {}", token.display())),
+        "{}",
+        readable.stdout
+    );
+}
+
+fn scrape(url: &str, bearer: Option<&str>) -> (u16, String) {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let mut request = reqwest::Client::new().get(format!("{url}/metrics"));
+    if let Some(token) = bearer {
+        request = request.bearer_auth(token);
+    }
+    let answer = rt.block_on(request.send()).unwrap();
+    let status = answer.status().as_u16();
+    (status, rt.block_on(answer.text()).unwrap())
+}
+
+fn value(metrics: &str, series: &str) -> Option<f64> {
+    metrics
+        .lines()
+        .find_map(|l| l.strip_prefix(series).and_then(|rest| rest.trim().parse().ok()))
+}
+
+#[tokio::test]
+async fn metrics_count_requests_activations_refusals_and_seats() {
+    let dir = tempfile::tempdir().unwrap();
+    let token = dir.path().join("metrics-token");
+    std::fs::write(&token, "scrape-me\n").unwrap();
+    let metrics_port = free_port();
+    let metrics_listen = format!("127.0.0.1:{metrics_port}");
+    let server = Server::options()
+        .product("app", "App")
+        .args(&[
+            "--metrics-listen",
+            &metrics_listen,
+            "--metrics-token-file",
+            &token.to_string_lossy(),
+        ])
+        .start();
+    let key = server.new_license(1);
+    let (status, _) = server.post("/v1/activations", activation_body(&key, "first")).await;
+    assert_eq!(status, 201);
+    let (status, _) = server.post("/v1/activations", activation_body(&key, "second")).await;
+    assert_eq!(status, 409);
+
+    let (status, text) = tokio::task::spawn_blocking(move || scrape(&format!("http://{metrics_listen}"), None))
+        .await
+        .unwrap();
+    assert_eq!(status, 200);
+    for (series, expected) in [
+        (r#"keyturn_events_total{action="activate",outcome="OK"}"#, 1.0),
+        (
+            r#"keyturn_events_total{action="activate",outcome="MACHINE_LIMIT_EXCEEDED"}"#,
+            1.0,
+        ),
+        (
+            r#"keyturn_http_requests_total{method="POST",route="/v1/activations",status="201"}"#,
+            1.0,
+        ),
+        (
+            r#"keyturn_http_requests_total{method="POST",route="/v1/activations",status="409"}"#,
+            1.0,
+        ),
+        (
+            r#"keyturn_http_request_duration_seconds_count{method="POST",route="/v1/activations"}"#,
+            2.0,
+        ),
+        ("keyturn_seats_in_use", 1.0),
+        ("keyturn_event_log_backlog", 0.0),
+    ] {
+        assert_eq!(value(&text, series), Some(expected), "{series} in\n{text}");
+    }
+    assert!(
+        value(&text, r#"keyturn_db_pool_connections{state="open"}"#).is_some(),
+        "{text}"
+    );
+    assert!(!text.contains(&key), "no key in the metrics");
+
+    // On the main address only with the token.
+    let url = server.url.clone();
+    let (without, with) = tokio::task::spawn_blocking(move || (scrape(&url, None).0, scrape(&url, Some("scrape-me"))))
+        .await
+        .unwrap();
+    assert_eq!(without, 401);
+    assert_eq!(with.0, 200);
+    assert!(with.1.contains("keyturn_seats_in_use 1"), "{}", with.1);
+}
+
+#[tokio::test]
+async fn json_log_lines_are_json_objects() {
+    let server = Server::options()
+        .product("app", "App")
+        .args(&["--log-format", "json"])
+        .start();
+    let key = server.new_license(1);
+    let (status, _) = server
+        .post("/v1/validate", serde_json::json!({"key": key, "fingerprint": "abc"}))
+        .await;
+    assert_eq!(status, 200);
+    keyturn_testkit::eventually("the access log line", Duration::from_secs(10), || {
+        let logs = server.logs();
+        async move { logs.contains("/v1/validate") }
+    })
+    .await;
+    let logs = server.logs();
+    for line in logs.lines().filter(|l| !l.trim().is_empty()) {
+        let value: serde_json::Value = serde_json::from_str(line).unwrap_or_else(|e| panic!("not JSON ({e}): {line}"));
+        assert!(value["timestamp"].is_string() && value["level"].is_string(), "{line}");
+    }
+    assert!(
+        logs.lines()
+            .any(|l| l.contains(r#""route":"/v1/validate""#) && l.contains(r#""status":200"#)),
+        "{logs}"
+    );
+}
