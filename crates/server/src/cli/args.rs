@@ -35,6 +35,10 @@ pub enum Command {
     PruneEvents(PruneArgs),
     /// Seed the demo product (id `demo`) and print its keys (idempotent).
     Demo(DbArg),
+    /// Copy a live SQLite database to a new file (a consistent snapshot; servers keep serving).
+    Backup(super::backup::BackupArgs),
+    /// Put a backup back in place of a SQLite database (stop the servers on it first).
+    Restore(super::backup::RestoreArgs),
 }
 
 #[derive(Args, Clone)]

@@ -6,6 +6,7 @@
 //! errors go to stderr. Exit status 1 on an error, 2 on a usage error.
 
 pub mod args;
+pub mod backup;
 pub mod event_log;
 mod license;
 mod session;
@@ -124,6 +125,8 @@ pub fn run(command: Command) -> Result<(), String> {
             print_json(&with_store(&db, |s| async move { s.policies(product).await })?)
         }
         Command::License(cmd) => license::run(cmd, now),
+        Command::Backup(args) => backup::run_backup(args),
+        Command::Restore(args) => backup::run_restore(args),
         Command::Fingerprint(cmd) => {
             let (arg, rule) = match cmd {
                 FingerprintCmd::Block(a) => (a, Some(FingerprintRule::Block)),

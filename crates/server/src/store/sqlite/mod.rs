@@ -10,6 +10,7 @@
 //!
 //! [`Store`]: super::Store
 
+pub mod backup;
 pub mod events;
 pub mod readers;
 pub mod rows;
