@@ -195,3 +195,12 @@ pub fn dump(url: &str) -> Vec<u8> {
     let name = url.rsplit('/').next().unwrap();
     run_ok(cluster.client("pg_dump", name)).into_bytes()
 }
+
+/// Runs the SQL file at `path` (e.g. pg_dump's output) on the database at `url` with psql.
+pub fn load(url: &str, path: &std::path::Path) {
+    let cluster = cluster();
+    let name = url.rsplit('/').next().unwrap();
+    let mut psql = cluster.client("psql", name);
+    psql.args(["-X", "-q", "-v", "ON_ERROR_STOP=1", "-f"]).arg(path);
+    run_ok(psql);
+}

@@ -7,6 +7,7 @@
 
 pub mod contract;
 pub mod postgres;
+pub mod schema_version;
 pub mod sqlite;
 pub mod validate_cache;
 

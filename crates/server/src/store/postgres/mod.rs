@@ -8,9 +8,10 @@
 pub mod changes;
 mod events;
 mod rows;
-mod schema;
+pub mod schema;
 mod sessions;
 pub mod tx;
+mod versions;
 
 use super::contract::{Store, StoreFuture};
 use crate::domain::admin::{self, Extend, LicenseView, MachineView, NewLicense, NewPolicy, NewProduct};
@@ -84,6 +85,7 @@ impl PgStore {
         tx.execute("SELECT pg_advisory_xact_lock($1)", &[&schema::SCHEMA_LOCK])
             .await
             .map_err(|e| e.to_string())?;
+        versions::refuse_newer(&tx).await?;
         tx.batch_execute(schema::SCHEMA)
             .await
             .map_err(|e| format!("cannot create the schema: {e}"))?;
@@ -93,6 +95,7 @@ impl PgStore {
         tx.batch_execute(sessions::SCHEMA)
             .await
             .map_err(|e| format!("cannot create the sessions table: {e}"))?;
+        versions::run_steps_and_record(&tx).await?;
         let seed = meta_secret(&tx, SIGNING_SEED).await.map_err(|e| e.to_string())?;
         let secret = meta_secret(&tx, KEY_HASH_SECRET).await.map_err(|e| e.to_string())?;
         tx.commit().await.map_err(|e| e.to_string())?;

@@ -109,3 +109,14 @@ DROP TRIGGER IF EXISTS activations_seats_moved ON activations;
 CREATE TRIGGER activations_seats_moved AFTER UPDATE OF license_id ON activations
     FOR EACH ROW WHEN (OLD.license_id IS DISTINCT FROM NEW.license_id) EXECUTE FUNCTION keyturn_count_seats();
 "#;
+
+// ---- Schema versions (issue 19; see crate::store::schema_version) ----
+
+/// A step after the base schema: its name and its SQL (idempotent; it runs at every start).
+pub type Step = (&'static str, &'static str);
+
+/// The steps after the base, oldest first, the same as SQLite's. Append only.
+pub const STEPS: &[Step] = &[];
+
+/// The schema version of this release: the base and each step.
+pub const VERSION: u32 = 1 + STEPS.len() as u32;

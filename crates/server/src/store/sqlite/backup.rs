@@ -117,7 +117,7 @@ fn check_backup(from: &Path) -> Result<(), String> {
             return Err(not_backup(format!("it holds no {name}")));
         }
     }
-    Ok(())
+    super::versions::check_version_of(&conn).map_err(not_backup)
 }
 
 fn with_suffix(path: &Path, suffix: &str) -> PathBuf {

@@ -19,6 +19,7 @@ pub mod secrets;
 pub mod sessions;
 pub mod store;
 pub mod tx;
+pub mod versions;
 pub mod wal_index;
 pub mod writer;
 
