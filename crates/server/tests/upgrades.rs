@@ -3,6 +3,7 @@
 //! a server starts on it, on the store under test, and keeps its licenses, machines and keys; a
 //! database of a newer release is refused with words that say so, and left unchanged.
 
+use keyturn_protocol::token;
 use keyturn_testkit::*;
 use reqwest::StatusCode;
 use serde_json::Value;
@@ -81,8 +82,28 @@ async fn a_previous_release_database_upgrades_in_place() {
     );
     assert_eq!(seed_before, "0", "the previous release records no version");
 
+    let hex = if database.db.starts_with("postgres://") {
+        "encode(v, 'hex')"
+    } else {
+        "lower(hex(v))"
+    };
+    let seed_hex = sql(
+        &database.db,
+        &format!("SELECT {hex} FROM meta WHERE k = 'signing_key_seed'"),
+    );
+    let seed: Vec<u8> = (0..seed_hex.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&seed_hex[i..i + 2], 16).unwrap())
+        .collect();
+    let pinned = token::public_key_to_string(&token::signing_key_from_seed(seed.try_into().unwrap()).verifying_key());
+
     let server = Server::start_on(&database.db, &[]);
     assert_eq!(recorded_version(&database.db), CURRENT.to_string());
+    // The old release's one signing key is the active key: apps pinned to it keep working.
+    assert_eq!(server.public_key(), pinned);
+    let keys: Value = serde_json::from_str(&server.cli(&["keys", "list"])).unwrap();
+    assert_eq!(keys["public_keys"], serde_json::json!([pinned]), "{keys}");
+    assert_eq!(keys["keys"][0]["state"], "ACTIVE");
 
     // The old machine is still bound and valid; the old license keeps its seat count.
     let (status, v) = server.validate(&key, "old-device").await;

@@ -39,6 +39,9 @@ pub enum Command {
     Backup(super::backup::BackupArgs),
     /// Put a backup back in place of a SQLite database (stop the servers on it first).
     Restore(super::backup::RestoreArgs),
+    /// Token signing keys: list, add the next one, promote it, retire an old one.
+    #[command(subcommand)]
+    Keys(super::keys::KeysCmd),
 }
 
 #[derive(Args, Clone)]

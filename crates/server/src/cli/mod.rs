@@ -8,6 +8,7 @@
 pub mod args;
 pub mod backup;
 pub mod event_log;
+pub mod keys;
 mod license;
 mod session;
 
@@ -127,6 +128,7 @@ pub fn run(command: Command) -> Result<(), String> {
         Command::License(cmd) => license::run(cmd, now),
         Command::Backup(args) => backup::run_backup(args),
         Command::Restore(args) => backup::run_restore(args),
+        Command::Keys(cmd) => keys::run(cmd, now),
         Command::Fingerprint(cmd) => {
             let (arg, rule) = match cmd {
                 FingerprintCmd::Block(a) => (a, Some(FingerprintRule::Block)),

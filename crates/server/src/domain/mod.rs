@@ -26,5 +26,6 @@ pub mod page;
 pub mod rules;
 pub mod secrets;
 pub mod sessions;
+pub mod signing_keys;
 pub mod tokens;
 pub mod tx;

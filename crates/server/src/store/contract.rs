@@ -11,6 +11,7 @@ pub use crate::domain::model::FingerprintRule;
 use crate::domain::model::{DemoKey, Policy, Product, StoredSession};
 use crate::domain::page::{Page, Paged};
 use crate::domain::secrets::Secrets;
+use crate::domain::signing_keys::{KeyChange, KeyList, KeyView};
 use keyturn_protocol::wire::{ActivateRequest, LicenseStatus, MachinesResponse, TrialRequest, ValidateResponse};
 use keyturn_protocol::LicenseKey;
 use std::future::Future;
@@ -91,4 +92,10 @@ pub trait Store: Send + Sync + 'static {
     fn hear_changes(&self) -> StoreFuture<'_, ()> {
         Box::pin(std::future::ready(Ok(())))
     }
+
+    // ---- Signing keys (issue 19: rotation; crate::domain::signing_keys) ----
+    /// Every signing key and the public keys to pin. Servers read their keys at start.
+    fn signing_keys(&self, now: i64) -> StoreFuture<'_, KeyList>;
+    /// Adds the next key, promotes it, or retires one; the key concerned.
+    fn change_signing_keys(&self, now: i64, change: KeyChange) -> StoreFuture<'_, KeyView>;
 }

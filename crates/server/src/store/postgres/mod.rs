@@ -10,6 +10,7 @@ mod events;
 mod rows;
 pub mod schema;
 mod sessions;
+mod signing_keys;
 pub mod tx;
 mod versions;
 
@@ -22,6 +23,7 @@ use crate::domain::model::ValidateView;
 use crate::domain::model::{DemoKey, FingerprintRule, Policy, Product, StoredSession};
 use crate::domain::page::{Page, Paged};
 use crate::domain::secrets::{fresh_secret, Secrets, KEY_HASH_SECRET, SIGNING_SEED};
+use crate::domain::signing_keys::{KeyChange, KeyList, KeyView};
 use crate::domain::{client, demo};
 use crate::store::validate_cache::ValidateCache;
 use deadpool_postgres::{Manager, ManagerConfig, Object, Pool, RecyclingMethod};
@@ -96,10 +98,15 @@ impl PgStore {
             .await
             .map_err(|e| format!("cannot create the sessions table: {e}"))?;
         versions::run_steps_and_record(&tx).await?;
-        let seed = meta_secret(&tx, SIGNING_SEED).await.map_err(|e| e.to_string())?;
+        // The first key of a new database; signing_keys takes it in as the ACTIVE key.
+        meta_secret(&tx, SIGNING_SEED).await.map_err(|e| e.to_string())?;
         let secret = meta_secret(&tx, KEY_HASH_SECRET).await.map_err(|e| e.to_string())?;
+        let keys = crate::domain::signing_keys::load(&mut PgTx(&tx), crate::clock::system_now())
+            .await
+            .map_err(|e| format!("cannot read the signing keys: {e}"))?;
         tx.commit().await.map_err(|e| e.to_string())?;
-        let secrets = Secrets::from_parts(&seed, &secret).ok_or("the stored signing key is damaged")?;
+        let secrets =
+            crate::domain::signing_keys::secrets(&keys, &secret).ok_or("the stored signing key is damaged")?;
         drop(client);
         Ok(PgStore {
             pool,
@@ -344,5 +351,14 @@ impl Store for PgStore {
 
     fn end_session(&self, kind: String, id_hash: String) -> StoreFuture<'_, ()> {
         Box::pin(async move { on_client!(self, |tx| crate::domain::sessions::end(tx, &kind, &id_hash)) })
+    }
+
+    // ---- Signing keys (issue 19: rotation) ----
+    fn signing_keys(&self, now: i64) -> StoreFuture<'_, KeyList> {
+        Box::pin(async move { in_tx!(quiet self, |tx| crate::domain::signing_keys::listing(tx, now)) })
+    }
+
+    fn change_signing_keys(&self, now: i64, change: KeyChange) -> StoreFuture<'_, KeyView> {
+        Box::pin(async move { in_tx!(quiet self, |tx| crate::domain::signing_keys::change(tx, now, &change)) })
     }
 }

@@ -116,7 +116,7 @@ CREATE TRIGGER activations_seats_moved AFTER UPDATE OF license_id ON activations
 pub type Step = (&'static str, &'static str);
 
 /// The steps after the base, oldest first, the same as SQLite's. Append only.
-pub const STEPS: &[Step] = &[];
+pub const STEPS: &[Step] = &[("signing keys", super::signing_keys::SCHEMA)];
 
 /// The schema version of this release: the base and each step.
 pub const VERSION: u32 = 1 + STEPS.len() as u32;

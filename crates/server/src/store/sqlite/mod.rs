@@ -17,6 +17,7 @@ pub mod rows;
 pub mod schema;
 pub mod secrets;
 pub mod sessions;
+pub mod signing_keys;
 pub mod store;
 pub mod tx;
 pub mod versions;

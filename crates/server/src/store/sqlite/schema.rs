@@ -177,7 +177,7 @@ fn add_column(conn: &Connection, table: &str, column: &str, sql: &str) -> rusqli
 pub type Step = (&'static str, fn(&Connection) -> rusqlite::Result<()>);
 
 /// The steps after the base, oldest first, the same as PostgreSQL's. Append only.
-pub const STEPS: &[Step] = &[];
+pub const STEPS: &[Step] = &[("signing keys", super::signing_keys::create)];
 
 /// The schema version of this release: the base and each step.
 pub const VERSION: u32 = 1 + STEPS.len() as u32;

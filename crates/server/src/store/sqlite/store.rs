@@ -13,6 +13,7 @@ use crate::domain::issued::Issued;
 use crate::domain::model::{DemoKey, FingerprintRule, Policy, Product, StoredSession};
 use crate::domain::page::{Page, Paged};
 use crate::domain::secrets::Secrets;
+use crate::domain::signing_keys::{self, KeyChange, KeyList, KeyView};
 use crate::domain::{client, demo, sessions};
 use crate::store::contract::{Store, StoreFuture};
 use keyturn_protocol::wire::{ActivateRequest, LicenseStatus, MachinesResponse, TrialRequest, ValidateResponse};
@@ -159,5 +160,15 @@ impl Store for Db {
 
     fn end_session(&self, kind: String, id_hash: String) -> StoreFuture<'_, ()> {
         Box::pin(self.write(move |c| complete(sessions::end(&mut SqliteTx(c), &kind, &id_hash))))
+    }
+
+    // ---- Signing keys (issue 19: rotation) ----
+    fn signing_keys(&self, now: i64) -> StoreFuture<'_, KeyList> {
+        // A write: a database from before rotation takes its key in on first use.
+        Box::pin(self.write(move |c| complete(signing_keys::listing(&mut SqliteTx(c), now))))
+    }
+
+    fn change_signing_keys(&self, now: i64, change: KeyChange) -> StoreFuture<'_, KeyView> {
+        Box::pin(self.write(move |c| complete(signing_keys::change(&mut SqliteTx(c), now, &change))))
     }
 }
