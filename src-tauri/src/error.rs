@@ -63,6 +63,9 @@ impl CommandError {
             ErrorCode::Config => "The vendor config file is missing or invalid.",
             ErrorCode::TrialUsed => "This computer has had its trial; activate it with a license key.",
             ErrorCode::OfflineCodeInvalid => "Copy the whole response code from the portal, or choose its file again.",
+            ErrorCode::SigningKeyRetired => {
+                "Connect to the internet and check again: the license server renews the activation with the vendor's current key."
+            }
             _ => "",
         }
     }

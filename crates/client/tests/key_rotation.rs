@@ -116,6 +116,9 @@ async fn rotation_keeps_offline_apps_working_until_the_vendor_drops_the_old_key(
     let server2 = Server::start_on(&server.db, &[]);
     assert_eq!(server2.cli(&["public-key"]), next_public);
     let pinned_both = pinning(&server2, &[&old_public, next_public]);
+    let (_, admin) = server2.admin(reqwest::Method::GET, "/public-key", None).await;
+    assert_eq!(admin["public_key"], next_public);
+    assert_eq!(admin["public_keys"], json!([old_public, next_public]));
     alice.check(&pinned_both).unwrap();
 
     // Alice comes online and renews onto the new key.

@@ -59,6 +59,8 @@ async fn a_backup_under_load_restores_every_acknowledged_activation() {
         .unwrap();
     assert!(run.success(), "backup failed: {}", run.stderr);
     let during = load.answered() - before.len();
+    // Some activations after the backup too (the restore must not have them).
+    load.wait_for(load.answered() + 10, Duration::from_secs(30)).await;
     let answered = load.finish().await;
 
     // A second backup to the same file is refused (never overwritten).
@@ -101,6 +103,21 @@ async fn a_backup_under_load_restores_every_acknowledged_activation() {
     assert_eq!(restored.public_key(), server.public_key());
     let (status, v) = restored.activate(&key, "after-restore").await;
     assert_eq!(status, StatusCode::CREATED, "{v}");
+
+    // Over the original database once its server is stopped: it goes back to the backup's state
+    // (its -wal of later changes included), and a server on it serves that.
+    let mut server = server;
+    let later = machine_ids(&server, &key);
+    server.stop();
+    cli(&server.db, &["restore", "--from", path(&backup)]);
+    let back = Server::start_on(&server.db, &[]);
+    assert_eq!(machine_ids(&back, &key), stored);
+    assert!(
+        later.len() > stored.len(),
+        "activations after the backup were not undone"
+    );
+    let (status, v) = back.validate(&key, "w0-0").await;
+    assert_eq!((status, code(&v)), (StatusCode::OK, "VALID"), "{v}");
 }
 
 #[test]
