@@ -58,6 +58,12 @@ async fn a_backup_under_load_restores_every_acknowledged_activation() {
         .await
         .unwrap();
     assert!(run.success(), "backup failed: {}", run.stderr);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&backup).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "the backup holds the signing keys: owner only");
+    }
     let during = load.answered() - before.len();
     // Some activations after the backup too (the restore must not have them).
     load.wait_for(load.answered() + 10, Duration::from_secs(30)).await;
@@ -129,6 +135,16 @@ fn restore_refuses_what_is_not_a_backup_and_backup_refuses_postgres() {
     let (ok, _, err) = cli_raw(path(&target), &["restore", "--from", path(&junk)]);
     assert!(!ok && err.contains("not a usable Keyturn backup"), "{err}");
     assert!(!target.exists(), "a refused restore made {}", target.display());
+
+    // A backup of a database a newer release upgraded: this release could not serve it.
+    let newer = dir.path().join("newer.db");
+    cli(path(&newer), &["product", "list"]);
+    let conn = rusqlite::Connection::open(&newer).unwrap();
+    conn.execute("UPDATE meta SET v = CAST('999' AS BLOB) WHERE k = 'schema_version'", [])
+        .unwrap();
+    drop(conn);
+    let (ok, _, err) = cli_raw(path(&target), &["restore", "--from", path(&newer)]);
+    assert!(!ok && err.contains("newer Keyturn server"), "{err}");
 
     let url = "postgres://keyturn@127.0.0.1:1/keyturn";
     let (ok, _, err) = cli_raw(url, &["backup", "--to", path(&dir.path().join("pg.backup"))]);

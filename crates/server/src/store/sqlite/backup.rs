@@ -32,6 +32,8 @@ pub fn backup(db: &Path, to: &Path) -> Result<(), String> {
     }
     let partial = with_suffix(to, ".partial");
     let _ = std::fs::remove_file(&partial);
+    // Owner-only from its first byte (VACUUM INTO fills an existing empty file).
+    create_private(&partial).map_err(|e| format!("cannot create {}: {e}", partial.display()))?;
     let conn = Connection::open_with_flags(db, OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX)
         .map_err(|e| format!("cannot open {}: {e}", db.display()))?;
     conn.busy_timeout(Duration::from_secs(10)).map_err(|e| e.to_string())?;
@@ -40,7 +42,6 @@ pub fn backup(db: &Path, to: &Path) -> Result<(), String> {
         .execute("VACUUM INTO ?1", [partial_text])
         .map_err(|e| format!("the backup failed: {e}"));
     let finished = copied.and_then(|_| {
-        restrict_permissions(&partial);
         sync_file(&partial)?;
         std::fs::rename(&partial, to).map_err(|e| format!("cannot name the backup {}: {e}", to.display()))?;
         sync_dir(to)
@@ -135,6 +136,14 @@ fn restrict_permissions(path: &Path) {
     }
     #[cfg(not(unix))]
     let _ = path;
+}
+
+fn create_private(path: &Path) -> std::io::Result<std::fs::File> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options.open(path)
 }
 
 fn sync_file(path: &Path) -> Result<(), String> {
