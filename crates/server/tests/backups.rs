@@ -150,3 +150,33 @@ fn restore_refuses_what_is_not_a_backup_and_backup_refuses_postgres() {
     let (ok, _, err) = cli_raw(url, &["backup", "--to", path(&dir.path().join("pg.backup"))]);
     assert!(!ok && err.contains("pg_dump"), "{err}");
 }
+
+/// README's PostgreSQL commands: pg_dump while the server runs, pg_restore into a new database,
+/// a server on it answers as before with the same keys.
+#[tokio::test]
+async fn postgres_backs_up_with_pg_dump_and_restores_with_pg_restore() {
+    let server = Server::options().store(Store::Postgres).product("pg", "Dumped").start();
+    let key = server.new_license(5);
+    for device in ["pg-1", "pg-2"] {
+        let (status, v) = server.activate(&key, device).await;
+        assert_eq!(status, StatusCode::CREATED, "{v}");
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let dump = dir.path().join("keyturn.dump");
+    let cluster = postgres::cluster();
+    let name = |url: &str| url.rsplit('/').next().unwrap().to_string();
+    let mut pg_dump = cluster.client("pg_dump", &name(&server.db));
+    pg_dump.args(["--format=custom", "--file"]).arg(&dump);
+    process::run_ok(pg_dump);
+
+    let restored_db = Database::fresh(Store::Postgres);
+    let mut pg_restore = cluster.client("pg_restore", &name(&restored_db.db));
+    pg_restore.args(["--clean", "--if-exists", "--no-owner"]).arg(&dump);
+    process::run_ok(pg_restore);
+    let restored = Server::start_on(&restored_db.db, &[]);
+    for device in ["pg-1", "pg-2"] {
+        let (status, v) = restored.validate(&key, device).await;
+        assert_eq!((status, code(&v)), (StatusCode::OK, "VALID"), "{v}");
+    }
+    assert_eq!(restored.public_key(), server.public_key());
+}

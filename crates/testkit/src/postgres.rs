@@ -141,7 +141,7 @@ fn start() -> Cluster {
 
 impl Cluster {
     /// A PostgreSQL client program (psql, pg_dump) connected to `database` on this cluster.
-    fn client(&self, program: &str, database: &str) -> Command {
+    pub fn client(&self, program: &str, database: &str) -> Command {
         let mut command = Command::new(self.bin.join(program));
         command.args([
             "-h",
