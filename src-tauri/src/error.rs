@@ -64,6 +64,9 @@ impl CommandError {
             ErrorCode::TrialUsed => "This computer has had its trial; activate it with a license key.",
             ErrorCode::InvalidDeviceName => "Use 1 to 64 characters, without line breaks.",
             ErrorCode::OfflineCodeInvalid => "Copy the whole response code from the portal, or choose its file again.",
+            ErrorCode::SigningKeyRetired => {
+                "Connect to the internet and check again: the license server renews the activation with the vendor's current key."
+            }
             _ => "",
         }
     }

@@ -29,7 +29,7 @@ pub fn read_response(config: &VendorConfig, device: &Device, text: &str, now: i6
     let OfflineResponse { activation } = OfflineResponse::decode(text).map_err(FlowError::OfflineCode)?;
     let claims = offline::check_token(
         &activation.token,
-        &config.verifying_key()?,
+        &config.pinned_keys()?,
         &device.fingerprint,
         &config.product_id,
         now,

@@ -31,7 +31,13 @@ pub struct VendorConfig {
     pub product_id: String,
     pub server_url: String,
     /// The pinned token public key, unpadded base64url (see `keyturn_protocol::token::parse_public_key`).
+    /// Configs from before key rotation name only this one; it is pinned along with `public_keys`.
+    #[serde(default)]
     pub public_key: String,
+    /// The pinned token public keys (`keyturn-server keys list` prints them): during a signing
+    /// key rotation the current and the next key; remove a key once the server retired it.
+    #[serde(default)]
+    pub public_keys: Vec<String>,
     #[serde(default)]
     pub support_url: Option<String>,
     #[serde(default)]
@@ -87,9 +93,27 @@ impl VendorConfig {
         Self::from_json(&text)
     }
 
-    /// The pinned public key that verifies activation tokens.
-    pub fn verifying_key(&self) -> Result<VerifyingKey, ConfigError> {
-        keyturn_protocol::token::parse_public_key(&self.public_key).map_err(|_| ConfigError::PublicKey)
+    /// The pinned public keys that verify activation tokens: `public_keys`, then `public_key`
+    /// (once each). At least one is required.
+    pub fn pinned_keys(&self) -> Result<Vec<VerifyingKey>, ConfigError> {
+        let mut keys: Vec<VerifyingKey> = Vec::new();
+        for text in self
+            .public_keys
+            .iter()
+            .chain(Some(&self.public_key).filter(|k| !k.trim().is_empty()))
+        {
+            let key = keyturn_protocol::token::parse_public_key(text).map_err(|_| ConfigError::PublicKey)?;
+            if !keys.contains(&key) {
+                keys.push(key);
+            }
+        }
+        if keys.is_empty() {
+            return Err(ConfigError::Invalid {
+                field: "public_keys",
+                reason: "pin at least one public key (\"public_keys\": [...], or \"public_key\")".to_owned(),
+            });
+        }
+        Ok(keys)
     }
 
     fn check(&self) -> Result<(), ConfigError> {
@@ -143,7 +167,7 @@ impl VendorConfig {
                 "must be reverse DNS of letters, digits, - and _, e.g. com.acme.app",
             );
         }
-        self.verifying_key()?;
+        self.pinned_keys()?;
         Ok(())
     }
 }
@@ -170,7 +194,7 @@ mod tests {
         assert!(!config.trial);
         assert_eq!(config.language, None);
         assert_eq!(config.identifier, "dev.keyturn.app");
-        config.verifying_key().unwrap();
+        config.pinned_keys().unwrap();
     }
 
     #[test]

@@ -70,6 +70,9 @@ error_codes! {
     ClockRolledBack = "CLOCK_ROLLED_BACK",
     TokenFromFuture = "TOKEN_FROM_FUTURE",
     OfflineExpired = "OFFLINE_EXPIRED",
+    /// The stored activation was signed with a key the vendor config no longer pins (the vendor
+    /// rotated keys): renewing online brings one signed with the current key.
+    SigningKeyRetired = "SIGNING_KEY_RETIRED",
     SaveFailed = "SAVE_FAILED",
     /// An offline activation response (from the customer portal) that cannot be read.
     OfflineCodeInvalid = "OFFLINE_CODE_INVALID",

@@ -128,7 +128,7 @@ pub fn for_code(code: &str) -> i32 {
         "MACHINE_LIMIT_EXCEEDED" => SEAT_LIMIT,
         "INVALID_KEY_FORMAT" | "NOT_FOUND" | "FINGERPRINT_IN_USE" | "INVALID_FINGERPRINT" => REFUSED,
         "CONFIG" | "FINGERPRINT_UNAVAILABLE" => CONFIG,
-        "OFFLINE_EXPIRED" => SYNC_NEEDED,
+        "OFFLINE_EXPIRED" | "SIGNING_KEY_RETIRED" => SYNC_NEEDED,
         _ => ERROR,
     }
 }
@@ -160,6 +160,7 @@ mod tests {
         assert_eq!(for_code("SUSPENDED"), 4);
         assert_eq!(for_code("CLOCK_ROLLED_BACK"), 5);
         assert_eq!(for_code("OFFLINE_EXPIRED"), 11);
+        assert_eq!(for_error(ErrorCode::SigningKeyRetired), 11);
         assert_eq!(for_code("RATE_LIMITED"), 1);
         assert_eq!(for_error(ErrorCode::KeychainUnavailable), 6);
     }

@@ -123,7 +123,7 @@ pub async fn activate_device_with(
     now: i64,
     mut on_step: impl FnMut(FlowStep),
 ) -> Result<ActivationOutcome, FlowError> {
-    let verifying_key = config.verifying_key()?;
+    let verifying_key = config.pinned_keys()?;
     let request = device.activate_request(key);
 
     on_step(FlowStep::Validating);
@@ -203,7 +203,7 @@ pub async fn start_trial_with(
     now: i64,
     mut on_step: impl FnMut(FlowStep),
 ) -> Result<(LicenseKey, Activation), FlowError> {
-    let verifying_key = config.verifying_key()?;
+    let verifying_key = config.pinned_keys()?;
     on_step(FlowStep::Activating);
     let response = api.trial(&device.trial_request(&config.product_id)).await?;
     on_step(FlowStep::Verifying);

@@ -109,7 +109,7 @@ pub fn check_local(
             _ => LocalError::NotActivated,
         });
     };
-    let key = config.verifying_key()?;
+    let key = config.pinned_keys()?;
     let claims = offline::check_token(
         &token,
         &key,

@@ -38,6 +38,7 @@ impl OfflineError {
     /// The stable code the app, the command line and host programs report.
     pub fn error_code(&self) -> ErrorCode {
         match self {
+            OfflineError::Token(TokenError::KeyNotPinned { .. }) => ErrorCode::SigningKeyRetired,
             OfflineError::Token(_) | OfflineError::WrongProduct => ErrorCode::TokenInvalid,
             OfflineError::FingerprintMismatch => ErrorCode::FingerprintMismatch,
             OfflineError::ClockRolledBack { .. } => ErrorCode::ClockRolledBack,
@@ -51,17 +52,41 @@ impl OfflineError {
     }
 }
 
-/// Checks `token` at `now` (Unix seconds). `last_seen` is the latest time this device has seen
+/// The public keys a token may be signed with: one key, or the vendor config's pinned list.
+pub trait PinnedKeys {
+    fn keys(&self) -> &[VerifyingKey];
+}
+
+impl PinnedKeys for VerifyingKey {
+    fn keys(&self) -> &[VerifyingKey] {
+        std::slice::from_ref(self)
+    }
+}
+
+impl PinnedKeys for [VerifyingKey] {
+    fn keys(&self) -> &[VerifyingKey] {
+        self
+    }
+}
+
+impl PinnedKeys for Vec<VerifyingKey> {
+    fn keys(&self) -> &[VerifyingKey] {
+        self
+    }
+}
+
+/// Checks `token` at `now` (Unix seconds) against the pinned keys (the one it names; a token
+/// from before key ids against each). `last_seen` is the latest time this device has seen
 /// (stored after every successful check); pass `None` on first use.
 pub fn check_token(
     token: &str,
-    key: &VerifyingKey,
+    key: &(impl PinnedKeys + ?Sized),
     fingerprint: &str,
     product_id: &str,
     now: i64,
     last_seen: Option<i64>,
 ) -> Result<TokenClaims, OfflineError> {
-    let claims = token::verify(token, key)?;
+    let claims = token::verify_any(token, key.keys())?;
     if claims.fingerprint != fingerprint {
         return Err(OfflineError::FingerprintMismatch);
     }

@@ -119,7 +119,7 @@ impl Renewer<'_> {
         let (Some(activation_id), Some(key)) = (state.activation_id.clone(), local::stored_key(self.secrets)?) else {
             return Err(RenewalError::NotActivated);
         };
-        let verifying_key = self.config.verifying_key()?;
+        let verifying_key = self.config.pinned_keys()?;
         let request = self.device.activate_request(&key);
         match self.api.renew(&activation_id, &request).await {
             Ok(response) => {
@@ -198,7 +198,7 @@ impl Renewer<'_> {
 
     fn current_claims(
         &self,
-        key: &ed25519_dalek::VerifyingKey,
+        key: &[ed25519_dalek::VerifyingKey],
         now: i64,
         last_seen: Option<i64>,
     ) -> Option<TokenClaims> {

@@ -57,7 +57,7 @@ impl Session {
         state: Arc<dyn StateStore>,
         clock: Arc<dyn Clock>,
     ) -> Result<Session, FlowError> {
-        config.verifying_key()?;
+        config.pinned_keys()?;
         let api = ApiClient::new(&config.server_url).map_err(FlowError::Client)?;
         Ok(Session {
             config,

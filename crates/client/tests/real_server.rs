@@ -243,7 +243,7 @@ async fn every_single_byte_change_of_a_server_issued_token_is_rejected() {
     let key = w.key(1, &[]);
     let alice = device("alice");
     let activation = w.activated(&key, &alice).await;
-    let public = w.config.verifying_key().unwrap();
+    let public = w.config.pinned_keys().unwrap();
     let at = activation.claims.iat;
     assert!(check_token(&activation.token, &public, &alice.fingerprint, PRODUCT, at, None).is_ok());
     let bytes = activation.token.as_bytes();
@@ -315,7 +315,7 @@ async fn one_trial_per_device_with_a_verifiable_token() {
     let alice = device("alice");
     let trial = w.api.trial(&alice.trial_request(PRODUCT)).await.expect("first trial");
     let key = LicenseKey::parse(&trial.key).expect("the trial key is a well-formed key");
-    let verifying_key = w.config.verifying_key().unwrap();
+    let verifying_key = w.config.pinned_keys().unwrap();
     let claims = check_token(&trial.token, &verifying_key, &alice.fingerprint, PRODUCT, now(), None).unwrap();
     assert_eq!(claims.sub, trial.machine.id);
     assert!(trial.license.expires_at.is_some(), "a trial expires");

@@ -2,8 +2,11 @@
 //! vendor backend with a JWT library can verify it too.
 //!
 //! `base64url(header) . base64url(claims) . base64url(signature)`, header
-//! `{"alg":"EdDSA","typ":"JWT"}`. Parsing is strict: canonical unpadded base64url only, the exact
-//! header, and `verify_strict` on the signature, so no changed byte of a token still verifies.
+//! `{"alg":"EdDSA","typ":"JWT","kid":"<key id>"}`: the key id ([`key_id`]) names the signing key,
+//! so a vendor can rotate keys and apps pin a list of public keys ([`verify_any`]). Tokens from
+//! before key ids (header `{"alg":"EdDSA","typ":"JWT"}`) still verify, against each pinned key.
+//! Parsing is strict: canonical unpadded base64url only, exactly one of those two headers, and
+//! `verify_strict` on the signature, so no changed byte of a token still verifies.
 //! Time rules (renew-by, grace, clock rollback) are the client's; this module checks signatures.
 
 use crate::wire::LicenseStatus;
@@ -14,7 +17,10 @@ use serde::{Deserialize, Serialize};
 
 pub use ed25519_dalek::{SigningKey as TokenSigningKey, VerifyingKey as TokenVerifyingKey};
 
+/// The header of tokens from before key ids.
 const HEADER_JSON: &str = r#"{"alg":"EdDSA","typ":"JWT"}"#;
+/// The header of tokens that name their key: this, the key id, then `"}`.
+const HEADER_WITH_KID: &str = r#"{"alg":"EdDSA","typ":"JWT","kid":""#;
 
 /// What the token says. Times are Unix seconds.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -50,14 +56,24 @@ pub enum TokenError {
     BadClaims,
     #[error("the public key is not a base64url Ed25519 key")]
     BadPublicKey,
+    #[error("the token was signed with key {kid}, which is not among the pinned public keys (a key the vendor retired, or not the vendor's)")]
+    KeyNotPinned { kid: String },
 }
 
-/// Signs `claims` into a compact token.
+/// A public key's id, as tokens name it: unpadded base64url of the first 9 bytes of the
+/// SHA-256 of its 32 bytes (12 characters). Derived, so a pinned key needs no id beside it.
+pub fn key_id(key: &VerifyingKey) -> String {
+    use sha2::{Digest, Sha256};
+    URL_SAFE_NO_PAD.encode(&Sha256::digest(key.as_bytes())[..9])
+}
+
+/// Signs `claims` into a compact token naming the key ([`key_id`]).
 pub fn sign(claims: &TokenClaims, key: &SigningKey) -> String {
     let claims_json = serde_json::to_vec(claims).expect("claims serialize");
+    let header = format!("{HEADER_WITH_KID}{}\"}}", key_id(&key.verifying_key()));
     let signing_input = format!(
         "{}.{}",
-        URL_SAFE_NO_PAD.encode(HEADER_JSON),
+        URL_SAFE_NO_PAD.encode(header),
         URL_SAFE_NO_PAD.encode(claims_json)
     );
     let signature = key.sign(signing_input.as_bytes());
@@ -66,15 +82,58 @@ pub fn sign(claims: &TokenClaims, key: &SigningKey) -> String {
 
 /// Verifies the signature with the pinned public key and returns the claims.
 pub fn verify(token: &str, key: &VerifyingKey) -> Result<TokenClaims, TokenError> {
+    verify_any(token, std::slice::from_ref(key))
+}
+
+/// Verifies the signature with one of the pinned public keys and returns the claims: the key
+/// the token names ([`TokenError::KeyNotPinned`] when none of them is it), or, for a token from
+/// before key ids, each key in turn.
+pub fn verify_any(token: &str, keys: &[VerifyingKey]) -> Result<TokenClaims, TokenError> {
+    match token_key_id(token)? {
+        Some(kid) => {
+            let key = keys
+                .iter()
+                .find(|k| key_id(k) == kid)
+                .ok_or(TokenError::KeyNotPinned { kid })?;
+            verify_with(token, key)
+        }
+        None => {
+            let mut answer = Err(TokenError::BadSignature);
+            for key in keys {
+                answer = verify_with(token, key);
+                if answer.is_ok() {
+                    break;
+                }
+            }
+            answer
+        }
+    }
+}
+
+/// The key id a token's header names; None for a token from before key ids.
+pub fn token_key_id(token: &str) -> Result<Option<String>, TokenError> {
+    let header = token.split('.').next().ok_or(TokenError::Malformed)?;
+    let header = URL_SAFE_NO_PAD.decode(header).map_err(|_| TokenError::Malformed)?;
+    let header = std::str::from_utf8(&header).map_err(|_| TokenError::WrongHeader)?;
+    if header == HEADER_JSON {
+        return Ok(None);
+    }
+    let kid = header
+        .strip_prefix(HEADER_WITH_KID)
+        .and_then(|rest| rest.strip_suffix("\"}"))
+        .filter(|kid| {
+            (1..=64).contains(&kid.len()) && kid.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        })
+        .ok_or(TokenError::WrongHeader)?;
+    Ok(Some(kid.to_owned()))
+}
+
+fn verify_with(token: &str, key: &VerifyingKey) -> Result<TokenClaims, TokenError> {
     let mut parts = token.split('.');
-    let (Some(header), Some(claims), Some(signature), None) = (parts.next(), parts.next(), parts.next(), parts.next())
+    let (Some(_header), Some(claims), Some(signature), None) = (parts.next(), parts.next(), parts.next(), parts.next())
     else {
         return Err(TokenError::Malformed);
     };
-    let header = URL_SAFE_NO_PAD.decode(header).map_err(|_| TokenError::Malformed)?;
-    if header != HEADER_JSON.as_bytes() {
-        return Err(TokenError::WrongHeader);
-    }
     let claims_json = URL_SAFE_NO_PAD.decode(claims).map_err(|_| TokenError::Malformed)?;
     let signature: [u8; 64] = URL_SAFE_NO_PAD
         .decode(signature)
@@ -147,7 +206,12 @@ mod tests {
     fn another_vendors_key_is_refused() {
         let (key, _) = keypair(7);
         let (_, other) = keypair(8);
-        assert_eq!(verify(&sign(&claims(), &key), &other), Err(TokenError::BadSignature));
+        assert_eq!(
+            verify(&sign(&claims(), &key), &other),
+            Err(TokenError::KeyNotPinned {
+                kid: key_id(&key.verifying_key())
+            })
+        );
     }
 
     #[test]
@@ -170,6 +234,69 @@ mod tests {
                 );
             }
         }
+    }
+
+    /// A token as servers signed them before key ids (no `kid` in the header).
+    fn sign_without_kid(claims: &TokenClaims, key: &SigningKey) -> String {
+        let input = format!(
+            "{}.{}",
+            URL_SAFE_NO_PAD.encode(HEADER_JSON),
+            URL_SAFE_NO_PAD.encode(serde_json::to_vec(claims).unwrap())
+        );
+        format!(
+            "{input}.{}",
+            URL_SAFE_NO_PAD.encode(key.sign(input.as_bytes()).to_bytes())
+        )
+    }
+
+    #[test]
+    fn tokens_name_their_key_and_verify_against_a_pinned_list() {
+        let ((old, old_public), (new, new_public)) = (keypair(1), keypair(2));
+        let token = sign(&claims(), &new);
+        assert_eq!(token_key_id(&token).unwrap(), Some(key_id(&new_public)));
+        assert_eq!(key_id(&new_public).len(), 12);
+        assert_ne!(key_id(&old_public), key_id(&new_public));
+        assert_eq!(verify_any(&token, &[old_public, new_public]).unwrap(), claims());
+        assert_eq!(verify(&token, &new_public).unwrap(), claims());
+        // A list without the token's key names the key it lacks.
+        let (_, other) = keypair(3);
+        assert_eq!(
+            verify_any(&token, &[old_public, other]),
+            Err(TokenError::KeyNotPinned {
+                kid: key_id(&new_public)
+            })
+        );
+        assert_eq!(
+            verify_any(&sign(&claims(), &old), &[]),
+            Err(TokenError::KeyNotPinned {
+                kid: key_id(&old_public)
+            })
+        );
+    }
+
+    #[test]
+    fn tokens_without_kid_verify_against_each_pinned_key() {
+        let ((old, old_public), (_, new_public)) = (keypair(1), keypair(2));
+        let token = sign_without_kid(&claims(), &old);
+        assert_eq!(token_key_id(&token).unwrap(), None);
+        assert_eq!(verify_any(&token, &[new_public, old_public]).unwrap(), claims());
+        assert_eq!(verify(&token, &old_public).unwrap(), claims());
+        assert_eq!(verify_any(&token, &[new_public]), Err(TokenError::BadSignature));
+    }
+
+    #[test]
+    fn a_changed_kid_does_not_verify() {
+        let ((key, public), (_, other)) = (keypair(1), keypair(2));
+        let token = sign(&claims(), &key);
+        let (_, rest) = token.split_once('.').unwrap();
+        let forged_header = format!("{HEADER_WITH_KID}{}\"}}", key_id(&other));
+        let forged = format!("{}.{rest}", URL_SAFE_NO_PAD.encode(forged_header));
+        assert_eq!(verify_any(&forged, &[public, other]), Err(TokenError::BadSignature));
+        let odd = format!(
+            "{}.{rest}",
+            URL_SAFE_NO_PAD.encode(r#"{"alg":"EdDSA","typ":"JWT","kid":"a\"b"}"#)
+        );
+        assert_eq!(verify_any(&odd, &[public]), Err(TokenError::WrongHeader));
     }
 
     #[test]

@@ -61,6 +61,11 @@ impl ActivationLoad {
         self.answered.lock().unwrap().len()
     }
 
+    /// The machine ids answered so far (what clients were promised up to now).
+    pub fn answered_so_far(&self) -> HashSet<String> {
+        self.answered.lock().unwrap().iter().cloned().collect()
+    }
+
     /// Waits until `n` activations were answered, or `limit` passed (the caller checks the count).
     pub async fn wait_for(&self, n: usize, limit: Duration) {
         let deadline = Instant::now() + limit;

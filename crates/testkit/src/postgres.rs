@@ -141,7 +141,7 @@ fn start() -> Cluster {
 
 impl Cluster {
     /// A PostgreSQL client program (psql, pg_dump) connected to `database` on this cluster.
-    fn client(&self, program: &str, database: &str) -> Command {
+    pub fn client(&self, program: &str, database: &str) -> Command {
         let mut command = Command::new(self.bin.join(program));
         command.args([
             "-h",
@@ -194,4 +194,13 @@ pub fn dump(url: &str) -> Vec<u8> {
     let cluster = cluster();
     let name = url.rsplit('/').next().unwrap();
     run_ok(cluster.client("pg_dump", name)).into_bytes()
+}
+
+/// Runs the SQL file at `path` (e.g. pg_dump's output) on the database at `url` with psql.
+pub fn load(url: &str, path: &std::path::Path) {
+    let cluster = cluster();
+    let name = url.rsplit('/').next().unwrap();
+    let mut psql = cluster.client("psql", name);
+    psql.args(["-X", "-q", "-v", "ON_ERROR_STOP=1", "-f"]).arg(path);
+    run_ok(psql);
 }

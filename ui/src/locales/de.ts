@@ -177,6 +177,7 @@ export const de: Words = {
     CLOCK_ROLLED_BACK: { title: "Die Uhr dieses Computers steht in der Vergangenheit.", next: "Stellen Sie Datum und Uhrzeit richtig ein und versuchen Sie es erneut." },
     TOKEN_FROM_FUTURE: { title: "Die Uhr dieses Computers scheint falsch zu gehen.", next: "Stellen Sie Datum und Uhrzeit richtig ein und versuchen Sie es erneut." },
     OFFLINE_EXPIRED: { title: "Die App war zu lange offline.", next: "Verbinden Sie sich mit dem Internet und drücken Sie Jetzt prüfen." },
+    SIGNING_KEY_RETIRED: { title: "Diese Aktivierung wurde mit einem Schlüssel signiert, den die App nicht mehr annimmt.", next: "Verbinden Sie sich mit dem Internet und drücken Sie Jetzt prüfen, um eine neue zu erhalten." },
     KEYCHAIN_UNAVAILABLE: {
       title: "Keyturn erreicht den Schlüsselbund Ihres Systems nicht.",
       next: "Die App bewahrt Ihren Schlüssel im Schlüsselbund des Systems auf (unter Linux ein Secret Service wie GNOME Keyring). Entsperren oder starten Sie ihn und versuchen Sie es erneut.",

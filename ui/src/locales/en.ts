@@ -188,6 +188,7 @@ export const en = {
     CLOCK_ROLLED_BACK: { title: "This computer's clock is set to the past.", next: "Set the correct date and time, then try again." },
     TOKEN_FROM_FUTURE: { title: "This computer's clock seems wrong.", next: "Set the correct date and time, then try again." },
     OFFLINE_EXPIRED: { title: "The app has been offline for too long.", next: "Connect to the internet and press Check now." },
+    SIGNING_KEY_RETIRED: { title: "This activation was signed with a key the app no longer accepts.", next: "Connect to the internet and press Check now to get a new one." },
     KEYCHAIN_UNAVAILABLE: {
       title: "Keyturn can't reach your system's keychain.",
       next: "The app keeps your key in the system keychain (on Linux a Secret Service such as GNOME Keyring). Unlock or start it, then try again.",

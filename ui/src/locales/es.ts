@@ -177,6 +177,7 @@ export const es: Words = {
     CLOCK_ROLLED_BACK: { title: "El reloj de este ordenador está en el pasado.", next: "Ponga la fecha y la hora correctas y vuelva a intentarlo." },
     TOKEN_FROM_FUTURE: { title: "El reloj de este ordenador parece incorrecto.", next: "Ponga la fecha y la hora correctas y vuelva a intentarlo." },
     OFFLINE_EXPIRED: { title: "La aplicación ha estado sin conexión demasiado tiempo.", next: "Conéctese a Internet y pulse Comprobar ahora." },
+    SIGNING_KEY_RETIRED: { title: "Esta activación se firmó con una clave que la aplicación ya no acepta.", next: "Conéctese a Internet y pulse Comprobar ahora para obtener una nueva." },
     KEYCHAIN_UNAVAILABLE: {
       title: "Keyturn no puede acceder al llavero de su sistema.",
       next: "La aplicación guarda su clave en el llavero del sistema (en Linux, un Secret Service como GNOME Keyring). Desbloquéelo o inícielo y vuelva a intentarlo.",

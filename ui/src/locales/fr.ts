@@ -177,6 +177,7 @@ export const fr: Words = {
     CLOCK_ROLLED_BACK: { title: "L'horloge de cet ordinateur est réglée dans le passé.", next: "Réglez la date et l'heure correctes, puis réessayez." },
     TOKEN_FROM_FUTURE: { title: "L'horloge de cet ordinateur semble fausse.", next: "Réglez la date et l'heure correctes, puis réessayez." },
     OFFLINE_EXPIRED: { title: "L'application est restée hors ligne trop longtemps.", next: "Connectez-vous à Internet et appuyez sur Vérifier maintenant." },
+    SIGNING_KEY_RETIRED: { title: "Cette activation a été signée avec une clé que l'application n'accepte plus.", next: "Connectez-vous à Internet et appuyez sur Vérifier maintenant pour en obtenir une nouvelle." },
     KEYCHAIN_UNAVAILABLE: {
       title: "Keyturn n'accède pas au trousseau de votre système.",
       next: "L'application garde votre clé dans le trousseau du système (sous Linux, un Secret Service comme GNOME Keyring). Déverrouillez-le ou démarrez-le, puis réessayez.",

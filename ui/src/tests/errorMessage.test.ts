@@ -31,6 +31,7 @@ describe("error words", () => {
     "OFFLINE", "KEYCHAIN_UNAVAILABLE", "STORAGE_CORRUPT", "STATE_UNAVAILABLE", "CONFIG",
     "FINGERPRINT_UNAVAILABLE",
     "NOT_ACTIVATED", "TOKEN_INVALID", "CLOCK_ROLLED_BACK", "TOKEN_FROM_FUTURE", "OFFLINE_EXPIRED",
+    "SIGNING_KEY_RETIRED",
     "SAVE_FAILED", "TRIAL_USED", "INVALID_DEVICE_NAME",
   ];
   it.each(codes)("%s has its own plain words", (code) => {

@@ -58,9 +58,12 @@ fn at_valid_until_it_stops() {
 fn another_key_another_device_another_product() {
     let token = sign(&claims(), &vendor());
     let other = signing_key_from_seed([43; 32]).verifying_key();
+    // Another key than the one the token names: refused, naming the key it lacks.
     assert_eq!(
         check_token(&token, &other, FP, "prod_1", NOW, None),
-        Err(OfflineError::Token(TokenError::BadSignature))
+        Err(OfflineError::Token(TokenError::KeyNotPinned {
+            kid: keyturn_protocol::token::key_id(&vendor().verifying_key())
+        }))
     );
     assert_eq!(
         check_token(&token, &vendor().verifying_key(), "other-device", "prod_1", NOW, None),

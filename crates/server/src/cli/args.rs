@@ -51,6 +51,13 @@ pub enum Command {
     /// Webhook endpoints (signed deliveries of the event log) and their delivery log.
     #[command(subcommand)]
     Webhook(crate::cli::webhooks::WebhookCmd),
+    /// Copy a live SQLite database to a new file (a consistent snapshot; servers keep serving).
+    Backup(super::backup::BackupArgs),
+    /// Put a backup back in place of a SQLite database (stop the servers on it first).
+    Restore(super::backup::RestoreArgs),
+    /// Token signing keys: list, add the next one, promote it, retire an old one.
+    #[command(subcommand)]
+    Keys(super::keys::KeysCmd),
 }
 
 #[derive(Args, Clone)]

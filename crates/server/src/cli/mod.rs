@@ -6,15 +6,17 @@
 //! errors go to stderr. Exit status 1 on an error, 2 on a usage error.
 
 pub mod args;
+pub mod backup;
 pub mod doctor;
 pub mod event_log;
 pub mod init;
+pub mod keys;
 mod license;
 mod session;
 mod staff;
 
-pub mod webhooks;
 pub mod settings_table;
+pub mod webhooks;
 
 pub use args::{Cli, Command, DbArg};
 
@@ -170,8 +172,10 @@ pub fn run(command: Command) -> Result<(), String> {
         Command::License(cmd) => license::run(cmd, now),
         Command::Staff(cmd) => staff::run(cmd, now),
         Command::Token(cmd) => staff::run_token(cmd, now),
-
         Command::Webhook(cmd) => webhooks::run(cmd, now),
+        Command::Backup(args) => backup::run_backup(args),
+        Command::Restore(args) => backup::run_restore(args),
+        Command::Keys(cmd) => keys::run(cmd, now),
         Command::Fingerprint(cmd) => {
             let (arg, rule) = match cmd {
                 FingerprintCmd::Block(a) => (a, Some(FingerprintRule::Block)),

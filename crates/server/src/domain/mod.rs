@@ -34,6 +34,7 @@ pub mod payments;
 pub mod rules;
 pub mod secrets;
 pub mod sessions;
+pub mod signing_keys;
 pub mod staff;
 pub mod tokens;
 pub mod tx;

@@ -2,7 +2,7 @@
 //! the Ed25519 token signing key and the HMAC key under which license keys are stored.
 
 use hmac::{Hmac, Mac};
-use keyturn_protocol::token::{signing_key_from_seed, TokenSigningKey};
+use keyturn_protocol::token::{signing_key_from_seed, TokenSigningKey, TokenVerifyingKey};
 use keyturn_protocol::LicenseKey;
 use sha2::Sha256;
 
@@ -40,16 +40,21 @@ impl KeyHasher {
 }
 
 pub struct Secrets {
+    /// Signs every new token (the ACTIVE key of [`super::signing_keys`]).
     pub signing_key: TokenSigningKey,
     pub hasher: KeyHasher,
+    /// The keys this server's own checks accept (every key not retired).
+    pub verifying_keys: Vec<TokenVerifyingKey>,
 }
 
 impl Secrets {
     /// From the stored signing key seed (32 bytes) and key hashing secret.
     pub fn from_parts(seed: &[u8], secret: &[u8]) -> Option<Secrets> {
         let seed: [u8; 32] = seed.try_into().ok()?;
+        let signing_key = signing_key_from_seed(seed);
         Some(Secrets {
-            signing_key: signing_key_from_seed(seed),
+            verifying_keys: vec![signing_key.verifying_key()],
+            signing_key,
             hasher: KeyHasher::new(secret),
         })
     }

@@ -2,7 +2,7 @@
 //!
 //! | route | answer |
 //! |---|---|
-//! | `GET /public-key` | `{public_key}` |
+//! | `GET /public-key` | `{public_key, public_keys}` (the signing key; the keys to pin) |
 //! | `POST /products` `{name, id?}` / `GET /products` | 201 product / list |
 //! | `POST /policies` (see `crate::domain::admin::NewPolicy`) / `GET /policies?product_id=` | 201 policy / list |
 //! | `POST /licenses` `{policy_id, owner_name?, owner_email?, entitlements?, metadata?, expires_at?}` | 201 `{key, license}` |
@@ -126,7 +126,10 @@ struct ProductFilter {
 }
 
 async fn public_key(State(s): State<AppState>) -> Json<serde_json::Value> {
-    Json(json!({"public_key": public_key_to_string(&s.store.secrets().signing_key.verifying_key())}))
+    let secrets = s.store.secrets();
+    // `public_keys`: what apps pin (every key this server accepts; `keyturn-server keys list`).
+    let pinned: Vec<String> = secrets.verifying_keys.iter().map(public_key_to_string).collect();
+    Json(json!({"public_key": public_key_to_string(&secrets.signing_key.verifying_key()), "public_keys": pinned}))
 }
 
 async fn create_product(State(s): State<AppState>, ApiJson(new): ApiJson<NewProduct>) -> ApiResult<Response> {

@@ -7,15 +7,16 @@ use crate::domain::admin::{Extend, LicenseView, MachineView, NewLicense, NewPoli
 use crate::domain::errors::ApiResult;
 use crate::domain::events::{Event, EventPage, EventQuery};
 use crate::domain::issued::Issued;
+use crate::domain::license_edit::LicenseEdit;
+use crate::domain::license_list::{LicensePage, ListRequest};
 pub use crate::domain::model::FingerprintRule;
 use crate::domain::model::{DemoKey, Policy, Product, StoredSession};
 use crate::domain::page::{Page, Paged};
-use crate::domain::license_edit::LicenseEdit;
-use crate::domain::license_list::{LicensePage, ListRequest};
 use crate::domain::rename::Renamed;
 
 use crate::domain::payments::{Applied, PaymentEvent, PriceMap};
 use crate::domain::secrets::Secrets;
+use crate::domain::signing_keys::{KeyChange, KeyList, KeyView};
 use crate::domain::webhooks::{Attempt, Delivery, DeliveryQuery, Due, Endpoint, NewEndpoint};
 use keyturn_protocol::wire::{ActivateRequest, LicenseStatus, MachinesResponse, TrialRequest, ValidateResponse};
 use keyturn_protocol::LicenseKey;
@@ -155,6 +156,12 @@ pub trait Store: Send + Sync + 'static {
     // ---- Self-hosting (issue 19, crate::ops): numbers for /metrics ----
     /// Seats in use (activations bound) and the connection pool.
     fn gauges(&self) -> StoreFuture<'_, StoreGauges>;
+
+    // ---- Signing keys (issue 19: rotation; crate::domain::signing_keys) ----
+    /// Every signing key and the public keys to pin. Servers read their keys at start.
+    fn signing_keys(&self, now: i64) -> StoreFuture<'_, KeyList>;
+    /// Adds the next key, promotes it, or retires one; the key concerned.
+    fn change_signing_keys(&self, now: i64, change: KeyChange) -> StoreFuture<'_, KeyView>;
 }
 
 /// What `/metrics` reports of the store.

@@ -8,6 +8,7 @@
 pub mod contract;
 pub mod license_list_sql;
 pub mod postgres;
+pub mod schema_version;
 pub mod sqlite;
 pub mod validate_cache;
 

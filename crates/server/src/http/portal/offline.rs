@@ -103,7 +103,7 @@ pub async fn deactivate(
     ApiJson(body): ApiJson<DeactivateBody>,
 ) -> ApiResult<Response> {
     let code = OfflineDeactivation::decode(&body.code).map_err(unreadable)?;
-    let claims = token::verify(&code.token, &s.store.secrets().signing_key.verifying_key())
+    let claims = token::verify_any(&code.token, &s.store.secrets().verifying_keys)
         .map_err(|_| ApiError::bad_request("this deactivation code was not issued by this server"))?;
     if claims.license_id != h.license_id {
         return Err(ApiError::bad_request(

@@ -12,10 +12,12 @@ mod ops;
 mod payments;
 mod rename;
 mod rows;
-mod schema;
+pub mod schema;
 mod sessions;
+mod signing_keys;
 mod staff;
 pub mod tx;
+mod versions;
 mod webhooks;
 
 use super::contract::{Store, StoreFuture};
@@ -23,15 +25,16 @@ use crate::domain::admin::{self, Extend, LicenseView, MachineView, NewLicense, N
 use crate::domain::errors::{ApiError, ApiResult};
 use crate::domain::events::{Event, EventPage, EventQuery};
 use crate::domain::issued::Issued;
-use crate::domain::model::ValidateView;
-use crate::domain::model::{DemoKey, FingerprintRule, Policy, Product, StoredSession};
 use crate::domain::license_edit::LicenseEdit;
 use crate::domain::license_list::{LicensePage, ListRequest};
+use crate::domain::model::ValidateView;
+use crate::domain::model::{DemoKey, FingerprintRule, Policy, Product, StoredSession};
 use crate::domain::page::{Page, Paged};
 use crate::domain::payments::{Applied, PaymentEvent, PriceMap};
 use crate::domain::secrets::{fresh_secret, Secrets, KEY_HASH_SECRET, SIGNING_SEED};
 use crate::domain::staff::{StaffAnswer, StaffOp};
 
+use crate::domain::signing_keys::{KeyChange, KeyList, KeyView};
 use crate::domain::webhooks::{self as webhook_rules, Attempt, Delivery, DeliveryQuery, Due, Endpoint, NewEndpoint};
 use crate::domain::{client, demo};
 use crate::store::validate_cache::ValidateCache;
@@ -96,6 +99,7 @@ impl PgStore {
         tx.execute("SELECT pg_advisory_xact_lock($1)", &[&schema::SCHEMA_LOCK])
             .await
             .map_err(|e| e.to_string())?;
+        versions::refuse_newer(&tx).await?;
         tx.batch_execute(schema::SCHEMA)
             .await
             .map_err(|e| format!("cannot create the schema: {e}"))?;
@@ -108,10 +112,16 @@ impl PgStore {
         tx.batch_execute(crate::store::license_list_sql::INDEXES)
             .await
             .map_err(|e| format!("cannot create the license list's indexes: {e}"))?;
-        let seed = meta_secret(&tx, SIGNING_SEED).await.map_err(|e| e.to_string())?;
+        versions::run_steps_and_record(&tx).await?;
+        // The first key of a new database; signing_keys takes it in as the ACTIVE key.
+        meta_secret(&tx, SIGNING_SEED).await.map_err(|e| e.to_string())?;
         let secret = meta_secret(&tx, KEY_HASH_SECRET).await.map_err(|e| e.to_string())?;
+        let keys = crate::domain::signing_keys::load(&mut PgTx(&tx), crate::clock::system_now())
+            .await
+            .map_err(|e| format!("cannot read the signing keys: {e}"))?;
         tx.commit().await.map_err(|e| e.to_string())?;
-        let secrets = Secrets::from_parts(&seed, &secret).ok_or("the stored signing key is damaged")?;
+        let secrets =
+            crate::domain::signing_keys::secrets(&keys, &secret).ok_or("the stored signing key is damaged")?;
         drop(client);
         Ok(PgStore {
             pool,
@@ -406,7 +416,12 @@ impl Store for PgStore {
         Box::pin(async move { in_tx!(quiet self, |tx| crate::domain::license_list::page(tx, &req)) })
     }
 
-    fn edit_license(&self, now: i64, id: String, edit: LicenseEdit) -> StoreFuture<'_, (LicenseView, Vec<&'static str>)> {
+    fn edit_license(
+        &self,
+        now: i64,
+        id: String,
+        edit: LicenseEdit,
+    ) -> StoreFuture<'_, (LicenseView, Vec<&'static str>)> {
         let h = self.secrets.hasher.clone();
         Box::pin(async move { in_tx!(self, |tx| crate::domain::license_edit::edit(tx, &h, now, &id, &edit)) })
     }
@@ -458,5 +473,14 @@ impl Store for PgStore {
     // ---- Self-hosting (issue 19): crate::store::postgres::ops ----
     fn gauges(&self) -> StoreFuture<'_, crate::store::contract::StoreGauges> {
         Box::pin(self.ops_gauges())
+    }
+
+    // ---- Signing keys (issue 19: rotation) ----
+    fn signing_keys(&self, now: i64) -> StoreFuture<'_, KeyList> {
+        Box::pin(async move { in_tx!(quiet self, |tx| crate::domain::signing_keys::listing(tx, now)) })
+    }
+
+    fn change_signing_keys(&self, now: i64, change: KeyChange) -> StoreFuture<'_, KeyView> {
+        Box::pin(async move { in_tx!(quiet self, |tx| crate::domain::signing_keys::change(tx, now, &change)) })
     }
 }

@@ -195,3 +195,14 @@ CREATE TABLE IF NOT EXISTS payment_customers (
     PRIMARY KEY (provider, customer_id)
 );
 "#;
+
+// ---- Schema versions (issue 19; see crate::store::schema_version) ----
+
+/// A step after the base schema: its name and its SQL (idempotent; it runs at every start).
+pub type Step = (&'static str, &'static str);
+
+/// The steps after the base, oldest first, the same as SQLite's. Append only.
+pub const STEPS: &[Step] = &[("signing keys", super::signing_keys::SCHEMA)];
+
+/// The schema version of this release: the base and each step.
+pub const VERSION: u32 = 1 + STEPS.len() as u32;

@@ -10,21 +10,24 @@
 //!
 //! [`Store`]: super::Store
 
+pub mod backup;
 pub mod events;
 pub mod license_list;
 
 pub mod noted;
-pub mod payments;
 mod ops;
+pub mod payments;
 pub mod readers;
 pub mod rename;
 pub mod rows;
 pub mod schema;
 pub mod secrets;
 pub mod sessions;
+pub mod signing_keys;
 pub mod staff;
 pub mod store;
 pub mod tx;
+pub mod versions;
 pub mod wal_index;
 pub mod webhooks;
 pub mod writer;

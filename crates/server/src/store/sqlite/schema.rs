@@ -191,13 +191,20 @@ WHEN OLD.license_id IS NOT NEW.license_id BEGIN
 END;
 "#;
 
+/// Creates or upgrades the schema ([`crate::store::schema_version`]): refuses a newer release's
+/// database, runs the base and every step, records [`VERSION`].
 pub fn create(conn: &Connection) -> rusqlite::Result<()> {
+    super::versions::refuse_newer(conn)?;
     conn.execute_batch(SCHEMA)?;
     migrate(conn)?;
     conn.execute_batch(TRIGGERS)?;
     super::sessions::create(conn)?;
     super::license_list::create(conn)?;
-    super::events::create(conn)
+    super::events::create(conn)?;
+    for (_, step) in STEPS {
+        step(conn)?;
+    }
+    super::versions::record(conn, VERSION)
 }
 
 /// Columns added after the first release: (table, column, how to add it and fill it). Files made
@@ -250,6 +257,17 @@ fn add_column(conn: &Connection, table: &str, column: &str, sql: &str) -> rusqli
         }
     }
 }
+
+// ---- Schema versions (issue 19; see crate::store::schema_version) ----
+
+/// A step after the base schema: its name and how to apply it (idempotent; it runs at every start).
+pub type Step = (&'static str, fn(&Connection) -> rusqlite::Result<()>);
+
+/// The steps after the base, oldest first, the same as PostgreSQL's. Append only.
+pub const STEPS: &[Step] = &[("signing keys", super::signing_keys::create)];
+
+/// The schema version of this release: the base and each step.
+pub const VERSION: u32 = 1 + STEPS.len() as u32;
 
 #[cfg(test)]
 mod tests {

@@ -10,15 +10,15 @@ use crate::domain::errors::ApiResult;
 use crate::domain::event_log;
 use crate::domain::events::{Event, EventPage, EventQuery};
 use crate::domain::issued::Issued;
-use crate::domain::model::{DemoKey, FingerprintRule, Policy, Product, StoredSession};
-use crate::domain::page::{Page, Paged};
 use crate::domain::license_edit::{self, LicenseEdit};
 use crate::domain::license_list::{self, LicensePage, ListRequest};
+use crate::domain::model::{DemoKey, FingerprintRule, Policy, Product, StoredSession};
+use crate::domain::page::{Page, Paged};
+use crate::domain::payments::{Applied, PaymentEvent, PriceMap};
 use crate::domain::rename::{self, Renamed};
 use crate::domain::secrets::Secrets;
+use crate::domain::signing_keys::{self, KeyChange, KeyList, KeyView};
 use crate::domain::staff::{self, StaffAnswer, StaffOp};
-
-use crate::domain::payments::{Applied, PaymentEvent, PriceMap};
 use crate::domain::webhooks::{self, Attempt, Delivery, DeliveryQuery, Due, Endpoint, NewEndpoint};
 use crate::domain::{client, demo, sessions};
 use crate::store::contract::{Store, StoreFuture};
@@ -186,7 +186,12 @@ impl Store for Db {
         ready(self.read_long(|c| complete(license_list::page(&mut SqliteTx(c), &req))))
     }
 
-    fn edit_license(&self, now: i64, id: String, edit: LicenseEdit) -> StoreFuture<'_, (LicenseView, Vec<&'static str>)> {
+    fn edit_license(
+        &self,
+        now: i64,
+        id: String,
+        edit: LicenseEdit,
+    ) -> StoreFuture<'_, (LicenseView, Vec<&'static str>)> {
         let h = self.secrets.hasher.clone();
         Box::pin(self.write(move |c| complete(license_edit::edit(&mut SqliteTx(c), &h, now, &id, &edit))))
     }
@@ -246,5 +251,15 @@ impl Store for Db {
     // ---- Self-hosting (issue 19): crate::store::sqlite::ops ----
     fn gauges(&self) -> StoreFuture<'_, crate::store::contract::StoreGauges> {
         ready(self.ops_gauges())
+    }
+
+    // ---- Signing keys (issue 19: rotation) ----
+    fn signing_keys(&self, now: i64) -> StoreFuture<'_, KeyList> {
+        // A write: a database from before rotation takes its key in on first use.
+        Box::pin(self.write(move |c| complete(signing_keys::listing(&mut SqliteTx(c), now))))
+    }
+
+    fn change_signing_keys(&self, now: i64, change: KeyChange) -> StoreFuture<'_, KeyView> {
+        Box::pin(self.write(move |c| complete(signing_keys::change(&mut SqliteTx(c), now, &change))))
     }
 }
