@@ -2,10 +2,13 @@
 //! vendor backend with a JWT library can verify it too.
 //!
 //! `base64url(header) . base64url(claims) . base64url(signature)`, header
-//! `{"alg":"EdDSA","typ":"JWT","kid":"<key id>"}`: the key id ([`key_id`]) names the signing key,
-//! so a vendor can rotate keys and apps pin a list of public keys ([`verify_any`]). Tokens from
-//! before key ids (header `{"alg":"EdDSA","typ":"JWT"}`) still verify, against each pinned key.
-//! Parsing is strict: canonical unpadded base64url only, exactly one of those two headers, and
+//! `{"alg":"EdDSA","typ":"JWT"}`. The claims carry `kid`, the id of the signing key
+//! ([`key_id`]), so a vendor can rotate keys and apps pin a list of public keys
+//! ([`verify_any`]). The key id is a claim, not a header field, because apps from before key ids
+//! accept exactly that header and ignore claims they do not know: a server that names its keys
+//! keeps working with every app already installed. Tokens without `kid` still verify, against
+//! each pinned key.
+//! Parsing is strict: canonical unpadded base64url only, exactly that header, and
 //! `verify_strict` on the signature, so no changed byte of a token still verifies.
 //! Time rules (renew-by, grace, clock rollback) are the client's; this module checks signatures.
 
@@ -17,10 +20,23 @@ use serde::{Deserialize, Serialize};
 
 pub use ed25519_dalek::{SigningKey as TokenSigningKey, VerifyingKey as TokenVerifyingKey};
 
-/// The header of tokens from before key ids.
+/// The one header of every token.
 const HEADER_JSON: &str = r#"{"alg":"EdDSA","typ":"JWT"}"#;
-/// The header of tokens that name their key: this, the key id, then `"}`.
-const HEADER_WITH_KID: &str = r#"{"alg":"EdDSA","typ":"JWT","kid":""#;
+
+/// The claims as signed: the claims and the signing key's id.
+#[derive(Serialize)]
+struct SignedClaims<'a> {
+    #[serde(flatten)]
+    claims: &'a TokenClaims,
+    kid: &'a str,
+}
+
+/// What is read of the claims before the signature is checked: which pinned key to check it with.
+#[derive(Deserialize)]
+struct NamedKey {
+    #[serde(default)]
+    kid: Option<String>,
+}
 
 /// What the token says. Times are Unix seconds.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -69,11 +85,11 @@ pub fn key_id(key: &VerifyingKey) -> String {
 
 /// Signs `claims` into a compact token naming the key ([`key_id`]).
 pub fn sign(claims: &TokenClaims, key: &SigningKey) -> String {
-    let claims_json = serde_json::to_vec(claims).expect("claims serialize");
-    let header = format!("{HEADER_WITH_KID}{}\"}}", key_id(&key.verifying_key()));
+    let kid = key_id(&key.verifying_key());
+    let claims_json = serde_json::to_vec(&SignedClaims { claims, kid: &kid }).expect("claims serialize");
     let signing_input = format!(
         "{}.{}",
-        URL_SAFE_NO_PAD.encode(header),
+        URL_SAFE_NO_PAD.encode(HEADER_JSON),
         URL_SAFE_NO_PAD.encode(claims_json)
     );
     let signature = key.sign(signing_input.as_bytes());
@@ -110,22 +126,28 @@ pub fn verify_any(token: &str, keys: &[VerifyingKey]) -> Result<TokenClaims, Tok
     }
 }
 
-/// The key id a token's header names; None for a token from before key ids.
+/// The key id a token's claims name; None for a token from before key ids. Read before the
+/// signature is checked, only to pick the key to check it with.
 pub fn token_key_id(token: &str) -> Result<Option<String>, TokenError> {
-    let header = token.split('.').next().ok_or(TokenError::Malformed)?;
-    let header = URL_SAFE_NO_PAD.decode(header).map_err(|_| TokenError::Malformed)?;
-    let header = std::str::from_utf8(&header).map_err(|_| TokenError::WrongHeader)?;
-    if header == HEADER_JSON {
-        return Ok(None);
+    let mut parts = token.split('.');
+    let (Some(header), Some(claims)) = (parts.next(), parts.next()) else {
+        return Err(TokenError::Malformed);
+    };
+    if URL_SAFE_NO_PAD.decode(header).map_err(|_| TokenError::Malformed)? != HEADER_JSON.as_bytes() {
+        return Err(TokenError::WrongHeader);
     }
-    let kid = header
-        .strip_prefix(HEADER_WITH_KID)
-        .and_then(|rest| rest.strip_suffix("\"}"))
-        .filter(|kid| {
-            (1..=64).contains(&kid.len()) && kid.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-        })
-        .ok_or(TokenError::WrongHeader)?;
-    Ok(Some(kid.to_owned()))
+    let claims = URL_SAFE_NO_PAD.decode(claims).map_err(|_| TokenError::Malformed)?;
+    let named: NamedKey = serde_json::from_slice(&claims).map_err(|_| TokenError::BadClaims)?;
+    match named.kid {
+        None => Ok(None),
+        Some(kid)
+            if (1..=64).contains(&kid.len())
+                && kid.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') =>
+        {
+            Ok(Some(kid))
+        }
+        Some(_) => Err(TokenError::BadClaims),
+    }
 }
 
 fn verify_with(token: &str, key: &VerifyingKey) -> Result<TokenClaims, TokenError> {
@@ -236,7 +258,7 @@ mod tests {
         }
     }
 
-    /// A token as servers signed them before key ids (no `kid` in the header).
+    /// A token as servers signed them before key ids (no `kid` in the claims).
     fn sign_without_kid(claims: &TokenClaims, key: &SigningKey) -> String {
         let input = format!(
             "{}.{}",
@@ -288,15 +310,27 @@ mod tests {
     fn a_changed_kid_does_not_verify() {
         let ((key, public), (_, other)) = (keypair(1), keypair(2));
         let token = sign(&claims(), &key);
-        let (_, rest) = token.split_once('.').unwrap();
-        let forged_header = format!("{HEADER_WITH_KID}{}\"}}", key_id(&other));
-        let forged = format!("{}.{rest}", URL_SAFE_NO_PAD.encode(forged_header));
+        let mut parts = token.split('.');
+        let (header, body, signature) = (parts.next().unwrap(), parts.next().unwrap(), parts.next().unwrap());
+        let body = String::from_utf8(URL_SAFE_NO_PAD.decode(body).unwrap()).unwrap();
+        let forged = body.replace(&key_id(&public), &key_id(&other));
+        assert_ne!(forged, body);
+        let forged = format!("{header}.{}.{signature}", URL_SAFE_NO_PAD.encode(&forged));
         assert_eq!(verify_any(&forged, &[public, other]), Err(TokenError::BadSignature));
-        let odd = format!(
-            "{}.{rest}",
-            URL_SAFE_NO_PAD.encode(r#"{"alg":"EdDSA","typ":"JWT","kid":"a\"b"}"#)
-        );
-        assert_eq!(verify_any(&odd, &[public]), Err(TokenError::WrongHeader));
+        let odd = body.replace(&key_id(&public), "a\\\"b");
+        let odd = format!("{header}.{}.{signature}", URL_SAFE_NO_PAD.encode(&odd));
+        assert_eq!(verify_any(&odd, &[public]), Err(TokenError::BadClaims));
+    }
+
+    /// An app from before key ids checks the header byte for byte, the signature with its one
+    /// pinned key, and reads the claims it knows: tokens that name their key pass all three.
+    #[test]
+    fn apps_from_before_key_ids_accept_tokens_that_name_their_key() {
+        let (key, public) = keypair(4);
+        let token = sign(&claims(), &key);
+        let header = URL_SAFE_NO_PAD.decode(token.split('.').next().unwrap()).unwrap();
+        assert_eq!(header, HEADER_JSON.as_bytes());
+        assert_eq!(verify_with(&token, &public).unwrap(), claims());
     }
 
     #[test]
