@@ -22,6 +22,11 @@ pub async fn page(tx: &mut impl Tx, query: &EventQuery) -> ApiResult<EventPage> 
 pub async fn append(tx: &mut impl WebhookTx, events: &[Event]) -> ApiResult<()> {
     let from = webhooks::before_append(tx).await?;
     tx.insert_events(events).await?;
+    // Counted here, where every event is written (in a change's transaction or the background
+    // log), so /metrics counts each once whichever path wrote it.
+    for event in events {
+        crate::ops::metrics::event(&event.action, &event.outcome);
+    }
     let now = events.iter().map(|e| e.at).max().unwrap_or(0);
     webhooks::enqueue(tx, from, now).await
 }

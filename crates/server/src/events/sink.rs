@@ -32,7 +32,6 @@ impl EventLog {
     }
 
     pub fn record(&self, event: Event) {
-        crate::ops::metrics::event(&event.action, &event.outcome);
         if self.tx.try_send(Msg::Event(event)).is_err() {
             tracing::warn!("event log queue full; an event was dropped");
         }
