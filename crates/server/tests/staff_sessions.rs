@@ -253,6 +253,12 @@ async fn events_name_the_actor_and_no_secret_is_ever_shown_or_logged() {
     assert_eq!(actor_of("reset"), "support: ann@acme.com (console 127.0.0.1)");
     assert_eq!(actor_of("suspend"), "token: shop-backend (admin-api 127.0.0.1)");
     assert_eq!(actor_of("staff_add"), "owner: owner@acme.com (console 127.0.0.1)");
+    let tried = events
+        .iter()
+        .find(|e| e["action"] == "revoke")
+        .expect("the refused revoke");
+    assert_eq!(tried["outcome"], "FORBIDDEN");
+    assert_eq!(tried["actor"], "support: ann@acme.com (console 127.0.0.1)");
     // Searchable by who acted (part of the actor, any case).
     let (_, by_ann) = owner.call(Method::GET, "/events?actor=ANN@acme", None).await;
     let by_ann = by_ann["events"].as_array().unwrap();
