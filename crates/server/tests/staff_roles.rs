@@ -149,7 +149,6 @@ async fn every_role_on_every_admin_route_is_allowed_or_refused_with_nothing_chan
 }
 
 async fn matrix(server: &Server, doors: &[Door<'_>]) {
-    let server = server;
     let policy = server.new_policy(3, &[]);
     let mut n = 0;
     for (method, path, body, allowed) in routes() {
@@ -193,7 +192,7 @@ async fn matrix(server: &Server, doors: &[Door<'_>]) {
                     "{role} {method} {path}: {answer}"
                 );
                 assert_eq!(
-                    snapshot(&server, &lic).await,
+                    snapshot(server, &lic).await,
                     before,
                     "{role} {method} {path} changed something"
                 );
