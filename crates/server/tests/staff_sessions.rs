@@ -291,6 +291,63 @@ async fn events_name_the_actor_and_no_secret_is_ever_shown_or_logged() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_new_password_ends_the_accounts_sessions() {
+    let server = Server::start();
+    let ann_id = add_staff(&server, "ann@acme.com", "support");
+    let ann = sign_in_staff(&server, "ann@acme.com").await;
+    let bob = {
+        add_staff(&server, "bob@acme.com", "support");
+        sign_in_staff(&server, "bob@acme.com").await
+    };
+    // An owner sets a new password: ann's session ends, bob's does not.
+    let reset = json!({"password": "a fresh owner-set passphrase"});
+    let (status, _) = server
+        .admin(Method::POST, &format!("/staff/{ann_id}/password"), Some(reset))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        ann.call(Method::GET, "/licenses", None).await.0,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(bob.call(Method::GET, "/licenses", None).await.0, StatusCode::OK);
+    assert!(sign_in_staff_with(&server, "ann@acme.com", PASSWORD).await.is_err());
+    let ann = sign_in_staff_with(&server, "ann@acme.com", "a fresh owner-set passphrase")
+        .await
+        .unwrap();
+    // She changes it herself: the wrong current password changes nothing; the right one ends
+    // this session too.
+    let change = |current: &str| json!({"current": current, "new": "her very own passphrase"});
+    let (status, _) = ann
+        .call(Method::POST, "/me/password", Some(change("a wrong guess here")))
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(ann.call(Method::GET, "/licenses", None).await.0, StatusCode::OK);
+    let (status, body) = ann
+        .call(
+            Method::POST,
+            "/me/password",
+            Some(change("a fresh owner-set passphrase")),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
+    assert_eq!(
+        ann.call(Method::GET, "/licenses", None).await.0,
+        StatusCode::UNAUTHORIZED
+    );
+    sign_in_staff_with(&server, "ann@acme.com", "her very own passphrase")
+        .await
+        .unwrap();
+}
+
+async fn sign_in_staff_with<'a>(
+    server: &'a Server,
+    email: &str,
+    password: &str,
+) -> Result<Console<'a>, (StatusCode, Value)> {
+    sign_in(server, json!({"email": email, "password": password}), None).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_root_token_can_be_turned_off() {
     // The root token is given (as a deployment's environment might) and turned off.
     let server = Server::options()

@@ -321,7 +321,11 @@ $('#own-password-form').addEventListener('submit', (event) => {
     await api('POST', '/me/password', { current: $('#current-password').value, new: $('#new-password').value });
     $('#current-password').value = '';
     $('#new-password').value = '';
-    say('Password changed.');
+    // A new password ends every session of the account, this one too.
+    csrf = null;
+    nav.hidden = true;
+    showView('sign-in');
+    say('Password changed. Sign in with the new password.');
   });
 });
 
