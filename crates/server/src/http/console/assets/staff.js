@@ -11,7 +11,7 @@ Object.assign(WORDS, {
   INVALID_EMAIL: 'That is not an email address (like ann@example.com).',
   UNKNOWN_ROLE: 'Pick one of the roles: owner, admin, support or viewer.',
   ALREADY_EXISTS: 'That already exists: use another email or name.',
-  TOTP_REQUIRED: 'Enter the 6-digit code from your authenticator app.',
+  TOTP_REQUIRED: 'This account signs in with a second factor.',
 });
 
 // --- sign in with email and password ---------------------------------------------------------
