@@ -144,3 +144,32 @@ async fn bad_staff_input_gets_a_stable_code() {
         "{answer}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_cli_disables_enables_and_sets_passwords() {
+    let server = Server::start();
+    add_staff(&server, "ann@acme.com", "support");
+    let ann = sign_in_staff(&server, "ann@acme.com").await;
+    server.cli(&["staff", "disable", "--email", "ann@acme.com"]);
+    assert_eq!(
+        ann.call(Method::GET, "/licenses", None).await.0,
+        StatusCode::UNAUTHORIZED
+    );
+    assert!(sign_in_staff_with(&server, "ann@acme.com", PASSWORD).await.is_err());
+    server.cli(&["staff", "enable", "--email", "ann@acme.com"]);
+    sign_in_staff_with(&server, "ann@acme.com", PASSWORD).await.unwrap();
+    // A new password from standard input; the old one no longer works.
+    let mut passwd = std::process::Command::new(binaries::server());
+    passwd.args(["staff", "passwd", "--email", "ann@acme.com", "--db", &server.db]);
+    let run = process::run(passwd, "a brand new passphrase\n");
+    assert!(run.success(), "{}", run.stderr);
+    assert!(sign_in_staff_with(&server, "ann@acme.com", PASSWORD).await.is_err());
+    sign_in_staff_with(&server, "ann@acme.com", "a brand new passphrase")
+        .await
+        .unwrap();
+    server.cli(&["staff", "role", "--email", "ann@acme.com", "--role", "viewer"]);
+    let list: Value = serde_json::from_str(&server.cli(&["staff", "list"])).unwrap();
+    assert_eq!(list[0]["role"], "viewer", "{list}");
+    let run = cli_run(&server.db, &["staff", "disable", "--email", "nobody@acme.com"]);
+    assert!(!run.success() && run.stderr.contains("NOT_FOUND"), "{}", run.stderr);
+}
