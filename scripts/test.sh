@@ -19,7 +19,7 @@ cargo test --workspace --all-targets --locked --no-fail-fast
 # crate's tests against the real server (real_server, session) and one app end-to-end test.
 KEYTURN_TEST_STORE=postgres cargo test --workspace --locked --no-fail-fast \
   --test admin_api --test basics --test errors --test paging --test policies --test races \
-  --test events --test web --test selfhost --test real_server --test session --test staff_roles --test staff_sessions
+  --test events --test web --test selfhost --test real_server --test session --test staff_roles --test staff_sessions --test staff_accounts
 KEYTURN_TEST_STORE=postgres cargo test --locked -p keyturn-e2e --test activation -- --exact \
   pasted_key_activates_this_computer_and_later_runs_open_on_the_dashboard
 

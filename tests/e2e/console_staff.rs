@@ -2,10 +2,12 @@
 //! an owner signs in with email and password and adds a support agent (a weak password is
 //! refused in plain words), the agent signs in, sees only what support may do, resets a
 //! license's machines, cannot revoke (the server refuses it even when the page sends it), and
-//! the timeline names the agent.
+//! the timeline names the agent; API tokens shown once and revoked; the agent's activity; a
+//! second factor set up in the browser and asked for at the next sign-in.
 
 use keyturn_e2e::app::TestResult;
 use keyturn_e2e::{binaries, process, server, Browser, Server};
+use keyturn_server::domain::staff::totp;
 use serde_json::{json, Value};
 
 const OWNER_PASSWORD: &str = "tall trees whisper softly";
@@ -174,5 +176,33 @@ async fn walk_through(b: &Browser, server: &Server, license: &str) -> TestResult
     })
     .await?;
     b.screenshot("owner-activity").await?;
+    b.click("#sign-out").await?;
+    b.wait_visible("#sign-in-view").await?;
+
+    // The agent turns on a second factor; the next sign-in asks for its code.
+    sign_in(b, "ann@acme.com", AGENT_PASSWORD).await?;
+    b.click("#nav-account").await?;
+    b.click("#begin-totp").await?;
+    let secret = b
+        .wait_for_text("#totp-secret", "a TOTP secret", |t| t.len() >= 32)
+        .await?;
+    let secret = totp::from_base32(&secret).expect("base32");
+    let code = || totp::code_at(&secret, keyturn_server::clock::system_now());
+    b.fill("#totp-code", &code()).await?;
+    b.click("#confirm-totp-form button[type=submit]").await?;
+    b.wait_for_text("#status", "second factor on", |t| t.contains("Second factor on"))
+        .await?;
+    b.click("#sign-out").await?;
+    b.wait_visible("#sign-in-view").await?;
+    b.fill("#email", "ann@acme.com").await?;
+    b.fill("#password", AGENT_PASSWORD).await?;
+    b.click("#staff-sign-in-button").await?;
+    b.wait_for_text("#error", "the code is asked for", |t| t.contains("TOTP_REQUIRED"))
+        .await?;
+    b.wait_visible("#totp").await?;
+    b.screenshot("agent-totp-prompt").await?;
+    b.fill("#totp", &code()).await?;
+    b.click("#staff-sign-in-button").await?;
+    b.wait_visible("#search-view").await?;
     Ok(())
 }

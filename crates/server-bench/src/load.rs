@@ -69,6 +69,7 @@ pub async fn run(opts: BenchOptions) -> Result<(), String> {
         db: db.to_string_lossy().into_owned(),
         listen: "127.0.0.1:0".parse().unwrap(),
         admin_token: None,
+        root_token_off: false,
         rate_limit: 0.0,
         rate_limit_burst: 1,
         request_timeout_ms: 30_000,

@@ -97,12 +97,19 @@ async fn snapshot(server: &Server, license: &str) -> Vec<Value> {
         "/licenses".into(),
         "/staff".into(),
         "/settings".into(),
-        "/events?limit=1".into(),
     ] {
         let (status, body) = server.admin(Method::GET, &path, None).await;
         assert_eq!(status, StatusCode::OK, "{path}: {body}");
         out.push(body);
     }
+    // The newest change (a refusal is an event too, of its own).
+    let (_, events) = server.admin(Method::GET, "/events?limit=500", None).await;
+    let changes = events["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["outcome"] == "OK");
+    out.push(changes.map(|e| e["id"].clone()).next().unwrap_or_default());
     let (_, mut tokens) = server.admin(Method::GET, "/tokens", None).await;
     for t in tokens.as_array_mut().unwrap() {
         t["last_used_at"] = Value::Null;
@@ -142,7 +149,6 @@ async fn every_role_on_every_admin_route_is_allowed_or_refused_with_nothing_chan
 }
 
 async fn matrix(server: &Server, doors: &[Door<'_>]) {
-    let server = server;
     let policy = server.new_policy(3, &[]);
     let mut n = 0;
     for (method, path, body, allowed) in routes() {
@@ -186,9 +192,17 @@ async fn matrix(server: &Server, doors: &[Door<'_>]) {
                     "{role} {method} {path}: {answer}"
                 );
                 assert_eq!(
-                    snapshot(&server, &lic).await,
+                    snapshot(server, &lic).await,
                     before,
                     "{role} {method} {path} changed something"
+                );
+                // The refusal is on record, naming who tried.
+                let (_, events) = server.admin(Method::GET, "/events?limit=1", None).await;
+                let refusal = &events["events"][0];
+                assert_eq!(refusal["outcome"], "FORBIDDEN", "{role} {method} {path}: {refusal}");
+                assert!(
+                    refusal["actor"].as_str().unwrap().contains(&format!("matrix-{role}")),
+                    "{refusal}"
                 );
             }
         }

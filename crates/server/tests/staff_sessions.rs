@@ -1,8 +1,7 @@
 //! Staff sign-in and tokens over time, on the store under test (the replica test always on
 //! PostgreSQL): throttling per account and per address, TOTP against the server's test clock,
 //! disabled accounts and revoked tokens refused on a second replica within a second, every event
-//! naming its actor, no secret in any log line, event or answer, the root token turned off, and
-//! bad staff input refused with a stable code.
+//! naming its actor, no secret in any log line, event or answer, and the root token turned off.
 
 mod staff_common;
 
@@ -253,6 +252,12 @@ async fn events_name_the_actor_and_no_secret_is_ever_shown_or_logged() {
     assert_eq!(actor_of("reset"), "support: ann@acme.com (console 127.0.0.1)");
     assert_eq!(actor_of("suspend"), "token: shop-backend (admin-api 127.0.0.1)");
     assert_eq!(actor_of("staff_add"), "owner: owner@acme.com (console 127.0.0.1)");
+    let tried = events
+        .iter()
+        .find(|e| e["action"] == "revoke")
+        .expect("the refused revoke");
+    assert_eq!(tried["outcome"], "FORBIDDEN");
+    assert_eq!(tried["actor"], "support: ann@acme.com (console 127.0.0.1)");
     // Searchable by who acted (part of the actor, any case).
     let (_, by_ann) = owner.call(Method::GET, "/events?actor=ANN@acme", None).await;
     let by_ann = by_ann["events"].as_array().unwrap();
@@ -299,84 +304,5 @@ async fn the_root_token_can_be_turned_off() {
     assert_eq!(
         call(&server, &token, Method::GET, "/licenses", None).await.0,
         StatusCode::OK
-    );
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn bad_staff_input_gets_a_stable_code() {
-    let server = Server::start();
-    let owner_id = add_staff(&server, "owner@acme.com", "owner");
-    let cases = [
-        (
-            json!({"email": "ann@acme.com", "role": "support", "password": "short"}),
-            "WEAK_PASSWORD",
-        ),
-        (
-            json!({"email": "ann@acme.com", "role": "support", "password": "long1".repeat(30)}),
-            "WEAK_PASSWORD",
-        ),
-        (
-            json!({"email": "ann@acme.com", "role": "support", "password": "aaaaaaaaaaaaaaaa"}),
-            "WEAK_PASSWORD",
-        ),
-        (
-            json!({"email": "ann.acme.com", "role": "support", "password": PASSWORD}),
-            "INVALID_EMAIL",
-        ),
-        (
-            json!({"email": "ann@acme.com", "role": "root", "password": PASSWORD}),
-            "UNKNOWN_ROLE",
-        ),
-        (
-            json!({"email": "Owner@ACME.com", "role": "viewer", "password": PASSWORD}),
-            "ALREADY_EXISTS",
-        ),
-    ];
-    for (body, want) in cases {
-        let (status, answer) = server.admin(Method::POST, "/staff", Some(body.clone())).await;
-        assert_eq!(code(&answer), want, "{body}: {status} {answer}");
-        assert!(status.is_client_error());
-    }
-    let (_, list) = server.admin(Method::GET, "/staff", None).await;
-    assert_eq!(list.as_array().unwrap().len(), 1, "{list}");
-    // The CLI says the same codes.
-    let mut weak = std::process::Command::new(binaries::server());
-    weak.args([
-        "staff",
-        "add",
-        "--email",
-        "bob@acme.com",
-        "--role",
-        "viewer",
-        "--db",
-        &server.db,
-    ]);
-    let run = process::run(weak, "short\n");
-    assert!(!run.success() && run.stderr.contains("WEAK_PASSWORD"), "{}", run.stderr);
-    let run = cli_run(
-        &server.db,
-        &["staff", "role", "--email", "owner@acme.com", "--role", "boss"],
-    );
-    assert!(!run.success() && run.stderr.contains("UNKNOWN_ROLE"), "{}", run.stderr);
-    // The last owner stays.
-    for path in [format!("/staff/{owner_id}/disable")] {
-        let (status, answer) = server.admin(Method::POST, &path, None).await;
-        assert_eq!(
-            (status, code(&answer)),
-            (StatusCode::FORBIDDEN, "FORBIDDEN"),
-            "{answer}"
-        );
-    }
-    let (status, answer) = server
-        .admin(
-            Method::POST,
-            &format!("/staff/{owner_id}/role"),
-            Some(json!({"role": "admin"})),
-        )
-        .await;
-    assert_eq!(
-        (status, code(&answer)),
-        (StatusCode::FORBIDDEN, "FORBIDDEN"),
-        "{answer}"
     );
 }

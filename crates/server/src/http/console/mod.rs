@@ -38,8 +38,8 @@ use serde_json::json;
 use std::sync::Arc;
 use std::time::Duration;
 
-/// A session holds the staff account's id (None: opened with the root token).
-type ConsoleSessions = Arc<Sessions<Option<String>>>;
+/// A session holds its staff account (None: opened with the root token).
+type ConsoleSessions = Arc<Sessions<Option<auth::StaffSession>>>;
 
 /// A console session lasts 8 hours.
 const SESSION_TTL: Duration = Duration::from_secs(8 * 3600);
@@ -91,7 +91,7 @@ async fn require_session(
         return ApiError::new(Code::Unauthorized, "sign in to the console first").into_response();
     };
     // The account is read again on every request: disabled or re-roled, it holds at once.
-    let principal = match auth::session_principal(&s, signed_in.data.as_deref()).await {
+    let principal = match auth::session_principal(&s, signed_in.data.as_ref()).await {
         Ok(Some(p)) => p,
         Ok(None) => return ApiError::new(Code::Unauthorized, "sign in to the console first").into_response(),
         Err(e) => return e.into_response(),
@@ -134,8 +134,8 @@ async fn sign_in(
             password: body.password.unwrap_or_default(),
             totp: body.totp,
         };
-        let id = auth::sign_in(&s, &throttle, peer, credentials).await?;
-        let (cookie, csrf) = sessions.create(&Some(id)).await?;
+        let staff = auth::sign_in(&s, &throttle, peer, credentials).await?;
+        let (cookie, csrf) = sessions.create(&Some(staff)).await?;
         return Ok(([(SET_COOKIE, cookie)], Json(json!({ "csrf": csrf }))).into_response());
     }
     let token = body.token.unwrap_or_default();

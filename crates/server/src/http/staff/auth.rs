@@ -1,15 +1,17 @@
 //! Who is asking: a bearer token (the root token while it is on, or a live API token: last use
 //! noted at most once a minute), a console session (its staff account read again on every
-//! request, so disabling or re-roling holds at once on every replica), and the console's
+//! request, so disabling, re-roling or a new password holds at once on every replica), and the console's
 //! sign-in by email and password (+ TOTP), throttled per address and per account.
 
 use super::Principal;
 use crate::domain::errors::{ApiError, ApiResult};
-use crate::domain::staff::{password, totp, StaffOp};
+use crate::domain::staff::{password, totp, StaffAccount, StaffOp};
 use crate::events::Event;
 use crate::http::admin::constant_time_eq;
 use crate::http::state::AppState;
 use keyturn_protocol::Code;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::Mutex;
@@ -41,17 +43,36 @@ pub async fn bearer(s: &AppState, given: &str) -> ApiResult<Option<Principal>> {
     }))
 }
 
-/// The principal of a console session: `staff` is the account id it was opened for (None: the
-/// root token). None when the account is gone or disabled, or the root token was turned off.
-pub async fn session_principal(s: &AppState, staff: Option<&str>) -> ApiResult<Option<Principal>> {
-    let Some(id) = staff else {
+/// A staff account's console session: its id, and a stamp of the password it signed in with
+/// (a new password, set by the person or an owner, ends every session opened before).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct StaffSession {
+    pub id: String,
+    stamp: String,
+}
+
+/// The first 16 hex digits of the SHA-256 of the stored password hash (never the hash).
+fn stamp(account: &StaffAccount) -> String {
+    let digest = Sha256::digest(account.password_hash.as_bytes());
+    crate::domain::secrets::hex(&digest[..8])
+}
+
+/// The principal of a console session (`staff` None: opened with the root token). None when the
+/// account is gone, disabled or has a new password, or the root token was turned off.
+pub async fn session_principal(s: &AppState, staff: Option<&StaffSession>) -> ApiResult<Option<Principal>> {
+    let Some(session) = staff else {
         return Ok(s.admin_token.is_some().then_some(Principal::Root));
     };
     let now = s.clock.now();
-    let Some(account) = s.store.staff_read(now, StaffOp::ById(id.to_owned())).await?.account() else {
+    let Some(account) = s
+        .store
+        .staff_read(now, StaffOp::ById(session.id.clone()))
+        .await?
+        .account()
+    else {
         return Ok(None);
     };
-    if account.disabled {
+    if account.disabled || !constant_time_eq(stamp(&account).as_bytes(), session.stamp.as_bytes()) {
         return Ok(None);
     }
     let settings = s.store.staff_read(now, StaffOp::Settings).await?.settings();
@@ -113,10 +134,15 @@ pub struct Credentials {
     pub totp: Option<String>,
 }
 
-/// Checks the credentials; the account's id. `UNAUTHORIZED` for a wrong email or password (the
+/// Checks the credentials; the session to open. `UNAUTHORIZED` for a wrong email or password (the
 /// same answer and the same time either way), `TOTP_REQUIRED` when the code is missing,
 /// `RATE_LIMITED` when this address or this account tried too often.
-pub async fn sign_in(s: &AppState, throttle: &AccountThrottle, peer: IpAddr, c: Credentials) -> ApiResult<String> {
+pub async fn sign_in(
+    s: &AppState,
+    throttle: &AccountThrottle,
+    peer: IpAddr,
+    c: Credentials,
+) -> ApiResult<StaffSession> {
     if !s.auth_failures.would_allow(peer) {
         return Err(ApiError::rate_limited(
             "too many failed sign-ins from this address; wait and try again",
@@ -168,7 +194,10 @@ pub async fn sign_in(s: &AppState, throttle: &AccountThrottle, peer: IpAddr, c: 
     }
     let label = format!("{}: {} (console {peer})", account.role.as_str(), account.email);
     s.events.record(Event::new(now, "sign_in", label));
-    Ok(account.id)
+    Ok(StaffSession {
+        stamp: stamp(&account),
+        id: account.id,
+    })
 }
 
 #[cfg(test)]

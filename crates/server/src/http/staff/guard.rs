@@ -8,6 +8,8 @@ use super::Principal;
 use crate::domain::admin_input::{extended_expiry, Extend};
 use crate::domain::errors::{ApiError, ApiResult};
 use crate::domain::staff::roles::{self, Action, SUPPORT_EXTEND_DAYS};
+use crate::events::Event;
+use crate::http::actor::Actor;
 use crate::http::extract::MAX_BODY;
 use crate::http::state::AppState;
 use axum::body::{to_bytes, Body};
@@ -86,7 +88,8 @@ pub fn action_for(method: &Method, route: &str) -> Option<Need> {
 }
 
 /// The middleware (inside the door's sign-in layer, which set the [`Principal`]).
-pub async fn guard(State(s): State<AppState>, req: Request, next: Next) -> Response {
+pub async fn guard(State(s): State<AppState>, Actor(actor): Actor, req: Request, next: Next) -> Response {
+    let refused = Refused::of(&req);
     match check(&s, req).await {
         Ok(Checked::Run(req, scope)) => match scope {
             Some(product) if req.uri().path().ends_with("/products") && req.method() == Method::GET => {
@@ -95,7 +98,45 @@ pub async fn guard(State(s): State<AppState>, req: Request, next: Next) -> Respo
             _ => next.run(req).await,
         },
         Ok(Checked::Answer(r)) => r,
-        Err(e) => e.into_response(),
+        Err(e) => {
+            if e.code() == Code::Forbidden {
+                refused.record(&s, &actor, &e);
+            }
+            e.into_response()
+        }
+    }
+}
+
+/// What a refused request tried, for the event log: `revoke refused: FORBIDDEN` on the
+/// license's timeline, naming who tried.
+struct Refused {
+    action: String,
+    license: Option<String>,
+}
+
+impl Refused {
+    fn of(req: &Request) -> Refused {
+        let route = req
+            .extensions()
+            .get::<MatchedPath>()
+            .map_or("", |p| relative(p.as_str()));
+        let license = license_param(req, route).filter(|id| id.starts_with("lic_"));
+        // The route's last word (`revoke`, `reset`, `staff`) and its method.
+        let word = route.rsplit('/').find(|w| !w.starts_with('{')).unwrap_or("admin");
+        let action = if req.method() == Method::POST {
+            word.to_owned()
+        } else {
+            format!("{}_{word}", req.method().as_str().to_lowercase())
+        };
+        Refused { action, license }
+    }
+
+    fn record(self, s: &AppState, actor: &str, e: &ApiError) {
+        let mut event = Event::new(s.clock.now(), &self.action, actor).refused(e);
+        if let Some(id) = self.license {
+            event = event.license(id);
+        }
+        s.events.record(event);
     }
 }
 

@@ -64,25 +64,23 @@ pub fn query(conn: &Connection, q: &EventQuery, limit: u32) -> ApiResult<Vec<Sto
          AND (?3 IS NULL OR action = ?3) AND (?4 IS NULL OR id < ?4) \
          AND (?6 IS NULL OR instr(lower(actor), lower(?6)) > 0) ORDER BY id DESC LIMIT ?5",
     )?;
+    let filters = params![q.license_id, q.activation_id, q.action, q.before, limit, q.actor];
     let events = stmt
-        .query_map(
-            params![q.license_id, q.activation_id, q.action, q.before, limit, q.actor],
-            |r| {
-                Ok(StoredEvent {
-                    id: r.get(0)?,
-                    event: Event {
-                        at: r.get(1)?,
-                        action: r.get(2)?,
-                        outcome: r.get(3)?,
-                        license_id: r.get(4)?,
-                        activation_id: r.get(5)?,
-                        actor: r.get(6)?,
-                        detail: r.get(7)?,
-                        key_hash: None,
-                    },
-                })
-            },
-        )?
+        .query_map(filters, |r| {
+            Ok(StoredEvent {
+                id: r.get(0)?,
+                event: Event {
+                    at: r.get(1)?,
+                    action: r.get(2)?,
+                    outcome: r.get(3)?,
+                    license_id: r.get(4)?,
+                    activation_id: r.get(5)?,
+                    actor: r.get(6)?,
+                    detail: r.get(7)?,
+                    key_hash: None,
+                },
+            })
+        })?
         .collect::<Result<Vec<_>, _>>()?;
     Ok(events)
 }

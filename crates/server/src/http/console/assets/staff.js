@@ -11,7 +11,7 @@ Object.assign(WORDS, {
   INVALID_EMAIL: 'That is not an email address (like ann@example.com).',
   UNKNOWN_ROLE: 'Pick one of the roles: owner, admin, support or viewer.',
   ALREADY_EXISTS: 'That already exists: use another email or name.',
-  TOTP_REQUIRED: 'Enter the 6-digit code from your authenticator app.',
+  TOTP_REQUIRED: 'This account signs in with a second factor.',
 });
 
 // --- sign in with email and password ---------------------------------------------------------
@@ -321,7 +321,11 @@ $('#own-password-form').addEventListener('submit', (event) => {
     await api('POST', '/me/password', { current: $('#current-password').value, new: $('#new-password').value });
     $('#current-password').value = '';
     $('#new-password').value = '';
-    say('Password changed.');
+    // A new password ends every session of the account, this one too.
+    csrf = null;
+    nav.hidden = true;
+    showView('sign-in');
+    say('Password changed. Sign in with the new password.');
   });
 });
 
