@@ -55,6 +55,24 @@ fn routes() -> Vec<(&'static str, &'static str, Option<Value>, [bool; 4])> {
             admins,
         ),
         ("GET", "/events", None, all),
+        ("GET", "/licenses/page", None, all),
+        ("GET", "/licenses/export.csv", None, all),
+        ("POST", "/licenses/{lic}/edit", Some(json!({"owner_name": "Ann {n}"})), changers),
+        ("POST", "/licenses/{lic}/notes", Some(json!({"text": "called back {n}"})), changers),
+        (
+            "POST",
+            "/licenses/bulk",
+            Some(json!({"action": "suspend", "filter": {"q": "nobody-{n}"}, "confirm_total": 0})),
+            admins,
+        ),
+        ("GET", "/webhooks", None, owner),
+        (
+            "POST",
+            "/webhooks",
+            Some(json!({"url": "http://127.0.0.1:9/hook-{n}", "event_types": ["activate"]})),
+            owner,
+        ),
+        ("GET", "/webhooks/deliveries", None, owner),
         ("POST", "/test/clock", Some(json!({"offset_secs": 0})), owner),
         ("GET", "/staff", None, owner),
         (
@@ -97,6 +115,7 @@ async fn snapshot(server: &Server, license: &str) -> Vec<Value> {
         "/licenses".into(),
         "/staff".into(),
         "/settings".into(),
+        "/webhooks".into(),
     ] {
         let (status, body) = server.admin(Method::GET, &path, None).await;
         assert_eq!(status, StatusCode::OK, "{path}: {body}");

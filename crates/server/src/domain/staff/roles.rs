@@ -55,6 +55,12 @@ pub enum Action {
     Products,
     Policies,
     Fingerprints,
+    /// Change a license's owner details and add notes.
+    EditLicense,
+    /// Suspend or extend many licenses at once.
+    Bulk,
+    /// Webhook endpoints (their URLs and secrets) and the delivery log.
+    Webhooks,
     Staff,
     Tokens,
     /// Server settings (require TOTP for everyone) and the test clock.
@@ -77,6 +83,9 @@ pub const TABLE: &[(Action, [bool; 4])] = &[
     (Action::Products, [true, true, false, false]),
     (Action::Policies, [true, true, false, false]),
     (Action::Fingerprints, [true, true, false, false]),
+    (Action::EditLicense, [true, true, true, false]),
+    (Action::Bulk, [true, true, false, false]),
+    (Action::Webhooks, [true, false, false, false]),
     (Action::Staff, [true, false, false, false]),
     (Action::Tokens, [true, false, false, false]),
     (Action::Settings, [true, false, false, false]),

@@ -46,6 +46,16 @@ pub const ROUTES: &[(&str, &str, Need)] = &[
         Some(Action::RemoveMachine),
     ),
     ("POST", "/fingerprints/{rule}", Some(Action::Fingerprints)),
+    ("GET", "/licenses/page", Some(Action::Read)),
+    ("GET", "/licenses/export.csv", Some(Action::Read)),
+    ("POST", "/licenses/bulk", Some(Action::Bulk)),
+    ("POST", "/licenses/{id}/edit", Some(Action::EditLicense)),
+    ("POST", "/licenses/{id}/notes", Some(Action::EditLicense)),
+    ("GET", "/webhooks", Some(Action::Webhooks)),
+    ("POST", "/webhooks", Some(Action::Webhooks)),
+    ("DELETE", "/webhooks/{id}", Some(Action::Webhooks)),
+    ("GET", "/webhooks/deliveries", Some(Action::Webhooks)),
+    ("POST", "/webhooks/deliveries/{id}/redeliver", Some(Action::Webhooks)),
     ("GET", "/events", Some(Action::Read)),
     ("GET", "/search", Some(Action::Read)),
     ("POST", "/test/clock", Some(Action::Settings)),
@@ -188,7 +198,14 @@ async fn check(s: &AppState, req: Request) -> ApiResult<Checked> {
     if let Some(product) = &scope {
         if matches!(
             need,
-            Some(Action::Staff | Action::Tokens | Action::Settings | Action::Products)
+            Some(
+                Action::Staff
+                    | Action::Tokens
+                    | Action::Settings
+                    | Action::Products
+                    | Action::Bulk
+                    | Action::Webhooks
+            )
         ) {
             return Err(ApiError::new(Code::Forbidden, "a product's token may not do this"));
         }
@@ -200,7 +217,11 @@ async fn check(s: &AppState, req: Request) -> ApiResult<Checked> {
     if route == "/licenses/{id}/extend" && !roles::may(role, Action::ExtendUnlimited) {
         support_extend(s, id.as_deref().unwrap_or_default(), &body).await?;
     }
-    let req = if let (Some(product), "/licenses" | "/policies", &Method::GET) = (&scope, route.as_str(), req.method()) {
+    let listing = matches!(
+        route.as_str(),
+        "/licenses" | "/policies" | "/licenses/page" | "/licenses/export.csv"
+    );
+    let req = if let (Some(product), true, &Method::GET) = (&scope, listing, req.method()) {
         with_product_filter(req, product)
     } else {
         req
