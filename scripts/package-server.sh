@@ -49,13 +49,27 @@ Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/
 Upstream-Name: keyturn-server
 
 Files: *
-Copyright: Keyturn contributors
+Copyright: 2026 Keyturn contributors
 License: MIT
 COPYRIGHT
+# A Debian native package's changelog (lintian wants one).
+printf '%s (%s) stable; urgency=medium\n\n  * Release %s.\n\n -- Keyturn <packages@keyturn.example>  %s\n' \
+  "$NAME" "$VERSION" "$VERSION" "$(date -R -u -d @"${SOURCE_DATE_EPOCH:-$(git log -1 --format=%ct 2>/dev/null || date +%s)}")" \
+  | gzip -9n >"$WORK/changelog.gz"
+install -D -m 0644 "$WORK/changelog.gz" "$TREE/usr/share/doc/$NAME/changelog.gz"
 
 # .deb: control, conffiles, maintainer scripts (user, folder, config group, systemd reload).
 DEB_ROOT=$WORK/deb
 cp -a "$TREE" "$DEB_ROOT"
+# lintian's overrides (the .deb only), each with its reason.
+install -D -m 0644 /dev/stdin "$DEB_ROOT/usr/share/lintian/overrides/$NAME" <<OVERRIDES
+# The config may hold secrets (admin_token): root and the keyturn group only.
+$NAME: non-standard-file-perm 0640 != 0644 [etc/keyturn/server.toml]
+# Every option is documented by --help and README's settings table.
+$NAME: no-manual-page [usr/bin/keyturn-server]
+# daemon-reload and try-restart only when systemd runs (no debhelper in this build).
+$NAME: maintainer-script-calls-systemctl [postinst:*]
+OVERRIDES
 mkdir -p "$DEB_ROOT/DEBIAN" "$WORK/shlibs/debian"
 printf 'Source: %s\n\nPackage: %s\nArchitecture: any\n' "$NAME" "$NAME" >"$WORK/shlibs/debian/control"
 depends=$(cd "$WORK/shlibs" && dpkg-shlibdeps -O -e "$TREE/usr/bin/keyturn-server" 2>/dev/null | sed -n 's/^shlibs:Depends=//p')
@@ -106,19 +120,27 @@ dpkg-deb --root-owner-group -Zxz --build "$DEB_ROOT" "$DEB" >/dev/null
 
 # .rpm from the same tree; Requires computed by rpmbuild.
 case "$ARCH" in amd64) RPM_ARCH=x86_64 ;; arm64) RPM_ARCH=aarch64 ;; *) RPM_ARCH=$(uname -m) ;; esac
+RPM_DATE=$(LC_ALL=C date -u -d @"${SOURCE_DATE_EPOCH:-$(git log -1 --format=%ct 2>/dev/null || date +%s)}" '+%a %b %d %Y')
 cat >"$WORK/server.spec" <<SPEC
+%define _build_id_links none
+%define debug_package %{nil}
+# The binary is stripped already (release profile): the same bytes as in the .deb.
+%define __os_install_post %{nil}
 Name: $NAME
 Version: $VERSION
 Release: 1
 Summary: Keyturn license server
 License: MIT
 URL: https://keyturn.example
+Packager: Keyturn <packages@keyturn.example>
+Group: System Environment/Daemons
 Requires(pre): shadow-utils
 
 %description
-The self-hostable license server of Keyturn: activation, validation and renewal endpoints for
-apps, an admin API and CLI, a support console and a customer portal, over SQLite or PostgreSQL.
-Runs as the systemd service keyturn-server; configured in /etc/keyturn/server.toml.
+The self-hostable license server of Keyturn: activation, validation and
+renewal endpoints for apps, an admin API and CLI, a support console and a
+customer portal, over SQLite or PostgreSQL. Runs as the systemd service
+keyturn-server; configured in /etc/keyturn/server.toml.
 
 %install
 cp -a %{tree}/. %{buildroot}/
@@ -138,13 +160,18 @@ systemctl daemon-reload >/dev/null 2>&1 || :
 
 %files
 %license /usr/share/doc/$NAME/copyright
+%doc /usr/share/doc/$NAME/changelog.gz
 /usr/bin/keyturn-server
 /usr/lib/systemd/system/keyturn-server.service
 %dir %attr(0755,root,root) /etc/keyturn
 %config(noreplace) %attr(0640,root,keyturn) /etc/keyturn/server.toml
 %dir %attr(0700,keyturn,keyturn) /var/lib/keyturn
+
+%changelog
+* $RPM_DATE Keyturn <packages@keyturn.example> - $VERSION-1
+- Release $VERSION.
 SPEC
-rpmbuild -bb --quiet --define "_topdir $WORK/rpmbuild" --define "tree $TREE" --define "_build_id_links none" \
+rpmbuild -bb --quiet --define "_topdir $WORK/rpmbuild" --define "tree $TREE" \
   --target "$RPM_ARCH" "$WORK/server.spec" >&2
 RPM=$OUT/$NAME-$VERSION-1.$RPM_ARCH.rpm
 cp "$WORK"/rpmbuild/RPMS/"$RPM_ARCH"/"$NAME-$VERSION"-1.*.rpm "$RPM"

@@ -226,6 +226,16 @@ fn doctor_names_each_problem_and_its_fix_with_an_exit_status() {
     assert_eq!(good.code, 0, "{}", good.stdout);
     assert!(good.stdout.contains("reaches this server"), "{}", good.stdout);
 
+    let mut with_test_clock = server_command(&["doctor", "--config", &config, "--test-clock"]);
+    with_test_clock.env_remove("KEYTURN_TEST_CLOCK");
+    let test_clock = process::run(with_test_clock, "");
+    assert_eq!(test_clock.code, 1, "{}", test_clock.stdout);
+    assert!(
+        test_clock.stdout.contains("PROBLEM  test_clock is on"),
+        "{}",
+        test_clock.stdout
+    );
+
     use std::os::unix::fs::PermissionsExt;
     std::fs::set_permissions(&token, std::fs::Permissions::from_mode(0o644)).unwrap();
     let readable = doctor();

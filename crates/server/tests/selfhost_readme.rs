@@ -21,6 +21,8 @@ fn server(state: &Path, config: &Path, args: &[&str]) -> Command {
         .arg(config)
         .env("KEYTURN_DB", state.join("keyturn.db"))
         .env("KEYTURN_ADMIN_TOKEN_FILE", state.join("admin-token"))
+        // Any free port instead of the file's 127.0.0.1:8080 (Caddy is pointed at the one taken).
+        .env("KEYTURN_LISTEN", "127.0.0.1:0")
         .env_remove("KEYTURN_ADMIN_TOKEN")
         .env_remove("KEYTURN_SERVER_CONFIG");
     command
@@ -32,23 +34,19 @@ async fn readme_self_host_in_five_minutes() {
     let dir = tempfile::tempdir().unwrap();
     let state = dir.path().join("var-lib-keyturn");
     std::fs::create_dir(&state).unwrap();
-    let (server_port, https_port, http_port) = (free_port(), free_port(), free_port());
+    let (https_port, http_port) = (free_port(), free_port());
     let public_url = format!("https://localhost:{https_port}");
 
-    // Step 2: the packaged file, public_url and trust_proxy set (listen moved to a free port).
+    // Step 2: the packaged file with public_url and trust_proxy set.
     let packaged = std::fs::read_to_string(PACKAGED_CONFIG).unwrap();
+    assert!(
+        packaged.contains("\nlisten = \"127.0.0.1:8080\"\n"),
+        "README's proxy examples point at 127.0.0.1:8080"
+    );
     let config = dir.path().join("server.toml");
-    let edited = packaged.replace(
-        "listen = \"127.0.0.1:8080\"",
-        &format!("listen = \"127.0.0.1:{server_port}\""),
-    );
-    assert_ne!(
-        edited, packaged,
-        "the packaged config listens on 127.0.0.1:8080 as README says"
-    );
     std::fs::write(
         &config,
-        format!("{edited}\npublic_url = \"{public_url}\"\ntrust_proxy = true\n"),
+        format!("{packaged}\npublic_url = \"{public_url}\"\ntrust_proxy = true\n"),
     )
     .unwrap();
 
@@ -64,11 +62,16 @@ async fn readme_self_host_in_five_minutes() {
     serve.stdout(Stdio::piped()).stderr(Stdio::null()).stdin(Stdio::null());
     let mut serving = GroupGuard::spawn("keyturn-server", serve).unwrap();
     let stdout = serving.child_mut().stdout.take().unwrap();
-    let first = BufReader::new(stdout).lines().next().unwrap().unwrap();
-    assert_eq!(
-        first,
-        format!("KEYTURN_SERVER_LISTENING http://127.0.0.1:{server_port}")
+    let first = BufReader::new(stdout)
+        .lines()
+        .next()
+        .expect("serve announces its address")
+        .unwrap();
+    assert!(
+        first.starts_with("KEYTURN_SERVER_LISTENING http://127.0.0.1:"),
+        "{first}"
     );
+    let server_port = first.rsplit(':').next().unwrap().to_string();
 
     // Step 5: Caddy with README's site block (its own CA and ports instead of a public name).
     let caddyfile = dir.path().join("Caddyfile");
@@ -99,10 +102,22 @@ async fn readme_self_host_in_five_minutes() {
         site.exists() && root.exists()
     })
     .unwrap();
-    wait_until("Caddy's https port", Duration::from_secs(30), || {
-        std::net::TcpStream::connect(("127.0.0.1", https_port)).is_ok()
-    })
-    .unwrap();
+
+    // Caddy serves before its certificate is loaded: ready once a request through it answers.
+    let ca = reqwest::Certificate::from_pem(&std::fs::read(&root).unwrap()).unwrap();
+    let http = reqwest::Client::builder().add_root_certificate(ca).build().unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let answer = http.get(format!("{public_url}/healthz")).send().await;
+        if answer.is_ok_and(|a| a.status().is_success()) {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "Caddy did not pass requests to the server in time"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 
     // Step 6: doctor, trusting Caddy's CA as a machine trusts a public one.
     let mut doctor = server(&state, &config, &["doctor"]);
@@ -135,8 +150,6 @@ async fn readme_self_host_in_five_minutes() {
     );
     let key = keyturn_testkit::cli(&db, &["license", "create", "--policy", policy.trim()]);
     let key = key.trim();
-    let ca = reqwest::Certificate::from_pem(&std::fs::read(&root).unwrap()).unwrap();
-    let http = reqwest::Client::builder().add_root_certificate(ca).build().unwrap();
     let activated = http
         .post(format!("{public_url}/v1/activations"))
         .json(&activation_body(key, "readme-device"))

@@ -101,14 +101,35 @@ fn check_settings(r: &mut Report, opts: &ServeOptions) {
             ),
         }
     }
-    if opts
-        .ops
-        .admin_token(opts.admin_token.as_deref())
-        .ok()
-        .flatten()
-        .is_none()
-    {
-        r.ok("admin API and console: off (no admin token)");
+    match opts.ops.admin_token(opts.admin_token.as_deref()) {
+        Ok(None) => r.ok("admin API and console: off (no admin token)"),
+        Ok(Some(token)) if token.len() < 24 => r.warn(
+            &format!(
+                "the admin token is short ({} characters): it can be guessed",
+                token.len()
+            ),
+            "let keyturn-server init make one (remove the old token file first), or use 24+ random characters",
+        ),
+        Ok(Some(_)) => {}
+        Err(e) => r.problem(&e, "give admin_token_file only (init creates it)"),
+    }
+    if opts.test_clock {
+        r.problem(
+            "test_clock is on: with the admin token anyone can move the server's clock (tests only)",
+            "remove test_clock from the settings",
+        );
+    }
+    if let Some(url) = opts.public_url.as_deref().and_then(|u| u.strip_prefix("http://")) {
+        let local = ["localhost", "127.0.0.1", "[::1]"].iter().any(|h| {
+            url.strip_prefix(h)
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with([':', '/']))
+        });
+        if !local {
+            r.warn(
+                "public_url is http, not https: keys, tokens and the console's sign-in travel unencrypted",
+                "put a reverse proxy with TLS in front and set public_url = \"https://...\" (README: Self-host in five minutes)",
+            );
+        }
     }
 }
 

@@ -74,7 +74,7 @@ fn with_env_and_config(mut sub: clap::Command) -> clap::Command {
             .value_name("FILE")
             .value_parser(clap::value_parser!(PathBuf))
             .help(format!(
-                "The config file (TOML; every setting below is also a key of it). Default: \
+                "The config file (TOML; every other option here is also a key of it). Default: \
                  {PATH_ENV}, else {DEFAULT_PATH} when it exists"
             )),
     )
