@@ -8,7 +8,7 @@
 # checks; dpkg-dev (dpkg-shlibdeps) and rpm (elfdeps): the installers' computed dependencies;
 # xdotool: the app's E2E types into the system's file dialogs, which WebDriver cannot reach;
 # mono-mcs + mono-runtime and python3-pip: the C library's C# and Python wrappers are tested
-# with them.)
+# with them; python3-aiosmtpd: the purchase-email tests receive mail with a real SMTP server.)
 # Safe to run again and again; a second run takes a second or two.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -21,6 +21,7 @@ APT_PACKAGES=(
   chromium chromium-driver xdotool
   lintian rpmlint dpkg-dev rpm
   mono-mcs mono-runtime python3-pip
+  python3-aiosmtpd
 )
 TAURI_DRIVER_VERSION=2.1.0
 

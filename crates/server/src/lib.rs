@@ -9,6 +9,7 @@
 //! * [`events`]: the event log's non-blocking recorder and retention.
 //! * [`http`]: client API, admin API, console, portal, sessions, rate limits, error answers, and
 //!   the accept loop ([`http::serve`]).
+//! * [`mail`]: the purchase email (template, SMTP worker).
 //! * [`cli`]: the `keyturn-server` command line.
 
 pub mod cli;
@@ -16,4 +17,5 @@ pub mod clock;
 pub mod domain;
 pub mod events;
 pub mod http;
+pub mod mail;
 pub mod store;

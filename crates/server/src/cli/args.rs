@@ -14,7 +14,7 @@ pub struct Cli {
 #[derive(Subcommand)]
 pub enum Command {
     /// Serve the client endpoints and the admin API.
-    Serve(ServeOptions),
+    Serve(Box<ServeOptions>),
     /// Print the token signing public key (for vendors to pin in their app).
     PublicKey(DbArg),
     /// Products.

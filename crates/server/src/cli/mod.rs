@@ -43,7 +43,10 @@ pub fn main() -> ExitCode {
 
 fn init_tracing(default: &str) {
     let filter = tracing_subscriber::EnvFilter::try_from_env("KEYTURN_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default))
+        // tokio-postgres logs every query's parameters at debug (a purchase email's key among
+        // them): never below info, whatever KEYTURN_LOG asks.
+        .add_directive("tokio_postgres=info".parse().expect("a valid directive"));
     use std::io::IsTerminal;
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
@@ -61,7 +64,7 @@ fn init_tracing(default: &str) {
 pub fn run(command: Command) -> Result<(), String> {
     let now = system_now();
     match command {
-        Command::Serve(opts) => runtime()?.block_on(serve::run(opts)),
+        Command::Serve(opts) => runtime()?.block_on(serve::run(*opts)),
         Command::PublicKey(db) => {
             let key = with_store(&db, |s| async move {
                 Ok(public_key_to_string(&s.secrets().signing_key.verifying_key()))

@@ -21,6 +21,7 @@ pub mod event_log;
 pub mod events;
 pub mod ids;
 pub mod issued;
+pub mod mail;
 pub mod model;
 pub mod page;
 pub mod payments;

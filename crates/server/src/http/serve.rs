@@ -64,6 +64,9 @@ pub struct ServeOptions {
     /// How far a payment event's signed timestamp may be from now (seconds; older ones are replays).
     #[arg(long, default_value_t = 300)]
     pub payment_tolerance_secs: i64,
+    /// The purchase email (SMTP server, sender, template, the app's link scheme).
+    #[command(flatten)]
+    pub mail: crate::mail::MailOptions,
 }
 
 /// An http:// or https:// address with a host, without a trailing slash.
@@ -98,7 +101,10 @@ pub async fn build_state(opts: &ServeOptions) -> Result<AppState, String> {
         payments: Arc::new(crate::http::payments::Settings {
             stripe_secret: opts.stripe_webhook_secret.clone().filter(|s| !s.is_empty()),
             paddle_secret: opts.paddle_webhook_secret.clone().filter(|s| !s.is_empty()),
-            prices: Arc::new(opts.payment_prices.iter().cloned().collect()),
+            config: Arc::new(crate::domain::payments::PaymentConfig {
+                prices: opts.payment_prices.iter().cloned().collect(),
+                email_keys: opts.mail.enabled(),
+            }),
             tolerance_secs: opts.payment_tolerance_secs.max(1),
         }),
     })
@@ -128,6 +134,13 @@ pub async fn run(opts: ServeOptions) -> Result<(), String> {
         crate::events::retention::start(state.store.clone(), state.clock.clone(), days);
     }
     crate::events::delivery::start(state.store.clone(), state.clock.clone());
+    let portal = format!(
+        "{}/portal",
+        opts.public_url.clone().unwrap_or_else(|| format!("http://{addr}"))
+    );
+    if let Some(mailer) = crate::mail::worker::Mailer::from_options(&opts.mail, portal)? {
+        crate::mail::worker::start(state.store.clone(), state.clock.clone(), mailer);
+    }
     let events = state.events.clone();
     let app = http::router(state);
     serve_connections(

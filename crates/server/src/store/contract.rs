@@ -10,7 +10,7 @@ use crate::domain::issued::Issued;
 pub use crate::domain::model::FingerprintRule;
 use crate::domain::model::{DemoKey, Policy, Product, StoredSession};
 use crate::domain::page::{Page, Paged};
-use crate::domain::payments::{Applied, PaymentEvent, PriceMap};
+use crate::domain::payments::{Applied, PaymentConfig, PaymentEvent};
 use crate::domain::secrets::Secrets;
 use crate::domain::webhooks::{Attempt, Delivery, DeliveryQuery, Due, Endpoint, NewEndpoint};
 use keyturn_protocol::wire::{ActivateRequest, LicenseStatus, MachinesResponse, TrialRequest, ValidateResponse};
@@ -108,7 +108,11 @@ pub trait Store: Send + Sync + 'static {
     fn apply_payment(
         &self,
         now: i64,
-        prices: std::sync::Arc<PriceMap>,
+        config: std::sync::Arc<PaymentConfig>,
         event: PaymentEvent,
     ) -> StoreFuture<'_, Applied>;
+    /// The key by email (issue 18, [`crate::domain::mail`]): the mail worker claims due emails
+    /// (leased) and records each attempt (`error` None: sent).
+    fn claim_mails(&self, now: i64, limit: u32) -> StoreFuture<'_, Vec<crate::domain::mail::KeyMail>>;
+    fn finish_mail(&self, now: i64, license_id: String, error: Option<String>) -> StoreFuture<'_, ()>;
 }

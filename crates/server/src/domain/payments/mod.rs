@@ -21,6 +21,7 @@ pub mod tx;
 
 use super::admin::{self, NewLicense};
 use super::errors::ApiResult;
+use super::mail::{self, KeyMail, MailTx};
 use super::secrets::KeyHasher;
 use super::tx::{LicenseBy, Lock};
 use keyturn_protocol::wire::LicenseStatus;
@@ -95,6 +96,14 @@ impl Order {
 /// The vendor's price (or product) ids and the policy each buys.
 pub type PriceMap = BTreeMap<String, String>;
 
+/// The vendor's payment settings the rule needs.
+#[derive(Debug, Clone, Default)]
+pub struct PaymentConfig {
+    pub prices: PriceMap,
+    /// Queue the key's email for each license bought ([`super::mail`]).
+    pub email_keys: bool,
+}
+
 /// What an event did.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Applied {
@@ -119,12 +128,13 @@ impl Applied {
 
 /// Applies one verified event (see the module's rules).
 pub async fn apply(
-    tx: &mut impl PaymentTx,
+    tx: &mut (impl PaymentTx + MailTx),
     now: i64,
     hasher: &KeyHasher,
-    prices: &PriceMap,
+    config: &PaymentConfig,
     ev: &PaymentEvent,
 ) -> ApiResult<Applied> {
+    let prices = &config.prices;
     let provider = ev.provider;
     if ev.change == Change::Ignore || (ev.order.is_empty() && !matches!(ev.change, Change::Customer(_))) {
         return Ok(Applied::just("ignored"));
@@ -188,7 +198,18 @@ pub async fn apply(
                     expires_at: order.expiry(),
                     ..NewLicense::default()
                 };
-                let (view, _key) = admin::create_license(tx, now, hasher, &new, None).await?;
+                let (view, key) = admin::create_license(tx, now, hasher, &new, None).await?;
+                if config.email_keys && !order.revoked && !new.owner_email.is_empty() {
+                    let mail = KeyMail::new(
+                        now,
+                        &view.license.id,
+                        &new.owner_email,
+                        &new.owner_name,
+                        &view.product_name,
+                        &key.to_string(),
+                    );
+                    mail::enqueue(tx, &mail).await?;
+                }
                 order.license_id = Some(view.license.id);
                 "license_created"
             } else {

@@ -7,6 +7,7 @@
 
 pub mod changes;
 mod events;
+mod mail;
 mod payments;
 mod rows;
 mod schema;
@@ -22,7 +23,7 @@ use crate::domain::issued::Issued;
 use crate::domain::model::ValidateView;
 use crate::domain::model::{DemoKey, FingerprintRule, Policy, Product, StoredSession};
 use crate::domain::page::{Page, Paged};
-use crate::domain::payments::{Applied, PaymentEvent, PriceMap};
+use crate::domain::payments::{Applied, PaymentConfig, PaymentEvent};
 use crate::domain::secrets::{fresh_secret, Secrets, KEY_HASH_SECRET, SIGNING_SEED};
 use crate::domain::webhooks::{self as webhook_rules, Attempt, Delivery, DeliveryQuery, Due, Endpoint, NewEndpoint};
 use crate::domain::{client, demo};
@@ -402,8 +403,16 @@ impl Store for PgStore {
     }
 
     // Payments in (issue 18): one provider event, applied with its event in one transaction.
-    fn apply_payment(&self, now: i64, prices: Arc<PriceMap>, event: PaymentEvent) -> StoreFuture<'_, Applied> {
+    fn apply_payment(&self, now: i64, config: Arc<PaymentConfig>, event: PaymentEvent) -> StoreFuture<'_, Applied> {
         let h = &self.secrets.hasher;
-        Box::pin(async move { noted_tx!(self, |tx| crate::domain::payments::apply(tx, now, h, &prices, &event)) })
+        Box::pin(async move { noted_tx!(self, |tx| crate::domain::payments::apply(tx, now, h, &config, &event)) })
+    }
+    // The key by email (issue 18).
+    fn claim_mails(&self, now: i64, limit: u32) -> StoreFuture<'_, Vec<crate::domain::mail::KeyMail>> {
+        Box::pin(async move { in_tx!(quiet self, |tx| crate::domain::mail::claim(tx, now, limit)) })
+    }
+
+    fn finish_mail(&self, now: i64, license_id: String, error: Option<String>) -> StoreFuture<'_, ()> {
+        Box::pin(async move { in_tx!(quiet self, |tx| crate::domain::mail::finish(tx, now, &license_id, error)) })
     }
 }

@@ -11,6 +11,7 @@
 //! [`Store`]: super::Store
 
 pub mod events;
+pub mod mail;
 pub mod noted;
 pub mod payments;
 pub mod readers;

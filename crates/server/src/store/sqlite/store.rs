@@ -12,7 +12,7 @@ use crate::domain::events::{Event, EventPage, EventQuery};
 use crate::domain::issued::Issued;
 use crate::domain::model::{DemoKey, FingerprintRule, Policy, Product, StoredSession};
 use crate::domain::page::{Page, Paged};
-use crate::domain::payments::{Applied, PaymentEvent, PriceMap};
+use crate::domain::payments::{Applied, PaymentConfig, PaymentEvent};
 use crate::domain::secrets::Secrets;
 use crate::domain::webhooks::{self, Attempt, Delivery, DeliveryQuery, Due, Endpoint, NewEndpoint};
 use crate::domain::{client, demo, sessions};
@@ -193,16 +193,24 @@ impl Store for Db {
     }
 
     // Payments in (issue 18): one provider event, applied with its event in one transaction.
-    fn apply_payment(&self, now: i64, prices: Arc<PriceMap>, event: PaymentEvent) -> StoreFuture<'_, Applied> {
+    fn apply_payment(&self, now: i64, config: Arc<PaymentConfig>, event: PaymentEvent) -> StoreFuture<'_, Applied> {
         let h = self.secrets.hasher.clone();
         Box::pin(self.write_noted(move |c| {
             complete(crate::domain::payments::apply(
                 &mut SqliteTx(c),
                 now,
                 &h,
-                &prices,
+                &config,
                 &event,
             ))
         }))
+    }
+    // The key by email (issue 18).
+    fn claim_mails(&self, now: i64, limit: u32) -> StoreFuture<'_, Vec<crate::domain::mail::KeyMail>> {
+        Box::pin(self.write(move |c| complete(crate::domain::mail::claim(&mut SqliteTx(c), now, limit))))
+    }
+
+    fn finish_mail(&self, now: i64, license_id: String, error: Option<String>) -> StoreFuture<'_, ()> {
+        Box::pin(self.write(move |c| complete(crate::domain::mail::finish(&mut SqliteTx(c), now, &license_id, error))))
     }
 }
