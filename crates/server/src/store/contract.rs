@@ -102,7 +102,7 @@ pub trait Store: Send + Sync + 'static {
     fn webhook_deliveries(&self, query: DeliveryQuery) -> StoreFuture<'_, Vec<Delivery>>;
     fn redeliver(&self, now: i64, id: i64) -> StoreFuture<'_, Delivery>;
     fn claim_deliveries(&self, now: i64, limit: u32) -> StoreFuture<'_, Vec<Due>>;
-    fn finish_delivery(&self, now: i64, id: i64, attempt: Attempt) -> StoreFuture<'_, ()>;
+    fn finish_deliveries(&self, now: i64, results: Vec<(i64, Option<Attempt>)>) -> StoreFuture<'_, ()>;
 
     /// Payments in (issue 18, [`crate::domain::payments::apply`]): one verified provider event.
     fn apply_payment(

@@ -205,8 +205,12 @@ pub async fn enqueue(tx: &mut impl WebhookTx, from: Option<i64>, now: i64) -> Ap
     Ok(())
 }
 
-pub async fn claim(tx: &mut impl WebhookTx, now: i64, limit: u32) -> ApiResult<Vec<Due>> {
-    tx.claim_due(now, now + LEASE_SECS, limit).await
+/// Deliveries claimed per endpoint at once: sent one after the other in event order, their
+/// outcomes recorded in one transaction.
+pub const PER_ENDPOINT: u32 = 32;
+
+pub async fn claim(tx: &mut impl WebhookTx, now: i64, endpoints: u32) -> ApiResult<Vec<Due>> {
+    tx.claim_due(now, now + LEASE_SECS, endpoints, PER_ENDPOINT).await
 }
 
 /// How long to wait after the `attempts`-th failed attempt: 30 s, doubling, at most 4 hours.
@@ -251,10 +255,19 @@ pub fn after_attempt(mut d: Delivery, now: i64, attempt: &Attempt) -> Delivery {
     d
 }
 
-pub async fn finish(tx: &mut impl WebhookTx, now: i64, id: i64, attempt: &Attempt) -> ApiResult<()> {
-    if let Some(d) = tx.delivery(id).await? {
-        if d.state == PENDING {
-            tx.record_attempt(&after_attempt(d, now, attempt)).await?;
+/// Records a batch's attempts (`None`: not tried, because an earlier delivery of its endpoint
+/// failed; its lease ends).
+pub async fn finish(tx: &mut impl WebhookTx, now: i64, results: &[(i64, Option<Attempt>)]) -> ApiResult<()> {
+    for (id, attempt) in results {
+        match attempt {
+            Some(attempt) => {
+                if let Some(d) = tx.delivery(*id).await? {
+                    if d.state == PENDING {
+                        tx.record_attempt(&after_attempt(d, now, attempt)).await?;
+                    }
+                }
+            }
+            None => tx.release_lease(*id).await?,
         }
     }
     Ok(())

@@ -20,10 +20,18 @@ pub trait WebhookTx: Tx {
     /// one already there (another transaction's event in the range) stays as it is.
     fn enqueue_after(&mut self, after: i64, now: i64) -> impl Future<Output = ApiResult<u64>> + Send;
 
-    /// Leases up to `limit` due deliveries until `lease_until`: only the oldest pending delivery
-    /// of each endpoint (order), never one another process holds (several replicas).
-    fn claim_due(&mut self, now: i64, lease_until: i64, limit: u32)
-        -> impl Future<Output = ApiResult<Vec<Due>>> + Send;
+    /// Leases, until `lease_until`, the oldest `per_endpoint` pending deliveries of up to
+    /// `endpoints` endpoints whose oldest pending delivery is due and held by no one (another
+    /// process's lease, another replica's claim): grouped by endpoint, in event order.
+    fn claim_due(
+        &mut self,
+        now: i64,
+        lease_until: i64,
+        endpoints: u32,
+        per_endpoint: u32,
+    ) -> impl Future<Output = ApiResult<Vec<Due>>> + Send;
+    /// Gives a claimed delivery back untried (an earlier one of its endpoint failed).
+    fn release_lease(&mut self, id: i64) -> impl Future<Output = ApiResult<()>> + Send;
     /// Stores an attempt's result: state, status, error, next try; ends the lease.
     fn record_attempt(&mut self, delivery: &Delivery) -> impl Future<Output = ApiResult<()>> + Send;
     fn delivery(&mut self, id: i64) -> impl Future<Output = ApiResult<Option<Delivery>>> + Send;

@@ -398,8 +398,8 @@ impl Store for PgStore {
         Box::pin(async move { in_tx!(quiet self, |tx| webhook_rules::claim(tx, now, limit)) })
     }
 
-    fn finish_delivery(&self, now: i64, id: i64, attempt: Attempt) -> StoreFuture<'_, ()> {
-        Box::pin(async move { in_tx!(quiet self, |tx| webhook_rules::finish(tx, now, id, &attempt)) })
+    fn finish_deliveries(&self, now: i64, results: Vec<(i64, Option<Attempt>)>) -> StoreFuture<'_, ()> {
+        Box::pin(async move { in_tx!(quiet self, |tx| webhook_rules::finish(tx, now, &results)) })
     }
 
     // Payments in (issue 18): one provider event, applied with its event in one transaction.

@@ -188,8 +188,8 @@ impl Store for Db {
         Box::pin(self.write(move |c| complete(webhooks::claim(&mut SqliteTx(c), now, limit))))
     }
 
-    fn finish_delivery(&self, now: i64, id: i64, attempt: Attempt) -> StoreFuture<'_, ()> {
-        Box::pin(self.write(move |c| complete(webhooks::finish(&mut SqliteTx(c), now, id, &attempt))))
+    fn finish_deliveries(&self, now: i64, results: Vec<(i64, Option<Attempt>)>) -> StoreFuture<'_, ()> {
+        Box::pin(self.write(move |c| complete(webhooks::finish(&mut SqliteTx(c), now, &results))))
     }
 
     // Payments in (issue 18): one provider event, applied with its event in one transaction.

@@ -55,17 +55,29 @@ fn endpoints(c: &Connection) -> rusqlite::Result<Vec<Endpoint>> {
     Ok(list)
 }
 
-fn claim(c: &Connection, now: i64, lease_until: i64, limit: u32) -> rusqlite::Result<Vec<Due>> {
-    let ids = c
+fn claim(c: &Connection, now: i64, lease_until: i64, endpoints: u32, per_endpoint: u32) -> rusqlite::Result<Vec<Due>> {
+    // Endpoints whose oldest pending delivery is due and held by no one.
+    let heads = c
         .prepare_cached(
-            "UPDATE webhook_deliveries SET lease_until = ?2 WHERE id IN (\
-             SELECT d.id FROM webhook_deliveries d WHERE d.state = 'PENDING' AND d.next_at <= ?1 \
-             AND (d.lease_until IS NULL OR d.lease_until <= ?1) AND d.event_id = (SELECT MIN(p.event_id) \
-             FROM webhook_deliveries p WHERE p.endpoint_id = d.endpoint_id AND p.state = 'PENDING') \
-             ORDER BY d.next_at LIMIT ?3) RETURNING id",
+            "SELECT h.endpoint_id FROM webhook_deliveries h WHERE h.state = 'PENDING' AND h.next_at <= ?1 \
+             AND (h.lease_until IS NULL OR h.lease_until <= ?1) AND h.event_id = (SELECT MIN(p.event_id) \
+             FROM webhook_deliveries p WHERE p.endpoint_id = h.endpoint_id AND p.state = 'PENDING') \
+             ORDER BY h.next_at LIMIT ?2",
         )?
-        .query_map(params![now, lease_until, limit], |r| r.get::<_, i64>(0))?
+        .query_map(params![now, endpoints], |r| r.get::<_, String>(0))?
         .collect::<Result<Vec<_>, _>>()?;
+    // Each one's oldest pending deliveries, in event order.
+    let mut lease = c.prepare_cached(
+        "UPDATE webhook_deliveries SET lease_until = ?2 WHERE id IN (SELECT id FROM webhook_deliveries \
+         WHERE endpoint_id = ?1 AND state = 'PENDING' ORDER BY event_id LIMIT ?3) RETURNING id",
+    )?;
+    let mut ids = Vec::new();
+    for endpoint in heads {
+        let leased = lease
+            .query_map(params![endpoint, lease_until, per_endpoint], |r| r.get::<_, i64>(0))?
+            .collect::<Result<Vec<_>, _>>()?;
+        ids.extend(leased);
+    }
     let mut details = c.prepare_cached(&format!(
         "SELECT {DELIVERY_COLUMNS}, w.url, w.secret, e.at, e.action, e.outcome, e.license_id, e.activation_id, \
          e.actor, e.detail FROM webhook_deliveries d JOIN webhook_endpoints w ON w.id = d.endpoint_id \
@@ -158,9 +170,18 @@ impl WebhookTx for SqliteTx<'_> {
         &mut self,
         now: i64,
         lease_until: i64,
-        limit: u32,
+        endpoints: u32,
+        per_endpoint: u32,
     ) -> impl Future<Output = ApiResult<Vec<Due>>> + Send {
-        done(claim(self.0, now, lease_until, limit))
+        done(claim(self.0, now, lease_until, endpoints, per_endpoint).map(super::super::webhook_order))
+    }
+
+    fn release_lease(&mut self, id: i64) -> impl Future<Output = ApiResult<()>> + Send {
+        done(
+            self.0
+                .execute("UPDATE webhook_deliveries SET lease_until = NULL WHERE id = ?1", [id])
+                .map(drop),
+        )
     }
 
     fn record_attempt(&mut self, d: &Delivery) -> impl Future<Output = ApiResult<()>> + Send {
