@@ -5,7 +5,7 @@
 //! `PER_ENDPOINT` per claim, their outcomes recorded together).
 
 use crate::clock::Clock;
-use crate::domain::webhooks::{payload, sign, Attempt, Due};
+use crate::domain::webhooks::{self, payload, sign, Attempt, Due};
 use crate::store::Store;
 use std::sync::Arc;
 use std::time::Duration;
@@ -65,12 +65,16 @@ pub fn start(store: Arc<dyn Store>, clock: Arc<Clock>) {
     });
 }
 
-/// Sends one endpoint's deliveries one after the other; after a failure the rest wait (untried).
+/// Sends one endpoint's deliveries one after the other; after a failure, or half the lease, the
+/// rest go back untried.
 async fn send_in_order(clock: &Clock, http: &reqwest::Client, run: Vec<Due>) -> Vec<(i64, Option<Attempt>)> {
     let mut results = Vec::with_capacity(run.len());
     let mut failed = false;
+    let started = std::time::Instant::now();
+    let lease = Duration::from_secs(webhooks::LEASE_SECS as u64);
     for due in run {
-        if failed {
+        // Past half the lease: the rest go back (another claim takes them, in order).
+        if failed || started.elapsed() > lease / 2 {
             results.push((due.delivery.id, None));
             continue;
         }

@@ -206,8 +206,9 @@ pub async fn enqueue(tx: &mut impl WebhookTx, from: Option<i64>, now: i64) -> Ap
 }
 
 /// Deliveries claimed per endpoint at once: sent one after the other in event order, their
-/// outcomes recorded in one transaction.
-pub const PER_ENDPOINT: u32 = 32;
+/// outcomes recorded in one transaction (the worker gives back what it has not sent after half
+/// the lease, so a slow receiver never outlives it).
+pub const PER_ENDPOINT: u32 = 256;
 
 pub async fn claim(tx: &mut impl WebhookTx, now: i64, endpoints: u32) -> ApiResult<Vec<Due>> {
     tx.claim_due(now, now + LEASE_SECS, endpoints, PER_ENDPOINT).await
