@@ -9,7 +9,6 @@ use keyturn_testkit::*;
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 use sha2::Sha256;
-use std::process::Command;
 use std::time::Duration;
 
 const STRIPE: &str = "whsec_mail_test_secret";
@@ -27,48 +26,6 @@ fn signed(body: &str) -> String {
     mac.update(format!("{t}.{body}").as_bytes());
     let hex: String = mac.finalize().into_bytes().iter().map(|b| format!("{b:02x}")).collect();
     format!("t={t},v1={hex}")
-}
-
-/// aiosmtpd on 127.0.0.1:port, each message a file in `maildir/new`.
-fn smtp_server(port: u16, maildir: &std::path::Path) -> GroupGuard {
-    let mut command = Command::new("aiosmtpd");
-    command
-        .args([
-            "-n",
-            "-l",
-            &format!("127.0.0.1:{port}"),
-            "-c",
-            "aiosmtpd.handlers.Mailbox",
-        ])
-        .arg(maildir);
-    let guard = GroupGuard::spawn("aiosmtpd", command).expect("aiosmtpd (Debian python3-aiosmtpd; scripts/setup.sh)");
-    wait_until("aiosmtpd listening", Duration::from_secs(20), || {
-        std::net::TcpStream::connect(("127.0.0.1", port)).is_ok()
-    })
-    .unwrap();
-    guard
-}
-
-/// Every message received, read by Python's email package: {to, subject, text, html}.
-fn messages(maildir: &std::path::Path) -> Vec<Value> {
-    let script = r#"
-import email, email.policy, json, mailbox, sys
-out = []
-for m in mailbox.Maildir(sys.argv[1], factory=None, create=False):
-    msg = email.message_from_bytes(m.as_bytes(), policy=email.policy.default)
-    text = msg.get_body(("plain",)); html = msg.get_body(("html",))
-    out.append({"to": msg["To"], "from": msg["From"], "subject": msg["Subject"],
-                "text": text.get_content() if text else None, "html": html.get_content() if html else None})
-print(json.dumps(out))
-"#;
-    if !maildir.join("new").exists() {
-        return Vec::new();
-    }
-    let mut command = Command::new("/usr/bin/python3");
-    command.args(["-c", script]).arg(maildir);
-    let run = keyturn_testkit::process::run(command, "");
-    assert!(run.success(), "{}", run.stderr);
-    serde_json::from_str(&run.stdout).unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -143,12 +100,10 @@ async fn a_purchase_emails_the_key_once_also_when_the_mail_server_was_down() {
     })
     .await;
 
-    let dir = tempfile::tempdir().unwrap();
-    let maildir = dir.path().join("maildir");
-    let _smtp = smtp_server(smtp_port, &maildir);
+    let smtp = keyturn_testkit::smtp::SmtpServer::start(smtp_port);
     server.set_clock_offset(120).await; // past the first retry delay (60 s)
     eventually("the email", Duration::from_secs(30), || async {
-        !messages(&maildir).is_empty()
+        !smtp.messages().is_empty()
     })
     .await;
 
@@ -159,7 +114,7 @@ async fn a_purchase_emails_the_key_once_also_when_the_mail_server_was_down() {
     server.set_clock_offset(4000).await;
     let (_, view) = server.admin(Method::GET, &format!("/licenses/{license}"), None).await;
     let prefix = view["key_prefix"].as_str().unwrap().to_string();
-    let got = messages(&maildir);
+    let got = smtp.messages();
     assert_eq!(got.len(), 1, "{got:?}");
     let mail = &got[0];
     assert_eq!(mail["to"], "Ann Buyer <ann@example.com>");
