@@ -37,13 +37,3 @@ pub enum Sync {
     /// Survives a crash or SIGKILL of the server, not a power loss.
     Normal,
 }
-
-/// Claimed webhook deliveries grouped by endpoint, each endpoint's in event order (the order
-/// they are sent in).
-pub fn webhook_order(mut due: Vec<crate::domain::webhooks::Due>) -> Vec<crate::domain::webhooks::Due> {
-    due.sort_by(|a, b| {
-        (a.delivery.endpoint_id.as_str(), a.delivery.event_id)
-            .cmp(&(b.delivery.endpoint_id.as_str(), b.delivery.event_id))
-    });
-    due
-}

@@ -107,8 +107,9 @@ pub struct PaymentConfig {
 /// What an event did.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Applied {
-    /// `license_created`, `renewed`, `ends`, `revoked`, `recorded` (kept for an order whose
-    /// payment has not come yet), `customer_saved`, `duplicate`, `ignored`, `unknown_price`.
+    /// `license_created`, `renewed`, `ends`, `revoked`, `already_revoked`, `recorded` (kept for
+    /// an order whose payment has not come yet), `customer_saved`, `duplicate`, `ignored`,
+    /// `unknown_price`.
     pub outcome: &'static str,
     pub license_id: Option<String>,
     pub order_id: Option<String>,
@@ -236,11 +237,18 @@ pub async fn apply(
     };
     tx.update_payment_order(&order).await?;
     let mut expires_at = None;
+    let mut outcome = outcome;
     if let Some(license_id) = &order.license_id {
         let held = tx.license(LicenseBy::Id(license_id), Lock::ForUpdate).await?;
         if let Some((ctx, _)) = held {
             if order.revoked {
-                tx.set_license_status(license_id, LicenseStatus::Revoked).await?;
+                // Revoked is final: said (and logged) once, when it happens.
+                outcome = if ctx.license.status == LicenseStatus::Revoked {
+                    "already_revoked"
+                } else {
+                    tx.set_license_status(license_id, LicenseStatus::Revoked).await?;
+                    "revoked"
+                };
             } else if outcome != "license_created" || order.expiry().is_some() {
                 let expiry = order.expiry().or(ctx.license.expires_at);
                 tx.set_license_expiry(license_id, expiry).await?;
@@ -252,11 +260,6 @@ pub async fn apply(
         }
     }
     tracing::info!(provider, event = %ev.event_id, order = %order.id, outcome, "payment event applied");
-    let outcome = if order.revoked && outcome != "recorded" {
-        "revoked"
-    } else {
-        outcome
-    };
     Ok(Applied {
         outcome,
         license_id: order.license_id,

@@ -161,31 +161,9 @@ macro_rules! in_tx {
     }};
 }
 
-/// `in_tx!(noted …)`: a change and its event in one transaction ([`crate::domain::with_event`]):
-/// the event appended before COMMIT; a refused change's event written after its rollback.
-macro_rules! noted_tx {
-    ($store:expr, |$tx:ident| $body:expr) => {{
-        let slot = crate::events::with_event::slot();
-        let kept = slot.clone();
-        let out = in_tx!($store, |$tx| async move {
-            let value = $body.await?;
-            let event = crate::domain::with_event::describe(kept.as_ref(), Ok(&value as &dyn std::any::Any));
-            if let Some(event) = event {
-                crate::domain::event_log::append($tx, &[event]).await?;
-            }
-            Ok(value)
-        });
-        if let Err(e) = &out {
-            if let Some(event) = crate::domain::with_event::describe(slot.as_ref(), Err(e)) {
-                let written: ApiResult<()> = async { in_tx!(quiet $store, |tx| crate::domain::event_log::append(tx, &[event])) }.await;
-                if let Err(e) = written {
-                    tracing::error!(error = %e, "could not write a refusal's event");
-                }
-            }
-        }
-        out
-    }};
-}
+// `noted_tx!`: a change with its event (after `in_tx!`, which it uses).
+#[macro_use]
+mod noted;
 
 /// Runs `$body` on a pooled connection outside a transaction (single-statement reads).
 macro_rules! on_client {
@@ -395,7 +373,14 @@ impl Store for PgStore {
     }
 
     fn claim_deliveries(&self, now: i64, limit: u32) -> StoreFuture<'_, Vec<Due>> {
-        Box::pin(async move { in_tx!(quiet self, |tx| webhook_rules::claim(tx, now, limit)) })
+        Box::pin(async move {
+            in_tx!(quiet self, |tx| async move {
+                let ids = webhook_rules::lease(tx, now, limit).await?;
+                let due = webhook_rules::load(tx, &ids).await?;
+                webhook_rules::give_up_gone(tx, &ids, &due).await?;
+                Ok(due)
+            })
+        })
     }
 
     fn finish_deliveries(&self, now: i64, results: Vec<(i64, Option<Attempt>)>) -> StoreFuture<'_, ()> {

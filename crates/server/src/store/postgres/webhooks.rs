@@ -122,13 +122,13 @@ impl<C: GenericClient + Sync> WebhookTx for PgTx<'_, C> {
         Ok(self.0.execute(&stmt, &[&after, &now]).await?)
     }
 
-    async fn claim_due(
+    async fn lease_due(
         &mut self,
         now: i64,
         lease_until: i64,
         endpoints: u32,
         per_endpoint: u32,
-    ) -> ApiResult<Vec<Due>> {
+    ) -> ApiResult<Vec<i64>> {
         // Endpoints whose oldest pending delivery is due and held by no one; that row stays locked
         // until this transaction ends, so another replica skips the whole endpoint meanwhile.
         let heads = self
@@ -155,10 +155,10 @@ impl<C: GenericClient + Sync> WebhookTx for PgTx<'_, C> {
                     .await?,
             );
         }
-        let ids: Vec<i64> = claimed.iter().map(|r| r.get(0)).collect();
-        if ids.is_empty() {
-            return Ok(Vec::new());
-        }
+        Ok(claimed.iter().map(|r| r.get(0)).collect())
+    }
+
+    async fn due(&mut self, ids: &[i64]) -> ApiResult<Vec<Due>> {
         let rows = self
             .0
             .query(
@@ -195,12 +195,38 @@ impl<C: GenericClient + Sync> WebhookTx for PgTx<'_, C> {
                 }
             })
             .collect();
-        Ok(crate::store::webhook_order(due))
+        Ok(due)
     }
 
-    async fn release_lease(&mut self, id: i64) -> ApiResult<()> {
+    async fn give_up_gone(&mut self, ids: &[i64], error: &str) -> ApiResult<()> {
         self.0
-            .execute("UPDATE webhook_deliveries SET lease_until = NULL WHERE id = $1", &[&id])
+            .execute(
+                "UPDATE webhook_deliveries SET state = 'FAILED', last_error = $2, lease_until = NULL \
+                 WHERE id = ANY($1) AND NOT EXISTS (SELECT 1 FROM events e WHERE e.id = webhook_deliveries.event_id)",
+                &[&ids, &error],
+            )
+            .await?;
+        Ok(())
+    }
+
+    async fn record_delivered(&mut self, ids: &[i64], status: u16, now: i64) -> ApiResult<()> {
+        let stmt = self
+            .0
+            .prepare_cached(
+                "UPDATE webhook_deliveries SET state = 'DELIVERED', attempts = attempts + 1, last_status = $2, \
+                 last_error = NULL, delivered_at = $3, lease_until = NULL WHERE id = ANY($1) AND state = 'PENDING'",
+            )
+            .await?;
+        self.0.execute(&stmt, &[&ids, &i32::from(status), &now]).await?;
+        Ok(())
+    }
+
+    async fn release_leases(&mut self, ids: &[i64]) -> ApiResult<()> {
+        self.0
+            .execute(
+                "UPDATE webhook_deliveries SET lease_until = NULL WHERE id = ANY($1)",
+                &[&ids],
+            )
             .await?;
         Ok(())
     }

@@ -185,7 +185,22 @@ impl Store for Db {
     }
 
     fn claim_deliveries(&self, now: i64, limit: u32) -> StoreFuture<'_, Vec<Due>> {
-        Box::pin(self.write(move |c| complete(webhooks::claim(&mut SqliteTx(c), now, limit))))
+        // The lease in the writer; what to send read beside it (the writer is the activations').
+        Box::pin(async move {
+            let ids = self
+                .write(move |c| complete(webhooks::lease(&mut SqliteTx(c), now, limit)))
+                .await?;
+            if ids.is_empty() {
+                return Ok(Vec::new());
+            }
+            let due = self.read(|c| complete(webhooks::load(&mut SqliteTx(c), &ids)))?;
+            if due.len() < ids.len() {
+                let loaded = due.clone();
+                self.write(move |c| complete(webhooks::give_up_gone(&mut SqliteTx(c), &ids, &loaded)))
+                    .await?;
+            }
+            Ok(due)
+        })
     }
 
     fn finish_deliveries(&self, now: i64, results: Vec<(i64, Option<Attempt>)>) -> StoreFuture<'_, ()> {

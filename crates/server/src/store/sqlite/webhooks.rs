@@ -55,7 +55,7 @@ fn endpoints(c: &Connection) -> rusqlite::Result<Vec<Endpoint>> {
     Ok(list)
 }
 
-fn claim(c: &Connection, now: i64, lease_until: i64, endpoints: u32, per_endpoint: u32) -> rusqlite::Result<Vec<Due>> {
+fn lease(c: &Connection, now: i64, lease_until: i64, endpoints: u32, per_endpoint: u32) -> rusqlite::Result<Vec<i64>> {
     // Endpoints whose oldest pending delivery is due and held by no one.
     let heads = c
         .prepare_cached(
@@ -78,39 +78,42 @@ fn claim(c: &Connection, now: i64, lease_until: i64, endpoints: u32, per_endpoin
             .collect::<Result<Vec<_>, _>>()?;
         ids.extend(leased);
     }
+    Ok(ids)
+}
+
+/// A list of ids as one parameter (a JSON array, read with `json_each`).
+fn id_list(ids: &[i64]) -> String {
+    serde_json::to_string(ids).expect("numbers serialize")
+}
+
+fn due(c: &Connection, ids: &[i64]) -> rusqlite::Result<Vec<Due>> {
     let mut details = c.prepare_cached(&format!(
         "SELECT {DELIVERY_COLUMNS}, w.url, w.secret, e.at, e.action, e.outcome, e.license_id, e.activation_id, \
          e.actor, e.detail FROM webhook_deliveries d JOIN webhook_endpoints w ON w.id = d.endpoint_id \
-         JOIN events e ON e.id = d.event_id WHERE d.id = ?1"
+         JOIN events e ON e.id = d.event_id WHERE d.id IN (SELECT value FROM json_each(?1))"
     ))?;
-    let mut due = Vec::with_capacity(ids.len());
-    for id in ids {
-        let found = details
-            .query_row([id], |r| {
-                let delivery = delivery(r)?;
-                Ok(Due {
-                    url: r.get(10)?,
-                    secret: r.get(11)?,
-                    event: StoredEvent {
-                        id: delivery.event_id,
-                        event: Event {
-                            at: r.get(12)?,
-                            action: r.get(13)?,
-                            outcome: r.get(14)?,
-                            license_id: r.get(15)?,
-                            activation_id: r.get(16)?,
-                            actor: r.get(17)?,
-                            detail: r.get(18)?,
-                            ..Event::default()
-                        },
-                    },
-                    delivery,
-                })
-            })
-            .optional()?;
-        due.extend(found);
-    }
-    Ok(due)
+    let rows = details.query_map([id_list(ids)], |r| {
+        let delivery = delivery(r)?;
+        Ok(Due {
+            url: r.get(10)?,
+            secret: r.get(11)?,
+            event: StoredEvent {
+                id: delivery.event_id,
+                event: Event {
+                    at: r.get(12)?,
+                    action: r.get(13)?,
+                    outcome: r.get(14)?,
+                    license_id: r.get(15)?,
+                    activation_id: r.get(16)?,
+                    actor: r.get(17)?,
+                    detail: r.get(18)?,
+                    ..Event::default()
+                },
+            },
+            delivery,
+        })
+    })?;
+    rows.collect()
 }
 
 impl WebhookTx for SqliteTx<'_> {
@@ -166,20 +169,53 @@ impl WebhookTx for SqliteTx<'_> {
         )
     }
 
-    fn claim_due(
+    fn lease_due(
         &mut self,
         now: i64,
         lease_until: i64,
         endpoints: u32,
         per_endpoint: u32,
-    ) -> impl Future<Output = ApiResult<Vec<Due>>> + Send {
-        done(claim(self.0, now, lease_until, endpoints, per_endpoint).map(super::super::webhook_order))
+    ) -> impl Future<Output = ApiResult<Vec<i64>>> + Send {
+        done(lease(self.0, now, lease_until, endpoints, per_endpoint))
     }
 
-    fn release_lease(&mut self, id: i64) -> impl Future<Output = ApiResult<()>> + Send {
+    fn due(&mut self, ids: &[i64]) -> impl Future<Output = ApiResult<Vec<Due>>> + Send {
+        done(due(self.0, ids))
+    }
+
+    fn give_up_gone(&mut self, ids: &[i64], error: &str) -> impl Future<Output = ApiResult<()>> + Send {
         done(
             self.0
-                .execute("UPDATE webhook_deliveries SET lease_until = NULL WHERE id = ?1", [id])
+                .execute(
+                    "UPDATE webhook_deliveries SET state = 'FAILED', last_error = ?2, lease_until = NULL \
+                     WHERE id IN (SELECT value FROM json_each(?1)) AND NOT EXISTS (SELECT 1 FROM events e \
+                     WHERE e.id = webhook_deliveries.event_id)",
+                    params![id_list(ids), error],
+                )
+                .map(drop),
+        )
+    }
+
+    fn record_delivered(&mut self, ids: &[i64], status: u16, now: i64) -> impl Future<Output = ApiResult<()>> + Send {
+        done(
+            self.0
+                .prepare_cached(
+                    "UPDATE webhook_deliveries SET state = 'DELIVERED', attempts = attempts + 1, last_status = ?2, \
+                     last_error = NULL, delivered_at = ?3, lease_until = NULL \
+                     WHERE id IN (SELECT value FROM json_each(?1)) AND state = 'PENDING'",
+                )
+                .and_then(|mut s| s.execute(params![id_list(ids), status, now]))
+                .map(drop),
+        )
+    }
+
+    fn release_leases(&mut self, ids: &[i64]) -> impl Future<Output = ApiResult<()>> + Send {
+        done(
+            self.0
+                .execute(
+                    "UPDATE webhook_deliveries SET lease_until = NULL WHERE id IN (SELECT value FROM json_each(?1))",
+                    [id_list(ids)],
+                )
                 .map(drop),
         )
     }
