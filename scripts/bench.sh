@@ -3,6 +3,8 @@
 #   1. license server: validate and activate throughput/latency against a bare axum route, in
 #      process and through wrk (scripts/bench-server.sh: 1-seat vs 100k-seat, access log cost;
 #      scripts/bench-postgres.sh: the PostgreSQL store against SQLite, one replica against two)
+#      webhooks: events delivered per second to a local receiver against one client posting
+#      the same bodies; activation throughput with one endpoint subscribed to everything vs none
 #   2. client core: cold fingerprint and offline token check timings
 #   3. app: start-up to the first interactive screen and memory, against a bare Tauri window
 #   4. installer: the .deb's size against the 10 MB limit (a release build via scripts/package.sh)
@@ -17,6 +19,8 @@ bash scripts/build.sh
 echo "== license server (release) =="
 cargo build --release --locked -q -p keyturn-server -p keyturn-server-bench
 "${CARGO_TARGET_DIR:-target}/release/keyturn-server-bench" load
+echo "== webhooks: deliveries per second, activations with an endpoint vs none (release) =="
+"${CARGO_TARGET_DIR:-target}/release/keyturn-server-bench" webhooks
 echo "== license server under an external load generator (wrk, release) =="
 bash scripts/bench-server.sh "${CARGO_TARGET_DIR:-target}/release/keyturn-server"
 echo "== PostgreSQL store against SQLite, and two replicas (wrk, release) =="

@@ -9,7 +9,8 @@
 # xdotool: the app's E2E types into the system's file dialogs, which WebDriver cannot reach;
 # mono-mcs + mono-runtime and python3-pip: the C library's C# and Python wrappers are tested
 # with them; caddy: the self-hosting test puts the server behind it with TLS, as README shows;
-# systemd (systemd-analyze): the server package's unit is verified.)
+# systemd (systemd-analyze): the server package's unit is verified; python3-aiosmtpd: the
+# purchase-email tests receive mail with a real SMTP server.)
 # Safe to run again and again; a second run takes a second or two.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -22,7 +23,7 @@ APT_PACKAGES=(
   chromium chromium-driver xdotool
   lintian rpmlint dpkg-dev rpm
   mono-mcs mono-runtime python3-pip
-  caddy systemd
+  caddy systemd python3-aiosmtpd
 )
 TAURI_DRIVER_VERSION=2.1.0
 

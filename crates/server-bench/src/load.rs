@@ -52,6 +52,35 @@ impl Drop for TempDir {
     }
 }
 
+/// `serve`'s options for a benchmarked server on `db`: any port, no admin token, no rate
+/// limit, 30 s request timeout (parsed like the command line, so every other option keeps its
+/// default).
+pub(crate) fn serve_options(db: &str, sync: Sync) -> ServeOptions {
+    #[derive(clap::Parser)]
+    struct Serve {
+        #[command(flatten)]
+        options: ServeOptions,
+    }
+    let sync = match sync {
+        Sync::Full => "full",
+        Sync::Normal => "normal",
+    };
+    let args = [
+        "serve",
+        "--db",
+        db,
+        "--listen",
+        "127.0.0.1:0",
+        "--rate-limit",
+        "0",
+        "--request-timeout-ms",
+        "30000",
+        "--sync",
+        sync,
+    ];
+    <Serve as clap::Parser>::parse_from(args).options
+}
+
 /// Licenses the activations spread over.
 const LICENSES: usize = 64;
 
@@ -65,22 +94,7 @@ pub async fn run(opts: BenchOptions) -> Result<(), String> {
     // Seed: a product, a policy with room for every activation, licenses with no device yet.
     let keys = crate::seed::licenses_for_load(&db.to_string_lossy(), LICENSES).await?;
 
-    let opts_serve = ServeOptions {
-        db: db.to_string_lossy().into_owned(),
-        listen: "127.0.0.1:0".parse().unwrap(),
-        admin_token: None,
-        root_token_off: false,
-        rate_limit: 0.0,
-        rate_limit_burst: 1,
-        request_timeout_ms: 30_000,
-        test_clock: false,
-        trust_proxy: false,
-        header_timeout_ms: 10_000,
-        sync: opts.sync,
-        keep_events_days: None,
-        public_url: None,
-        ops: Default::default(),
-    };
+    let opts_serve = serve_options(&db.to_string_lossy(), opts.sync);
     let state = build_state(&opts_serve).await?;
     let (real, bare) = start_servers(state)?;
     let http = reqwest::Client::builder()
@@ -206,7 +220,10 @@ pub async fn run(opts: BenchOptions) -> Result<(), String> {
     Ok(())
 }
 
-fn named(name: &str, (requests, errors, per_sec, p50_ms, p99_ms): (usize, usize, f64, f64, f64)) -> PhaseResult {
+pub(crate) fn named(
+    name: &str,
+    (requests, errors, per_sec, p50_ms, p99_ms): (usize, usize, f64, f64, f64),
+) -> PhaseResult {
     PhaseResult {
         name: name.into(),
         requests,
@@ -218,7 +235,7 @@ fn named(name: &str, (requests, errors, per_sec, p50_ms, p99_ms): (usize, usize,
 }
 
 /// Serves the real router and the bare route on a runtime of their own (2 workers).
-fn start_servers(state: http::AppState) -> Result<(SocketAddr, SocketAddr), String> {
+pub(crate) fn start_servers(state: http::AppState) -> Result<(SocketAddr, SocketAddr), String> {
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         let rt = tokio::runtime::Builder::new_multi_thread()
@@ -253,14 +270,14 @@ fn start_servers(state: http::AppState) -> Result<(SocketAddr, SocketAddr), Stri
 }
 
 /// What one load run measured.
-struct Sample {
-    latencies_us: Vec<u32>,
-    errors: usize,
-    elapsed: f64,
+pub(crate) struct Sample {
+    pub(crate) latencies_us: Vec<u32>,
+    pub(crate) errors: usize,
+    pub(crate) elapsed: f64,
 }
 
 /// Merges runs: (requests, errors, req/s, p50 ms, p99 ms).
-fn merge(samples: Vec<Sample>) -> (usize, usize, f64, f64, f64) {
+pub(crate) fn merge(samples: Vec<Sample>) -> (usize, usize, f64, f64, f64) {
     let elapsed: f64 = samples.iter().map(|s| s.elapsed).sum();
     let errors = samples.iter().map(|s| s.errors).sum();
     let mut all: Vec<u32> = samples.into_iter().flat_map(|s| s.latencies_us).collect();
@@ -282,7 +299,7 @@ fn merge(samples: Vec<Sample>) -> (usize, usize, f64, f64, f64) {
 }
 
 /// `concurrency` tasks post bodies for `duration`.
-async fn load<F>(
+pub(crate) async fn load<F>(
     http: &reqwest::Client,
     url: &str,
     concurrency: usize,

@@ -3,10 +3,12 @@
 //! * `load`: validate and activate over real HTTP against a bare route, in one process.
 //! * `seed`: a database for the external (wrk) benchmarks, SQLite or PostgreSQL.
 //! * `bare`: the reference route the wrk benchmarks compare with.
+//! * `webhooks`: deliveries per second, and activations with an endpoint against none.
 
 mod bare;
 mod load;
 mod seed;
+mod webhooks;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -26,6 +28,8 @@ enum Command {
     Seed(seed::SeedOptions),
     /// For the external benchmark: serve only the bare reference route `POST /bare`.
     Bare(bare::BareOptions),
+    /// Webhooks: deliveries per second to a local receiver; activations with an endpoint vs none.
+    Webhooks(webhooks::WebhookBenchOptions),
 }
 
 fn main() -> ExitCode {
@@ -42,6 +46,7 @@ fn main() -> ExitCode {
             Command::Load(opts) => load::run(opts).await,
             Command::Seed(opts) => seed::seed(&opts).await.map(|keys| print!("{keys}")),
             Command::Bare(opts) => bare::run(opts).await,
+            Command::Webhooks(opts) => webhooks::run(opts).await,
         }
     });
     match result {

@@ -9,6 +9,7 @@
 //! * [`events`]: the event log's non-blocking recorder and retention.
 //! * [`http`]: client API, admin API, console, portal, sessions, rate limits, error answers, and
 //!   the accept loop ([`http::serve`]).
+//! * [`mail`]: the purchase email (template, SMTP worker).
 //! * [`cli`]: the `keyturn-server` command line.
 //! * [`ops`]: self-hosting: the config file, init, doctor, metrics.
 
@@ -18,4 +19,5 @@ pub mod domain;
 pub mod events;
 pub mod http;
 pub mod ops;
+pub mod mail;
 pub mod store;

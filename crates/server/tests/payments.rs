@@ -201,14 +201,16 @@ async fn stripe_purchase_renewal_cancellation_and_refund() {
     assert_eq!(shop.stripe(&refund).await["outcome"], "revoked");
     assert_eq!(shop.license(&id).await["status"], "REVOKED");
     // A renewal after the refund does not bring it back.
-    shop.stripe(&stripe_invoice(
-        "evt_5",
-        "sub_1",
-        "pi_5",
-        "price_monthly",
-        second_end + 30 * DAY,
-    ))
-    .await;
+    let after = shop
+        .stripe(&stripe_invoice(
+            "evt_5",
+            "sub_1",
+            "pi_5",
+            "price_monthly",
+            second_end + 30 * DAY,
+        ))
+        .await;
+    assert_eq!(after["outcome"], "already_revoked");
     assert_eq!(shop.license(&id).await["status"], "REVOKED");
 
     // The event log has the purchase (actor stripe) and the revocation; no key in it.

@@ -324,3 +324,46 @@ async fn two_replicas_deliver_each_event_once() {
     assert_eq!(got.len(), 41);
     python_verifies(&got);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_delivery_whose_event_was_pruned_fails_and_the_endpoint_goes_on() {
+    let server = Server::start();
+    let (receiver, url) = Receiver::start(1).await;
+    let endpoint = add_endpoint(&server, &url, &["suspend", "reinstate"]).await;
+    let key = server.fresh_license(1);
+    // Dated ten seconds ago, so that pruning everything before now removes it.
+    server.set_clock_offset(-10).await;
+    admin_ok(&server, &format!("/licenses/{key}/suspend")).await;
+    eventually("the failed first attempt", Duration::from_secs(20), || async {
+        deliveries(&server, &endpoint)
+            .await
+            .first()
+            .is_some_and(|d| d["attempts"] == 1)
+    })
+    .await;
+    // Retention removes every event, the undelivered one too.
+    server.cli(&["prune-events", "--older-than-days", "0"]);
+    server.set_clock_offset(60).await;
+    eventually("the orphan given up", Duration::from_secs(20), || async {
+        deliveries(&server, &endpoint)
+            .await
+            .first()
+            .is_some_and(|d| d["state"] == "FAILED")
+    })
+    .await;
+    let listed = deliveries(&server, &endpoint).await;
+    assert!(
+        listed[0]["last_error"]
+            .as_str()
+            .unwrap()
+            .contains("removed from the log"),
+        "{listed:?}"
+    );
+    // The next event is delivered: the endpoint is not stuck behind it.
+    admin_ok(&server, &format!("/licenses/{key}/reinstate")).await;
+    eventually("the next delivery", Duration::from_secs(20), || async {
+        receiver.delivered().len() == 1
+    })
+    .await;
+    assert_eq!(types(&receiver.delivered()), ["reinstate"]);
+}

@@ -8,6 +8,7 @@
 //! - [`process`]: process groups killed on drop, free ports, polling with a deadline, running a
 //!   command to the end.
 //! - [`stub`]: a scripted HTTP server that injects faults a real server never gives.
+//! - [`smtp`]: a real SMTP server (aiosmtpd) whose messages a test reads back.
 
 pub mod binaries;
 pub mod http;
@@ -15,6 +16,7 @@ pub mod load;
 pub mod postgres;
 pub mod process;
 pub mod server;
+pub mod smtp;
 pub mod store;
 pub mod stub;
 

@@ -14,13 +14,13 @@ pub struct Cli {
 #[derive(Subcommand)]
 pub enum Command {
     /// Serve the client endpoints and the admin API.
-    Serve(ServeOptions),
+    Serve(Box<ServeOptions>),
     /// First start: create the database, its signing key and the admin token file; print the
     /// vendor config block (server URL, public key). Keeps what exists.
-    Init(ServeOptions),
+    Init(Box<ServeOptions>),
     /// Check the settings, database, file permissions, clock and public URL; say what to fix.
     /// Exit status: 0 all good, 3 warnings only, 1 a problem, 2 the settings are refused.
-    Doctor(ServeOptions),
+    Doctor(Box<ServeOptions>),
     /// Print the token signing public key (for vendors to pin in their app).
     PublicKey(DbArg),
     /// Products.

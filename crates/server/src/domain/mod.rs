@@ -26,6 +26,7 @@ pub mod ids;
 pub mod issued;
 pub mod license_edit;
 pub mod license_list;
+pub mod mail;
 pub mod model;
 pub mod page;
 pub mod rename;

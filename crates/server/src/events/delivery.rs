@@ -1,16 +1,17 @@
 //! The webhook delivery worker of a server process: claims due deliveries (the oldest pending
 //! one of each endpoint, leased so that with several replicas one process sends each), posts
-//! each as signed JSON and records the answer ([`crate::domain::webhooks`]). Endpoints are sent
-//! to side by side; one endpoint's deliveries one after the other, in event order.
+//! each as signed JSON and records the answers ([`crate::domain::webhooks`]). Endpoints are sent
+//! to side by side; one endpoint's deliveries one after the other, in event order (up to
+//! `PER_ENDPOINT` per claim, their outcomes recorded together).
 
 use crate::clock::Clock;
-use crate::domain::webhooks::{payload, sign, Attempt, Due};
+use crate::domain::webhooks::{self, payload, sign, Attempt, Due};
 use crate::store::Store;
 use std::sync::Arc;
 use std::time::Duration;
 
-/// Deliveries claimed at once (each of another endpoint).
-const BATCH: u32 = 64;
+/// Endpoints served at once (each gets up to `webhooks::PER_ENDPOINT` deliveries in order).
+const ENDPOINTS: u32 = 64;
 /// How often an idle worker looks for due deliveries (retries come due by the clock).
 const IDLE_POLL: Duration = Duration::from_millis(200);
 /// A receiver must answer within this.
@@ -28,7 +29,7 @@ pub fn start(store: Arc<dyn Store>, clock: Arc<Clock>) {
         .expect("an HTTP client without custom TLS settings builds");
     tokio::spawn(async move {
         loop {
-            let found = match store.claim_deliveries(clock.now(), BATCH).await {
+            let found = match store.claim_deliveries(clock.now(), ENDPOINTS).await {
                 Ok(due) => due,
                 Err(e) => {
                     tracing::warn!(error = %e, "could not claim webhook deliveries");
@@ -39,18 +40,53 @@ pub fn start(store: Arc<dyn Store>, clock: Arc<Clock>) {
                 tokio::time::sleep(IDLE_POLL).await;
                 continue;
             }
+            // Claimed grouped by endpoint, in event order: one task per endpoint.
             let mut sends = tokio::task::JoinSet::new();
-            for due in found {
-                let (store, clock, http) = (store.clone(), clock.clone(), http.clone());
-                sends.spawn(async move { send(store.as_ref(), &clock, &http, due).await });
+            let mut rest = found.into_iter().peekable();
+            while let Some(first) = rest.next() {
+                let mut run = vec![first];
+                while rest
+                    .peek()
+                    .is_some_and(|d| d.delivery.endpoint_id == run[0].delivery.endpoint_id)
+                {
+                    run.extend(rest.next());
+                }
+                let (clock, http) = (clock.clone(), http.clone());
+                sends.spawn(async move { send_in_order(&clock, &http, run).await });
             }
-            while sends.join_next().await.is_some() {}
+            let mut results = Vec::new();
+            while let Some(done) = sends.join_next().await {
+                results.extend(done.unwrap_or_default());
+            }
+            if let Err(e) = store.finish_deliveries(clock.now(), results).await {
+                tracing::warn!(error = %e, "could not record webhook attempts");
+            }
         }
     });
 }
 
-async fn send(store: &dyn Store, clock: &Clock, http: &reqwest::Client, due: Due) {
-    let body = payload(&due);
+/// Sends one endpoint's deliveries one after the other; after a failure, or half the lease, the
+/// rest go back untried.
+async fn send_in_order(clock: &Clock, http: &reqwest::Client, run: Vec<Due>) -> Vec<(i64, Option<Attempt>)> {
+    let mut results = Vec::with_capacity(run.len());
+    let mut failed = false;
+    let started = std::time::Instant::now();
+    let lease = Duration::from_secs(webhooks::LEASE_SECS as u64);
+    for due in run {
+        // Past half the lease: the rest go back (another claim takes them, in order).
+        if failed || started.elapsed() > lease / 2 {
+            results.push((due.delivery.id, None));
+            continue;
+        }
+        let attempt = send(clock, http, &due).await;
+        failed = !attempt.succeeded();
+        results.push((due.delivery.id, Some(attempt)));
+    }
+    results
+}
+
+async fn send(clock: &Clock, http: &reqwest::Client, due: &Due) -> Attempt {
+    let body = payload(due);
     let sent_at = clock.now();
     let answer = http
         .post(&due.url)
@@ -88,7 +124,5 @@ async fn send(store: &dyn Store, clock: &Clock, http: &reqwest::Client, due: Due
             "webhook delivery failed; it will be retried"
         );
     }
-    if let Err(e) = store.finish_delivery(clock.now(), due.delivery.id, attempt).await {
-        tracing::warn!(error = %e, delivery = due.delivery.id, "could not record a webhook attempt");
-    }
+    attempt
 }

@@ -15,7 +15,7 @@
 
 use super::state::AppState;
 use crate::domain::errors::{ApiError, ApiResult};
-use crate::domain::payments::{providers, signature, Applied, PaymentEvent, PriceMap};
+use crate::domain::payments::{providers, signature, Applied, PaymentConfig, PaymentEvent};
 use crate::events::Event;
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, State};
@@ -36,8 +36,8 @@ pub const MAX_EVENT: usize = 256 * 1024;
 pub struct Settings {
     pub stripe_secret: Option<String>,
     pub paddle_secret: Option<String>,
-    /// Price (or product) id → policy id.
-    pub prices: Arc<PriceMap>,
+    /// Price (or product) id → policy id, and whether keys are emailed.
+    pub config: Arc<PaymentConfig>,
     /// How far a signature's timestamp may be from now, in seconds.
     pub tolerance_secs: i64,
 }
@@ -151,7 +151,7 @@ async fn receive(
             None => event,
         })
     };
-    let change = s.store.apply_payment(now, s.payments.prices.clone(), event);
+    let change = s.store.apply_payment(now, s.payments.config.clone(), event);
     let applied = crate::events::with_event::change(&s.events, describe, change).await?;
     Ok(Json(json!({
         "received": true,

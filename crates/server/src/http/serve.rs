@@ -70,6 +70,9 @@ pub struct ServeOptions {
     /// Self-hosting: admin token file, metrics, log format (crate::ops).
     #[command(flatten)]
     pub ops: crate::ops::OpsOptions,
+    /// The purchase email (SMTP server, sender, template, the app's link scheme).
+    #[command(flatten)]
+    pub mail: crate::mail::MailOptions,
 }
 
 /// An http:// or https:// address with a host, without a trailing slash.
@@ -105,7 +108,10 @@ pub async fn build_state(opts: &ServeOptions) -> Result<AppState, String> {
         payments: Arc::new(crate::http::payments::Settings {
             stripe_secret: opts.stripe_webhook_secret.clone().filter(|s| !s.is_empty()),
             paddle_secret: opts.paddle_webhook_secret.clone().filter(|s| !s.is_empty()),
-            prices: Arc::new(opts.payment_prices.iter().cloned().collect()),
+            config: Arc::new(crate::domain::payments::PaymentConfig {
+                prices: opts.payment_prices.iter().cloned().collect(),
+                email_keys: opts.mail.enabled(),
+            }),
             tolerance_secs: opts.payment_tolerance_secs.max(1),
         }),
     })
@@ -135,6 +141,13 @@ pub async fn run(opts: ServeOptions) -> Result<(), String> {
         crate::events::retention::start(state.store.clone(), state.clock.clone(), days);
     }
     crate::events::delivery::start(state.store.clone(), state.clock.clone());
+    let portal = format!(
+        "{}/portal",
+        opts.public_url.clone().unwrap_or_else(|| format!("http://{addr}"))
+    );
+    if let Some(mailer) = crate::mail::worker::Mailer::from_options(&opts.mail, portal)? {
+        crate::mail::worker::start(state.store.clone(), state.clock.clone(), mailer);
+    }
     let events = state.events.clone();
     let app = crate::http::ops::serve_extras(&opts.ops, http::router(state.clone()), state).await?;
     serve_connections(

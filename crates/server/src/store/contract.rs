@@ -12,9 +12,8 @@ use crate::domain::license_list::{LicensePage, ListRequest};
 pub use crate::domain::model::FingerprintRule;
 use crate::domain::model::{DemoKey, Policy, Product, StoredSession};
 use crate::domain::page::{Page, Paged};
+use crate::domain::payments::{Applied, PaymentConfig, PaymentEvent};
 use crate::domain::rename::Renamed;
-
-use crate::domain::payments::{Applied, PaymentEvent, PriceMap};
 use crate::domain::secrets::Secrets;
 use crate::domain::signing_keys::{KeyChange, KeyList, KeyView};
 use crate::domain::webhooks::{Attempt, Delivery, DeliveryQuery, Due, Endpoint, NewEndpoint};
@@ -144,13 +143,13 @@ pub trait Store: Send + Sync + 'static {
     fn webhook_deliveries(&self, query: DeliveryQuery) -> StoreFuture<'_, Vec<Delivery>>;
     fn redeliver(&self, now: i64, id: i64) -> StoreFuture<'_, Delivery>;
     fn claim_deliveries(&self, now: i64, limit: u32) -> StoreFuture<'_, Vec<Due>>;
-    fn finish_delivery(&self, now: i64, id: i64, attempt: Attempt) -> StoreFuture<'_, ()>;
+    fn finish_deliveries(&self, now: i64, results: Vec<(i64, Option<Attempt>)>) -> StoreFuture<'_, ()>;
 
     /// Payments in (issue 18, [`crate::domain::payments::apply`]): one verified provider event.
     fn apply_payment(
         &self,
         now: i64,
-        prices: std::sync::Arc<PriceMap>,
+        config: std::sync::Arc<PaymentConfig>,
         event: PaymentEvent,
     ) -> StoreFuture<'_, Applied>;
     // ---- Self-hosting (issue 19, crate::ops): numbers for /metrics ----
@@ -162,6 +161,11 @@ pub trait Store: Send + Sync + 'static {
     fn signing_keys(&self, now: i64) -> StoreFuture<'_, KeyList>;
     /// Adds the next key, promotes it, or retires one; the key concerned.
     fn change_signing_keys(&self, now: i64, change: KeyChange) -> StoreFuture<'_, KeyView>;
+
+    /// The key by email (issue 18, [`crate::domain::mail`]): the mail worker claims due emails
+    /// (leased) and records each attempt (`error` None: sent).
+    fn claim_mails(&self, now: i64, limit: u32) -> StoreFuture<'_, Vec<crate::domain::mail::KeyMail>>;
+    fn finish_mail(&self, now: i64, license_id: String, error: Option<String>) -> StoreFuture<'_, ()>;
 }
 
 /// What `/metrics` reports of the store.

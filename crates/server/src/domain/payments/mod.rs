@@ -21,6 +21,7 @@ pub mod tx;
 
 use super::admin::{self, NewLicense};
 use super::errors::ApiResult;
+use super::mail::{self, KeyMail, MailTx};
 use super::secrets::KeyHasher;
 use super::tx::{LicenseBy, Lock};
 use keyturn_protocol::wire::LicenseStatus;
@@ -95,11 +96,20 @@ impl Order {
 /// The vendor's price (or product) ids and the policy each buys.
 pub type PriceMap = BTreeMap<String, String>;
 
+/// The vendor's payment settings the rule needs.
+#[derive(Debug, Clone, Default)]
+pub struct PaymentConfig {
+    pub prices: PriceMap,
+    /// Queue the key's email for each license bought ([`super::mail`]).
+    pub email_keys: bool,
+}
+
 /// What an event did.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Applied {
-    /// `license_created`, `renewed`, `ends`, `revoked`, `recorded` (kept for an order whose
-    /// payment has not come yet), `customer_saved`, `duplicate`, `ignored`, `unknown_price`.
+    /// `license_created`, `renewed`, `ends`, `revoked`, `already_revoked`, `recorded` (kept for
+    /// an order whose payment has not come yet), `customer_saved`, `duplicate`, `ignored`,
+    /// `unknown_price`.
     pub outcome: &'static str,
     pub license_id: Option<String>,
     pub order_id: Option<String>,
@@ -119,12 +129,13 @@ impl Applied {
 
 /// Applies one verified event (see the module's rules).
 pub async fn apply(
-    tx: &mut impl PaymentTx,
+    tx: &mut (impl PaymentTx + MailTx),
     now: i64,
     hasher: &KeyHasher,
-    prices: &PriceMap,
+    config: &PaymentConfig,
     ev: &PaymentEvent,
 ) -> ApiResult<Applied> {
+    let prices = &config.prices;
     let provider = ev.provider;
     if ev.change == Change::Ignore || (ev.order.is_empty() && !matches!(ev.change, Change::Customer(_))) {
         return Ok(Applied::just("ignored"));
@@ -188,7 +199,18 @@ pub async fn apply(
                     expires_at: order.expiry(),
                     ..NewLicense::default()
                 };
-                let (view, _key) = admin::create_license(tx, now, hasher, &new, None).await?;
+                let (view, key) = admin::create_license(tx, now, hasher, &new, None).await?;
+                if config.email_keys && !order.revoked && !new.owner_email.is_empty() {
+                    let mail = KeyMail::new(
+                        now,
+                        &view.license.id,
+                        &new.owner_email,
+                        &new.owner_name,
+                        &view.product_name,
+                        &key.to_string(),
+                    );
+                    mail::enqueue(tx, &mail).await?;
+                }
                 order.license_id = Some(view.license.id);
                 "license_created"
             } else {
@@ -215,11 +237,18 @@ pub async fn apply(
     };
     tx.update_payment_order(&order).await?;
     let mut expires_at = None;
+    let mut outcome = outcome;
     if let Some(license_id) = &order.license_id {
         let held = tx.license(LicenseBy::Id(license_id), Lock::ForUpdate).await?;
         if let Some((ctx, _)) = held {
             if order.revoked {
-                tx.set_license_status(license_id, LicenseStatus::Revoked).await?;
+                // Revoked is final: said (and logged) once, when it happens.
+                outcome = if ctx.license.status == LicenseStatus::Revoked {
+                    "already_revoked"
+                } else {
+                    tx.set_license_status(license_id, LicenseStatus::Revoked).await?;
+                    "revoked"
+                };
             } else if outcome != "license_created" || order.expiry().is_some() {
                 let expiry = order.expiry().or(ctx.license.expires_at);
                 tx.set_license_expiry(license_id, expiry).await?;
@@ -231,11 +260,6 @@ pub async fn apply(
         }
     }
     tracing::info!(provider, event = %ev.event_id, order = %order.id, outcome, "payment event applied");
-    let outcome = if order.revoked && outcome != "recorded" {
-        "revoked"
-    } else {
-        outcome
-    };
     Ok(Applied {
         outcome,
         license_id: order.license_id,

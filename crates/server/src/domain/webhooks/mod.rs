@@ -4,8 +4,8 @@
 //! A delivery row is written for each subscribed endpoint in the transaction that appends the
 //! event ([`enqueue`], called by [`crate::domain::event_log::append`]), so no event is lost to a
 //! crash. A worker in each server process ([`crate::events::delivery`]) leases the oldest pending
-//! delivery of each endpoint ([`WebhookTx::claim_due`]: one replica per delivery), posts it and
-//! records the answer ([`after_attempt`]): 2xx delivered; otherwise retried with growing delays
+//! deliveries of each endpoint ([`WebhookTx::lease_due`]: one replica per delivery), posts them
+//! in order and records the answers ([`after_attempt`]): 2xx delivered; otherwise retried with growing delays
 //! ([`retry_delay`]) for [`GIVE_UP_AFTER_SECS`] (three days), then FAILED. Redeliver puts one
 //! back in the queue.
 
@@ -27,6 +27,8 @@ pub const LEASE_SECS: i64 = 120;
 const MAX_TYPES: usize = 64;
 
 pub const PENDING: &str = "PENDING";
+/// Why a delivery failed whose event the log's retention removed before it was sent.
+pub const EVENT_GONE: &str = "the event was removed from the log (retention) before it was delivered";
 pub const DELIVERED: &str = "DELIVERED";
 pub const FAILED: &str = "FAILED";
 
@@ -205,8 +207,37 @@ pub async fn enqueue(tx: &mut impl WebhookTx, from: Option<i64>, now: i64) -> Ap
     Ok(())
 }
 
-pub async fn claim(tx: &mut impl WebhookTx, now: i64, limit: u32) -> ApiResult<Vec<Due>> {
-    tx.claim_due(now, now + LEASE_SECS, limit).await
+/// Deliveries claimed per endpoint at once: sent one after the other in event order, their
+/// outcomes recorded in one transaction (the worker gives back what it has not sent after half
+/// the lease, so a slow receiver never outlives it).
+pub const PER_ENDPOINT: u32 = 256;
+
+/// Leases due deliveries (see [`WebhookTx::lease_due`]); their ids.
+pub async fn lease(tx: &mut impl WebhookTx, now: i64, endpoints: u32) -> ApiResult<Vec<i64>> {
+    tx.lease_due(now, now + LEASE_SECS, endpoints, PER_ENDPOINT).await
+}
+
+/// The leased deliveries with what they need to be sent, grouped by endpoint in event order.
+pub async fn load(tx: &mut impl WebhookTx, ids: &[i64]) -> ApiResult<Vec<Due>> {
+    let mut due = tx.due(ids).await?;
+    due.sort_by(|a, b| {
+        (a.delivery.endpoint_id.as_str(), a.delivery.event_id)
+            .cmp(&(b.delivery.endpoint_id.as_str(), b.delivery.event_id))
+    });
+    Ok(due)
+}
+
+/// Leased deliveries that did not load: their event is gone, so they can never be sent.
+pub async fn give_up_gone(tx: &mut impl WebhookTx, leased: &[i64], loaded: &[Due]) -> ApiResult<()> {
+    let gone: Vec<i64> = leased
+        .iter()
+        .copied()
+        .filter(|id| !loaded.iter().any(|d| d.delivery.id == *id))
+        .collect();
+    if !gone.is_empty() {
+        tx.give_up_gone(&gone, EVENT_GONE).await?;
+    }
+    Ok(())
 }
 
 /// How long to wait after the `attempts`-th failed attempt: 30 s, doubling, at most 4 hours.
@@ -251,11 +282,29 @@ pub fn after_attempt(mut d: Delivery, now: i64, attempt: &Attempt) -> Delivery {
     d
 }
 
-pub async fn finish(tx: &mut impl WebhookTx, now: i64, id: i64, attempt: &Attempt) -> ApiResult<()> {
-    if let Some(d) = tx.delivery(id).await? {
-        if d.state == PENDING {
-            tx.record_attempt(&after_attempt(d, now, attempt)).await?;
+/// Records a batch's attempts (`None`: not tried, because an earlier delivery of its endpoint
+/// failed; its lease ends): the delivered ones in one statement per status, the failed ones each.
+pub async fn finish(tx: &mut impl WebhookTx, now: i64, results: &[(i64, Option<Attempt>)]) -> ApiResult<()> {
+    let untried: Vec<i64> = results.iter().filter(|(_, a)| a.is_none()).map(|(id, _)| *id).collect();
+    if !untried.is_empty() {
+        tx.release_leases(&untried).await?;
+    }
+    let mut delivered: std::collections::BTreeMap<u16, Vec<i64>> = Default::default();
+    for (id, attempt) in results {
+        let Some(attempt) = attempt else { continue };
+        match attempt.status.filter(|_| attempt.succeeded()) {
+            Some(status) => delivered.entry(status).or_default().push(*id),
+            None => {
+                if let Some(d) = tx.delivery(*id).await? {
+                    if d.state == PENDING {
+                        tx.record_attempt(&after_attempt(d, now, attempt)).await?;
+                    }
+                }
+            }
         }
+    }
+    for (status, ids) in delivered {
+        tx.record_delivered(&ids, status, now).await?;
     }
     Ok(())
 }

@@ -20,10 +20,24 @@ pub trait WebhookTx: Tx {
     /// one already there (another transaction's event in the range) stays as it is.
     fn enqueue_after(&mut self, after: i64, now: i64) -> impl Future<Output = ApiResult<u64>> + Send;
 
-    /// Leases up to `limit` due deliveries until `lease_until`: only the oldest pending delivery
-    /// of each endpoint (order), never one another process holds (several replicas).
-    fn claim_due(&mut self, now: i64, lease_until: i64, limit: u32)
-        -> impl Future<Output = ApiResult<Vec<Due>>> + Send;
+    /// Leases, until `lease_until`, the oldest `per_endpoint` pending deliveries of up to
+    /// `endpoints` endpoints whose oldest pending delivery is due and held by no one (another
+    /// process's lease, another replica's claim); their ids, each endpoint's in event order.
+    fn lease_due(
+        &mut self,
+        now: i64,
+        lease_until: i64,
+        endpoints: u32,
+        per_endpoint: u32,
+    ) -> impl Future<Output = ApiResult<Vec<i64>>> + Send;
+    /// What these deliveries need to be sent (those whose event is gone are missing).
+    fn due(&mut self, ids: &[i64]) -> impl Future<Output = ApiResult<Vec<Due>>> + Send;
+    /// Marks FAILED those of `ids` whose event is gone (retention), with `error`.
+    fn give_up_gone(&mut self, ids: &[i64], error: &str) -> impl Future<Output = ApiResult<()>> + Send;
+    /// Marks these pending deliveries delivered (one attempt more, the receiver's `status`).
+    fn record_delivered(&mut self, ids: &[i64], status: u16, now: i64) -> impl Future<Output = ApiResult<()>> + Send;
+    /// Gives claimed deliveries back untried (an earlier one of their endpoint failed).
+    fn release_leases(&mut self, ids: &[i64]) -> impl Future<Output = ApiResult<()>> + Send;
     /// Stores an attempt's result: state, status, error, next try; ends the lease.
     fn record_attempt(&mut self, delivery: &Delivery) -> impl Future<Output = ApiResult<()>> + Send;
     fn delivery(&mut self, id: i64) -> impl Future<Output = ApiResult<Option<Delivery>>> + Send;

@@ -8,6 +8,7 @@
 pub mod changes;
 mod events;
 mod license_list;
+mod mail;
 mod ops;
 mod payments;
 mod rename;
@@ -30,7 +31,7 @@ use crate::domain::license_list::{LicensePage, ListRequest};
 use crate::domain::model::ValidateView;
 use crate::domain::model::{DemoKey, FingerprintRule, Policy, Product, StoredSession};
 use crate::domain::page::{Page, Paged};
-use crate::domain::payments::{Applied, PaymentEvent, PriceMap};
+use crate::domain::payments::{Applied, PaymentConfig, PaymentEvent};
 use crate::domain::secrets::{fresh_secret, Secrets, KEY_HASH_SECRET, SIGNING_SEED};
 use crate::domain::staff::{StaffAnswer, StaffOp};
 
@@ -181,31 +182,9 @@ macro_rules! in_tx {
     }};
 }
 
-/// `in_tx!(noted …)`: a change and its event in one transaction ([`crate::domain::with_event`]):
-/// the event appended before COMMIT; a refused change's event written after its rollback.
-macro_rules! noted_tx {
-    ($store:expr, |$tx:ident| $body:expr) => {{
-        let slot = crate::events::with_event::slot();
-        let kept = slot.clone();
-        let out = in_tx!($store, |$tx| async move {
-            let value = $body.await?;
-            let event = crate::domain::with_event::describe(kept.as_ref(), Ok(&value as &dyn std::any::Any));
-            if let Some(event) = event {
-                crate::domain::event_log::append($tx, &[event]).await?;
-            }
-            Ok(value)
-        });
-        if let Err(e) = &out {
-            if let Some(event) = crate::domain::with_event::describe(slot.as_ref(), Err(e)) {
-                let written: ApiResult<()> = async { in_tx!(quiet $store, |tx| crate::domain::event_log::append(tx, &[event])) }.await;
-                if let Err(e) = written {
-                    tracing::error!(error = %e, "could not write a refusal's event");
-                }
-            }
-        }
-        out
-    }};
-}
+// `noted_tx!`: a change with its event (after `in_tx!`, which it uses).
+#[macro_use]
+mod noted;
 
 /// Runs `$body` on a pooled connection outside a transaction (single-statement reads).
 macro_rules! on_client {
@@ -457,17 +436,32 @@ impl Store for PgStore {
     }
 
     fn claim_deliveries(&self, now: i64, limit: u32) -> StoreFuture<'_, Vec<Due>> {
-        Box::pin(async move { in_tx!(quiet self, |tx| webhook_rules::claim(tx, now, limit)) })
+        Box::pin(async move {
+            in_tx!(quiet self, |tx| async move {
+                let ids = webhook_rules::lease(tx, now, limit).await?;
+                let due = webhook_rules::load(tx, &ids).await?;
+                webhook_rules::give_up_gone(tx, &ids, &due).await?;
+                Ok(due)
+            })
+        })
     }
 
-    fn finish_delivery(&self, now: i64, id: i64, attempt: Attempt) -> StoreFuture<'_, ()> {
-        Box::pin(async move { in_tx!(quiet self, |tx| webhook_rules::finish(tx, now, id, &attempt)) })
+    fn finish_deliveries(&self, now: i64, results: Vec<(i64, Option<Attempt>)>) -> StoreFuture<'_, ()> {
+        Box::pin(async move { in_tx!(quiet self, |tx| webhook_rules::finish(tx, now, &results)) })
     }
 
     // Payments in (issue 18): one provider event, applied with its event in one transaction.
-    fn apply_payment(&self, now: i64, prices: Arc<PriceMap>, event: PaymentEvent) -> StoreFuture<'_, Applied> {
+    fn apply_payment(&self, now: i64, config: Arc<PaymentConfig>, event: PaymentEvent) -> StoreFuture<'_, Applied> {
         let h = &self.secrets.hasher;
-        Box::pin(async move { noted_tx!(self, |tx| crate::domain::payments::apply(tx, now, h, &prices, &event)) })
+        Box::pin(async move { noted_tx!(self, |tx| crate::domain::payments::apply(tx, now, h, &config, &event)) })
+    }
+    // The key by email (issue 18).
+    fn claim_mails(&self, now: i64, limit: u32) -> StoreFuture<'_, Vec<crate::domain::mail::KeyMail>> {
+        Box::pin(async move { in_tx!(quiet self, |tx| crate::domain::mail::claim(tx, now, limit)) })
+    }
+
+    fn finish_mail(&self, now: i64, license_id: String, error: Option<String>) -> StoreFuture<'_, ()> {
+        Box::pin(async move { in_tx!(quiet self, |tx| crate::domain::mail::finish(tx, now, &license_id, error)) })
     }
 
     // ---- Self-hosting (issue 19): crate::store::postgres::ops ----

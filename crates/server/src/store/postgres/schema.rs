@@ -194,6 +194,22 @@ CREATE TABLE IF NOT EXISTS payment_customers (
     updated_at BIGINT NOT NULL,
     PRIMARY KEY (provider, customer_id)
 );
+-- The key by email (issue 18; queries in mail.rs): one row per license; the key only until sent.
+CREATE TABLE IF NOT EXISTS license_mails (
+    license_id TEXT PRIMARY KEY,
+    to_email TEXT NOT NULL,
+    to_name TEXT NOT NULL,
+    product_name TEXT NOT NULL,
+    license_key TEXT,
+    state TEXT NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_at BIGINT NOT NULL,
+    lease_until BIGINT,
+    last_error TEXT,
+    created_at BIGINT NOT NULL,
+    sent_at BIGINT
+);
+CREATE INDEX IF NOT EXISTS license_mails_pending ON license_mails(next_at) WHERE state = 'PENDING';
 "#;
 
 // ---- Schema versions (issue 19; see crate::store::schema_version) ----

@@ -122,24 +122,43 @@ impl<C: GenericClient + Sync> WebhookTx for PgTx<'_, C> {
         Ok(self.0.execute(&stmt, &[&after, &now]).await?)
     }
 
-    async fn claim_due(&mut self, now: i64, lease_until: i64, limit: u32) -> ApiResult<Vec<Due>> {
-        let limit = i64::from(limit);
-        let claimed = self
+    async fn lease_due(
+        &mut self,
+        now: i64,
+        lease_until: i64,
+        endpoints: u32,
+        per_endpoint: u32,
+    ) -> ApiResult<Vec<i64>> {
+        // Endpoints whose oldest pending delivery is due and held by no one; that row stays locked
+        // until this transaction ends, so another replica skips the whole endpoint meanwhile.
+        let heads = self
             .0
             .query(
-                "UPDATE webhook_deliveries SET lease_until = $2 WHERE id IN (\
-                 SELECT d.id FROM webhook_deliveries d WHERE d.state = 'PENDING' AND d.next_at <= $1 \
-                 AND (d.lease_until IS NULL OR d.lease_until <= $1) AND d.event_id = (SELECT MIN(p.event_id) \
-                 FROM webhook_deliveries p WHERE p.endpoint_id = d.endpoint_id AND p.state = 'PENDING') \
-                 ORDER BY d.next_at LIMIT $3 FOR UPDATE SKIP LOCKED) \
-                 AND state = 'PENDING' AND (lease_until IS NULL OR lease_until <= $1) RETURNING id",
-                &[&now, &lease_until, &limit],
+                "SELECT h.endpoint_id FROM webhook_deliveries h WHERE h.state = 'PENDING' AND h.next_at <= $1 \
+                 AND (h.lease_until IS NULL OR h.lease_until <= $1) AND h.event_id = (SELECT MIN(p.event_id) \
+                 FROM webhook_deliveries p WHERE p.endpoint_id = h.endpoint_id AND p.state = 'PENDING') \
+                 ORDER BY h.next_at LIMIT $2 FOR UPDATE SKIP LOCKED",
+                &[&now, &i64::from(endpoints)],
             )
             .await?;
-        let ids: Vec<i64> = claimed.iter().map(|r| r.get(0)).collect();
-        if ids.is_empty() {
-            return Ok(Vec::new());
+        let mut claimed = Vec::new();
+        for head in heads {
+            let endpoint: String = head.get(0);
+            claimed.extend(
+                self.0
+                    .query(
+                        "UPDATE webhook_deliveries SET lease_until = $2 WHERE id IN (SELECT id FROM webhook_deliveries \
+                         WHERE endpoint_id = $1 AND state = 'PENDING' ORDER BY event_id LIMIT $3) \
+                         AND (lease_until IS NULL OR lease_until <= $4) RETURNING id",
+                        &[&endpoint, &lease_until, &i64::from(per_endpoint), &now],
+                    )
+                    .await?,
+            );
         }
+        Ok(claimed.iter().map(|r| r.get(0)).collect())
+    }
+
+    async fn due(&mut self, ids: &[i64]) -> ApiResult<Vec<Due>> {
         let rows = self
             .0
             .query(
@@ -152,7 +171,7 @@ impl<C: GenericClient + Sync> WebhookTx for PgTx<'_, C> {
                 &[&ids],
             )
             .await?;
-        Ok(rows
+        let due: Vec<Due> = rows
             .iter()
             .map(|r| {
                 let delivery = delivery(r);
@@ -175,7 +194,41 @@ impl<C: GenericClient + Sync> WebhookTx for PgTx<'_, C> {
                     delivery,
                 }
             })
-            .collect())
+            .collect();
+        Ok(due)
+    }
+
+    async fn give_up_gone(&mut self, ids: &[i64], error: &str) -> ApiResult<()> {
+        self.0
+            .execute(
+                "UPDATE webhook_deliveries SET state = 'FAILED', last_error = $2, lease_until = NULL \
+                 WHERE id = ANY($1) AND NOT EXISTS (SELECT 1 FROM events e WHERE e.id = webhook_deliveries.event_id)",
+                &[&ids, &error],
+            )
+            .await?;
+        Ok(())
+    }
+
+    async fn record_delivered(&mut self, ids: &[i64], status: u16, now: i64) -> ApiResult<()> {
+        let stmt = self
+            .0
+            .prepare_cached(
+                "UPDATE webhook_deliveries SET state = 'DELIVERED', attempts = attempts + 1, last_status = $2, \
+                 last_error = NULL, delivered_at = $3, lease_until = NULL WHERE id = ANY($1) AND state = 'PENDING'",
+            )
+            .await?;
+        self.0.execute(&stmt, &[&ids, &i32::from(status), &now]).await?;
+        Ok(())
+    }
+
+    async fn release_leases(&mut self, ids: &[i64]) -> ApiResult<()> {
+        self.0
+            .execute(
+                "UPDATE webhook_deliveries SET lease_until = NULL WHERE id = ANY($1)",
+                &[&ids],
+            )
+            .await?;
+        Ok(())
     }
 
     async fn record_attempt(&mut self, d: &Delivery) -> ApiResult<()> {

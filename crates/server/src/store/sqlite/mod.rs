@@ -14,6 +14,7 @@ pub mod backup;
 pub mod events;
 pub mod license_list;
 
+pub mod mail;
 pub mod noted;
 mod ops;
 pub mod payments;

@@ -174,6 +174,22 @@ CREATE TABLE IF NOT EXISTS payment_customers (
     updated_at INTEGER NOT NULL,
     PRIMARY KEY (provider, customer_id)
 );
+-- The key by email (issue 18; queries in mail.rs): one row per license; the key only until sent.
+CREATE TABLE IF NOT EXISTS license_mails (
+    license_id TEXT PRIMARY KEY,
+    to_email TEXT NOT NULL,
+    to_name TEXT NOT NULL,
+    product_name TEXT NOT NULL,
+    license_key TEXT,
+    state TEXT NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_at INTEGER NOT NULL,
+    lease_until INTEGER,
+    last_error TEXT,
+    created_at INTEGER NOT NULL,
+    sent_at INTEGER
+);
+CREATE INDEX IF NOT EXISTS license_mails_pending ON license_mails(next_at) WHERE state = 'PENDING';
 "#;
 
 /// Seat counting, after the tables exist (and after [`migrate`] added the column to old files).

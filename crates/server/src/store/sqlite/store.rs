@@ -14,7 +14,7 @@ use crate::domain::license_edit::{self, LicenseEdit};
 use crate::domain::license_list::{self, LicensePage, ListRequest};
 use crate::domain::model::{DemoKey, FingerprintRule, Policy, Product, StoredSession};
 use crate::domain::page::{Page, Paged};
-use crate::domain::payments::{Applied, PaymentEvent, PriceMap};
+use crate::domain::payments::{Applied, PaymentConfig, PaymentEvent};
 use crate::domain::rename::{self, Renamed};
 use crate::domain::secrets::Secrets;
 use crate::domain::signing_keys::{self, KeyChange, KeyList, KeyView};
@@ -227,22 +227,37 @@ impl Store for Db {
     }
 
     fn claim_deliveries(&self, now: i64, limit: u32) -> StoreFuture<'_, Vec<Due>> {
-        Box::pin(self.write(move |c| complete(webhooks::claim(&mut SqliteTx(c), now, limit))))
+        // The lease in the writer; what to send read beside it (the writer is the activations').
+        Box::pin(async move {
+            let ids = self
+                .write(move |c| complete(webhooks::lease(&mut SqliteTx(c), now, limit)))
+                .await?;
+            if ids.is_empty() {
+                return Ok(Vec::new());
+            }
+            let due = self.read(|c| complete(webhooks::load(&mut SqliteTx(c), &ids)))?;
+            if due.len() < ids.len() {
+                let loaded = due.clone();
+                self.write(move |c| complete(webhooks::give_up_gone(&mut SqliteTx(c), &ids, &loaded)))
+                    .await?;
+            }
+            Ok(due)
+        })
     }
 
-    fn finish_delivery(&self, now: i64, id: i64, attempt: Attempt) -> StoreFuture<'_, ()> {
-        Box::pin(self.write(move |c| complete(webhooks::finish(&mut SqliteTx(c), now, id, &attempt))))
+    fn finish_deliveries(&self, now: i64, results: Vec<(i64, Option<Attempt>)>) -> StoreFuture<'_, ()> {
+        Box::pin(self.write(move |c| complete(webhooks::finish(&mut SqliteTx(c), now, &results))))
     }
 
     // Payments in (issue 18): one provider event, applied with its event in one transaction.
-    fn apply_payment(&self, now: i64, prices: Arc<PriceMap>, event: PaymentEvent) -> StoreFuture<'_, Applied> {
+    fn apply_payment(&self, now: i64, config: Arc<PaymentConfig>, event: PaymentEvent) -> StoreFuture<'_, Applied> {
         let h = self.secrets.hasher.clone();
         Box::pin(self.write_noted(move |c| {
             complete(crate::domain::payments::apply(
                 &mut SqliteTx(c),
                 now,
                 &h,
-                &prices,
+                &config,
                 &event,
             ))
         }))
@@ -261,5 +276,14 @@ impl Store for Db {
 
     fn change_signing_keys(&self, now: i64, change: KeyChange) -> StoreFuture<'_, KeyView> {
         Box::pin(self.write(move |c| complete(signing_keys::change(&mut SqliteTx(c), now, &change))))
+    }
+
+    // The key by email (issue 18).
+    fn claim_mails(&self, now: i64, limit: u32) -> StoreFuture<'_, Vec<crate::domain::mail::KeyMail>> {
+        Box::pin(self.write(move |c| complete(crate::domain::mail::claim(&mut SqliteTx(c), now, limit))))
+    }
+
+    fn finish_mail(&self, now: i64, license_id: String, error: Option<String>) -> StoreFuture<'_, ()> {
+        Box::pin(self.write(move |c| complete(crate::domain::mail::finish(&mut SqliteTx(c), now, &license_id, error))))
     }
 }

@@ -55,50 +55,65 @@ fn endpoints(c: &Connection) -> rusqlite::Result<Vec<Endpoint>> {
     Ok(list)
 }
 
-fn claim(c: &Connection, now: i64, lease_until: i64, limit: u32) -> rusqlite::Result<Vec<Due>> {
-    let ids = c
+fn lease(c: &Connection, now: i64, lease_until: i64, endpoints: u32, per_endpoint: u32) -> rusqlite::Result<Vec<i64>> {
+    // Endpoints whose oldest pending delivery is due and held by no one.
+    let heads = c
         .prepare_cached(
-            "UPDATE webhook_deliveries SET lease_until = ?2 WHERE id IN (\
-             SELECT d.id FROM webhook_deliveries d WHERE d.state = 'PENDING' AND d.next_at <= ?1 \
-             AND (d.lease_until IS NULL OR d.lease_until <= ?1) AND d.event_id = (SELECT MIN(p.event_id) \
-             FROM webhook_deliveries p WHERE p.endpoint_id = d.endpoint_id AND p.state = 'PENDING') \
-             ORDER BY d.next_at LIMIT ?3) RETURNING id",
+            "SELECT h.endpoint_id FROM webhook_deliveries h WHERE h.state = 'PENDING' AND h.next_at <= ?1 \
+             AND (h.lease_until IS NULL OR h.lease_until <= ?1) AND h.event_id = (SELECT MIN(p.event_id) \
+             FROM webhook_deliveries p WHERE p.endpoint_id = h.endpoint_id AND p.state = 'PENDING') \
+             ORDER BY h.next_at LIMIT ?2",
         )?
-        .query_map(params![now, lease_until, limit], |r| r.get::<_, i64>(0))?
+        .query_map(params![now, endpoints], |r| r.get::<_, String>(0))?
         .collect::<Result<Vec<_>, _>>()?;
+    // Each one's oldest pending deliveries, in event order.
+    let mut lease = c.prepare_cached(
+        "UPDATE webhook_deliveries SET lease_until = ?2 WHERE id IN (SELECT id FROM webhook_deliveries \
+         WHERE endpoint_id = ?1 AND state = 'PENDING' ORDER BY event_id LIMIT ?3) RETURNING id",
+    )?;
+    let mut ids = Vec::new();
+    for endpoint in heads {
+        let leased = lease
+            .query_map(params![endpoint, lease_until, per_endpoint], |r| r.get::<_, i64>(0))?
+            .collect::<Result<Vec<_>, _>>()?;
+        ids.extend(leased);
+    }
+    Ok(ids)
+}
+
+/// A list of ids as one parameter (a JSON array, read with `json_each`).
+fn id_list(ids: &[i64]) -> String {
+    serde_json::to_string(ids).expect("numbers serialize")
+}
+
+fn due(c: &Connection, ids: &[i64]) -> rusqlite::Result<Vec<Due>> {
     let mut details = c.prepare_cached(&format!(
         "SELECT {DELIVERY_COLUMNS}, w.url, w.secret, e.at, e.action, e.outcome, e.license_id, e.activation_id, \
          e.actor, e.detail FROM webhook_deliveries d JOIN webhook_endpoints w ON w.id = d.endpoint_id \
-         JOIN events e ON e.id = d.event_id WHERE d.id = ?1"
+         JOIN events e ON e.id = d.event_id WHERE d.id IN (SELECT value FROM json_each(?1))"
     ))?;
-    let mut due = Vec::with_capacity(ids.len());
-    for id in ids {
-        let found = details
-            .query_row([id], |r| {
-                let delivery = delivery(r)?;
-                Ok(Due {
-                    url: r.get(10)?,
-                    secret: r.get(11)?,
-                    event: StoredEvent {
-                        id: delivery.event_id,
-                        event: Event {
-                            at: r.get(12)?,
-                            action: r.get(13)?,
-                            outcome: r.get(14)?,
-                            license_id: r.get(15)?,
-                            activation_id: r.get(16)?,
-                            actor: r.get(17)?,
-                            detail: r.get(18)?,
-                            ..Event::default()
-                        },
-                    },
-                    delivery,
-                })
-            })
-            .optional()?;
-        due.extend(found);
-    }
-    Ok(due)
+    let rows = details.query_map([id_list(ids)], |r| {
+        let delivery = delivery(r)?;
+        Ok(Due {
+            url: r.get(10)?,
+            secret: r.get(11)?,
+            event: StoredEvent {
+                id: delivery.event_id,
+                event: Event {
+                    at: r.get(12)?,
+                    action: r.get(13)?,
+                    outcome: r.get(14)?,
+                    license_id: r.get(15)?,
+                    activation_id: r.get(16)?,
+                    actor: r.get(17)?,
+                    detail: r.get(18)?,
+                    ..Event::default()
+                },
+            },
+            delivery,
+        })
+    })?;
+    rows.collect()
 }
 
 impl WebhookTx for SqliteTx<'_> {
@@ -154,13 +169,55 @@ impl WebhookTx for SqliteTx<'_> {
         )
     }
 
-    fn claim_due(
+    fn lease_due(
         &mut self,
         now: i64,
         lease_until: i64,
-        limit: u32,
-    ) -> impl Future<Output = ApiResult<Vec<Due>>> + Send {
-        done(claim(self.0, now, lease_until, limit))
+        endpoints: u32,
+        per_endpoint: u32,
+    ) -> impl Future<Output = ApiResult<Vec<i64>>> + Send {
+        done(lease(self.0, now, lease_until, endpoints, per_endpoint))
+    }
+
+    fn due(&mut self, ids: &[i64]) -> impl Future<Output = ApiResult<Vec<Due>>> + Send {
+        done(due(self.0, ids))
+    }
+
+    fn give_up_gone(&mut self, ids: &[i64], error: &str) -> impl Future<Output = ApiResult<()>> + Send {
+        done(
+            self.0
+                .execute(
+                    "UPDATE webhook_deliveries SET state = 'FAILED', last_error = ?2, lease_until = NULL \
+                     WHERE id IN (SELECT value FROM json_each(?1)) AND NOT EXISTS (SELECT 1 FROM events e \
+                     WHERE e.id = webhook_deliveries.event_id)",
+                    params![id_list(ids), error],
+                )
+                .map(drop),
+        )
+    }
+
+    fn record_delivered(&mut self, ids: &[i64], status: u16, now: i64) -> impl Future<Output = ApiResult<()>> + Send {
+        done(
+            self.0
+                .prepare_cached(
+                    "UPDATE webhook_deliveries SET state = 'DELIVERED', attempts = attempts + 1, last_status = ?2, \
+                     last_error = NULL, delivered_at = ?3, lease_until = NULL \
+                     WHERE id IN (SELECT value FROM json_each(?1)) AND state = 'PENDING'",
+                )
+                .and_then(|mut s| s.execute(params![id_list(ids), status, now]))
+                .map(drop),
+        )
+    }
+
+    fn release_leases(&mut self, ids: &[i64]) -> impl Future<Output = ApiResult<()>> + Send {
+        done(
+            self.0
+                .execute(
+                    "UPDATE webhook_deliveries SET lease_until = NULL WHERE id IN (SELECT value FROM json_each(?1))",
+                    [id_list(ids)],
+                )
+                .map(drop),
+        )
     }
 
     fn record_attempt(&mut self, d: &Delivery) -> impl Future<Output = ApiResult<()>> + Send {

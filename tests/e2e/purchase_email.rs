@@ -1,0 +1,111 @@
+//! From purchase to activated: a Stripe purchase event signed by the test → the server makes the
+//! license and emails the key (a real SMTP server, aiosmtpd) → the email's activation link,
+//! opened as the app's deep link, starts the app on the key screen with the key filled in →
+//! Activate → activated (screenshots in tests/artifacts).
+
+use keyturn_e2e::app::Options;
+use keyturn_e2e::server::{PRODUCT_ID, PRODUCT_NAME};
+use keyturn_e2e::App;
+use keyturn_testkit::smtp::SmtpServer;
+use keyturn_testkit::{cli, eventually, free_port, Database, Server};
+use std::time::Duration;
+
+const STRIPE: &str = "whsec_e2e_purchase";
+
+fn stripe_signature(body: &str) -> String {
+    // HMAC-SHA256 over "t.body" by Python's hmac (Stripe's documented scheme), independent of the server.
+    let t = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let script = "import hashlib, hmac, sys; print(hmac.new(sys.argv[1].encode(), sys.stdin.buffer.read(), hashlib.sha256).hexdigest())";
+    let mut command = std::process::Command::new("python3");
+    command.args(["-c", script, STRIPE]);
+    let run = keyturn_testkit::process::run(command, &format!("{t}.{body}"));
+    assert!(run.success(), "{}", run.stderr);
+    format!("t={t},v1={}", run.stdout.trim())
+}
+
+#[tokio::test]
+async fn a_purchase_email_link_activates_the_app() {
+    let database = Database::under_test();
+    cli(
+        &database.db,
+        &["product", "create", "--name", PRODUCT_NAME, "--id", PRODUCT_ID],
+    );
+    let policy = cli(
+        &database.db,
+        &[
+            "policy",
+            "create",
+            "--product",
+            PRODUCT_ID,
+            "--name",
+            "Pro",
+            "--max-machines",
+            "2",
+        ],
+    );
+    let smtp = SmtpServer::start(free_port());
+    let server = Server::options()
+        .on(&database.db)
+        .args(&[
+            "--stripe-webhook-secret",
+            STRIPE,
+            "--payment-price",
+            &format!("price_e2e={policy}"),
+            "--smtp-host",
+            "127.0.0.1",
+            "--smtp-port",
+            &smtp.port.to_string(),
+            "--mail-from",
+            "E2E Sales <sales@e2e.example>",
+        ])
+        .start();
+    let event = serde_json::json!({"id": "evt_e2e_1", "type": "invoice.paid", "data": {"object": {
+        "id": "in_e2e", "customer_email": "buyer@example.com", "customer_name": "Bea Buyer", "payment_intent": "pi_e2e",
+        "lines": {"data": [{"price": {"id": "price_e2e"}}]}}}})
+    .to_string();
+    let answer = server
+        .http
+        .post(format!("{}/v1/payments/stripe", server.url))
+        .header("content-type", "application/json")
+        .header("stripe-signature", stripe_signature(&event))
+        .body(event)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 200);
+    eventually("the purchase email", Duration::from_secs(30), || async {
+        !smtp.messages().is_empty()
+    })
+    .await;
+    let mail = smtp.messages().remove(0);
+    let text = mail["text"].as_str().unwrap().to_string();
+    let link = text
+        .lines()
+        .find(|l| l.starts_with("keyturn://activate?key="))
+        .expect("the activation link in the email")
+        .trim()
+        .to_string();
+    let key = link.trim_start_matches("keyturn://activate?key=").to_string();
+
+    let options = Options {
+        args: vec![link.clone()],
+        ..Options::default()
+    };
+    let app = App::launch_with("purchase-email", &server, "e2e-purchase-device", options).await;
+    let result = async {
+        app.find("[data-testid=key-title]").await?;
+        let typed = app.find("#license-key").await?.prop("value").await?.unwrap_or_default();
+        assert_eq!(typed, key, "the email's key is filled in");
+        app.screenshot("key-from-email").await?;
+        app.find("#activate").await?.click().await?;
+        app.wait_for_text("[data-testid=activated-title]", "Activated").await?;
+        app.screenshot("activated").await?;
+        assert_eq!(server.machine_count(&key).await, 1);
+        Ok(())
+    }
+    .await;
+    app.finish(result, &server).await;
+}
