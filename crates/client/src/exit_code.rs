@@ -118,6 +118,8 @@ pub fn for_code(code: &str) -> i32 {
         | "EXPIRED"
         | "OVERDUE"
         | "ACTIVATION_NOT_FOUND"
+        | "AUTO_RELEASED"
+        | "LEASE_NOT_FOUND"
         | "FINGERPRINT_BLOCKED"
         | "VM_NOT_ALLOWED" => ENDED,
         "TOKEN_INVALID" | "FINGERPRINT_MISMATCH" | "CLOCK_ROLLED_BACK" | "TOKEN_FROM_FUTURE" | "STORAGE_CORRUPT" => {
@@ -125,8 +127,14 @@ pub fn for_code(code: &str) -> i32 {
         }
         "KEYCHAIN_UNAVAILABLE" => KEYCHAIN_UNAVAILABLE,
         "OFFLINE" => OFFLINE,
-        "MACHINE_LIMIT_EXCEEDED" => SEAT_LIMIT,
-        "INVALID_KEY_FORMAT" | "NOT_FOUND" | "FINGERPRINT_IN_USE" | "INVALID_FINGERPRINT" => REFUSED,
+        "MACHINE_LIMIT_EXCEEDED" | "SEATS_IN_USE" => SEAT_LIMIT,
+        "INVALID_KEY_FORMAT"
+        | "NOT_FOUND"
+        | "FINGERPRINT_IN_USE"
+        | "INVALID_FINGERPRINT"
+        | "NOT_FLOATING"
+        | "FLOATING_LICENSE"
+        | "BORROW_NOT_ALLOWED" => REFUSED,
         "CONFIG" | "FINGERPRINT_UNAVAILABLE" => CONFIG,
         "OFFLINE_EXPIRED" => SYNC_NEEDED,
         _ => ERROR,

@@ -8,6 +8,7 @@
 pub mod args;
 pub mod event_log;
 mod license;
+pub mod seat_args;
 mod session;
 
 pub use args::{Cli, Command, DbArg};
@@ -101,6 +102,7 @@ pub fn run(command: Command) -> Result<(), String> {
             offline_lease,
             allow_vm,
             trial,
+            seats,
         }) => {
             let new = NewPolicy {
                 product_id: product,
@@ -115,6 +117,10 @@ pub fn run(command: Command) -> Result<(), String> {
                 offline_lease_secs: offline_lease,
                 allow_vm,
                 trial,
+                floating: seats.floating,
+                lease_secs: seats.lease_secs,
+                max_borrow_secs: seats.max_borrow_secs,
+                release_unseen_days: seats.release_unseen_days,
             };
             let policy = with_store(&db, |s| async move { s.create_policy(now, new).await })?;
             println!("{}", policy.id);

@@ -9,6 +9,8 @@
 //!   fingerprint rules; [`demo`]: the demo seed.
 //! * [`events`] (what an event is), [`event_log`] (append, page, prune), [`sessions`]: the
 //!   sign-in rules.
+//! * [`leases`]: floating seats (checkout, heartbeat, release, borrow) and seats that free
+//!   themselves (`release_unseen_days`).
 //! * [`tokens`]: the signed activation token for an [`issued::Issued`] activation;
 //!   [`secrets`]: the signing key and the key hasher.
 
@@ -21,6 +23,7 @@ pub mod event_log;
 pub mod events;
 pub mod ids;
 pub mod issued;
+pub mod leases;
 pub mod model;
 pub mod page;
 pub mod rules;

@@ -66,6 +66,7 @@ pub fn handlers() -> Router<AppState> {
         .route("/events", get(super::events::list))
         .route("/test/clock", post(test_clock))
         .route("/test/hear-changes", post(test_hear_changes))
+        .merge(super::leases::admin_routes())
 }
 
 async fn require_token(
@@ -297,7 +298,14 @@ async fn test_hear_changes(State(s): State<AppState>) -> ApiResult<Response> {
 }
 
 impl AppState {
-    fn log_admin(&self, actor: &str, action: &str, license_id: &str, activation_id: Option<&str>, detail: String) {
+    pub(super) fn log_admin(
+        &self,
+        actor: &str,
+        action: &str,
+        license_id: &str,
+        activation_id: Option<&str>,
+        detail: String,
+    ) {
         let mut event = Event::new(self.clock.now(), action, actor)
             .license(license_id)
             .detail(detail);

@@ -30,11 +30,11 @@ pub fn routes() -> Router<AppState> {
         .route("/v1/trials", post(trial))
 }
 
-fn parse_key(text: &str) -> ApiResult<LicenseKey> {
+pub(super) fn parse_key(text: &str) -> ApiResult<LicenseKey> {
     LicenseKey::parse(text).map_err(|e| ApiError::new(Code::InvalidKeyFormat, e.to_string()))
 }
 
-fn check_fingerprint(fp: &str) -> ApiResult<()> {
+pub(super) fn check_fingerprint(fp: &str) -> ApiResult<()> {
     if fingerprint::is_valid(fp) {
         Ok(())
     } else {
@@ -69,17 +69,17 @@ fn check_device(
 }
 
 /// What an event says about a device: its name and platform (never hardware values).
-fn device(name: &str, platform: &str) -> String {
+pub(super) fn device(name: &str, platform: &str) -> String {
     format!("device \"{}\" ({})", clip(name), clip(platform))
 }
 
 /// At most 64 characters of a client-supplied string, for the event log.
-fn clip(text: &str) -> String {
+pub(super) fn clip(text: &str) -> String {
     text.chars().take(64).collect()
 }
 
 /// Whatever an operation answered that can carry a license and an activation.
-trait Outcome {
+pub(super) trait Outcome {
     fn ids(&self) -> (Option<&str>, Option<&str>);
 }
 
@@ -98,7 +98,7 @@ impl Outcome for () {
 impl AppState {
     /// Records an operation's outcome in the event log; `key_hash` finds the license when the
     /// answer does not name it.
-    fn note<T: Outcome>(&self, mut event: Event, key_hash: Option<String>, result: &ApiResult<T>) {
+    pub(super) fn note<T: Outcome>(&self, mut event: Event, key_hash: Option<String>, result: &ApiResult<T>) {
         match result {
             Ok(out) => {
                 let (license, activation) = out.ids();
@@ -116,7 +116,7 @@ impl AppState {
     }
 
     /// Rate limit, then the key's lookup hash.
-    fn lookup(&self, peer: IpAddr, key: &LicenseKey) -> ApiResult<String> {
+    pub(super) fn lookup(&self, peer: IpAddr, key: &LicenseKey) -> ApiResult<String> {
         if !self.limiter.allow(peer) {
             return Err(ApiError::rate_limited(
                 "too many requests; try again in a moment",
@@ -136,7 +136,15 @@ async fn validate(
     check_fingerprint(&req.fingerprint)?;
     let hash = s.lookup(peer, &key)?;
     let now = s.clock.now();
-    let answer = s.store.validate(now, hash, req.fingerprint).await?;
+    let mut answer = s.store.validate(now, hash.clone(), req.fingerprint.clone()).await?;
+    if answer.code == Code::FingerprintNotFound {
+        // Freed by the policy after days unused: say so, so the app can explain it.
+        if let Some(r) = s.store.auto_released(hash, req.fingerprint).await? {
+            let refusal = crate::domain::leases::auto_release::refusal(&r);
+            answer.code = refusal.code();
+            answer.message = refusal.body().message;
+        }
+    }
     Ok(Json(answer).into_response())
 }
 

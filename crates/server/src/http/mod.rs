@@ -11,6 +11,7 @@ pub mod console;
 pub mod error;
 pub mod events;
 pub mod extract;
+pub mod leases;
 pub mod log_sink;
 pub mod portal;
 pub mod ratelimit;
@@ -34,6 +35,7 @@ pub fn router(state: AppState) -> Router {
     let timeout = state.request_timeout;
     Router::new()
         .merge(client::routes())
+        .merge(leases::client_routes())
         .nest("/admin/v1", admin::routes(state.clone()))
         .merge(crate::http::console::routes(state.clone()))
         .merge(crate::http::portal::routes(state.clone()))

@@ -7,10 +7,13 @@ use crate::domain::admin::{Extend, LicenseView, MachineView, NewLicense, NewPoli
 use crate::domain::errors::ApiResult;
 use crate::domain::events::{Event, EventPage, EventQuery};
 use crate::domain::issued::Issued;
+use crate::domain::leases::tx::AutoReleased;
+use crate::domain::leases::{LeaseIssued, LeaseRow, LeasesView};
 pub use crate::domain::model::FingerprintRule;
 use crate::domain::model::{DemoKey, Policy, Product, StoredSession};
 use crate::domain::page::{Page, Paged};
 use crate::domain::secrets::Secrets;
+use keyturn_protocol::lease::CheckoutRequest;
 use keyturn_protocol::wire::{ActivateRequest, LicenseStatus, MachinesResponse, TrialRequest, ValidateResponse};
 use keyturn_protocol::LicenseKey;
 use std::future::Future;
@@ -91,4 +94,23 @@ pub trait Store: Send + Sync + 'static {
     fn hear_changes(&self) -> StoreFuture<'_, ()> {
         Box::pin(std::future::ready(Ok(())))
     }
+
+    // Floating seats and seats that free themselves (crate::domain::leases): each in one
+    // transaction holding the license's lock.
+    fn checkout(&self, now: i64, key_hash: String, req: CheckoutRequest) -> StoreFuture<'_, LeaseIssued>;
+    fn heartbeat(
+        &self,
+        now: i64,
+        key_hash: String,
+        lease_id: String,
+        fingerprint: String,
+    ) -> StoreFuture<'_, LeaseIssued>;
+    /// Ends the lease (a borrowed one too); answers the lease as it is now.
+    fn release(&self, now: i64, key_hash: String, lease_id: String) -> StoreFuture<'_, LeaseRow>;
+    /// The live leases of a license (admin).
+    fn license_leases(&self, now: i64, id_or_key: String) -> StoreFuture<'_, LeasesView>;
+    /// Ends one lease of the license now (admin).
+    fn end_lease(&self, now: i64, id_or_key: String, lease_id: String) -> StoreFuture<'_, LeaseRow>;
+    /// Validate found no activation of this device: was its seat freed by the policy?
+    fn auto_released(&self, key_hash: String, fingerprint: String) -> StoreFuture<'_, Option<AutoReleased>>;
 }

@@ -7,6 +7,7 @@
 
 pub mod changes;
 mod events;
+mod leases;
 mod rows;
 mod schema;
 mod sessions;
@@ -17,6 +18,8 @@ use crate::domain::admin::{self, Extend, LicenseView, MachineView, NewLicense, N
 use crate::domain::errors::{ApiError, ApiResult};
 use crate::domain::events::{Event, EventPage, EventQuery};
 use crate::domain::issued::Issued;
+use crate::domain::leases::tx::AutoReleased;
+use crate::domain::leases::{self as lease_rules, LeaseIssued, LeaseRow, LeasesView};
 use crate::domain::model::ValidateView;
 use crate::domain::model::{DemoKey, FingerprintRule, Policy, Product, StoredSession};
 use crate::domain::page::{Page, Paged};
@@ -24,6 +27,7 @@ use crate::domain::secrets::{fresh_secret, Secrets, KEY_HASH_SECRET, SIGNING_SEE
 use crate::domain::{client, demo};
 use crate::store::validate_cache::ValidateCache;
 use deadpool_postgres::{Manager, ManagerConfig, Object, Pool, RecyclingMethod};
+use keyturn_protocol::lease::CheckoutRequest;
 use keyturn_protocol::wire::{ActivateRequest, LicenseStatus, MachinesResponse, TrialRequest, ValidateResponse};
 use keyturn_protocol::LicenseKey;
 use std::sync::Arc;
@@ -93,6 +97,9 @@ impl PgStore {
         tx.batch_execute(sessions::SCHEMA)
             .await
             .map_err(|e| format!("cannot create the sessions table: {e}"))?;
+        tx.batch_execute(leases::SCHEMA)
+            .await
+            .map_err(|e| format!("cannot create the lease tables: {e}"))?;
         let seed = meta_secret(&tx, SIGNING_SEED).await.map_err(|e| e.to_string())?;
         let secret = meta_secret(&tx, KEY_HASH_SECRET).await.map_err(|e| e.to_string())?;
         tx.commit().await.map_err(|e| e.to_string())?;
@@ -341,5 +348,32 @@ impl Store for PgStore {
 
     fn end_session(&self, kind: String, id_hash: String) -> StoreFuture<'_, ()> {
         Box::pin(async move { on_client!(self, |tx| crate::domain::sessions::end(tx, &kind, &id_hash)) })
+    }
+
+    // Floating seats and seats that free themselves (validate's cache is not involved: quiet).
+    fn checkout(&self, now: i64, key_hash: String, req: CheckoutRequest) -> StoreFuture<'_, LeaseIssued> {
+        Box::pin(async move { in_tx!(quiet self, |tx| lease_rules::seats::checkout(tx, now, &key_hash, &req)) })
+    }
+
+    fn heartbeat(&self, now: i64, key_hash: String, id: String, fp: String) -> StoreFuture<'_, LeaseIssued> {
+        Box::pin(async move { in_tx!(quiet self, |tx| lease_rules::seats::heartbeat(tx, now, &key_hash, &id, &fp)) })
+    }
+
+    fn release(&self, now: i64, key_hash: String, id: String) -> StoreFuture<'_, LeaseRow> {
+        Box::pin(async move { in_tx!(quiet self, |tx| lease_rules::seats::release(tx, now, &key_hash, &id)) })
+    }
+
+    fn license_leases(&self, now: i64, id_or_key: String) -> StoreFuture<'_, LeasesView> {
+        let h = &self.secrets.hasher;
+        Box::pin(async move { on_client!(self, |tx| lease_rules::admin::leases(tx, h, now, &id_or_key)) })
+    }
+
+    fn end_lease(&self, now: i64, id_or_key: String, id: String) -> StoreFuture<'_, LeaseRow> {
+        let h = &self.secrets.hasher;
+        Box::pin(async move { in_tx!(quiet self, |tx| lease_rules::admin::end_lease(tx, h, now, &id_or_key, &id)) })
+    }
+
+    fn auto_released(&self, key_hash: String, fp: String) -> StoreFuture<'_, Option<AutoReleased>> {
+        Box::pin(async move { on_client!(self, |tx| lease_rules::auto_release::for_device(tx, &key_hash, &fp)) })
     }
 }

@@ -11,6 +11,7 @@
 //! [`Store`]: super::Store
 
 pub mod events;
+pub mod leases;
 pub mod readers;
 pub mod rows;
 pub mod schema;

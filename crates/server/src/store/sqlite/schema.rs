@@ -110,7 +110,9 @@ pub fn create(conn: &Connection) -> rusqlite::Result<()> {
     migrate(conn)?;
     conn.execute_batch(TRIGGERS)?;
     super::sessions::create(conn)?;
-    super::events::create(conn)
+    super::events::create(conn)?;
+    // Floating seats and auto-released activations (their own file).
+    super::leases::create(conn)
 }
 
 /// Columns added after the first release: (table, column, how to add it and fill it). Files made
@@ -136,7 +138,7 @@ const ADDED_COLUMNS: &[(&str, &str, &str)] = &[
 ];
 
 fn migrate(conn: &Connection) -> rusqlite::Result<()> {
-    for (table, column, sql) in ADDED_COLUMNS {
+    for (table, column, sql) in ADDED_COLUMNS.iter().chain(super::leases::POLICY_COLUMNS) {
         add_column(conn, table, column, sql)?;
     }
     Ok(())

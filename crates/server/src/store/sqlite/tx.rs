@@ -133,8 +133,9 @@ impl Tx for SqliteTx<'_> {
         done(
             self.execute(
                 "INSERT INTO policies (id, product_id, name, max_machines, uniqueness, matching, fuzzy_min, \
-                 renew_interval_secs, grace_secs, duration_secs, allow_vm, trial, created_at, offline_lease_secs) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+                 renew_interval_secs, grace_secs, duration_secs, allow_vm, trial, created_at, offline_lease_secs, \
+                 floating, lease_secs, max_borrow_secs, release_unseen_days) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
                 params![
                     p.id,
                     p.product_id,
@@ -149,7 +150,11 @@ impl Tx for SqliteTx<'_> {
                     p.allow_vm,
                     p.trial,
                     p.created_at,
-                    p.offline_lease_secs
+                    p.offline_lease_secs,
+                    p.seats.floating,
+                    p.seats.lease_secs,
+                    p.seats.max_borrow_secs,
+                    p.seats.release_unseen_days
                 ],
             )
             .map(drop),
