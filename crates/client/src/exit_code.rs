@@ -27,6 +27,8 @@ pub const REFUSED: i32 = 9;
 pub const CONFIG: i32 = 10;
 /// The activation ran out offline: run `keyturn check` online to renew it.
 pub const SYNC_NEEDED: i32 = 11;
+/// `keyturn run`: the program could not be started (not found, not executable).
+pub const NOT_STARTED: i32 = 12;
 /// Library: the caller's buffer is too small; the size needed (with the final NUL) is reported.
 pub const BUFFER_TOO_SMALL: i32 = 20;
 /// Library: a required pointer is NULL, or a text is not UTF-8.
@@ -85,6 +87,11 @@ pub const TABLE: &[ResultCode] = &[
         SYNC_NEEDED,
         "SYNC_NEEDED",
         "the activation ran out offline: run `keyturn check` online",
+    ),
+    row(
+        NOT_STARTED,
+        "NOT_STARTED",
+        "keyturn run: the program could not be started",
     ),
     row(
         BUFFER_TOO_SMALL,
@@ -153,7 +160,7 @@ mod tests {
     #[test]
     fn codes_are_distinct_and_listed_in_order() {
         let codes: Vec<i32> = TABLE.iter().map(|row| row.code).collect();
-        let mut expected: Vec<i32> = (0..=11).collect();
+        let mut expected: Vec<i32> = (0..=12).collect();
         expected.extend(20..=23);
         assert_eq!(codes, expected);
         let mut names: Vec<&str> = TABLE.iter().map(|row| row.name).collect();

@@ -62,7 +62,7 @@ fn status_text(r: &StatusReport) -> String {
 }
 
 /// `--key -` reads the key from the first line of stdin.
-fn read_key(argument: &str) -> Result<LicenseKey, CommandError> {
+pub(super) fn read_key(argument: &str) -> Result<LicenseKey, CommandError> {
     if argument != "-" {
         return Ok(LicenseKey::parse(argument)?);
     }
