@@ -16,6 +16,7 @@ pub async fn leases(tx: &mut impl LeaseTx, hasher: &KeyHasher, now: i64, id_or_k
     let live = tx.live_leases(&ctx.license.id, now, MAX_LISTED).await?;
     Ok(LeasesView {
         license_id: ctx.license.id.clone(),
+        floating: ctx.policy.seats.floating,
         seats: ctx.policy.max_machines,
         leases: live.iter().map(LeaseView::of).collect(),
     })

@@ -132,6 +132,8 @@ impl LeaseView {
 #[derive(Debug, Clone, Serialize)]
 pub struct LeasesView {
     pub license_id: String,
+    /// Only floating licenses have leases.
+    pub floating: bool,
     pub seats: u32,
     pub leases: Vec<LeaseView>,
 }

@@ -8,6 +8,7 @@ use axum::response::{IntoResponse, Response};
 const PAGE: &str = include_str!("assets/index.html");
 const SCRIPT: &str = include_str!("assets/console.js");
 const STYLE: &str = include_str!("assets/console.css");
+const LEASES: &str = include_str!("assets/leases.js");
 
 /// Headers every page of the console and the portal carries.
 pub fn serve(body: &'static str, content_type: &'static str) -> Response {
@@ -36,4 +37,9 @@ pub async fn script() -> Response {
 
 pub async fn style() -> Response {
     serve(STYLE, "text/css; charset=utf-8")
+}
+
+/// The floating-seat panel (an ES module of its own).
+pub async fn leases() -> Response {
+    serve(LEASES, "text/javascript; charset=utf-8")
 }

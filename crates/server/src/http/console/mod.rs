@@ -64,6 +64,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/console/", get(assets::page))
         .route("/console/console.js", get(assets::script))
         .route("/console/console.css", get(assets::style))
+        .route("/console/leases.js", get(assets::leases))
         .route("/console/api/sign-in", post(sign_in))
         .nest("/console/api", api)
         .layer(Extension(sessions))
