@@ -2,7 +2,8 @@
 # Runs every benchmark and prints figures as ratios measured side by side in one run:
 #   1. license server: validate and activate throughput/latency against a bare axum route, in
 #      process and through wrk (scripts/bench-server.sh: 1-seat vs 100k-seat, access log cost;
-#      scripts/bench-postgres.sh: the PostgreSQL store against SQLite, one replica against two)
+#      scripts/bench-postgres.sh: the PostgreSQL store against SQLite, one replica against two;
+#      scripts/bench-floating.sh: heartbeat and checkout with 10,000 live leases against 1)
 #   2. client core: cold fingerprint and offline token check timings
 #   3. app: start-up to the first interactive screen and memory, against a bare Tauri window
 #   4. installer: the .deb's size against the 10 MB limit (a release build via scripts/package.sh)
@@ -19,6 +20,8 @@ cargo build --release --locked -q -p keyturn-server -p keyturn-server-bench
 "${CARGO_TARGET_DIR:-target}/release/keyturn-server-bench" load
 echo "== license server under an external load generator (wrk, release) =="
 bash scripts/bench-server.sh "${CARGO_TARGET_DIR:-target}/release/keyturn-server"
+echo "== floating seats: 10,000 live leases against 1 (wrk, release) =="
+bash scripts/bench-floating.sh "${CARGO_TARGET_DIR:-target}/release/keyturn-server"
 echo "== PostgreSQL store against SQLite, and two replicas (wrk, release) =="
 bash scripts/bench-postgres.sh "${CARGO_TARGET_DIR:-target}/release/keyturn-server"
 echo "== client core (release) =="

@@ -2,11 +2,13 @@
 //!
 //! * `load`: validate and activate over real HTTP against a bare route, in one process.
 //! * `seed`: a database for the external (wrk) benchmarks, SQLite or PostgreSQL.
+//! * `seed-floating`: a database for the floating-seat benchmark (10,000 live leases vs 1).
 //! * `bare`: the reference route the wrk benchmarks compare with.
 
 mod bare;
 mod load;
 mod seed;
+mod seed_floating;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -24,6 +26,9 @@ enum Command {
     Load(load::BenchOptions),
     /// For the external benchmark: a database with a 1-seat and an N-seat license (prints their keys).
     Seed(seed::SeedOptions),
+    /// For the floating-seat benchmark: a 1-seat and an N-seat floating license, every seat
+    /// leased (prints their keys and the benchmark device's lease ids).
+    SeedFloating(seed_floating::SeedFloatingOptions),
     /// For the external benchmark: serve only the bare reference route `POST /bare`.
     Bare(bare::BareOptions),
 }
@@ -41,6 +46,7 @@ fn main() -> ExitCode {
         match cli.command {
             Command::Load(opts) => load::run(opts).await,
             Command::Seed(opts) => seed::seed(&opts).await.map(|keys| print!("{keys}")),
+            Command::SeedFloating(opts) => seed_floating::seed(&opts).await.map(|keys| print!("{keys}")),
             Command::Bare(opts) => bare::run(opts).await,
         }
     });
