@@ -69,6 +69,16 @@ async fn the_programs_exit_code_comes_back_and_its_seat_is_released() {
     let run = pc.run(&["run", "--key", &other, "--", "/nonexistent/program"]);
     assert_eq!(run.code, 12, "{run:?}");
     assert!(leases(&server, &other).await.is_empty());
+
+    // `keyturn activate` keeps a floating key (nothing to bind); `run` then needs no --key.
+    let activated = pc.run(&["activate", "--key", &other, "--json"]);
+    assert_eq!(
+        (activated.code, &activated.json()["floating"]),
+        (0, &json!(true)),
+        "{activated:?}"
+    );
+    let run = pc.run(&["run", "--", "sh", "-c", "exit 0"]);
+    assert_eq!(run.code, 0, "{run:?}");
 }
 
 #[tokio::test]

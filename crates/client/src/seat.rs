@@ -15,6 +15,8 @@ use keyturn_protocol::{Code, LicenseKey};
 use reqwest::{Method, StatusCode};
 
 /// Why no seat could be had or kept.
+// Carries the server's whole answer by value, like ClientError (errors are rare).
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, thiserror::Error)]
 pub enum SeatError {
     /// Every seat is taken: how many there are and when the soonest lease ends.
