@@ -125,7 +125,13 @@ impl Session {
             }
         }
         self.free_previous(previous, &outcome).await;
-        self.keep(outcome, key, now)
+        let kept = self.keep(outcome, key, now);
+        if matches!(&kept, Err(e) if e.error_code() == crate::ErrorCode::FloatingLicense) {
+            // Nothing to bind on a floating license: its key is kept for the programs that take
+            // seats with it (`keyturn run`, the seat guard), and the answer stays FLOATING_LICENSE.
+            self.remember_key(key).map_err(FlowError::Store)?;
+        }
+        kept
     }
 
     /// Frees another machine (after `LimitReached`) and activates this one (freeing this

@@ -82,9 +82,8 @@ pub async fn activate(config: &VendorConfig, key: &str, free: Option<&str>) -> R
         None => session.activate(&key, |_| {}).await,
     };
     let outcome = match outcome {
-        // A floating license binds no computer: keep its key for `keyturn run`.
+        // A floating license binds no computer (the session kept its key for `keyturn run`).
         Err(e) if e.error_code() == keyturn_client::ErrorCode::FloatingLicense => {
-            session.remember_key(&key).map_err(CommandError::Store)?;
             let text = "This is a floating license: nothing to activate. The key is kept here; \
                         `keyturn run -- PROGRAM` takes a seat while PROGRAM runs.\n";
             return Ok(Outcome::new("OK", json!({ "floating": true }), text.into()));
