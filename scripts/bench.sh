@@ -2,7 +2,8 @@
 # Runs every benchmark and prints figures as ratios measured side by side in one run:
 #   1. license server: validate and activate throughput/latency against a bare axum route, in
 #      process and through wrk (scripts/bench-server.sh: 1-seat vs 100k-seat, access log cost;
-#      scripts/bench-postgres.sh: the PostgreSQL store against SQLite, one replica against two)
+#      scripts/bench-postgres.sh: the PostgreSQL store against SQLite, one replica against two;
+#      scripts/bench-floating.sh: heartbeat and checkout with 10,000 live leases against 1)
 #      webhooks: events delivered per second to a local receiver against one client posting
 #      the same bodies; activation throughput with one endpoint subscribed to everything vs none
 #   2. client core: cold fingerprint and offline token check timings
@@ -23,6 +24,8 @@ echo "== webhooks: deliveries per second, activations with an endpoint vs none (
 "${CARGO_TARGET_DIR:-target}/release/keyturn-server-bench" webhooks
 echo "== license server under an external load generator (wrk, release) =="
 bash scripts/bench-server.sh "${CARGO_TARGET_DIR:-target}/release/keyturn-server"
+echo "== floating seats: 10,000 live leases against 1 (wrk, release) =="
+bash scripts/bench-floating.sh "${CARGO_TARGET_DIR:-target}/release/keyturn-server"
 echo "== PostgreSQL store against SQLite, and two replicas (wrk, release) =="
 bash scripts/bench-postgres.sh "${CARGO_TARGET_DIR:-target}/release/keyturn-server"
 echo "== client core (release) =="

@@ -173,7 +173,7 @@ impl ApiClient {
 
     /// Sends a request and reads a 2xx JSON answer (`expected` documents the usual status;
     /// any 2xx with the right body is accepted).
-    async fn call<B: Serialize, T: DeserializeOwned>(
+    pub(crate) async fn call<B: Serialize, T: DeserializeOwned>(
         &self,
         method: Method,
         path: &str,
@@ -187,7 +187,7 @@ impl ApiClient {
     }
 
     /// Sends a JSON request; returns the status and body of a 2xx answer, or the error.
-    async fn send<B: Serialize>(
+    pub(crate) async fn send<B: Serialize>(
         &self,
         method: Method,
         path: &str,
@@ -254,7 +254,7 @@ fn map_reqwest(err: reqwest::Error) -> ClientError {
 }
 
 /// Percent-encodes a path segment (ids are plain, but never trust them to be).
-fn encode_segment(segment: &str) -> String {
+pub(crate) fn encode_segment(segment: &str) -> String {
     let mut out = String::with_capacity(segment.len());
     for b in segment.bytes() {
         if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {

@@ -4,6 +4,8 @@
 use keyturn_protocol::wire::ErrorBody;
 use keyturn_protocol::Code;
 
+// The server's answer is kept whole, by value (see the crate's note on `result_large_err`).
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum ClientError {
     /// The server answered with a stable code (a license outcome or a request error).

@@ -27,6 +27,8 @@ pub const REFUSED: i32 = 9;
 pub const CONFIG: i32 = 10;
 /// The activation ran out offline: run `keyturn check` online to renew it.
 pub const SYNC_NEEDED: i32 = 11;
+/// `keyturn run`: the program could not be started (not found, not executable).
+pub const NOT_STARTED: i32 = 12;
 /// Library: the caller's buffer is too small; the size needed (with the final NUL) is reported.
 pub const BUFFER_TOO_SMALL: i32 = 20;
 /// Library: a required pointer is NULL, or a text is not UTF-8.
@@ -87,6 +89,11 @@ pub const TABLE: &[ResultCode] = &[
         "the activation ran out offline: run `keyturn check` online",
     ),
     row(
+        NOT_STARTED,
+        "NOT_STARTED",
+        "keyturn run: the program could not be started",
+    ),
+    row(
         BUFFER_TOO_SMALL,
         "BUFFER_TOO_SMALL",
         "library: the buffer is too small; the size needed is reported",
@@ -118,6 +125,8 @@ pub fn for_code(code: &str) -> i32 {
         | "EXPIRED"
         | "OVERDUE"
         | "ACTIVATION_NOT_FOUND"
+        | "AUTO_RELEASED"
+        | "LEASE_NOT_FOUND"
         | "FINGERPRINT_BLOCKED"
         | "VM_NOT_ALLOWED" => ENDED,
         "TOKEN_INVALID" | "FINGERPRINT_MISMATCH" | "CLOCK_ROLLED_BACK" | "TOKEN_FROM_FUTURE" | "STORAGE_CORRUPT" => {
@@ -125,8 +134,14 @@ pub fn for_code(code: &str) -> i32 {
         }
         "KEYCHAIN_UNAVAILABLE" => KEYCHAIN_UNAVAILABLE,
         "OFFLINE" => OFFLINE,
-        "MACHINE_LIMIT_EXCEEDED" => SEAT_LIMIT,
-        "INVALID_KEY_FORMAT" | "NOT_FOUND" | "FINGERPRINT_IN_USE" | "INVALID_FINGERPRINT" => REFUSED,
+        "MACHINE_LIMIT_EXCEEDED" | "SEATS_IN_USE" => SEAT_LIMIT,
+        "INVALID_KEY_FORMAT"
+        | "NOT_FOUND"
+        | "FINGERPRINT_IN_USE"
+        | "INVALID_FINGERPRINT"
+        | "NOT_FLOATING"
+        | "FLOATING_LICENSE"
+        | "BORROW_NOT_ALLOWED" => REFUSED,
         "CONFIG" | "FINGERPRINT_UNAVAILABLE" => CONFIG,
         "OFFLINE_EXPIRED" | "SIGNING_KEY_RETIRED" => SYNC_NEEDED,
         _ => ERROR,
@@ -145,7 +160,7 @@ mod tests {
     #[test]
     fn codes_are_distinct_and_listed_in_order() {
         let codes: Vec<i32> = TABLE.iter().map(|row| row.code).collect();
-        let mut expected: Vec<i32> = (0..=11).collect();
+        let mut expected: Vec<i32> = (0..=12).collect();
         expected.extend(20..=23);
         assert_eq!(codes, expected);
         let mut names: Vec<&str> = TABLE.iter().map(|row| row.name).collect();

@@ -90,6 +90,11 @@ pub struct StatusReport {
     /// The activation keeps working without the server until this time.
     pub works_offline_until: Option<i64>,
     pub last_sync: Option<i64>,
+    /// A floating seat held by a program on this computer (`keyturn run`, the host API's seat
+    /// guard): its license, the seats, the lease (`ends_at`, `borrowed`). Informational: a
+    /// floating license is not an activation, so `licensed` does not change with it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seat: Option<crate::seat_guard::SeatState>,
 }
 
 impl StatusReport {
@@ -137,6 +142,7 @@ impl StatusReport {
             renew_by: None,
             works_offline_until: None,
             last_sync: None,
+            seat: None,
         }
     }
 
@@ -148,10 +154,15 @@ impl StatusReport {
 
 /// The offline check, as the installed app would answer it now.
 pub fn check(config: &VendorConfig) -> StatusReport {
-    match open_installed(config.clone()) {
+    let mut report = match open_installed(config.clone()) {
         Ok(session) => StatusReport::new(config, &session.status()),
         Err(e) => StatusReport::unlicensed(config, e.error_code().as_str(), Some(e.to_string())),
-    }
+    };
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64);
+    report.seat = crate::seat_guard::read_seat(config, now);
+    report
 }
 
 #[cfg(test)]

@@ -12,6 +12,9 @@
 //!   state file is unchanged); [`state_file`]: the app's state file.
 //! * [`answers`]: the JSON answers of the command line and the C library (one shape for both).
 //! * [`host`]: the check for the vendor's own program (same keychain, file and verification).
+//! * [`seat`]: floating seats (checkout, heartbeat, release, borrow); [`seat_guard`]: a seat held
+//!   while a program runs, released on drop.
+//! * [`run`]: `keyturn run -- PROGRAM`: a seat held while the program runs.
 //! * [`session`]: one object the app holds: activate, status, renew, deactivate, diagnostics.
 //! * [`support_report`]: the support report as text (app, command line and C library).
 //! * [`window_lock`]: "the window is open", for `keyturn open --wait`.
@@ -63,6 +66,9 @@ pub mod keychain;
 pub mod local;
 pub mod offline;
 pub mod renewal;
+pub mod run;
+pub mod seat;
+pub mod seat_guard;
 pub mod secret_cache;
 pub mod session;
 pub mod state_file;

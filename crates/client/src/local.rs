@@ -62,6 +62,7 @@ pub fn ends_validity(code: Code) -> bool {
             | Code::Overdue
             | Code::NotFound
             | Code::ActivationNotFound
+            | Code::AutoReleased
             | Code::FingerprintMismatch
             | Code::FingerprintBlocked
             | Code::VmNotAllowed

@@ -97,6 +97,12 @@ impl Session {
         local::stored_key(&*self.secrets)
     }
 
+    /// Keeps the key of a floating license in the keychain: nothing is activated, programs take
+    /// a seat with it while they run ([`crate::seat_guard`], `keyturn run`).
+    pub fn remember_key(&self, key: &LicenseKey) -> Result<(), crate::storage::StoreError> {
+        self.secrets.set(crate::storage::Secret::LicenseKey, key.canonical())
+    }
+
     /// Runs the activation flow and keeps the result. This computer never holds two seats: an
     /// activation it already holds (e.g. from before its fingerprint changed, or of another key)
     /// is freed once the new one is in — first, when the license is full and that old seat is
@@ -119,7 +125,13 @@ impl Session {
             }
         }
         self.free_previous(previous, &outcome).await;
-        self.keep(outcome, key, now)
+        let kept = self.keep(outcome, key, now);
+        if matches!(&kept, Err(e) if e.error_code() == crate::ErrorCode::FloatingLicense) {
+            // Nothing to bind on a floating license: its key is kept for the programs that take
+            // seats with it (`keyturn run`, the seat guard), and the answer stays FLOATING_LICENSE.
+            self.remember_key(key).map_err(FlowError::Store)?;
+        }
+        kept
     }
 
     /// Frees another machine (after `LimitReached`) and activates this one (freeing this

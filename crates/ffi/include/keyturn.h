@@ -44,6 +44,8 @@
 #define KEYTURN_CONFIG 10
 /* the activation ran out offline: run `keyturn check` online */
 #define KEYTURN_SYNC_NEEDED 11
+/* keyturn run: the program could not be started */
+#define KEYTURN_NOT_STARTED 12
 /* library: the buffer is too small; the size needed is reported */
 #define KEYTURN_BUFFER_TOO_SMALL 20
 /* library: a required pointer is NULL or a text is not UTF-8 */

@@ -24,6 +24,19 @@ pub enum Code {
     /// A new device name that is empty after trimming, longer than 64 characters or holds a
     /// control character ([`crate::wire::device_name`]).
     InvalidDeviceName,
+    // Floating seats and seats that free themselves (see crate::lease).
+    /// Every seat of a floating license is in use (with the seat count and when the next frees).
+    SeatsInUse,
+    /// No lease of this license has this id (ended, released, or another license's).
+    LeaseNotFound,
+    /// A seat checkout on a node-locked license (activate it instead).
+    NotFloating,
+    /// An activation on a floating license (check a seat out instead).
+    FloatingLicense,
+    /// Borrowing is not allowed, or for longer than the policy allows.
+    BorrowNotAllowed,
+    /// This device's seat was given to another device after it went unused for the policy's days.
+    AutoReleased,
     // Request errors.
     InvalidKeyFormat,
     InvalidFingerprint,
@@ -77,6 +90,12 @@ impl Code {
             Code::ActivationNotFound => "ACTIVATION_NOT_FOUND",
             Code::TrialUsed => "TRIAL_USED",
             Code::InvalidDeviceName => "INVALID_DEVICE_NAME",
+            Code::SeatsInUse => "SEATS_IN_USE",
+            Code::LeaseNotFound => "LEASE_NOT_FOUND",
+            Code::NotFloating => "NOT_FLOATING",
+            Code::FloatingLicense => "FLOATING_LICENSE",
+            Code::BorrowNotAllowed => "BORROW_NOT_ALLOWED",
+            Code::AutoReleased => "AUTO_RELEASED",
             Code::InvalidKeyFormat => "INVALID_KEY_FORMAT",
             Code::InvalidFingerprint => "INVALID_FINGERPRINT",
             Code::BadRequest => "BAD_REQUEST",
@@ -121,6 +140,8 @@ mod tests {
             Code::Internal,
             Code::WeakPassword,
             Code::TotpRequired,
+            Code::SeatsInUse,
+            Code::AutoReleased,
         ] {
             let json = serde_json::to_string(&code).unwrap();
             assert_eq!(json, format!("\"{}\"", code.as_str()));

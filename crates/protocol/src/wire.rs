@@ -236,6 +236,10 @@ pub struct ErrorBody {
     /// With license outcomes: the license as its key holder may see it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub license: Option<LicenseSummary>,
+    /// With `SEATS_IN_USE`: when the soonest lease ends (Unix seconds); the seat count is the
+    /// license's `seats_max`. Never who holds the seats.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_free_at: Option<i64>,
 }
 
 impl ErrorBody {
@@ -246,6 +250,7 @@ impl ErrorBody {
             machines: None,
             machines_total: None,
             license: None,
+            next_free_at: None,
         }
     }
 }

@@ -2,6 +2,7 @@
 //!
 //! * `load`: validate and activate over real HTTP against a bare route, in one process.
 //! * `seed`: a database for the external (wrk) benchmarks, SQLite or PostgreSQL.
+//! * `seed-floating`: a database for the floating-seat benchmark (10,000 live leases vs 1).
 //! * `bare`: the reference route the wrk benchmarks compare with.
 //! * `webhooks`: deliveries per second, and activations with an endpoint against none.
 
@@ -9,6 +10,7 @@ mod bare;
 mod load;
 mod seed;
 mod webhooks;
+mod seed_floating;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -26,6 +28,9 @@ enum Command {
     Load(load::BenchOptions),
     /// For the external benchmark: a database with a 1-seat and an N-seat license (prints their keys).
     Seed(seed::SeedOptions),
+    /// For the floating-seat benchmark: a 1-seat and an N-seat floating license, every seat
+    /// leased (prints their keys and the benchmark device's lease ids).
+    SeedFloating(seed_floating::SeedFloatingOptions),
     /// For the external benchmark: serve only the bare reference route `POST /bare`.
     Bare(bare::BareOptions),
     /// Webhooks: deliveries per second to a local receiver; activations with an endpoint vs none.
@@ -45,6 +50,7 @@ fn main() -> ExitCode {
         match cli.command {
             Command::Load(opts) => load::run(opts).await,
             Command::Seed(opts) => seed::seed(&opts).await.map(|keys| print!("{keys}")),
+            Command::SeedFloating(opts) => seed_floating::seed(&opts).await.map(|keys| print!("{keys}")),
             Command::Bare(opts) => bare::run(opts).await,
             Command::Webhooks(opts) => webhooks::run(opts).await,
         }

@@ -51,6 +51,10 @@ async fn bench_policy(store: &Arc<dyn Store>) -> Result<String, String> {
         offline_lease_secs: None,
         allow_vm: true,
         trial: false,
+        floating: false,
+        lease_secs: None,
+        max_borrow_secs: None,
+        release_unseen_days: None,
     };
     Ok(store.create_policy(now, policy).await.map_err(describe)?.id)
 }

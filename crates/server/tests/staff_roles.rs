@@ -65,6 +65,7 @@ fn routes() -> Vec<(&'static str, &'static str, Option<Value>, [bool; 4])> {
             Some(json!({"action": "suspend", "filter": {"q": "nobody-{n}"}, "confirm_total": 0})),
             admins,
         ),
+        ("GET", "/licenses/{lic}/leases", None, all),
         ("GET", "/webhooks", None, owner),
         (
             "POST",

@@ -69,6 +69,41 @@ pub enum Command {
         #[arg(long)]
         wait: bool,
     },
+    /// Run PROGRAM holding a seat of a floating license: a seat is checked out, kept while
+    /// PROGRAM runs and released when it exits (also on Ctrl-C or SIGTERM). Exits with
+    /// PROGRAM's code, or 8 (SEAT_LIMIT) after saying when a seat frees up.
+    Run {
+        /// Wait for a seat when every seat is taken.
+        #[arg(long)]
+        wait: bool,
+        /// The license key (`-` reads it from standard input); default: the key stored here.
+        #[arg(long)]
+        key: Option<String>,
+        /// The program and its arguments, after `--`.
+        #[arg(last = true, required = true, value_name = "PROGRAM")]
+        command: Vec<std::ffi::OsString>,
+    },
+    /// Borrow a seat of a floating license for offline use (returned by itself when it ends).
+    Borrow {
+        /// For how many days (at most what the license allows).
+        #[arg(long)]
+        days: u32,
+        /// The license key (`-` reads it from standard input); default: the key stored here.
+        #[arg(long)]
+        key: Option<String>,
+        /// Print JSON (`"schema": 1`) instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Give a borrowed seat back early.
+    Return {
+        /// The license key (`-` reads it from standard input); default: the key stored here.
+        #[arg(long)]
+        key: Option<String>,
+        /// Print JSON (`"schema": 1`) instead of text.
+        #[arg(long)]
+        json: bool,
+    },
     /// What each exit code means.
     #[command(name = "exit-codes")]
     ExitCodes,
@@ -98,8 +133,10 @@ impl Command {
             | Command::Deactivate { json }
             | Command::Check { json }
             | Command::Fingerprint { json, .. }
-            | Command::Report { json } => *json,
-            Command::Open { .. } | Command::ExitCodes | Command::GenerateDocs { .. } => false,
+            | Command::Report { json }
+            | Command::Borrow { json, .. }
+            | Command::Return { json, .. } => *json,
+            Command::Open { .. } | Command::Run { .. } | Command::ExitCodes | Command::GenerateDocs { .. } => false,
         }
     }
 }

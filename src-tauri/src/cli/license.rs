@@ -62,7 +62,7 @@ fn status_text(r: &StatusReport) -> String {
 }
 
 /// `--key -` reads the key from the first line of stdin.
-fn read_key(argument: &str) -> Result<LicenseKey, CommandError> {
+pub(super) fn read_key(argument: &str) -> Result<LicenseKey, CommandError> {
     if argument != "-" {
         return Ok(LicenseKey::parse(argument)?);
     }
@@ -78,8 +78,17 @@ pub async fn activate(config: &VendorConfig, key: &str, free: Option<&str>) -> R
     let key = read_key(key)?;
     let session = open(config)?;
     let outcome = match free {
-        Some(machine_id) => session.free_and_activate(&key, machine_id, |_| {}).await?,
-        None => session.activate(&key, |_| {}).await?,
+        Some(machine_id) => session.free_and_activate(&key, machine_id, |_| {}).await,
+        None => session.activate(&key, |_| {}).await,
+    };
+    let outcome = match outcome {
+        // A floating license binds no computer (the session kept its key for `keyturn run`).
+        Err(e) if e.error_code() == keyturn_client::ErrorCode::FloatingLicense => {
+            let text = "This is a floating license: nothing to activate. The key is kept here; \
+                        `keyturn run -- PROGRAM` takes a seat while PROGRAM runs.\n";
+            return Ok(Outcome::new("OK", json!({ "floating": true }), text.into()));
+        }
+        other => other?,
     };
     let answer = answers::activation(&outcome);
     let text = match &outcome {

@@ -7,6 +7,7 @@ mod args;
 mod docs;
 mod license;
 mod output;
+mod seat;
 mod support;
 
 use args::{Cli, Command};
@@ -68,6 +69,8 @@ pub fn run(args: Vec<OsString>) -> i32 {
     let outcome = match cli.command {
         Command::Status { .. } => license::status(&config),
         Command::Open { wait } => return support::open(&config, wait),
+        Command::Run { wait, key, command } => return seat::run(&config, key.as_deref(), wait, command),
+        Command::Borrow { days, key, .. } => seat::borrow(&config, key.as_deref(), days),
         Command::Fingerprint { explain, .. } => failed_as_outcome(support::fingerprint(&config, explain)),
         command => {
             let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build();
@@ -83,6 +86,7 @@ pub fn run(args: Vec<OsString>) -> i32 {
                     Command::Deactivate { .. } => failed_as_outcome(license::deactivate(&config).await),
                     Command::Check { .. } => failed_as_outcome(license::check(&config).await),
                     Command::Report { .. } => support::report(&config).await,
+                    Command::Return { key, .. } => seat::give_back(&config, key.as_deref()).await,
                     _ => unreachable!("handled above"),
                 }
             })

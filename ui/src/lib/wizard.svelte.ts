@@ -354,7 +354,8 @@ export class Wizard {
 
   private fail(error: unknown, screen: Screen | null): void {
     const e = toError(error);
-    if (e.code === "ACTIVATION_NOT_FOUND" || e.code === "NOT_ACTIVATED") {
+    // The seat is gone (freed here, elsewhere, or given to another computer after days unused).
+    if (e.code === "ACTIVATION_NOT_FOUND" || e.code === "AUTO_RELEASED" || e.code === "NOT_ACTIVATED") {
       this.status = null;
     }
     if (screen) this.screen = screen;

@@ -121,6 +121,8 @@ pub enum PolicyCmd {
         /// This is the product's trial policy (POST /v1/trials).
         #[arg(long)]
         trial: bool,
+        #[command(flatten)]
+        seats: crate::cli::seat_args::SeatArgs,
     },
     /// List policies (JSON).
     List {

@@ -12,6 +12,7 @@ pub mod event_log;
 pub mod init;
 pub mod keys;
 mod license;
+pub mod seat_args;
 mod session;
 mod staff;
 
@@ -142,6 +143,7 @@ pub fn run(command: Command) -> Result<(), String> {
             offline_lease,
             allow_vm,
             trial,
+            seats,
         }) => {
             let new = NewPolicy {
                 product_id: product,
@@ -156,6 +158,10 @@ pub fn run(command: Command) -> Result<(), String> {
                 offline_lease_secs: offline_lease,
                 allow_vm,
                 trial,
+                floating: seats.floating,
+                lease_secs: seats.lease_secs,
+                max_borrow_secs: seats.max_borrow_secs,
+                release_unseen_days: seats.release_unseen_days,
             };
             let policy = with_store(&db, |s| async move { s.create_policy(now, new).await })?;
             println!("{}", policy.id);

@@ -45,6 +45,17 @@ pub struct NewPolicy {
     pub allow_vm: bool,
     #[serde(default)]
     pub trial: bool,
+    /// Floating seats: `max_machines` seats in use at once, held by leases
+    /// ([`super::leases::terms`] checks these four).
+    #[serde(default)]
+    pub floating: bool,
+    #[serde(default)]
+    pub lease_secs: Option<i64>,
+    #[serde(default)]
+    pub max_borrow_secs: Option<i64>,
+    /// Node-locked: an activation unseen this many days is freed for a new device.
+    #[serde(default)]
+    pub release_unseen_days: Option<i64>,
 }
 
 fn default_uniqueness() -> Uniqueness {
@@ -143,6 +154,7 @@ pub fn new_policy(now: i64, new: &NewPolicy) -> ApiResult<Policy> {
         trial: new.trial,
         created_at: now,
         offline_lease_secs: new.offline_lease_secs.unwrap_or(rules::DEFAULT_OFFLINE_LEASE_SECS),
+        seats: super::leases::terms(new)?,
     };
     Ok(policy)
 }

@@ -5,6 +5,7 @@
 use super::errors::{ApiError, ApiResult};
 use super::ids::new_id;
 use super::issued::Issued;
+use super::leases::{auto_release, require_floating, tx::LeaseTx};
 use super::model::{self, Activation, FingerprintRule, LicenseCtx, Matching, Policy, Uniqueness, ValidateView};
 use super::page::Page;
 use super::rules;
@@ -22,7 +23,7 @@ fn activation_gone() -> ApiError {
     ApiError::new(Code::ActivationNotFound, "this activation does not exist (any more)")
 }
 
-async fn load(tx: &mut impl Tx, key_hash: &str, lock: Lock) -> ApiResult<(LicenseCtx, u32)> {
+pub(crate) async fn load(tx: &mut impl Tx, key_hash: &str, lock: Lock) -> ApiResult<(LicenseCtx, u32)> {
     tx.license(LicenseBy::KeyHash(key_hash), lock)
         .await?
         .ok_or_else(no_license)
@@ -56,7 +57,7 @@ pub fn validate(view: Option<&ValidateView>, now: i64) -> ApiResult<ValidateResp
 }
 
 /// Refuses a license that is not usable now, whatever the device (with its summary).
-fn refuse_unusable(ctx: &LicenseCtx, seats: u32, now: i64) -> ApiResult<()> {
+pub(crate) fn refuse_unusable(ctx: &LicenseCtx, seats: u32, now: i64) -> ApiResult<()> {
     match rules::license_problem(&ctx.license, now) {
         Some((code, message)) => Err(ApiError::new(code, message).with_license(model::summary(ctx, seats))),
         None => Ok(()),
@@ -64,7 +65,7 @@ fn refuse_unusable(ctx: &LicenseCtx, seats: u32, now: i64) -> ApiResult<()> {
 }
 
 /// Block list and VM rule for a device of this product.
-async fn refuse_device(
+pub(crate) async fn refuse_device(
     tx: &mut impl Tx,
     product_id: &str,
     policy: &Policy,
@@ -117,10 +118,11 @@ async fn renewed(tx: &mut impl Tx, now: i64, ctx: LicenseCtx, seats_used: u32, a
 /// Binds this device to the license, or answers why not. Activating an already bound device
 /// returns its activation (idempotent, counts as a renewal); with FUZZY matching a changed
 /// device re-binds its old activation.
-pub async fn activate(tx: &mut impl Tx, now: i64, key_hash: &str, req: &ActivateRequest) -> ApiResult<Issued> {
+pub async fn activate(tx: &mut impl LeaseTx, now: i64, key_hash: &str, req: &ActivateRequest) -> ApiResult<Issued> {
     let (ctx, used) = load(tx, key_hash, Lock::ForUpdate).await?;
     refuse_unusable(&ctx, used, now)?;
     let with_license = |e: ApiError| e.with_license(model::summary(&ctx, used));
+    require_floating(&ctx, false).map_err(with_license)?;
     refuse_device(tx, &ctx.license.product_id, &ctx.policy, &req.fingerprint, &req.virt)
         .await
         .map_err(with_license)?;
@@ -163,7 +165,9 @@ pub async fn activate(tx: &mut impl Tx, now: i64, key_hash: &str, req: &Activate
             });
         }
     }
-    if used >= ctx.policy.max_machines {
+    // Full: the policy may free a device unseen for its `release_unseen_days` (same transaction).
+    let freed = used >= ctx.policy.max_machines && auto_release::free_unseen(tx, now, &ctx).await?;
+    if used >= ctx.policy.max_machines && !freed {
         // A bounded list, the devices seen longest ago first: the likeliest ones to free.
         let stale = tx.stalest_activations(&ctx.license.id, LIMIT_MACHINES_SHOWN).await?;
         let machines = stale.iter().map(|a| model::machine(a, None)).collect();
@@ -186,17 +190,26 @@ pub async fn activate(tx: &mut impl Tx, now: i64, key_hash: &str, req: &Activate
         },
     )
     .await?;
+    if ctx.policy.seats.release_unseen_days.is_some() {
+        tx.forget_auto_released(&ctx.license.id, &activation.fingerprint)
+            .await?;
+    }
     tracing::debug!(activation = %activation.id, license = %ctx.license.id, "activated");
     Ok(Issued {
         ctx,
         activation,
-        seats_used: used + 1,
+        seats_used: if freed { used } else { used + 1 },
     })
 }
 
 /// [`activate`] for a device without internet (customer portal), then gives the activation the
 /// policy's offline lease in the same transaction (never shortening one it has).
-pub async fn activate_offline(tx: &mut impl Tx, now: i64, key_hash: &str, req: &ActivateRequest) -> ApiResult<Issued> {
+pub async fn activate_offline(
+    tx: &mut impl LeaseTx,
+    now: i64,
+    key_hash: &str,
+    req: &ActivateRequest,
+) -> ApiResult<Issued> {
     let issued = activate(tx, now, key_hash, req).await?;
     let until = rules::offline_lease_end(&issued.ctx.policy, now, issued.activation.offline_until);
     tx.set_offline_until(&issued.activation.id, until).await?;
@@ -205,17 +218,16 @@ pub async fn activate_offline(tx: &mut impl Tx, now: i64, key_hash: &str, req: &
 
 /// Renews an activation (heartbeat): the very same body as the activation succeeds.
 pub async fn renew(
-    tx: &mut impl Tx,
+    tx: &mut impl LeaseTx,
     now: i64,
     key_hash: &str,
     activation_id: &str,
     req: &ActivateRequest,
 ) -> ApiResult<Issued> {
     let (ctx, used) = load(tx, key_hash, Lock::No).await?;
-    let activation = tx
-        .activation_by_id(&ctx.license.id, activation_id)
-        .await?
-        .ok_or_else(activation_gone)?;
+    let Some(activation) = tx.activation_by_id(&ctx.license.id, activation_id).await? else {
+        return Err(auto_release::gone(tx, &ctx, activation_id).await?);
+    };
     if activation.fingerprint != req.fingerprint {
         return Err(ApiError::new(
             Code::FingerprintMismatch,

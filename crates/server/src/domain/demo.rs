@@ -89,6 +89,10 @@ pub fn policy(name: &str, max: u32, trial: bool) -> NewPolicy {
         offline_lease_secs: None,
         allow_vm: true,
         trial,
+        floating: false,
+        lease_secs: None,
+        max_borrow_secs: None,
+        release_unseen_days: None,
     }
 }
 

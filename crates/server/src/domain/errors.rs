@@ -16,6 +16,8 @@ pub enum ApiError {
         machines: Option<(Vec<Machine>, u32)>,
         /// When to try again (RATE_LIMITED: the true wait, whole seconds, at least 1).
         retry_after_secs: Option<u64>,
+        /// SEATS_IN_USE: when the soonest lease ends.
+        next_free_at: Option<i64>,
     },
     /// A database failure (its text is for the server's log only, never for the caller).
     #[error("database error: {0}")]
@@ -34,7 +36,16 @@ impl ApiError {
             license: None,
             machines: None,
             retry_after_secs: None,
+            next_free_at: None,
         }
+    }
+
+    /// SEATS_IN_USE: when the soonest lease ends.
+    pub fn with_next_free_at(mut self, at: i64) -> Self {
+        if let ApiError::Coded { next_free_at, .. } = &mut self {
+            *next_free_at = Some(at);
+        }
+        self
     }
 
     /// Too many requests from one client: `wait` is how long until it may try again.
@@ -91,6 +102,7 @@ impl ApiError {
                 message,
                 license,
                 machines,
+                next_free_at,
                 ..
             } => ErrorBody {
                 code: *code,
@@ -98,6 +110,7 @@ impl ApiError {
                 machines: machines.as_ref().map(|(list, _)| list.clone()),
                 machines_total: machines.as_ref().map(|(_, total)| *total),
                 license: license.as_deref().cloned(),
+                next_free_at: *next_free_at,
             },
             ApiError::Store(_) | ApiError::Internal(_) => ErrorBody::new(Code::Internal, "internal server error"),
         }

@@ -12,6 +12,8 @@
 //! * [`license_list`] (the console's paged, filtered list) and [`license_edit`] (owner details),
 //!   each with its own query trait.
 //! * [`rename`]: a device renames its own activation (its own query trait, `RenameTx`).
+//! * [`leases`]: floating seats (checkout, heartbeat, release, borrow) and seats that free
+//!   themselves (`release_unseen_days`).
 //! * [`tokens`]: the signed activation token for an [`issued::Issued`] activation;
 //!   [`secrets`]: the signing key and the key hasher.
 
@@ -27,6 +29,7 @@ pub mod issued;
 pub mod license_edit;
 pub mod license_list;
 pub mod mail;
+pub mod leases;
 pub mod model;
 pub mod page;
 pub mod rename;

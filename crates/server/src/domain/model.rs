@@ -103,6 +103,9 @@ pub struct Policy {
     pub created_at: i64,
     /// A device activated without internet (customer portal) needs no renewal for this long.
     pub offline_lease_secs: i64,
+    /// Floating seats and seats that free themselves ([`super::leases`]).
+    #[serde(flatten)]
+    pub seats: super::leases::SeatTerms,
 }
 
 /// A license's state as people are shown it ([`super::rules::state`]).

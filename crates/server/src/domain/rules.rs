@@ -102,6 +102,7 @@ mod tests {
             trial: false,
             created_at: 0,
             offline_lease_secs: 1000,
+            seats: Default::default(),
         }
     }
 

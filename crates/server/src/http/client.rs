@@ -69,7 +69,7 @@ fn check_device(
 }
 
 /// What an event says about a device: its name and platform (never hardware values).
-fn device(name: &str, platform: &str) -> String {
+pub(super) fn device(name: &str, platform: &str) -> String {
     format!("device \"{}\" ({})", clip(name), clip(platform))
 }
 
@@ -79,7 +79,7 @@ pub(crate) fn clip(text: &str) -> String {
 }
 
 /// Whatever an operation answered that can carry a license and an activation.
-trait Outcome {
+pub(super) trait Outcome {
     fn ids(&self) -> (Option<&str>, Option<&str>);
 }
 
@@ -146,7 +146,15 @@ async fn validate(
     check_fingerprint(&req.fingerprint)?;
     let hash = s.lookup(peer, &key)?;
     let now = s.clock.now();
-    let answer = s.store.validate(now, hash, req.fingerprint).await?;
+    let mut answer = s.store.validate(now, hash.clone(), req.fingerprint.clone()).await?;
+    if answer.code == Code::FingerprintNotFound {
+        // Freed by the policy after days unused: say so, so the app can explain it.
+        if let Some(r) = s.store.auto_released(hash, req.fingerprint).await? {
+            let refusal = crate::domain::leases::auto_release::refusal(&r);
+            answer.code = refusal.code();
+            answer.message = refusal.body().message;
+        }
+    }
     Ok(Json(answer).into_response())
 }
 

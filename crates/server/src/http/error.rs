@@ -39,15 +39,23 @@ pub fn status_for(code: Code) -> StatusCode {
         | Code::Expired
         | Code::Overdue
         | Code::FingerprintBlocked
-        | Code::VmNotAllowed => StatusCode::FORBIDDEN,
-        Code::NotFound | Code::ActivationNotFound | Code::RouteNotFound | Code::FingerprintNotFound => {
-            StatusCode::NOT_FOUND
-        }
+        | Code::VmNotAllowed
+        | Code::BorrowNotAllowed => StatusCode::FORBIDDEN,
+        Code::NotFound
+        | Code::ActivationNotFound
+        | Code::RouteNotFound
+        | Code::FingerprintNotFound
+        | Code::LeaseNotFound
+        | Code::AutoReleased => StatusCode::NOT_FOUND,
         Code::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
         Code::Timeout => StatusCode::REQUEST_TIMEOUT,
-        Code::MachineLimitExceeded | Code::FingerprintInUse | Code::FingerprintMismatch | Code::TrialUsed => {
-            StatusCode::CONFLICT
-        }
+        Code::MachineLimitExceeded
+        | Code::FingerprintInUse
+        | Code::FingerprintMismatch
+        | Code::TrialUsed
+        | Code::SeatsInUse
+        | Code::NotFloating
+        | Code::FloatingLicense => StatusCode::CONFLICT,
         Code::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
         Code::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
         Code::RateLimited => StatusCode::TOO_MANY_REQUESTS,

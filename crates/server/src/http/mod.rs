@@ -12,6 +12,7 @@ pub mod error;
 pub mod events;
 pub mod extract;
 pub mod license_admin;
+pub mod leases;
 pub mod log_sink;
 pub mod payments;
 pub mod ops;
@@ -43,6 +44,7 @@ pub fn router(state: AppState) -> Router {
         .merge(rename::routes())
 
         .merge(payments::routes())
+        .merge(leases::client_routes())
         .nest("/admin/v1", admin::routes(state.clone()))
         .merge(crate::http::console::routes(state.clone()))
         .merge(crate::http::portal::routes(state.clone()))

@@ -9,6 +9,8 @@ use crate::domain::events::{Event, EventPage, EventQuery};
 use crate::domain::issued::Issued;
 use crate::domain::license_edit::LicenseEdit;
 use crate::domain::license_list::{LicensePage, ListRequest};
+use crate::domain::leases::tx::AutoReleased;
+use crate::domain::leases::{LeaseIssued, LeaseRow, LeasesView};
 pub use crate::domain::model::FingerprintRule;
 use crate::domain::model::{DemoKey, Policy, Product, StoredSession};
 use crate::domain::page::{Page, Paged};
@@ -17,6 +19,7 @@ use crate::domain::rename::Renamed;
 use crate::domain::secrets::Secrets;
 use crate::domain::signing_keys::{KeyChange, KeyList, KeyView};
 use crate::domain::webhooks::{Attempt, Delivery, DeliveryQuery, Due, Endpoint, NewEndpoint};
+use keyturn_protocol::lease::CheckoutRequest;
 use keyturn_protocol::wire::{ActivateRequest, LicenseStatus, MachinesResponse, TrialRequest, ValidateResponse};
 use keyturn_protocol::LicenseKey;
 use std::future::Future;
@@ -166,6 +169,25 @@ pub trait Store: Send + Sync + 'static {
     /// (leased) and records each attempt (`error` None: sent).
     fn claim_mails(&self, now: i64, limit: u32) -> StoreFuture<'_, Vec<crate::domain::mail::KeyMail>>;
     fn finish_mail(&self, now: i64, license_id: String, error: Option<String>) -> StoreFuture<'_, ()>;
+
+    // Floating seats and seats that free themselves (crate::domain::leases): each in one
+    // transaction holding the license's lock.
+    fn checkout(&self, now: i64, key_hash: String, req: CheckoutRequest) -> StoreFuture<'_, LeaseIssued>;
+    fn heartbeat(
+        &self,
+        now: i64,
+        key_hash: String,
+        lease_id: String,
+        fingerprint: String,
+    ) -> StoreFuture<'_, LeaseIssued>;
+    /// Ends the lease (a borrowed one too); answers the lease as it is now.
+    fn release(&self, now: i64, key_hash: String, lease_id: String) -> StoreFuture<'_, LeaseRow>;
+    /// The live leases of a license (admin).
+    fn license_leases(&self, now: i64, id_or_key: String) -> StoreFuture<'_, LeasesView>;
+    /// Ends one lease of the license now (admin).
+    fn end_lease(&self, now: i64, id_or_key: String, lease_id: String) -> StoreFuture<'_, LeaseRow>;
+    /// Validate found no activation of this device: was its seat freed by the policy?
+    fn auto_released(&self, key_hash: String, fingerprint: String) -> StoreFuture<'_, Option<AutoReleased>>;
 }
 
 /// What `/metrics` reports of the store.

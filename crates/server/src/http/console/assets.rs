@@ -9,6 +9,7 @@ const PAGE: &str = include_str!("assets/index.html");
 const SCRIPT: &str = include_str!("assets/console.js");
 const STYLE: &str = include_str!("assets/console.css");
 const STAFF_SCRIPT: &str = include_str!("assets/staff.js");
+const LEASES: &str = include_str!("assets/leases.js");
 
 /// Headers every page of the console and the portal carries.
 pub fn serve(body: &'static str, content_type: &'static str) -> Response {
@@ -41,4 +42,9 @@ pub async fn style() -> Response {
 
 pub async fn staff_script() -> Response {
     serve(STAFF_SCRIPT, "text/javascript; charset=utf-8")
+    }
+
+/// The floating-seat panel (an ES module of its own).
+pub async fn leases() -> Response {
+    serve(LEASES, "text/javascript; charset=utf-8")
 }

@@ -75,6 +75,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/console/staff.js", get(assets::staff_script))
 
         .route("/console/webhooks.js", get(crate::http::webhooks::console_script))
+        .route("/console/leases.js", get(assets::leases))
         .route("/console/api/sign-in", post(sign_in))
         .nest("/console/api", api)
         .layer(Extension(sessions))

@@ -51,6 +51,8 @@ pub const ROUTES: &[(&str, &str, Need)] = &[
     ("POST", "/licenses/bulk", Some(Action::Bulk)),
     ("POST", "/licenses/{id}/edit", Some(Action::EditLicense)),
     ("POST", "/licenses/{id}/notes", Some(Action::EditLicense)),
+    ("GET", "/licenses/{id}/leases", Some(Action::Read)),
+    ("DELETE", "/licenses/{id}/leases/{lease_id}", Some(Action::RemoveMachine)),
     ("GET", "/webhooks", Some(Action::Webhooks)),
     ("POST", "/webhooks", Some(Action::Webhooks)),
     ("DELETE", "/webhooks/{id}", Some(Action::Webhooks)),

@@ -7,10 +7,12 @@
 
 pub mod changes;
 mod events;
+mod leases;
 mod license_list;
 mod mail;
 mod ops;
 mod payments;
+mod query;
 mod rename;
 mod rows;
 pub mod schema;
@@ -28,6 +30,8 @@ use crate::domain::events::{Event, EventPage, EventQuery};
 use crate::domain::issued::Issued;
 use crate::domain::license_edit::LicenseEdit;
 use crate::domain::license_list::{LicensePage, ListRequest};
+use crate::domain::leases::tx::AutoReleased;
+use crate::domain::leases::{self as lease_rules, LeaseIssued, LeaseRow, LeasesView};
 use crate::domain::model::ValidateView;
 use crate::domain::model::{DemoKey, FingerprintRule, Policy, Product, StoredSession};
 use crate::domain::page::{Page, Paged};
@@ -40,6 +44,7 @@ use crate::domain::webhooks::{self as webhook_rules, Attempt, Delivery, Delivery
 use crate::domain::{client, demo};
 use crate::store::validate_cache::ValidateCache;
 use deadpool_postgres::{Manager, ManagerConfig, Object, Pool, RecyclingMethod};
+use keyturn_protocol::lease::CheckoutRequest;
 use keyturn_protocol::wire::{ActivateRequest, LicenseStatus, MachinesResponse, TrialRequest, ValidateResponse};
 use keyturn_protocol::LicenseKey;
 use std::sync::Arc;
@@ -113,6 +118,9 @@ impl PgStore {
         tx.batch_execute(crate::store::license_list_sql::INDEXES)
             .await
             .map_err(|e| format!("cannot create the license list's indexes: {e}"))?;
+        tx.batch_execute(leases::SCHEMA)
+            .await
+            .map_err(|e| format!("cannot create the lease tables: {e}"))?;
         versions::run_steps_and_record(&tx).await?;
         // The first key of a new database; signing_keys takes it in as the ACTIVE key.
         meta_secret(&tx, SIGNING_SEED).await.map_err(|e| e.to_string())?;
@@ -476,5 +484,32 @@ impl Store for PgStore {
 
     fn change_signing_keys(&self, now: i64, change: KeyChange) -> StoreFuture<'_, KeyView> {
         Box::pin(async move { in_tx!(quiet self, |tx| crate::domain::signing_keys::change(tx, now, &change)) })
+    }
+
+    // Floating seats and seats that free themselves (validate's cache is not involved: quiet).
+    fn checkout(&self, now: i64, key_hash: String, req: CheckoutRequest) -> StoreFuture<'_, LeaseIssued> {
+        Box::pin(async move { in_tx!(quiet self, |tx| lease_rules::seats::checkout(tx, now, &key_hash, &req)) })
+    }
+
+    fn heartbeat(&self, now: i64, key_hash: String, id: String, fp: String) -> StoreFuture<'_, LeaseIssued> {
+        Box::pin(async move { in_tx!(quiet self, |tx| lease_rules::seats::heartbeat(tx, now, &key_hash, &id, &fp)) })
+    }
+
+    fn release(&self, now: i64, key_hash: String, id: String) -> StoreFuture<'_, LeaseRow> {
+        Box::pin(async move { in_tx!(quiet self, |tx| lease_rules::seats::release(tx, now, &key_hash, &id)) })
+    }
+
+    fn license_leases(&self, now: i64, id_or_key: String) -> StoreFuture<'_, LeasesView> {
+        let h = &self.secrets.hasher;
+        Box::pin(async move { on_client!(self, |tx| lease_rules::admin::leases(tx, h, now, &id_or_key)) })
+    }
+
+    fn end_lease(&self, now: i64, id_or_key: String, id: String) -> StoreFuture<'_, LeaseRow> {
+        let h = &self.secrets.hasher;
+        Box::pin(async move { in_tx!(quiet self, |tx| lease_rules::admin::end_lease(tx, h, now, &id_or_key, &id)) })
+    }
+
+    fn auto_released(&self, key_hash: String, fp: String) -> StoreFuture<'_, Option<AutoReleased>> {
+        Box::pin(async move { on_client!(self, |tx| lease_rules::auto_release::for_device(tx, &key_hash, &fp)) })
     }
 }

@@ -1,6 +1,7 @@
 //! Reading PostgreSQL rows into [`crate::domain::model`] types (the column lists and their order
 //! are the SQLite store's, [`crate::store::sqlite::rows`]).
 
+use crate::domain::leases::SeatTerms;
 use crate::domain::model::{
     self, Activation, FingerprintRule, License, LicenseCtx, Matching, Policy, Product, Uniqueness, ValidateActivation,
     ValidateView,
@@ -34,6 +35,12 @@ fn policy_at(r: &Row, o: usize) -> Policy {
         trial: r.get(o + 11),
         created_at: r.get(o + 12),
         offline_lease_secs: r.get(o + 13),
+        seats: SeatTerms {
+            floating: r.get(o + 14),
+            lease_secs: r.get(o + 15),
+            max_borrow_secs: r.get(o + 16),
+            release_unseen_days: r.get(o + 17),
+        },
     }
 }
 

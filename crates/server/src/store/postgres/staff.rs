@@ -6,10 +6,8 @@ use crate::domain::errors::ApiResult;
 use crate::domain::staff::tx::StaffTx;
 use crate::domain::staff::{ApiToken, Role, StaffAccount};
 use deadpool_postgres::GenericClient;
-use tokio_postgres::types::ToSql;
 use tokio_postgres::Row;
 
-type Params<'a> = &'a [&'a (dyn ToSql + Sync)];
 
 /// A role as stored; an unknown one (a newer server's) reads as the least: viewer.
 fn role(text: String) -> Role {
@@ -42,19 +40,6 @@ fn token(r: &Row) -> ApiToken {
         last_used_at: r.get(5),
         revoked_at: r.get(6),
         created_at: r.get(7),
-    }
-}
-
-impl<C: GenericClient + Sync> PgTx<'_, C> {
-    async fn rows(&self, sql: &str, params: Params<'_>) -> ApiResult<Vec<Row>> {
-        let stmt = self.0.prepare_cached(sql).await?;
-        Ok(self.0.query(&stmt, params).await?)
-    }
-
-    async fn run(&self, sql: &str, params: Params<'_>) -> ApiResult<()> {
-        let stmt = self.0.prepare_cached(sql).await?;
-        self.0.execute(&stmt, params).await?;
-        Ok(())
     }
 }
 

@@ -19,19 +19,6 @@ fn json<T: serde::Serialize>(value: &T) -> String {
     serde_json::to_string(value).expect("maps and lists serialize")
 }
 
-impl<C: GenericClient + Sync> PgTx<'_, C> {
-    /// Runs a statement (prepared once per connection); how many rows it changed.
-    async fn execute(&self, sql: &str, params: &[&(dyn tokio_postgres::types::ToSql + Sync)]) -> ApiResult<u64> {
-        let stmt = self.0.prepare_cached(sql).await?;
-        Ok(self.0.execute(&stmt, params).await?)
-    }
-
-    async fn exists(&self, sql: &str, params: &[&(dyn tokio_postgres::types::ToSql + Sync)]) -> ApiResult<bool> {
-        let stmt = self.0.prepare_cached(sql).await?;
-        Ok(self.0.query_one(&stmt, params).await?.get(0))
-    }
-}
-
 impl<C: GenericClient + Sync> Tx for PgTx<'_, C> {
     async fn license(&mut self, by: LicenseBy<'_>, lock: Lock) -> ApiResult<Option<Held>> {
         let (by_hash, value) = match by {
@@ -115,8 +102,9 @@ impl<C: GenericClient + Sync> Tx for PgTx<'_, C> {
     async fn insert_policy(&mut self, p: &Policy) -> ApiResult<()> {
         self.execute(
             "INSERT INTO policies (id, product_id, name, max_machines, uniqueness, matching, fuzzy_min, \
-             renew_interval_secs, grace_secs, duration_secs, allow_vm, trial, created_at, offline_lease_secs) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
+             renew_interval_secs, grace_secs, duration_secs, allow_vm, trial, created_at, offline_lease_secs, \
+             floating, lease_secs, max_borrow_secs, release_unseen_days) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)",
             &[
                 &p.id,
                 &p.product_id,
@@ -132,6 +120,10 @@ impl<C: GenericClient + Sync> Tx for PgTx<'_, C> {
                 &p.trial,
                 &p.created_at,
                 &p.offline_lease_secs,
+                &p.seats.floating,
+                &p.seats.lease_secs,
+                &p.seats.max_borrow_secs,
+                &p.seats.release_unseen_days,
             ],
         )
         .await

@@ -12,12 +12,14 @@
 
 pub mod backup;
 pub mod events;
+pub mod leases;
 pub mod license_list;
 
 pub mod mail;
 pub mod noted;
 mod ops;
 pub mod payments;
+mod query;
 pub mod readers;
 pub mod rename;
 pub mod rows;

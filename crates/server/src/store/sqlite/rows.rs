@@ -1,6 +1,7 @@
 //! Reading SQLite rows into [`crate::domain::model`] types. The column lists are shared with the
 //! PostgreSQL store, which reads the same columns in the same order.
 
+use crate::domain::leases::SeatTerms;
 use crate::domain::model::{
     self, Activation, FingerprintRule, License, LicenseCtx, Matching, Policy, Product, Uniqueness, ValidateActivation,
     ValidateView,
@@ -12,8 +13,9 @@ use std::sync::LazyLock;
 
 // The column lists both stores read (PostgreSQL too), and how many columns each has.
 pub const POLICY_COLS: &str = "p.id, p.product_id, p.name, p.max_machines, p.uniqueness, p.matching, p.fuzzy_min, \
-    p.renew_interval_secs, p.grace_secs, p.duration_secs, p.allow_vm, p.trial, p.created_at, p.offline_lease_secs";
-pub const POLICY_N: usize = 14;
+    p.renew_interval_secs, p.grace_secs, p.duration_secs, p.allow_vm, p.trial, p.created_at, p.offline_lease_secs, \
+    p.floating, p.lease_secs, p.max_borrow_secs, p.release_unseen_days";
+pub const POLICY_N: usize = 18;
 pub const LICENSE_COLS: &str = "l.id, l.policy_id, l.product_id, l.key_prefix, l.status, l.expires_at, l.owner_name, \
     l.owner_email, l.entitlements, l.metadata, l.created_at";
 pub const LICENSE_N: usize = 11;
@@ -40,6 +42,12 @@ fn policy_at(r: &Row, o: usize) -> rusqlite::Result<Policy> {
         trial: r.get(o + 11)?,
         created_at: r.get(o + 12)?,
         offline_lease_secs: r.get(o + 13)?,
+        seats: SeatTerms {
+            floating: r.get(o + 14)?,
+            lease_secs: r.get(o + 15)?,
+            max_borrow_secs: r.get(o + 16)?,
+            release_unseen_days: r.get(o + 17)?,
+        },
     })
 }
 

@@ -217,6 +217,8 @@ pub fn create(conn: &Connection) -> rusqlite::Result<()> {
     super::sessions::create(conn)?;
     super::license_list::create(conn)?;
     super::events::create(conn)?;
+    // Floating seats and auto-released activations (their own file).
+    super::leases::create(conn)?;
     for (_, step) in STEPS {
         step(conn)?;
     }
@@ -246,7 +248,7 @@ const ADDED_COLUMNS: &[(&str, &str, &str)] = &[
 ];
 
 fn migrate(conn: &Connection) -> rusqlite::Result<()> {
-    for (table, column, sql) in ADDED_COLUMNS {
+    for (table, column, sql) in ADDED_COLUMNS.iter().chain(super::leases::POLICY_COLUMNS) {
         add_column(conn, table, column, sql)?;
     }
     Ok(())

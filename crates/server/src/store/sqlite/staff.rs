@@ -5,7 +5,7 @@ use super::tx::SqliteTx;
 use crate::domain::errors::ApiResult;
 use crate::domain::staff::tx::StaffTx;
 use crate::domain::staff::{ApiToken, Role, StaffAccount};
-use rusqlite::{params, OptionalExtension, Row};
+use rusqlite::{params, Row};
 use std::future::{ready, Future};
 
 fn done<T: Send>(result: rusqlite::Result<T>) -> impl Future<Output = ApiResult<T>> + Send {
@@ -44,25 +44,6 @@ fn token(r: &Row<'_>) -> rusqlite::Result<ApiToken> {
         revoked_at: r.get(6)?,
         created_at: r.get(7)?,
     })
-}
-
-impl SqliteTx<'_> {
-    fn one<T>(
-        &self,
-        sql: &str,
-        p: impl rusqlite::Params,
-        f: fn(&Row<'_>) -> rusqlite::Result<T>,
-    ) -> rusqlite::Result<Option<T>> {
-        self.0.prepare_cached(sql)?.query_row(p, f).optional()
-    }
-
-    fn all<T>(&self, sql: &str, f: fn(&Row<'_>) -> rusqlite::Result<T>) -> rusqlite::Result<Vec<T>> {
-        self.0.prepare_cached(sql)?.query_map([], f)?.collect()
-    }
-
-    fn run(&self, sql: &str, p: impl rusqlite::Params) -> rusqlite::Result<()> {
-        self.0.prepare_cached(sql)?.execute(p).map(|_| ())
-    }
 }
 
 impl StaffTx for SqliteTx<'_> {

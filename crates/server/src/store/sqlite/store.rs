@@ -12,6 +12,8 @@ use crate::domain::events::{Event, EventPage, EventQuery};
 use crate::domain::issued::Issued;
 use crate::domain::license_edit::{self, LicenseEdit};
 use crate::domain::license_list::{self, LicensePage, ListRequest};
+use crate::domain::leases::tx::AutoReleased;
+use crate::domain::leases::{self, LeaseIssued, LeaseRow, LeasesView};
 use crate::domain::model::{DemoKey, FingerprintRule, Policy, Product, StoredSession};
 use crate::domain::page::{Page, Paged};
 use crate::domain::payments::{Applied, PaymentConfig, PaymentEvent};
@@ -22,6 +24,7 @@ use crate::domain::staff::{self, StaffAnswer, StaffOp};
 use crate::domain::webhooks::{self, Attempt, Delivery, DeliveryQuery, Due, Endpoint, NewEndpoint};
 use crate::domain::{client, demo, sessions};
 use crate::store::contract::{Store, StoreFuture};
+use keyturn_protocol::lease::CheckoutRequest;
 use keyturn_protocol::wire::{ActivateRequest, LicenseStatus, MachinesResponse, TrialRequest, ValidateResponse};
 use keyturn_protocol::LicenseKey;
 use std::sync::Arc;
@@ -285,5 +288,32 @@ impl Store for Db {
 
     fn finish_mail(&self, now: i64, license_id: String, error: Option<String>) -> StoreFuture<'_, ()> {
         Box::pin(self.write(move |c| complete(crate::domain::mail::finish(&mut SqliteTx(c), now, &license_id, error))))
+    }
+
+    // Floating seats and seats that free themselves.
+    fn checkout(&self, now: i64, key_hash: String, req: CheckoutRequest) -> StoreFuture<'_, LeaseIssued> {
+        Box::pin(self.write(move |c| complete(leases::seats::checkout(&mut SqliteTx(c), now, &key_hash, &req))))
+    }
+
+    fn heartbeat(&self, now: i64, key_hash: String, id: String, fp: String) -> StoreFuture<'_, LeaseIssued> {
+        Box::pin(self.write(move |c| complete(leases::seats::heartbeat(&mut SqliteTx(c), now, &key_hash, &id, &fp))))
+    }
+
+    fn release(&self, now: i64, key_hash: String, id: String) -> StoreFuture<'_, LeaseRow> {
+        Box::pin(self.write(move |c| complete(leases::seats::release(&mut SqliteTx(c), now, &key_hash, &id))))
+    }
+
+    fn license_leases(&self, now: i64, id_or_key: String) -> StoreFuture<'_, LeasesView> {
+        let h = &self.secrets.hasher;
+        ready(self.read(|c| complete(leases::admin::leases(&mut SqliteTx(c), h, now, &id_or_key))))
+    }
+
+    fn end_lease(&self, now: i64, id_or_key: String, id: String) -> StoreFuture<'_, LeaseRow> {
+        let h = self.secrets.hasher.clone();
+        Box::pin(self.write(move |c| complete(leases::admin::end_lease(&mut SqliteTx(c), &h, now, &id_or_key, &id))))
+    }
+
+    fn auto_released(&self, key_hash: String, fp: String) -> StoreFuture<'_, Option<AutoReleased>> {
+        ready(self.read(|c| complete(leases::auto_release::for_device(&mut SqliteTx(c), &key_hash, &fp))))
     }
 }

@@ -27,16 +27,6 @@ fn json<T: serde::Serialize>(value: &T) -> String {
     serde_json::to_string(value).expect("maps and lists serialize")
 }
 
-impl SqliteTx<'_> {
-    fn execute(&self, sql: &str, params: impl rusqlite::Params) -> rusqlite::Result<usize> {
-        self.0.prepare_cached(sql)?.execute(params)
-    }
-
-    fn exists(&self, sql: &str, params: impl rusqlite::Params) -> rusqlite::Result<bool> {
-        self.0.prepare_cached(sql)?.query_row(params, |r| r.get(0))
-    }
-}
-
 impl Tx for SqliteTx<'_> {
     fn license(&mut self, by: LicenseBy<'_>, _lock: Lock) -> impl Future<Output = ApiResult<Option<Held>>> + Send {
         done(match by {
@@ -133,8 +123,9 @@ impl Tx for SqliteTx<'_> {
         done(
             self.execute(
                 "INSERT INTO policies (id, product_id, name, max_machines, uniqueness, matching, fuzzy_min, \
-                 renew_interval_secs, grace_secs, duration_secs, allow_vm, trial, created_at, offline_lease_secs) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+                 renew_interval_secs, grace_secs, duration_secs, allow_vm, trial, created_at, offline_lease_secs, \
+                 floating, lease_secs, max_borrow_secs, release_unseen_days) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
                 params![
                     p.id,
                     p.product_id,
@@ -149,7 +140,11 @@ impl Tx for SqliteTx<'_> {
                     p.allow_vm,
                     p.trial,
                     p.created_at,
-                    p.offline_lease_secs
+                    p.offline_lease_secs,
+                    p.seats.floating,
+                    p.seats.lease_secs,
+                    p.seats.max_borrow_secs,
+                    p.seats.release_unseen_days
                 ],
             )
             .map(drop),

@@ -271,6 +271,8 @@ async function loadLicense(id) {
   $('#no-machines').hidden = machines.length !== 0;
   showMoreMachines(page);
   $('#timeline').replaceChildren(...events.events.map(eventItem));
+  // Other panels (e.g. leases.js) show their part of this license.
+  document.dispatchEvent(new CustomEvent('keyturn:license', { detail: { id: view.id, csrf } }));
   olderEvents = events.next_before;
   $('#more-events').hidden = olderEvents === null;
 }
