@@ -163,7 +163,12 @@ pub fn request(now: i64, q: &LicenseQuery) -> ApiResult<ListRequest> {
     Ok(ListRequest {
         filter: Filter {
             now,
-            state: q.status.as_deref().filter(|s| !s.is_empty()).map(parse_state).transpose()?,
+            state: q
+                .status
+                .as_deref()
+                .filter(|s| !s.is_empty())
+                .map(parse_state)
+                .transpose()?,
             product_id: q.product_id.clone().filter(|s| !s.is_empty()),
             policy_id: q.policy_id.clone().filter(|s| !s.is_empty()),
             expires_before: q.expires_before,
@@ -172,7 +177,12 @@ pub fn request(now: i64, q: &LicenseQuery) -> ApiResult<ListRequest> {
         },
         sort,
         rows: limit,
-        after: q.after.as_deref().filter(|s| !s.is_empty()).map(|a| parse_after(a, sort)).transpose()?,
+        after: q
+            .after
+            .as_deref()
+            .filter(|s| !s.is_empty())
+            .map(|a| parse_after(a, sort))
+            .transpose()?,
     })
 }
 
@@ -222,15 +232,35 @@ mod tests {
 
     #[test]
     fn queries_are_checked() {
-        let ok = request(5, &LicenseQuery { status: Some("expired".into()), q: Some(" Ann ".into()), ..Default::default() }).unwrap();
+        let ok = request(
+            5,
+            &LicenseQuery {
+                status: Some("expired".into()),
+                q: Some(" Ann ".into()),
+                ..Default::default()
+            },
+        )
+        .unwrap();
         assert_eq!(ok.filter.state, Some(LicenseState::Expired));
         assert_eq!(ok.filter.text.as_deref(), Some("ann"));
         assert_eq!((ok.sort, ok.rows), (Sort::Newest, PAGE_DEFAULT));
         for bad in [
-            LicenseQuery { status: Some("gone".into()), ..Default::default() },
-            LicenseQuery { sort: Some("price".into()), ..Default::default() },
-            LicenseQuery { limit: Some(0), ..Default::default() },
-            LicenseQuery { limit: Some(501), ..Default::default() },
+            LicenseQuery {
+                status: Some("gone".into()),
+                ..Default::default()
+            },
+            LicenseQuery {
+                sort: Some("price".into()),
+                ..Default::default()
+            },
+            LicenseQuery {
+                limit: Some(0),
+                ..Default::default()
+            },
+            LicenseQuery {
+                limit: Some(501),
+                ..Default::default()
+            },
         ] {
             assert!(request(5, &bad).is_err(), "{bad:?}");
         }

@@ -195,7 +195,13 @@ async fn status(
     reason: Option<String>,
 ) -> ApiResult<Response> {
     let view = s.store.set_status(s.clock.now(), id, status).await?;
-    s.log_admin(&actor, action, &view.license.id, None, with_reason(String::new(), &reason));
+    s.log_admin(
+        &actor,
+        action,
+        &view.license.id,
+        None,
+        with_reason(String::new(), &reason),
+    );
     Ok(Json(view).into_response())
 }
 

@@ -7,11 +7,11 @@ use crate::domain::admin::{Extend, LicenseView, MachineView, NewLicense, NewPoli
 use crate::domain::errors::ApiResult;
 use crate::domain::events::{Event, EventPage, EventQuery};
 use crate::domain::issued::Issued;
+use crate::domain::license_edit::LicenseEdit;
+use crate::domain::license_list::{LicensePage, ListRequest};
 pub use crate::domain::model::FingerprintRule;
 use crate::domain::model::{DemoKey, Policy, Product, StoredSession};
 use crate::domain::page::{Page, Paged};
-use crate::domain::license_edit::LicenseEdit;
-use crate::domain::license_list::{LicensePage, ListRequest};
 use crate::domain::rename::Renamed;
 use crate::domain::secrets::Secrets;
 use keyturn_protocol::wire::{ActivateRequest, LicenseStatus, MachinesResponse, TrialRequest, ValidateResponse};

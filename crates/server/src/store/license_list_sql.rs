@@ -17,7 +17,24 @@ pub struct Sql {
     pub params: Vec<Param>,
 }
 
-/// Builds a statement, numbering placeholders with the store's style (`?1` or `$1`).
+/// How a store writes its SQL: placeholders (`?1` or `$1`) and the collation that compares text
+/// byte by byte (SQLite's default; PostgreSQL's `"C"`), so both stores sort owners alike.
+pub struct Dialect {
+    pub placeholder: fn(usize) -> String,
+    pub bytewise: &'static str,
+}
+
+pub const SQLITE: Dialect = Dialect {
+    placeholder: |n| format!("?{n}"),
+    bytewise: "",
+};
+
+pub const POSTGRES: Dialect = Dialect {
+    placeholder: |n| format!("${n}"),
+    bytewise: " COLLATE \"C\"",
+};
+
+/// Builds a statement, numbering placeholders with the store's style.
 struct Builder<'a> {
     params: Vec<Param>,
     placeholder: &'a dyn Fn(usize) -> String,
@@ -63,7 +80,13 @@ impl Builder<'_> {
         if let Some(text) = &f.text {
             let escaped: String = text
                 .chars()
-                .flat_map(|c| if matches!(c, '%' | '_' | '\\') { vec!['\\', c] } else { vec![c] })
+                .flat_map(|c| {
+                    if matches!(c, '%' | '_' | '\\') {
+                        vec!['\\', c]
+                    } else {
+                        vec![c]
+                    }
+                })
                 .collect();
             let like = self.bind(Param::Text(format!("%{escaped}%")));
             conds.push(format!(
@@ -79,24 +102,24 @@ impl Builder<'_> {
 }
 
 /// The sort value's expression, and whether the order is descending.
-fn sort_key(sort: Sort) -> (&'static str, bool) {
+fn sort_key(sort: Sort, d: &Dialect) -> (String, bool) {
     match sort {
-        Sort::Newest => ("l.created_at", true),
+        Sort::Newest => ("l.created_at".into(), true),
         // Never-expiring licenses last: the cursor uses the same stand-in (i64::MAX).
-        Sort::Expiring => ("COALESCE(l.expires_at, 9223372036854775807)", false),
-        Sort::Owner => ("l.owner_email", false),
+        Sort::Expiring => ("COALESCE(l.expires_at, 9223372036854775807)".into(), false),
+        Sort::Owner => (format!("l.owner_email{}", d.bytewise), false),
     }
 }
 
 /// The page's statement: `select` is the store's `SELECT … FROM licenses l JOIN … WHERE` head
 /// ([`crate::store::sqlite::rows::ctx_query`] with an empty filter).
-pub fn page(req: &ListRequest, select_where: &str, placeholder: &dyn Fn(usize) -> String) -> Sql {
+pub fn page(req: &ListRequest, select_where: &str, d: &Dialect) -> Sql {
     let mut b = Builder {
         params: Vec::new(),
-        placeholder,
+        placeholder: &d.placeholder,
     };
     let mut text = format!("{select_where} {}", b.filter(&req.filter));
-    let (key, desc) = sort_key(req.sort);
+    let (key, desc) = sort_key(req.sort, d);
     if let Some(after) = &req.after {
         let (value, id) = match after {
             After::Number(n, id) => (b.bind(Param::Int(*n)), id),
@@ -113,22 +136,25 @@ pub fn page(req: &ListRequest, select_where: &str, placeholder: &dyn Fn(usize) -
 }
 
 /// How many licenses match.
-pub fn count(filter: &Filter, placeholder: &dyn Fn(usize) -> String) -> Sql {
+pub fn count(filter: &Filter, d: &Dialect) -> Sql {
     let mut b = Builder {
         params: Vec::new(),
-        placeholder,
+        placeholder: &d.placeholder,
     };
     let text = format!("SELECT count(*) FROM licenses l WHERE {}", b.filter(filter));
     Sql { text, params: b.params }
 }
 
-/// Indexes for the list's orders (both stores; `CREATE INDEX IF NOT EXISTS` also upgrades an
-/// existing database).
-pub const INDEXES: &str = "
-CREATE INDEX IF NOT EXISTS licenses_created ON licenses(created_at, id);
-CREATE INDEX IF NOT EXISTS licenses_expiring ON licenses((COALESCE(expires_at, 9223372036854775807)), id);
-CREATE INDEX IF NOT EXISTS licenses_owner_email ON licenses(owner_email, id);
-";
+/// Indexes for the list's orders (`CREATE INDEX IF NOT EXISTS` also upgrades an existing
+/// database).
+pub fn indexes(d: &Dialect) -> String {
+    format!(
+        "CREATE INDEX IF NOT EXISTS licenses_created ON licenses(created_at, id);
+         CREATE INDEX IF NOT EXISTS licenses_expiring ON licenses((COALESCE(expires_at, 9223372036854775807)), id);
+         CREATE INDEX IF NOT EXISTS licenses_owner_email ON licenses(owner_email{}, id);",
+        d.bytewise
+    )
+}
 
 /// Lists and maps are stored as JSON text (as both stores' `tx.rs` write them).
 pub fn json<T: serde::Serialize>(value: &T) -> String {

@@ -3,20 +3,16 @@
 //! [`crate::store::license_list_sql`]).
 
 use super::rows::held_at;
-use crate::store::sqlite::rows::ctx_query;
 use super::tx::PgTx;
 use crate::domain::errors::ApiResult;
 use crate::domain::license_edit::{Details, LicenseEditTx};
 use crate::domain::license_list::{Filter, LicenseListTx, ListRequest};
 use crate::domain::tx::Held;
-use crate::store::license_list_sql::{self, json, Param, Sql};
+use crate::store::license_list_sql::{self, json, Param, Sql, POSTGRES};
+use crate::store::sqlite::rows::ctx_query;
 use deadpool_postgres::GenericClient;
 use std::sync::LazyLock;
 use tokio_postgres::types::ToSql;
-
-fn placeholder(n: usize) -> String {
-    format!("${n}")
-}
 
 fn values(sql: &Sql) -> Vec<Box<dyn ToSql + Sync + Send>> {
     sql.params
@@ -33,7 +29,7 @@ fn values(sql: &Sql) -> Vec<Box<dyn ToSql + Sync + Send>> {
 impl<C: GenericClient + Sync> LicenseListTx for PgTx<'_, C> {
     async fn license_page(&mut self, req: &ListRequest) -> ApiResult<Vec<Held>> {
         static HEAD: LazyLock<String> = LazyLock::new(|| ctx_query(""));
-        let sql = license_list_sql::page(req, &HEAD, &placeholder);
+        let sql = license_list_sql::page(req, &HEAD, &POSTGRES);
         let values = values(&sql);
         let refs: Vec<&(dyn ToSql + Sync)> = values.iter().map(|v| v.as_ref() as &(dyn ToSql + Sync)).collect();
         let stmt = self.0.prepare_cached(&sql.text).await?;
@@ -41,7 +37,7 @@ impl<C: GenericClient + Sync> LicenseListTx for PgTx<'_, C> {
     }
 
     async fn license_count(&mut self, filter: &Filter) -> ApiResult<u64> {
-        let sql = license_list_sql::count(filter, &placeholder);
+        let sql = license_list_sql::count(filter, &POSTGRES);
         let values = values(&sql);
         let refs: Vec<&(dyn ToSql + Sync)> = values.iter().map(|v| v.as_ref() as &(dyn ToSql + Sync)).collect();
         let stmt = self.0.prepare_cached(&sql.text).await?;

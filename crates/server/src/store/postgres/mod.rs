@@ -19,10 +19,10 @@ use crate::domain::admin::{self, Extend, LicenseView, MachineView, NewLicense, N
 use crate::domain::errors::{ApiError, ApiResult};
 use crate::domain::events::{Event, EventPage, EventQuery};
 use crate::domain::issued::Issued;
-use crate::domain::model::ValidateView;
-use crate::domain::model::{DemoKey, FingerprintRule, Policy, Product, StoredSession};
 use crate::domain::license_edit::LicenseEdit;
 use crate::domain::license_list::{LicensePage, ListRequest};
+use crate::domain::model::ValidateView;
+use crate::domain::model::{DemoKey, FingerprintRule, Policy, Product, StoredSession};
 use crate::domain::page::{Page, Paged};
 use crate::domain::secrets::{fresh_secret, Secrets, KEY_HASH_SECRET, SIGNING_SEED};
 use crate::domain::{client, demo};
@@ -97,9 +97,11 @@ impl PgStore {
         tx.batch_execute(sessions::SCHEMA)
             .await
             .map_err(|e| format!("cannot create the sessions table: {e}"))?;
-        tx.batch_execute(crate::store::license_list_sql::INDEXES)
-            .await
-            .map_err(|e| format!("cannot create the license list's indexes: {e}"))?;
+        tx.batch_execute(&crate::store::license_list_sql::indexes(
+            &crate::store::license_list_sql::POSTGRES,
+        ))
+        .await
+        .map_err(|e| format!("cannot create the license list's indexes: {e}"))?;
         let seed = meta_secret(&tx, SIGNING_SEED).await.map_err(|e| e.to_string())?;
         let secret = meta_secret(&tx, KEY_HASH_SECRET).await.map_err(|e| e.to_string())?;
         tx.commit().await.map_err(|e| e.to_string())?;
@@ -372,7 +374,12 @@ impl Store for PgStore {
         Box::pin(async move { in_tx!(quiet self, |tx| crate::domain::license_list::page(tx, &req)) })
     }
 
-    fn edit_license(&self, now: i64, id: String, edit: LicenseEdit) -> StoreFuture<'_, (LicenseView, Vec<&'static str>)> {
+    fn edit_license(
+        &self,
+        now: i64,
+        id: String,
+        edit: LicenseEdit,
+    ) -> StoreFuture<'_, (LicenseView, Vec<&'static str>)> {
         let h = self.secrets.hasher.clone();
         Box::pin(async move { in_tx!(self, |tx| crate::domain::license_edit::edit(tx, &h, now, &id, &edit)) })
     }

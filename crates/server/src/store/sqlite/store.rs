@@ -10,10 +10,10 @@ use crate::domain::errors::ApiResult;
 use crate::domain::event_log;
 use crate::domain::events::{Event, EventPage, EventQuery};
 use crate::domain::issued::Issued;
-use crate::domain::model::{DemoKey, FingerprintRule, Policy, Product, StoredSession};
-use crate::domain::page::{Page, Paged};
 use crate::domain::license_edit::{self, LicenseEdit};
 use crate::domain::license_list::{self, LicensePage, ListRequest};
+use crate::domain::model::{DemoKey, FingerprintRule, Policy, Product, StoredSession};
+use crate::domain::page::{Page, Paged};
 use crate::domain::rename::{self, Renamed};
 use crate::domain::secrets::Secrets;
 use crate::domain::{client, demo, sessions};
@@ -181,7 +181,12 @@ impl Store for Db {
         ready(self.read_long(|c| complete(license_list::page(&mut SqliteTx(c), &req))))
     }
 
-    fn edit_license(&self, now: i64, id: String, edit: LicenseEdit) -> StoreFuture<'_, (LicenseView, Vec<&'static str>)> {
+    fn edit_license(
+        &self,
+        now: i64,
+        id: String,
+        edit: LicenseEdit,
+    ) -> StoreFuture<'_, (LicenseView, Vec<&'static str>)> {
         let h = self.secrets.hasher.clone();
         Box::pin(self.write(move |c| complete(license_edit::edit(&mut SqliteTx(c), &h, now, &id, &edit))))
     }
