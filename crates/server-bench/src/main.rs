@@ -2,11 +2,13 @@
 //!
 //! * `load`: validate and activate over real HTTP against a bare route, in one process.
 //! * `seed`: a database for the external (wrk) benchmarks, SQLite or PostgreSQL.
+//! * `seed-licenses`: many licenses for the license-list benchmark, SQLite or PostgreSQL.
 //! * `bare`: the reference route the wrk benchmarks compare with.
 
 mod bare;
 mod load;
 mod seed;
+mod seed_licenses;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -24,6 +26,8 @@ enum Command {
     Load(load::BenchOptions),
     /// For the external benchmark: a database with a 1-seat and an N-seat license (prints their keys).
     Seed(seed::SeedOptions),
+    /// For the license-list benchmark: many licenses of varied owners, states and expiries.
+    SeedLicenses(seed_licenses::SeedLicensesOptions),
     /// For the external benchmark: serve only the bare reference route `POST /bare`.
     Bare(bare::BareOptions),
 }
@@ -41,6 +45,7 @@ fn main() -> ExitCode {
         match cli.command {
             Command::Load(opts) => load::run(opts).await,
             Command::Seed(opts) => seed::seed(&opts).await.map(|keys| print!("{keys}")),
+            Command::SeedLicenses(opts) => seed_licenses::seed(&opts).await.map(|done| print!("{done}")),
             Command::Bare(opts) => bare::run(opts).await,
         }
     });

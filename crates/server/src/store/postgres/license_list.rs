@@ -61,3 +61,27 @@ impl<C: GenericClient + Sync> LicenseEditTx for PgTx<'_, C> {
         Ok(())
     }
 }
+
+/// A trigram index makes the list's text search (`ILIKE '%…%'` over owner email and name) an
+/// index lookup instead of a scan of every license. It needs the `pg_trgm` extension (in
+/// PostgreSQL's contrib; trusted, so a database owner may create it): without it the search
+/// still works, only slower, and the server says so once.
+pub async fn create_text_index(tx: &mut tokio_postgres::Transaction<'_>) {
+    let sql = format!(
+        "CREATE EXTENSION IF NOT EXISTS pg_trgm; \
+         CREATE INDEX IF NOT EXISTS licenses_owner_trgm ON licenses USING gin (({}) gin_trgm_ops);",
+        license_list_sql::OWNER_TEXT
+    );
+    let Ok(savepoint) = tx.savepoint("owner_text_index").await else {
+        return;
+    };
+    match savepoint.batch_execute(&sql).await {
+        Ok(()) => {
+            let _ = savepoint.commit().await;
+        }
+        Err(e) => {
+            let _ = savepoint.rollback().await;
+            tracing::warn!(error = %e, "no trigram index (pg_trgm): searching licenses by owner scans them all");
+        }
+    }
+}

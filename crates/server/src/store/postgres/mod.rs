@@ -84,7 +84,7 @@ impl PgStore {
             .build()
             .map_err(|e| e.to_string())?;
         let mut client = pool.get().await.map_err(|e| format!("cannot connect: {e}"))?;
-        let tx = client.transaction().await.map_err(|e| e.to_string())?;
+        let mut tx = client.transaction().await.map_err(|e| e.to_string())?;
         tx.execute("SELECT pg_advisory_xact_lock($1)", &[&schema::SCHEMA_LOCK])
             .await
             .map_err(|e| e.to_string())?;
@@ -102,6 +102,7 @@ impl PgStore {
         ))
         .await
         .map_err(|e| format!("cannot create the license list's indexes: {e}"))?;
+        license_list::create_text_index(&mut tx).await;
         let seed = meta_secret(&tx, SIGNING_SEED).await.map_err(|e| e.to_string())?;
         let secret = meta_secret(&tx, KEY_HASH_SECRET).await.map_err(|e| e.to_string())?;
         tx.commit().await.map_err(|e| e.to_string())?;
