@@ -37,3 +37,18 @@ pub async fn script() -> Response {
 pub async fn style() -> Response {
     serve(STYLE, "text/css; charset=utf-8")
 }
+
+// The console's page modules (ES modules, no build step): words, shared helpers, pages.
+const MODULES: &[(&str, &str)] = &[
+    ("/console/i18n.js", include_str!("assets/i18n.js")),
+    ("/console/console_api.js", include_str!("assets/console_api.js")),
+    ("/console/licenses.js", include_str!("assets/licenses.js")),
+    ("/console/license_extra.js", include_str!("assets/license_extra.js")),
+];
+
+/// The routes of [`MODULES`].
+pub fn module_routes() -> axum::Router<crate::http::AppState> {
+    MODULES.iter().fold(axum::Router::new(), |router, (path, body)| {
+        router.route(path, axum::routing::get(move || async move { serve(body, "text/javascript; charset=utf-8") }))
+    })
+}

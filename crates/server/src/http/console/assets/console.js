@@ -84,12 +84,12 @@ async function api(method, path, body) {
 }
 
 function showView(name) {
-  for (const view of ['sign-in', 'search', 'license']) {
+  for (const view of ['sign-in', 'search', 'license', 'licenses']) {
     $(`#${view}-view`).hidden = view !== name;
   }
   $('#sign-out').hidden = name === 'sign-in';
-  const heading = { 'sign-in': '#sign-in-heading', search: '#search-heading', license: '#license-title' }[name];
-  $(heading).focus();
+  const heading = { 'sign-in': '#sign-in-heading', search: '#search-heading', license: '#license-title', licenses: '#licenses-heading' }[name];
+  $(heading)?.focus();
 }
 
 // Runs an action; errors land in the alert box, nothing typed is cleared.
@@ -186,6 +186,8 @@ function fact(term, value) {
 
 function renderLicense(view) {
   current = view;
+  // The page modules (license_extra.js) show the owner form and notes of this license.
+  window.dispatchEvent(new CustomEvent('keyturn:license', { detail: view }));
   $('#license-title').textContent = `License ${view.key_prefix}-… · ${view.status}`;
   $('#license-facts').replaceChildren(
     ...fact('Status', el('span', { id: 'license-status' }, view.status)),
@@ -333,7 +335,14 @@ for (const button of document.querySelectorAll('#license-view .actions button'))
         say(`Extended: now expires ${when(view.expires_at)}.`);
         return;
       }
-      await api('POST', `${base}/${action}`);
+      // Suspend, revoke and reset ask first, with an optional reason (license_extra.js).
+      let body;
+      if (['suspend', 'revoke', 'reset'].includes(action) && window.keyturnConfirm) {
+        const answer = await window.keyturnConfirm(action);
+        if (!answer) return;
+        if (answer.reason) body = { reason: answer.reason };
+      }
+      await api('POST', `${base}/${action}`, body);
       await loadLicense(current.id);
       say(DONE[action]);
     }),
@@ -343,6 +352,11 @@ for (const button of document.querySelectorAll('#license-view .actions button'))
 // --- routing ---------------------------------------------------------------------------------
 
 async function route() {
+  if (location.hash === '#licenses') {
+    showView('licenses');
+    window.dispatchEvent(new Event('keyturn:licenses')); // licenses.js fills the page
+    return;
+  }
   const match = location.hash.match(/^#license\/(.+)$/);
   if (match) {
     await loadLicense(decodeURIComponent(match[1]));
