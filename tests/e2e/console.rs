@@ -129,7 +129,9 @@ async fn walk_through(
         !shown(b, "button[data-action=reinstate]").await?,
         "reinstate on an active license"
     );
+    // Suspend asks first (with an optional reason; see console_licenses.rs).
     b.click("button[data-action=suspend]").await?;
+    b.click("[data-testid=ask-yes]").await?;
     b.wait_for_text("#license-status", "SUSPENDED", |t| t == "SUSPENDED")
         .await?;
     assert!(
