@@ -154,6 +154,14 @@ $('#search-form').addEventListener('submit', (event) => {
   });
 });
 
+// Enter searches (Shift+Enter adds a line, for pasting a report by hand).
+$('#q').addEventListener('keydown', (event) => {
+  if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) {
+    event.preventDefault();
+    $('#search-form').requestSubmit();
+  }
+});
+
 async function loadPolicies() {
   const [products, policies] = await Promise.all([api('GET', '/products'), api('GET', '/policies')]);
   const names = Object.fromEntries(products.map((p) => [p.id, p.name]));
