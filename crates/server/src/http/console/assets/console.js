@@ -35,6 +35,12 @@ function when(unix) {
 
 function showError(err) {
   const box = $('#error');
+  // In the chosen language: plain words, next step, the server's message under Details
+  // (console_api.js, an ES module loaded after this script).
+  if (window.keyturnShowProblem) {
+    window.keyturnShowProblem(box, err);
+    return;
+  }
   const words = WORDS[err.code] ? WORDS[err.code] + ' ' : '';
   box.textContent = `${words}${err.message} (${err.code})`;
   box.hidden = false;

@@ -50,14 +50,16 @@ export function el(tag, props, ...children) {
   return node;
 }
 
-/** Shows an error in `box` (a role=alert element): plain words, next step, then Details. */
+/** Shows an error in `box` (a role=alert element): plain words, next step, the code (support
+ * quotes it), and the server's message under Details. */
 export function showProblem(box, err) {
   const code = err && err.code ? err.code : 'INTERNAL';
   const [title, next] = errorWords(code);
   box.replaceChildren(
     el('strong', {}, title),
     el('p', {}, next),
-    el('details', {}, el('summary', {}, t('details')), el('p', { className: 'code' }, `${err.message || ''} (${code})`)),
+    el('p', { className: 'code' }, `Code: ${code}`),
+    el('details', {}, el('summary', {}, t('details')), el('p', {}, err.message || '')),
   );
   box.dataset.code = code;
   box.hidden = false;

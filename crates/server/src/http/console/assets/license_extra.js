@@ -4,6 +4,9 @@
 import { t } from './i18n.js';
 import { api, ask, clearProblem, el, showProblem } from './console_api.js';
 
+// console.js's alert box speaks the same words as the page modules.
+window.keyturnShowProblem = showProblem;
+
 /** Asks before `action` on the license on screen: `{reason}` or null (cancelled). */
 window.keyturnConfirm = (action) =>
   ask({
