@@ -49,6 +49,9 @@ const MODULES: &[(&str, &str)] = &[
 /// The routes of [`MODULES`].
 pub fn module_routes() -> axum::Router<crate::http::AppState> {
     MODULES.iter().fold(axum::Router::new(), |router, (path, body)| {
-        router.route(path, axum::routing::get(move || async move { serve(body, "text/javascript; charset=utf-8") }))
+        router.route(
+            path,
+            axum::routing::get(move || async move { serve(body, "text/javascript; charset=utf-8") }),
+        )
     })
 }

@@ -35,8 +35,7 @@ function when(unix) {
 
 function showError(err) {
   const box = $('#error');
-  // In the chosen language: plain words, next step, the server's message under Details
-  // (console_api.js, an ES module loaded after this script).
+  // Plain words in the chosen language (console_api.js, a module loaded after this script).
   if (window.keyturnShowProblem) {
     window.keyturnShowProblem(box, err);
     return;
