@@ -92,8 +92,14 @@ async fn walk_through(b: &Browser, server: &Server, ann: &str) -> TestResult {
     assert!(suspended.contains("reason: chargeback"), "{suspended}");
     // Owner details and a note.
     b.fill("#edit-email", "ann@new.example").await?;
+    b.fill("#edit-entitlements", "export\npro").await?;
     b.click("#edit-save").await?;
     text_is(b, "#extra-status", "Saved.").await?;
+    let (_, edited) = server
+        .admin(reqwest::Method::GET, &format!("/licenses/{ann}"), None)
+        .await;
+    assert_eq!(edited["entitlements"], serde_json::json!(["export", "pro"]), "{edited}");
+    assert_eq!(edited["owner_email"], "ann@new.example");
     b.fill("#note-text", "Called about the refund.").await?;
     b.click("#note-add").await?;
     text_is(b, "#extra-status", "Note added.").await?;

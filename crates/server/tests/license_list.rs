@@ -154,6 +154,15 @@ async fn script(run: &mut Run) {
         ["cid", "eve", "bob"]
     );
     assert_eq!(names(&run.all("seats_full=true", 50).await), ["ann"]);
+    let start = now - 100;
+    assert_eq!(
+        names(&run.all(&format!("created_after={}", start + 45), 2).await),
+        ["hal", "gus", "fay", "eve"]
+    );
+    assert_eq!(
+        names(&run.all(&format!("created_before={}", start + 35), 50).await),
+        ["cid", "bob", "ann"]
+    );
     assert_eq!(names(&run.all("q=EXAMPLE.ORG", 50).await), ["bob"]);
     assert_eq!(
         names(&run.all("q=100%25", 50).await),

@@ -28,6 +28,9 @@ pub struct LicenseQuery {
     pub policy_id: Option<String>,
     /// Only licenses with an expiry before this time (Unix seconds); e.g. now + 30 days.
     pub expires_before: Option<i64>,
+    /// Only licenses created at or after / before these times (Unix seconds).
+    pub created_after: Option<i64>,
+    pub created_before: Option<i64>,
     /// Only licenses whose every seat is taken.
     #[serde(default)]
     pub seats_full: bool,
@@ -49,6 +52,8 @@ pub struct Filter {
     pub product_id: Option<String>,
     pub policy_id: Option<String>,
     pub expires_before: Option<i64>,
+    pub created_after: Option<i64>,
+    pub created_before: Option<i64>,
     pub seats_full: bool,
     /// Lower-cased.
     pub text: Option<String>,
@@ -172,6 +177,8 @@ pub fn request(now: i64, q: &LicenseQuery) -> ApiResult<ListRequest> {
             product_id: q.product_id.clone().filter(|s| !s.is_empty()),
             policy_id: q.policy_id.clone().filter(|s| !s.is_empty()),
             expires_before: q.expires_before,
+            created_after: q.created_after,
+            created_before: q.created_before,
             seats_full: q.seats_full,
             text: text.map(str::to_lowercase),
         },

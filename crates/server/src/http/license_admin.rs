@@ -2,7 +2,7 @@
 //!
 //! | route | answer |
 //! |---|---|
-//! | `GET /licenses/page?status=&product_id=&policy_id=&expires_before=&seats_full=&q=&sort=&limit=&after=` | `{licenses, total, next}` (see [`crate::domain::license_list`]) |
+//! | `GET /licenses/page?status=&product_id=&policy_id=&expires_before=&created_after=&created_before=&seats_full=&q=&sort=&limit=&after=` | `{licenses, total, next}` (see [`crate::domain::license_list`]) |
 //! | `GET /licenses/export.csv?` (the same filters and sort) | `text/csv`, every matching license (at most [`EXPORT_MAX`]) |
 //! | `POST /licenses/{id}/edit` `{owner_name?, owner_email?, entitlements?, metadata?}` | 200 license; event `edit` naming the fields |
 //! | `POST /licenses/{id}/notes` `{text}` | 204; event `note` with the text and its author |

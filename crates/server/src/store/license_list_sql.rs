@@ -80,6 +80,12 @@ impl Builder<'_> {
             let at = self.bind(Param::Int(before));
             conds.push(format!("l.expires_at IS NOT NULL AND l.expires_at < {at}"));
         }
+        if let Some(after) = f.created_after {
+            conds.push(format!("l.created_at >= {}", self.bind(Param::Int(after))));
+        }
+        if let Some(before) = f.created_before {
+            conds.push(format!("l.created_at < {}", self.bind(Param::Int(before))));
+        }
         if f.seats_full {
             conds.push("l.seats_used >= (SELECT p.max_machines FROM policies p WHERE p.id = l.policy_id)".into());
         }

@@ -57,6 +57,8 @@ function render() {
     el('input', { id: 'edit-name', maxLength: 200, value: license.owner_name }),
     el('label', { for: 'edit-email' }, t('ownerEmail')),
     el('input', { id: 'edit-email', type: 'email', maxLength: 320, value: license.owner_email }),
+    el('label', { for: 'edit-entitlements' }, t('entitlements')),
+    el('textarea', { id: 'edit-entitlements', rows: 2, value: (license.entitlements || []).join('\n') }),
     el('label', { for: 'edit-metadata' }, t('metadata')),
     el('textarea', { id: 'edit-metadata', rows: 3, value: metadataText(license.metadata) }),
     el('button', { type: 'submit', id: 'edit-save' }, t('save')));
@@ -67,6 +69,11 @@ function render() {
       await api('POST', `/licenses/${id}/edit`, {
         owner_name: owner.querySelector('#edit-name').value,
         owner_email: owner.querySelector('#edit-email').value,
+        entitlements: owner
+          .querySelector('#edit-entitlements')
+          .value.split('\n')
+          .map((e) => e.trim())
+          .filter(Boolean),
         metadata: parseMetadata(owner.querySelector('#edit-metadata').value),
       });
     }, t('saved'));

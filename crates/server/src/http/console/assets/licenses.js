@@ -30,6 +30,10 @@ function readFilter() {
   if (value('f-days') && Number.isFinite(days) && days > 0) {
     filter.expires_before = Math.floor(Date.now() / 1000) + Math.round(days * 86400);
   }
+  // A date field is a day in UTC (the server's times are UTC).
+  const dayStart = (id) => Math.floor(Date.parse(`${value(id)}T00:00:00Z`) / 1000);
+  if (value('f-created-after')) filter.created_after = dayStart('f-created-after');
+  if (value('f-created-before')) filter.created_before = dayStart('f-created-before');
   if (view.querySelector('#f-full').checked) filter.seats_full = true;
   if (value('f-text')) filter.q = value('f-text');
   filter.sort = value('f-sort') || 'newest';
@@ -121,6 +125,8 @@ function render() {
       policies.map((p) => option(p.id, `${p.name} (${p.product_id})`)))),
     field('f-days', t('expiringWithin'), el('input', { id: 'f-days', type: 'number', min: 1, max: 3650 })),
     field('f-text', t('text'), el('input', { id: 'f-text', type: 'search', maxLength: 320 })),
+    field('f-created-after', t('createdAfter'), el('input', { id: 'f-created-after', type: 'date' })),
+    field('f-created-before', t('createdBefore'), el('input', { id: 'f-created-before', type: 'date' })),
     field('f-sort', t('sort'), el('select', { id: 'f-sort' },
       ['newest', 'expiring', 'owner'].map((s) => option(s, t(s), sort)))),
     el('div', { className: 'field check' }, el('input', { id: 'f-full', type: 'checkbox' }), el('label', { for: 'f-full' }, t('seatsFull'))),
