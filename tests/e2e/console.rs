@@ -91,11 +91,11 @@ async fn walk_through(
     b.click("#search-button").await?;
     b.wait_for_text("#results tbody", "the license", |t| t.contains(license))
         .await?;
-    b.fill(
-        "#q",
-        &format!("Keyturn support report\nApp 1.0\nActivation: {laptop}\nServer reachable"),
-    )
-    .await?;
+    // Pasted, not typed: Enter in the box searches, a paste keeps its line breaks.
+    let report = format!("Keyturn support report\nApp 1.0\nActivation: {laptop}\nServer reachable");
+    b.client
+        .execute("document.querySelector('#q').value = arguments[0]", vec![json!(report)])
+        .await?;
     b.click("#search-button").await?;
     b.wait_for_text("#results tbody", "the license", |t| t.contains(license))
         .await?;
@@ -130,7 +130,9 @@ async fn walk_through(
         !shown(b, "button[data-action=reinstate]").await?,
         "reinstate on an active license"
     );
+    // Suspend asks first (with an optional reason; see console_licenses.rs).
     b.click("button[data-action=suspend]").await?;
+    b.click("[data-testid=ask-yes]").await?;
     b.wait_for_text("#license-status", "SUSPENDED", |t| t == "SUSPENDED")
         .await?;
     assert!(

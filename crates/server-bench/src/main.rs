@@ -3,6 +3,7 @@
 //! * `load`: validate and activate over real HTTP against a bare route, in one process.
 //! * `seed`: a database for the external (wrk) benchmarks, SQLite or PostgreSQL.
 //! * `seed-floating`: a database for the floating-seat benchmark (10,000 live leases vs 1).
+//! * `seed-licenses`: many licenses for the license-list benchmark, SQLite or PostgreSQL.
 //! * `bare`: the reference route the wrk benchmarks compare with.
 //! * `webhooks`: deliveries per second, and activations with an endpoint against none.
 
@@ -11,6 +12,7 @@ mod load;
 mod seed;
 mod webhooks;
 mod seed_floating;
+mod seed_licenses;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -31,6 +33,8 @@ enum Command {
     /// For the floating-seat benchmark: a 1-seat and an N-seat floating license, every seat
     /// leased (prints their keys and the benchmark device's lease ids).
     SeedFloating(seed_floating::SeedFloatingOptions),
+    /// For the license-list benchmark: many licenses of varied owners, states and expiries.
+    SeedLicenses(seed_licenses::SeedLicensesOptions),
     /// For the external benchmark: serve only the bare reference route `POST /bare`.
     Bare(bare::BareOptions),
     /// Webhooks: deliveries per second to a local receiver; activations with an endpoint vs none.
@@ -51,6 +55,7 @@ fn main() -> ExitCode {
             Command::Load(opts) => load::run(opts).await,
             Command::Seed(opts) => seed::seed(&opts).await.map(|keys| print!("{keys}")),
             Command::SeedFloating(opts) => seed_floating::seed(&opts).await.map(|keys| print!("{keys}")),
+            Command::SeedLicenses(opts) => seed_licenses::seed(&opts).await.map(|done| print!("{done}")),
             Command::Bare(opts) => bare::run(opts).await,
             Command::Webhooks(opts) => webhooks::run(opts).await,
         }

@@ -31,7 +31,7 @@ fn describe(e: ApiError) -> String {
 }
 
 /// A product and a policy with room for any number of devices; the policy's id.
-async fn bench_policy(store: &Arc<dyn Store>) -> Result<String, String> {
+pub(crate) async fn bench_policy(store: &Arc<dyn Store>) -> Result<String, String> {
     let now = system_now();
     let product = NewProduct {
         name: "Bench".into(),

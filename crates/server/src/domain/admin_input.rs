@@ -161,7 +161,12 @@ pub fn new_policy(now: i64, new: &NewPolicy) -> ApiResult<Policy> {
 
 /// The license to create under `policy` and its key.
 /// The limits on what a license carries about its owner (at creation and when edited).
-pub fn check_license_details(owner_name: &str, owner_email: &str, entitlements: usize, metadata: usize) -> ApiResult<()> {
+pub fn check_license_details(
+    owner_name: &str,
+    owner_email: &str,
+    entitlements: usize,
+    metadata: usize,
+) -> ApiResult<()> {
     if owner_name.len() > 200 || owner_email.len() > 320 {
         return Err(ApiError::bad_request("owner name or email too long"));
     }
@@ -179,7 +184,12 @@ pub fn new_license(
     new: &NewLicense,
     key: Option<LicenseKey>,
 ) -> ApiResult<(License, LicenseKey)> {
-    check_license_details(&new.owner_name, &new.owner_email, new.entitlements.len(), new.metadata.len())?;
+    check_license_details(
+        &new.owner_name,
+        &new.owner_email,
+        new.entitlements.len(),
+        new.metadata.len(),
+    )?;
     let key = key.unwrap_or_else(generate_key);
     let license = License {
         id: new_id("lic"),

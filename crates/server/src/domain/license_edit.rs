@@ -45,8 +45,14 @@ pub async fn edit(
     let (ctx, _) = find_license(tx, hasher, id_or_key, Lock::ForUpdate).await?;
     let l = &ctx.license;
     let details = Details {
-        owner_name: edit.owner_name.as_deref().map_or_else(|| l.owner_name.clone(), |t| t.trim().to_string()),
-        owner_email: edit.owner_email.as_deref().map_or_else(|| l.owner_email.clone(), |t| t.trim().to_string()),
+        owner_name: edit
+            .owner_name
+            .as_deref()
+            .map_or_else(|| l.owner_name.clone(), |t| t.trim().to_string()),
+        owner_email: edit
+            .owner_email
+            .as_deref()
+            .map_or_else(|| l.owner_email.clone(), |t| t.trim().to_string()),
         entitlements: edit.entitlements.clone().unwrap_or_else(|| l.entitlements.clone()),
         metadata: edit.metadata.clone().unwrap_or_else(|| l.metadata.clone()),
     };
@@ -56,7 +62,11 @@ pub async fn edit(
         details.entitlements.len(),
         details.metadata.len(),
     )?;
-    if details.entitlements.iter().any(|e| e.trim().is_empty() || e.len() > 100) {
+    if details
+        .entitlements
+        .iter()
+        .any(|e| e.trim().is_empty() || e.len() > 100)
+    {
         return Err(ApiError::bad_request("entitlements are 1 to 100 characters each"));
     }
     let changed: Vec<&'static str> = [

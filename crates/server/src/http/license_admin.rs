@@ -2,11 +2,11 @@
 //!
 //! | route | answer |
 //! |---|---|
-//! | `GET /licenses/page?status=&product_id=&policy_id=&expires_before=&seats_full=&q=&sort=&limit=&after=` | `{licenses, total, next}` (see [`crate::domain::license_list`]) |
+//! | `GET /licenses/page?status=&product_id=&policy_id=&expires_before=&created_after=&created_before=&seats_full=&q=&sort=&limit=&after=` | `{licenses, total, next}` (see [`crate::domain::license_list`]) |
 //! | `GET /licenses/export.csv?` (the same filters and sort) | `text/csv`, every matching license (at most [`EXPORT_MAX`]) |
 //! | `POST /licenses/{id}/edit` `{owner_name?, owner_email?, entitlements?, metadata?}` | 200 license; event `edit` naming the fields |
 //! | `POST /licenses/{id}/notes` `{text}` | 204; event `note` with the text and its author |
-//! | `POST /licenses/bulk` `{action: "suspend"\|"extend", filter, confirm_total, secs?, reason?}` | 200 `{changed}`; one event per license |
+//! | `POST /licenses/bulk` `{action: "suspend"\|"extend", filter, confirm_total, secs?, reason?}` | 200 `{changed, skipped}` (suspend skips revoked and suspended licenses); one event per license changed |
 //!
 //! A bulk action runs only when `confirm_total` is the number of licenses the filter matches at
 //! that moment (what the person confirmed); otherwise 400 `BAD_REQUEST` says the count now, and
@@ -19,6 +19,7 @@ use crate::domain::admin::Extend;
 use crate::domain::errors::{ApiError, ApiResult};
 use crate::domain::license_edit::LicenseEdit;
 use crate::domain::license_list::{self, LicenseQuery, ListRequest, PAGE_MAX};
+use crate::domain::model::LicenseState;
 use crate::events::Event;
 use crate::http::extract::ApiJson;
 use axum::body::Bytes;
@@ -54,7 +55,11 @@ async fn page(State(s): State<AppState>, Query(q): Query<LicenseQuery>) -> ApiRe
 }
 
 /// Every license the request matches, page by page (each page its own short read).
-async fn all_matching(s: &AppState, mut req: ListRequest, max: usize) -> ApiResult<Vec<crate::domain::admin::LicenseView>> {
+async fn all_matching(
+    s: &AppState,
+    mut req: ListRequest,
+    max: usize,
+) -> ApiResult<Vec<crate::domain::admin::LicenseView>> {
     req.rows = PAGE_MAX;
     req.after = None;
     let mut out = Vec::new();
@@ -99,7 +104,10 @@ async fn export(State(s): State<AppState>, Query(mut q): Query<LicenseQuery>) ->
         let row = [
             l.id.clone(),
             l.key_prefix.clone(),
-            serde_json::to_value(v.status).ok().and_then(|s| s.as_str().map(String::from)).unwrap_or_default(),
+            serde_json::to_value(v.status)
+                .ok()
+                .and_then(|s| s.as_str().map(String::from))
+                .unwrap_or_default(),
             v.product_name.clone(),
             v.policy_name.clone(),
             l.owner_name.clone(),
@@ -157,8 +165,11 @@ async fn note(
         return Err(ApiError::bad_request(format!("a note is 1 to {NOTE_MAX} characters")));
     }
     let view = s.store.license(s.clock.now(), id).await?;
-    s.events
-        .record(Event::new(s.clock.now(), "note", &actor).license(&view.license.id).detail(text));
+    s.events.record(
+        Event::new(s.clock.now(), "note", &actor)
+            .license(&view.license.id)
+            .detail(text),
+    );
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
@@ -183,7 +194,8 @@ impl<S: Send + Sync> FromRequest<S> for Reason {
         if bytes.iter().all(u8::is_ascii_whitespace) {
             return Ok(Reason(None));
         }
-        let ApiJson(body) = ApiJson::<ReasonBody>::from_request(Request::from_parts(parts, bytes.into()), state).await?;
+        let ApiJson(body) =
+            ApiJson::<ReasonBody>::from_request(Request::from_parts(parts, bytes.into()), state).await?;
         reason(&body.reason).map(Reason)
     }
 }
@@ -191,7 +203,9 @@ impl<S: Send + Sync> FromRequest<S> for Reason {
 fn reason(text: &str) -> ApiResult<Option<String>> {
     let text = text.trim();
     if text.chars().count() > REASON_MAX {
-        return Err(ApiError::bad_request(format!("a reason is at most {REASON_MAX} characters")));
+        return Err(ApiError::bad_request(format!(
+            "a reason is at most {REASON_MAX} characters"
+        )));
     }
     Ok((!text.is_empty()).then(|| text.to_string()))
 }
@@ -238,15 +252,24 @@ async fn bulk(State(s): State<AppState>, Actor(actor): Actor, ApiJson(body): Api
     filter.limit = None;
     filter.after = None;
     let req = license_list::request(now, &filter)?;
-    let total = s.store.license_page(ListRequest { rows: 1, ..req.clone() }).await?.total;
+    let total = s
+        .store
+        .license_page(ListRequest { rows: 1, ..req.clone() })
+        .await?
+        .total;
     if total != body.confirm_total || total > BULK_MAX {
         return Err(ApiError::bad_request(format!(
             "the filter matches {total} licenses now (confirmed: {}; at most {BULK_MAX} at once): look at the list again",
             body.confirm_total
         )));
     }
-    let mut changed = 0u64;
+    let (mut changed, mut skipped) = (0u64, 0u64);
     for license in all_matching(&s, req, BULK_MAX as usize).await? {
+        // Suspending never turns a revoked license back into a suspended one.
+        if extend.is_none() && matches!(license.status, LicenseState::Revoked | LicenseState::Suspended) {
+            skipped += 1;
+            continue;
+        }
         let id = license.license.id;
         let (action, detail) = match &extend {
             None => {
@@ -255,14 +278,19 @@ async fn bulk(State(s): State<AppState>, Actor(actor): Actor, ApiJson(body): Api
             }
             Some(how) => {
                 let view = s.store.extend(now, id.clone(), how.clone()).await?;
-                ("extend", format!("bulk; {}", crate::events::expiry_detail(view.license.expires_at)))
+                (
+                    "extend",
+                    format!("bulk; {}", crate::events::expiry_detail(view.license.expires_at)),
+                )
             }
         };
-        let event = Event::new(now, action, &actor).license(&id).detail(with_reason(detail, &reason));
+        let event = Event::new(now, action, &actor)
+            .license(&id)
+            .detail(with_reason(detail, &reason));
         s.events.record(event);
         changed += 1;
     }
-    Ok(Json(json!({ "changed": changed })).into_response())
+    Ok(Json(json!({ "changed": changed, "skipped": skipped })).into_response())
 }
 
 #[cfg(test)]
@@ -280,10 +308,16 @@ mod tests {
 
     #[test]
     fn reasons_are_trimmed_and_bounded() {
-        assert_eq!(reason("  too many refunds ").unwrap().as_deref(), Some("too many refunds"));
+        assert_eq!(
+            reason("  too many refunds ").unwrap().as_deref(),
+            Some("too many refunds")
+        );
         assert_eq!(reason(" ").unwrap(), None);
         assert!(reason(&"x".repeat(501)).is_err());
         assert_eq!(with_reason(String::new(), &Some("r".into())), "reason: r");
-        assert_eq!(with_reason("3 machines removed".into(), &Some("r".into())), "3 machines removed; reason: r");
+        assert_eq!(
+            with_reason("3 machines removed".into(), &Some("r".into())),
+            "3 machines removed; reason: r"
+        );
     }
 }

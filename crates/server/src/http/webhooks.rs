@@ -71,10 +71,3 @@ async fn redeliver(State(s): State<AppState>, Actor(actor): Actor, Path(id): Pat
     Ok(Json(delivery).into_response())
 }
 
-/// The console's webhooks section (`/console/webhooks.js`, an ES module the console page loads).
-pub async fn console_script() -> Response {
-    super::console::assets::serve(
-        include_str!("console/assets/webhooks.js"),
-        "text/javascript; charset=utf-8",
-    )
-}

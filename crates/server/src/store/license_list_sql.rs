@@ -17,16 +17,39 @@ pub struct Sql {
     pub params: Vec<Param>,
 }
 
-/// Builds a statement, numbering placeholders with the store's style (`?1` or `$1`).
+/// How a store writes its SQL: placeholders (`?1` or `$1`) and the collation that compares text
+/// byte by byte (SQLite's default; PostgreSQL's `"C"`), so both stores sort owners alike.
+pub struct Dialect {
+    pub placeholder: fn(usize) -> String,
+    pub bytewise: &'static str,
+    /// The text filter for a LIKE pattern (placeholder): case-insensitive. SQLite: two LIKEs
+    /// (already case-insensitive for ASCII; cheaper than joining the columns); PostgreSQL:
+    /// ILIKE over [`OWNER_TEXT`], the expression its trigram index is on.
+    pub owner_matches: fn(&str) -> String,
+}
+
+pub const SQLITE: Dialect = Dialect {
+    placeholder: |n| format!("?{n}"),
+    bytewise: "",
+    owner_matches: |p| format!("(l.owner_email LIKE {p} ESCAPE '\\' OR l.owner_name LIKE {p} ESCAPE '\\')"),
+};
+
+pub const POSTGRES: Dialect = Dialect {
+    placeholder: |n| format!("${n}"),
+    bytewise: " COLLATE \"C\"",
+    owner_matches: |p| format!("(l.owner_email || ' ' || l.owner_name) ILIKE {p} ESCAPE '\\'"),
+};
+
+/// Builds a statement, numbering placeholders with the store's style.
 struct Builder<'a> {
     params: Vec<Param>,
-    placeholder: &'a dyn Fn(usize) -> String,
+    dialect: &'a Dialect,
 }
 
 impl Builder<'_> {
     fn bind(&mut self, p: Param) -> String {
         self.params.push(p);
-        (self.placeholder)(self.params.len())
+        (self.dialect.placeholder)(self.params.len())
     }
 
     /// The conditions after `WHERE` (`TRUE` when there are none).
@@ -57,18 +80,28 @@ impl Builder<'_> {
             let at = self.bind(Param::Int(before));
             conds.push(format!("l.expires_at IS NOT NULL AND l.expires_at < {at}"));
         }
+        if let Some(after) = f.created_after {
+            conds.push(format!("l.created_at >= {}", self.bind(Param::Int(after))));
+        }
+        if let Some(before) = f.created_before {
+            conds.push(format!("l.created_at < {}", self.bind(Param::Int(before))));
+        }
         if f.seats_full {
             conds.push("l.seats_used >= (SELECT p.max_machines FROM policies p WHERE p.id = l.policy_id)".into());
         }
         if let Some(text) = &f.text {
             let escaped: String = text
                 .chars()
-                .flat_map(|c| if matches!(c, '%' | '_' | '\\') { vec!['\\', c] } else { vec![c] })
+                .flat_map(|c| {
+                    if matches!(c, '%' | '_' | '\\') {
+                        vec!['\\', c]
+                    } else {
+                        vec![c]
+                    }
+                })
                 .collect();
             let like = self.bind(Param::Text(format!("%{escaped}%")));
-            conds.push(format!(
-                "(lower(l.owner_email) LIKE {like} ESCAPE '\\' OR lower(l.owner_name) LIKE {like} ESCAPE '\\')"
-            ));
+            conds.push((self.dialect.owner_matches)(&like));
         }
         if conds.is_empty() {
             "1 = 1".into()
@@ -78,25 +111,29 @@ impl Builder<'_> {
     }
 }
 
+/// PostgreSQL's text filter searches owner email and name as one string: its trigram index is
+/// on this very expression (see [`POSTGRES`]).
+pub const OWNER_TEXT: &str = "owner_email || ' ' || owner_name";
+
 /// The sort value's expression, and whether the order is descending.
-fn sort_key(sort: Sort) -> (&'static str, bool) {
+fn sort_key(sort: Sort, d: &Dialect) -> (String, bool) {
     match sort {
-        Sort::Newest => ("l.created_at", true),
+        Sort::Newest => ("l.created_at".into(), true),
         // Never-expiring licenses last: the cursor uses the same stand-in (i64::MAX).
-        Sort::Expiring => ("COALESCE(l.expires_at, 9223372036854775807)", false),
-        Sort::Owner => ("l.owner_email", false),
+        Sort::Expiring => ("COALESCE(l.expires_at, 9223372036854775807)".into(), false),
+        Sort::Owner => (format!("l.owner_email{}", d.bytewise), false),
     }
 }
 
 /// The page's statement: `select` is the store's `SELECT … FROM licenses l JOIN … WHERE` head
 /// ([`crate::store::sqlite::rows::ctx_query`] with an empty filter).
-pub fn page(req: &ListRequest, select_where: &str, placeholder: &dyn Fn(usize) -> String) -> Sql {
+pub fn page(req: &ListRequest, select_where: &str, d: &Dialect) -> Sql {
     let mut b = Builder {
         params: Vec::new(),
-        placeholder,
+        dialect: d,
     };
     let mut text = format!("{select_where} {}", b.filter(&req.filter));
-    let (key, desc) = sort_key(req.sort);
+    let (key, desc) = sort_key(req.sort, d);
     if let Some(after) = &req.after {
         let (value, id) = match after {
             After::Number(n, id) => (b.bind(Param::Int(*n)), id),
@@ -113,22 +150,25 @@ pub fn page(req: &ListRequest, select_where: &str, placeholder: &dyn Fn(usize) -
 }
 
 /// How many licenses match.
-pub fn count(filter: &Filter, placeholder: &dyn Fn(usize) -> String) -> Sql {
+pub fn count(filter: &Filter, d: &Dialect) -> Sql {
     let mut b = Builder {
         params: Vec::new(),
-        placeholder,
+        dialect: d,
     };
     let text = format!("SELECT count(*) FROM licenses l WHERE {}", b.filter(filter));
     Sql { text, params: b.params }
 }
 
-/// Indexes for the list's orders (both stores; `CREATE INDEX IF NOT EXISTS` also upgrades an
-/// existing database).
-pub const INDEXES: &str = "
-CREATE INDEX IF NOT EXISTS licenses_created ON licenses(created_at, id);
-CREATE INDEX IF NOT EXISTS licenses_expiring ON licenses((COALESCE(expires_at, 9223372036854775807)), id);
-CREATE INDEX IF NOT EXISTS licenses_owner_email ON licenses(owner_email, id);
-";
+/// Indexes for the list's orders (`CREATE INDEX IF NOT EXISTS` also upgrades an existing
+/// database).
+pub fn indexes(d: &Dialect) -> String {
+    format!(
+        "CREATE INDEX IF NOT EXISTS licenses_created ON licenses(created_at, id);
+         CREATE INDEX IF NOT EXISTS licenses_expiring ON licenses((COALESCE(expires_at, 9223372036854775807)), id);
+         CREATE INDEX IF NOT EXISTS licenses_owner_email ON licenses(owner_email{}, id);",
+        d.bytewise
+    )
+}
 
 /// Lists and maps are stored as JSON text (as both stores' `tx.rs` write them).
 pub fn json<T: serde::Serialize>(value: &T) -> String {

@@ -8,8 +8,6 @@ use axum::response::{IntoResponse, Response};
 const PAGE: &str = include_str!("assets/index.html");
 const SCRIPT: &str = include_str!("assets/console.js");
 const STYLE: &str = include_str!("assets/console.css");
-const STAFF_SCRIPT: &str = include_str!("assets/staff.js");
-const LEASES: &str = include_str!("assets/leases.js");
 
 /// Headers every page of the console and the portal carries.
 pub fn serve(body: &'static str, content_type: &'static str) -> Response {
@@ -40,11 +38,23 @@ pub async fn style() -> Response {
     serve(STYLE, "text/css; charset=utf-8")
 }
 
-pub async fn staff_script() -> Response {
-    serve(STAFF_SCRIPT, "text/javascript; charset=utf-8")
-    }
+// The console's page modules (ES modules, no build step): words, shared helpers, pages.
+const MODULES: &[(&str, &str)] = &[
+    ("/console/i18n.js", include_str!("assets/i18n.js")),
+    ("/console/console_api.js", include_str!("assets/console_api.js")),
+    ("/console/licenses.js", include_str!("assets/licenses.js")),
+    ("/console/license_extra.js", include_str!("assets/license_extra.js")),
+    ("/console/staff.js", include_str!("assets/staff.js")),
+    ("/console/webhooks.js", include_str!("assets/webhooks.js")),
+    ("/console/leases.js", include_str!("assets/leases.js")),
+];
 
-/// The floating-seat panel (an ES module of its own).
-pub async fn leases() -> Response {
-    serve(LEASES, "text/javascript; charset=utf-8")
+/// The routes of [`MODULES`].
+pub fn module_routes() -> axum::Router<crate::http::AppState> {
+    MODULES.iter().fold(axum::Router::new(), |router, (path, body)| {
+        router.route(
+            path,
+            axum::routing::get(move || async move { serve(body, "text/javascript; charset=utf-8") }),
+        )
+    })
 }

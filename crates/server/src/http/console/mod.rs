@@ -6,7 +6,7 @@
 //!
 //! | route | answer |
 //! |---|---|
-//! | `GET /console` (+ `console.js`, `console.css`) | the page |
+//! | `GET /console` (+ `console.js`, `console.css`, the page modules of [`assets`]) | the page |
 //! | `POST /console/api/sign-in` `{token}` or `{email, password, totp?}` | 200 `{csrf}` + cookie; 401 `UNAUTHORIZED` / `TOTP_REQUIRED`; 429 `RATE_LIMITED` |
 //! | `GET /console/api/session` | 200 `{csrf}` while signed in, else 401 |
 //! | `POST /console/api/sign-out` | 204, cookie cleared |
@@ -72,10 +72,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/console/", get(assets::page))
         .route("/console/console.js", get(assets::script))
         .route("/console/console.css", get(assets::style))
-        .route("/console/staff.js", get(assets::staff_script))
-
-        .route("/console/webhooks.js", get(crate::http::webhooks::console_script))
-        .route("/console/leases.js", get(assets::leases))
+        .merge(assets::module_routes())
         .route("/console/api/sign-in", post(sign_in))
         .nest("/console/api", api)
         .layer(Extension(sessions))

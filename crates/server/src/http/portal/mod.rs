@@ -74,6 +74,10 @@ pub fn routes(state: AppState) -> Router<AppState> {
             get(|| async { serve(include_str!("assets/index.html"), "text/html; charset=utf-8") }),
         )
         .route(
+            "/portal/i18n.js",
+            get(|| async { serve(include_str!("assets/i18n.js"), "text/javascript; charset=utf-8") }),
+        )
+        .route(
             "/portal/portal.js",
             get(|| async { serve(include_str!("assets/portal.js"), "text/javascript; charset=utf-8") }),
         )

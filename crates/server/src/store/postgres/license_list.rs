@@ -3,20 +3,16 @@
 //! [`crate::store::license_list_sql`]).
 
 use super::rows::held_at;
-use crate::store::sqlite::rows::ctx_query;
 use super::tx::PgTx;
 use crate::domain::errors::ApiResult;
 use crate::domain::license_edit::{Details, LicenseEditTx};
 use crate::domain::license_list::{Filter, LicenseListTx, ListRequest};
 use crate::domain::tx::Held;
-use crate::store::license_list_sql::{self, json, Param, Sql};
+use crate::store::license_list_sql::{self, json, Param, Sql, POSTGRES};
+use crate::store::sqlite::rows::ctx_query;
 use deadpool_postgres::GenericClient;
 use std::sync::LazyLock;
 use tokio_postgres::types::ToSql;
-
-fn placeholder(n: usize) -> String {
-    format!("${n}")
-}
 
 fn values(sql: &Sql) -> Vec<Box<dyn ToSql + Sync + Send>> {
     sql.params
@@ -33,7 +29,7 @@ fn values(sql: &Sql) -> Vec<Box<dyn ToSql + Sync + Send>> {
 impl<C: GenericClient + Sync> LicenseListTx for PgTx<'_, C> {
     async fn license_page(&mut self, req: &ListRequest) -> ApiResult<Vec<Held>> {
         static HEAD: LazyLock<String> = LazyLock::new(|| ctx_query(""));
-        let sql = license_list_sql::page(req, &HEAD, &placeholder);
+        let sql = license_list_sql::page(req, &HEAD, &POSTGRES);
         let values = values(&sql);
         let refs: Vec<&(dyn ToSql + Sync)> = values.iter().map(|v| v.as_ref() as &(dyn ToSql + Sync)).collect();
         let stmt = self.0.prepare_cached(&sql.text).await?;
@@ -41,7 +37,7 @@ impl<C: GenericClient + Sync> LicenseListTx for PgTx<'_, C> {
     }
 
     async fn license_count(&mut self, filter: &Filter) -> ApiResult<u64> {
-        let sql = license_list_sql::count(filter, &placeholder);
+        let sql = license_list_sql::count(filter, &POSTGRES);
         let values = values(&sql);
         let refs: Vec<&(dyn ToSql + Sync)> = values.iter().map(|v| v.as_ref() as &(dyn ToSql + Sync)).collect();
         let stmt = self.0.prepare_cached(&sql.text).await?;
@@ -63,5 +59,29 @@ impl<C: GenericClient + Sync> LicenseEditTx for PgTx<'_, C> {
             .execute(&stmt, &[&d.owner_name, &d.owner_email, &entitlements, &metadata, &id])
             .await?;
         Ok(())
+    }
+}
+
+/// A trigram index makes the list's text search (`ILIKE '%…%'` over owner email and name) an
+/// index lookup instead of a scan of every license. It needs the `pg_trgm` extension (in
+/// PostgreSQL's contrib; trusted, so a database owner may create it): without it the search
+/// still works, only slower, and the server says so once.
+pub async fn create_text_index(tx: &mut tokio_postgres::Transaction<'_>) {
+    let sql = format!(
+        "CREATE EXTENSION IF NOT EXISTS pg_trgm; \
+         CREATE INDEX IF NOT EXISTS licenses_owner_trgm ON licenses USING gin (({}) gin_trgm_ops);",
+        license_list_sql::OWNER_TEXT
+    );
+    let Ok(savepoint) = tx.savepoint("owner_text_index").await else {
+        return;
+    };
+    match savepoint.batch_execute(&sql).await {
+        Ok(()) => {
+            let _ = savepoint.commit().await;
+        }
+        Err(e) => {
+            let _ = savepoint.rollback().await;
+            tracing::warn!(error = %e, "no trigram index (pg_trgm): searching licenses by owner scans them all");
+        }
     }
 }

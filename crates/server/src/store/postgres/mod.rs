@@ -101,7 +101,7 @@ impl PgStore {
             .build()
             .map_err(|e| e.to_string())?;
         let mut client = pool.get().await.map_err(|e| format!("cannot connect: {e}"))?;
-        let tx = client.transaction().await.map_err(|e| e.to_string())?;
+        let mut tx = client.transaction().await.map_err(|e| e.to_string())?;
         tx.execute("SELECT pg_advisory_xact_lock($1)", &[&schema::SCHEMA_LOCK])
             .await
             .map_err(|e| e.to_string())?;
@@ -115,9 +115,12 @@ impl PgStore {
         tx.batch_execute(sessions::SCHEMA)
             .await
             .map_err(|e| format!("cannot create the sessions table: {e}"))?;
-        tx.batch_execute(crate::store::license_list_sql::INDEXES)
-            .await
-            .map_err(|e| format!("cannot create the license list's indexes: {e}"))?;
+        tx.batch_execute(&crate::store::license_list_sql::indexes(
+            &crate::store::license_list_sql::POSTGRES,
+        ))
+        .await
+        .map_err(|e| format!("cannot create the license list's indexes: {e}"))?;
+        license_list::create_text_index(&mut tx).await;
         tx.batch_execute(leases::SCHEMA)
             .await
             .map_err(|e| format!("cannot create the lease tables: {e}"))?;

@@ -7,18 +7,14 @@ use crate::domain::errors::ApiResult;
 use crate::domain::license_edit::{Details, LicenseEditTx};
 use crate::domain::license_list::{Filter, LicenseListTx, ListRequest};
 use crate::domain::tx::Held;
-use crate::store::license_list_sql::{self, Param, Sql};
+use crate::store::license_list_sql::{self, Param, Sql, SQLITE};
 use rusqlite::{params, Connection};
 use std::future::{ready, Future};
 use std::sync::LazyLock;
 
 /// The list's indexes (called after the schema; also upgrades an existing file).
 pub fn create(conn: &Connection) -> rusqlite::Result<()> {
-    conn.execute_batch(license_list_sql::INDEXES)
-}
-
-fn placeholder(n: usize) -> String {
-    format!("?{n}")
+    conn.execute_batch(&license_list_sql::indexes(&SQLITE))
 }
 
 fn values(sql: &Sql) -> Vec<rusqlite::types::Value> {
@@ -33,14 +29,14 @@ fn values(sql: &Sql) -> Vec<rusqlite::types::Value> {
 
 fn page(conn: &Connection, req: &ListRequest) -> rusqlite::Result<Vec<Held>> {
     static HEAD: LazyLock<String> = LazyLock::new(|| ctx_query(""));
-    let sql = license_list_sql::page(req, &HEAD, &placeholder);
+    let sql = license_list_sql::page(req, &HEAD, &SQLITE);
     let mut stmt = conn.prepare_cached(&sql.text)?;
     let rows = stmt.query_map(rusqlite::params_from_iter(values(&sql)), held_at)?;
     rows.collect()
 }
 
 fn count(conn: &Connection, filter: &Filter) -> rusqlite::Result<u64> {
-    let sql = license_list_sql::count(filter, &placeholder);
+    let sql = license_list_sql::count(filter, &SQLITE);
     conn.prepare_cached(&sql.text)?
         .query_row(rusqlite::params_from_iter(values(&sql)), |r| r.get::<_, i64>(0))
         .map(|n| n as u64)

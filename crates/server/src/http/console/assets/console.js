@@ -35,6 +35,11 @@ function when(unix) {
 
 function showError(err) {
   const box = $('#error');
+  // Plain words in the chosen language (console_api.js, a module loaded after this script).
+  if (window.keyturnShowProblem) {
+    window.keyturnShowProblem(box, err);
+    return;
+  }
   const words = WORDS[err.code] ? WORDS[err.code] + ' ' : '';
   box.textContent = `${words}${err.message} (${err.code})`;
   box.hidden = false;
@@ -92,8 +97,8 @@ function showView(name) {
     view.hidden = view.id !== `${name}-view`;
   }
   $('#sign-out').hidden = name === 'sign-in';
-  const heading = { 'sign-in': '#sign-in-heading', search: '#search-heading', license: '#license-title' }[name];
-  $(heading || `#${name}-heading`).focus();
+  const heading = { 'sign-in': '#sign-in-heading', search: '#search-heading', license: '#license-title', licenses: '#licenses-heading' }[name];
+  $(heading || `#${name}-heading`)?.focus();
 }
 
 // Runs an action; errors land in the alert box, nothing typed is cleared.
@@ -158,6 +163,14 @@ $('#search-form').addEventListener('submit', (event) => {
   });
 });
 
+// Enter searches (Shift+Enter adds a line, for pasting a report by hand).
+$('#q').addEventListener('keydown', (event) => {
+  if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) {
+    event.preventDefault();
+    $('#search-form').requestSubmit();
+  }
+});
+
 async function loadPolicies() {
   const [products, policies] = await Promise.all([api('GET', '/products'), api('GET', '/policies')]);
   const names = Object.fromEntries(products.map((p) => [p.id, p.name]));
@@ -190,6 +203,8 @@ function fact(term, value) {
 
 function renderLicense(view) {
   current = view;
+  // The page modules (license_extra.js) show the owner form and notes of this license.
+  window.dispatchEvent(new CustomEvent('keyturn:license', { detail: view }));
   $('#license-title').textContent = `License ${view.key_prefix}-… · ${view.status}`;
   $('#license-facts').replaceChildren(
     ...fact('Status', el('span', { id: 'license-status' }, view.status)),
@@ -341,7 +356,14 @@ for (const button of document.querySelectorAll('#license-view .actions button'))
         say(`Extended: now expires ${when(view.expires_at)}.`);
         return;
       }
-      await api('POST', `${base}/${action}`);
+      // Suspend, revoke and reset ask first, with an optional reason (license_extra.js).
+      let body;
+      if (['suspend', 'revoke', 'reset'].includes(action) && window.keyturnConfirm) {
+        const answer = await window.keyturnConfirm(action);
+        if (!answer) return;
+        if (answer.reason) body = { reason: answer.reason };
+      }
+      await api('POST', `${base}/${action}`, body);
       await loadLicense(current.id);
       say(DONE[action]);
     }),
@@ -353,6 +375,11 @@ for (const button of document.querySelectorAll('#license-view .actions button'))
 async function route() {
   for (const hook of onRoute) await hook();
   if (pages[location.hash]) return pages[location.hash]();
+  if (location.hash === '#licenses') {
+    showView('licenses');
+    window.dispatchEvent(new Event('keyturn:licenses')); // licenses.js fills the page
+    return;
+  }
   const match = location.hash.match(/^#license\/(.+)$/);
   if (match) {
     await loadLicense(decodeURIComponent(match[1]));

@@ -1,27 +1,10 @@
 // Keyturn customer portal. Talks only to /portal/api (same origin, session cookie + CSRF token).
 // Device names come from customers' computers: shown with textContent, never as HTML.
-'use strict';
+import { LANGUAGES, apply, day, errorWords, language, setLanguage, t, when } from './i18n.js';
 
 const $ = (selector) => document.querySelector(selector);
 let csrf = null;
 
-const WORDS = {
-  INVALID_KEY_FORMAT: 'That does not look like a license key. Check it and try again.',
-  NOT_FOUND: 'No license has this key. Check the key, or contact the vendor.',
-  RATE_LIMITED: 'Too many attempts. Wait a moment, then try again.',
-  UNAUTHORIZED: 'You are signed out. Sign in with your license key again.',
-  ACTIVATION_NOT_FOUND: 'That device was already removed.',
-  MACHINE_LIMIT_EXCEEDED: 'Every seat is taken. Remove a device above first, then try again.',
-  FINGERPRINT_BLOCKED: 'That computer is blocked by the vendor. Contact them.',
-  VM_NOT_ALLOWED: 'This license cannot be used in a virtual machine.',
-  SUSPENDED: 'This license is suspended. Contact the vendor.',
-  REVOKED: 'This license was revoked. Contact the vendor.',
-  EXPIRED: 'This license has expired. Renew it with the vendor.',
-  FINGERPRINT_IN_USE: 'That computer already uses another license.',
-  BAD_REQUEST: 'That code could not be used.',
-  OFFLINE: 'The server cannot be reached. Check your connection and try again.',
-  INTERNAL: 'Something went wrong on our side. Try again in a moment.',
-};
 
 function el(tag, props, ...children) {
   const node = document.createElement(tag);
@@ -30,17 +13,16 @@ function el(tag, props, ...children) {
   return node;
 }
 
-/** A date people read, e.g. "November 27, 2027". */
-function day(unix) {
-  return new Date(unix * 1000).toLocaleDateString(undefined, { year: 'numeric', month: 'long', day: 'numeric' });
-}
-
-function when(unix) {
-  return unix ? new Date(unix * 1000).toISOString().replace('T', ' ').slice(0, 16) + ' UTC' : '—';
-}
-
+// Plain words and a next step; the code stays visible (customers quote it to support), the
+// server's own message only under Details.
 function showError(err) {
-  $('#error').textContent = `${WORDS[err.code] || ''} ${err.message} (${err.code})`.trim();
+  const [title, next] = errorWords(err.code);
+  $('#error').replaceChildren(
+    el('strong', {}, title),
+    el('p', {}, next),
+    el('p', { className: 'code' }, `Code: ${err.code}`),
+    el('details', {}, el('summary', {}, t('details')), el('p', {}, err.message || '')),
+  );
   $('#error').hidden = false;
 }
 
@@ -96,17 +78,17 @@ function show(view) {
 }
 
 function deviceRow(m) {
-  const remove = el('button', { type: 'button', className: 'remove-device danger' }, 'Remove');
+  const remove = el('button', { type: 'button', className: 'remove-device danger' }, t('remove'));
   remove.addEventListener('click', () => {
     if (!remove.classList.contains('armed')) {
       remove.classList.add('armed');
-      remove.textContent = 'Click again to remove';
+      remove.textContent = t('removeConfirm');
       return;
     }
     attempt(async () => {
       await api('DELETE', `/devices/${encodeURIComponent(m.id)}`);
       await loadDevices();
-      $('#status').textContent = `Removed ${m.name || 'the device'}. Its seat is free.`;
+      $('#status').textContent = t('removed', m.name || t('theDevice'));
     });
   });
   const row = el(
@@ -126,8 +108,9 @@ function deviceRow(m) {
 async function loadDevices() {
   const answer = await api('GET', '/devices');
   const l = answer.license;
-  const expiry = l.expires_at ? `, expires ${when(l.expires_at)}` : '';
-  $('#license-line').textContent = `${l.product_name} · ${l.status} · ${l.seats_used} of ${l.seats_max} seats used${expiry}`;
+  const expiry = l.expires_at ? t('expires', day(l.expires_at)) : '';
+  $('#license-line').textContent = t('licenseLine', l.product_name, t(l.status) || l.status, l.seats_used, l.seats_max) + expiry;
+  $('#product-name').textContent = ` · ${l.product_name}`;
   $('#devices tbody').replaceChildren(...answer.machines.map(deviceRow));
   $('#devices').hidden = answer.machines.length === 0;
   $('#no-devices').hidden = answer.machines.length !== 0;
@@ -149,7 +132,8 @@ $('#sign-out').addEventListener('click', () =>
     await api('POST', '/sign-out');
     csrf = null;
     show('sign-in');
-    $('#status').textContent = 'Signed out.';
+    $('#status').textContent = t('signedOut');
+    $('#product-name').textContent = '';
   }),
 );
 
@@ -159,18 +143,16 @@ $('#offline-form').addEventListener('submit', (event) => {
     const file = $('#request-file').files[0];
     const request = file ? await file.text() : $('#request-code').value;
     if (!request.trim()) {
-      throw { code: 'BAD_REQUEST', message: 'Choose the request file or paste its code first.' };
+      throw { code: 'BAD_REQUEST', message: t('chooseFirst') };
     }
     const answer = await api('POST', '/offline/activate', { request });
     $('#response-code').value = answer.response;
     const blob = new Blob([answer.response + '\n'], { type: 'text/plain' });
     $('#response-download').href = URL.createObjectURL(blob);
-    $('#offline-lease').textContent =
-      `That computer works without internet until ${day(answer.valid_until)}. ` +
-      `Before ${day(answer.renew_by)}, connect it to the internet once or create a new response here.`;
+    $('#offline-lease').textContent = t('lease', day(answer.valid_until), day(answer.renew_by));
     $('#offline-result').hidden = false;
     await loadDevices();
-    $('#status').textContent = 'Done. Take the response to that computer and import it there.';
+    $('#status').textContent = t('done');
   });
 });
 
@@ -180,8 +162,17 @@ $('#deactivate-form').addEventListener('submit', (event) => {
     await api('POST', '/offline/deactivate', { code: $('#deactivation-code').value });
     $('#deactivation-code').value = '';
     await loadDevices();
-    $('#status').textContent = 'The seat is free.';
+    $('#status').textContent = t('seatFree');
   });
 });
 
+// The language switch in the header (the browser's language until someone picks one).
+const picker = $('#language');
+picker.replaceChildren(...Object.entries(LANGUAGES).map(([code, name]) => el('option', { value: code, selected: code === language() }, name)));
+picker.addEventListener('change', () => {
+  setLanguage(picker.value);
+  // Lines made from data (devices, license) are made again in the new language.
+  if (!$('#devices-view').hidden) attempt(loadDevices);
+});
+apply();
 show('sign-in');
