@@ -40,10 +40,7 @@ async fn the_console_lists_current_leases_and_ends_one() {
 }
 
 async fn walk(b: &Browser, server: &Server, license: &str, key: &str, ann: &Value, node_locked: &str) -> TestResult {
-    b.goto(&format!("{}/console", server.url)).await?;
-    b.fill("#token", ADMIN_TOKEN).await?;
-    b.click("#sign-in-button").await?;
-    b.wait_visible("#search-view").await?;
+    b.console_sign_in_with_token(&server.url, ADMIN_TOKEN).await?;
     b.goto(&format!("{}/console#license/{license}", server.url)).await?;
     b.wait_visible("#leases-panel").await?;
     b.wait_count("#leases tbody tr", 2).await?;

@@ -46,10 +46,7 @@ async fn all_licenses_filters_bulk_and_confirmations_in_english_and_german() {
 }
 
 async fn walk_through(b: &Browser, server: &Server, ann: &str) -> TestResult {
-    b.goto(&format!("{}/console", server.url)).await?;
-    b.fill("#token", ADMIN_TOKEN).await?;
-    b.click("#sign-in-button").await?;
-    b.wait_visible("#search-view").await?;
+    b.console_sign_in_with_token(&server.url, ADMIN_TOKEN).await?;
     b.client
         .execute("localStorage.setItem('keyturn-console-language', 'en')", vec![])
         .await?;

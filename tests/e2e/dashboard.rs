@@ -146,8 +146,10 @@ async fn manage_devices_removes_another_computer() {
         app.find("[data-testid=devices-title]").await?;
         let this = app.find("[data-testid=machine-row][data-this-device=true]").await?;
         assert!(
-            this.find(fantoccini::Locator::Css("button")).await.is_err(),
-            "this computer cannot be removed here"
+            this.find(fantoccini::Locator::Css("button[data-testid=remove]"))
+                .await
+                .is_err(),
+            "this computer cannot be removed here (only renamed)"
         );
         let row = app
             .find(&format!("[data-testid=machine-row][data-machine-id='{office}']"))

@@ -14,10 +14,7 @@ async fn webhooks_in_the_console() {
 }
 
 async fn walk_through(b: &Browser, server: &Server) -> keyturn_e2e::app::TestResult {
-    b.goto(&format!("{}/console", server.url)).await?;
-    b.fill("#token", ADMIN_TOKEN).await?;
-    b.click("#sign-in-button").await?;
-    b.wait_visible("#search-view").await?;
+    b.console_sign_in_with_token(&server.url, ADMIN_TOKEN).await?;
     b.click("#webhooks summary").await?;
     b.wait_visible("#webhook-form").await?;
     // Nothing listens on this port: every attempt fails without an answer.

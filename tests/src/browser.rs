@@ -104,6 +104,16 @@ impl Browser {
     }
 
     /// Replaces the value of the field matching `css` with `text`.
+    /// Opens the console at `base_url` and signs in with the root admin token (behind the
+    /// sign-in page's "Sign in with the admin token" fold; staff sign in by email).
+    pub async fn console_sign_in_with_token(&self, base_url: &str, token: &str) -> TestResult {
+        self.goto(&format!("{base_url}/console")).await?;
+        self.click("#root-sign-in summary").await?;
+        self.fill("#token", token).await?;
+        self.click("#sign-in-button").await?;
+        self.wait_visible("#search-view").await.map(drop)
+    }
+
     pub async fn fill(&self, css: &str, text: &str) -> TestResult {
         let field = self.wait_visible(css).await?;
         field.clear().await?;

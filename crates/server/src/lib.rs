@@ -18,6 +18,6 @@ pub mod clock;
 pub mod domain;
 pub mod events;
 pub mod http;
-pub mod ops;
 pub mod mail;
+pub mod ops;
 pub mod store;

@@ -57,8 +57,18 @@ fn routes() -> Vec<(&'static str, &'static str, Option<Value>, [bool; 4])> {
         ("GET", "/events", None, all),
         ("GET", "/licenses/page", None, all),
         ("GET", "/licenses/export.csv", None, all),
-        ("POST", "/licenses/{lic}/edit", Some(json!({"owner_name": "Ann {n}"})), changers),
-        ("POST", "/licenses/{lic}/notes", Some(json!({"text": "called back {n}"})), changers),
+        (
+            "POST",
+            "/licenses/{lic}/edit",
+            Some(json!({"owner_name": "Ann {n}"})),
+            changers,
+        ),
+        (
+            "POST",
+            "/licenses/{lic}/notes",
+            Some(json!({"text": "called back {n}"})),
+            changers,
+        ),
         (
             "POST",
             "/licenses/bulk",

@@ -55,7 +55,9 @@ fn check_lease_id(id: &str) -> ApiResult<()> {
 
 /// The event of a lease given out: which lease, and whether it followed a lapse or is borrowed.
 fn answered(event: Event, issued: &LeaseIssued) -> Event {
-    let mut event = event.license(&issued.ctx.license.id).activation(issued.lease.lease_id());
+    let mut event = event
+        .license(&issued.ctx.license.id)
+        .activation(issued.lease.lease_id());
     if let Some(old) = &issued.lapsed {
         event.detail = format!("{}; after lease {} lapsed", event.detail, clip(old));
     }
@@ -164,7 +166,10 @@ async fn end(
     check_lease_id(&lease_id)?;
     let now = s.clock.now();
     let event = Event::new(now, "end_lease", actor).activation(&lease_id);
-    s.admin_change(move |row: &_| event.license(&row.license_id), s.store.end_lease(now, id, lease_id.clone()))
-        .await?;
+    s.admin_change(
+        move |row: &_| event.license(&row.license_id),
+        s.store.end_lease(now, id, lease_id.clone()),
+    )
+    .await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }

@@ -15,7 +15,7 @@
 
 use super::actor::Actor;
 use super::state::AppState;
-use crate::domain::admin::Extend;
+use crate::domain::admin::{Extend, LicenseView};
 use crate::domain::errors::{ApiError, ApiResult};
 use crate::domain::license_edit::LicenseEdit;
 use crate::domain::license_list::{self, LicenseQuery, ListRequest, PAGE_MAX};
@@ -137,13 +137,18 @@ async fn edit(
     Path(id): Path<String>,
     ApiJson(body): ApiJson<LicenseEdit>,
 ) -> ApiResult<Response> {
-    let (view, changed) = s.store.edit_license(s.clock.now(), id, body).await?;
-    if !changed.is_empty() {
-        let event = Event::new(s.clock.now(), "edit", &actor)
-            .license(&view.license.id)
-            .detail(format!("changed {}", changed.join(", ")));
-        s.events.record(event);
-    }
+    let now = s.clock.now();
+    // Written in the edit's transaction; an edit that changed nothing is not an event.
+    let describe = move |outcome: Result<&(LicenseView, Vec<&'static str>), &ApiError>| {
+        let (view, changed) = outcome.ok()?;
+        (!changed.is_empty()).then(|| {
+            Event::new(now, "edit", &actor)
+                .license(&view.license.id)
+                .detail(format!("changed {}", changed.join(", ")))
+        })
+    };
+    let edit = s.store.edit_license(now, id, body);
+    let (view, _) = crate::events::with_event::change(&s.events, describe, edit).await?;
     Ok(Json(view).into_response())
 }
 
@@ -165,11 +170,11 @@ async fn note(
         return Err(ApiError::bad_request(format!("a note is 1 to {NOTE_MAX} characters")));
     }
     let view = s.store.license(s.clock.now(), id).await?;
-    s.events.record(
-        Event::new(s.clock.now(), "note", &actor)
-            .license(&view.license.id)
-            .detail(text),
-    );
+    // Written before the answer, so the timeline shows the note in the order it was made.
+    let note = Event::new(s.clock.now(), "note", &actor)
+        .license(&view.license.id)
+        .detail(text);
+    s.store.append_events(vec![note]).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
@@ -271,23 +276,30 @@ async fn bulk(State(s): State<AppState>, Actor(actor): Actor, ApiJson(body): Api
             continue;
         }
         let id = license.license.id;
-        let (action, detail) = match &extend {
+        // Each license's event is written in its own change's transaction.
+        let event = Event::new(now, "suspend", &actor).license(&id);
+        match &extend {
             None => {
-                s.store.set_status(now, id.clone(), LicenseStatus::Suspended).await?;
-                ("suspend", "bulk".to_string())
+                let detail = with_reason("bulk".to_string(), &reason);
+                s.admin_change(
+                    move |_: &LicenseView| event.detail(detail),
+                    s.store.set_status(now, id, LicenseStatus::Suspended),
+                )
+                .await?;
             }
             Some(how) => {
-                let view = s.store.extend(now, id.clone(), how.clone()).await?;
-                (
-                    "extend",
-                    format!("bulk; {}", crate::events::expiry_detail(view.license.expires_at)),
-                )
+                let reason = reason.clone();
+                let describe = move |view: &LicenseView| {
+                    let detail = format!("bulk; {}", crate::events::expiry_detail(view.license.expires_at));
+                    Event {
+                        action: "extend".into(),
+                        ..event
+                    }
+                    .detail(with_reason(detail, &reason))
+                };
+                s.admin_change(describe, s.store.extend(now, id, how.clone())).await?;
             }
-        };
-        let event = Event::new(now, action, &actor)
-            .license(&id)
-            .detail(with_reason(detail, &reason));
-        s.events.record(event);
+        }
         changed += 1;
     }
     Ok(Json(json!({ "changed": changed, "skipped": skipped })).into_response())

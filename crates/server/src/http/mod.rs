@@ -11,11 +11,11 @@ pub mod console;
 pub mod error;
 pub mod events;
 pub mod extract;
-pub mod license_admin;
 pub mod leases;
+pub mod license_admin;
 pub mod log_sink;
-pub mod payments;
 pub mod ops;
+pub mod payments;
 pub mod portal;
 pub mod ratelimit;
 pub mod rename;
@@ -42,7 +42,6 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(client::routes())
         .merge(rename::routes())
-
         .merge(payments::routes())
         .merge(leases::client_routes())
         .nest("/admin/v1", admin::routes(state.clone()))

@@ -29,16 +29,19 @@ async fn rename(
     let now = s.clock.now();
     let mut event = Event::new(now, "rename", format!("client {peer}")).activation(clip(&id));
     event.key_hash = Some(hash.clone());
-    let result = s.store.rename_machine(now, hash, id, req.fingerprint, req.name).await;
-    event = match &result {
-        // Names are the user's words: clipped like every client-supplied text in the log.
-        Ok(done) => event.license(&done.license_id).detail(format!(
-            "\"{}\" -> \"{}\"",
-            clip(&done.old_name),
-            clip(&done.machine.name)
-        )),
-        Err(e) => event.refused(e),
+    // Written in the rename's transaction ([`crate::events::with_event`]).
+    let describe = move |outcome: Result<&crate::domain::rename::Renamed, &crate::domain::errors::ApiError>| {
+        Some(match outcome {
+            // Names are the user's words: clipped like every client-supplied text in the log.
+            Ok(done) => event.license(&done.license_id).detail(format!(
+                "\"{}\" -> \"{}\"",
+                clip(&done.old_name),
+                clip(&done.machine.name)
+            )),
+            Err(e) => event.refused(e),
+        })
     };
-    s.events.record(event);
-    Ok(Json(result?.machine).into_response())
+    let rename = s.store.rename_machine(now, hash, id, req.fingerprint, req.name);
+    let done = crate::events::with_event::change(&s.events, describe, rename).await?;
+    Ok(Json(done.machine).into_response())
 }

@@ -70,4 +70,3 @@ async fn redeliver(State(s): State<AppState>, Actor(actor): Actor, Path(id): Pat
         .await?;
     Ok(Json(delivery).into_response())
 }
-

@@ -7,10 +7,10 @@ use crate::domain::admin::{Extend, LicenseView, MachineView, NewLicense, NewPoli
 use crate::domain::errors::ApiResult;
 use crate::domain::events::{Event, EventPage, EventQuery};
 use crate::domain::issued::Issued;
-use crate::domain::license_edit::LicenseEdit;
-use crate::domain::license_list::{LicensePage, ListRequest};
 use crate::domain::leases::tx::AutoReleased;
 use crate::domain::leases::{LeaseIssued, LeaseRow, LeasesView};
+use crate::domain::license_edit::LicenseEdit;
+use crate::domain::license_list::{LicensePage, ListRequest};
 pub use crate::domain::model::FingerprintRule;
 use crate::domain::model::{DemoKey, Policy, Product, StoredSession};
 use crate::domain::page::{Page, Paged};

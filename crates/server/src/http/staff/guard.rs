@@ -52,7 +52,11 @@ pub const ROUTES: &[(&str, &str, Need)] = &[
     ("POST", "/licenses/{id}/edit", Some(Action::EditLicense)),
     ("POST", "/licenses/{id}/notes", Some(Action::EditLicense)),
     ("GET", "/licenses/{id}/leases", Some(Action::Read)),
-    ("DELETE", "/licenses/{id}/leases/{lease_id}", Some(Action::RemoveMachine)),
+    (
+        "DELETE",
+        "/licenses/{id}/leases/{lease_id}",
+        Some(Action::RemoveMachine),
+    ),
     ("GET", "/webhooks", Some(Action::Webhooks)),
     ("POST", "/webhooks", Some(Action::Webhooks)),
     ("DELETE", "/webhooks/{id}", Some(Action::Webhooks)),
@@ -201,12 +205,7 @@ async fn check(s: &AppState, req: Request) -> ApiResult<Checked> {
         if matches!(
             need,
             Some(
-                Action::Staff
-                    | Action::Tokens
-                    | Action::Settings
-                    | Action::Products
-                    | Action::Bulk
-                    | Action::Webhooks
+                Action::Staff | Action::Tokens | Action::Settings | Action::Products | Action::Bulk | Action::Webhooks
             )
         ) {
             return Err(ApiError::new(Code::Forbidden, "a product's token may not do this"));

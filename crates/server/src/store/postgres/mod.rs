@@ -28,10 +28,10 @@ use crate::domain::admin::{self, Extend, LicenseView, MachineView, NewLicense, N
 use crate::domain::errors::{ApiError, ApiResult};
 use crate::domain::events::{Event, EventPage, EventQuery};
 use crate::domain::issued::Issued;
-use crate::domain::license_edit::LicenseEdit;
-use crate::domain::license_list::{LicensePage, ListRequest};
 use crate::domain::leases::tx::AutoReleased;
 use crate::domain::leases::{self as lease_rules, LeaseIssued, LeaseRow, LeasesView};
+use crate::domain::license_edit::LicenseEdit;
+use crate::domain::license_list::{LicensePage, ListRequest};
 use crate::domain::model::ValidateView;
 use crate::domain::model::{DemoKey, FingerprintRule, Policy, Product, StoredSession};
 use crate::domain::page::{Page, Paged};
@@ -394,7 +394,7 @@ impl Store for PgStore {
         name: String,
     ) -> StoreFuture<'_, crate::domain::rename::Renamed> {
         Box::pin(async move {
-            in_tx!(self, |tx| crate::domain::rename::rename(
+            noted_tx!(self, |tx| crate::domain::rename::rename(
                 tx, now, &key_hash, &id, &fp, &name
             ))
         })
@@ -413,7 +413,7 @@ impl Store for PgStore {
         edit: LicenseEdit,
     ) -> StoreFuture<'_, (LicenseView, Vec<&'static str>)> {
         let h = self.secrets.hasher.clone();
-        Box::pin(async move { in_tx!(self, |tx| crate::domain::license_edit::edit(tx, &h, now, &id, &edit)) })
+        Box::pin(async move { noted_tx!(self, |tx| crate::domain::license_edit::edit(tx, &h, now, &id, &edit)) })
     }
 
     // Staff accounts, API tokens and staff settings (validate does not read them: quiet).
@@ -491,15 +491,15 @@ impl Store for PgStore {
 
     // Floating seats and seats that free themselves (validate's cache is not involved: quiet).
     fn checkout(&self, now: i64, key_hash: String, req: CheckoutRequest) -> StoreFuture<'_, LeaseIssued> {
-        Box::pin(async move { in_tx!(quiet self, |tx| lease_rules::seats::checkout(tx, now, &key_hash, &req)) })
+        Box::pin(async move { noted_tx!(quiet self, |tx| lease_rules::seats::checkout(tx, now, &key_hash, &req)) })
     }
 
     fn heartbeat(&self, now: i64, key_hash: String, id: String, fp: String) -> StoreFuture<'_, LeaseIssued> {
-        Box::pin(async move { in_tx!(quiet self, |tx| lease_rules::seats::heartbeat(tx, now, &key_hash, &id, &fp)) })
+        Box::pin(async move { noted_tx!(quiet self, |tx| lease_rules::seats::heartbeat(tx, now, &key_hash, &id, &fp)) })
     }
 
     fn release(&self, now: i64, key_hash: String, id: String) -> StoreFuture<'_, LeaseRow> {
-        Box::pin(async move { in_tx!(quiet self, |tx| lease_rules::seats::release(tx, now, &key_hash, &id)) })
+        Box::pin(async move { noted_tx!(quiet self, |tx| lease_rules::seats::release(tx, now, &key_hash, &id)) })
     }
 
     fn license_leases(&self, now: i64, id_or_key: String) -> StoreFuture<'_, LeasesView> {
@@ -509,7 +509,7 @@ impl Store for PgStore {
 
     fn end_lease(&self, now: i64, id_or_key: String, id: String) -> StoreFuture<'_, LeaseRow> {
         let h = &self.secrets.hasher;
-        Box::pin(async move { in_tx!(quiet self, |tx| lease_rules::admin::end_lease(tx, h, now, &id_or_key, &id)) })
+        Box::pin(async move { noted_tx!(quiet self, |tx| lease_rules::admin::end_lease(tx, h, now, &id_or_key, &id)) })
     }
 
     fn auto_released(&self, key_hash: String, fp: String) -> StoreFuture<'_, Option<AutoReleased>> {

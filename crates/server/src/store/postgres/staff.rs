@@ -8,7 +8,6 @@ use crate::domain::staff::{ApiToken, Role, StaffAccount};
 use deadpool_postgres::GenericClient;
 use tokio_postgres::Row;
 
-
 /// A role as stored; an unknown one (a newer server's) reads as the least: viewer.
 fn role(text: String) -> Role {
     Role::parse(&text).unwrap_or(Role::Viewer)

@@ -10,10 +10,10 @@ use crate::domain::errors::ApiResult;
 use crate::domain::event_log;
 use crate::domain::events::{Event, EventPage, EventQuery};
 use crate::domain::issued::Issued;
-use crate::domain::license_edit::{self, LicenseEdit};
-use crate::domain::license_list::{self, LicensePage, ListRequest};
 use crate::domain::leases::tx::AutoReleased;
 use crate::domain::leases::{self, LeaseIssued, LeaseRow, LeasesView};
+use crate::domain::license_edit::{self, LicenseEdit};
+use crate::domain::license_list::{self, LicensePage, ListRequest};
 use crate::domain::model::{DemoKey, FingerprintRule, Policy, Product, StoredSession};
 use crate::domain::page::{Page, Paged};
 use crate::domain::payments::{Applied, PaymentConfig, PaymentEvent};
@@ -181,7 +181,7 @@ impl Store for Db {
         fp: String,
         name: String,
     ) -> StoreFuture<'_, Renamed> {
-        Box::pin(self.write(move |c| complete(rename::rename(&mut SqliteTx(c), now, &key_hash, &id, &fp, &name))))
+        Box::pin(self.write_noted(move |c| complete(rename::rename(&mut SqliteTx(c), now, &key_hash, &id, &fp, &name))))
     }
 
     // The license list and owner details.
@@ -196,7 +196,7 @@ impl Store for Db {
         edit: LicenseEdit,
     ) -> StoreFuture<'_, (LicenseView, Vec<&'static str>)> {
         let h = self.secrets.hasher.clone();
-        Box::pin(self.write(move |c| complete(license_edit::edit(&mut SqliteTx(c), &h, now, &id, &edit))))
+        Box::pin(self.write_noted(move |c| complete(license_edit::edit(&mut SqliteTx(c), &h, now, &id, &edit))))
     }
 
     // Staff accounts, API tokens and staff settings.
@@ -292,15 +292,17 @@ impl Store for Db {
 
     // Floating seats and seats that free themselves.
     fn checkout(&self, now: i64, key_hash: String, req: CheckoutRequest) -> StoreFuture<'_, LeaseIssued> {
-        Box::pin(self.write(move |c| complete(leases::seats::checkout(&mut SqliteTx(c), now, &key_hash, &req))))
+        Box::pin(self.write_noted(move |c| complete(leases::seats::checkout(&mut SqliteTx(c), now, &key_hash, &req))))
     }
 
     fn heartbeat(&self, now: i64, key_hash: String, id: String, fp: String) -> StoreFuture<'_, LeaseIssued> {
-        Box::pin(self.write(move |c| complete(leases::seats::heartbeat(&mut SqliteTx(c), now, &key_hash, &id, &fp))))
+        Box::pin(
+            self.write_noted(move |c| complete(leases::seats::heartbeat(&mut SqliteTx(c), now, &key_hash, &id, &fp))),
+        )
     }
 
     fn release(&self, now: i64, key_hash: String, id: String) -> StoreFuture<'_, LeaseRow> {
-        Box::pin(self.write(move |c| complete(leases::seats::release(&mut SqliteTx(c), now, &key_hash, &id))))
+        Box::pin(self.write_noted(move |c| complete(leases::seats::release(&mut SqliteTx(c), now, &key_hash, &id))))
     }
 
     fn license_leases(&self, now: i64, id_or_key: String) -> StoreFuture<'_, LeasesView> {
@@ -310,7 +312,9 @@ impl Store for Db {
 
     fn end_lease(&self, now: i64, id_or_key: String, id: String) -> StoreFuture<'_, LeaseRow> {
         let h = self.secrets.hasher.clone();
-        Box::pin(self.write(move |c| complete(leases::admin::end_lease(&mut SqliteTx(c), &h, now, &id_or_key, &id))))
+        Box::pin(
+            self.write_noted(move |c| complete(leases::admin::end_lease(&mut SqliteTx(c), &h, now, &id_or_key, &id))),
+        )
     }
 
     fn auto_released(&self, key_hash: String, fp: String) -> StoreFuture<'_, Option<AutoReleased>> {
