@@ -100,7 +100,9 @@ pub async fn build_state(opts: &ServeOptions) -> Result<AppState, String> {
         store,
         clock: Arc::new(Clock::default()),
         limiter: Arc::new(RateLimiter::new(opts.rate_limit, opts.rate_limit_burst)),
-        admin_token: (!opts.root_token_off).then(|| admin_token.as_deref().map(Arc::from)).flatten(),
+        admin_token: (!opts.root_token_off)
+            .then(|| admin_token.as_deref().map(Arc::from))
+            .flatten(),
         test_clock: opts.test_clock,
         request_timeout: Duration::from_millis(opts.request_timeout_ms.max(1)),
         trust_proxy: opts.trust_proxy,
@@ -141,6 +143,7 @@ pub async fn run(opts: ServeOptions) -> Result<(), String> {
         crate::events::retention::start(state.store.clone(), state.clock.clone(), days);
     }
     crate::events::delivery::start(state.store.clone(), state.clock.clone());
+    store::key_refresh::start(state.store.clone());
     let portal = format!(
         "{}/portal",
         opts.public_url.clone().unwrap_or_else(|| format!("http://{addr}"))

@@ -10,10 +10,10 @@ use crate::domain::errors::ApiResult;
 use crate::domain::event_log;
 use crate::domain::events::{Event, EventPage, EventQuery};
 use crate::domain::issued::Issued;
-use crate::domain::license_edit::{self, LicenseEdit};
-use crate::domain::license_list::{self, LicensePage, ListRequest};
 use crate::domain::leases::tx::AutoReleased;
 use crate::domain::leases::{self, LeaseIssued, LeaseRow, LeasesView};
+use crate::domain::license_edit::{self, LicenseEdit};
+use crate::domain::license_list::{self, LicensePage, ListRequest};
 use crate::domain::model::{DemoKey, FingerprintRule, Policy, Product, StoredSession};
 use crate::domain::page::{Page, Paged};
 use crate::domain::payments::{Applied, PaymentConfig, PaymentEvent};
@@ -279,6 +279,14 @@ impl Store for Db {
 
     fn change_signing_keys(&self, now: i64, change: KeyChange) -> StoreFuture<'_, KeyView> {
         Box::pin(self.write(move |c| complete(signing_keys::change(&mut SqliteTx(c), now, &change))))
+    }
+
+    fn refresh_signing_keys(&self) -> StoreFuture<'_, bool> {
+        use crate::domain::signing_keys::tx::SigningKeyTx;
+        Box::pin(async move {
+            let stored = self.read(|c| complete(SqliteTx(c).signing_keys()))?;
+            Ok(signing_keys::refresh(&self.secrets, &stored))
+        })
     }
 
     // The key by email (issue 18).
