@@ -191,6 +191,60 @@ fn init_creates_the_database_key_and_token_once_and_prints_the_vendor_block() {
     assert_eq!(status("wrong"), 401);
 }
 
+/// `init --owner-email` with the password on standard input. On PostgreSQL (one database per
+/// test from the kit) as on SQLite.
+#[tokio::test]
+async fn init_creates_the_first_owner_once_from_the_password_on_stdin() {
+    let server = Server::options().start();
+    // `stdin`: written to the command's standard input, then closed.
+    let init = |stdin: &str, email: &str| {
+        let mut command = server_command(&["init", "--db", &server.db, "--owner-email", email]);
+        command.env("KEYTURN_SERVER_CONFIG", "");
+        process::run(command, stdin)
+    };
+    // Without a terminal and nothing on standard input: refused in plain words, nothing made.
+    let refused = init("", "Ann@Example.com");
+    assert_eq!(refused.code, 1, "{refused:?}");
+    assert!(
+        refused.stderr.contains("no password on standard input"),
+        "{}",
+        refused.stderr
+    );
+    let weak = init("short\n", "ann@example.com");
+    assert!(weak.stderr.contains("WEAK_PASSWORD"), "{weak:?}");
+
+    let created = init("correct horse battery staple\n", "Ann@Example.com");
+    assert!(created.success(), "{created:?}");
+    assert!(
+        created.stderr.contains("owner: created ann@example.com"),
+        "{}",
+        created.stderr
+    );
+    assert!(created.json()["public_key"].is_string());
+    let signed_in = server
+        .http
+        .post(format!("{}/console/api/sign-in", server.url))
+        .json(&serde_json::json!({"email": "ann@example.com", "password": "correct horse battery staple"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(signed_in.status(), 200, "the owner signs in to the console");
+
+    // Again (also with another email and no password to read): the owner is kept, said so.
+    for again in [init("", "ann@example.com"), init("", "bob@example.com")] {
+        assert!(again.success(), "{again:?}");
+        assert!(
+            again.stderr.contains("owner: ann@example.com exists, kept"),
+            "{}",
+            again.stderr
+        );
+    }
+    let staff: serde_json::Value = serde_json::from_str(&server.cli(&["staff", "list"])).unwrap();
+    let staff = staff.as_array().unwrap();
+    assert_eq!(staff.len(), 1, "{staff:?}");
+    assert_eq!(staff[0]["role"], "owner");
+}
+
 #[test]
 fn doctor_names_each_problem_and_its_fix_with_an_exit_status() {
     let dir = tempfile::tempdir().unwrap();

@@ -1,7 +1,8 @@
 //! README "Self-host in five minutes", step by step: the packaged config file with README's two
-//! lines added (step 2), `init` (3), `serve` (4, what the systemd unit runs), Caddy in front with
-//! TLS (5; `tls internal`: its own local CA stands in for a public one), `doctor` (6), then an
-//! app's activation and validate through the public https URL. Only the paths differ from a
+//! lines added (step 2), `init --owner-email` with the password piped in (3), `serve` (4, what
+//! the systemd unit runs), Caddy in front with TLS (5; `tls internal`: its own local CA stands
+//! in for a public one), `doctor` (6), the owner's console sign-in, then an app's activation
+//! and validate through the public https URL. Only the paths differ from a
 //! packaged install: the state folder is a temporary one (environment variables, which beat the
 //! file, as the unit's `Environment=` would).
 
@@ -11,6 +12,7 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
+const OWNER_PASSWORD: &str = "a long owner passphrase";
 const PACKAGED_CONFIG: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/packaging/server.toml");
 
 fn server(state: &Path, config: &Path, args: &[&str]) -> Command {
@@ -50,9 +52,15 @@ async fn readme_self_host_in_five_minutes() {
     )
     .unwrap();
 
-    // Step 3: init prints the vendor block.
-    let init = process::run(server(&state, &config, &["init"]), "");
+    // Step 3: init, the owner's password piped in, prints the vendor block.
+    let owner = ["init", "--owner-email", "you@example.com"];
+    let init = process::run(server(&state, &config, &owner), &format!("{OWNER_PASSWORD}\n"));
     assert!(init.success(), "{init:?}");
+    assert!(
+        init.stderr.contains("owner: created you@example.com"),
+        "{}",
+        init.stderr
+    );
     let block = init.json();
     assert_eq!(block["server_url"], public_url.as_str());
     let public_key = block["public_key"].as_str().unwrap().to_string();
@@ -131,6 +139,15 @@ async fn readme_self_host_in_five_minutes() {
     ] {
         assert!(checked.stdout.contains(line), "{line}:\n{}", checked.stdout);
     }
+
+    // The owner signs in to the console through the public URL.
+    let signed_in = http
+        .post(format!("{public_url}/console/api/sign-in"))
+        .json(&serde_json::json!({"email": "you@example.com", "password": OWNER_PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(signed_in.status(), 200, "{:?}", signed_in.text().await);
 
     // An app activates and validates through the public URL, with the printed public key.
     let db = state.join("keyturn.db").to_string_lossy().into_owned();

@@ -83,3 +83,63 @@ async fn keys_move_from_next_to_active_to_previous_to_retired() {
     assert_eq!(events["events"][0]["detail"], format!("kid {old_kid}"));
     assert_eq!(events["events"][0]["actor"], "cli");
 }
+
+/// The keys a running server signs with and accepts now (`GET /admin/v1/public-key`).
+async fn served_keys(server: &Server) -> (String, usize) {
+    let (status, body) = server.admin(reqwest::Method::GET, "/public-key", None).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let public_keys = body["public_keys"].as_array().map(Vec::len).unwrap_or(0);
+    (body["public_key"].as_str().unwrap().to_string(), public_keys)
+}
+
+/// Two servers on one database (SQLite: two processes on the file; PostgreSQL: two replicas)
+/// take in `keys promote` and `keys retire` by themselves, without a restart, within seconds.
+#[tokio::test]
+async fn running_servers_take_in_a_promoted_and_a_retired_key_without_a_restart() {
+    let first = Server::options().product("rot", "Rotated").start();
+    let second = Server::start_on(&first.db, &[]);
+    let key = first.new_license(4);
+    let old_kid = states(&first)[0].0.clone();
+    let next = json(&first.cli(&["keys", "add-next"]));
+    let (next_kid, next_public) = (
+        next["kid"].as_str().unwrap().to_string(),
+        next["public_key"].as_str().unwrap().to_string(),
+    );
+    for server in [&first, &second] {
+        let (status, body) = server.activate(&key, &format!("before-{}", server.pid())).await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        let signed = body["token"].as_str().unwrap();
+        assert_eq!(
+            token::token_key_id(signed).unwrap(),
+            Some(old_kid.clone()),
+            "a NEXT key signs nothing"
+        );
+    }
+
+    first.cli(&["keys", "promote"]);
+    for server in [&first, &second] {
+        eventually("the promoted key in use", std::time::Duration::from_secs(10), || {
+            let expected = (next_public.clone(), 2);
+            async move { served_keys(server).await == expected }
+        })
+        .await;
+        let (status, body) = server.activate(&key, &format!("after-{}", server.pid())).await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        let signed = body["token"].as_str().unwrap();
+        assert_eq!(token::token_key_id(signed).unwrap(), Some(next_kid.clone()));
+    }
+
+    first.cli(&["keys", "retire", "--kid", &old_kid]);
+    for server in [&first, &second] {
+        eventually("the retired key dropped", std::time::Duration::from_secs(10), || {
+            let expected = (next_public.clone(), 1);
+            async move { served_keys(server).await == expected }
+        })
+        .await;
+    }
+    assert!(
+        first.logs().contains("signing keys changed in the database"),
+        "{}",
+        first.logs()
+    );
+}

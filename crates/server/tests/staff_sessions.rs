@@ -153,6 +153,55 @@ async fn totp_codes_follow_the_servers_clock_and_can_be_required_for_everyone() 
     );
 }
 
+/// A TOTP code signs in once: the same code again, or an older step's code still inside the
+/// window, is refused (`TOTP_REQUIRED`: wait for the next code); a later step's code works.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_totp_code_signs_in_once() {
+    use keyturn_server::domain::staff::totp;
+    let server = Server::start();
+    add_staff(&server, "ann@acme.com", "support");
+    // The server's clock 10 s into a 30-second step, so the steps below are the ones meant.
+    let first = server.set_clock_offset(3600).await;
+    let offset = 3600 + 10 - first.rem_euclid(totp::STEP_SECS);
+    let now = server.set_clock_offset(offset).await;
+    let ann = sign_in_staff(&server, "ann@acme.com").await;
+    let (_, begun) = ann.call(Method::POST, "/me/totp/begin", None).await;
+    let secret_text = begun["secret"].as_str().unwrap().to_string();
+    let secret = totp::from_base32(&secret_text).unwrap();
+    let at = |steps: i64| totp::code_at(&secret, now + steps * totp::STEP_SECS);
+    let (status, body) = ann
+        .call(
+            Method::POST,
+            "/me/totp",
+            Some(json!({"secret": secret_text, "code": at(0)})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
+
+    let creds = |code: String| json!({"email": "ann@acme.com", "password": PASSWORD, "totp": code});
+    let refused = |what: &'static str| {
+        move |answer: Result<Console<'_>, (StatusCode, Value)>| {
+            let (status, body) = answer.err().unwrap_or_else(|| panic!("{what} was accepted"));
+            assert_eq!(
+                (status, code(&body)),
+                (StatusCode::UNAUTHORIZED, "TOTP_REQUIRED"),
+                "{what}: {body}"
+            );
+            assert!(body["message"].as_str().unwrap().contains("used already"), "{body}");
+        }
+    };
+    sign_in(&server, creds(at(0)), None).await.expect("the current code");
+    refused("the same code again")(sign_in(&server, creds(at(0)), None).await);
+    refused("the previous step's code")(sign_in(&server, creds(at(-1)), None).await);
+    sign_in(&server, creds(at(1)), None)
+        .await
+        .expect("the next step's code (within the window)");
+    server.set_clock_offset(offset + totp::STEP_SECS).await;
+    refused("the next step's code, again in its own step")(sign_in(&server, creds(at(1)), None).await);
+    server.set_clock_offset(offset + 2 * totp::STEP_SECS).await;
+    sign_in(&server, creds(at(2)), None).await.expect("a later step's code");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_disabled_account_and_a_revoked_token_are_refused_on_another_replica_within_a_second() {
     let db = postgres::fresh_database();

@@ -17,7 +17,7 @@ pub enum Command {
     Serve(Box<ServeOptions>),
     /// First start: create the database, its signing key and the admin token file; print the
     /// vendor config block (server URL, public key). Keeps what exists.
-    Init(Box<ServeOptions>),
+    Init(Box<InitArgs>),
     /// Check the settings, database, file permissions, clock and public URL; say what to fix.
     /// Exit status: 0 all good, 3 warnings only, 1 a problem, 2 the settings are refused.
     Doctor(Box<ServeOptions>),
@@ -269,4 +269,15 @@ pub struct PruneArgs {
     /// Remove events older than this many days (0: every event up to now).
     #[arg(long)]
     pub older_than_days: u32,
+}
+
+/// `init`: the server's settings, and the first owner's email (a flag only, not a setting).
+#[derive(clap::Args)]
+pub struct InitArgs {
+    #[command(flatten)]
+    pub opts: ServeOptions,
+    /// Create the first owner staff account with this email (its password is read from
+    /// standard input); kept when an owner exists.
+    #[arg(long)]
+    pub owner_email: Option<String>,
 }

@@ -278,7 +278,7 @@ async fn check_public_url(r: &mut Report, opts: &ServeOptions, store: Option<&dy
         }
     };
     if let Some(store) = store {
-        if seen.public_key != public_key_to_string(&store.secrets().signing_key.verifying_key()) {
+        if seen.public_key != public_key_to_string(&store.secrets().keys().signing_key.verifying_key()) {
             return r.problem(
                 &format!(
                     "public URL: {url} is answered by a keyturn-server with another database (another signing key)"

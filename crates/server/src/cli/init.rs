@@ -5,16 +5,23 @@
 //!   PostgreSQL: the schema) and with it the token signing key;
 //! - the admin credential: the `admin_token_file`, a fresh random token, mode 0600 (never
 //!   overwritten);
+//! - with `--owner-email`, the first owner staff account (console sign-in by email and
+//!   password; the password is read from standard input as by `staff add`); when an owner
+//!   exists it is kept and no password is read;
 //! - then it prints the vendor config block (server URL, public key) on stdout, to paste into
 //!   the app's vendor config. Messages go to stderr.
 
+use super::session::describe;
+use super::staff::{add, read_password};
+use crate::domain::staff::{password, Role, StaffOp};
 use crate::http::serve::ServeOptions;
-use crate::store;
+use crate::store::{self, Store};
 use keyturn_protocol::token::public_key_to_string;
 use std::io::Write;
 use std::path::Path;
+use std::sync::Arc;
 
-pub async fn run(opts: ServeOptions) -> Result<(), String> {
+pub async fn run(opts: ServeOptions, owner_email: Option<String>, now: i64) -> Result<(), String> {
     let is_postgres = store::postgres::is_url(&opts.db);
     let existed = is_postgres || Path::new(&opts.db).exists();
     if let Some(dir) = Path::new(&opts.db)
@@ -58,6 +65,8 @@ pub async fn run(opts: ServeOptions) -> Result<(), String> {
         _ => say("admin token: none (set admin_token_file in the config and run init again to turn on the console and admin API)"),
     }
 
+    first_owner(&store, owner_email, now).await?;
+
     let server_url = match &opts.public_url {
         Some(url) => url.clone(),
         None => {
@@ -65,10 +74,46 @@ pub async fn run(opts: ServeOptions) -> Result<(), String> {
             format!("http://{}", opts.listen)
         }
     };
-    let public_key = public_key_to_string(&store.secrets().signing_key.verifying_key());
+    let public_key = public_key_to_string(&store.secrets().keys().signing_key.verifying_key());
     say("Paste into your app's vendor config (vendor.json):");
     let block = serde_json::json!({ "server_url": server_url, "public_key": public_key });
     println!("{}", serde_json::to_string_pretty(&block).map_err(|e| e.to_string())?);
+    Ok(())
+}
+
+/// The first owner: created from `--owner-email` and a password on standard input unless an
+/// owner exists (then kept, and said so).
+async fn first_owner(store: &Arc<dyn Store>, email: Option<String>, now: i64) -> Result<(), String> {
+    let staff = store.staff_read(now, StaffOp::List).await.map_err(describe)?.accounts();
+    let owners: Vec<&str> = staff
+        .iter()
+        .filter(|a| a.role == Role::Owner && !a.disabled)
+        .map(|a| a.email.as_str())
+        .collect();
+    if !owners.is_empty() {
+        say(&format!("owner: {} exists, kept", owners.join(", ")));
+        return Ok(());
+    }
+    let Some(email) = email else {
+        say("owner: none yet (run init again with --owner-email YOU@EXAMPLE.COM and the password on standard input to sign in to the console as a person)");
+        return Ok(());
+    };
+    let normalized = password::normalize_email(&email).map_err(describe)?;
+    if let Some(account) = staff.iter().find(|a| a.email == normalized) {
+        return Err(format!(
+            "{normalized} is a staff account already ({}{}): make it owner with `keyturn-server staff role --email {normalized} --role owner`{}",
+            account.role.as_str(),
+            if account.disabled { ", disabled" } else { "" },
+            if account.disabled { " and `staff enable`" } else { "" },
+        ));
+    }
+    let password = read_password(None)?;
+    add(store, &normalized, Role::Owner, password, now)
+        .await
+        .map_err(describe)?;
+    say(&format!(
+        "owner: created {normalized}: signs in to the console with this email and password"
+    ));
     Ok(())
 }
 

@@ -15,7 +15,7 @@ pub enum KeysCmd {
     /// Make the next signing key (it signs nothing yet): pin its public key in your app beside
     /// the current one and ship that app before you promote it.
     AddNext(DbArg),
-    /// The next key signs new tokens (restart the servers: they read their keys at start); the
+    /// The next key signs new tokens (running servers take it in within a few seconds); the
     /// current key becomes PREVIOUS, and tokens it signed keep working where it is pinned.
     Promote(DbArg),
     /// Retire a key that no longer signs (PREVIOUS, or a NEXT key you will not use); then drop
@@ -41,7 +41,9 @@ pub fn run(cmd: KeysCmd, now: i64) -> Result<(), String> {
         KeyChange::AddNext => {
             "pin this public key in your app's vendor config beside the current one (`keys list` prints the list)"
         }
-        KeyChange::Promote => "restart every server on this database: each signs with the new key from its next start",
+        KeyChange::Promote => {
+            "every server running on this database signs with the new key within a few seconds (no restart)"
+        }
         KeyChange::Retire { .. } => "remove this public key from your app's pinned keys in its next release",
     };
     let key = with_store(&db, |s| async move {

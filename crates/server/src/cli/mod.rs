@@ -97,7 +97,10 @@ pub fn run(command: Command) -> Result<(), String> {
     let now = system_now();
     match command {
         Command::Serve(opts) => runtime()?.block_on(serve::run(*opts)),
-        Command::Init(opts) => runtime()?.block_on(init::run(*opts)),
+        Command::Init(args) => {
+            let args::InitArgs { opts, owner_email } = *args;
+            runtime()?.block_on(init::run(opts, owner_email, now))
+        }
         Command::Doctor(opts) => {
             let status = runtime()?.block_on(doctor::run(*opts));
             crate::http::log_sink::flush();
@@ -105,7 +108,7 @@ pub fn run(command: Command) -> Result<(), String> {
         }
         Command::PublicKey(db) => {
             let key = with_store(&db, |s| async move {
-                Ok(public_key_to_string(&s.secrets().signing_key.verifying_key()))
+                Ok(public_key_to_string(&s.secrets().keys().signing_key.verifying_key()))
             })?;
             println!("{key}");
             Ok(())

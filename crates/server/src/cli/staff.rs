@@ -93,20 +93,43 @@ pub enum TokenCmd {
     },
 }
 
-/// The password from `--password` (with a warning) or one line of standard input.
-fn read_password(given: Option<String>) -> Result<String, String> {
+/// The password from `--password` (with a warning) or one line of standard input. Nothing on a
+/// standard input that is not a terminal (closed, `</dev/null`) is refused in plain words, not
+/// taken for an empty password.
+pub(super) fn read_password(given: Option<String>) -> Result<String, String> {
     if let Some(p) = given {
         eprintln!("warning: a password given as --password stays in shell history; pipe it to standard input instead");
         return Ok(p);
     }
     let stdin = std::io::stdin();
-    if stdin.is_terminal() {
+    let terminal = stdin.is_terminal();
+    if terminal {
         eprint!("Password (shown as typed; or pipe it in): ");
         let _ = std::io::stderr().flush();
     }
     let mut line = String::new();
-    stdin.lock().read_line(&mut line).map_err(|e| e.to_string())?;
+    let read = stdin.lock().read_line(&mut line).map_err(|e| e.to_string())?;
+    if read == 0 && !terminal {
+        return Err("no password on standard input: pipe it in, e.g. `printf '%s\\n' \"$PASSWORD\" | keyturn-server …`, or run the command in a terminal to type it".into());
+    }
     Ok(line.trim_end_matches(['\r', '\n']).to_string())
+}
+
+/// Adds an account and its `staff_add` event (actor: the CLI); its id. Shared by `staff add`
+/// and `init --owner-email`.
+pub(super) async fn add(
+    s: &std::sync::Arc<dyn crate::store::Store>,
+    email: &str,
+    role: Role,
+    password: String,
+    now: i64,
+) -> Result<String, ApiError> {
+    let account = staff::new_account(email, role, password, now).await?;
+    let added = s.staff_write(now, StaffOp::Add(account)).await?.account();
+    let added = added.ok_or_else(|| ApiError::Internal("the new account is missing".into()))?;
+    let detail = format!("{} as {}", added.email, role.as_str());
+    log(s, Event::new(now, "staff_add", CLI).detail(detail)).await?;
+    Ok(added.id)
 }
 
 fn role(text: &str) -> Result<Role, String> {
@@ -123,14 +146,7 @@ pub fn run(cmd: StaffCmd, now: i64) -> Result<(), String> {
         } => {
             let role = role(&r)?;
             let password = read_password(password)?;
-            let id = with_store(&db, |s| async move {
-                let account = staff::new_account(&email, role, password, now).await?;
-                let added = s.staff_write(now, StaffOp::Add(account)).await?.account();
-                let added = added.ok_or_else(|| ApiError::Internal("the new account is missing".into()))?;
-                let detail = format!("{} as {}", added.email, role.as_str());
-                log(&s, Event::new(now, "staff_add", CLI).detail(detail)).await?;
-                Ok(added.id)
-            })?;
+            let id = with_store(&db, |s| async move { add(&s, &email, role, password, now).await })?;
             println!("{id}");
             Ok(())
         }

@@ -5,6 +5,7 @@ use hmac::{Hmac, Mac};
 use keyturn_protocol::token::{signing_key_from_seed, TokenSigningKey, TokenVerifyingKey};
 use keyturn_protocol::LicenseKey;
 use sha2::Sha256;
+use std::sync::{Arc, RwLock};
 
 /// The names the secrets are kept under in the store's `meta` table.
 pub const SIGNING_SEED: &str = "signing_key_seed";
@@ -40,11 +41,20 @@ impl KeyHasher {
 }
 
 pub struct Secrets {
+    /// The token keys now: replaced while the server runs when a key is promoted or retired
+    /// ([`super::signing_keys::refresh`]), so a request takes one consistent set ([`Secrets::keys`]).
+    keys: RwLock<Arc<TokenKeys>>,
+    pub hasher: KeyHasher,
+}
+
+/// The token keys a server signs and checks with at one moment.
+pub struct TokenKeys {
     /// Signs every new token (the ACTIVE key of [`super::signing_keys`]).
     pub signing_key: TokenSigningKey,
-    pub hasher: KeyHasher,
     /// The keys this server's own checks accept (every key not retired).
     pub verifying_keys: Vec<TokenVerifyingKey>,
+    /// Which stored keys in which states these are (`kid:STATE,…`): a change means new keys.
+    pub version: String,
 }
 
 impl Secrets {
@@ -52,11 +62,36 @@ impl Secrets {
     pub fn from_parts(seed: &[u8], secret: &[u8]) -> Option<Secrets> {
         let seed: [u8; 32] = seed.try_into().ok()?;
         let signing_key = signing_key_from_seed(seed);
-        Some(Secrets {
-            verifying_keys: vec![signing_key.verifying_key()],
-            signing_key,
-            hasher: KeyHasher::new(secret),
-        })
+        Some(Secrets::new(
+            TokenKeys {
+                verifying_keys: vec![signing_key.verifying_key()],
+                signing_key,
+                version: String::new(),
+            },
+            secret,
+        ))
+    }
+
+    pub fn new(keys: TokenKeys, key_hash_secret: &[u8]) -> Secrets {
+        Secrets {
+            keys: RwLock::new(Arc::new(keys)),
+            hasher: KeyHasher::new(key_hash_secret),
+        }
+    }
+
+    /// The token keys now (hold the answer for one request: it stays consistent).
+    pub fn keys(&self) -> Arc<TokenKeys> {
+        self.keys.read().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// Takes `keys` when their version differs from the current one; whether it did.
+    pub fn replace_keys(&self, keys: TokenKeys) -> bool {
+        let mut current = self.keys.write().unwrap_or_else(|e| e.into_inner());
+        if current.version == keys.version {
+            return false;
+        }
+        *current = Arc::new(keys);
+        true
     }
 }
 

@@ -127,7 +127,7 @@ struct ProductFilter {
 }
 
 async fn public_key(State(s): State<AppState>) -> Json<serde_json::Value> {
-    let secrets = s.store.secrets();
+    let secrets = s.store.secrets().keys();
     // `public_keys`: what apps pin (every key this server accepts; `keyturn-server keys list`).
     let pinned: Vec<String> = secrets.verifying_keys.iter().map(public_key_to_string).collect();
     Json(json!({"public_key": public_key_to_string(&secrets.signing_key.verifying_key()), "public_keys": pinned}))

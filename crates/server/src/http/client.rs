@@ -171,7 +171,7 @@ async fn activate(
     let issued = s
         .change(event, Some(hash.clone()), s.store.activate(now, hash, req))
         .await?;
-    let body = tokens::response(&issued, now, &s.store.secrets().signing_key);
+    let body = tokens::response(&issued, now, &s.store.secrets().keys().signing_key);
     Ok((StatusCode::CREATED, Json(body)).into_response())
 }
 
@@ -189,7 +189,7 @@ async fn renew(
     let issued = s
         .change(event, Some(hash.clone()), s.store.renew(now, hash, id, req))
         .await?;
-    Ok(Json(tokens::response(&issued, now, &s.store.secrets().signing_key)).into_response())
+    Ok(Json(tokens::response(&issued, now, &s.store.secrets().keys().signing_key)).into_response())
 }
 
 async fn deactivate(
@@ -241,7 +241,7 @@ async fn trial(
         device(&req.name, &req.platform)
     ));
     let issued = s.change(event, None, s.store.trial(now, key.clone(), req)).await?;
-    let activation = tokens::response(&issued, now, &s.store.secrets().signing_key);
+    let activation = tokens::response(&issued, now, &s.store.secrets().keys().signing_key);
     let body = TrialResponse {
         key: key.to_string(),
         machine: activation.machine,

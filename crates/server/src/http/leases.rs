@@ -109,7 +109,7 @@ async fn checkout(
     };
     let event = Event::new(now, action, format!("client {peer}")).detail(device(&req.name, &req.platform));
     let issued = lease_change(&s, event, hash.clone(), true, s.store.checkout(now, hash, req)).await?;
-    let body = answer::response(&issued, now, &s.store.secrets().signing_key);
+    let body = answer::response(&issued, now, &s.store.secrets().keys().signing_key);
     Ok((StatusCode::CREATED, Json(body)).into_response())
 }
 
@@ -127,7 +127,7 @@ async fn heartbeat(
     let event = Event::new(now, "heartbeat", format!("client {peer}")).activation(clip(&id));
     let heartbeat = s.store.heartbeat(now, hash.clone(), id, req.fingerprint);
     let issued = lease_change(&s, event, hash, false, heartbeat).await?;
-    Ok(Json(answer::response(&issued, now, &s.store.secrets().signing_key)).into_response())
+    Ok(Json(answer::response(&issued, now, &s.store.secrets().keys().signing_key)).into_response())
 }
 
 async fn release(

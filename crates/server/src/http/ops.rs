@@ -63,7 +63,7 @@ pub fn metrics_only(state: AppState, handle: PrometheusHandle) -> Router {
 async fn seen(State(state): State<AppState>, headers: HeaderMap) -> Json<Seen> {
     let get = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_string);
     Json(Seen {
-        public_key: public_key_to_string(&state.store.secrets().signing_key.verifying_key()),
+        public_key: public_key_to_string(&state.store.secrets().keys().signing_key.verifying_key()),
         host: get("host"),
         forwarded_for: get("x-forwarded-for"),
         forwarded_proto: get("x-forwarded-proto"),
@@ -103,6 +103,8 @@ async fn render(handle: &PrometheusHandle, state: &AppState) -> String {
     match state.store.gauges().await {
         Ok(g) => {
             ::metrics::gauge!("keyturn_seats_in_use").set(g.seats_in_use as f64);
+            ::metrics::gauge!("keyturn_webhook_backlog").set(g.webhook_backlog as f64);
+            ::metrics::gauge!("keyturn_mail_backlog").set(g.mail_backlog as f64);
             ::metrics::gauge!("keyturn_db_pool_connections", "state" => "open").set(g.pool_size as f64);
             ::metrics::gauge!("keyturn_db_pool_connections", "state" => "idle").set(g.pool_idle as f64);
         }

@@ -143,6 +143,7 @@ pub async fn run(opts: ServeOptions) -> Result<(), String> {
         crate::events::retention::start(state.store.clone(), state.clock.clone(), days);
     }
     crate::events::delivery::start(state.store.clone(), state.clock.clone());
+    store::key_refresh::start(state.store.clone());
     let portal = format!(
         "{}/portal",
         opts.public_url.clone().unwrap_or_else(|| format!("http://{addr}"))

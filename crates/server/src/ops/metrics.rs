@@ -16,6 +16,8 @@
 //! | `keyturn_events_total` | counter | action (activate, renew, …), outcome (OK or the refusal's code) |
 //! | `keyturn_seats_in_use` | gauge | |
 //! | `keyturn_event_log_backlog` | gauge | events not yet handed to the database |
+//! | `keyturn_webhook_backlog` | gauge | webhook deliveries pending (due or waiting to retry) |
+//! | `keyturn_mail_backlog` | gauge | purchase emails pending (due or waiting to retry) |
 //! | `keyturn_db_pool_connections` | gauge | state (open, idle) |
 
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
@@ -54,6 +56,14 @@ pub fn install() -> Result<PrometheusHandle, String> {
     metrics::describe_gauge!(
         "keyturn_event_log_backlog",
         "Events waiting to be written to the database"
+    );
+    metrics::describe_gauge!(
+        "keyturn_webhook_backlog",
+        "Webhook deliveries pending (not delivered, not given up)"
+    );
+    metrics::describe_gauge!(
+        "keyturn_mail_backlog",
+        "Purchase emails pending (not sent, not given up)"
     );
     metrics::describe_gauge!("keyturn_db_pool_connections", "Database connections of the pool");
     ENABLED.store(true, Ordering::Relaxed);

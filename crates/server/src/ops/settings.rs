@@ -20,7 +20,7 @@ pub const PATH_ENV: &str = "KEYTURN_SERVER_CONFIG";
 /// The subcommands that take the server's settings (and so the config file).
 pub const CONFIGURED: &[&str] = &["serve", "init", "doctor"];
 /// Arguments of those subcommands that are not settings.
-const NOT_SETTINGS: &[&str] = &["help", "version", "config"];
+const NOT_SETTINGS: &[&str] = &["help", "version", "config", "owner_email"];
 
 /// `command` (the whole CLI) with every setting's its environment variable, and when `args` run a
 /// configured subcommand, the config file's values as defaults.

@@ -160,10 +160,14 @@ pub trait Store: Send + Sync + 'static {
     fn gauges(&self) -> StoreFuture<'_, StoreGauges>;
 
     // ---- Signing keys (issue 19: rotation; crate::domain::signing_keys) ----
-    /// Every signing key and the public keys to pin. Servers read their keys at start.
+    /// Every signing key and the public keys to pin. Servers read their keys at start and then
+    /// every few seconds ([`Store::refresh_signing_keys`]).
     fn signing_keys(&self, now: i64) -> StoreFuture<'_, KeyList>;
     /// Adds the next key, promotes it, or retires one; the key concerned.
     fn change_signing_keys(&self, now: i64, change: KeyChange) -> StoreFuture<'_, KeyView>;
+    /// Reads the `signing_keys` table and takes in a change made since (another process's
+    /// `keys promote` / `retire`): [`crate::domain::signing_keys::refresh`]. Whether it changed.
+    fn refresh_signing_keys(&self) -> StoreFuture<'_, bool>;
 
     /// The key by email (issue 18, [`crate::domain::mail`]): the mail worker claims due emails
     /// (leased) and records each attempt (`error` None: sent).
@@ -190,10 +194,20 @@ pub trait Store: Send + Sync + 'static {
     fn auto_released(&self, key_hash: String, fingerprint: String) -> StoreFuture<'_, Option<AutoReleased>>;
 }
 
+/// The store's numbers for `/metrics` in one statement, the same SQL on both stores (the
+/// partial `*_pending` indexes answer the two backlog counts).
+pub const GAUGES_SQL: &str = "SELECT (SELECT COUNT(*) FROM activations), \
+     (SELECT COUNT(*) FROM webhook_deliveries WHERE state = 'PENDING'), \
+     (SELECT COUNT(*) FROM license_mails WHERE state = 'PENDING')";
+
 /// What `/metrics` reports of the store.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct StoreGauges {
     pub seats_in_use: i64,
+    /// Webhook deliveries not yet delivered nor given up (state PENDING, due or retrying).
+    pub webhook_backlog: i64,
+    /// Purchase emails not yet sent nor given up (state PENDING).
+    pub mail_backlog: i64,
     /// Open connections of the pool (SQLite: the readers' pool), and how many of them are idle.
     pub pool_size: usize,
     pub pool_idle: usize,

@@ -6,6 +6,7 @@
 //! [`open`] picks one from the `--db` value.
 
 pub mod contract;
+pub mod key_refresh;
 pub mod license_list_sql;
 pub mod postgres;
 pub mod schema_version;

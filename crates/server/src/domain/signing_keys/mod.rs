@@ -3,8 +3,8 @@
 //! A key is NEXT (made and published so vendors can pin it; signs nothing), ACTIVE (signs every
 //! new token; exactly one), PREVIOUS (signed tokens that are still out there) or RETIRED (the
 //! vendor is done with it). `keys add-next` → the vendor pins the next key beside the current
-//! one in the app → `keys promote` (NEXT → ACTIVE, ACTIVE → PREVIOUS; servers sign with the new
-//! key from their next start) → apps renew onto it → `keys retire` → the vendor drops the old
+//! one in the app → `keys promote` (NEXT → ACTIVE, ACTIVE → PREVIOUS; running servers sign with the
+//! new key within [`REFRESH_EVERY`], see [`refresh`]) → apps renew onto it → `keys retire` → the vendor drops the old
 //! key from the pinned list in a later app release. Each token names its key (`kid`,
 //! [`keyturn_protocol::token::key_id`]).
 //!
@@ -14,7 +14,7 @@
 pub mod tx;
 
 use super::errors::{ApiError, ApiResult};
-use super::secrets::{fresh_secret, Secrets};
+use super::secrets::{fresh_secret, Secrets, TokenKeys};
 use keyturn_protocol::token::{key_id, public_key_to_string, signing_key_from_seed, TokenVerifyingKey};
 use serde::Serialize;
 use tx::SigningKeyTx;
@@ -128,15 +128,37 @@ pub async fn load<T: SigningKeyTx>(tx: &mut T, now: i64) -> ApiResult<Vec<Stored
 
 /// The secrets a server runs with: the ACTIVE key signs; every key not retired verifies.
 pub fn secrets(keys: &[StoredKey], key_hash_secret: &[u8]) -> Option<Secrets> {
-    let active = keys.iter().find(|k| k.state == KeyState::Active)?;
-    let mut secrets = Secrets::from_parts(&active.seed, key_hash_secret)?;
-    secrets.verifying_keys = keys
-        .iter()
-        .filter(|k| k.state != KeyState::Retired)
-        .map(StoredKey::public)
-        .collect();
-    Some(secrets)
+    Some(Secrets::new(token_keys(keys)?, key_hash_secret))
 }
+
+/// The token keys of the stored `keys` (None without an ACTIVE key).
+pub fn token_keys(keys: &[StoredKey]) -> Option<TokenKeys> {
+    let active = keys.iter().find(|k| k.state == KeyState::Active)?;
+    Some(TokenKeys {
+        signing_key: signing_key_from_seed(active.seed),
+        verifying_keys: keys
+            .iter()
+            .filter(|k| k.state != KeyState::Retired)
+            .map(StoredKey::public)
+            .collect(),
+        version: keys
+            .iter()
+            .map(|k| format!("{}:{}", k.kid, k.state.as_str()))
+            .collect::<Vec<_>>()
+            .join(","),
+    })
+}
+
+/// A running server takes in keys promoted or retired since it started (by `keys promote` /
+/// `keys retire`, from any process): `stored` is the `signing_keys` table read now. Whether the
+/// keys changed. Cheap when nothing did (one string compare), so servers check every few
+/// seconds ([`REFRESH_EVERY`]).
+pub fn refresh(secrets: &Secrets, stored: &[StoredKey]) -> bool {
+    token_keys(stored).is_some_and(|keys| secrets.replace_keys(keys))
+}
+
+/// How often a running server reads the `signing_keys` table ([`refresh`]).
+pub const REFRESH_EVERY: std::time::Duration = std::time::Duration::from_secs(2);
 
 /// Makes the next key (refused while one exists).
 pub async fn add_next<T: SigningKeyTx>(tx: &mut T, now: i64) -> ApiResult<KeyView> {

@@ -117,6 +117,14 @@ pub enum StaffOp {
     TouchToken(String),
     Settings,
     SetSettings(StaffSettings),
+    /// A TOTP code of this time step signs this account in: accepted once, and only when the
+    /// step is later than the last accepted one (a code seen over a shoulder or replayed within
+    /// its 90 seconds is refused: `TOTP_REQUIRED`). One conditional write, so two replicas
+    /// cannot both accept the same code.
+    UseTotpStep {
+        id: String,
+        step: i64,
+    },
 }
 
 /// What a [`StaffOp`] answers.
@@ -235,6 +243,15 @@ pub async fn run(tx: &mut impl StaffTx, now: i64, op: StaffOp) -> ApiResult<Staf
             StaffAnswer::Done
         }
         StaffOp::Settings => StaffAnswer::Settings(settings(tx).await?),
+        StaffOp::UseTotpStep { id, step } => {
+            if !tx.claim_totp_step(&id, step).await? {
+                return Err(ApiError::new(
+                    Code::TotpRequired,
+                    "that code was used already: wait for the next code from your authenticator app",
+                ));
+            }
+            StaffAnswer::Done
+        }
         StaffOp::SetSettings(s) => {
             tx.put_staff_setting(REQUIRE_TOTP, if s.require_totp { "1" } else { "0" })
                 .await?;

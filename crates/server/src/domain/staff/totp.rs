@@ -27,10 +27,21 @@ fn hotp(secret: &[u8], counter: u64, digits: u32) -> String {
 
 /// Does `code` match at `now` (within [`WINDOW_STEPS`])?
 pub fn verify(secret: &[u8], code: &str, now: i64) -> bool {
+    matching_step(secret, code, now).is_some()
+}
+
+/// The time step (`unix time / STEP_SECS`) whose code `code` is, within [`WINDOW_STEPS`] of
+/// `now`. Sign-in keeps the last accepted step per account so a code works once
+/// ([`super::StaffOp::UseTotpStep`]).
+pub fn matching_step(secret: &[u8], code: &str, now: i64) -> Option<i64> {
     let code = code.trim();
-    code.len() == 6
-        && (-WINDOW_STEPS..=WINDOW_STEPS).any(|d| {
-            let candidate = code_at(secret, now + d * STEP_SECS);
+    if code.len() != 6 {
+        return None;
+    }
+    (-WINDOW_STEPS..=WINDOW_STEPS)
+        .map(|d| now / STEP_SECS + d)
+        .find(|step| {
+            let candidate = hotp(secret, *step as u64, 6);
             // Constant time: a wrong code reveals nothing of the right one.
             candidate
                 .bytes()

@@ -27,4 +27,7 @@ pub trait StaffTx: Tx {
 
     fn staff_setting(&mut self, name: &str) -> impl Future<Output = ApiResult<Option<String>>> + Send;
     fn put_staff_setting(&mut self, name: &str, value: &str) -> impl Future<Output = ApiResult<()>> + Send;
+    /// Records `step` as the account's last accepted TOTP step when it is later than the one
+    /// recorded (in one statement); false when it is not (a code used again).
+    fn claim_totp_step(&mut self, staff_id: &str, step: i64) -> impl Future<Output = ApiResult<bool>> + Send;
 }

@@ -82,7 +82,7 @@ pub async fn activate(
     .await?;
     let claims = tokens::claims(&issued, now);
     let response = OfflineResponse {
-        activation: tokens::response(&issued, now, &s.store.secrets().signing_key),
+        activation: tokens::response(&issued, now, &s.store.secrets().keys().signing_key),
     };
     let body = json!({"response": response.encode(), "renew_by": claims.renew_by, "valid_until": claims.exp});
     Ok((StatusCode::CREATED, Json(body)).into_response())
@@ -103,7 +103,7 @@ pub async fn deactivate(
     ApiJson(body): ApiJson<DeactivateBody>,
 ) -> ApiResult<Response> {
     let code = OfflineDeactivation::decode(&body.code).map_err(unreadable)?;
-    let claims = token::verify_any(&code.token, &s.store.secrets().verifying_keys)
+    let claims = token::verify_any(&code.token, &s.store.secrets().keys().verifying_keys)
         .map_err(|_| ApiError::bad_request("this deactivation code was not issued by this server"))?;
     if claims.license_id != h.license_id {
         return Err(ApiError::bad_request(

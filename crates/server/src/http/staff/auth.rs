@@ -186,10 +186,16 @@ pub async fn sign_in(
                     "enter the 6-digit code from your authenticator app",
                 ))
             }
-            Some(code) if !totp::verify(&secret, code, now) => {
-                return Err(fail(ApiError::new(Code::Unauthorized, "that code is wrong or too old")))
+            Some(code) => {
+                let Some(step) = totp::matching_step(&secret, code, now) else {
+                    return Err(fail(ApiError::new(Code::Unauthorized, "that code is wrong or too old")));
+                };
+                // A code signs in once (a replay counts as a failed attempt).
+                let id = account.id.clone();
+                if let Err(e) = s.store.staff_write(now, StaffOp::UseTotpStep { id, step }).await {
+                    return Err(fail(e));
+                }
             }
-            Some(_) => {}
         }
     }
     let label = format!("{}: {} (console {peer})", account.role.as_str(), account.email);

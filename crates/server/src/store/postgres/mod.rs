@@ -124,6 +124,9 @@ impl PgStore {
         tx.batch_execute(leases::SCHEMA)
             .await
             .map_err(|e| format!("cannot create the lease tables: {e}"))?;
+        tx.batch_execute(staff::TOTP_STEPS)
+            .await
+            .map_err(|e| format!("cannot create the TOTP steps table: {e}"))?;
         versions::run_steps_and_record(&tx).await?;
         // The first key of a new database; signing_keys takes it in as the ACTIVE key.
         meta_secret(&tx, SIGNING_SEED).await.map_err(|e| e.to_string())?;
@@ -487,6 +490,14 @@ impl Store for PgStore {
 
     fn change_signing_keys(&self, now: i64, change: KeyChange) -> StoreFuture<'_, KeyView> {
         Box::pin(async move { in_tx!(quiet self, |tx| crate::domain::signing_keys::change(tx, now, &change)) })
+    }
+
+    fn refresh_signing_keys(&self) -> StoreFuture<'_, bool> {
+        use crate::domain::signing_keys::tx::SigningKeyTx;
+        Box::pin(async move {
+            let stored = in_tx!(quiet self, |tx| tx.signing_keys())?;
+            Ok(crate::domain::signing_keys::refresh(&self.secrets, &stored))
+        })
     }
 
     // Floating seats and seats that free themselves (validate's cache is not involved: quiet).

@@ -2,16 +2,18 @@
 
 use super::PgStore;
 use crate::domain::errors::ApiResult;
-use crate::store::contract::StoreGauges;
+use crate::store::contract::{StoreGauges, GAUGES_SQL};
 
 impl PgStore {
     pub(super) async fn ops_gauges(&self) -> ApiResult<StoreGauges> {
         let client = self.client().await?;
-        let seats_in_use: i64 = client.query_one("SELECT COUNT(*) FROM activations", &[]).await?.get(0);
+        let row = client.query_one(GAUGES_SQL, &[]).await?;
         drop(client);
         let status = self.pool.status();
         Ok(StoreGauges {
-            seats_in_use,
+            seats_in_use: row.get(0),
+            webhook_backlog: row.get(1),
+            mail_backlog: row.get(2),
             pool_size: status.size,
             pool_idle: status.available,
         })

@@ -142,4 +142,19 @@ impl<C: GenericClient + Sync> StaffTx for PgTx<'_, C> {
         )
         .await
     }
+
+    async fn claim_totp_step(&mut self, staff_id: &str, step: i64) -> ApiResult<bool> {
+        Ok(self.execute(CLAIM_TOTP_STEP, &[&staff_id, &step]).await? == 1)
+    }
 }
+
+/// The last accepted TOTP step per account (as SQLite's, `store::sqlite::staff`): raised only
+/// upwards.
+const CLAIM_TOTP_STEP: &str = "INSERT INTO staff_totp_steps (staff_id, last_step) VALUES ($1, $2) \
+     ON CONFLICT (staff_id) DO UPDATE SET last_step = excluded.last_step \
+     WHERE staff_totp_steps.last_step < excluded.last_step";
+
+/// Schema (run after [`super::schema::SCHEMA`]): a table of its own, so existing databases get
+/// it with `CREATE TABLE IF NOT EXISTS`.
+pub const TOTP_STEPS: &str = "CREATE TABLE IF NOT EXISTS staff_totp_steps (\
+     staff_id TEXT PRIMARY KEY, last_step BIGINT NOT NULL)";

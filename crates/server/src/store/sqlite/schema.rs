@@ -219,6 +219,8 @@ pub fn create(conn: &Connection) -> rusqlite::Result<()> {
     super::events::create(conn)?;
     // Floating seats and auto-released activations (their own file).
     super::leases::create(conn)?;
+    // The last accepted TOTP step per staff account (issue 17).
+    conn.execute_batch(super::staff::TOTP_STEPS)?;
     for (_, step) in STEPS {
         step(conn)?;
     }

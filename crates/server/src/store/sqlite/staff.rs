@@ -131,4 +131,18 @@ impl StaffTx for SqliteTx<'_> {
             params![name, value],
         ))
     }
+
+    fn claim_totp_step(&mut self, staff_id: &str, step: i64) -> impl Future<Output = ApiResult<bool>> + Send {
+        done(self.execute(CLAIM_TOTP_STEP, params![staff_id, step]).map(|n| n == 1))
+    }
 }
+
+/// The last accepted TOTP step per account (the table: [`TOTP_STEPS`]): raised only upwards.
+const CLAIM_TOTP_STEP: &str = "INSERT INTO staff_totp_steps (staff_id, last_step) VALUES (?1, ?2) \
+     ON CONFLICT (staff_id) DO UPDATE SET last_step = excluded.last_step \
+     WHERE staff_totp_steps.last_step < excluded.last_step";
+
+/// Schema (end of [`super::schema::SCHEMA`]'s steps): a table of its own, so existing databases
+/// get it with `CREATE TABLE IF NOT EXISTS`.
+pub const TOTP_STEPS: &str = "CREATE TABLE IF NOT EXISTS staff_totp_steps (\
+     staff_id TEXT PRIMARY KEY, last_step INTEGER NOT NULL)";

@@ -281,6 +281,14 @@ impl Store for Db {
         Box::pin(self.write(move |c| complete(signing_keys::change(&mut SqliteTx(c), now, &change))))
     }
 
+    fn refresh_signing_keys(&self) -> StoreFuture<'_, bool> {
+        use crate::domain::signing_keys::tx::SigningKeyTx;
+        Box::pin(async move {
+            let stored = self.read(|c| complete(SqliteTx(c).signing_keys()))?;
+            Ok(signing_keys::refresh(&self.secrets, &stored))
+        })
+    }
+
     // The key by email (issue 18).
     fn claim_mails(&self, now: i64, limit: u32) -> StoreFuture<'_, Vec<crate::domain::mail::KeyMail>> {
         Box::pin(self.write(move |c| complete(crate::domain::mail::claim(&mut SqliteTx(c), now, limit))))
