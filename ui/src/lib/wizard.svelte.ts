@@ -320,6 +320,7 @@ export class Wizard {
   async giveSeatBack(): Promise<void> {
     await this.busyWith(async () => {
       await ipc.seatRelease();
+      this.key = "";
       this.seat = null;
       this.go("welcome");
       this.notice = "seatGiven";
