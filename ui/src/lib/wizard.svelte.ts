@@ -9,13 +9,12 @@ import {
   type LicenseView,
   type MachineView,
   type OfflineRequestView,
-  type SeatResult,
-  type SeatView,
   type SeenErrorView,
   type StatusView,
 } from "./ipc";
 import { looksLikeKey, normalizeKey } from "./keyShape";
 import { backOf, type Context, type Screen } from "./routes";
+import { Seats } from "./seats.svelte";
 import { setLanguage, t } from "../locales/i18n.svelte";
 
 export type { Screen } from "./routes";
@@ -23,10 +22,6 @@ export type { Screen } from "./routes";
 
 export type Licensed = Extract<StatusView, { kind: "licensed" }>;
 
-/** While every seat is taken, ask again at least this often (a seat may be given back early). */
-export const SEAT_POLL_MS = 15_000;
-/** ...and stop asking by itself after this long (then "Try again" starts afresh). */
-export const SEAT_WAIT_MS = 60 * 60 * 1000;
 
 function toError(error: unknown): CommandError {
   if (typeof error === "object" && error !== null && "code" in error) return error as CommandError;
@@ -68,13 +63,16 @@ export class Wizard {
   offlineResponse = $state("");
   /** After "Deactivate without internet": the code that frees the seat in the portal. */
   deactivationCode = $state("");
-  /** Floating license: the seat this computer holds (kept by heartbeats while the app runs). */
-  seat = $state<SeatView | null>(null);
-  /** Floating license with every seat taken: how many there are and when the next frees up. */
-  seatsFull = $state<{ seats: number; nextFreeAt: number | null } | null>(null);
-  /** The wait for a free seat: its next question and when it stops by itself (ms). */
-  private seatTimer: ReturnType<typeof setTimeout> | null = null;
-  private seatWaitUntil = 0;
+  /** Floating license: the seat held here, the full screen and its wait (seats.svelte.ts). */
+  readonly seats: Seats = new Seats({
+    screen: () => this.screen,
+    go: (screen) => this.go(screen),
+    say: (notice) => (this.notice = notice),
+    show: (error) => this.show(error),
+    fail: (error, screen) => this.fail(error, screen),
+    busyWith: (work) => this.busyWith(work),
+    forgetKey: () => (this.key = ""),
+  });
   /** A link's key that arrived while an activation ran: shown once it is done. */
   private laterLink: string | null = null;
 
@@ -90,7 +88,7 @@ export class Wizard {
       await ipc.onLink(() => this.takeLink());
       const status = await ipc.status();
       this.applyStatus(status, true);
-      if (status.kind === "notActivated") await this.showHeldSeat();
+      if (status.kind === "notActivated") await this.seats.showHeld();
       await this.takeLink();
     } catch (error) {
       this.fail(error, "key");
@@ -140,7 +138,7 @@ export class Wizard {
 
   /** Moves to `screen`; what the last screen said (an error, a notice) stays behind. */
   go(screen: Screen): void {
-    if (screen !== "seatsFull") this.stopWaitingForSeat();
+    if (screen !== "seatsFull") this.seats.stopWaiting();
     this.notice = "";
     this.error = null;
     this.screen = screen;
@@ -213,118 +211,12 @@ export class Wizard {
       }
     } catch (error) {
       // A floating license binds no computer: the app takes a seat with the key instead.
-      if (toError(error).code === "FLOATING_LICENSE") await this.takeSeat();
+      if (toError(error).code === "FLOATING_LICENSE") await this.seats.take();
       else this.fail(error, onError);
     }
     const link = this.laterLink;
     this.laterLink = null;
     if (link !== null) this.showLinkKey(link);
-  }
-
-  /** A seat this computer already holds (a borrowed one, or a program's): its screen. */
-  private async showHeldSeat(): Promise<void> {
-    try {
-      const seat = await ipc.seatStatus();
-      if (seat) {
-        this.seat = seat;
-        this.go("seat");
-      }
-    } catch {
-      // No session or no seat file: Welcome, as before.
-    }
-  }
-
-  /** Floating license: takes a seat with the key the activation kept. */
-  async takeSeat(): Promise<void> {
-    try {
-      this.applySeat(await ipc.seatCheckout());
-    } catch (error) {
-      this.fail(error, "key");
-    }
-  }
-
-  /** A seat → its screen; every seat taken → the full screen, and the wait goes on by itself. */
-  private applySeat(result: SeatResult): void {
-    if (result.kind === "held") {
-      this.seat = result.seat;
-      this.seatsFull = null;
-      this.go("seat");
-      return;
-    }
-    this.seatsFull = { seats: result.seats, nextFreeAt: result.nextFreeAt };
-    if (this.screen !== "seatsFull") {
-      this.go("seatsFull");
-      this.seatWaitUntil = Date.now() + SEAT_WAIT_MS;
-    }
-    this.askForSeatLater();
-  }
-
-  /** Asks again when the soonest lease ends (at most SEAT_POLL_MS away), until the wait's end. */
-  private askForSeatLater(): void {
-    this.stopWaitingForSeat();
-    const now = Date.now();
-    if (now >= this.seatWaitUntil) {
-      this.notice = "gaveUp";
-      return;
-    }
-    const nextFreeAt = this.seatsFull?.nextFreeAt;
-    const untilFree = nextFreeAt ? nextFreeAt * 1000 - now : SEAT_POLL_MS;
-    const pause = Math.min(Math.max(untilFree, 1000), SEAT_POLL_MS, this.seatWaitUntil - now);
-    this.seatTimer = setTimeout(() => void this.askForSeat(), pause);
-  }
-
-  private async askForSeat(): Promise<void> {
-    this.seatTimer = null;
-    if (this.screen !== "seatsFull") return;
-    try {
-      this.applySeat(await ipc.seatCheckout());
-    } catch (error) {
-      // Offline for a moment, say: shown, and the wait goes on.
-      this.show(toError(error));
-      this.askForSeatLater();
-    }
-  }
-
-  private stopWaitingForSeat(): void {
-    if (this.seatTimer !== null) clearTimeout(this.seatTimer);
-    this.seatTimer = null;
-  }
-
-  /** "Try again" on the full screen: asks at once, and the wait starts afresh. */
-  async tryAgainForSeat(): Promise<void> {
-    this.seatWaitUntil = Date.now() + SEAT_WAIT_MS;
-    this.notice = "";
-    this.error = null;
-    await this.askForSeat();
-  }
-
-  /** The seat as the heartbeats keep it (its end moves on); no network. */
-  async refreshSeat(): Promise<void> {
-    try {
-      const seat = await ipc.seatStatus();
-      if (seat) this.seat = seat;
-    } catch {
-      // The screen keeps what it showed.
-    }
-  }
-
-  /** "Borrow for a trip": the seat is kept without the app or internet for `days`. */
-  async borrowSeat(days: number): Promise<void> {
-    await this.busyWith(async () => {
-      const result = await ipc.seatCheckout(days);
-      this.applySeat(result);
-    });
-  }
-
-  /** "Give the seat back" and "Return now": the seat is free for someone else. */
-  async giveSeatBack(): Promise<void> {
-    await this.busyWith(async () => {
-      await ipc.seatRelease();
-      this.key = "";
-      this.seat = null;
-      this.go("welcome");
-      this.notice = "seatGiven";
-    });
   }
 
   /** Reads what this computer holds now (offline); a failure leaves things as they were. */

@@ -3,7 +3,8 @@
 // borrowing and giving the seat back.
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { clearMocks } from "@tauri-apps/api/mocks";
-import { SEAT_POLL_MS, SEAT_WAIT_MS, Wizard } from "../lib/wizard.svelte";
+import { Wizard } from "../lib/wizard.svelte";
+import { SEAT_POLL_MS, SEAT_WAIT_MS } from "../lib/seats.svelte";
 import { languages } from "../locales/i18n.svelte";
 import { commandError, fakeRust } from "./ipcMock";
 import type { SeatResult, SeatView } from "../lib/ipc";
@@ -47,7 +48,7 @@ describe("a floating license", () => {
     const { wizard, calls } = await activatedFloating([() => held]);
     expect(calls.names()).toEqual(expect.arrayContaining(["activate", "seat_checkout"]));
     expect(wizard.screen).toBe("seat");
-    expect(wizard.seat).toEqual(seat);
+    expect(wizard.seats.seat).toEqual(seat);
     expect(wizard.error).toBeNull();
     expect(languages.en.seat.holding(5, "Acme", "14:05")).toBe(
       "5 people can use Acme at once; you have one of the seats until 14:05.",
@@ -59,7 +60,7 @@ describe("a floating license", () => {
   it("when every seat is taken, asks again when the soonest lease ends and takes the seat by itself", async () => {
     const { wizard, checkoutCount } = await activatedFloating([() => full(NOW + 5), () => held]);
     expect(wizard.screen).toBe("seatsFull");
-    expect(wizard.seatsFull).toEqual({ seats: 5, nextFreeAt: NOW + 5 });
+    expect(wizard.seats.full).toEqual({ seats: 5, nextFreeAt: NOW + 5 });
     await vi.advanceTimersByTimeAsync(4_900);
     expect(checkoutCount(), "no question before the seat can be free").toBe(1);
     await vi.advanceTimersByTimeAsync(200);
@@ -79,7 +80,7 @@ describe("a floating license", () => {
     expect(wizard.notice).toBe("gaveUp");
     await vi.advanceTimersByTimeAsync(SEAT_WAIT_MS);
     expect(checkoutCount(), "nothing after the deadline").toBe(asked);
-    await wizard.tryAgainForSeat();
+    await wizard.seats.tryAgain();
     expect(checkoutCount(), "Try again asks at once").toBe(asked + 1);
     expect(wizard.notice).toBe("");
   });
@@ -95,15 +96,15 @@ describe("a floating license", () => {
   it("borrows for the days chosen, and gives the seat back", async () => {
     const borrowed: SeatResult = { kind: "held", seat: { ...seat, borrowed: true, endsAt: NOW + 3 * 86400 } };
     const { wizard, calls } = await activatedFloating([() => held, () => borrowed]);
-    await wizard.borrowSeat(3);
+    await wizard.seats.borrow(3);
     expect(calls.list.at(-1)).toEqual({ cmd: "seat_checkout", args: { borrowDays: 3 } });
-    expect(wizard.seat?.borrowed).toBe(true);
+    expect(wizard.seats.seat?.borrowed).toBe(true);
     expect(wizard.screen).toBe("seat");
-    await wizard.giveSeatBack();
+    await wizard.seats.giveBack();
     expect(calls.names().at(-1)).toBe("seat_release");
     expect(wizard.screen).toBe("welcome");
     expect(wizard.notice).toBe("seatGiven");
-    expect(wizard.seat).toBeNull();
+    expect(wizard.seats.seat).toBeNull();
   });
 
   it("opens on the seat a later run still holds (a borrowed one)", async () => {
@@ -111,6 +112,6 @@ describe("a floating license", () => {
     const wizard = new Wizard();
     await wizard.start();
     expect(wizard.screen).toBe("seat");
-    expect(wizard.seat?.borrowed).toBe(true);
+    expect(wizard.seats.seat?.borrowed).toBe(true);
   });
 });
