@@ -20,10 +20,6 @@ fn client(state: &AppState) -> Result<SeatClient, CommandError> {
     SeatClient::new(&session.config, &session.device, key).map_err(CommandError::Seat)
 }
 
-fn seat_file(state: &AppState) -> Result<Option<std::path::PathBuf>, CommandError> {
-    Ok(seat_guard::seat_file(&state.session()?.config))
-}
-
 /// Drops the guard off the async runtime: dropping joins its thread, which releases the seat.
 async fn drop_guard(guard: Option<SeatGuard>) {
     if let Some(guard) = guard {
@@ -42,7 +38,7 @@ pub fn take_guard(state: &AppState) -> Option<SeatGuard> {
 #[tauri::command]
 pub async fn seat_checkout(state: State<'_, AppState>, borrow_days: Option<u32>) -> Result<SeatResult, CommandError> {
     let client = client(&state)?;
-    let file = seat_file(&state)?;
+    let file = state.seat_file.clone();
     let borrow_secs = borrow_days.map(|days| i64::from(days) * DAY_SECS);
     if borrow_secs.is_some() {
         // The seat held now is released first; the borrowed one replaces it.
@@ -73,8 +69,12 @@ pub fn seat_status(state: State<'_, AppState>) -> Result<Option<SeatView>, Comma
     if let Some(guard) = state.seat.lock().unwrap_or_else(|e| e.into_inner()).as_ref() {
         return Ok(SeatView::from_state(&guard.state()));
     }
-    let session = state.session()?;
-    Ok(seat_guard::read_seat(&session.config, session.now()).and_then(|s| SeatView::from_state(&s)))
+    let now = state.session()?.now();
+    let held = state
+        .seat_file
+        .as_deref()
+        .and_then(|file| seat_guard::read_seat_at(file, now));
+    Ok(held.and_then(|s| SeatView::from_state(&s)))
 }
 
 /// "Give the seat back" and "Return now": frees the seat held here (a borrowed one too).
@@ -86,7 +86,7 @@ pub async fn seat_release(state: State<'_, AppState>) -> Result<(), CommandError
         return Ok(());
     }
     let client = client(&state)?;
-    seat_guard::return_borrowed(&state.session()?.config, &client)
+    seat_guard::return_borrowed_at(state.seat_file.as_deref(), &client)
         .await
         .map_err(CommandError::Seat)?;
     Ok(())
