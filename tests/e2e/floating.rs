@@ -137,6 +137,14 @@ async fn a_floating_key_takes_a_seat_and_waits_for_one_when_all_are_taken() {
             t.contains("people can use")
         })
         .await?;
+        let (_, body) = server
+            .post(
+                "/v1/leases",
+                json!({"key": key, "fingerprint": "carol", "name": "carol"}),
+            )
+            .await;
+        assert_eq!(body["code"], "SEATS_IN_USE", "the app holds a seat again: {body}");
+
         Ok(())
     }
     .await;
