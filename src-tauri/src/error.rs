@@ -30,6 +30,10 @@ pub enum CommandError {
     Save(String),
     #[error("{}", .0.message)]
     Startup(crate::state::StartupError),
+    #[error("{0}")]
+    Seat(keyturn_client::seat::SeatError),
+    #[error("no license key is stored on this computer")]
+    NoKey,
 }
 
 impl CommandError {
@@ -46,6 +50,8 @@ impl CommandError {
             CommandError::Config(_) => ErrorCode::Config,
             CommandError::Save(_) => ErrorCode::SaveFailed,
             CommandError::Startup(e) => e.code,
+            CommandError::Seat(e) => e.error_code(),
+            CommandError::NoKey => ErrorCode::NotActivated,
         }
     }
 

@@ -79,6 +79,9 @@ pub fn build_app<R: Runtime>(builder: tauri::Builder<R>, setup: Setup) -> tauri:
             commands::devices::rename_this_computer,
             commands::support::diagnostics,
             commands::support::save_diagnostics,
+            commands::seat::seat_checkout,
+            commands::seat::seat_status,
+            commands::seat::seat_release,
         ])
 }
 
@@ -96,5 +99,12 @@ pub fn run() -> i32 {
     build_app(links::plugins(tauri::Builder::default()), setup)
         .build(tauri::generate_context!())
         .expect("error while running the Keyturn app")
-        .run_return(|_, _| {})
+        .run_return(|app, event| {
+            // Quitting gives the floating seat back (the guard releases it when dropped).
+            if let tauri::RunEvent::Exit = event {
+                if let Some(state) = app.try_state::<state::AppState>() {
+                    drop(commands::seat::take_guard(&state));
+                }
+            }
+        })
 }

@@ -65,6 +65,13 @@ fn open_session(config: VendorConfig, state_file: &Path) -> Result<Session, Star
 
 /// The app's state; failures are kept and shown by the UI rather than ending the app.
 pub fn app_state(setup: Setup) -> AppState {
+    let seat_file = setup.state_file.with_file_name(keyturn_client::seat_guard::SEAT_FILE);
+    let mut state = app_state_of(setup);
+    state.seat_file = Some(seat_file);
+    state
+}
+
+fn app_state_of(setup: Setup) -> AppState {
     match setup.config {
         Ok(config) => {
             let session = open_session(config.clone(), &setup.state_file).map(Arc::new);

@@ -14,6 +14,10 @@ pub struct AppState {
     pub renewal_wake: Arc<Notify>,
     /// The key of an activation link, until the UI takes it.
     pub link: crate::links::PendingLink,
+    /// The floating seat the app keeps while it runs (released when dropped).
+    pub seat: std::sync::Mutex<Option<keyturn_client::seat_guard::SeatGuard>>,
+    /// Where the seat is written for other processes: next to the state file.
+    pub seat_file: Option<std::path::PathBuf>,
 }
 
 /// Why no session could be made at start-up, kept to answer every command with it.
@@ -30,6 +34,8 @@ impl AppState {
             session,
             renewal_wake: Arc::new(Notify::new()),
             link: Default::default(),
+            seat: Default::default(),
+            seat_file: None,
         }
     }
 

@@ -241,3 +241,57 @@ pub struct SeenErrorView {
     #[ts(type = "number")]
     pub at: i64,
 }
+
+/// A floating seat this computer holds (the dashboard of a floating license). Times are Unix
+/// seconds.
+#[derive(Debug, Serialize, TS)]
+#[ts(export)]
+#[serde(rename_all = "camelCase")]
+pub struct SeatView {
+    /// People who can use the product at once.
+    pub seats: u32,
+    /// The seat is this computer's until then (heartbeats move it on while the app runs).
+    #[ts(type = "number")]
+    pub ends_at: i64,
+    /// Borrowed for a trip: kept without the app or the internet until `ends_at`.
+    pub borrowed: bool,
+    /// The longest borrow the vendor allows (0: none).
+    #[ts(type = "number")]
+    pub max_borrow_secs: i64,
+    /// Why the seat could not be kept at the last heartbeat (a code), if it could not.
+    pub problem: Option<ErrorCode>,
+}
+
+impl SeatView {
+    /// None when the state holds no lease.
+    pub fn from_state(state: &keyturn_client::seat_guard::SeatState) -> Option<SeatView> {
+        let lease = state.lease.as_ref()?;
+        Some(SeatView {
+            seats: state.seats,
+            ends_at: lease.ends_at,
+            borrowed: lease.borrowed,
+            max_borrow_secs: lease.max_borrow_secs,
+            problem: state
+                .problem
+                .as_deref()
+                .and_then(|p| ErrorCode::ALL.iter().copied().find(|c| c.as_str() == p)),
+        })
+    }
+}
+
+/// What checking a seat out answered: a seat, or every seat taken (how many, and when the
+/// soonest frees up — never who holds them).
+#[derive(Debug, Serialize, TS)]
+#[ts(export)]
+#[serde(tag = "kind", rename_all = "camelCase")]
+pub enum SeatResult {
+    Held {
+        seat: SeatView,
+    },
+    #[serde(rename_all = "camelCase")]
+    Full {
+        seats: u32,
+        #[ts(type = "number | null")]
+        next_free_at: Option<i64>,
+    },
+}

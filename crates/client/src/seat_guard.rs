@@ -120,18 +120,28 @@ pub fn seat_file(config: &VendorConfig) -> Option<PathBuf> {
 
 /// The seat last written by a program holding one (None: none, or it has ended by `now`).
 pub fn read_seat(config: &VendorConfig, now: i64) -> Option<SeatState> {
-    let text = std::fs::read_to_string(seat_file(config)?).ok()?;
+    read_seat_at(&seat_file(config)?, now)
+}
+
+/// [`read_seat`] from a seat file of the caller's (e.g. next to a state file elsewhere).
+pub fn read_seat_at(seat_file: &std::path::Path, now: i64) -> Option<SeatState> {
+    let text = std::fs::read_to_string(seat_file).ok()?;
     let state: SeatState = serde_json::from_str(&text).ok()?;
     state.lease.as_ref().is_some_and(|l| l.ends_at > now).then_some(state)
 }
 
 /// Returns a borrowed seat early (any seat this device holds, by the lease in `seat.json`).
 pub async fn return_borrowed(config: &VendorConfig, client: &SeatClient) -> Result<bool, SeatError> {
-    let Some(lease) = read_seat(config, 0).and_then(|s| s.lease) else {
+    return_borrowed_at(seat_file(config).as_deref(), client).await
+}
+
+/// [`return_borrowed`] with a seat file of the caller's.
+pub async fn return_borrowed_at(seat_file: Option<&std::path::Path>, client: &SeatClient) -> Result<bool, SeatError> {
+    let Some(lease) = seat_file.and_then(|path| read_seat_at(path, 0)).and_then(|s| s.lease) else {
         return Ok(false);
     };
     client.release(&lease.id).await?;
-    if let Some(path) = seat_file(config) {
+    if let Some(path) = seat_file {
         let _ = std::fs::remove_file(path);
     }
     Ok(true)

@@ -4,4 +4,5 @@
 pub mod devices;
 pub mod license;
 pub mod offline;
+pub mod seat;
 pub mod support;

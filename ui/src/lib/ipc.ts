@@ -11,6 +11,8 @@ import type { CommandErrorView } from "./bindings/CommandErrorView";
 import type { DiagnosticsView } from "./bindings/DiagnosticsView";
 import type { MachinesView } from "./bindings/MachinesView";
 import type { OfflineRequestView } from "./bindings/OfflineRequestView";
+import type { SeatResult } from "./bindings/SeatResult";
+import type { SeatView } from "./bindings/SeatView";
 import type { SeenErrorView } from "./bindings/SeenErrorView";
 import type { StatusView } from "./bindings/StatusView";
 
@@ -21,6 +23,8 @@ export type {
   DiagnosticsView,
   MachinesView,
   OfflineRequestView,
+  SeatResult,
+  SeatView,
   SeenErrorView,
   StatusView,
 };
@@ -85,6 +89,13 @@ export const ipc = {
   diagnostics: (seen: SeenErrorView[]) => call<DiagnosticsView>("diagnostics", { seen }),
   /** Writes the report to a file and returns its path. */
   saveDiagnostics: (seen: SeenErrorView[]) => call<string>("save_diagnostics", { seen }),
+  /** Floating license: takes a seat with the stored key (kept while the app runs), or borrows
+   * one for `borrowDays`; every seat taken is an answer (`full`), not an error. */
+  seatCheckout: (borrowDays?: number) => call<SeatResult>("seat_checkout", { borrowDays: borrowDays ?? null }),
+  /** The seat this computer holds now (the app's, or a borrowed one); no network. */
+  seatStatus: () => call<SeatView | null>("seat_status"),
+  /** "Give the seat back" / "Return now". */
+  seatRelease: () => call<void>("seat_release"),
   onActivationStep: (handler: (step: ActivationStep) => void): Promise<UnlistenFn> =>
     listen<ActivationStep>("activation-step", (event) => handler(event.payload)),
   /** The background renewal task reports every change of status. */

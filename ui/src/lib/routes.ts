@@ -13,7 +13,9 @@ export type Screen =
   | "devices"
   | "support"
   | "offline"
-  | "offlineDeactivated";
+  | "offlineDeactivated"
+  | "seat"
+  | "seatsFull";
 
 /** What decides the way out: whether this computer holds a license, and of what kind. */
 export interface Context {
@@ -59,7 +61,10 @@ export function backOf(screen: Screen, context: Context, origin: Screen | null =
     case "devices":
       return context.licensed ? "dashboard" : "key";
     case "offlineDeactivated":
+    case "seat":
       return "welcome";
+    case "seatsFull":
+      return "key";
     case "support":
       return origin && origin !== "support" && !transient.includes(origin) ? origin : home(context);
   }
@@ -104,6 +109,8 @@ export function edges(screen: Screen, context: Context): Edge[] {
         { action: "limitReached", to: "limit" },
         { action: "refused", to: "key" },
         { action: "trialRefused", to: "welcome" },
+        { action: "floating", to: "seat" },
+        { action: "seatsFull", to: "seatsFull" },
       );
       break;
     case "limit":
@@ -124,6 +131,12 @@ export function edges(screen: Screen, context: Context): Edge[] {
       break;
     case "offlineDeactivated":
       out.push({ action: "done", to: "welcome" });
+      break;
+    case "seat":
+      out.push({ action: "giveBack", to: "welcome" }, { action: "borrow", to: "seat" }, { action: "returnNow", to: "welcome" });
+      break;
+    case "seatsFull":
+      out.push({ action: "tryAgain", to: "seatsFull" }, { action: "seatFreed", to: "seat" });
       break;
     case "devices":
     case "support":

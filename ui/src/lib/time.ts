@@ -21,6 +21,11 @@ export function formatDateTime(unixSeconds: number): string {
   );
 }
 
+/** e.g. "2:05 PM" / "14:05": the time of day, in this computer's time zone. */
+export function formatTime(unixSeconds: number): string {
+  return new Intl.DateTimeFormat(locale.language, { timeStyle: "short" }).format(unixSeconds * 1000);
+}
+
 /**
  * How far `unixSeconds` is from now, e.g. "in 13 days", "tomorrow", "3 hours ago". Whole days
  * are rounded to the nearest day, so a 14-day trial reads "in 14 days" for its whole first day.

@@ -14,12 +14,14 @@ import {
 } from "./ipc";
 import { looksLikeKey, normalizeKey } from "./keyShape";
 import { backOf, type Context, type Screen } from "./routes";
+import { Seats } from "./seats.svelte";
 import { setLanguage, t } from "../locales/i18n.svelte";
 
 export type { Screen } from "./routes";
 
 
 export type Licensed = Extract<StatusView, { kind: "licensed" }>;
+
 
 function toError(error: unknown): CommandError {
   if (typeof error === "object" && error !== null && "code" in error) return error as CommandError;
@@ -61,6 +63,16 @@ export class Wizard {
   offlineResponse = $state("");
   /** After "Deactivate without internet": the code that frees the seat in the portal. */
   deactivationCode = $state("");
+  /** Floating license: the seat held here, the full screen and its wait (seats.svelte.ts). */
+  readonly seats: Seats = new Seats({
+    screen: () => this.screen,
+    go: (screen) => this.go(screen),
+    say: (notice) => (this.notice = notice),
+    show: (error) => this.show(error),
+    fail: (error, screen) => this.fail(error, screen),
+    busyWith: (work) => this.busyWith(work),
+    forgetKey: () => (this.key = ""),
+  });
   /** A link's key that arrived while an activation ran: shown once it is done. */
   private laterLink: string | null = null;
 
@@ -74,7 +86,9 @@ export class Wizard {
       // window between its resting screens; an activation under way here is not interrupted.
       await ipc.onStatus((status) => this.applyStatus(status, this.screen === "welcome" || this.screen === "dashboard"));
       await ipc.onLink(() => this.takeLink());
-      this.applyStatus(await ipc.status(), true);
+      const status = await ipc.status();
+      this.applyStatus(status, true);
+      if (status.kind === "notActivated") await this.seats.showHeld();
       await this.takeLink();
     } catch (error) {
       this.fail(error, "key");
@@ -124,6 +138,7 @@ export class Wizard {
 
   /** Moves to `screen`; what the last screen said (an error, a notice) stays behind. */
   go(screen: Screen): void {
+    if (screen !== "seatsFull") this.seats.stopWaiting();
     this.notice = "";
     this.error = null;
     this.screen = screen;
@@ -195,7 +210,9 @@ export class Wizard {
         this.screen = "limit";
       }
     } catch (error) {
-      this.fail(error, onError);
+      // A floating license binds no computer: the app takes a seat with the key instead.
+      if (toError(error).code === "FLOATING_LICENSE") await this.seats.take();
+      else this.fail(error, onError);
     }
     const link = this.laterLink;
     this.laterLink = null;

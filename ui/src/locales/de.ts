@@ -155,6 +155,31 @@ export const de: Words = {
   renewLicense: "Lizenz verlängern",
   buyLicense: "Lizenz kaufen",
   link: { filled: "Der Schlüssel aus Ihrem Link ist eingetragen. Prüfen Sie ihn und drücken Sie dann Aktivieren." },
+  seat: {
+    title: "Ihr Platz",
+    holding: (seats: number, product: string, until: string) =>
+      seats === 1
+        ? `${product} kann jeweils eine Person nutzen; Sie haben den Platz bis ${until}.`
+        : `${seats} Personen können ${product} gleichzeitig nutzen; Sie haben einen der Plätze bis ${until}.`,
+    kept: "Die App hält Ihren Platz, solange sie geöffnet ist, und gibt ihn beim Schließen zurück.",
+    borrowed: (product: string, until: string) =>
+      `Sie haben einen Platz von ${product} für eine Reise ausgeliehen: Er gehört Ihnen bis ${until}, auch ohne Internet.`,
+    giveBack: "Platz zurückgeben",
+    given: "Der Platz ist wieder für andere frei.",
+    borrow: "Für eine Reise ausleihen",
+    borrowLead: (max: number) => `Behalten Sie den Platz ohne Internet für bis zu ${max} ${max === 1 ? "Tag" : "Tage"}.`,
+    days: "Tage",
+    borrowConfirm: "Platz ausleihen",
+    returnNow: "Jetzt zurückgeben",
+    problem: "Die App konnte Ihren Platz gerade nicht verlängern; sie versucht es weiter.",
+    fullTitle: "Gerade ist kein Platz frei",
+    full: (seats: number, at: string | null) =>
+      (seats === 1 ? "Der einzige Platz ist gerade belegt" : `Alle ${seats} Plätze sind gerade belegt`) +
+      (at ? ` — der nächste wird um ${at} frei.` : "."),
+    waiting: "Die App nimmt sich selbst einen Platz, sobald einer frei wird.",
+    gaveUp: "Noch immer ist kein Platz frei. Versuchen Sie es später noch einmal.",
+    tryAgain: "Erneut versuchen",
+  },
   errors: {
     INVALID_KEY_FORMAT: { title: "Das sieht nicht wie ein Lizenzschlüssel aus.", next: "Prüfen Sie, ob Sie den ganzen Schlüssel kopiert haben und kein Zeichen falsch ist, und versuchen Sie es erneut." },
     NOT_FOUND: { title: "Diesen Lizenzschlüssel haben wir nicht gefunden.", next: "Prüfen Sie den Schlüssel auf Tippfehler oder kopieren Sie ihn erneut aus Ihrer Kauf-E-Mail." },

@@ -166,6 +166,31 @@ export const en = {
   buyLicense: "Buy a license",
   /** Links to the key screen with a key filled in (keyturn://activate?key=...). */
   link: { filled: "The key from your link is filled in. Check it, then press Activate." },
+  seat: {
+    title: "Your seat",
+    holding: (seats: number, product: string, until: string) =>
+      seats === 1
+        ? `One person can use ${product} at a time; you have the seat until ${until}.`
+        : `${seats} people can use ${product} at once; you have one of the seats until ${until}.`,
+    kept: "The app keeps your seat while it is open and gives it back when you close it.",
+    borrowed: (product: string, until: string) =>
+      `You borrowed a seat of ${product} for a trip: it is yours until ${until}, even without internet.`,
+    giveBack: "Give the seat back",
+    given: "The seat is free again for someone else.",
+    borrow: "Borrow for a trip",
+    borrowLead: (max: number) => `Keep the seat without internet for up to ${max} ${max === 1 ? "day" : "days"}.`,
+    days: "Days",
+    borrowConfirm: "Borrow the seat",
+    returnNow: "Return now",
+    problem: "The app could not renew your seat just now; it keeps trying.",
+    fullTitle: "No seat free right now",
+    full: (seats: number, at: string | null) =>
+      (seats === 1 ? "The only seat is in use right now" : `All ${seats} seats are in use right now`) +
+      (at ? ` — the next one frees up at ${at}.` : "."),
+    waiting: "The app takes a seat by itself as soon as one is free.",
+    gaveUp: "Still no seat free. Try again later.",
+    tryAgain: "Try again",
+  },
   errors: {
     INVALID_KEY_FORMAT: { title: "That doesn't look like a license key.", next: "Check that you copied the whole key and that no character is mistyped, then try again." },
     NOT_FOUND: { title: "We couldn't find that license key.", next: "Check the key for typos, or copy it again from your purchase email." },

@@ -155,6 +155,31 @@ export const es: Words = {
   renewLicense: "Renovar su licencia",
   buyLicense: "Comprar una licencia",
   link: { filled: "La clave de su enlace ya está escrita. Revísela y pulse Activar." },
+  seat: {
+    title: "Tu puesto",
+    holding: (seats: number, product: string, until: string) =>
+      seats === 1
+        ? `Una persona a la vez puede usar ${product}; tienes el puesto hasta las ${until}.`
+        : `${seats} personas pueden usar ${product} a la vez; tienes uno de los puestos hasta las ${until}.`,
+    kept: "La app guarda tu puesto mientras está abierta y lo devuelve al cerrarla.",
+    borrowed: (product: string, until: string) =>
+      `Tomaste prestado un puesto de ${product} para un viaje: es tuyo hasta el ${until}, incluso sin internet.`,
+    giveBack: "Devolver el puesto",
+    given: "El puesto vuelve a estar libre para otra persona.",
+    borrow: "Pedir prestado para un viaje",
+    borrowLead: (max: number) => `Conserva el puesto sin internet hasta ${max} ${max === 1 ? "día" : "días"}.`,
+    days: "Días",
+    borrowConfirm: "Tomar prestado el puesto",
+    returnNow: "Devolver ahora",
+    problem: "La app no pudo renovar tu puesto ahora mismo; lo sigue intentando.",
+    fullTitle: "No hay ningún puesto libre ahora",
+    full: (seats: number, at: string | null) =>
+      (seats === 1 ? "El único puesto está en uso ahora mismo" : `Los ${seats} puestos están en uso ahora mismo`) +
+      (at ? ` — el siguiente queda libre a las ${at}.` : "."),
+    waiting: "La app toma un puesto por sí sola en cuanto uno quede libre.",
+    gaveUp: "Sigue sin haber un puesto libre. Inténtalo más tarde.",
+    tryAgain: "Reintentar",
+  },
   errors: {
     INVALID_KEY_FORMAT: { title: "Eso no parece una clave de licencia.", next: "Compruebe que ha copiado la clave completa y que ningún carácter es incorrecto, y vuelva a intentarlo." },
     NOT_FOUND: { title: "No hemos encontrado esa clave de licencia.", next: "Revise la clave o cópiela de nuevo del correo de compra." },

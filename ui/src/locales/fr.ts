@@ -155,6 +155,31 @@ export const fr: Words = {
   renewLicense: "Renouveler votre licence",
   buyLicense: "Acheter une licence",
   link: { filled: "La clé de votre lien est saisie. Vérifiez-la, puis appuyez sur Activer." },
+  seat: {
+    title: "Votre place",
+    holding: (seats: number, product: string, until: string) =>
+      seats === 1
+        ? `Une personne à la fois peut utiliser ${product} ; vous avez la place jusqu'à ${until}.`
+        : `${seats} personnes peuvent utiliser ${product} en même temps ; vous avez l'une des places jusqu'à ${until}.`,
+    kept: "L'app garde votre place tant qu'elle est ouverte et la rend quand vous la fermez.",
+    borrowed: (product: string, until: string) =>
+      `Vous avez emprunté une place de ${product} pour un voyage : elle est à vous jusqu'au ${until}, même sans internet.`,
+    giveBack: "Rendre la place",
+    given: "La place est de nouveau libre pour quelqu'un d'autre.",
+    borrow: "Emprunter pour un voyage",
+    borrowLead: (max: number) => `Gardez la place sans internet jusqu'à ${max} ${max === 1 ? "jour" : "jours"}.`,
+    days: "Jours",
+    borrowConfirm: "Emprunter la place",
+    returnNow: "Rendre maintenant",
+    problem: "L'app n'a pas pu prolonger votre place à l'instant ; elle réessaie.",
+    fullTitle: "Aucune place libre pour le moment",
+    full: (seats: number, at: string | null) =>
+      (seats === 1 ? "La seule place est occupée en ce moment" : `Les ${seats} places sont toutes occupées en ce moment`) +
+      (at ? ` — la prochaine se libère à ${at}.` : "."),
+    waiting: "L'app prend une place d'elle-même dès qu'une se libère.",
+    gaveUp: "Toujours aucune place libre. Réessayez plus tard.",
+    tryAgain: "Réessayer",
+  },
   errors: {
     INVALID_KEY_FORMAT: { title: "Cela ne ressemble pas à une clé de licence.", next: "Vérifiez que vous avez copié la clé entière et qu'aucun caractère n'est erroné, puis réessayez." },
     NOT_FOUND: { title: "Nous n'avons pas trouvé cette clé de licence.", next: "Vérifiez la clé ou copiez-la à nouveau depuis votre e-mail d'achat." },

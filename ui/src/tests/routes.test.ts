@@ -18,6 +18,8 @@ const screens: Screen[] = [
   "support",
   "offline",
   "offlineDeactivated",
+  "seat",
+  "seatsFull",
 ];
 
 /** Every context a person can be in: nothing held, a license, a trial; trial offered or not. */

@@ -1,0 +1,140 @@
+//! Floating seats through Tauri's IPC (mock runtime) against a real keyturn-server: a floating
+//! key takes a seat, every seat taken is an answer with the seat count and when the next frees
+//! up (never who holds them), borrowing and returning, and giving the seat back frees it on
+//! the server. Secrets go to keyring's mock store; the seat file to a temp dir.
+
+use keyturn_app::{build_app, Setup};
+use keyturn_client::VendorConfig;
+use keyturn_e2e::server::{PRODUCT_ID, PRODUCT_NAME};
+use keyturn_e2e::{server, Server};
+use serde_json::{json, Value};
+use tauri::ipc::{CallbackFn, InvokeBody};
+use tauri::test::{get_ipc_response, mock_builder, mock_context, noop_assets, MockRuntime, INVOKE_KEY};
+use tauri::webview::InvokeRequest;
+use tauri::WebviewWindow;
+
+struct Harness {
+    _app: tauri::App<MockRuntime>,
+    window: WebviewWindow<MockRuntime>,
+    dir: tempfile::TempDir,
+}
+
+fn start(server: &Server, fingerprint: &str) -> Harness {
+    let env = format!("KEYTURN_IPC_SEAT_FP_{}", fingerprint.replace('-', "_"));
+    std::env::set_var(&env, fingerprint);
+    let config = VendorConfig::from_json(
+        &json!({
+            "product_name": PRODUCT_NAME,
+            "product_id": PRODUCT_ID,
+            "server_url": server.url,
+            "public_key": server.public_key(),
+            "fingerprint_env": env,
+        })
+        .to_string(),
+    )
+    .unwrap();
+    keyring::set_default_credential_builder(keyring::mock::default_credential_builder());
+    let dir = tempfile::tempdir().unwrap();
+    let setup = Setup {
+        config: Ok(config),
+        state_file: dir.path().join("state.json"),
+    };
+    let mut app = build_app(mock_builder(), setup)
+        .build(mock_context(noop_assets()))
+        .unwrap();
+    // One iteration runs the setup hook (called once: no busy loop).
+    #[allow(deprecated)]
+    app.run_iteration(|_, _| {});
+    let window = tauri::WebviewWindowBuilder::new(&app, "main", Default::default())
+        .build()
+        .unwrap();
+    Harness { _app: app, window, dir }
+}
+
+fn invoke(harness: &Harness, cmd: &str, args: Value) -> Result<Value, Value> {
+    let request = InvokeRequest {
+        cmd: cmd.into(),
+        callback: CallbackFn(0),
+        error: CallbackFn(1),
+        url: "tauri://localhost".parse().unwrap(),
+        body: InvokeBody::Json(args),
+        headers: Default::default(),
+        invoke_key: INVOKE_KEY.to_string(),
+    };
+    get_ipc_response(&harness.window, request).map(|body| body.deserialize::<Value>().unwrap())
+}
+
+/// Another computer takes a seat over HTTP; its answer (status, body).
+fn checkout(server: &Server, key: &str, fp: &str) -> (u16, Value) {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let (status, body) =
+        runtime.block_on(server.post("/v1/leases", json!({"key": key, "fingerprint": fp, "name": fp})));
+    (status.as_u16(), body)
+}
+
+#[test]
+fn a_floating_key_takes_a_seat_borrows_it_and_gives_it_back() {
+    let server = server::start();
+    let key = server.new_license_with(2, &["--floating", "--lease-secs", "600", "--max-borrow-secs", "604800"]);
+    let app = start(&server, "ipc-seat-device");
+
+    // Activating a floating key binds nothing: the UI is told FLOATING_LICENSE, the key is kept.
+    let refused = invoke(&app, "activate", json!({ "key": key })).unwrap_err();
+    assert_eq!(refused["code"], "FLOATING_LICENSE", "{refused}");
+
+    let held = invoke(&app, "seat_checkout", json!({ "borrowDays": null })).unwrap();
+    assert_eq!(held["kind"], "held", "{held}");
+    assert_eq!(held["seat"]["seats"], 2);
+    assert_eq!(held["seat"]["borrowed"], false);
+    assert_eq!(held["seat"]["maxBorrowSecs"], 604_800);
+    assert!(
+        app.dir.path().join("seat.json").exists(),
+        "the seat is written next to the state file"
+    );
+    assert_eq!(
+        invoke(&app, "seat_status", json!({})).unwrap()["endsAt"],
+        held["seat"]["endsAt"]
+    );
+
+    // The app holds one seat: one more fits, then every seat is taken — also for the app's
+    // second checkout from another computer's point of view.
+    let (status, other) = checkout(&server, &key, "other");
+    assert_eq!(status, 201, "{other}");
+    let (status, third) = checkout(&server, &key, "third");
+    assert_eq!((status, third["code"].as_str()), (409, Some("SEATS_IN_USE")), "{third}");
+
+    // Borrowed for 3 days: the app's seat is replaced by a borrowed one, ending in 3 days.
+    let borrowed = invoke(&app, "seat_checkout", json!({ "borrowDays": 3 })).unwrap();
+    assert_eq!(borrowed["kind"], "held", "{borrowed}");
+    assert_eq!(borrowed["seat"]["borrowed"], true);
+    let ends = borrowed["seat"]["endsAt"].as_i64().unwrap();
+    let started = held["seat"]["endsAt"].as_i64().unwrap() - 600;
+    assert!(
+        (ends - started - 3 * 86_400).abs() < 120,
+        "ends {ends}, started about {started}"
+    );
+    assert_eq!(invoke(&app, "seat_status", json!({})).unwrap()["borrowed"], true);
+
+    // Return now: the seat is free on the server (the third computer gets it).
+    invoke(&app, "seat_release", json!({})).unwrap();
+    assert_eq!(invoke(&app, "seat_status", json!({})).unwrap(), Value::Null);
+    let (status, third) = checkout(&server, &key, "third");
+    assert_eq!(status, 201, "{third}");
+
+    // Now every seat is taken for the app: an answer with the count and the soonest end.
+    let full = invoke(&app, "seat_checkout", json!({ "borrowDays": null })).unwrap();
+    assert_eq!(full["kind"], "full", "{full}");
+    assert_eq!(full["seats"], 2);
+    let soonest = other["lease"]["ends_at"].as_i64().unwrap();
+    assert_eq!(full["nextFreeAt"], soonest, "{full}");
+    assert_eq!(full.as_object().unwrap().len(), 3, "nothing about the holders: {full}");
+}
+
+#[test]
+fn without_a_stored_key_there_is_no_seat_to_take() {
+    let server = server::start();
+    let app = start(&server, "ipc-seat-nokey");
+    let error = invoke(&app, "seat_checkout", json!({ "borrowDays": null })).unwrap_err();
+    assert_eq!(error["code"], "NOT_ACTIVATED", "{error}");
+    assert_eq!(invoke(&app, "seat_status", json!({})).unwrap(), Value::Null);
+}
