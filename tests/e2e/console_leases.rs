@@ -41,6 +41,7 @@ async fn the_console_lists_current_leases_and_ends_one() {
 
 async fn walk(b: &Browser, server: &Server, license: &str, key: &str, ann: &Value, node_locked: &str) -> TestResult {
     b.goto(&format!("{}/console", server.url)).await?;
+    b.click("#root-sign-in summary").await?; // the admin token sits behind a <details>
     b.fill("#token", ADMIN_TOKEN).await?;
     b.click("#sign-in-button").await?;
     b.wait_visible("#search-view").await?;

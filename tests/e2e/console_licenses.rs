@@ -47,6 +47,7 @@ async fn all_licenses_filters_bulk_and_confirmations_in_english_and_german() {
 
 async fn walk_through(b: &Browser, server: &Server, ann: &str) -> TestResult {
     b.goto(&format!("{}/console", server.url)).await?;
+    b.click("#root-sign-in summary").await?; // the admin token sits behind a <details>
     b.fill("#token", ADMIN_TOKEN).await?;
     b.click("#sign-in-button").await?;
     b.wait_visible("#search-view").await?;

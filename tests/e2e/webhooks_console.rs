@@ -15,6 +15,7 @@ async fn webhooks_in_the_console() {
 
 async fn walk_through(b: &Browser, server: &Server) -> keyturn_e2e::app::TestResult {
     b.goto(&format!("{}/console", server.url)).await?;
+    b.click("#root-sign-in summary").await?; // the admin token sits behind a <details>
     b.fill("#token", ADMIN_TOKEN).await?;
     b.click("#sign-in-button").await?;
     b.wait_visible("#search-view").await?;
