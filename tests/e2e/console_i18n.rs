@@ -3,7 +3,7 @@
 //! licenses, staff, API tokens, activity and my account. axe-core finds no serious or critical
 //! violation on any of them; each page speaks the chosen language; every error code the console
 //! meets has plain words; the staff pages work by keyboard alone (add an agent, a weak password
-//! refused in German words, the agent's row appears).
+//! refused in German words, the agent's row appears; a token created and shown once).
 
 use keyturn_e2e::app::TestResult;
 use keyturn_e2e::audit::serious_violations;
@@ -254,5 +254,29 @@ async fn walk(b: &Browser, server: &Server, license: &str) -> TestResult {
         .await?;
     assert!(row.contains("Support") && row.contains("aktiv"), "{row}");
     audit(b, "staff-added-de").await?;
+
+    // API tokens by keyboard: the header link, the name, Enter; the token is shown once.
+    b.client
+        .execute("document.activeElement.blur(); return true", vec![])
+        .await?;
+    tab_to(b, "#nav-tokens").await?;
+    keys(b, ENTER).await?;
+    b.wait_visible("#tokens-view").await?;
+    tab_to(b, "#token-name").await?;
+    keys(b, &format!("shop-backend{ENTER}")).await?;
+    b.wait_for_text("#status", "created in German", |t| t == "shop-backend erstellt.")
+        .await?;
+    let token = b.find("#new-token-text").await?.text().await?;
+    assert!(!token.is_empty(), "the new token is shown");
+    let row = b
+        .find("#tokens-table tr[data-name='shop-backend']")
+        .await?
+        .text()
+        .await?;
+    assert!(
+        row.contains("Nur lesen") && row.contains("Alle Produkte") && row.contains("noch nicht"),
+        "{row}"
+    );
+    audit(b, "tokens-added-de").await?;
     Ok(())
 }
