@@ -133,7 +133,7 @@ async fn walk_through(
     // Suspend asks first (with an optional reason; see console_licenses.rs).
     b.click("button[data-action=suspend]").await?;
     b.click("[data-testid=ask-yes]").await?;
-    b.wait_for_text("#license-status", "SUSPENDED", |t| t == "SUSPENDED")
+    b.wait_for_text("#license-status", "Suspended", |t| t == "Suspended")
         .await?;
     assert!(
         !shown(b, "button[data-action=suspend]").await?,
@@ -142,7 +142,7 @@ async fn walk_through(
     let (_, v) = post(server, "/v1/validate", json!({"key": key, "fingerprint": "fp-laptop"})).await;
     assert_eq!(v["code"], "SUSPENDED");
     b.click("button[data-action=reinstate]").await?;
-    b.wait_for_text("#license-status", "ACTIVE", |t| t == "ACTIVE").await?;
+    b.wait_for_text("#license-status", "Active", |t| t == "Active").await?;
     b.wait_for_text("#timeline", "suspend by the console", |t| {
         t.contains("suspend · console")
     })

@@ -76,7 +76,7 @@ async fn walk(b: &Browser, server: &Server, key: &str) -> TestResult {
     keys(b, "customer asked").await?;
     tab_to(b, "[data-testid=ask-yes]").await?;
     keys(b, ENTER).await?;
-    b.wait_for_text("#license-status", "SUSPENDED", |t| t == "SUSPENDED")
+    b.wait_for_text("#license-status", "Suspended", |t| t == "Suspended")
         .await?;
     b.screenshot("suspended").await?;
     let (_, v) = server.validate(key, "any").await;

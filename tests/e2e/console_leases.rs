@@ -73,7 +73,7 @@ async fn walk(b: &Browser, server: &Server, license: &str, key: &str, ann: &Valu
 
     // A node-locked license has no seat panel.
     b.goto(&format!("{}/console#license/{node_locked}", server.url)).await?;
-    b.wait_for_text("#license-title", "the other license", |t| t.contains("ACTIVE"))
+    b.wait_for_text("#license-title", "the other license", |t| t.contains("Active"))
         .await?;
     b.wait_count("#machines tbody tr", 0).await.ok();
     assert!(!b.find("#leases-panel").await?.is_displayed().await?);

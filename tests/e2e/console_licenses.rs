@@ -84,7 +84,7 @@ async fn walk_through(b: &Browser, server: &Server, ann: &str) -> TestResult {
     text_is(b, "#ask-title", "Suspend this license?").await?;
     b.fill("#ask-reason", "chargeback").await?;
     b.click("[data-testid=ask-yes]").await?;
-    text_is(b, "#license-status", "SUSPENDED").await?;
+    text_is(b, "#license-status", "Suspended").await?;
     let suspended = b.find("#timeline li[data-action=suspend]").await?.text().await?;
     assert!(suspended.contains("reason: chargeback"), "{suspended}");
     // Owner details and a note.

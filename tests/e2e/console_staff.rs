@@ -102,9 +102,9 @@ async fn walk_through(b: &Browser, server: &Server, license: &str) -> TestResult
     assert!(shown(b, "button[data-action=suspend]").await?, "support may suspend");
     assert!(!shown(b, ".block-machine").await?, "support sees Block device");
 
-    // Reset the machines (two clicks: the button asks to confirm).
+    // Reset the machines (the button asks first, in a dialog).
     b.click("button[data-action=reset]").await?;
-    b.click("button[data-action=reset]").await?;
+    b.click("[data-testid=ask-yes]").await?; // reset asks first (a dialog)
     b.wait_visible("#no-machines").await?;
 
     // Whatever the page sends, the server refuses a revoke by support and nothing changes.

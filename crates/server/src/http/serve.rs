@@ -73,6 +73,9 @@ pub struct ServeOptions {
     /// The purchase email (SMTP server, sender, template, the app's link scheme).
     #[command(flatten)]
     pub mail: crate::mail::MailOptions,
+    /// The vendor's name, logo and accent colour in the customer portal.
+    #[command(flatten)]
+    pub portal: crate::http::portal::branding::BrandingOptions,
 }
 
 /// An http:// or https:// address with a host, without a trailing slash.
@@ -94,7 +97,9 @@ pub const ADMIN_AUTH_PER_SEC: f64 = 0.1;
 pub async fn build_state(opts: &ServeOptions) -> Result<AppState, String> {
     let admin_token = opts.ops.admin_token(opts.admin_token.as_deref())?;
     let store = store::open(&opts.db, opts.sync).await?;
+    let branding = Arc::new(crate::http::portal::branding::Branding::load(&opts.portal)?);
     Ok(AppState {
+        branding,
         events: crate::events::EventLog::start(store.clone()),
         auth_failures: Arc::new(RateLimiter::new(ADMIN_AUTH_PER_SEC, ADMIN_AUTH_BURST)),
         store,

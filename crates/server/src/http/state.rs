@@ -26,4 +26,6 @@ pub struct AppState {
     pub secure_cookies: bool,
     /// Payments in: provider secrets and the price → policy map.
     pub payments: Arc<crate::http::payments::Settings>,
+    /// The vendor's name, logo and accent colour in the customer portal.
+    pub branding: Arc<crate::http::portal::branding::Branding>,
 }

@@ -41,6 +41,10 @@ pub async fn style() -> Response {
 // The console's page modules (ES modules, no build step): words, shared helpers, pages.
 const MODULES: &[(&str, &str)] = &[
     ("/console/i18n.js", include_str!("assets/i18n.js")),
+    ("/console/words_en.js", include_str!("assets/words_en.js")),
+    ("/console/words_de.js", include_str!("assets/words_de.js")),
+    ("/console/words_fr.js", include_str!("assets/words_fr.js")),
+    ("/console/words_es.js", include_str!("assets/words_es.js")),
     ("/console/console_api.js", include_str!("assets/console_api.js")),
     ("/console/licenses.js", include_str!("assets/licenses.js")),
     ("/console/license_extra.js", include_str!("assets/license_extra.js")),

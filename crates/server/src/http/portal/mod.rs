@@ -6,6 +6,7 @@
 //! | route | answer |
 //! |---|---|
 //! | `GET /portal` (+ `portal.js`, `portal.css`) | the page |
+//! | `GET /portal/branding.json`, `GET /portal/logo` | the vendor's name, accent and logo ([`branding`]) |
 //! | `POST /portal/api/sign-in` `{key}` | 200 `{csrf, license}` + cookie; 400 `INVALID_KEY_FORMAT`, 404 `NOT_FOUND`, 429 `RATE_LIMITED` |
 //! | `GET /portal/api/devices` | 200 `MachinesResponse` |
 //! | `DELETE /portal/api/devices/{id}` | 204; 404 `ACTIVATION_NOT_FOUND` |
@@ -13,6 +14,7 @@
 //! | `POST /portal/api/offline/deactivate` `{code}` | 200 `{activation_id}` |
 //! | `POST /portal/api/sign-out` | 204 |
 
+pub mod branding;
 pub mod offline;
 
 use crate::domain::errors::{ApiError, ApiResult};
@@ -63,7 +65,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/offline/activate", post(offline::activate))
         .route("/offline/deactivate", post(offline::deactivate))
         .route("/sign-out", post(sign_out))
-        .route_layer(middleware::from_fn_with_state(state, require_session));
+        .route_layer(middleware::from_fn_with_state(state.clone(), require_session));
     Router::new()
         .route(
             "/portal",
@@ -85,6 +87,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
             "/portal/portal.css",
             get(|| async { serve(include_str!("../console/assets/console.css"), "text/css; charset=utf-8") }),
         )
+        .merge(branding::routes(state.branding.clone()))
         .route("/portal/api/sign-in", post(sign_in))
         .nest("/portal/api", api)
         .layer(Extension(sessions))

@@ -9,17 +9,9 @@ let olderEvents = null; // next_before of the timeline
 let moreMachines = null; // `next` of the machine list
 const MACHINES_PAGE = 100;
 
-// Plain words for the codes the console meets, shown before the server's own message.
-const WORDS = {
-  UNAUTHORIZED: 'Not signed in, or the session has ended.',
-  RATE_LIMITED: 'Too many attempts. Wait a minute, then try again.',
-  NOT_FOUND: 'Nothing with that id, key or policy exists.',
-  ACTIVATION_NOT_FOUND: 'That machine is no longer bound to this license.',
-  BAD_REQUEST: 'Something in the request is not right.',
-  INVALID_FINGERPRINT: 'That device fingerprint is not valid.',
-  OFFLINE: 'The server cannot be reached. Check the connection and try again.',
-  INTERNAL: 'The server had a problem. Try again; if it persists, check its log.',
-};
+// The words in the chosen language (i18n.js, a module: it has run before DOMContentLoaded, when
+// this script starts; every error code's plain words and next step are there too).
+const T = (key, ...args) => window.keyturnI18n.t(key, ...args);
 
 function el(tag, props, ...children) {
   const node = document.createElement(tag);
@@ -29,8 +21,7 @@ function el(tag, props, ...children) {
 }
 
 function when(unix) {
-  if (unix === null || unix === undefined) return 'never';
-  return new Date(unix * 1000).toISOString().replace('T', ' ').slice(0, 16) + ' UTC';
+  return window.keyturnI18n.dateTime(unix);
 }
 
 function showError(err) {
@@ -40,8 +31,7 @@ function showError(err) {
     window.keyturnShowProblem(box, err);
     return;
   }
-  const words = WORDS[err.code] ? WORDS[err.code] + ' ' : '';
-  box.textContent = `${words}${err.message} (${err.code})`;
+  box.textContent = `${err.message} (${err.code})`;
   box.hidden = false;
 }
 
@@ -129,7 +119,7 @@ $('#sign-out').addEventListener('click', () =>
     csrf = null;
     location.hash = '';
     showView('sign-in');
-    say('Signed out.');
+    say(T('signedOut'));
   }),
 );
 
@@ -144,8 +134,8 @@ function licenseRow(view) {
     el('td', {}, link),
     el('td', {}, owner),
     el('td', {}, `${view.product_name} / ${view.policy_name}`),
-    el('td', { className: 'status-cell' }, view.status),
-    el('td', {}, `${view.seats_used} of ${view.seats_max}`),
+    Object.assign(el('td', { className: 'status-cell' }, T(view.status)), { title: view.status }),
+    el('td', {}, T('seatsOf', view.seats_used, view.seats_max)),
     el('td', {}, el('code', {}, view.id)),
   );
 }
@@ -159,7 +149,7 @@ $('#search-form').addEventListener('submit', (event) => {
     body.replaceChildren(...answer.licenses.map(licenseRow));
     $('#results').hidden = answer.licenses.length === 0;
     $('#no-results').hidden = answer.licenses.length !== 0;
-    say(`${answer.licenses.length} found.`);
+    say(T('found', answer.licenses.length));
   });
 });
 
@@ -176,7 +166,7 @@ async function loadPolicies() {
   const names = Object.fromEntries(products.map((p) => [p.id, p.name]));
   const options = policies
     .filter((p) => !p.trial)
-    .map((p) => el('option', { value: p.id }, `${names[p.product_id] || p.product_id} — ${p.name} (${p.max_machines} seats)`));
+    .map((p) => el('option', { value: p.id }, T('policyOption', names[p.product_id] || p.product_id, p.name, p.max_machines)));
   $('#policy').replaceChildren(...options);
 }
 
@@ -191,7 +181,7 @@ $('#create-form').addEventListener('submit', (event) => {
     $('#created-key').textContent = created.key;
     $('#created-link').href = `#license/${created.license.id}`;
     $('#created').hidden = false;
-    say('License created.');
+    say(T('licenseCreated'));
   });
 });
 
@@ -205,15 +195,17 @@ function renderLicense(view) {
   current = view;
   // The page modules (license_extra.js) show the owner form and notes of this license.
   window.dispatchEvent(new CustomEvent('keyturn:license', { detail: view }));
-  $('#license-title').textContent = `License ${view.key_prefix}-… · ${view.status}`;
+  $('#license-title').textContent = T('licenseTitle', view.key_prefix, T(view.status));
+  const status = el('span', { id: 'license-status' }, T(view.status));
+  status.dataset.status = view.status;
   $('#license-facts').replaceChildren(
-    ...fact('Status', el('span', { id: 'license-status' }, view.status)),
-    ...fact('Owner', [view.owner_name, view.owner_email].filter(Boolean).join(' · ') || '—'),
-    ...fact('Product / policy', `${view.product_name} / ${view.policy_name}`),
-    ...fact('Seats', el('span', { id: 'seats' }, `${view.seats_used} of ${view.seats_max}`)),
-    ...fact('Expires', el('span', { id: 'license-expiry' }, when(view.expires_at))),
-    ...fact('Created', when(view.created_at)),
-    ...fact('License id', el('code', {}, view.id)),
+    ...fact(T('status'), status),
+    ...fact(T('ownerCol'), [view.owner_name, view.owner_email].filter(Boolean).join(' · ') || '—'),
+    ...fact(T('productPolicy'), `${view.product_name} / ${view.policy_name}`),
+    ...fact(T('seats'), el('span', { id: 'seats' }, T('seatsOf', view.seats_used, view.seats_max))),
+    ...fact(T('expires'), el('span', { id: 'license-expiry' }, when(view.expires_at))),
+    ...fact(T('created'), when(view.created_at)),
+    ...fact(T('licenseId'), el('code', {}, view.id)),
   );
   // Only the status changes that apply: suspend an active (or expired) license, reinstate a
   // suspended or revoked one, revoke one that is not revoked yet. An expired one needs Extend.
@@ -228,23 +220,23 @@ function renderLicense(view) {
 }
 
 function machineRow(m) {
-  const remove = el('button', { type: 'button', className: 'remove-machine danger' }, 'Remove');
+  const remove = el('button', { type: 'button', className: 'remove-machine danger' }, T('remove'));
   remove.dataset.may = 'remove_machine';
-  remove.dataset.confirm = 'Click again to remove';
+  remove.dataset.confirm = T('confirmRemove');
   remove.addEventListener('click', () =>
     armed(remove, async () => {
       await api('DELETE', `/licenses/${current.id}/machines/${m.id}`);
       await loadLicense(current.id);
-      say(`Removed ${m.name || m.id}.`);
+      say(T('removed', m.name || m.id));
     }),
   );
-  const block = el('button', { type: 'button', className: 'block-machine danger' }, 'Block device');
+  const block = el('button', { type: 'button', className: 'block-machine danger' }, T('blockDevice'));
   block.dataset.may = 'fingerprints';
-  block.dataset.confirm = 'Click again to block this device';
+  block.dataset.confirm = T('confirmBlock');
   block.addEventListener('click', () =>
     armed(block, async () => {
       await api('POST', '/fingerprints/block', { product_id: current.product_id, fingerprint: m.fingerprint });
-      say(`Blocked ${m.name || m.id}: it cannot activate ${current.product_name} again.`);
+      say(T('blocked', m.name || m.id, current.product_name));
     }),
   );
   const row = el(
@@ -255,7 +247,7 @@ function machineRow(m) {
     el('td', {}, m.platform || '—'),
     el('td', {}, when(m.created_at)),
     el('td', {}, when(m.last_renewed_at)),
-    el('td', { className: 'renew-by' }, when(m.renew_by) + (m.offline_until ? ' (activated offline)' : '')),
+    el('td', { className: 'renew-by' }, when(m.renew_by) + (m.offline_until ? ` ${T('activatedOffline')}` : '')),
     el('td', {}, el('code', {}, m.id)),
     el('td', {}, remove, block),
   );
@@ -264,7 +256,8 @@ function machineRow(m) {
 }
 
 function eventItem(e) {
-  const what = e.outcome === 'OK' ? e.action : `${e.action} refused: ${e.outcome}`;
+  // The action stays its stable name (what the Activity search and webhooks use).
+  const what = e.outcome === 'OK' ? e.action : T('refused', e.action, e.outcome);
   const parts = [when(e.at), what, e.actor, e.activation_id || '', e.detail || ''].filter(Boolean);
   const item = el('li', { className: e.outcome === 'OK' ? '' : 'refused' }, parts.join(' · '));
   item.dataset.action = e.action;
@@ -296,7 +289,7 @@ async function loadLicense(id) {
 function showMoreMachines(page) {
   moreMachines = page.next;
   const unseen = page.total - $('#machines tbody').children.length;
-  $('#more-machines').textContent = `More machines (${unseen} not shown)`;
+  $('#more-machines').textContent = T('moreMachines', unseen);
   $('#more-machines').hidden = moreMachines === null;
 }
 
@@ -339,7 +332,7 @@ function disarm(button) {
   }
 }
 
-const DONE = { suspend: 'Suspended.', reinstate: 'Reinstated.', revoke: 'Revoked.', reset: 'Every machine removed.' };
+const DONE = { suspend: 'doneSuspend', reinstate: 'doneReinstate', revoke: 'doneRevoke', reset: 'doneReset' };
 
 for (const button of document.querySelectorAll('#license-view .actions button')) {
   button.addEventListener('click', () =>
@@ -349,11 +342,11 @@ for (const button of document.querySelectorAll('#license-view .actions button'))
       if (action === 'extend') {
         const days = Number($('#extend-days').value);
         if (!Number.isInteger(days) || days < 1 || days > 3650) {
-          throw { code: 'BAD_REQUEST', message: 'Extend by a whole number of days from 1 to 3650.' };
+          throw { code: 'BAD_REQUEST', message: T('extendRange') };
         }
         const view = await api('POST', `${base}/extend`, { secs: days * 86400 });
         await loadLicense(current.id);
-        say(`Extended: now expires ${when(view.expires_at)}.`);
+        say(T('extended', when(view.expires_at)));
         return;
       }
       // Suspend, revoke and reset ask first, with an optional reason (license_extra.js).
@@ -365,7 +358,7 @@ for (const button of document.querySelectorAll('#license-view .actions button'))
       }
       await api('POST', `${base}/${action}`, body);
       await loadLicense(current.id);
-      say(DONE[action]);
+      say(T(DONE[action]));
     }),
   );
 }
@@ -399,12 +392,21 @@ $('#back').addEventListener('click', (event) => {
   location.hash = '';
 });
 
-attempt(async () => {
-  try {
-    csrf = (await api('GET', '/session')).csrf;
-  } catch (err) {
-    showView('sign-in');
-    return;
-  }
-  await route();
+// After a language change the page on screen is built again in the new words (licenses.js
+// rebuilds its own page).
+window.addEventListener('keyturn:language', () => {
+  if (csrf && location.hash !== '#licenses') attempt(route);
 });
+
+// Starts once every page module has run (they add pages, route hooks and the words).
+document.addEventListener('DOMContentLoaded', () =>
+  attempt(async () => {
+    try {
+      csrf = (await api('GET', '/session')).csrf;
+    } catch (err) {
+      showView('sign-in');
+      return;
+    }
+    await route();
+  }),
+);

@@ -58,7 +58,7 @@ export function showProblem(box, err) {
   box.replaceChildren(
     el('strong', {}, title),
     el('p', {}, next),
-    el('p', { className: 'code' }, `Code: ${code}`),
+    el('p', { className: 'code' }, t('codeLine', code)),
     el('details', {}, el('summary', {}, t('details')), el('p', {}, err.message || '')),
   );
   box.dataset.code = code;

@@ -1,13 +1,12 @@
 // Keyturn support console: the floating seats of the license on screen (current leases, end one).
 // console.js announces each license it shows with the `keyturn:license` event. Every value is
-// set with textContent: device names are never HTML.
+// set with textContent: device names are never HTML. Words: i18n.js; errors as plain words with
+// a next step in the page's alert box (console_api.js).
+import { dateTime as when, t } from './i18n.js';
+import { showProblem } from './console_api.js';
 
 const $ = (selector) => document.querySelector(selector);
 let shown = null; // { id, csrf } of the license on screen
-
-function when(unix) {
-  return new Date(unix * 1000).toISOString().replace('T', ' ').slice(0, 16) + ' UTC';
-}
 
 function cell(text) {
   const td = document.createElement('td');
@@ -20,7 +19,7 @@ async function call(method, path) {
   const response = await fetch('/console/api' + path, { method, headers, credentials: 'same-origin' });
   const text = await response.text();
   const body = text ? JSON.parse(text) : null;
-  if (!response.ok) throw Object.assign(new Error(body?.message || response.statusText), { code: body?.code });
+  if (!response.ok) throw body && body.code ? body : { code: 'INTERNAL', message: `unexpected answer ${response.status}` };
   return body;
 }
 
@@ -29,21 +28,19 @@ function row(license, lease) {
   const end = document.createElement('button');
   end.type = 'button';
   end.className = 'danger end-lease';
-  end.textContent = 'End';
+  end.textContent = t('endLease');
   end.addEventListener('click', async () => {
     if (!end.classList.contains('armed')) {
       end.classList.add('armed');
-      end.textContent = 'Click again to end';
+      end.textContent = t('confirmEnd');
       return;
     }
     try {
       await call('DELETE', `/licenses/${encodeURIComponent(license)}/leases/${encodeURIComponent(lease.id)}`);
-      $('#status').textContent = 'Lease ended: that device loses its seat at its next heartbeat.';
+      $('#status').textContent = t('leaseEnded');
       await load();
     } catch (err) {
-      const box = $('#error');
-      box.textContent = `${err.message} (${err.code || 'ERROR'})`;
-      box.hidden = false;
+      showProblem($('#error'), err && err.code ? err : { code: 'INTERNAL', message: String(err) });
     }
   });
   const action = document.createElement('td');
@@ -54,7 +51,7 @@ function row(license, lease) {
     cell(lease.fingerprint + '…'),
     cell(when(lease.started_at)),
     cell(when(lease.ends_at)),
-    cell(lease.borrowed ? 'borrowed' : 'heartbeat'),
+    cell(t(lease.borrowed ? 'borrowed' : 'heartbeat')),
     cell(lease.id),
     action,
   );
@@ -67,10 +64,10 @@ async function load() {
   $('#leases-panel').hidden = !view.floating;
   if (!view.floating) return;
   const n = view.leases.length;
-  $('#leases-summary').textContent = `${n} of ${view.seats} seats in use now.`;
+  $('#leases-summary').textContent = t('leasesSummary', n, view.seats);
   // The license facts count activations; a floating license's seats are its leases.
   const seats = $('#seats');
-  if (seats) seats.textContent = `${n} of ${view.seats} in use (floating)`;
+  if (seats) seats.textContent = t('seatsFloating', n, view.seats);
   $('#leases tbody').replaceChildren(...view.leases.map((lease) => row(view.license_id, lease)));
   $('#leases').hidden = n === 0;
 }

@@ -1,18 +1,18 @@
 // Keyturn support console: staff sign-in, what the signed-in role may do, and the Staff, Tokens
 // and My account pages. An ES module loaded after console.js; it uses console.js's helpers (api,
 // el, attempt, say, armed, showView, route, WORDS, pages, onRoute). The role only hides buttons:
-// the server refuses whatever a role may not do, whatever the page sends.
+// the server refuses whatever a role may not do, whatever the page sends. Words: i18n.js (the
+// fixed ones carry data-i18n, so a language change rewrites them; rows are built again).
+import { t } from './i18n.js';
 
 const ROLES = ['owner', 'admin', 'support', 'viewer'];
 
-Object.assign(WORDS, {
-  FORBIDDEN: 'Your role may not do this. Ask an owner or admin.',
-  WEAK_PASSWORD: 'Choose a longer password: at least 12 characters, not just a few repeated ones, without the email in it.',
-  INVALID_EMAIL: 'That is not an email address (like ann@example.com).',
-  UNKNOWN_ROLE: 'Pick one of the roles: owner, admin, support or viewer.',
-  ALREADY_EXISTS: 'That already exists: use another email or name.',
-  TOTP_REQUIRED: 'This account signs in with a second factor.',
-});
+/** An element whose text is the words for `key` (kept in step with the language). */
+function w(tag, key, props) {
+  const node = el(tag, props, t(key));
+  node.dataset.i18n = key;
+  return node;
+}
 
 // --- sign in with email and password ---------------------------------------------------------
 
@@ -42,13 +42,14 @@ $('#staff-sign-in-form').addEventListener('submit', (event) => {
 const nav = el(
   'nav',
   { id: 'staff-nav', hidden: true },
-  el('a', { href: '#' }, 'Search'),
-  el('a', { href: '#staff', id: 'nav-staff' }, 'Staff'),
-  el('a', { href: '#tokens', id: 'nav-tokens' }, 'API tokens'),
-  el('a', { href: '#activity', id: 'nav-activity' }, 'Activity'),
-  el('a', { href: '#account', id: 'nav-account' }, 'My account'),
+  w('a', 'navStaff', { href: '#staff', id: 'nav-staff' }),
+  w('a', 'navTokens', { href: '#tokens', id: 'nav-tokens' }),
+  w('a', 'navActivity', { href: '#activity', id: 'nav-activity' }),
+  w('a', 'navAccount', { href: '#account', id: 'nav-account' }),
   el('span', { id: 'who' }),
 );
+nav.setAttribute('aria-label', t('staffNav'));
+nav.dataset.i18nLabel = 'staffNav';
 nav.querySelector('#nav-staff').dataset.may = 'staff';
 nav.querySelector('#nav-tokens').dataset.may = 'tokens';
 $('header h1').after(nav);
@@ -63,7 +64,7 @@ async function applyRole() {
   for (const [action, allowed] of Object.entries(me.may)) {
     if (!allowed) document.body.classList.add(`deny-${action}`);
   }
-  $('#who').textContent = me.kind === 'staff' ? `${me.email} (${me.role})` : 'admin token (owner)';
+  $('#who').textContent = me.kind === 'staff' ? t('who', me.email, t(`${me.role}_role`)) : t('rootWho');
   $('#nav-account').hidden = me.kind !== 'staff';
   nav.hidden = false;
   if (me.totp_pending && location.hash !== '#account') {
@@ -78,83 +79,90 @@ $('#sign-out').addEventListener('click', () => {
 
 // --- pages -----------------------------------------------------------------------------------
 
-function section(name, title, ...content) {
-  const heading = el('h2', { id: `${name}-heading`, tabIndex: -1 }, title);
+function section(name, titleKey, ...content) {
+  const heading = w('h2', titleKey, { id: `${name}-heading`, tabIndex: -1 });
   const view = el('section', { id: `${name}-view`, hidden: true }, heading, ...content);
   view.setAttribute('aria-labelledby', `${name}-heading`);
   $('main').append(view);
   return view;
 }
 
-function field(id, label, props) {
-  return [el('label', { htmlFor: id }, label), el('input', { id, ...props })];
+function field(id, labelKey, props) {
+  return [w('label', labelKey, { htmlFor: id }), el('input', { id, ...props })];
+}
+
+/** Column headings (the last, over the row's buttons, is read by screen readers only). */
+function headings(keys) {
+  return keys.map((key) => {
+    const th = el('th', { scope: 'col' }, key === 'colActions' ? w('span', key, { className: 'visually-hidden' }) : w('span', key));
+    return th;
+  });
 }
 
 function roleSelect(id, selected) {
-  const select = el('select', { id }, ...ROLES.map((r) => el('option', { value: r, selected: r === selected }, r)));
+  const select = el('select', { id }, ...ROLES.map((r) => w('option', `${r}_role`, { value: r, selected: r === selected })));
   return select;
 }
 
 // Staff (owners): add, re-role, disable and enable, reset a password, clear a lost second factor.
 section(
   'staff',
-  'Staff',
-  el('table', { id: 'staff-table' }, el('thead', {}, el('tr', {}, ...['Email', 'Role', 'Status', 'Second factor', ''].map((h) => el('th', {}, h)))), el('tbody')),
+  'navStaff',
+  el('table', { id: 'staff-table' }, el('thead', {}, el('tr', {}, ...headings(['email', 'role', 'status', 'secondFactor', 'colActions']))), el('tbody')),
   el(
     'form',
     { id: 'add-staff-form' },
-    el('h3', {}, 'Add a staff account'),
-    ...field('new-staff-email', 'Email', { type: 'email', required: true }),
-    el('label', { htmlFor: 'new-staff-role' }, 'Role'),
+    w('h3', 'addStaffTitle'),
+    ...field('new-staff-email', 'email', { type: 'email', required: true, autocomplete: 'off' }),
+    w('label', 'role', { htmlFor: 'new-staff-role' }),
     roleSelect('new-staff-role', 'support'),
-    ...field('new-staff-password', 'First password (tell them; they change it under My account)', { type: 'password', autocomplete: 'new-password', required: true }),
-    el('button', { type: 'submit', id: 'add-staff-button' }, 'Add'),
+    ...field('new-staff-password', 'firstPassword', { type: 'password', autocomplete: 'new-password', required: true }),
+    w('button', 'add', { type: 'submit', id: 'add-staff-button' }),
   ),
-  el(
-    'p',
-    {},
-    el('label', { htmlFor: 'require-totp', className: 'inline' }, el('input', { type: 'checkbox', id: 'require-totp' }), ' Everyone must sign in with a second factor (TOTP)'),
-  ),
+  el('p', { className: 'check' }, el('input', { type: 'checkbox', id: 'require-totp' }), w('label', 'requireTotp', { htmlFor: 'require-totp', className: 'inline' })),
 );
 
 function staffRow(account) {
   const role = roleSelect(`role-${account.id}`, account.role);
+  role.setAttribute('aria-label', `${t('role')}: ${account.email}`);
   role.addEventListener('change', () =>
     attempt(async () => {
       await api('POST', `/staff/${account.id}/role`, { role: role.value });
       await renderStaff();
-      say(`${account.email} is now ${role.value}.`);
+      say(t('nowRole', account.email, t(`${role.value}_role`)));
     }),
   );
-  const toggle = el('button', { type: 'button', className: account.disabled ? 'enable' : 'disable danger' }, account.disabled ? 'Enable' : 'Disable');
+  const toggle = el('button', { type: 'button', className: account.disabled ? 'enable' : 'disable danger' }, t(account.disabled ? 'enable' : 'disable'));
   toggle.addEventListener('click', () =>
     attempt(async () => {
       await api('POST', `/staff/${account.id}/${account.disabled ? 'enable' : 'disable'}`);
       await renderStaff();
-      say(account.disabled ? `${account.email} may sign in again.` : `${account.email} is signed out and may not sign in.`);
+      say(t(account.disabled ? 'enabled' : 'disabled', account.email));
     }),
   );
-  const password = el('input', { type: 'password', autocomplete: 'new-password', placeholder: 'New password', className: 'reset-password' });
-  const reset = el('button', { type: 'button', className: 'reset-password-button' }, 'Set password');
+  const password = el('input', { type: 'password', autocomplete: 'new-password', placeholder: t('newPassword'), className: 'reset-password' });
+  password.setAttribute('aria-label', t('newPasswordFor', account.email));
+  const reset = el('button', { type: 'button', className: 'reset-password-button' }, t('setPassword'));
   reset.addEventListener('click', () =>
     attempt(async () => {
       await api('POST', `/staff/${account.id}/password`, { password: password.value });
       password.value = '';
-      say(`New password set for ${account.email}.`);
+      say(t('passwordSet', account.email));
     }),
   );
-  const activity = el('a', { href: '#activity', className: 'activity-link' }, 'Activity');
+  const activity = el('a', { href: '#activity', className: 'activity-link' }, t('navActivity'));
+  activity.setAttribute('aria-label', t('activityOf', account.email));
   activity.addEventListener('click', () => {
     $('#actor-filter').value = account.email;
   });
   const cells = [activity, toggle, el('span', { className: 'inline-form' }, password, reset)];
   if (account.totp) {
-    const clear = el('button', { type: 'button', className: 'danger' }, 'Clear second factor');
+    const clear = el('button', { type: 'button', className: 'danger' }, t('clearTotp'));
     clear.addEventListener('click', () =>
       attempt(async () => {
         await api('POST', `/staff/${account.id}/totp/clear`);
         await renderStaff();
-        say(`${account.email} sets up a new second factor at the next sign-in.`);
+        say(t('totpCleared', account.email));
       }),
     );
     cells.push(clear);
@@ -164,8 +172,8 @@ function staffRow(account) {
     {},
     el('td', {}, account.email),
     el('td', {}, role),
-    el('td', {}, account.disabled ? 'disabled' : 'active'),
-    el('td', {}, account.totp ? 'yes' : 'no'),
+    el('td', {}, t(account.disabled ? 'accountDisabled' : 'accountActive')),
+    el('td', {}, t(account.totp ? 'yesWord' : 'noWord')),
     el('td', {}, ...cells),
   );
   row.dataset.email = account.email;
@@ -191,48 +199,48 @@ $('#add-staff-form').addEventListener('submit', (event) => {
     $('#new-staff-email').value = '';
     $('#new-staff-password').value = '';
     await renderStaff();
-    say(`Added ${added.email} as ${added.role}.`);
+    say(t('staffAdded', added.email, t(`${added.role}_role`)));
   });
 });
 
 $('#require-totp').addEventListener('change', () =>
   attempt(async () => {
     const set = await api('POST', '/settings', { require_totp: $('#require-totp').checked });
-    say(set.require_totp ? 'Everyone now signs in with a second factor.' : 'A second factor is now optional.');
+    say(t(set.require_totp ? 'totpForAll' : 'totpOptional'));
   }),
 );
 
 // API tokens (owners): create (shown once), revoke.
 section(
   'tokens',
-  'API tokens',
-  el('table', { id: 'tokens-table' }, el('thead', {}, el('tr', {}, ...['Name', 'Role', 'Product', 'Expires', 'Last used', 'Status', ''].map((h) => el('th', {}, h)))), el('tbody')),
+  'navTokens',
+  el('table', { id: 'tokens-table' }, el('thead', {}, el('tr', {}, ...headings(['colName', 'role', 'product', 'expires', 'lastUsed', 'status', 'colActions']))), el('tbody')),
   el(
     'form',
     { id: 'new-token-form' },
-    el('h3', {}, 'Create a token'),
-    ...field('token-name', 'Name (the program that uses it)', { required: true, maxLength: 64 }),
-    el('label', { htmlFor: 'token-role' }, 'Role'),
+    w('h3', 'createTokenTitle'),
+    ...field('token-name', 'tokenName', { required: true, maxLength: 64 }),
+    w('label', 'role', { htmlFor: 'token-role' }),
     roleSelect('token-role', 'viewer'),
-    el('label', { htmlFor: 'token-product' }, 'Product'),
+    w('label', 'product', { htmlFor: 'token-product' }),
     el('select', { id: 'token-product' }),
-    ...field('token-expires', 'Expires on (optional)', { type: 'date' }),
-    el('button', { type: 'submit', id: 'create-token-button' }, 'Create token'),
+    ...field('token-expires', 'expiresOn', { type: 'date' }),
+    w('button', 'createToken', { type: 'submit', id: 'create-token-button' }),
   ),
-  el('div', { id: 'new-token', hidden: true }, el('p', {}, 'The new token (copy it now: it is shown only once):'), el('output', { id: 'new-token-text' })),
+  el('div', { id: 'new-token', hidden: true }, w('p', 'newTokenShown'), el('output', { id: 'new-token-text' })),
 );
 
-function tokenRow(t) {
-  const state = t.revoked_at ? 'revoked' : t.expires_at && t.expires_at * 1000 < Date.now() ? 'expired' : 'active';
+function tokenRow(token) {
+  const state = token.revoked_at ? 'revoked' : token.expires_at && token.expires_at * 1000 < Date.now() ? 'expired' : 'active';
   const cells = [];
   if (state === 'active') {
-    const revoke = el('button', { type: 'button', className: 'danger revoke-token' }, 'Revoke');
-    revoke.dataset.confirm = 'Click again to revoke';
+    const revoke = el('button', { type: 'button', className: 'danger revoke-token' }, t('revoke'));
+    revoke.dataset.confirm = t('confirmRevoke');
     revoke.addEventListener('click', () =>
       armed(revoke, async () => {
-        await api('POST', `/tokens/${t.id}/revoke`);
+        await api('POST', `/tokens/${token.id}/revoke`);
         await renderTokens();
-        say(`${t.name} no longer works.`);
+        say(t('tokenDead', token.name));
       }),
     );
     cells.push(revoke);
@@ -240,15 +248,16 @@ function tokenRow(t) {
   const row = el(
     'tr',
     {},
-    el('td', {}, t.name),
-    el('td', {}, t.role),
-    el('td', {}, t.product_id || 'all'),
-    el('td', {}, when(t.expires_at)),
-    el('td', {}, t.last_used_at ? when(t.last_used_at) : 'not yet'),
-    el('td', {}, state),
+    el('td', {}, token.name),
+    el('td', {}, t(`${token.role}_role`)),
+    el('td', {}, token.product_id || t('allProducts')),
+    el('td', {}, when(token.expires_at)),
+    el('td', {}, token.last_used_at ? when(token.last_used_at) : t('notYet')),
+    el('td', {}, t({ active: 'tokenActive', revoked: 'tokenRevoked', expired: 'tokenExpired' }[state])),
     el('td', {}, ...cells),
   );
-  row.dataset.name = t.name;
+  row.dataset.name = token.name;
+  row.dataset.state = state;
   return row;
 }
 
@@ -257,7 +266,7 @@ async function renderTokens() {
   $('#tokens-table tbody').replaceChildren(...list.map(tokenRow));
   const chosen = $('#token-product').value;
   $('#token-product').replaceChildren(
-    el('option', { value: '' }, 'All products'),
+    el('option', { value: '' }, t('allProducts')),
     ...products.map((p) => el('option', { value: p.id, selected: p.id === chosen }, p.name)),
   );
   showView('tokens');
@@ -275,42 +284,42 @@ $('#new-token-form').addEventListener('submit', (event) => {
     await renderTokens();
     $('#new-token-text').textContent = made.token;
     $('#new-token').hidden = false;
-    say(`Created ${made.api_token.name}.`);
+    say(t('tokenCreated', made.api_token.name));
   });
 });
 
 // My account (staff): change the password, set up a second factor.
 section(
   'account',
-  'My account',
+  'navAccount',
   el(
     'form',
     { id: 'own-password-form' },
-    el('h3', {}, 'Change your password'),
-    ...field('current-password', 'Current password', { type: 'password', autocomplete: 'current-password', required: true }),
-    ...field('new-password', 'New password', { type: 'password', autocomplete: 'new-password', required: true }),
-    el('button', { type: 'submit' }, 'Change password'),
+    w('h3', 'changePasswordTitle'),
+    ...field('current-password', 'currentPassword', { type: 'password', autocomplete: 'current-password', required: true }),
+    ...field('new-password', 'newPassword', { type: 'password', autocomplete: 'new-password', required: true }),
+    w('button', 'changePassword', { type: 'submit' }),
   ),
   el(
     'div',
     { id: 'totp-setup' },
-    el('h3', {}, 'Second factor (authenticator app)'),
-    el('button', { type: 'button', id: 'begin-totp' }, 'Set up'),
+    w('h3', 'totpTitle'),
+    w('button', 'setUp', { type: 'button', id: 'begin-totp' }),
     el(
       'form',
       { id: 'confirm-totp-form', hidden: true },
-      el('p', {}, 'Add this key to your authenticator app (or open the link on your phone), then enter the code it shows:'),
+      w('p', 'totpInstructions'),
       el('output', { id: 'totp-secret' }),
-      el('p', {}, el('a', { id: 'totp-link', href: '#' }, 'otpauth link')),
-      ...field('totp-code', '6-digit code', { inputMode: 'numeric', maxLength: 6, required: true }),
-      el('button', { type: 'submit' }, 'Turn on'),
+      el('p', {}, w('a', 'otpauthLink', { id: 'totp-link', href: '#' })),
+      ...field('totp-code', 'totpCode', { inputMode: 'numeric', maxLength: 6, required: true, autocomplete: 'one-time-code' }),
+      w('button', 'turnOn', { type: 'submit' }),
     ),
   ),
 );
 
 pages['#account'] = async () => {
   showView('account');
-  if (me && me.totp_pending) say('Set up your second factor before you change anything.');
+  if (me && me.totp_pending) say(t('totpFirst'));
 };
 
 let pendingSecret = null;
@@ -325,7 +334,7 @@ $('#own-password-form').addEventListener('submit', (event) => {
     csrf = null;
     nav.hidden = true;
     showView('sign-in');
-    say('Password changed. Sign in with the new password.');
+    say(t('passwordChanged'));
   });
 });
 
@@ -348,19 +357,19 @@ $('#confirm-totp-form').addEventListener('submit', (event) => {
     $('#confirm-totp-form').hidden = true;
     $('#totp-code').value = '';
     await applyRole();
-    say('Second factor on: you will be asked for a code when you sign in.');
+    say(t('totpOn'));
   });
 });
 
 // Activity (everyone): the event log searched by who acted (an email, `token: NAME`, an address).
 section(
   'activity',
-  'Activity',
+  'navActivity',
   el(
     'form',
     { id: 'activity-form' },
-    ...field('actor-filter', 'Who acted (part of an email, "token: NAME" or an address)', { maxLength: 200 }),
-    el('button', { type: 'submit', id: 'activity-button' }, 'Show'),
+    ...field('actor-filter', 'actorFilter', { maxLength: 200 }),
+    w('button', 'show', { type: 'submit', id: 'activity-button' }),
   ),
   el('ol', { id: 'activity-list' }),
 );
@@ -370,7 +379,7 @@ async function renderActivity() {
   const page = await api('GET', '/events?limit=100' + (who ? '&actor=' + encodeURIComponent(who) : ''));
   $('#activity-list').replaceChildren(...page.events.map(eventItem));
   showView('activity');
-  say(`${page.events.length} events${who ? ' by ' + who : ''}.`);
+  say(t('eventsCount', page.events.length, who));
 }
 pages['#activity'] = renderActivity;
 

@@ -1,28 +1,20 @@
 // Keyturn support console: the webhooks section (endpoints, delivery log, redeliver). Its own ES
 // module beside console.js: it adds a "Webhooks" section to the search view and talks to the
 // admin API's /webhooks routes under /console/api with the session's CSRF token.
-// Everything shown is set with textContent.
+// Everything shown is set with textContent; the words are i18n.js's (fixed ones carry
+// data-i18n; the tables are built again after a language change).
+import { dateTime, t } from './i18n.js';
+import { clearProblem, el, showProblem } from './console_api.js';
 
 const API = '/console/api';
 
-const WORDS = {
-  UNAUTHORIZED: 'Not signed in, or the session has ended.',
-  NOT_FOUND: 'That endpoint or delivery no longer exists.',
-  BAD_REQUEST: 'Something in the form is not right.',
-  OFFLINE: 'The server cannot be reached. Check the connection and try again.',
-  INTERNAL: 'The server had a problem. Try again; if it persists, check its log.',
-};
-
-function el(tag, props, ...children) {
-  const node = document.createElement(tag);
-  Object.assign(node, props || {});
-  for (const child of children) node.append(child instanceof Node ? child : String(child ?? ''));
-  return node;
+function when(unix) {
+  return unix === null || unix === undefined ? '—' : dateTime(unix);
 }
 
-function when(unix) {
-  if (unix === null || unix === undefined) return '—';
-  return new Date(unix * 1000).toISOString().replace('T', ' ').slice(0, 16) + ' UTC';
+/** An element whose text is the words for `key` (kept in step with the language). */
+function w(tag, key, props) {
+  return el(tag, { ...props, 'data-i18n': key }, t(key));
 }
 
 async function call(method, path, body) {
@@ -47,38 +39,42 @@ async function call(method, path, body) {
   return data;
 }
 
-const section = el('details', { id: 'webhooks' }, el('summary', {}, 'Webhooks'));
-const message = el('p', { id: 'webhooks-message', role: 'status' });
-const endpoints = el('table', { id: 'webhook-endpoints' });
-endpoints.append(el('thead', {}, el('tr', {}, ...['URL', 'Event types', 'Added', 'Endpoint id', ''].map((h) => el('th', {}, h)))), el('tbody'));
-const form = el('form', { id: 'webhook-form' });
-form.append(
-  el('label', { htmlFor: 'webhook-url' }, 'Endpoint URL'),
+/** Column headings (the last, over the row's button, is read by screen readers only). */
+function headings(keys) {
+  const cells = keys.map((key) => el('th', { scope: 'col' }, w('span', key)));
+  cells.push(el('th', { scope: 'col' }, w('span', 'colActions', { className: 'visually-hidden' })));
+  return el('thead', {}, el('tr', {}, cells));
+}
+
+const section = el('details', { id: 'webhooks', 'data-may': 'webhooks' }, w('summary', 'webhooks'));
+const message = el('p', { id: 'webhooks-message', className: 'status', role: 'status' });
+const problem = el('div', { id: 'webhooks-error', className: 'error', role: 'alert', hidden: true });
+const endpoints = el('table', { id: 'webhook-endpoints' }, headings(['colUrl', 'colEventTypes', 'colAdded', 'colEndpointId']), el('tbody'));
+const form = el('form', { id: 'webhook-form' },
+  w('label', 'endpointUrl', { for: 'webhook-url' }),
   el('input', { id: 'webhook-url', type: 'url', required: true, placeholder: 'https://example.com/keyturn-hooks' }),
-  el('label', { htmlFor: 'webhook-types' }, 'Event types (comma-separated, or * for every event)'),
+  w('label', 'eventTypes', { for: 'webhook-types' }),
   el('input', { id: 'webhook-types', required: true, value: '*' }),
-  el('button', { type: 'submit', id: 'webhook-add' }, 'Add endpoint'),
+  w('button', 'addEndpoint', { type: 'submit', id: 'webhook-add' }),
 );
 const secret = el('output', { id: 'webhook-secret', hidden: true });
-const log = el('table', { id: 'webhook-deliveries' });
-log.append(
-  el('thead', {}, el('tr', {}, ...['Delivery', 'Endpoint', 'Event', 'State', 'Attempts', 'Last answer', 'Next try', ''].map((h) => el('th', {}, h)))),
+const log = el('table', { id: 'webhook-deliveries' },
+  headings(['colDelivery', 'colEndpoint', 'colEvent', 'colState', 'colAttempts', 'colLastAnswer', 'colNextTry']),
   el('tbody'),
 );
-section.append(message, endpoints, form, secret, el('h3', {}, 'Delivery log'), log);
+section.append(problem, message, endpoints, form, secret, w('h3', 'deliveryLog'), log);
 
-function say(text, isError) {
+function say(text) {
   message.textContent = text;
-  message.className = isError ? 'error' : 'status';
 }
 
 async function attempt(fn) {
   say('');
+  clearProblem(problem);
   try {
     await fn();
   } catch (err) {
-    const e = err && err.code ? err : { code: 'INTERNAL', message: String(err) };
-    say(`${WORDS[e.code] ? WORDS[e.code] + ' ' : ''}${e.message} (${e.code})`, true);
+    showProblem(problem, err && err.code ? err : { code: 'INTERNAL', message: String(err) });
   }
 }
 
@@ -87,11 +83,11 @@ async function load() {
   const body = endpoints.tBodies[0];
   body.replaceChildren();
   for (const e of list) {
-    const remove = el('button', { type: 'button', className: 'danger' }, 'Remove');
+    const remove = el('button', { type: 'button', className: 'danger' }, t('remove'));
     remove.addEventListener('click', () =>
       attempt(async () => {
         await call('DELETE', `/webhooks/${encodeURIComponent(e.id)}`);
-        say(`Endpoint ${e.url} removed.`);
+        say(t('endpointRemoved', e.url));
         await load();
       }),
     );
@@ -101,19 +97,19 @@ async function load() {
   const rows = log.tBodies[0];
   rows.replaceChildren();
   for (const d of page.deliveries) {
-    const again = el('button', { type: 'button' }, 'Redeliver');
+    const again = el('button', { type: 'button' }, t('redeliver'));
     again.addEventListener('click', () =>
       attempt(async () => {
         await call('POST', `/webhooks/deliveries/${d.id}/redeliver`);
-        say(`Delivery ${d.id} queued again.`);
+        say(t('requeued', d.id));
         await load();
       }),
     );
     const answer = d.last_status ?? d.last_error ?? '—';
-    const next = d.state === 'PENDING' ? when(d.next_at) : d.state === 'DELIVERED' ? `delivered ${when(d.delivered_at)}` : 'given up';
+    const next = d.state === 'PENDING' ? when(d.next_at) : d.state === 'DELIVERED' ? t('deliveredAt', when(d.delivered_at)) : t('givenUp');
     rows.append(
       el('tr', { className: d.state === 'FAILED' ? 'refused' : '' },
-        el('td', {}, d.id), el('td', {}, el('code', {}, d.endpoint_id)), el('td', {}, d.event_id), el('td', {}, d.state),
+        el('td', {}, d.id), el('td', {}, el('code', {}, d.endpoint_id)), el('td', {}, d.event_id), el('td', { 'data-state': d.state }, t(d.state) ?? d.state),
         el('td', {}, d.attempts), el('td', {}, answer), el('td', {}, next), el('td', {}, again)),
     );
   }
@@ -124,10 +120,10 @@ form.addEventListener('submit', (event) => {
   attempt(async () => {
     const types = document.getElementById('webhook-types').value.split(',').map((t) => t.trim()).filter(Boolean);
     const created = await call('POST', '/webhooks', { url: document.getElementById('webhook-url').value.trim(), event_types: types });
-    secret.textContent = `Signing secret (copy it now: it is shown only once): ${created.secret}`;
+    secret.textContent = t('signingSecret', created.secret);
     secret.hidden = false;
     document.getElementById('webhook-url').value = '';
-    say(`Endpoint ${created.url} added.`);
+    say(t('endpointAdded', created.url));
     await load();
   });
 });
@@ -138,7 +134,11 @@ section.addEventListener('toggle', () => {
 
 // While the section is open the log follows the deliveries (a failed refresh says why once).
 setInterval(() => {
-  if (section.open && !message.classList.contains('error')) load().catch(() => attempt(load));
+  if (section.open && problem.hidden) load().catch(() => attempt(load));
 }, 2000);
 
 document.getElementById('search-view').append(section);
+
+window.addEventListener('keyturn:language', () => {
+  if (section.open) attempt(load);
+});

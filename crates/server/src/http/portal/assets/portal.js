@@ -176,3 +176,34 @@ picker.addEventListener('change', () => {
 });
 apply();
 show('sign-in');
+
+// The vendor's name, logo and accent colour (the server's --portal-* settings). Text on the
+// accent is black or white, whichever reads better on it (WCAG relative luminance).
+function onAccent(hex) {
+  const [r, g, b] = [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16) / 255)
+    .map((c) => (c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4));
+  const luminance = 0.2126 * r + 0.7152 * g + 0.0722 * b;
+  return (luminance + 0.05) / 0.05 > 1.05 / (luminance + 0.05) ? '#000000' : '#ffffff';
+}
+
+fetch('/portal/branding.json', { credentials: 'same-origin' })
+  .then((response) => (response.ok ? response.json() : {}))
+  .then((brand) => {
+    if (brand.vendor_name) {
+      $('#vendor-name').textContent = brand.vendor_name;
+      $('#vendor').hidden = false;
+    }
+    if (brand.logo) {
+      $('#vendor-logo').src = brand.logo;
+      // The name beside it says who it is; without a name the logo is named by it.
+      $('#vendor-logo').alt = brand.vendor_name ? '' : 'Logo';
+      $('#vendor-logo').hidden = false;
+      $('#vendor').hidden = false;
+    }
+    if (brand.accent) {
+      document.documentElement.style.setProperty('--accent', brand.accent);
+      document.documentElement.style.setProperty('--on-accent', onAccent(brand.accent));
+      document.body.classList.add('branded');
+    }
+  })
+  .catch(() => {}); // the portal works unbranded
