@@ -10,6 +10,7 @@ mod events;
 mod leases;
 mod license_list;
 mod mail;
+mod open;
 mod ops;
 mod payments;
 mod query;
@@ -36,19 +37,18 @@ use crate::domain::model::ValidateView;
 use crate::domain::model::{DemoKey, FingerprintRule, Policy, Product, StoredSession};
 use crate::domain::page::{Page, Paged};
 use crate::domain::payments::{Applied, PaymentConfig, PaymentEvent};
-use crate::domain::secrets::{fresh_secret, Secrets, KEY_HASH_SECRET, SIGNING_SEED};
+use crate::domain::secrets::Secrets;
 use crate::domain::staff::{StaffAnswer, StaffOp};
 
 use crate::domain::signing_keys::{KeyChange, KeyList, KeyView};
 use crate::domain::webhooks::{self as webhook_rules, Attempt, Delivery, DeliveryQuery, Due, Endpoint, NewEndpoint};
 use crate::domain::{client, demo};
 use crate::store::validate_cache::ValidateCache;
-use deadpool_postgres::{Manager, ManagerConfig, Object, Pool, RecyclingMethod};
+use deadpool_postgres::Pool;
 use keyturn_protocol::lease::CheckoutRequest;
 use keyturn_protocol::wire::{ActivateRequest, LicenseStatus, MachinesResponse, TrialRequest, ValidateResponse};
 use keyturn_protocol::LicenseKey;
 use std::sync::Arc;
-use tokio_postgres::NoTls;
 use tx::PgTx;
 
 impl From<tokio_postgres::Error> for ApiError {
@@ -84,130 +84,13 @@ struct Timed<T> {
     value: T,
 }
 
-impl PgStore {
-    /// Connects, creates the schema when missing and loads (or creates) the secrets.
-    pub async fn open(url: &str, max_connections: usize) -> Result<PgStore, String> {
-        let config: tokio_postgres::Config = url.parse().map_err(|e| format!("not a PostgreSQL URL: {e}"))?;
-        let changes = changes::Changes::start(config.clone());
-        let manager = Manager::from_config(
-            config,
-            NoTls,
-            ManagerConfig {
-                recycling_method: RecyclingMethod::Fast,
-            },
-        );
-        let pool = Pool::builder(manager)
-            .max_size(max_connections.max(1))
-            .build()
-            .map_err(|e| e.to_string())?;
-        let mut client = pool.get().await.map_err(|e| format!("cannot connect: {e}"))?;
-        let mut tx = client.transaction().await.map_err(|e| e.to_string())?;
-        tx.execute("SELECT pg_advisory_xact_lock($1)", &[&schema::SCHEMA_LOCK])
-            .await
-            .map_err(|e| e.to_string())?;
-        versions::refuse_newer(&tx).await?;
-        tx.batch_execute(schema::SCHEMA)
-            .await
-            .map_err(|e| format!("cannot create the schema: {e}"))?;
-        tx.batch_execute(events::SCHEMA)
-            .await
-            .map_err(|e| format!("cannot create the event log: {e}"))?;
-        tx.batch_execute(sessions::SCHEMA)
-            .await
-            .map_err(|e| format!("cannot create the sessions table: {e}"))?;
-        tx.batch_execute(&crate::store::license_list_sql::indexes(
-            &crate::store::license_list_sql::POSTGRES,
-        ))
-        .await
-        .map_err(|e| format!("cannot create the license list's indexes: {e}"))?;
-        license_list::create_text_index(&mut tx).await;
-        tx.batch_execute(leases::SCHEMA)
-            .await
-            .map_err(|e| format!("cannot create the lease tables: {e}"))?;
-        tx.batch_execute(staff::TOTP_STEPS)
-            .await
-            .map_err(|e| format!("cannot create the TOTP steps table: {e}"))?;
-        versions::run_steps_and_record(&tx).await?;
-        // The first key of a new database; signing_keys takes it in as the ACTIVE key.
-        meta_secret(&tx, SIGNING_SEED).await.map_err(|e| e.to_string())?;
-        let secret = meta_secret(&tx, KEY_HASH_SECRET).await.map_err(|e| e.to_string())?;
-        let keys = crate::domain::signing_keys::load(&mut PgTx(&tx), crate::clock::system_now())
-            .await
-            .map_err(|e| format!("cannot read the signing keys: {e}"))?;
-        tx.commit().await.map_err(|e| e.to_string())?;
-        let secrets =
-            crate::domain::signing_keys::secrets(&keys, &secret).ok_or("the stored signing key is damaged")?;
-        drop(client);
-        Ok(PgStore {
-            pool,
-            secrets,
-            changes,
-            validate_cache: ValidateCache::default(),
-        })
-    }
-
-    async fn client(&self) -> ApiResult<Object> {
-        self.pool.get().await.map_err(|e| {
-            tracing::error!(error = %e, "no database connection");
-            ApiError::Internal("the database is unavailable".into())
-        })
-    }
-}
-
-async fn meta_secret(c: &tokio_postgres::Transaction<'_>, name: &str) -> Result<Vec<u8>, tokio_postgres::Error> {
-    let fresh = fresh_secret();
-    c.execute(
-        "INSERT INTO meta (k, v) VALUES ($1, $2) ON CONFLICT (k) DO NOTHING",
-        &[&name, &fresh.as_slice()],
-    )
-    .await?;
-    Ok(c.query_one("SELECT v FROM meta WHERE k = $1", &[&name]).await?.get(0))
-}
-
-/// Runs `$body` (an async expression using `$tx`, a `&mut PgTx` on a new transaction whose
-/// `prepare_cached` statements outlive it) and commits when it succeeded, rolls back otherwise.
-/// After a commit, validate's cached reads are dropped here and on every replica
-/// ([`changes`]); `quiet` is for changes validate cannot see (the event log, sign-ins).
-macro_rules! in_tx {
-    ($store:expr, |$tx:ident| $body:expr) => {{
-        let out = in_tx!(quiet $store, |$tx| $body);
-        if out.is_ok() {
-            $store.changes.committed();
-        }
-        out
-    }};
-    (quiet $store:expr, |$tx:ident| $body:expr) => {{
-        let mut client = $store.client().await?;
-        let transaction = client.transaction().await?;
-        let out = {
-            let $tx = &mut PgTx(&transaction);
-            $body.await
-        };
-        match out {
-            Ok(value) => {
-                transaction.commit().await?;
-                Ok(value)
-            }
-            Err(e) => {
-                let _ = transaction.rollback().await;
-                Err(e)
-            }
-        }
-    }};
-}
+// `in_tx!` and `on_client!` (before `noted`, which uses `in_tx!`).
+#[macro_use]
+mod macros;
 
 // `noted_tx!`: a change with its event (after `in_tx!`, which it uses).
 #[macro_use]
 mod noted;
-
-/// Runs `$body` on a pooled connection outside a transaction (single-statement reads).
-macro_rules! on_client {
-    ($store:expr, |$tx:ident| $body:expr) => {{
-        let client = $store.client().await?;
-        let $tx = &mut PgTx(&client);
-        $body.await
-    }};
-}
 
 impl Store for PgStore {
     fn secrets(&self) -> &Secrets {

@@ -1,0 +1,90 @@
+//! Opening the PostgreSQL store: the pool, the schema and its upgrade steps (under one advisory
+//! lock, so replicas starting together take turns), and the secrets.
+
+use super::tx::PgTx;
+use super::{changes, events, leases, license_list, schema, sessions, staff, versions, PgStore};
+use crate::domain::errors::{ApiError, ApiResult};
+use crate::domain::secrets::{fresh_secret, KEY_HASH_SECRET, SIGNING_SEED};
+use crate::store::validate_cache::ValidateCache;
+use deadpool_postgres::{Manager, ManagerConfig, Object, Pool, RecyclingMethod};
+use tokio_postgres::NoTls;
+
+impl PgStore {
+    /// Connects, creates the schema when missing and loads (or creates) the secrets.
+    pub async fn open(url: &str, max_connections: usize) -> Result<PgStore, String> {
+        let config: tokio_postgres::Config = url.parse().map_err(|e| format!("not a PostgreSQL URL: {e}"))?;
+        let changes = changes::Changes::start(config.clone());
+        let manager = Manager::from_config(
+            config,
+            NoTls,
+            ManagerConfig {
+                recycling_method: RecyclingMethod::Fast,
+            },
+        );
+        let pool = Pool::builder(manager)
+            .max_size(max_connections.max(1))
+            .build()
+            .map_err(|e| e.to_string())?;
+        let mut client = pool.get().await.map_err(|e| format!("cannot connect: {e}"))?;
+        let mut tx = client.transaction().await.map_err(|e| e.to_string())?;
+        tx.execute("SELECT pg_advisory_xact_lock($1)", &[&schema::SCHEMA_LOCK])
+            .await
+            .map_err(|e| e.to_string())?;
+        versions::refuse_newer(&tx).await?;
+        tx.batch_execute(schema::SCHEMA)
+            .await
+            .map_err(|e| format!("cannot create the schema: {e}"))?;
+        tx.batch_execute(events::SCHEMA)
+            .await
+            .map_err(|e| format!("cannot create the event log: {e}"))?;
+        tx.batch_execute(sessions::SCHEMA)
+            .await
+            .map_err(|e| format!("cannot create the sessions table: {e}"))?;
+        tx.batch_execute(&crate::store::license_list_sql::indexes(
+            &crate::store::license_list_sql::POSTGRES,
+        ))
+        .await
+        .map_err(|e| format!("cannot create the license list's indexes: {e}"))?;
+        license_list::create_text_index(&mut tx).await;
+        tx.batch_execute(leases::SCHEMA)
+            .await
+            .map_err(|e| format!("cannot create the lease tables: {e}"))?;
+        tx.batch_execute(staff::TOTP_STEPS)
+            .await
+            .map_err(|e| format!("cannot create the TOTP steps table: {e}"))?;
+        versions::run_steps_and_record(&tx).await?;
+        // The first key of a new database; signing_keys takes it in as the ACTIVE key.
+        meta_secret(&tx, SIGNING_SEED).await.map_err(|e| e.to_string())?;
+        let secret = meta_secret(&tx, KEY_HASH_SECRET).await.map_err(|e| e.to_string())?;
+        let keys = crate::domain::signing_keys::load(&mut PgTx(&tx), crate::clock::system_now())
+            .await
+            .map_err(|e| format!("cannot read the signing keys: {e}"))?;
+        tx.commit().await.map_err(|e| e.to_string())?;
+        let secrets =
+            crate::domain::signing_keys::secrets(&keys, &secret).ok_or("the stored signing key is damaged")?;
+        drop(client);
+        Ok(PgStore {
+            pool,
+            secrets,
+            changes,
+            validate_cache: ValidateCache::default(),
+        })
+    }
+
+    pub(super) async fn client(&self) -> ApiResult<Object> {
+        self.pool.get().await.map_err(|e| {
+            tracing::error!(error = %e, "no database connection");
+            ApiError::Internal("the database is unavailable".into())
+        })
+    }
+}
+
+async fn meta_secret(c: &tokio_postgres::Transaction<'_>, name: &str) -> Result<Vec<u8>, tokio_postgres::Error> {
+    let fresh = fresh_secret();
+    c.execute(
+        "INSERT INTO meta (k, v) VALUES ($1, $2) ON CONFLICT (k) DO NOTHING",
+        &[&name, &fresh.as_slice()],
+    )
+    .await?;
+    Ok(c.query_one("SELECT v FROM meta WHERE k = $1", &[&name]).await?.get(0))
+}
