@@ -16,7 +16,7 @@ pub fn code(v: &Value) -> &str {
 }
 
 /// The answer's body as JSON; a body that is not JSON as a JSON string; none as `null`.
-async fn answer(response: reqwest::Response) -> (StatusCode, Value) {
+pub(crate) async fn answer(response: reqwest::Response) -> (StatusCode, Value) {
     let status = response.status();
     let text = response.text().await.expect("answer body");
     let value = if text.is_empty() {

@@ -19,11 +19,13 @@ pub mod server;
 pub mod smtp;
 pub mod store;
 pub mod stub;
+pub mod web;
 
 pub use http::{activation_body, code};
 pub use process::{free_port, wait_until, GroupGuard, Run};
 pub use server::{cli, cli_raw, cli_run, Server, ServerOptions, ADMIN_TOKEN};
 pub use store::{Database, Store, WriteLock};
+pub use web::WebSession;
 
 use std::time::{Duration, Instant};
 
