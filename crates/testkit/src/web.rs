@@ -58,7 +58,12 @@ impl<'a> WebSession<'a> {
 
     /// The same session, used through another server of the same database.
     pub fn on(&self, server: &'a Server) -> WebSession<'a> {
-        WebSession { server, area: self.area, cookie: self.cookie.clone(), csrf: self.csrf.clone() }
+        WebSession {
+            server,
+            area: self.area,
+            cookie: self.cookie.clone(),
+            csrf: self.csrf.clone(),
+        }
     }
 
     /// `{method} /{area}/api{path}` with the session cookie, and with the CSRF token when `csrf`.

@@ -9,7 +9,11 @@ use keyturn_testkit::*;
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
-async fn sign_in<'a>(server: &'a Server, area: &'static str, body: Value) -> Result<WebSession<'a>, (StatusCode, Value)> {
+async fn sign_in<'a>(
+    server: &'a Server,
+    area: &'static str,
+    body: Value,
+) -> Result<WebSession<'a>, (StatusCode, Value)> {
     WebSession::sign_in(server, area, body, None).await
 }
 
@@ -165,7 +169,10 @@ async fn a_console_session_works_on_every_server_of_the_database() {
     let b = Server::start_on(&a.db, &[]);
     let on_a = sign_in(&a, "console", json!({"token": ADMIN_TOKEN})).await.unwrap();
     let on_b = on_a.on(&b);
-    assert_eq!(on_b.call_with(Method::GET, "/session", None, false).await.0, StatusCode::OK);
+    assert_eq!(
+        on_b.call_with(Method::GET, "/session", None, false).await.0,
+        StatusCode::OK
+    );
     assert_eq!(
         on_b.call_with(Method::POST, "/sign-out", None, true).await.0,
         StatusCode::NO_CONTENT

@@ -32,7 +32,9 @@ async fn an_offline_activation_needs_no_renewal_for_the_policy_lease() {
     let public_key = token::parse_public_key(&server.cli(&["public-key"])).unwrap();
     let activate_offline = || async {
         let request = json!({"request": offline_request(&product, "air-gapped")});
-        let (status, v) = web.call_with(Method::POST, "/offline/activate", Some(request), true).await;
+        let (status, v) = web
+            .call_with(Method::POST, "/offline/activate", Some(request), true)
+            .await;
         assert_eq!(status, StatusCode::CREATED, "{v}");
         let response = OfflineResponse::decode(v["response"].as_str().unwrap()).unwrap();
         let claims = token::verify(&response.activation.token, &public_key).unwrap();
