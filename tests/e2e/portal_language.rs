@@ -1,7 +1,7 @@
-//! The customer portal in the customer's language: English by default (the browser's), German
-//! through the switch in the header (kept for the next visit); errors as plain words and a next
-//! step with the code; product name in the header; axe-core finds no serious or critical
-//! violation in either language.
+//! The customer portal in the customer's language: English by default (the browser's), German,
+//! French and Spanish through the switch in the header (kept for the next visit); errors as plain
+//! words and a next step with the code; product name in the header; axe-core finds no serious or
+//! critical violation in any of the four languages.
 
 use keyturn_e2e::app::TestResult;
 use keyturn_e2e::audit::serious_violations;
@@ -22,7 +22,7 @@ async fn audit(b: &Browser, name: &str) -> TestResult {
 }
 
 #[tokio::test]
-async fn the_portal_speaks_english_and_german() {
+async fn the_portal_speaks_english_german_french_and_spanish() {
     let server = server::start();
     let key = server.new_license(2);
     server.activate_other_device(&key, "fp-office", "Office PC").await;
@@ -65,6 +65,36 @@ async fn walk_through(b: &Browser, server: &Server, key: &str) -> TestResult {
         .await?;
     assert!(error.contains("Dieser Code konnte nicht verwendet werden."), "{error}");
     audit(b, "devices-de").await?;
+
+    // French and Spanish: the same page and the same refusal, in their words.
+    let others = [
+        (
+            "Français",
+            "fr",
+            "Vos appareils",
+            "active · 1 place(s) utilisée(s) sur 2",
+            "Ce code n’a pas pu être utilisé.",
+        ),
+        (
+            "Español",
+            "es",
+            "Sus dispositivos",
+            "activa · 1 de 2 plazas en uso",
+            "No se pudo usar ese código.",
+        ),
+    ];
+    for (language, code, heading, seats, refusal) in others {
+        b.find("#language").await?.send_keys(language).await?;
+        text_is(b, "#devices-heading", heading).await?;
+        let line = b.wait_for_text("#license-line", seats, |t| t.contains(seats)).await?;
+        assert!(line.contains(seats), "{line}");
+        b.click("#deactivate-button").await?;
+        let error = b.wait_for_text("#error", refusal, |t| t.contains(refusal)).await?;
+        assert!(error.contains("Code: BAD_REQUEST"), "{error}");
+        audit(b, &format!("devices-{code}")).await?;
+    }
+    b.find("#language").await?.send_keys("Deutsch").await?;
+    text_is(b, "#devices-heading", "Ihre Geräte").await?;
 
     // Kept for the next visit.
     b.goto(&format!("{}/portal", server.url)).await?;
