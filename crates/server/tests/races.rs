@@ -2,37 +2,9 @@
 
 use keyturn_testkit::*;
 use reqwest::StatusCode;
-use serde_json::Value;
 use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Duration;
-
-/// Every machine of the license, page by page through the admin CLI.
-fn machine_ids(server: &Server, key: &str) -> HashSet<String> {
-    let mut ids = HashSet::new();
-    let mut after: Option<String> = None;
-    loop {
-        let mut args = vec!["license", "machines", "--license", key, "--limit", "500"];
-        if let Some(cursor) = &after {
-            args.extend(["--after", cursor.as_str()]);
-        }
-        let page: Value = serde_json::from_str(&server.cli(&args)).unwrap();
-        ids.extend(
-            page["machines"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|m| m["id"].as_str().unwrap().to_string()),
-        );
-        match page["next"].as_str() {
-            Some(next) => after = Some(next.to_string()),
-            None => {
-                assert_eq!(page["total"].as_u64().unwrap() as usize, ids.len());
-                return ids;
-            }
-        }
-    }
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_distinct_activations_admit_exactly_the_limit() {
@@ -66,7 +38,7 @@ async fn concurrent_distinct_activations_admit_exactly_the_limit() {
     );
     assert_eq!(created.len(), 5);
     assert_eq!(limited, 195);
-    assert_eq!(machine_ids(&server, &key), created);
+    assert_eq!(machine_ids(&server.db, &key), created);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -91,7 +63,7 @@ async fn concurrent_same_fingerprint_activations_make_one_activation() {
         ids.len()
     );
     assert_eq!(ids.len(), 1);
-    assert_eq!(machine_ids(&server, &key), ids);
+    assert_eq!(machine_ids(&server.db, &key), ids);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -113,7 +85,7 @@ async fn sigkill_under_load_loses_no_answered_activation() {
     drop(server);
 
     let restarted = Server::start_on(db, &[]);
-    let stored = machine_ids(&restarted, &key);
+    let stored = machine_ids(&restarted.db, &key);
     let lost: Vec<_> = answered.difference(&stored).collect();
     println!(
         "race (c): SIGKILL under load: {} activations answered 201 before the kill, {} stored after restart, {} lost",

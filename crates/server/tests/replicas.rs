@@ -9,30 +9,6 @@ use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Duration;
 
-/// Every activation id of the license, page by page through the admin CLI.
-fn machine_ids(db: &str, key: &str) -> HashSet<String> {
-    let mut ids = HashSet::new();
-    let mut after: Option<String> = None;
-    loop {
-        let mut args = vec!["license", "machines", "--license", key, "--limit", "500"];
-        if let Some(cursor) = &after {
-            args.extend(["--after", cursor.as_str()]);
-        }
-        let page: Value = serde_json::from_str(&cli(db, &args)).unwrap();
-        ids.extend(
-            page["machines"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|m| m["id"].as_str().unwrap().to_string()),
-        );
-        match page["next"].as_str() {
-            Some(next) => after = Some(next.to_string()),
-            None => return ids,
-        }
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_thousand_concurrent_activations_over_two_replicas_admit_exactly_seven() {
     let db = postgres::fresh_database();

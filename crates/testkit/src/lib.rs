@@ -23,7 +23,7 @@ pub mod web;
 
 pub use http::{activation_body, code};
 pub use process::{free_port, wait_until, GroupGuard, Run};
-pub use server::{cli, cli_raw, cli_run, Server, ServerOptions, ADMIN_TOKEN};
+pub use server::{cli, cli_raw, cli_run, machine_ids, Server, ServerOptions, ADMIN_TOKEN};
 pub use store::{Database, Store, WriteLock};
 pub use web::WebSession;
 

@@ -358,3 +358,27 @@ pub fn cli_run(db: &str, args: &[&str]) -> Run {
     command.args(args).args(["--db", db]).env_remove("KEYTURN_DB");
     process::run(command, "")
 }
+
+/// Every activation id of the license with `key`, page by page through the admin CLI (which
+/// reads the database itself, so any server of it may be running, or none). The last page's
+/// `total` must equal the number of ids read.
+pub fn machine_ids(db: &str, key: &str) -> std::collections::HashSet<String> {
+    let mut ids = std::collections::HashSet::new();
+    let mut after: Option<String> = None;
+    loop {
+        let mut args = vec!["license", "machines", "--license", key, "--limit", "500"];
+        if let Some(cursor) = &after {
+            args.extend(["--after", cursor.as_str()]);
+        }
+        let page: serde_json::Value = serde_json::from_str(&cli(db, &args)).expect("machines as JSON");
+        let machines = page["machines"].as_array().expect("a machines list");
+        ids.extend(machines.iter().map(|m| m["id"].as_str().unwrap().to_string()));
+        match page["next"].as_str() {
+            Some(next) => after = Some(next.to_string()),
+            None => {
+                assert_eq!(page["total"].as_u64(), Some(ids.len() as u64), "total of {key}");
+                return ids;
+            }
+        }
+    }
+}
