@@ -39,6 +39,8 @@ namespace Keyturn
         [DllImport(Lib)] public static extern int keyturn_check(ulong handle, byte[] buffer, UIntPtr size, out UIntPtr needed);
         [DllImport(Lib)] public static extern int keyturn_fingerprint(ulong handle, byte[] buffer, UIntPtr size, out UIntPtr needed);
         [DllImport(Lib)] public static extern int keyturn_report(ulong handle, byte[] buffer, UIntPtr size, out UIntPtr needed);
+        [DllImport(Lib)] public static extern int keyturn_seat_take(ulong handle, byte[] key, byte[] buffer, UIntPtr size, out UIntPtr needed);
+        [DllImport(Lib)] public static extern int keyturn_seat_release(ulong handle);
         [DllImport(Lib)] public static extern int keyturn_last_error(ulong handle, out int result, byte[] buffer, UIntPtr size, out UIntPtr needed);
         [DllImport(Lib)] public static extern IntPtr keyturn_version();
     }
@@ -121,6 +123,21 @@ namespace Keyturn
 
         public string Fingerprint() =>
             Json((byte[] b, UIntPtr s, out UIntPtr n) => Native.keyturn_fingerprint(handle, b, s, out n), r => r == Ok);
+
+        /// <summary>Takes a floating seat for this computer and holds it (the library keeps it
+        /// with heartbeats) until ReleaseSeat() or Dispose(); key null for the key stored here.
+        /// JSON: code "OK" with seats and the lease, or "SEATS_IN_USE" with seats, next_free_at
+        /// (Unix seconds) and message. Throws KeyturnException for anything else.</summary>
+        public string TakeSeat(string key = null) =>
+            Json((byte[] b, UIntPtr s, out UIntPtr n) => Native.keyturn_seat_take(handle, Text(key), b, s, out n),
+                 r => r == Ok || r == SeatLimit);
+
+        /// <summary>Gives the seat back now (nothing happens when none is held).</summary>
+        public void ReleaseSeat()
+        {
+            int result = Native.keyturn_seat_release(handle);
+            if (result != Ok) throw Error(handle, result);
+        }
 
         /// <summary>The support report's licensing part (JSON).</summary>
         public string Report() =>

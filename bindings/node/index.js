@@ -48,6 +48,8 @@ function load(path) {
     check: lib.func(`int keyturn_check(uint64_t handle, ${buffer})`),
     fingerprint: lib.func(`int keyturn_fingerprint(uint64_t handle, ${buffer})`),
     report: lib.func(`int keyturn_report(uint64_t handle, ${buffer})`),
+    seatTake: lib.func(`int keyturn_seat_take(uint64_t handle, const char *key, ${buffer})`),
+    seatRelease: lib.func('int keyturn_seat_release(uint64_t handle)'),
     lastError: lib.func(`int keyturn_last_error(uint64_t handle, _Out_ int *result, ${buffer})`),
     version: lib.func('const char *keyturn_version()'),
   };
@@ -128,6 +130,20 @@ class Keyturn {
     const [result, text] = read(this, (data, size, needed) => this.api.fingerprint(this.handle, data, size, needed));
     if (result !== OK) throw this.error(this.handle, result);
     return text;
+  }
+
+  /** Takes a floating seat for this computer and holds it (the library keeps it with heartbeats)
+   * until `releaseSeat()` or `close()`; `key` null for the key stored here. `code` "OK" with
+   * `seats` and the `lease`, or "SEATS_IN_USE" with `seats`, `next_free_at`
+   * (Unix seconds) and `message`. Throws KeyturnError for anything else (e.g. "NOT_FLOATING"). */
+  takeSeat(key = null) {
+    return this.json('seatTake', [key === null ? null : String(key)], (r) => r === OK || r === SEAT_LIMIT);
+  }
+
+  /** Gives the seat back now (nothing happens when none is held). */
+  releaseSeat() {
+    const result = this.api.seatRelease(this.handle);
+    if (result !== OK) throw this.error(this.handle, result);
   }
 
   /** The support report's licensing part (no key, token or raw hardware value). */

@@ -225,3 +225,53 @@ async fn a_full_license_answers_its_machines_and_one_can_be_freed() {
     assert_eq!(server.machine_count(&key).await, 1);
     assert_eq!(first.run(&["check"]).code, 4, "the freed computer's activation ended");
 }
+
+/// A Python program holds a floating seat while it works (examples/python/hold_seat.py): another
+/// computer meets the seat limit meanwhile, and gets the seat once the program released it.
+#[tokio::test]
+async fn a_python_program_holds_a_floating_seat_while_it_works() {
+    use std::io::{BufRead, BufReader};
+    let server = server::start();
+    let policy = server.cli(&[
+        "policy",
+        "create",
+        "--product",
+        PRODUCT_ID,
+        "--name",
+        "Team",
+        "--max-machines",
+        "1",
+        "--floating",
+        "--lease-secs",
+        "60",
+    ]);
+    let key = server.cli(&["license", "create", "--policy", &policy]);
+    let (first, second) = (
+        Computer::new(&server, "ffi-float-1"),
+        Computer::new(&server, "ffi-float-2"),
+    );
+    let mut program = python(&first);
+    program
+        .arg(repo().join("examples/python/hold_seat.py"))
+        .arg(&first.config)
+        .arg(&key)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped());
+    let mut child = program.spawn().expect("python3");
+    let mut out = BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    out.read_line(&mut line).unwrap();
+    assert!(line.starts_with("seat: OK 1 "), "{line}");
+
+    let other = second.run(&["run", "--key", &key, "--", "true"]);
+    assert_eq!(other.code, 8, "every seat is taken: {other:?}");
+    assert!(other.stderr.contains("The only seat is in use"), "{other:?}");
+
+    drop(child.stdin.take()); // the program's work ends
+    line.clear();
+    out.read_line(&mut line).unwrap();
+    assert_eq!(line, "released\n");
+    assert!(child.wait().unwrap().success());
+    let other = second.run(&["run", "--key", &key, "--", "true"]);
+    assert_eq!(other.code, 0, "the released seat is the other computer's: {other:?}");
+}

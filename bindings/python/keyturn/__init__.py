@@ -66,6 +66,8 @@ def load_library(path=None):
         "keyturn_check": [handle] + buffer,
         "keyturn_fingerprint": [handle] + buffer,
         "keyturn_report": [handle] + buffer,
+        "keyturn_seat_take": [handle, text] + buffer,
+        "keyturn_seat_release": [handle],
         "keyturn_last_error": [handle, ctypes.POINTER(ctypes.c_int)] + buffer,
     }
     for name, argtypes in signatures.items():
@@ -169,6 +171,21 @@ class Keyturn:
 
     def fingerprint(self):
         return self._read(self._lib.keyturn_fingerprint)[1]
+
+    def take_seat(self, key=None):
+        """Takes a floating seat for this computer and holds it (the library keeps it with
+        heartbeats) until `release_seat()` or `close()`. `key`: None for the key stored here.
+        Answers a dict: `code` "OK" with `seats` and the `lease` (`ends_at`, ...), or, when every
+        seat is taken, "SEATS_IN_USE" with `seats`, `next_free_at` (Unix seconds) and `message`.
+        Raises KeyturnError for anything else (e.g. "NOT_FLOATING")."""
+        _, text = self._read(self._lib.keyturn_seat_take, _text(key), answers=(OK, SEAT_LIMIT))
+        return json.loads(text)
+
+    def release_seat(self):
+        """Gives the seat back now (nothing happens when none is held)."""
+        result = self._lib.keyturn_seat_release(self._handle)
+        if result != OK:
+            raise self._error(self._handle, result)
 
     def report(self):
         """The support report's licensing part (no key, token or raw hardware value)."""

@@ -115,6 +115,30 @@ int keyturn_deactivate(KeyturnHandle handle);
 int keyturn_check(KeyturnHandle handle, char *buffer, size_t size, size_t *needed);
 
 /**
+ * Takes a floating seat for this computer and holds it for `handle` until
+ * `keyturn_seat_release` or `keyturn_close` (heartbeats keep it, on a thread of the library's
+ * own; a crashed program's seat frees itself when its lease ends). `key` NULL: the key stored on
+ * this computer. Writes `{"code": "OK", "license_id", "seats", "lease": {"id", "ends_at", ...},
+ * "problem"}`; when every seat is taken, `KEYTURN_SEAT_LIMIT` with `{"code": "SEATS_IN_USE",
+ * "seats", "next_free_at", "message"}` (try again at `next_free_at`, Unix seconds). A node-locked
+ * license answers `KEYTURN_REFUSED` (`NOT_FLOATING`). Called again while holding the seat, it
+ * answers the seat as last kept (`problem`: the code while heartbeats fail, e.g. `OFFLINE`).
+ * The seat is held even if the answer does not fit the buffer.
+ */
+int keyturn_seat_take(KeyturnHandle handle,
+                      const char *key,
+                      char *buffer,
+                      size_t size,
+                      size_t *needed);
+
+/**
+ * Gives the seat `handle` holds back to the license server now (waits for the answer; when the
+ * server cannot be reached the seat frees itself when its lease ends). `KEYTURN_OK` also when
+ * no seat was held.
+ */
+int keyturn_seat_release(KeyturnHandle handle);
+
+/**
  * This device's fingerprint (text, not JSON).
  */
 int keyturn_fingerprint(KeyturnHandle handle, char *buffer, size_t size, size_t *needed);

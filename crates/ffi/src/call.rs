@@ -70,6 +70,9 @@ impl Outcome {
 pub struct Handle {
     pub session: Session,
     pub runtime: tokio::runtime::Runtime,
+    /// The floating seat this handle holds (heartbeats on the guard's own thread; released
+    /// when taken out and dropped, or when the handle goes).
+    pub seat: Mutex<Option<keyturn_client::seat_guard::SeatGuard>>,
     last_error: Mutex<Option<Outcome>>,
 }
 
@@ -78,6 +81,7 @@ impl Handle {
         Handle {
             session,
             runtime,
+            seat: Mutex::new(None),
             last_error: Mutex::new(None),
         }
     }

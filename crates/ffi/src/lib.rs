@@ -16,6 +16,7 @@
 #![allow(clippy::missing_safety_doc)]
 
 mod call;
+mod seat;
 
 use call::{Handle, Outcome};
 use keyturn_client::exit_code;
@@ -205,6 +206,44 @@ pub unsafe extern "C" fn keyturn_check(
                 needed,
             ))
         })())
+    })
+}
+
+/// Takes a floating seat for this computer and holds it for `handle` until
+/// `keyturn_seat_release` or `keyturn_close` (heartbeats keep it, on a thread of the library's
+/// own; a crashed program's seat frees itself when its lease ends). `key` NULL: the key stored on
+/// this computer. Writes `{"code": "OK", "license_id", "seats", "lease": {"id", "ends_at", ...},
+/// "problem"}`; when every seat is taken, `KEYTURN_SEAT_LIMIT` with `{"code": "SEATS_IN_USE",
+/// "seats", "next_free_at", "message"}` (try again at `next_free_at`, Unix seconds). A node-locked
+/// license answers `KEYTURN_REFUSED` (`NOT_FLOATING`). Called again while holding the seat, it
+/// answers the seat as last kept (`problem`: the code while heartbeats fail, e.g. `OFFLINE`).
+/// The seat is held even if the answer does not fit the buffer.
+#[no_mangle]
+pub unsafe extern "C" fn keyturn_seat_take(
+    handle: KeyturnHandle,
+    key: *const c_char,
+    buffer: *mut c_char,
+    size: usize,
+    needed: *mut usize,
+) -> c_int {
+    call::with_handle(handle, |h| {
+        flat((|| {
+            call::check_buffer(buffer, size)?;
+            let key = call::optional_text(key, "key")?;
+            let (answer, outcome) = seat::take(h, key)?;
+            Ok(call::reply(&answer.to_json_string(), outcome, buffer, size, needed))
+        })())
+    })
+}
+
+/// Gives the seat `handle` holds back to the license server now (waits for the answer; when the
+/// server cannot be reached the seat frees itself when its lease ends). `KEYTURN_OK` also when
+/// no seat was held.
+#[no_mangle]
+pub extern "C" fn keyturn_seat_release(handle: KeyturnHandle) -> c_int {
+    call::with_handle(handle, |h| {
+        seat::release(h);
+        Outcome::ok()
     })
 }
 
