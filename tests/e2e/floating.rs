@@ -242,8 +242,10 @@ async fn closing_the_app_gives_the_seat_back_and_a_later_start_takes_one_by_itse
     let app = App::launch_with("floating-close", &server, fp, options(false)).await;
     let result = async {
         enter_key(&app, &key).await?;
-        app.wait_for_text_where("[data-testid=seat-words]", "the seat", |t| t.contains("can use E2E Product"))
-            .await?;
+        app.wait_for_text_where("[data-testid=seat-words]", "the seat", |t| {
+            t.contains("can use E2E Product")
+        })
+        .await?;
         // The step bar shows the seat as the wizard's last step.
         app.wait_for_text("ol.steps [aria-current=step]", "Activated").await?;
         app.screenshot("seat-steps-en").await?;
@@ -266,6 +268,7 @@ async fn closing_the_app_gives_the_seat_back_and_a_later_start_takes_one_by_itse
             t.contains("can use E2E Product")
         })
         .await?;
+        app.screenshot("seat-on-start-en").await?;
         assert!(
             !seat_free_for(&server, &key, "other").await,
             "the app took the only seat"
@@ -288,6 +291,7 @@ async fn closing_the_app_gives_the_seat_back_and_a_later_start_takes_one_by_itse
         })
         .await?;
         app.find("[data-testid=seat-waiting]").await?;
+        app.screenshot("seats-full-on-start-en").await?;
         release(&server, &key, &other).await;
         app.wait_for_text_where("[data-testid=seat-words]", "the seat, taken by itself", |t| {
             t.contains("can use E2E Product")
