@@ -10,6 +10,7 @@ mod diagnostics;
 mod error;
 mod language;
 mod links;
+mod quit_signals;
 mod renewal_task;
 mod startup;
 mod state;
@@ -80,6 +81,7 @@ pub fn build_app<R: Runtime>(builder: tauri::Builder<R>, setup: Setup) -> tauri:
             commands::support::diagnostics,
             commands::support::save_diagnostics,
             commands::seat::seat_checkout,
+            commands::seat::seat_on_start,
             commands::seat::seat_status,
             commands::seat::seat_release,
         ])
@@ -96,15 +98,17 @@ pub fn run() -> i32 {
         .is_absolute()
         .then(|| keyturn_client::window_lock::try_hold(&keyturn_client::window_lock::lock_path(&setup.state_file)))
         .and_then(|held| held.ok().flatten());
-    build_app(links::plugins(tauri::Builder::default()), setup)
+    let app = build_app(links::plugins(tauri::Builder::default()), setup)
         .build(tauri::generate_context!())
-        .expect("error while running the Keyturn app")
-        .run_return(|app, event| {
-            // Quitting gives the floating seat back (the guard releases it when dropped).
-            if let tauri::RunEvent::Exit = event {
-                if let Some(state) = app.try_state::<state::AppState>() {
-                    drop(commands::seat::take_guard(&state));
-                }
+        .expect("error while running the Keyturn app");
+    // SIGTERM (logging out, shutting down), SIGHUP and SIGINT end the app as closing it does.
+    quit_signals::spawn(app.handle().clone());
+    app.run_return(|app, event| {
+        // Quitting gives the floating seat back (the guard releases it when dropped).
+        if let tauri::RunEvent::Exit = event {
+            if let Some(state) = app.try_state::<state::AppState>() {
+                drop(commands::seat::take_guard(&state));
             }
-        })
+        }
+    })
 }

@@ -1,7 +1,9 @@
 //! A floating license in the app (real WebKit, real server): the key takes a seat instead of an
 //! activation and the seat screen says so in plain words; given back, and with every seat taken
 //! by others, the full screen says how many seats there are and when the next frees up, and
-//! takes the seat by itself once one is given back. Once in English, once in German.
+//! takes the seat by itself once one is given back. Once in English, once in German. Closing the
+//! window (its close button) or SIGTERM gives the seat back at once, and a later start with the
+//! same key takes a seat by itself.
 
 mod common;
 
@@ -9,6 +11,7 @@ use common::enter_key;
 use keyturn_e2e::app::{Options, TestResult};
 use keyturn_e2e::{server, App, Server};
 use serde_json::{json, Value};
+use std::time::{Duration, Instant};
 
 const LEASE_SECS: i64 = 600;
 
@@ -187,6 +190,113 @@ async fn the_seat_screens_speak_german() {
             format!("Alle 2 Plätze sind gerade belegt — der nächste wird um {next} frei.")
         );
         app.screenshot("seats-full-de").await?;
+        Ok(())
+    }
+    .await;
+    app.finish(result, &server).await;
+}
+
+/// How long the server may take to see a seat given back by an app that has ended.
+const RELEASE_DEADLINE: Duration = Duration::from_secs(10);
+
+/// Whether another computer can take a seat now (it gives the seat back at once if so).
+async fn seat_free_for(server: &Server, key: &str, fp: &str) -> bool {
+    let (status, body) = server
+        .post("/v1/leases", json!({"key": key, "fingerprint": fp, "name": fp}))
+        .await;
+    if status.as_u16() == 201 {
+        release(server, key, &body["lease"]).await;
+        return true;
+    }
+    assert_eq!(body["code"], "SEATS_IN_USE", "{status} {body}");
+    false
+}
+
+/// Polls the server until the only seat is free again, within [`RELEASE_DEADLINE`]; well
+/// inside the lease (600 s), so a seat that only lapsed fails this.
+async fn seat_given_back(server: &Server, key: &str) -> TestResult {
+    let end = Instant::now() + RELEASE_DEADLINE;
+    while !seat_free_for(server, key, "other").await {
+        if Instant::now() >= end {
+            return Err(format!("the app's seat was still taken {RELEASE_DEADLINE:?} after the app ended").into());
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    Ok(())
+}
+
+/// Fails the test (screenshot and logs saved) unless `result` is Ok; else hands the app on.
+async fn go_on(app: App, server: &Server, result: TestResult) -> App {
+    if result.is_err() {
+        app.finish(result, server).await;
+        unreachable!("finish panics on a failure");
+    }
+    app
+}
+
+#[tokio::test]
+async fn closing_the_app_gives_the_seat_back_and_a_later_start_takes_one_by_itself() {
+    let server = server::start();
+    let key = server.new_license_with(1, &["--floating", "--lease-secs", &LEASE_SECS.to_string()]);
+    let fp = "e2e-floating-close";
+    let app = App::launch_with("floating-close", &server, fp, options(false)).await;
+    let result = async {
+        enter_key(&app, &key).await?;
+        app.wait_for_text_where("[data-testid=seat-words]", "the seat", |t| {
+            t.contains("can use E2E Product")
+        })
+        .await?;
+        // The step bar shows the seat as the wizard's last step.
+        app.wait_for_text("ol.steps [aria-current=step]", "Activated").await?;
+        app.screenshot("seat-steps-en").await?;
+        assert!(
+            !seat_free_for(&server, &key, "other").await,
+            "the app holds the only seat"
+        );
+        // Its close button, as a person closes it: the app ends and the seat is free again.
+        app.close_window()?;
+        app.wait_for_app_to_end()?;
+        seat_given_back(&server, &key).await
+    }
+    .await;
+    let app = go_on(app, &server, result).await;
+
+    // A later start with the same state: the seat screen by itself, not Welcome.
+    let app = app.relaunch(&server, fp).await;
+    let result = async {
+        app.wait_for_text_where("[data-testid=seat-words]", "the seat taken on start", |t| {
+            t.contains("can use E2E Product")
+        })
+        .await?;
+        app.screenshot("seat-on-start-en").await?;
+        assert!(
+            !seat_free_for(&server, &key, "other").await,
+            "the app took the only seat"
+        );
+        // Logging out (SIGTERM) gives it back too.
+        app.terminate()?;
+        app.wait_for_app_to_end()?;
+        seat_given_back(&server, &key).await
+    }
+    .await;
+    let app = go_on(app, &server, result).await;
+
+    // Started while another computer holds the only seat: the full screen, and the seat is
+    // taken by itself once the other gives it back.
+    let other = checkout(&server, &key, "other").await;
+    let app = app.relaunch(&server, fp).await;
+    let result = async {
+        app.wait_for_text_where("[data-testid=seats-full]", "all seats taken on start", |t| {
+            t.contains("in use")
+        })
+        .await?;
+        app.find("[data-testid=seat-waiting]").await?;
+        app.screenshot("seats-full-on-start-en").await?;
+        release(&server, &key, &other).await;
+        app.wait_for_text_where("[data-testid=seat-words]", "the seat, taken by itself", |t| {
+            t.contains("can use E2E Product")
+        })
+        .await?;
         Ok(())
     }
     .await;

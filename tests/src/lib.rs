@@ -14,6 +14,7 @@ pub mod keychain;
 pub mod launch;
 pub mod page;
 pub mod server;
+pub mod window;
 
 pub use app::App;
 pub use browser::Browser;

@@ -92,6 +92,8 @@ pub fn save_activation(
         local.license = Some(activation.license.clone());
         local.offline = false;
         local.device_name = Some(activation.machine.name.clone()).filter(|n| !n.is_empty());
+        // The key stored now is a node-locked license's.
+        local.floating_key = false;
     })
 }
 
@@ -167,6 +169,9 @@ pub fn forget(secrets: &dyn SecretStore, state: &dyn StateStore, forget_key: boo
         // The name belonged to the activation; a new one starts from the hostname again.
         local.device_name = None;
         local.renewal_failures = 0;
+        if forget_key {
+            local.floating_key = false;
+        }
     })?;
     Ok(())
 }

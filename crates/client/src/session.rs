@@ -14,7 +14,10 @@ use keyturn_protocol::{Code, LicenseKey};
 use serde::Serialize;
 use std::sync::{Arc, Mutex};
 
+mod floating;
 mod rename;
+
+pub use floating::OnStart;
 
 pub struct Session {
     pub config: VendorConfig,
@@ -100,9 +103,11 @@ impl Session {
     }
 
     /// Keeps the key of a floating license in the keychain: nothing is activated, programs take
-    /// a seat with it while they run ([`crate::seat_guard`], `keyturn run`).
+    /// a seat with it while they run ([`crate::seat_guard`], `keyturn run`), and the app takes
+    /// one when it starts ([`Session::on_start`]).
     pub fn remember_key(&self, key: &LicenseKey) -> Result<(), crate::storage::StoreError> {
-        self.secrets.set(crate::storage::Secret::LicenseKey, key.canonical())
+        self.secrets.set(crate::storage::Secret::LicenseKey, key.canonical())?;
+        self.mark_floating(true)
     }
 
     /// Runs the activation flow and keeps the result. This computer never holds two seats: an

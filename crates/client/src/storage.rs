@@ -86,6 +86,10 @@ pub struct LocalState {
     /// This device's name on the license server, as the server last answered it (the user may
     /// have renamed it); `None` before any answer: the hostname stands in.
     pub device_name: Option<String>,
+    /// The stored key is a floating license's (the server said so when it was activated): the
+    /// app takes a seat with it by itself when it starts. No secret: the key stays in the
+    /// keychain.
+    pub floating_key: bool,
 }
 
 /// How many recent answer codes the state keeps for the support report.

@@ -212,3 +212,33 @@ async fn a_lost_state_is_rebuilt_from_the_token_and_renewal_and_deactivation_wor
         serde_json::from_str(&server.cli(&["license", "machines", "--license", key.canonical()])).unwrap();
     assert_eq!(machines["total"], 0, "the seat is free: {machines}");
 }
+
+/// A floating key answers FLOATING_LICENSE: the session keeps the key and marks it, so the app's
+/// next start takes a seat with it; a node-locked key activated afterwards starts as before.
+#[tokio::test]
+async fn a_floating_key_is_marked_for_the_next_start_and_a_node_locked_one_is_not() {
+    use keyturn_client::session::OnStart;
+    let server = real_server();
+    let floating = LicenseKey::parse(&server.new_license_with(1, &["--floating", "--lease-secs", "60"])).unwrap();
+    let (s, secrets) = session(&server, "alice");
+    assert_eq!(s.on_start(None), OnStart::AsBefore, "nothing stored yet");
+
+    let refused = s.activate(&floating, |_| {}).await.unwrap_err();
+    assert_eq!(refused.error_code(), keyturn_client::ErrorCode::FloatingLicense);
+    assert_eq!(
+        secrets.get(Secret::LicenseKey).unwrap().as_deref(),
+        Some(floating.canonical())
+    );
+    assert_eq!(s.on_start(None), OnStart::TakeSeat);
+
+    let node_locked = LicenseKey::parse(&server.new_license(1)).unwrap();
+    assert!(matches!(
+        s.activate(&node_locked, |_| {}).await.unwrap(),
+        ActivationOutcome::Activated(_)
+    ));
+    assert_eq!(
+        s.on_start(None),
+        OnStart::AsBefore,
+        "a node-locked key starts as before"
+    );
+}

@@ -6,6 +6,8 @@
 
 use keyturn_client::seat::{SeatClient, SeatError};
 use keyturn_client::seat_guard::{self, SeatGuard};
+use keyturn_client::session::OnStart;
+use keyturn_client::ErrorCode;
 use tauri::State;
 
 use crate::error::CommandError;
@@ -60,6 +62,24 @@ pub async fn seat_checkout(state: State<'_, AppState>, borrow_days: Option<u32>)
         drop_guard(old).await;
     }
     Ok(SeatResult::Held { seat })
+}
+
+/// At start, with nothing activated here: a key kept as a floating license's takes a seat by
+/// itself (keyturn-client decides, `Session::on_start`); otherwise `None` and the app starts as
+/// it always has. A checkout that answers NOT_FLOATING unmarks the key.
+#[tauri::command]
+pub async fn seat_on_start(state: State<'_, AppState>) -> Result<Option<SeatResult>, CommandError> {
+    let session = state.session()?;
+    if session.on_start(state.seat_file.as_deref()) == OnStart::AsBefore {
+        return Ok(None);
+    }
+    match seat_checkout(state.clone(), None).await {
+        Err(CommandError::Seat(e)) if e.error_code() == ErrorCode::NotFloating => {
+            let _ = session.mark_floating(false);
+            Ok(None)
+        }
+        taken => taken.map(Some),
+    }
 }
 
 /// The seat this computer holds now: the app's own, else a borrowed one (or a program's), from

@@ -92,6 +92,9 @@ export const ipc = {
   /** Floating license: takes a seat with the stored key (kept while the app runs), or borrows
    * one for `borrowDays`; every seat taken is an answer (`full`), not an error. */
   seatCheckout: (borrowDays?: number) => call<SeatResult>("seat_checkout", { borrowDays: borrowDays ?? null }),
+  /** At start with nothing activated: a key kept as a floating license's takes a seat by
+   * itself (the answer); null when the app starts as it always has. */
+  seatOnStart: () => call<SeatResult | null>("seat_on_start"),
   /** The seat this computer holds now (the app's, or a borrowed one); no network. */
   seatStatus: () => call<SeatView | null>("seat_status"),
   /** "Give the seat back" / "Return now". */

@@ -50,6 +50,26 @@ export class Seats {
     }
   }
 
+  /**
+   * At start with nothing activated: a seat held here is shown; a key kept as a floating
+   * license's takes a seat by itself (or waits on the full screen). Answers whether a seat
+   * screen took over (else the app starts as it always has).
+   */
+  async onStart(): Promise<boolean> {
+    await this.showHeld();
+    if (this.host.screen() === "seat") return true;
+    try {
+      const result = await ipc.seatOnStart();
+      if (result === null) return false;
+      this.apply(result);
+      return true;
+    } catch (error) {
+      // Offline, say: Welcome says why, and the key can be entered again.
+      this.host.fail(error, "welcome");
+      return true;
+    }
+  }
+
   /** Takes a seat with the key the activation kept. */
   async take(): Promise<void> {
     try {

@@ -87,8 +87,9 @@ export class Wizard {
       await ipc.onStatus((status) => this.applyStatus(status, this.screen === "welcome" || this.screen === "dashboard"));
       await ipc.onLink(() => this.takeLink());
       const status = await ipc.status();
-      this.applyStatus(status, true);
-      if (status.kind === "notActivated") await this.seats.showHeld();
+      // Nothing activated: a floating license's seat may open instead of Welcome.
+      const seated = status.kind === "notActivated" && (await this.seats.onStart());
+      this.applyStatus(status, !seated);
       await this.takeLink();
     } catch (error) {
       this.fail(error, "key");

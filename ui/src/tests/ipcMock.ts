@@ -56,7 +56,7 @@ export const licensed: StatusView = {
 export function fakeRust(handlers: Record<string, Handler>): Calls {
   clearMocks();
   const calls: Calls = { list: [], names: () => calls.list.map((c) => c.cmd) };
-  const table: Record<string, Handler> = { app_info: () => appInfo, take_link: () => null, ...handlers };
+  const table: Record<string, Handler> = { app_info: () => appInfo, take_link: () => null, seat_on_start: () => null, ...handlers };
   mockIPC(
     (cmd, args) => {
       const payload = (args ?? {}) as Record<string, unknown>;

@@ -6,7 +6,7 @@ import { clearMocks } from "@tauri-apps/api/mocks";
 import { Wizard } from "../lib/wizard.svelte";
 import { SEAT_POLL_MS, SEAT_WAIT_MS } from "../lib/seats.svelte";
 import { languages } from "../locales/i18n.svelte";
-import { commandError, fakeRust } from "./ipcMock";
+import { commandError, fakeRust, licensed } from "./ipcMock";
 import type { SeatResult, SeatView } from "../lib/ipc";
 
 const KEY = "7K3QD-M2XWP-9RT4B-HC6NV-E8JZA-QF0Y5";
@@ -113,5 +113,43 @@ describe("a floating license", () => {
     await wizard.start();
     expect(wizard.screen).toBe("seat");
     expect(wizard.seats.seat?.borrowed).toBe(true);
+  });
+
+  it("a later run with a key kept as floating takes a seat by itself (Rust decides), else opens on Welcome", async () => {
+    const calls = fakeRust({ status: () => ({ kind: "notActivated" }), seat_status: () => null, seat_on_start: () => held });
+    const wizard = new Wizard();
+    await wizard.start();
+    expect(wizard.screen).toBe("seat");
+    expect(wizard.seats.seat).toEqual(seat);
+    expect(calls.names()).not.toContain("seat_checkout");
+
+    fakeRust({ status: () => ({ kind: "notActivated" }), seat_status: () => null, seat_on_start: () => full(NOW + 300) });
+    const waiting = new Wizard();
+    await waiting.start();
+    expect(waiting.screen).toBe("seatsFull");
+    expect(waiting.seats.full).toEqual({ seats: 5, nextFreeAt: NOW + 300 });
+    waiting.seats.stopWaiting();
+
+    fakeRust({ status: () => ({ kind: "notActivated" }), seat_status: () => null, seat_on_start: () => null });
+    const plain = new Wizard();
+    await plain.start();
+    expect(plain.screen).toBe("welcome");
+    expect(plain.error).toBeNull();
+  });
+
+  it("an activated computer never asks for a seat on start", async () => {
+    const calls = fakeRust({ status: () => licensed });
+    const wizard = new Wizard();
+    await wizard.start();
+    expect(wizard.screen).toBe("dashboard");
+    expect(calls.names()).not.toContain("seat_on_start");
+  });
+
+  it("offline at start: Welcome says why", async () => {
+    fakeRust({ status: () => ({ kind: "notActivated" }), seat_status: () => null, seat_on_start: () => commandError("OFFLINE") });
+    const wizard = new Wizard();
+    await wizard.start();
+    expect(wizard.screen).toBe("welcome");
+    expect(wizard.error?.code).toBe("OFFLINE");
   });
 });

@@ -6,6 +6,8 @@ pub use super::admin_input::{Extend, NewLicense, NewPolicy, NewProduct};
 
 use super::admin_input::{check_fingerprint, extended_expiry, new_license, new_policy, new_product};
 use super::errors::{ApiError, ApiResult};
+use super::leases::admin::staff_view;
+use super::leases::tx::LeaseTx;
 use super::model::{self, Activation, FingerprintRule, License, LicenseCtx, LicenseState, Policy, Product};
 use super::page::{Page, Paged};
 use super::rules;
@@ -123,30 +125,28 @@ pub async fn find_license(
     found.ok_or_else(|| ApiError::not_found("no such license"))
 }
 
-pub async fn license(tx: &mut impl Tx, hasher: &KeyHasher, now: i64, id_or_key: &str) -> ApiResult<LicenseView> {
-    Ok(view(find_license(tx, hasher, id_or_key, Lock::No).await?, now))
+pub async fn license(tx: &mut impl LeaseTx, hasher: &KeyHasher, now: i64, id_or_key: &str) -> ApiResult<LicenseView> {
+    let held = find_license(tx, hasher, id_or_key, Lock::No).await?;
+    staff_view(tx, held, now).await
 }
 
-pub async fn licenses(tx: &mut impl Tx, now: i64, product_id: Option<&str>) -> ApiResult<Vec<LicenseView>> {
-    Ok(tx
-        .licenses(product_id)
-        .await?
-        .into_iter()
-        .map(|held| view(held, now))
-        .collect())
+pub async fn licenses(tx: &mut impl LeaseTx, now: i64, product_id: Option<&str>) -> ApiResult<Vec<LicenseView>> {
+    let mut views = Vec::new();
+    for held in tx.licenses(product_id).await? {
+        views.push(staff_view(tx, held, now).await?);
+    }
+    Ok(views)
 }
 
 /// The license after a change: read again inside the same transaction.
-async fn reread(tx: &mut impl Tx, license_id: &str, now: i64) -> ApiResult<LicenseView> {
+async fn reread(tx: &mut impl LeaseTx, license_id: &str, now: i64) -> ApiResult<LicenseView> {
     let held = tx.license(LicenseBy::Id(license_id), Lock::No).await?;
-    Ok(view(
-        held.ok_or_else(|| ApiError::Internal("license vanished".into()))?,
-        now,
-    ))
+    let held = held.ok_or_else(|| ApiError::Internal("license vanished".into()))?;
+    staff_view(tx, held, now).await
 }
 
 pub async fn set_status(
-    tx: &mut impl Tx,
+    tx: &mut impl LeaseTx,
     hasher: &KeyHasher,
     now: i64,
     id_or_key: &str,
@@ -160,7 +160,7 @@ pub async fn set_status(
 
 /// Moves the expiry (see [`Extend`]).
 pub async fn extend(
-    tx: &mut impl Tx,
+    tx: &mut impl LeaseTx,
     hasher: &KeyHasher,
     now: i64,
     id_or_key: &str,

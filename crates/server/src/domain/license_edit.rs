@@ -1,9 +1,11 @@
 //! Editing what a license says about its owner: name, email, entitlements, metadata (the
 //! console's license page). Only the fields sent change. Its query lives in [`LicenseEditTx`].
 
-use super::admin::{find_license, view, LicenseView};
+use super::admin::{find_license, LicenseView};
 use super::admin_input::check_license_details;
 use super::errors::{ApiError, ApiResult};
+use super::leases::admin::staff_view;
+use super::leases::tx::LeaseTx;
 use super::secrets::KeyHasher;
 use super::tx::{LicenseBy, Lock, Tx};
 use serde::Deserialize;
@@ -36,7 +38,7 @@ pub trait LicenseEditTx: Tx {
 /// Applies the edit; answers the license as it is now and the names of the fields that changed
 /// (for the event log, which keeps no owner data).
 pub async fn edit(
-    tx: &mut impl LicenseEditTx,
+    tx: &mut (impl LicenseEditTx + LeaseTx),
     hasher: &KeyHasher,
     now: i64,
     id_or_key: &str,
@@ -86,5 +88,5 @@ pub async fn edit(
         .license(LicenseBy::Id(&id), Lock::No)
         .await?
         .ok_or_else(|| ApiError::Internal("license vanished".into()))?;
-    Ok((view(held, now), changed))
+    Ok((staff_view(tx, held, now).await?, changed))
 }

@@ -6,8 +6,10 @@
 //! Its queries live in [`LicenseListTx`] beside [`Tx`] (`store/sqlite/license_list.rs`,
 //! `store/postgres/license_list.rs`; their shared SQL in `store/license_list_sql.rs`).
 
-use super::admin::{view, LicenseView};
+use super::admin::LicenseView;
 use super::errors::{ApiError, ApiResult};
+use super::leases::admin::staff_view;
+use super::leases::tx::LeaseTx;
 use super::model::LicenseState;
 use super::tx::{Held, Tx};
 use serde::{Deserialize, Serialize};
@@ -194,7 +196,7 @@ pub fn request(now: i64, q: &LicenseQuery) -> ApiResult<ListRequest> {
 }
 
 /// One page of the list and the total.
-pub async fn page(tx: &mut impl LicenseListTx, req: &ListRequest) -> ApiResult<LicensePage> {
+pub async fn page(tx: &mut (impl LicenseListTx + LeaseTx), req: &ListRequest) -> ApiResult<LicensePage> {
     let limit = req.rows as usize;
     let mut rows = tx
         .license_page(&ListRequest {
@@ -211,11 +213,11 @@ pub async fn page(tx: &mut impl LicenseListTx, req: &ListRequest) -> ApiResult<L
         tx.license_count(&req.filter).await?
     };
     rows.truncate(limit);
-    Ok(LicensePage {
-        licenses: rows.into_iter().map(|held| view(held, req.filter.now)).collect(),
-        total,
-        next,
-    })
+    let mut licenses = Vec::with_capacity(rows.len());
+    for held in rows {
+        licenses.push(staff_view(tx, held, req.filter.now).await?);
+    }
+    Ok(LicensePage { licenses, total, next })
 }
 
 #[cfg(test)]

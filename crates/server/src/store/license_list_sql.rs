@@ -87,7 +87,14 @@ impl Builder<'_> {
             conds.push(format!("l.created_at < {}", self.bind(Param::Int(before))));
         }
         if f.seats_full {
-            conds.push("l.seats_used >= (SELECT p.max_machines FROM policies p WHERE p.id = l.policy_id)".into());
+            // A floating license's seats in use are its live leases, as in its summary
+            // (`domain::leases::admin::seats_in_use`).
+            let now = self.bind(Param::Int(f.now));
+            conds.push(format!(
+                "(SELECT CASE WHEN sp.floating \
+                 THEN (SELECT COUNT(*) FROM leases le WHERE le.license_id = l.id AND le.expires_at > {now}) \
+                 ELSE l.seats_used END >= sp.max_machines FROM policies sp WHERE sp.id = l.policy_id)"
+            ));
         }
         if let Some(text) = &f.text {
             let escaped: String = text

@@ -7,3 +7,4 @@ mod auto_release;
 mod helpers;
 mod load;
 mod seats;
+mod summary;

@@ -36,6 +36,8 @@ pub trait LeaseTx: Tx {
     fn insert_lease(&mut self, row: &LeaseRow) -> impl Future<Output = ApiResult<()>> + Send;
     /// Writes every field of the slot with the row's `slot_id`.
     fn update_lease(&mut self, row: &LeaseRow) -> impl Future<Output = ApiResult<()>> + Send;
+    /// How many of the license's leases are live at `now`: its seats in use.
+    fn live_lease_count(&mut self, license_id: &str, now: i64) -> impl Future<Output = ApiResult<u32>> + Send;
     /// The license's leases live at `now`, soonest ending first (at most `limit`).
     fn live_leases(
         &mut self,

@@ -134,6 +134,16 @@ impl<C: GenericClient + Sync> LeaseTx for PgTx<'_, C> {
         .await
     }
 
+    async fn live_lease_count(&mut self, license_id: &str, now: i64) -> ApiResult<u32> {
+        let rows = self
+            .rows(
+                "SELECT COUNT(*)::BIGINT FROM leases WHERE license_id = $1 AND expires_at > $2",
+                &[&license_id, &now],
+            )
+            .await?;
+        Ok(rows.first().map_or(0, |r| model::count(r.get(0))))
+    }
+
     async fn live_leases(&mut self, license_id: &str, now: i64, limit: u32) -> ApiResult<Vec<LeaseRow>> {
         let sql = format!(
             "SELECT {LEASE_COLS} FROM leases WHERE license_id = $1 AND expires_at > $2 ORDER BY expires_at LIMIT $3"

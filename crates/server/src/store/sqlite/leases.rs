@@ -172,6 +172,17 @@ impl LeaseTx for SqliteTx<'_> {
         ))
     }
 
+    fn live_lease_count(&mut self, license_id: &str, now: i64) -> impl Future<Output = ApiResult<u32>> + Send {
+        let read = || -> rusqlite::Result<u32> {
+            let n: i64 = self
+                .0
+                .prepare_cached("SELECT COUNT(*) FROM leases WHERE license_id = ?1 AND expires_at > ?2")?
+                .query_row(params![license_id, now], |r| r.get(0))?;
+            Ok(model::count(n))
+        };
+        done(read())
+    }
+
     fn live_leases(
         &mut self,
         license_id: &str,
