@@ -43,6 +43,13 @@ pub fn console_handlers() -> Router<AppState> {
         .route("/me/totp", post(confirm_totp))
 }
 
+/// Who asks for a change: the principal (for the rules) and its event log name.
+#[derive(Clone, Copy)]
+struct Who<'a> {
+    principal: &'a Principal,
+    actor: &'a str,
+}
+
 impl AppState {
     fn log_staff(&self, actor: &str, action: &str, detail: String) {
         self.events
@@ -77,12 +84,21 @@ async fn list_staff(State(s): State<AppState>) -> ApiResult<Response> {
     Ok(Json(all.iter().map(StaffView::from).collect::<Vec<_>>()).into_response())
 }
 
-async fn change(s: &AppState, actor: &str, id: String, change: StaffChange, action: &str) -> ApiResult<Response> {
+/// The staff account asking (None: the root token or an API token).
+fn asking(p: &Principal) -> Option<String> {
+    match p {
+        Principal::Staff { id, .. } => Some(id.clone()),
+        _ => None,
+    }
+}
+
+async fn change(s: &AppState, who: Who<'_>, id: String, change: StaffChange, action: &str) -> ApiResult<Response> {
     let now = s.clock.now();
     let detail_role = matches!(change, StaffChange::Role(_));
+    let by = asking(who.principal);
     let changed = s
         .store
-        .staff_write(now, StaffOp::Change { id, change })
+        .staff_write(now, StaffOp::Change { id, change, by })
         .await?
         .account();
     let changed = changed.ok_or_else(|| ApiError::not_found("no staff account with this id"))?;
@@ -91,16 +107,34 @@ async fn change(s: &AppState, actor: &str, id: String, change: StaffChange, acti
     } else {
         changed.email.clone()
     };
-    s.log_staff(actor, action, detail);
+    s.log_staff(who.actor, action, detail);
     Ok(Json(StaffView::from(&changed)).into_response())
 }
 
-async fn disable(State(s): State<AppState>, Actor(actor): Actor, Path(id): Path<String>) -> ApiResult<Response> {
-    change(&s, &actor, id, StaffChange::Disabled(true), "staff_disable").await
+async fn disable(
+    State(s): State<AppState>,
+    Extension(p): Extension<Principal>,
+    Actor(actor): Actor,
+    Path(id): Path<String>,
+) -> ApiResult<Response> {
+    let who = Who {
+        principal: &p,
+        actor: &actor,
+    };
+    change(&s, who, id, StaffChange::Disabled(true), "staff_disable").await
 }
 
-async fn enable(State(s): State<AppState>, Actor(actor): Actor, Path(id): Path<String>) -> ApiResult<Response> {
-    change(&s, &actor, id, StaffChange::Disabled(false), "staff_enable").await
+async fn enable(
+    State(s): State<AppState>,
+    Extension(p): Extension<Principal>,
+    Actor(actor): Actor,
+    Path(id): Path<String>,
+) -> ApiResult<Response> {
+    let who = Who {
+        principal: &p,
+        actor: &actor,
+    };
+    change(&s, who, id, StaffChange::Disabled(false), "staff_enable").await
 }
 
 #[derive(Deserialize)]
@@ -111,12 +145,17 @@ struct RoleBody {
 
 async fn set_role(
     State(s): State<AppState>,
+    Extension(p): Extension<Principal>,
     Actor(actor): Actor,
     Path(id): Path<String>,
     ApiJson(b): ApiJson<RoleBody>,
 ) -> ApiResult<Response> {
     let role = Role::parse(&b.role)?;
-    change(&s, &actor, id, StaffChange::Role(role), "staff_role").await
+    let who = Who {
+        principal: &p,
+        actor: &actor,
+    };
+    change(&s, who, id, StaffChange::Role(role), "staff_role").await
 }
 
 #[derive(Deserialize)]
@@ -128,6 +167,7 @@ struct PasswordBody {
 /// An owner sets a new password for someone (who lost theirs).
 async fn reset_password(
     State(s): State<AppState>,
+    Extension(p): Extension<Principal>,
     Actor(actor): Actor,
     Path(id): Path<String>,
     ApiJson(b): ApiJson<PasswordBody>,
@@ -137,11 +177,24 @@ async fn reset_password(
     let account = account.ok_or_else(|| ApiError::not_found("no staff account with this id"))?;
     password::check_strength(&b.password, &account.email)?;
     let hash = password::hash_blocking(b.password).await?;
-    change(&s, &actor, id, StaffChange::PasswordHash(hash), "staff_password_reset").await
+    let who = Who {
+        principal: &p,
+        actor: &actor,
+    };
+    change(&s, who, id, StaffChange::PasswordHash(hash), "staff_password_reset").await
 }
 
-async fn clear_totp(State(s): State<AppState>, Actor(actor): Actor, Path(id): Path<String>) -> ApiResult<Response> {
-    change(&s, &actor, id, StaffChange::Totp(None), "staff_totp_clear").await
+async fn clear_totp(
+    State(s): State<AppState>,
+    Extension(p): Extension<Principal>,
+    Actor(actor): Actor,
+    Path(id): Path<String>,
+) -> ApiResult<Response> {
+    let who = Who {
+        principal: &p,
+        actor: &actor,
+    };
+    change(&s, who, id, StaffChange::ClearTotp, "staff_totp_clear").await
 }
 
 #[derive(Deserialize)]
@@ -277,7 +330,11 @@ async fn change_own_password(
     }
     password::check_strength(&b.new, &account.email)?;
     let hash = password::hash_blocking(b.new).await?;
-    change(&s, &actor, id, StaffChange::PasswordHash(hash), "password_change").await?;
+    let who = Who {
+        principal: &p,
+        actor: &actor,
+    };
+    change(&s, who, id, StaffChange::PasswordHash(hash), "password_change").await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
@@ -313,16 +370,20 @@ async fn confirm_totp(
     let secret = totp::from_base32(&b.secret)
         .filter(|s| s.len() >= 16)
         .ok_or_else(|| ApiError::bad_request("not a TOTP secret from /me/totp/begin"))?;
-    if !totp::verify(&secret, &b.code, s.clock.now()) {
+    let now = s.clock.now();
+    let Some(step) = totp::matching_step(&secret, &b.code, now) else {
         return Err(ApiError::new(Code::Unauthorized, "that code is wrong or too old"));
-    }
-    change(
-        &s,
-        &actor,
-        id,
-        StaffChange::Totp(Some(totp::base32(&secret))),
-        "totp_set",
-    )
-    .await?;
+    };
+    // Kept sealed, and the confirming code's step counts as used: it cannot sign in again.
+    let sealed = s.store.secrets().totp.seal(&id, &secret);
+    s.store.staff_write(now, StaffOp::SetTotp { id, sealed, step }).await?;
+    s.log_staff(&actor, "totp_set", staff_email(&p));
     Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+fn staff_email(p: &Principal) -> String {
+    match p {
+        Principal::Staff { email, .. } => email.clone(),
+        _ => String::new(),
+    }
 }
