@@ -61,7 +61,14 @@ async fn sign_in(b: &Browser, email: &str, password: &str) -> TestResult {
 /// The staff links (and who was signed in) are not on the sign-in page.
 async fn no_nav_on_sign_in_page(b: &Browser, when: &str) -> TestResult {
     b.wait_visible("#sign-in-view").await?;
-    let links = ["#nav-search", "#nav-licenses", "#staff-nav", "#nav-staff", "#nav-tokens", "#nav-activity"];
+    let links = [
+        "#nav-search",
+        "#nav-licenses",
+        "#staff-nav",
+        "#nav-staff",
+        "#nav-tokens",
+        "#nav-activity",
+    ];
     for css in links.iter().chain(&["#nav-account", "#who"]) {
         assert!(!shown(b, css).await?, "{css} is shown on the sign-in page {when}");
     }

@@ -7,6 +7,7 @@
 mod staff_common;
 
 use keyturn_server::domain::staff::totp;
+use keyturn_testkit::store::sql;
 use keyturn_testkit::*;
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
@@ -130,21 +131,6 @@ fn database_bytes(db: &str) -> String {
     let mut bytes = std::fs::read(db).unwrap();
     bytes.extend(std::fs::read(format!("{db}-wal")).unwrap_or_default());
     String::from_utf8_lossy(&bytes).into_owned()
-}
-
-/// Runs SQL on the database (SQLite file or PostgreSQL URL); the first column of the first row.
-fn sql(db: &str, query: &str) -> String {
-    if db.starts_with("postgres://") {
-        let name = db.rsplit('/').next().unwrap();
-        let (ok, out) = postgres::cluster().psql(name, query);
-        assert!(ok, "{query}: {out}");
-        out.trim().to_string()
-    } else {
-        let conn = rusqlite::Connection::open(db).unwrap();
-        conn.query_row(query, [], |r| r.get::<_, Option<String>>(0))
-            .unwrap()
-            .unwrap_or_default()
-    }
 }
 
 /// The server's clock 10 s into a 30-second step (so "this step's code" is the one meant).

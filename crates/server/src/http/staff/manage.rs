@@ -43,11 +43,27 @@ pub fn console_handlers() -> Router<AppState> {
         .route("/me/totp", post(confirm_totp))
 }
 
-/// Who asks for a change: the principal (for the rules) and its event log name.
-#[derive(Clone, Copy)]
-struct Who<'a> {
-    principal: &'a Principal,
-    actor: &'a str,
+/// Who asks for a change: the staff account (None: the root token or an API token), for the
+/// rules, and its name in the event log.
+struct Who {
+    by: Option<String>,
+    actor: String,
+}
+
+impl axum::extract::FromRequestParts<AppState> for Who {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let Actor(actor) = Actor::from_request_parts(parts, state).await?;
+        let by = match parts.extensions.get::<Principal>() {
+            Some(Principal::Staff { id, .. }) => Some(id.clone()),
+            _ => None,
+        };
+        Ok(Who { by, actor })
+    }
 }
 
 impl AppState {
@@ -84,18 +100,10 @@ async fn list_staff(State(s): State<AppState>) -> ApiResult<Response> {
     Ok(Json(all.iter().map(StaffView::from).collect::<Vec<_>>()).into_response())
 }
 
-/// The staff account asking (None: the root token or an API token).
-fn asking(p: &Principal) -> Option<String> {
-    match p {
-        Principal::Staff { id, .. } => Some(id.clone()),
-        _ => None,
-    }
-}
-
-async fn change(s: &AppState, who: Who<'_>, id: String, change: StaffChange, action: &str) -> ApiResult<Response> {
+async fn change(s: &AppState, who: Who, id: String, change: StaffChange, action: &str) -> ApiResult<Response> {
     let now = s.clock.now();
     let detail_role = matches!(change, StaffChange::Role(_));
-    let by = asking(who.principal);
+    let by = who.by;
     let changed = s
         .store
         .staff_write(now, StaffOp::Change { id, change, by })
@@ -107,33 +115,15 @@ async fn change(s: &AppState, who: Who<'_>, id: String, change: StaffChange, act
     } else {
         changed.email.clone()
     };
-    s.log_staff(who.actor, action, detail);
+    s.log_staff(&who.actor, action, detail);
     Ok(Json(StaffView::from(&changed)).into_response())
 }
 
-async fn disable(
-    State(s): State<AppState>,
-    Extension(p): Extension<Principal>,
-    Actor(actor): Actor,
-    Path(id): Path<String>,
-) -> ApiResult<Response> {
-    let who = Who {
-        principal: &p,
-        actor: &actor,
-    };
+async fn disable(State(s): State<AppState>, who: Who, Path(id): Path<String>) -> ApiResult<Response> {
     change(&s, who, id, StaffChange::Disabled(true), "staff_disable").await
 }
 
-async fn enable(
-    State(s): State<AppState>,
-    Extension(p): Extension<Principal>,
-    Actor(actor): Actor,
-    Path(id): Path<String>,
-) -> ApiResult<Response> {
-    let who = Who {
-        principal: &p,
-        actor: &actor,
-    };
+async fn enable(State(s): State<AppState>, who: Who, Path(id): Path<String>) -> ApiResult<Response> {
     change(&s, who, id, StaffChange::Disabled(false), "staff_enable").await
 }
 
@@ -145,16 +135,11 @@ struct RoleBody {
 
 async fn set_role(
     State(s): State<AppState>,
-    Extension(p): Extension<Principal>,
-    Actor(actor): Actor,
+    who: Who,
     Path(id): Path<String>,
     ApiJson(b): ApiJson<RoleBody>,
 ) -> ApiResult<Response> {
     let role = Role::parse(&b.role)?;
-    let who = Who {
-        principal: &p,
-        actor: &actor,
-    };
     change(&s, who, id, StaffChange::Role(role), "staff_role").await
 }
 
@@ -167,8 +152,7 @@ struct PasswordBody {
 /// An owner sets a new password for someone (who lost theirs).
 async fn reset_password(
     State(s): State<AppState>,
-    Extension(p): Extension<Principal>,
-    Actor(actor): Actor,
+    who: Who,
     Path(id): Path<String>,
     ApiJson(b): ApiJson<PasswordBody>,
 ) -> ApiResult<Response> {
@@ -177,23 +161,10 @@ async fn reset_password(
     let account = account.ok_or_else(|| ApiError::not_found("no staff account with this id"))?;
     password::check_strength(&b.password, &account.email)?;
     let hash = password::hash_blocking(b.password).await?;
-    let who = Who {
-        principal: &p,
-        actor: &actor,
-    };
     change(&s, who, id, StaffChange::PasswordHash(hash), "staff_password_reset").await
 }
 
-async fn clear_totp(
-    State(s): State<AppState>,
-    Extension(p): Extension<Principal>,
-    Actor(actor): Actor,
-    Path(id): Path<String>,
-) -> ApiResult<Response> {
-    let who = Who {
-        principal: &p,
-        actor: &actor,
-    };
+async fn clear_totp(State(s): State<AppState>, who: Who, Path(id): Path<String>) -> ApiResult<Response> {
     change(&s, who, id, StaffChange::ClearTotp, "staff_totp_clear").await
 }
 
@@ -318,7 +289,7 @@ struct OwnPassword {
 async fn change_own_password(
     State(s): State<AppState>,
     Extension(p): Extension<Principal>,
-    Actor(actor): Actor,
+    who: Who,
     ApiJson(b): ApiJson<OwnPassword>,
 ) -> ApiResult<Response> {
     let id = staff_id(&p)?;
@@ -330,10 +301,6 @@ async fn change_own_password(
     }
     password::check_strength(&b.new, &account.email)?;
     let hash = password::hash_blocking(b.new).await?;
-    let who = Who {
-        principal: &p,
-        actor: &actor,
-    };
     change(&s, who, id, StaffChange::PasswordHash(hash), "password_change").await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
