@@ -188,7 +188,7 @@ impl<C: GenericClient + Sync> StaffTx for PgTx<'_, C> {
 }
 
 /// The advisory lock key of staff role changes ("staff" in ASCII).
-const OWNERS_LOCK: i64 = 0x7374_6166_66;
+const OWNERS_LOCK: i64 = 0x0073_7461_6666;
 
 /// One sign-in attempt in one conditional write, as SQLite's (`store::sqlite::staff`): $1 key,
 /// $2 now, $3 every, $4 max_ahead, $5 cap. Concurrent ones on the same key wait for the row's lock.
