@@ -28,6 +28,8 @@ const CONSOLE_CODES: &[&str] = &[
     "UNKNOWN_ROLE",
     "ALREADY_EXISTS",
     "TOTP_REQUIRED",
+    "LAST_OWNER",
+    "CANNOT_CHANGE_SELF",
     "SEATS_IN_USE",
     "LEASE_NOT_FOUND",
     "NOT_FLOATING",

@@ -58,8 +58,28 @@ async fn sign_in(b: &Browser, email: &str, password: &str) -> TestResult {
     Ok(())
 }
 
+/// The staff links (and who was signed in) are not on the sign-in page.
+async fn no_nav_on_sign_in_page(b: &Browser, when: &str) -> TestResult {
+    b.wait_visible("#sign-in-view").await?;
+    let links = [
+        "#nav-search",
+        "#nav-licenses",
+        "#staff-nav",
+        "#nav-staff",
+        "#nav-tokens",
+        "#nav-activity",
+    ];
+    for css in links.iter().chain(&["#nav-account", "#who"]) {
+        assert!(!shown(b, css).await?, "{css} is shown on the sign-in page {when}");
+    }
+    Ok(())
+}
+
 async fn walk_through(b: &Browser, server: &Server, license: &str) -> TestResult {
     b.goto(&format!("{}/console", server.url)).await?;
+    no_nav_on_sign_in_page(b, "before signing in").await?;
+    assert!(shown(b, "#language").await?, "the sign-in page has the language switch");
+    b.screenshot("sign-in-page").await?;
     // A wrong password: the same plain answer as an unknown email.
     b.fill("#email", "owner@acme.com").await?;
     b.fill("#password", "not my password at all").await?;
@@ -67,6 +87,9 @@ async fn walk_through(b: &Browser, server: &Server, license: &str) -> TestResult
     b.wait_for_text("#error", "UNAUTHORIZED", |t| t.contains("UNAUTHORIZED"))
         .await?;
     sign_in(b, "owner@acme.com", OWNER_PASSWORD).await?;
+    assert!(shown(b, "#nav-staff").await?, "the owner sees the Staff link");
+    assert!(shown(b, "#nav-licenses").await?, "the owner sees All licenses");
+    assert!(shown(b, "#language").await?, "the language switch stays");
 
     // The owner adds a support agent; a weak password first gets plain words.
     b.click("#nav-staff").await?;
@@ -89,7 +112,7 @@ async fn walk_through(b: &Browser, server: &Server, license: &str) -> TestResult
     assert!(row.contains("active"), "{row}");
     b.screenshot("owner-staff-page").await?;
     b.click("#sign-out").await?;
-    b.wait_visible("#sign-in-view").await?;
+    no_nav_on_sign_in_page(b, "after signing out").await?;
 
     // The agent signs in: no Staff page, no license creation, no Revoke.
     sign_in(b, "ann@acme.com", AGENT_PASSWORD).await?;
@@ -201,8 +224,32 @@ async fn walk_through(b: &Browser, server: &Server, license: &str) -> TestResult
         .await?;
     b.wait_visible("#totp").await?;
     b.screenshot("agent-totp-prompt").await?;
-    b.fill("#totp", &code()).await?;
+    // The code that confirmed the second factor was used: the next step's code signs in.
+    let next = totp::code_at(&secret, keyturn_server::clock::system_now() + totp::STEP_SECS);
+    b.fill("#totp", &next).await?;
     b.click("#staff-sign-in-button").await?;
     b.wait_visible("#search-view").await?;
+    assert!(shown(b, "#nav-account").await?, "ann sees her account link");
+
+    // An owner gives ann a new password: her session ends, and the page she is on becomes the
+    // sign-in page without the links.
+    let (_, staff) = server.admin(reqwest::Method::GET, "/staff", None).await;
+    let ann = staff
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["email"] == "ann@acme.com")
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let reset = json!({"password": "an owner-set passphrase"});
+    let (status, _) = server
+        .admin(reqwest::Method::POST, &format!("/staff/{ann}/password"), Some(reset))
+        .await;
+    assert_eq!(status.as_u16(), 200);
+    b.click("#nav-account").await?;
+    no_nav_on_sign_in_page(b, "after the session ended").await?;
+    b.screenshot("session-ended").await?;
     Ok(())
 }

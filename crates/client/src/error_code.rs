@@ -130,7 +130,9 @@ impl From<Code> for ErrorCode {
             | Code::InvalidEmail
             | Code::UnknownRole
             | Code::AlreadyExists
-            | Code::TotpRequired => ErrorCode::Unknown,
+            | Code::TotpRequired
+            | Code::LastOwner
+            | Code::CannotChangeSelf => ErrorCode::Unknown,
         }
     }
 }

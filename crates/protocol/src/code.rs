@@ -62,6 +62,10 @@ pub enum Code {
     AlreadyExists,
     /// The account needs its second factor (a TOTP code) to sign in.
     TotpRequired,
+    /// The change would leave no owner who can sign in (disable, demote the last one).
+    LastOwner,
+    /// Staff may not disable or re-role their own account (another owner does it).
+    CannotChangeSelf,
 
     // Payments in (a provider's webhook, never the app).
     SignatureInvalid,
@@ -113,6 +117,8 @@ impl Code {
             Code::UnknownRole => "UNKNOWN_ROLE",
             Code::AlreadyExists => "ALREADY_EXISTS",
             Code::TotpRequired => "TOTP_REQUIRED",
+            Code::LastOwner => "LAST_OWNER",
+            Code::CannotChangeSelf => "CANNOT_CHANGE_SELF",
 
             Code::SignatureInvalid => "SIGNATURE_INVALID",
             Code::SignatureExpired => "SIGNATURE_EXPIRED",
@@ -140,6 +146,8 @@ mod tests {
             Code::Internal,
             Code::WeakPassword,
             Code::TotpRequired,
+            Code::LastOwner,
+            Code::CannotChangeSelf,
             Code::SeatsInUse,
             Code::AutoReleased,
         ] {

@@ -4,89 +4,17 @@
 //! with the key, the app's activation link in the vendor's scheme and the portal link, as plain
 //! text and HTML. The key is in no log line and no event.
 
-use hmac::{Hmac, Mac};
+use keyturn_testkit::shop::{invoice_paid, Shop};
 use keyturn_testkit::*;
 use reqwest::{Method, StatusCode};
-use serde_json::{json, Value};
-use sha2::Sha256;
 use std::time::Duration;
-
-const STRIPE: &str = "whsec_mail_test_secret";
-
-fn now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs() as i64
-}
-
-fn signed(body: &str) -> String {
-    let t = now();
-    let mut mac = Hmac::<Sha256>::new_from_slice(STRIPE.as_bytes()).unwrap();
-    mac.update(format!("{t}.{body}").as_bytes());
-    let hex: String = mac.finalize().into_bytes().iter().map(|b| format!("{b:02x}")).collect();
-    format!("t={t},v1={hex}")
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_purchase_emails_the_key_once_also_when_the_mail_server_was_down() {
-    let database = Database::under_test();
-    let db = database.db.clone();
-    cli(&db, &["product", "create", "--name", "Pixel Tool", "--id", "pixel"]);
-    let policy = cli(
-        &db,
-        &[
-            "policy",
-            "create",
-            "--product",
-            "pixel",
-            "--name",
-            "Pro",
-            "--max-machines",
-            "1",
-        ],
-    );
-    let smtp_port = free_port();
-    let server = Server::options()
-        .on(&db)
-        .args(&[
-            "--stripe-webhook-secret",
-            STRIPE,
-            "--payment-price",
-            &format!("price_pro={policy}"),
-            "--smtp-host",
-            "127.0.0.1",
-            "--smtp-port",
-            &smtp_port.to_string(),
-            "--mail-from",
-            "Pixel Sales <sales@pixel.example>",
-            "--link-scheme",
-            "pixeltool",
-            "--public-url",
-            "https://licenses.pixel.example",
-        ])
-        .start();
-    let event = json!({"id": "evt_mail_1", "type": "invoice.paid", "created": now(), "data": {"object": {
-        "id": "in_m1", "customer": "cus_m", "customer_email": "ann@example.com", "customer_name": "Ann Buyer",
-        "subscription": null, "payment_intent": "pi_m1",
-        "lines": {"data": [{"price": {"id": "price_pro", "product": "prod_pixel"}, "period": {"start": 0, "end": 0}}]}}}});
-    let body = event.to_string();
-    let post = |body: String| {
-        let server = &server;
-        async move {
-            let resp = server
-                .http
-                .post(format!("{}/v1/payments/stripe", server.url))
-                .header("content-type", "application/json")
-                .header("stripe-signature", signed(&body))
-                .body(body)
-                .send()
-                .await
-                .unwrap();
-            let status = resp.status();
-            (status, resp.json::<Value>().await.unwrap())
-        }
-    };
+    let shop = Shop::start(&["--link-scheme", "pixeltool"]);
+    let server = &shop.server;
+    let body = invoice_paid("evt_mail_1", "in_m1").to_string();
+    let post = |body: String| shop.post_stripe(body);
     // The mail server is down: the purchase is answered anyway.
     let (status, answer) = post(body.clone()).await;
     assert_eq!(
@@ -100,7 +28,7 @@ async fn a_purchase_emails_the_key_once_also_when_the_mail_server_was_down() {
     })
     .await;
 
-    let smtp = keyturn_testkit::smtp::SmtpServer::start(smtp_port);
+    let smtp = keyturn_testkit::smtp::SmtpServer::start(shop.smtp_port);
     server.set_clock_offset(120).await; // past the first retry delay (60 s)
     eventually("the email", Duration::from_secs(30), || async {
         !smtp.messages().is_empty()

@@ -127,7 +127,7 @@ async fn bad_staff_input_gets_a_stable_code() {
         let (status, answer) = server.admin(Method::POST, &path, None).await;
         assert_eq!(
             (status, code(&answer)),
-            (StatusCode::FORBIDDEN, "FORBIDDEN"),
+            (StatusCode::CONFLICT, "LAST_OWNER"),
             "{answer}"
         );
     }
@@ -140,7 +140,7 @@ async fn bad_staff_input_gets_a_stable_code() {
         .await;
     assert_eq!(
         (status, code(&answer)),
-        (StatusCode::FORBIDDEN, "FORBIDDEN"),
+        (StatusCode::CONFLICT, "LAST_OWNER"),
         "{answer}"
     );
 }

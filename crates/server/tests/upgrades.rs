@@ -4,6 +4,7 @@
 //! database of a newer release is refused with words that say so, and left unchanged.
 
 use keyturn_protocol::token;
+use keyturn_testkit::store::sql;
 use keyturn_testkit::*;
 use reqwest::StatusCode;
 use serde_json::Value;
@@ -47,19 +48,6 @@ fn previous_release_database(store: Store) -> Database {
         Store::Postgres => postgres::load(&database.db, &fixture(store)),
     }
     database
-}
-
-/// Runs SQL on the database (SQLite file or PostgreSQL URL); the first column of the first row.
-fn sql(db: &str, query: &str) -> String {
-    if db.starts_with("postgres://") {
-        let name = db.rsplit('/').next().unwrap();
-        let (ok, out) = postgres::cluster().psql(name, query);
-        assert!(ok, "{query}: {out}");
-        out.trim().to_string()
-    } else {
-        let conn = rusqlite::Connection::open(db).unwrap();
-        conn.query_row(query, [], |r| r.get::<_, String>(0)).unwrap()
-    }
 }
 
 fn recorded_version(db: &str) -> String {

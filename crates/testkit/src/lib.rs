@@ -16,6 +16,7 @@ pub mod load;
 pub mod postgres;
 pub mod process;
 pub mod server;
+pub mod shop;
 pub mod smtp;
 pub mod store;
 pub mod stub;

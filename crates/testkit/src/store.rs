@@ -101,3 +101,19 @@ impl WriteLock {
         }
     }
 }
+
+/// Runs SQL on a database (SQLite file or PostgreSQL URL): the first column of the first row as
+/// text ("" for NULL). For looking at what is stored, and for making an old release's rows.
+pub fn sql(db: &str, query: &str) -> String {
+    if db.starts_with("postgres://") {
+        let name = db.rsplit('/').next().expect("a database name");
+        let (ok, out) = crate::postgres::cluster().psql(name, query);
+        assert!(ok, "{query}: {out}");
+        out.trim().to_string()
+    } else {
+        let conn = rusqlite::Connection::open(db).expect("the SQLite file opens");
+        conn.query_row(query, [], |r| r.get::<_, Option<String>>(0))
+            .unwrap_or_else(|e| panic!("{query}: {e}"))
+            .unwrap_or_default()
+    }
+}

@@ -193,7 +193,15 @@ fn change(
         let account = s.staff_read(now, StaffOp::ByEmail(email.clone())).await?.account();
         let account = account.ok_or_else(|| ApiError::new(Code::NotFound, "no staff account with this email"))?;
         let change = make(&account.email)?;
-        s.staff_write(now, StaffOp::Change { id: account.id, change }).await?;
+        s.staff_write(
+            now,
+            StaffOp::Change {
+                id: account.id,
+                change,
+                by: None,
+            },
+        )
+        .await?;
         log(&s, Event::new(now, action, CLI).detail(email)).await
     })
 }

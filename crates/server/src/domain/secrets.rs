@@ -45,6 +45,8 @@ pub struct Secrets {
     /// ([`super::signing_keys::refresh`]), so a request takes one consistent set ([`Secrets::keys`]).
     keys: RwLock<Arc<TokenKeys>>,
     pub hasher: KeyHasher,
+    /// Seals staff TOTP secrets at rest (a key derived from the key hashing secret).
+    pub totp: super::staff::sealed::TotpSealer,
 }
 
 /// The token keys a server signs and checks with at one moment.
@@ -76,6 +78,7 @@ impl Secrets {
         Secrets {
             keys: RwLock::new(Arc::new(keys)),
             hasher: KeyHasher::new(key_hash_secret),
+            totp: super::staff::sealed::TotpSealer::new(key_hash_secret),
         }
     }
 

@@ -86,9 +86,10 @@ async fn require_token(
     mut req: Request,
     next: Next,
 ) -> Response {
-    if !s.auth_failures.would_allow(peer) {
-        let wait = s.auth_failures.wait(peer);
-        return ApiError::rate_limited("too many wrong admin tokens; wait and try again", wait).into_response();
+    // Per address, shared with console sign-in and by every replica (the database keeps it).
+    if let Err(e) = super::staff::auth::check_address(&s, peer, "too many wrong admin tokens; wait and try again").await
+    {
+        return e.into_response();
     }
     let given = req
         .headers()
@@ -111,7 +112,9 @@ async fn require_token(
             next.run(req).await
         }
         None => {
-            s.auth_failures.allow(peer);
+            if let Err(e) = super::staff::auth::address_failed(&s, peer).await {
+                return e.into_response();
+            }
             ApiError::new(Code::Unauthorized, "a valid admin bearer token is required").into_response()
         }
     }

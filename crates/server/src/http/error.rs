@@ -62,7 +62,8 @@ pub fn status_for(code: Code) -> StatusCode {
         Code::Internal | Code::Unknown => StatusCode::INTERNAL_SERVER_ERROR,
         Code::Forbidden => StatusCode::FORBIDDEN,
         Code::WeakPassword | Code::InvalidEmail | Code::UnknownRole => StatusCode::BAD_REQUEST,
-        Code::AlreadyExists => StatusCode::CONFLICT,
+        Code::AlreadyExists | Code::LastOwner => StatusCode::CONFLICT,
+        Code::CannotChangeSelf => StatusCode::FORBIDDEN,
         Code::TotpRequired => StatusCode::UNAUTHORIZED,
     }
 }

@@ -90,10 +90,6 @@ fn parse_public_url(text: &str) -> Result<String, String> {
     Ok(text.trim_end_matches('/').to_string())
 }
 
-/// Failed admin sign-ins allowed per client address: a burst of 10, then one every 10 seconds.
-pub const ADMIN_AUTH_BURST: u32 = 10;
-pub const ADMIN_AUTH_PER_SEC: f64 = 0.1;
-
 pub async fn build_state(opts: &ServeOptions) -> Result<AppState, String> {
     let admin_token = opts.ops.admin_token(opts.admin_token.as_deref())?;
     let store = store::open(&opts.db, opts.sync).await?;
@@ -101,7 +97,6 @@ pub async fn build_state(opts: &ServeOptions) -> Result<AppState, String> {
     Ok(AppState {
         branding,
         events: crate::events::EventLog::start(store.clone()),
-        auth_failures: Arc::new(RateLimiter::new(ADMIN_AUTH_PER_SEC, ADMIN_AUTH_BURST)),
         store,
         clock: Arc::new(Clock::default()),
         limiter: Arc::new(RateLimiter::new(opts.rate_limit, opts.rate_limit_burst)),

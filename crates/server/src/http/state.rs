@@ -20,8 +20,6 @@ pub struct AppState {
     pub trust_proxy: bool,
     /// The event log (activations, refusals, renewals, admin actions).
     pub events: crate::events::EventLog,
-    /// Failed admin sign-ins per client address (admin API token, console).
-    pub auth_failures: Arc<RateLimiter>,
     /// Session cookies marked Secure: the server is reached over https (`--public-url`).
     pub secure_cookies: bool,
     /// Payments in: provider secrets and the price → policy map.

@@ -6,8 +6,11 @@
 //!   carries one out over [`tx::StaffTx`] inside the store's transaction (reads on a snapshot).
 //!   Password hashing happens before (it is slow on purpose), never inside a transaction.
 
+pub mod attempts;
+mod change;
 pub mod password;
 pub mod roles;
+pub mod sealed;
 pub mod totp;
 pub mod tx;
 
@@ -27,7 +30,8 @@ pub struct StaffAccount {
     pub disabled: bool,
     /// argon2id PHC string; never leaves the server.
     pub password_hash: String,
-    /// Base32 TOTP secret once the person set up a second factor.
+    /// The TOTP secret once the person set up a second factor, sealed ([`sealed`]; plain
+    /// base32 only in rows of an earlier release, until the store seals them at its start).
     pub totp_secret: Option<String>,
     pub created_at: i64,
 }
@@ -91,8 +95,8 @@ pub enum StaffChange {
     Disabled(bool),
     Role(Role),
     PasswordHash(String),
-    /// Sets (base32) or removes the TOTP secret.
-    Totp(Option<String>),
+    /// Removes the TOTP secret (an owner's "clear").
+    ClearTotp,
 }
 
 /// Every staff query and change a store runs ([`run`]).
@@ -105,6 +109,32 @@ pub enum StaffOp {
     Change {
         id: String,
         change: StaffChange,
+        /// The staff account asking (None: the root token, an API token or the CLI): nobody
+        /// disables or re-roles themselves (`CANNOT_CHANGE_SELF`).
+        by: Option<String>,
+    },
+    /// The person's own second factor, confirmed with a code of `step`: the sealed secret is
+    /// kept and that step counts as used (the confirming code does not sign in again).
+    SetTotp {
+        id: String,
+        sealed: String,
+        step: i64,
+    },
+    /// Takes one sign-in attempt of `key`'s budget ([`attempts`]): `Wait(0)` when taken, else
+    /// `Wait(seconds)` and nothing taken.
+    TakeAttempt {
+        key: String,
+        budget: attempts::Budget,
+    },
+    /// Gives a taken attempt back (the person got in).
+    ReturnAttempt {
+        key: String,
+        budget: attempts::Budget,
+    },
+    /// How long until `key` may try again (a read: `Wait`).
+    AttemptWait {
+        key: String,
+        budget: attempts::Budget,
     },
     AddToken {
         token: ApiToken,
@@ -135,6 +165,8 @@ pub enum StaffAnswer {
     Token(Option<ApiToken>),
     Tokens(Vec<ApiToken>),
     Settings(StaffSettings),
+    /// Seconds to wait before another attempt (0: it was taken / may start now).
+    Wait(i64),
     Done,
 }
 
@@ -161,6 +193,12 @@ impl StaffAnswer {
         match self {
             StaffAnswer::Tokens(t) => t,
             _ => Vec::new(),
+        }
+    }
+    pub fn wait(self) -> i64 {
+        match self {
+            StaffAnswer::Wait(w) => w,
+            _ => 0,
         }
     }
     pub fn settings(self) -> StaffSettings {
@@ -191,27 +229,25 @@ pub async fn run(tx: &mut impl StaffTx, now: i64, op: StaffOp) -> ApiResult<Staf
         StaffOp::List => StaffAnswer::Accounts(tx.staff_list().await?),
         StaffOp::ById(id) => StaffAnswer::Account(tx.staff_by_id(&id).await?),
         StaffOp::ByEmail(email) => StaffAnswer::Account(tx.staff_by_email(&email).await?),
-        StaffOp::Change { id, change } => {
+        StaffOp::Change { id, change, by } => change::change_account(tx, id, change, by).await?,
+        StaffOp::SetTotp { id, sealed, step } => {
             let mut account = tx
                 .staff_by_id(&id)
                 .await?
                 .ok_or_else(|| ApiError::not_found("no staff account with this id"))?;
-            let was_owner = account.role == Role::Owner && !account.disabled;
-            match change {
-                StaffChange::Disabled(d) => account.disabled = d,
-                StaffChange::Role(r) => account.role = r,
-                StaffChange::PasswordHash(h) => account.password_hash = h,
-                StaffChange::Totp(s) => account.totp_secret = s,
-            }
-            let still_owner = account.role == Role::Owner && !account.disabled;
-            if was_owner && !still_owner && !other_owner(tx, &account.id).await? {
-                return Err(ApiError::new(
-                    Code::Forbidden,
-                    "this is the last owner: make someone else owner first",
-                ));
-            }
+            account.totp_secret = Some(sealed);
             tx.update_staff(&account).await?;
+            // False when a later step was used already (with the old secret): this one is too.
+            tx.claim_totp_step(&id, step).await?;
             StaffAnswer::Account(Some(account))
+        }
+        StaffOp::TakeAttempt { key, budget } => StaffAnswer::Wait(attempts::take(tx, now, &key, budget).await?),
+        StaffOp::ReturnAttempt { key, budget } => {
+            tx.return_attempt(&key, budget.every).await?;
+            StaffAnswer::Done
+        }
+        StaffOp::AttemptWait { key, budget } => {
+            StaffAnswer::Wait(budget.wait(tx.attempts_ahead_until(&key).await?, now))
         }
         StaffOp::AddToken { token, hash } => {
             check_token_name(&token.name)?;
@@ -264,14 +300,6 @@ async fn settings(tx: &mut impl StaffTx) -> ApiResult<StaffSettings> {
     Ok(StaffSettings {
         require_totp: tx.staff_setting(REQUIRE_TOTP).await?.as_deref() == Some("1"),
     })
-}
-
-async fn other_owner(tx: &mut impl StaffTx, id: &str) -> ApiResult<bool> {
-    Ok(tx
-        .staff_list()
-        .await?
-        .iter()
-        .any(|a| a.id != id && a.role == Role::Owner && !a.disabled))
 }
 
 fn check_token_name(name: &str) -> ApiResult<()> {

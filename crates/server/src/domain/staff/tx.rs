@@ -30,4 +30,25 @@ pub trait StaffTx: Tx {
     /// Records `step` as the account's last accepted TOTP step when it is later than the one
     /// recorded (in one statement); false when it is not (a code used again).
     fn claim_totp_step(&mut self, staff_id: &str, step: i64) -> impl Future<Output = ApiResult<bool>> + Send;
+
+    /// Holds the staff accounts' roles still until the transaction ends (PostgreSQL: an advisory
+    /// lock; SQLite's one writer needs none), so two owners changing each other at once are
+    /// decided one after the other and the last owner stays.
+    fn lock_owners(&mut self) -> impl Future<Output = ApiResult<()>> + Send;
+
+    // Sign-in attempts (super::attempts): one row per key, `ahead_until` on the server's clock.
+    /// Takes one attempt in one conditional write: sets `ahead_until` to `max(ahead_until, now)
+    /// + every` where it is at most `max_ahead` past `now`, or to `now + every` where the key has
+    /// no row or one more than `cap` ahead (another clock's); whether it did.
+    fn take_attempt(
+        &mut self,
+        key: &str,
+        now: i64,
+        budget: super::attempts::Budget,
+    ) -> impl Future<Output = ApiResult<bool>> + Send;
+    /// Gives one attempt back (`ahead_until - every`).
+    fn return_attempt(&mut self, key: &str, every: i64) -> impl Future<Output = ApiResult<()>> + Send;
+    fn attempts_ahead_until(&mut self, key: &str) -> impl Future<Output = ApiResult<Option<i64>>> + Send;
+    /// Forgets keys whose `ahead_until` has passed (a full bucket), a bounded number at a time.
+    fn forget_attempts_before(&mut self, now: i64) -> impl Future<Output = ApiResult<()>> + Send;
 }

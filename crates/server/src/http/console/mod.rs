@@ -1,5 +1,5 @@
 //! The support console at `/console`: a static page (embedded, no build step) over a JSON API at
-//! `/console/api`. Sign in with the admin token (throttled like the admin API) to get an HttpOnly,
+//! `/console/api`. Sign in with the admin token (throttled like the admin API, per address in the database) to get an HttpOnly,
 //! SameSite=Strict session cookie and a CSRF token; behind it the console serves the admin API's
 //! own routes (so both doors share one set of handlers, and the event log names the door) plus
 //! search.
@@ -17,13 +17,14 @@ pub mod assets;
 pub mod search;
 
 use crate::domain::errors::{ApiError, ApiResult};
+use crate::domain::staff::attempts::{self, PER_ADDRESS};
 use crate::events::Event;
 use crate::http::actor::Door;
 use crate::http::admin::{self, constant_time_eq};
 use crate::http::client_addr::ClientAddr;
 use crate::http::extract::ApiJson;
 use crate::http::sessions::{check_csrf, check_origin, Sessions};
-use crate::http::staff::auth::{self, AccountThrottle};
+use crate::http::staff::auth;
 use crate::http::state::AppState;
 use axum::extract::{Request, State};
 use axum::http::header::SET_COOKIE;
@@ -76,7 +77,6 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/console/api/sign-in", post(sign_in))
         .nest("/console/api", api)
         .layer(Extension(sessions))
-        .layer(Extension(Arc::new(AccountThrottle::default())))
 }
 
 async fn require_session(
@@ -120,7 +120,6 @@ struct SignIn {
 async fn sign_in(
     State(s): State<AppState>,
     Extension(sessions): Extension<ConsoleSessions>,
-    Extension(throttle): Extension<Arc<AccountThrottle>>,
     ClientAddr(peer): ClientAddr,
     headers: axum::http::HeaderMap,
     ApiJson(body): ApiJson<SignIn>,
@@ -132,30 +131,28 @@ async fn sign_in(
             password: body.password.unwrap_or_default(),
             totp: body.totp,
         };
-        let staff = auth::sign_in(&s, &throttle, peer, credentials).await?;
+        let staff = auth::sign_in(&s, peer, credentials).await?;
         let (cookie, csrf) = sessions.create(&Some(staff)).await?;
         return Ok(([(SET_COOKIE, cookie)], Json(json!({ "csrf": csrf }))).into_response());
     }
     let token = body.token.unwrap_or_default();
-    if !s.auth_failures.would_allow(peer) {
-        return Err(ApiError::rate_limited(
-            "too many wrong admin tokens from this address; wait and try again",
-            s.auth_failures.wait(peer),
-        ));
-    }
     let Some(expected) = &s.admin_token else {
         return Err(ApiError::new(
             Code::Unauthorized,
             "the console is off: start the server with --admin-token",
         ));
     };
+    // One attempt of the address's budget, given back when the token is right.
+    let by_address = attempts::address_key(peer);
+    let why = "too many wrong admin tokens from this address; wait and try again";
+    auth::take_attempt(&s, by_address.clone(), PER_ADDRESS, why).await?;
     let event = Event::new(s.clock.now(), "sign_in", format!("console {peer}"));
     if !constant_time_eq(token.as_bytes(), expected.as_bytes()) {
-        s.auth_failures.allow(peer);
         let e = ApiError::new(Code::Unauthorized, "that is not the admin token");
         s.events.record(event.refused(&e));
         return Err(e);
     }
+    auth::return_attempt(&s, by_address, PER_ADDRESS).await?;
     s.events.record(event);
     let (cookie, csrf) = sessions.create(&None).await?;
     Ok(([(SET_COOKIE, cookie)], Json(json!({ "csrf": csrf }))).into_response())

@@ -1,10 +1,12 @@
 //! Who is asking: a bearer token (the root token while it is on, or a live API token: last use
 //! noted at most once a minute), a console session (its staff account read again on every
 //! request, so disabling, re-roling or a new password holds at once on every replica), and the console's
-//! sign-in by email and password (+ TOTP), throttled per address and per account.
+//! sign-in by email and password (+ TOTP), throttled per address and per account in the
+//! database (every replica spends one budget: [`attempts`]).
 
 use super::Principal;
 use crate::domain::errors::{ApiError, ApiResult};
+use crate::domain::staff::attempts::{self, Budget, PER_ACCOUNT, PER_ADDRESS};
 use crate::domain::staff::{password, totp, StaffAccount, StaffOp};
 use crate::events::Event;
 use crate::http::admin::constant_time_eq;
@@ -12,10 +14,8 @@ use crate::http::state::AppState;
 use keyturn_protocol::Code;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use std::collections::HashMap;
 use std::net::IpAddr;
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// The root token (when on) or a live API token; None for anything else.
 pub async fn bearer(s: &AppState, given: &str) -> ApiResult<Option<Principal>> {
@@ -84,47 +84,62 @@ pub async fn session_principal(s: &AppState, staff: Option<&StaffSession>) -> Ap
     }))
 }
 
-/// Wrong passwords per account: 5 at once, then one try every 6 seconds. Someone guessing can
-/// keep an account at that pace, never lock its owner out for longer than one step; guessing
-/// from one address is throttled harder (the admin token's budget, shared).
-pub struct AccountThrottle {
-    failures: Mutex<HashMap<String, (f64, Instant)>>,
+/// Takes one sign-in attempt of `key`'s budget (shared by every replica: the database keeps
+/// it, [`attempts`]); `RATE_LIMITED` saying `why` when it is spent.
+pub async fn take_attempt(s: &AppState, key: String, budget: Budget, why: &str) -> ApiResult<()> {
+    let now = s.clock.now();
+    let wait = s
+        .store
+        .staff_write(now, StaffOp::TakeAttempt { key, budget })
+        .await?
+        .wait();
+    if wait > 0 {
+        return Err(ApiError::rate_limited(
+            why.to_string(),
+            Duration::from_secs(wait as u64),
+        ));
+    }
+    Ok(())
 }
 
-const ACCOUNT_BURST: f64 = 5.0;
-const ACCOUNT_REFILL_SECS: f64 = 6.0;
-
-impl Default for AccountThrottle {
-    fn default() -> Self {
-        AccountThrottle {
-            failures: Mutex::new(HashMap::new()),
-        }
-    }
+/// Gives a taken attempt back (the person got in: only failures count).
+pub async fn return_attempt(s: &AppState, key: String, budget: Budget) -> ApiResult<()> {
+    s.store
+        .staff_write(s.clock.now(), StaffOp::ReturnAttempt { key, budget })
+        .await
+        .map(drop)
 }
 
-impl AccountThrottle {
-    fn tokens(&self, email: &str, now: Instant) -> f64 {
-        let map = self.failures.lock().expect("throttle");
-        map.get(email).map_or(ACCOUNT_BURST, |(tokens, at)| {
-            (tokens + now.duration_since(*at).as_secs_f64() / ACCOUNT_REFILL_SECS).min(ACCOUNT_BURST)
-        })
+/// `RATE_LIMITED` when this address has no attempt left (a read: wrong admin tokens take one).
+pub async fn check_address(s: &AppState, peer: IpAddr, why: &str) -> ApiResult<()> {
+    let key = attempts::address_key(peer);
+    let op = StaffOp::AttemptWait {
+        key,
+        budget: PER_ADDRESS,
+    };
+    let wait = s.store.staff_read(s.clock.now(), op).await?.wait();
+    if wait > 0 {
+        return Err(ApiError::rate_limited(
+            why.to_string(),
+            Duration::from_secs(wait as u64),
+        ));
     }
+    Ok(())
+}
 
-    /// How long until this account may try again (zero: now).
-    pub fn wait(&self, email: &str) -> Duration {
-        let tokens = self.tokens(email, Instant::now());
-        Duration::from_secs_f64(((1.0 - tokens) * ACCOUNT_REFILL_SECS).max(0.0))
-    }
-
-    pub fn failed(&self, email: &str) {
-        let now = Instant::now();
-        let tokens = self.tokens(email, now);
-        let mut map = self.failures.lock().expect("throttle");
-        if map.len() > 100_000 {
-            map.clear();
-        }
-        map.insert(email.to_owned(), ((tokens - 1.0).max(0.0), now));
-    }
+/// A wrong admin token from this address: one attempt of its budget.
+pub async fn address_failed(s: &AppState, peer: IpAddr) -> ApiResult<()> {
+    let key = attempts::address_key(peer);
+    s.store
+        .staff_write(
+            s.clock.now(),
+            StaffOp::TakeAttempt {
+                key,
+                budget: PER_ADDRESS,
+            },
+        )
+        .await
+        .map(drop)
 }
 
 /// What a person typed to sign in.
@@ -137,91 +152,80 @@ pub struct Credentials {
 /// Checks the credentials; the session to open. `UNAUTHORIZED` for a wrong email or password (the
 /// same answer and the same time either way), `TOTP_REQUIRED` when the code is missing,
 /// `RATE_LIMITED` when this address or this account tried too often.
-pub async fn sign_in(
-    s: &AppState,
-    throttle: &AccountThrottle,
-    peer: IpAddr,
-    c: Credentials,
-) -> ApiResult<StaffSession> {
-    if !s.auth_failures.would_allow(peer) {
-        return Err(ApiError::rate_limited(
-            "too many failed sign-ins from this address; wait and try again",
-            s.auth_failures.wait(peer),
-        ));
+pub async fn sign_in(s: &AppState, peer: IpAddr, c: Credentials) -> ApiResult<StaffSession> {
+    let by_address = attempts::address_key(peer);
+    let why = "too many failed sign-ins from this address; wait and try again";
+    take_attempt(s, by_address.clone(), PER_ADDRESS, why).await?;
+    let email = match password::normalize_email(&c.email) {
+        Ok(email) => email,
+        Err(e) => {
+            return_attempt(s, by_address, PER_ADDRESS).await?;
+            return Err(e);
+        }
+    };
+    let by_account = attempts::account_key(&email);
+    let why = "too many wrong passwords for this account; wait a few seconds and try again";
+    if let Err(e) = take_attempt(s, by_account.clone(), PER_ACCOUNT, why).await {
+        return_attempt(s, by_address, PER_ADDRESS).await?;
+        return Err(e);
     }
-    let email = password::normalize_email(&c.email)?;
-    let wait = throttle.wait(&email);
-    if !wait.is_zero() {
-        return Err(ApiError::rate_limited(
-            "too many wrong passwords for this account; wait a few seconds and try again",
-            wait,
-        ));
+    let (answer, failed) = check(s, peer, &email, c).await;
+    if !failed {
+        // Got in, or was asked for the code: not a failure, the attempts go back.
+        return_attempt(s, by_address, PER_ADDRESS).await?;
+        return_attempt(s, by_account, PER_ACCOUNT).await?;
     }
+    answer
+}
+
+/// The password and code check; the answer and whether it counts as a failed attempt.
+async fn check(s: &AppState, peer: IpAddr, email: &str, c: Credentials) -> (ApiResult<StaffSession>, bool) {
     let now = s.clock.now();
     let event = Event::new(now, "sign_in", format!("console {peer}"));
-    let found = s
-        .store
-        .staff_read(now, StaffOp::ByEmail(email.clone()))
-        .await?
-        .account();
+    let fail = |e: ApiError| {
+        s.events.record(event.clone().refused(&e));
+        (Err(e), true)
+    };
+    let found = match s.store.staff_read(now, StaffOp::ByEmail(email.to_string())).await {
+        Ok(answer) => answer.account(),
+        Err(e) => return (Err(e), false),
+    };
     let stored = found
         .as_ref()
         .map_or(password::decoy_hash(), |a| a.password_hash.as_str());
     let matches = password::verify_blocking(c.password, stored.to_owned()).await;
-    let fail = |e: ApiError| {
-        s.auth_failures.allow(peer);
-        throttle.failed(&email);
-        s.events.record(event.clone().refused(&e));
-        e
-    };
     let account = match found {
         Some(a) if matches && !a.disabled => a,
-        _ => return Err(fail(ApiError::new(Code::Unauthorized, "wrong email or password"))),
+        _ => return fail(ApiError::new(Code::Unauthorized, "wrong email or password")),
     };
-    if let Some(secret) = account.totp_secret.as_deref().and_then(totp::from_base32) {
+    if let Some(stored) = account.totp_secret.as_deref() {
+        let Some(secret) = s.store.secrets().totp.open(&account.id, stored) else {
+            // Never skipped: a secret that does not open refuses (an owner can clear it).
+            let e = ApiError::Internal(format!("the TOTP secret of {} does not open", account.id));
+            return (Err(e), false);
+        };
         match c.totp.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
             None => {
-                return Err(ApiError::new(
-                    Code::TotpRequired,
-                    "enter the 6-digit code from your authenticator app",
-                ))
+                let e = ApiError::new(Code::TotpRequired, "enter the 6-digit code from your authenticator app");
+                return (Err(e), false);
             }
             Some(code) => {
                 let Some(step) = totp::matching_step(&secret, code, now) else {
-                    return Err(fail(ApiError::new(Code::Unauthorized, "that code is wrong or too old")));
+                    return fail(ApiError::new(Code::Unauthorized, "that code is wrong or too old"));
                 };
                 // A code signs in once (a replay counts as a failed attempt).
                 let id = account.id.clone();
                 if let Err(e) = s.store.staff_write(now, StaffOp::UseTotpStep { id, step }).await {
-                    return Err(fail(e));
+                    return fail(e);
                 }
             }
         }
     }
     let label = format!("{}: {} (console {peer})", account.role.as_str(), account.email);
     s.events.record(Event::new(now, "sign_in", label));
-    Ok(StaffSession {
+    let session = StaffSession {
         stamp: stamp(&account),
         id: account.id,
-    })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn an_account_waits_one_step_after_its_burst() {
-        let t = AccountThrottle::default();
-        for _ in 0..5 {
-            assert!(t.wait("a@b.co").is_zero());
-            t.failed("a@b.co");
-        }
-        let wait = t.wait("a@b.co");
-        assert!(
-            wait > Duration::from_secs(5) && wait <= Duration::from_secs(6),
-            "{wait:?}"
-        );
-        assert!(t.wait("other@b.co").is_zero());
-    }
+    };
+    (Ok(session), false)
 }

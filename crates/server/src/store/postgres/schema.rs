@@ -218,7 +218,11 @@ CREATE INDEX IF NOT EXISTS license_mails_pending ON license_mails(next_at) WHERE
 pub type Step = (&'static str, &'static str);
 
 /// The steps after the base, oldest first, the same as SQLite's. Append only.
-pub const STEPS: &[Step] = &[("signing keys", super::signing_keys::SCHEMA)];
+pub const STEPS: &[Step] = &[
+    ("signing keys", super::signing_keys::SCHEMA),
+    // Issue 17 hardening (as SQLite's): sign-in attempts; TOTP secrets sealed at opening.
+    ("sign-in attempts, sealed TOTP secrets", super::staff::ATTEMPTS_STEP),
+];
 
 /// The schema version of this release: the base and each step.
 pub const VERSION: u32 = 1 + STEPS.len() as u32;

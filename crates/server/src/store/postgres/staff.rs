@@ -3,6 +3,7 @@
 
 use super::tx::PgTx;
 use crate::domain::errors::ApiResult;
+use crate::domain::staff::attempts::Budget;
 use crate::domain::staff::tx::StaffTx;
 use crate::domain::staff::{ApiToken, Role, StaffAccount};
 use deadpool_postgres::GenericClient;
@@ -146,7 +147,60 @@ impl<C: GenericClient + Sync> StaffTx for PgTx<'_, C> {
     async fn claim_totp_step(&mut self, staff_id: &str, step: i64) -> ApiResult<bool> {
         Ok(self.execute(CLAIM_TOTP_STEP, &[&staff_id, &step]).await? == 1)
     }
+
+    /// A transaction-scoped advisory lock: replicas changing staff roles take turns.
+    async fn lock_owners(&mut self) -> ApiResult<()> {
+        self.run("SELECT pg_advisory_xact_lock($1)", &[&OWNERS_LOCK]).await
+    }
+
+    async fn take_attempt(&mut self, key: &str, now: i64, budget: Budget) -> ApiResult<bool> {
+        let (every, max_ahead, cap) = (budget.every, budget.max_ahead(), budget.cap());
+        Ok(self
+            .execute(TAKE_ATTEMPT, &[&key, &now, &every, &max_ahead, &cap])
+            .await?
+            == 1)
+    }
+
+    async fn return_attempt(&mut self, key: &str, every: i64) -> ApiResult<()> {
+        self.run(
+            "UPDATE sign_in_attempts SET ahead_until = ahead_until - $2 WHERE k = $1",
+            &[&key, &every],
+        )
+        .await
+    }
+
+    async fn attempts_ahead_until(&mut self, key: &str) -> ApiResult<Option<i64>> {
+        let rows = self
+            .rows("SELECT ahead_until FROM sign_in_attempts WHERE k = $1", &[&key])
+            .await?;
+        Ok(rows.first().map(|r| r.get(0)))
+    }
+
+    /// Rows another transaction holds are skipped (no waiting, no deadlock between replicas).
+    async fn forget_attempts_before(&mut self, now: i64) -> ApiResult<()> {
+        self.run(
+            "DELETE FROM sign_in_attempts WHERE k IN (SELECT k FROM sign_in_attempts \
+             WHERE ahead_until < $1 LIMIT 100 FOR UPDATE SKIP LOCKED)",
+            &[&now],
+        )
+        .await
+    }
 }
+
+/// The advisory lock key of staff role changes ("staff" in ASCII).
+const OWNERS_LOCK: i64 = 0x0073_7461_6666;
+
+/// One sign-in attempt in one conditional write, as SQLite's (`store::sqlite::staff`): $1 key,
+/// $2 now, $3 every, $4 max_ahead, $5 cap. Concurrent ones on the same key wait for the row's lock.
+const TAKE_ATTEMPT: &str = "INSERT INTO sign_in_attempts (k, ahead_until) VALUES ($1, $2::BIGINT + $3::BIGINT) \
+     ON CONFLICT (k) DO UPDATE SET ahead_until = CASE WHEN sign_in_attempts.ahead_until - $2 > $5 \
+     THEN $2::BIGINT + $3::BIGINT ELSE GREATEST(sign_in_attempts.ahead_until, $2) + $3 END \
+     WHERE sign_in_attempts.ahead_until - $2 <= $4 OR sign_in_attempts.ahead_until - $2 > $5";
+
+/// Schema step "sign-in attempts, sealed TOTP secrets" (end of [`super::schema::STEPS`]).
+pub const ATTEMPTS_STEP: &str = "CREATE TABLE IF NOT EXISTS sign_in_attempts (\
+     k TEXT PRIMARY KEY, ahead_until BIGINT NOT NULL); \
+     CREATE INDEX IF NOT EXISTS sign_in_attempts_ahead ON sign_in_attempts(ahead_until);";
 
 /// The last accepted TOTP step per account (as SQLite's, `store::sqlite::staff`): raised only
 /// upwards.

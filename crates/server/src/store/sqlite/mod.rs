@@ -85,6 +85,7 @@ pub fn open_admin(path: &Path) -> rusqlite::Result<(Connection, Secrets)> {
     }
     schema::create(&conn)?;
     let secrets = secrets::load_or_create(&conn)?;
+    staff::seal_plain_totp_secrets(&conn, &secrets.totp)?;
     Ok((conn, secrets))
 }
 

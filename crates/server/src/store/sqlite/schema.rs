@@ -284,7 +284,12 @@ fn add_column(conn: &Connection, table: &str, column: &str, sql: &str) -> rusqli
 pub type Step = (&'static str, fn(&Connection) -> rusqlite::Result<()>);
 
 /// The steps after the base, oldest first, the same as PostgreSQL's. Append only.
-pub const STEPS: &[Step] = &[("signing keys", super::signing_keys::create)];
+pub const STEPS: &[Step] = &[
+    ("signing keys", super::signing_keys::create),
+    // Issue 17 hardening: sign-in attempts shared by replicas; TOTP secrets sealed at the
+    // store's opening (older releases must not read sealed secrets: hence a version).
+    ("sign-in attempts, sealed TOTP secrets", super::staff::attempts_step),
+];
 
 /// The schema version of this release: the base and each step.
 pub const VERSION: u32 = 1 + STEPS.len() as u32;

@@ -3,6 +3,7 @@
 
 use super::tx::SqliteTx;
 use crate::domain::errors::ApiResult;
+use crate::domain::staff::attempts::Budget;
 use crate::domain::staff::tx::StaffTx;
 use crate::domain::staff::{ApiToken, Role, StaffAccount};
 use rusqlite::{params, Row};
@@ -135,6 +136,58 @@ impl StaffTx for SqliteTx<'_> {
     fn claim_totp_step(&mut self, staff_id: &str, step: i64) -> impl Future<Output = ApiResult<bool>> + Send {
         done(self.execute(CLAIM_TOTP_STEP, params![staff_id, step]).map(|n| n == 1))
     }
+
+    /// SQLite has one writer: a change is decided alone.
+    fn lock_owners(&mut self) -> impl Future<Output = ApiResult<()>> + Send {
+        ready(Ok(()))
+    }
+
+    fn take_attempt(&mut self, key: &str, now: i64, budget: Budget) -> impl Future<Output = ApiResult<bool>> + Send {
+        let (every, max_ahead, cap) = (budget.every, budget.max_ahead(), budget.cap());
+        done(
+            self.execute(TAKE_ATTEMPT, params![key, now, every, max_ahead, cap])
+                .map(|n| n == 1),
+        )
+    }
+
+    fn return_attempt(&mut self, key: &str, every: i64) -> impl Future<Output = ApiResult<()>> + Send {
+        done(self.run(
+            "UPDATE sign_in_attempts SET ahead_until = ahead_until - ?2 WHERE k = ?1",
+            params![key, every],
+        ))
+    }
+
+    fn attempts_ahead_until(&mut self, key: &str) -> impl Future<Output = ApiResult<Option<i64>>> + Send {
+        done(
+            self.one("SELECT ahead_until FROM sign_in_attempts WHERE k = ?1", [key], |r| {
+                r.get(0)
+            }),
+        )
+    }
+
+    fn forget_attempts_before(&mut self, now: i64) -> impl Future<Output = ApiResult<()>> + Send {
+        done(self.run(
+            "DELETE FROM sign_in_attempts WHERE k IN \
+             (SELECT k FROM sign_in_attempts WHERE ahead_until < ?1 LIMIT 100)",
+            [now],
+        ))
+    }
+}
+
+/// One sign-in attempt taken in one conditional write (`crate::domain::staff::attempts`):
+/// ?1 key, ?2 now, ?3 every, ?4 max_ahead, ?5 cap. No row, or one beyond the cap: a full budget.
+const TAKE_ATTEMPT: &str = "INSERT INTO sign_in_attempts (k, ahead_until) VALUES (?1, ?2 + ?3) \
+     ON CONFLICT (k) DO UPDATE SET ahead_until = CASE WHEN sign_in_attempts.ahead_until - ?2 > ?5 \
+     THEN ?2 + ?3 ELSE MAX(sign_in_attempts.ahead_until, ?2) + ?3 END \
+     WHERE sign_in_attempts.ahead_until - ?2 <= ?4 OR sign_in_attempts.ahead_until - ?2 > ?5";
+
+/// Schema step "sign-in attempts, sealed TOTP secrets" (end of [`super::schema::STEPS`]): the
+/// attempts table; TOTP secrets are sealed by the store's opening (it needs the server secret).
+pub fn attempts_step(conn: &rusqlite::Connection) -> rusqlite::Result<()> {
+    conn.execute_batch(
+        "CREATE TABLE IF NOT EXISTS sign_in_attempts (k TEXT PRIMARY KEY, ahead_until INTEGER NOT NULL); \
+         CREATE INDEX IF NOT EXISTS sign_in_attempts_ahead ON sign_in_attempts(ahead_until);",
+    )
 }
 
 /// The last accepted TOTP step per account (the table: [`TOTP_STEPS`]): raised only upwards.
@@ -146,3 +199,41 @@ const CLAIM_TOTP_STEP: &str = "INSERT INTO staff_totp_steps (staff_id, last_step
 /// get it with `CREATE TABLE IF NOT EXISTS`.
 pub const TOTP_STEPS: &str = "CREATE TABLE IF NOT EXISTS staff_totp_steps (\
      staff_id TEXT PRIMARY KEY, last_step INTEGER NOT NULL)";
+
+/// Seals the TOTP secrets an earlier release stored in plain base32
+/// ([`crate::domain::staff::sealed::seal_plain`]), in one transaction. The freed plain text is
+/// overwritten in the file (`secure_delete`) and the WAL checkpointed, so no copy stays on disk.
+pub fn seal_plain_totp_secrets(
+    conn: &rusqlite::Connection,
+    sealer: &crate::domain::staff::sealed::TotpSealer,
+) -> rusqlite::Result<()> {
+    let plain: i64 = conn.query_row(
+        "SELECT count(*) FROM staff WHERE totp_secret IS NOT NULL AND totp_secret NOT LIKE 'v1.%'",
+        [],
+        |r| r.get(0),
+    )?;
+    if plain == 0 {
+        return Ok(());
+    }
+    conn.pragma_update(None, "secure_delete", "ON")?;
+    conn.execute_batch("BEGIN IMMEDIATE")?;
+    let sealed = super::complete(crate::domain::staff::sealed::seal_plain(&mut SqliteTx(conn), sealer));
+    match sealed {
+        Ok(n) => {
+            conn.execute_batch("COMMIT")?;
+            tracing::info!(
+                accounts = n,
+                "sealed the TOTP secrets stored in plain by an earlier release"
+            );
+        }
+        Err(e) => {
+            conn.execute_batch("ROLLBACK")?;
+            return Err(rusqlite::Error::SqliteFailure(
+                rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_ERROR),
+                Some(format!("cannot seal the TOTP secrets: {e}")),
+            ));
+        }
+    }
+    conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+    conn.pragma_update(None, "secure_delete", "OFF")
+}

@@ -37,8 +37,11 @@ function row(license, lease) {
     }
     try {
       await call('DELETE', `/licenses/${encodeURIComponent(license)}/leases/${encodeURIComponent(lease.id)}`);
+      // The license's facts and timeline (with the end_lease entry) are console.js's: it shows
+      // the license again, and announces it, so this panel reloads too. (It clears the status
+      // line first, at once: the words come after.)
+      window.dispatchEvent(new HashChangeEvent('hashchange'));
       $('#status').textContent = t('leaseEnded');
-      await load();
     } catch (err) {
       showProblem($('#error'), err && err.code ? err : { code: 'INTERNAL', message: String(err) });
     }

@@ -67,15 +67,25 @@ async function applyRole() {
   $('#who').textContent = me.kind === 'staff' ? t('who', me.email, t(`${me.role}_role`)) : t('rootWho');
   $('#nav-account').hidden = me.kind !== 'staff';
   nav.hidden = false;
+  document.body.classList.add('signed-in');
   if (me.totp_pending && location.hash !== '#account') {
     location.hash = '#account';
   }
 }
 onRoute.push(applyRole);
 
-$('#sign-out').addEventListener('click', () => {
+// Whenever the sign-in page shows (first visit, signed out, or a session that ended: a new
+// password, a disabled account), the links and the name of whoever was signed in go with it.
+// The header's page links (licenses.js) show only with the `signed-in` class (console.css), so
+// they are not there from the first paint of the sign-in page either.
+function hideNavWhileSignedOut() {
+  if ($('#sign-in-view').hidden) return;
+  document.body.classList.remove('signed-in');
   nav.hidden = true;
-});
+  $('#who').textContent = '';
+}
+new MutationObserver(hideNavWhileSignedOut).observe($('#sign-in-view'), { attributes: true, attributeFilter: ['hidden'] });
+hideNavWhileSignedOut();
 
 // --- pages -----------------------------------------------------------------------------------
 

@@ -241,6 +241,8 @@ export default {
     UNKNOWN_ROLE: ['Diese Rolle gibt es nicht.', 'Wählen Sie eine der Rollen: Inhaber, Admin, Support oder Nur lesen.'],
     ALREADY_EXISTS: ['Das gibt es schon.', 'Verwenden Sie eine andere E-Mail oder einen anderen Namen.'],
     TOTP_REQUIRED: ['Dieses Konto meldet sich mit einem zweiten Faktor an.', 'Geben Sie den 6-stelligen Code aus Ihrer Authenticator-App ein und melden Sie sich an.'],
+    LAST_OWNER: ['Dies ist der letzte Eigentümer: Der Server behält immer einen.', 'Machen Sie zuerst jemand anderen zum Eigentümer und ändern Sie dann dieses Konto.'],
+    CANNOT_CHANGE_SELF: ['Sie können Ihr eigenes Konto nicht deaktivieren und seine Rolle nicht ändern.', 'Bitten Sie einen anderen Eigentümer darum.'],
     SEATS_IN_USE: ['Alle gleitenden Plätze dieser Lizenz sind belegt.', 'Beenden Sie unten eine Leihe oder warten Sie, bis eine endet.'],
     LEASE_NOT_FOUND: ['Diese Leihe ist bereits beendet.', 'Laden Sie die Lizenz neu, um die belegten Plätze zu sehen.'],
     NOT_FLOATING: ['Diese Lizenz hat keine gleitenden Plätze.', 'Verwalten Sie stattdessen ihre Geräte.'],

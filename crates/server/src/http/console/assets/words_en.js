@@ -243,6 +243,8 @@ export default {
     UNKNOWN_ROLE: ['That role does not exist.', 'Pick one of the roles: owner, admin, support or viewer.'],
     ALREADY_EXISTS: ['That already exists.', 'Use another email or name.'],
     TOTP_REQUIRED: ['This account signs in with a second factor.', 'Enter the 6-digit code from your authenticator app, then sign in.'],
+    LAST_OWNER: ['This is the last owner: the server always keeps one.', 'Make someone else owner first, then change this account.'],
+    CANNOT_CHANGE_SELF: ['You cannot disable your own account or change its role.', 'Ask another owner to do it.'],
     SEATS_IN_USE: ['Every floating seat of this license is in use.', 'End a lease below, or wait until one ends.'],
     LEASE_NOT_FOUND: ['That lease has ended already.', 'Reload the license to see the seats in use now.'],
     NOT_FLOATING: ['This license has no floating seats.', 'Manage its machines instead.'],

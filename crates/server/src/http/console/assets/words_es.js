@@ -241,6 +241,8 @@ export default {
     UNKNOWN_ROLE: ['Ese rol no existe.', 'Elija uno de los roles: propietario, administrador, soporte o lector.'],
     ALREADY_EXISTS: ['Eso ya existe.', 'Use otro correo u otro nombre.'],
     TOTP_REQUIRED: ['Esta cuenta inicia sesión con un segundo factor.', 'Escriba el código de 6 dígitos de su aplicación de autenticación e inicie sesión.'],
+    LAST_OWNER: ['Es el último propietario: el servidor siempre conserva uno.', 'Haga propietario a otra persona primero y luego cambie esta cuenta.'],
+    CANNOT_CHANGE_SELF: ['No puede desactivar su propia cuenta ni cambiar su rol.', 'Pídaselo a otro propietario.'],
     SEATS_IN_USE: ['Todas las plazas flotantes de esta licencia están en uso.', 'Termine un préstamo abajo o espere a que termine uno.'],
     LEASE_NOT_FOUND: ['Ese préstamo ya ha terminado.', 'Recargue la licencia para ver las plazas en uso.'],
     NOT_FLOATING: ['Esta licencia no tiene plazas flotantes.', 'Gestione sus máquinas en su lugar.'],

@@ -241,6 +241,8 @@ export default {
     UNKNOWN_ROLE: ['Ce rôle n’existe pas.', 'Choisissez l’un des rôles : propriétaire, administrateur, support ou lecteur.'],
     ALREADY_EXISTS: ['Cela existe déjà.', 'Utilisez un autre e-mail ou un autre nom.'],
     TOTP_REQUIRED: ['Ce compte se connecte avec un second facteur.', 'Saisissez le code à 6 chiffres de votre application d’authentification, puis connectez-vous.'],
+    LAST_OWNER: ['C’est le dernier propriétaire : le serveur en garde toujours un.', 'Nommez d’abord quelqu’un d’autre propriétaire, puis modifiez ce compte.'],
+    CANNOT_CHANGE_SELF: ['Vous ne pouvez pas désactiver votre propre compte ni changer son rôle.', 'Demandez-le à un autre propriétaire.'],
     SEATS_IN_USE: ['Toutes les places flottantes de cette licence sont utilisées.', 'Terminez un bail ci-dessous, ou attendez qu’un bail se termine.'],
     LEASE_NOT_FOUND: ['Ce bail est déjà terminé.', 'Rechargez la licence pour voir les places utilisées.'],
     NOT_FLOATING: ['Cette licence n’a pas de places flottantes.', 'Gérez plutôt ses machines.'],
