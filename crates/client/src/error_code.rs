@@ -130,7 +130,8 @@ impl From<Code> for ErrorCode {
             | Code::InvalidEmail
             | Code::UnknownRole
             | Code::AlreadyExists
-            | Code::TotpRequired => ErrorCode::Unknown,
+            | Code::TotpRequired
+            | Code::MailKeyGone => ErrorCode::Unknown,
         }
     }
 }

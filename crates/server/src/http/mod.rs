@@ -14,6 +14,7 @@ pub mod extract;
 pub mod leases;
 pub mod license_admin;
 pub mod log_sink;
+pub mod mail_queue;
 pub mod ops;
 pub mod payments;
 pub mod portal;
