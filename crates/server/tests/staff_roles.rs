@@ -174,7 +174,16 @@ async fn every_role_on_every_admin_route_is_allowed_or_refused_with_nothing_chan
     cli(&database.db, &["product", "create", "--name", "Shop", "--id", "p0"]);
     let bought = cli(
         &database.db,
-        &["policy", "create", "--product", "p0", "--name", "Shop", "--max-machines", "1"],
+        &[
+            "policy",
+            "create",
+            "--product",
+            "p0",
+            "--name",
+            "Shop",
+            "--max-machines",
+            "1",
+        ],
     );
     let smtp_port = free_port().to_string();
     let server = Server::options()
@@ -276,20 +285,14 @@ async fn matrix(server: &Server, doors: &[Door<'_>]) {
 /// A license bought now (a signed Stripe one-time purchase), with its key email queued.
 async fn bought_license(server: &Server, n: i32) -> String {
     use payments_common::*;
-    let event = stripe_checkout(&format!("evt_{n}"), &format!("cs_{n}"), "payment", &format!("pi_{n}"), json!({}));
-    let body = event.to_string();
-    let answer: Value = server
-        .http
-        .post(format!("{}/v1/payments/stripe", server.url))
-        .header("content-type", "application/json")
-        .header("stripe-signature", stripe_header(&[STRIPE], now(), &body))
-        .body(body)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let event = stripe_checkout(
+        &format!("evt_{n}"),
+        &format!("cs_{n}"),
+        "payment",
+        &format!("pi_{n}"),
+        json!({}),
+    );
+    let (_, answer) = Shop::post_to_server(server, &event.to_string()).await;
     answer["license_id"].as_str().expect("a license bought").to_string()
 }
 

@@ -100,6 +100,21 @@ impl Shop {
         }
     }
 
+    /// A Stripe event body signed now, posted to `server`.
+    pub async fn post_to_server(server: &Server, body: &str) -> (StatusCode, Value) {
+        let response = server
+            .http
+            .post(format!("{}/v1/payments/stripe", server.url))
+            .header("content-type", "application/json")
+            .header("stripe-signature", stripe_header(&[STRIPE], now(), body))
+            .body(body.to_string())
+            .send()
+            .await
+            .unwrap();
+        let status = response.status();
+        (status, response.json().await.unwrap_or(Value::Null))
+    }
+
     /// Every server of the shop, the first one first.
     pub fn all(&self) -> Vec<&Server> {
         std::iter::once(&self.server).chain(self.others.iter()).collect()

@@ -87,7 +87,9 @@ pub async fn mail_queue(tx: &mut impl OutboxTx, query: &MailQuery) -> ApiResult<
     }
     let before = query.before.as_deref().map(parse_cursor).transpose()?;
     let mails = tx.mail_page(query.state.as_deref(), before, limit).await?;
-    let next_before = (mails.len() == limit as usize).then(|| mails.last().map(cursor)).flatten();
+    let next_before = (mails.len() == limit as usize)
+        .then(|| mails.last().map(cursor))
+        .flatten();
     Ok(MailPage { mails, next_before })
 }
 
@@ -120,7 +122,10 @@ mod tests {
     #[test]
     fn cursors_round_trip_and_refuse_what_they_did_not_make() {
         let m = KeyMail::new(1_700_000_000, "lic_abc", "a@example.com", "A", "App", "KEY");
-        assert_eq!(parse_cursor(&cursor(&m)).unwrap(), (1_700_000_000, "lic_abc".to_string()));
+        assert_eq!(
+            parse_cursor(&cursor(&m)).unwrap(),
+            (1_700_000_000, "lic_abc".to_string())
+        );
         for bad in ["", "12", "x.lic", "12.", &format!("1.{}", "a".repeat(65))] {
             assert!(parse_cursor(bad).is_err(), "{bad}");
         }
