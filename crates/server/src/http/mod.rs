@@ -22,6 +22,7 @@ pub mod ratelimit;
 pub mod rename;
 pub mod serve;
 pub mod sessions;
+pub mod shared_assets;
 pub mod staff;
 pub mod state;
 pub mod webhooks;
