@@ -10,9 +10,9 @@
 mod bare;
 mod load;
 mod seed;
+mod webhooks;
 mod seed_floating;
 mod seed_licenses;
-mod webhooks;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
