@@ -42,6 +42,7 @@ const CONSOLE_CODES: &[&str] = &[
     "METHOD_NOT_ALLOWED",
     "TIMEOUT",
     "INVALID_DEVICE_NAME",
+    "MAIL_KEY_GONE",
 ];
 
 async fn audit(b: &Browser, name: &str) -> TestResult {
@@ -219,9 +220,13 @@ async fn walk(b: &Browser, server: &Server, license: &str) -> TestResult {
                     page(b, "#licenses", "#licenses-heading", ALL_LICENSES[i]).await?;
                     page(b, hash, css, text).await?;
                     b.client
-                        .execute("document.querySelector('#webhooks').open = true; return true", vec![])
+                        .execute(
+                            "document.querySelector('#webhooks').open = true; document.querySelector('#mail-queue').open = true; return true",
+                            vec![],
+                        )
                         .await?;
                     b.wait_visible("#webhook-form").await?;
+                    b.wait_visible("#mail-table").await?;
                 }
                 _ => page(b, hash, css, text).await?,
             }

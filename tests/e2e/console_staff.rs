@@ -130,11 +130,13 @@ async fn walk_through(b: &Browser, server: &Server, license: &str) -> TestResult
     b.click("[data-testid=ask-yes]").await?; // reset asks first (a dialog)
     b.wait_visible("#no-machines").await?;
 
-    // Whatever the page sends, the server refuses a revoke by support and nothing changes.
+    // Whatever the page sends, the server refuses a revoke by support and nothing changes (the
+    // session's CSRF token as the page gets it).
     let answer = b
         .run(&format!(
-            "const done = arguments[0]; fetch('/console/api/licenses/{license}/revoke', \
-             {{method: 'POST', headers: {{'X-CSRF-Token': csrf}}}}).then(r => r.json().then(j => done([r.status, j.code])));"
+            "const done = arguments[0]; fetch('/console/api/session').then(r => r.json()).then(s => \
+             fetch('/console/api/licenses/{license}/revoke', {{method: 'POST', headers: {{'X-CSRF-Token': s.csrf}}}})) \
+             .then(r => r.json().then(j => done([r.status, j.code])));"
         ))
         .await?;
     assert_eq!(answer, json!([403, "FORBIDDEN"]));

@@ -4,6 +4,7 @@
 //! Activate → activated (screenshots in tests/artifacts).
 
 use keyturn_e2e::app::Options;
+use keyturn_e2e::payments::stripe_signature;
 use keyturn_e2e::server::{PRODUCT_ID, PRODUCT_NAME};
 use keyturn_e2e::App;
 use keyturn_testkit::smtp::SmtpServer;
@@ -11,20 +12,6 @@ use keyturn_testkit::{cli, eventually, free_port, Database, Server};
 use std::time::Duration;
 
 const STRIPE: &str = "whsec_e2e_purchase";
-
-fn stripe_signature(body: &str) -> String {
-    // HMAC-SHA256 over "t.body" by Python's hmac (Stripe's documented scheme), independent of the server.
-    let t = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs();
-    let script = "import hashlib, hmac, sys; print(hmac.new(sys.argv[1].encode(), sys.stdin.buffer.read(), hashlib.sha256).hexdigest())";
-    let mut command = std::process::Command::new("python3");
-    command.args(["-c", script, STRIPE]);
-    let run = keyturn_testkit::process::run(command, &format!("{t}.{body}"));
-    assert!(run.success(), "{}", run.stderr);
-    format!("t={t},v1={}", run.stdout.trim())
-}
 
 #[tokio::test]
 async fn a_purchase_email_link_activates_the_app() {
@@ -70,7 +57,7 @@ async fn a_purchase_email_link_activates_the_app() {
         .http
         .post(format!("{}/v1/payments/stripe", server.url))
         .header("content-type", "application/json")
-        .header("stripe-signature", stripe_signature(&event))
+        .header("stripe-signature", stripe_signature(STRIPE, &event))
         .body(event)
         .send()
         .await

@@ -13,6 +13,7 @@ pub mod ffi;
 pub mod keychain;
 pub mod launch;
 pub mod page;
+pub mod payments;
 pub mod server;
 pub mod window;
 

@@ -132,7 +132,8 @@ impl From<Code> for ErrorCode {
             | Code::AlreadyExists
             | Code::TotpRequired
             | Code::LastOwner
-            | Code::CannotChangeSelf => ErrorCode::Unknown,
+            | Code::CannotChangeSelf
+            | Code::MailKeyGone => ErrorCode::Unknown,
         }
     }
 }

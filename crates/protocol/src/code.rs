@@ -70,6 +70,9 @@ pub enum Code {
     // Payments in (a provider's webhook, never the app).
     SignatureInvalid,
     SignatureExpired,
+    // The key by email (console and admin API).
+    /// The email was sent and its key is no longer kept (only its hash is): it cannot be sent again.
+    MailKeyGone,
     /// A code this build does not know yet (a newer server). Never sent.
     #[serde(other)]
     Unknown,
@@ -122,6 +125,7 @@ impl Code {
 
             Code::SignatureInvalid => "SIGNATURE_INVALID",
             Code::SignatureExpired => "SIGNATURE_EXPIRED",
+            Code::MailKeyGone => "MAIL_KEY_GONE",
             Code::Unknown => "UNKNOWN",
         }
     }

@@ -3,6 +3,7 @@
 //! session, is allowed or refused with `FORBIDDEN` and nothing changed; a product's token sees
 //! nothing of another product.
 
+mod payments_common;
 mod staff_common;
 
 use keyturn_testkit::*;
@@ -84,6 +85,8 @@ fn routes() -> Vec<(&'static str, &'static str, Option<Value>, [bool; 4])> {
             owner,
         ),
         ("GET", "/webhooks/deliveries", None, owner),
+        ("GET", "/mails", None, all),
+        ("POST", "/mails/{mail}/resend", None, changers),
         ("POST", "/test/clock", Some(json!({"offset_secs": 0})), owner),
         ("GET", "/staff", None, owner),
         (
@@ -165,7 +168,42 @@ impl Door<'_> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_role_on_every_admin_route_is_allowed_or_refused_with_nothing_changed() {
-    let server = Server::options().product("p1", "Product One").start();
+    // Purchases (Stripe, signed by the test) of another product's policy queue key emails, to a
+    // mail server that is not there: `{mail}` is such a license.
+    let database = Database::under_test();
+    cli(&database.db, &["product", "create", "--name", "Shop", "--id", "p0"]);
+    let bought = cli(
+        &database.db,
+        &[
+            "policy",
+            "create",
+            "--product",
+            "p0",
+            "--name",
+            "Shop",
+            "--max-machines",
+            "1",
+        ],
+    );
+    let smtp_port = free_port().to_string();
+    let server = Server::options()
+        .on(&database.db)
+        .args(&[
+            "--stripe-webhook-secret",
+            payments_common::STRIPE,
+            "--payment-price",
+            &format!("plink_shop={bought}"),
+            "--smtp-host",
+            "127.0.0.1",
+            "--smtp-port",
+            &smtp_port,
+            "--smtp-tls",
+            "off",
+            "--mail-from",
+            "Shop <shop@example.com>",
+        ])
+        .product("p1", "Product One")
+        .start();
     let mut doors = Vec::new();
     for r in ROLES {
         doors.push(Door::Token(new_token(&server, &format!("matrix-{r}"), r, None)));
@@ -190,9 +228,14 @@ async fn matrix(server: &Server, doors: &[Door<'_>]) {
             let (_, act) = server.activate(&key, &format!("fp-{n}")).await;
             let (_, lic) = server.admin(Method::GET, &format!("/licenses/{key}"), None).await;
             let lic = lic["id"].as_str().unwrap().to_string();
+            let mail = match path.contains("{mail}") {
+                true => bought_license(server, n).await,
+                false => String::new(),
+            };
             let fill = |text: &str| {
                 let mut text = text
                     .replace("{lic}", &lic)
+                    .replace("{mail}", &mail)
                     .replace("{act}", act["machine"]["id"].as_str().unwrap_or("none"))
                     .replace("{prod}", "p1")
                     .replace("{pol}", &policy)
@@ -237,6 +280,20 @@ async fn matrix(server: &Server, doors: &[Door<'_>]) {
             }
         }
     }
+}
+
+/// A license bought now (a signed Stripe one-time purchase), with its key email queued.
+async fn bought_license(server: &Server, n: i32) -> String {
+    use payments_common::*;
+    let event = stripe_checkout(
+        &format!("evt_{n}"),
+        &format!("cs_{n}"),
+        "payment",
+        &format!("pi_{n}"),
+        json!({}),
+    );
+    let (_, answer) = Shop::post_to_server(server, &event.to_string()).await;
+    answer["license_id"].as_str().expect("a license bought").to_string()
 }
 
 /// A fresh viewer token's id.

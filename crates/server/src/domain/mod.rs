@@ -31,6 +31,7 @@ pub mod license_edit;
 pub mod license_list;
 pub mod mail;
 pub mod model;
+pub mod outbox;
 pub mod page;
 pub mod rename;
 

@@ -77,6 +77,7 @@ pub fn handlers() -> Router<AppState> {
         .route("/test/hear-changes", post(test_hear_changes))
         .merge(super::license_admin::handlers())
         .merge(super::webhooks::routes())
+        .merge(super::mail_queue::routes())
         .merge(super::leases::admin_routes())
 }
 

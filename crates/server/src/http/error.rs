@@ -55,7 +55,8 @@ pub fn status_for(code: Code) -> StatusCode {
         | Code::TrialUsed
         | Code::SeatsInUse
         | Code::NotFloating
-        | Code::FloatingLicense => StatusCode::CONFLICT,
+        | Code::FloatingLicense
+        | Code::MailKeyGone => StatusCode::CONFLICT,
         Code::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
         Code::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
         Code::RateLimited => StatusCode::TOO_MANY_REQUESTS,

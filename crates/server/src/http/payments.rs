@@ -5,7 +5,10 @@
 //! |---|---|
 //! | 200 `{received: true, outcome, license_id, order_id, expires_at}` | applied, a duplicate, an ignored event type, or an unknown price (see [`crate::domain::payments`]) |
 //! | 400 `SIGNATURE_INVALID` | the signature header is missing or malformed, or no signature matches the body |
-//! | 400 `SIGNATURE_EXPIRED` | signed, but the timestamp is further than `--payment-tolerance-secs` (300) from now: a replay |
+//! | 400 `SIGNATURE_EXPIRED` | signed, but the timestamp is further from now (either way) than the provider's tolerance: a replay, or a clock far off |
+//!
+//! The tolerances follow the providers' own verifiers: Stripe's libraries allow 300 seconds
+//! (`--payment-tolerance-secs`), Paddle's SDKs 5 (`--paddle-tolerance-secs`).
 //! | 400 `BAD_REQUEST` | the body is not a JSON event of the provider |
 //! | 413 `PAYLOAD_TOO_LARGE` | more than 256 KiB |
 //! | 415 `UNSUPPORTED_MEDIA_TYPE` | not `application/json` |
@@ -38,8 +41,10 @@ pub struct Settings {
     pub paddle_secret: Option<String>,
     /// Price (or product) id → policy id, and whether keys are emailed.
     pub config: Arc<PaymentConfig>,
-    /// How far a signature's timestamp may be from now, in seconds.
+    /// How far a Stripe signature's timestamp may be from now, in seconds.
     pub tolerance_secs: i64,
+    /// The same for Paddle's.
+    pub paddle_tolerance_secs: i64,
 }
 
 /// `PRICE=POLICY` pairs (repeated flags, or comma-separated in the environment variable).
@@ -61,11 +66,12 @@ pub fn routes() -> Router<AppState> {
 
 async fn stripe(State(s): State<AppState>, headers: HeaderMap, body: Bytes) -> ApiResult<Response> {
     let secret = s.payments.stripe_secret.clone();
+    let tolerance = s.payments.tolerance_secs;
     receive(
         s,
         headers,
         body,
-        secret,
+        (secret, tolerance),
         "stripe-signature",
         signature::stripe,
         providers::stripe,
@@ -75,11 +81,12 @@ async fn stripe(State(s): State<AppState>, headers: HeaderMap, body: Bytes) -> A
 
 async fn paddle(State(s): State<AppState>, headers: HeaderMap, body: Bytes) -> ApiResult<Response> {
     let secret = s.payments.paddle_secret.clone();
+    let tolerance = s.payments.paddle_tolerance_secs;
     receive(
         s,
         headers,
         body,
-        secret,
+        (secret, tolerance),
         "paddle-signature",
         signature::paddle,
         providers::paddle,
@@ -93,7 +100,7 @@ async fn receive(
     s: AppState,
     headers: HeaderMap,
     body: Bytes,
-    secret: Option<String>,
+    (secret, tolerance): (Option<String>, i64),
     header: &str,
     verify: Verify,
     read: fn(&Value) -> Option<PaymentEvent>,
@@ -116,17 +123,14 @@ async fn receive(
     }
     let now = s.clock.now();
     let signed = headers.get(header).and_then(|v| v.to_str().ok()).unwrap_or_default();
-    verify(&secret, signed, &body, now, s.payments.tolerance_secs).map_err(|refused| match refused {
+    verify(&secret, signed, &body, now, tolerance).map_err(|refused| match refused {
         signature::Refused::Invalid => ApiError::new(
             Code::SignatureInvalid,
             format!("the {header} header does not sign this body"),
         ),
         signature::Refused::Stale => ApiError::new(
             Code::SignatureExpired,
-            format!(
-                "the {header} timestamp is more than {} s from now",
-                s.payments.tolerance_secs
-            ),
+            format!("the {header} timestamp is more than {tolerance} s from now"),
         ),
     })?;
     let value: Value = serde_json::from_slice(&body).map_err(|e| ApiError::bad_request(format!("not JSON: {e}")))?;

@@ -64,9 +64,13 @@ pub struct ServeOptions {
     /// `PRICE=POLICY_ID` (repeat the flag; in the environment variable, comma-separated).
     #[arg(long = "payment-price", env = "KEYTURN_PAYMENT_PRICES", value_delimiter = ',', value_parser = crate::http::payments::parse_price)]
     pub payment_prices: Vec<(String, String)>,
-    /// How far a payment event's signed timestamp may be from now (seconds; older ones are replays).
+    /// How far a Stripe event's signed timestamp may be from now, either way (seconds; Stripe's
+    /// libraries allow 300). Further ones are refused as replays.
     #[arg(long, default_value_t = 300)]
     pub payment_tolerance_secs: i64,
+    /// The same for Paddle Billing (its SDKs allow 5 seconds).
+    #[arg(long, default_value_t = 5)]
+    pub paddle_tolerance_secs: i64,
     /// Self-hosting: admin token file, metrics, log format (crate::ops).
     #[command(flatten)]
     pub ops: crate::ops::OpsOptions,
@@ -115,6 +119,7 @@ pub async fn build_state(opts: &ServeOptions) -> Result<AppState, String> {
                 email_keys: opts.mail.enabled(),
             }),
             tolerance_secs: opts.payment_tolerance_secs.max(1),
+            paddle_tolerance_secs: opts.paddle_tolerance_secs.max(1),
         }),
     })
 }

@@ -5,7 +5,7 @@
 //! | `POST /webhooks` `{url, event_types, secret?}` | 201 endpoint with its `secret` (shown this once) |
 //! | `GET /webhooks` | endpoints (without secrets) |
 //! | `DELETE /webhooks/{id}` | 204 (its deliveries go with it) |
-//! | `GET /webhooks/deliveries?endpoint_id=&state=&before=&limit=` | `{deliveries, next_before}` newest first |
+//! | `GET /webhooks/deliveries?endpoint_id=&state=&before=&limit=` | `{deliveries, next_before}` newest first, each with its `event_type` |
 //! | `POST /webhooks/deliveries/{id}/redeliver` | 200 the delivery, due now |
 
 use super::actor::Actor;
@@ -54,9 +54,9 @@ async fn remove(State(s): State<AppState>, Actor(actor): Actor, Path(id): Path<S
 
 async fn deliveries(State(s): State<AppState>, Query(q): Query<DeliveryQuery>) -> ApiResult<Response> {
     let limit = q.limit.unwrap_or(50) as usize;
-    let list = s.store.webhook_deliveries(q).await?;
+    let list = s.store.delivery_log(q).await?;
     let next_before = if list.len() == limit {
-        list.last().map(|d| d.id)
+        list.last().map(|d| d.delivery.id)
     } else {
         None
     };

@@ -192,6 +192,14 @@ pub trait Store: Send + Sync + 'static {
     fn end_lease(&self, now: i64, id_or_key: String, lease_id: String) -> StoreFuture<'_, LeaseRow>;
     /// Validate found no activation of this device: was its seat freed by the policy?
     fn auto_released(&self, key_hash: String, fingerprint: String) -> StoreFuture<'_, Option<AutoReleased>>;
+
+    // ---- The console's outbox (issue 18, crate::domain::outbox) ----
+    /// The webhook delivery log with each delivery's event type.
+    fn delivery_log(&self, query: DeliveryQuery) -> StoreFuture<'_, Vec<crate::domain::outbox::LoggedDelivery>>;
+    /// The key emails, newest first (never their keys).
+    fn mail_queue(&self, query: crate::domain::outbox::MailQuery) -> StoreFuture<'_, crate::domain::outbox::MailPage>;
+    /// A staff Resend of a license's key email.
+    fn resend_mail(&self, now: i64, license_id: String) -> StoreFuture<'_, crate::domain::mail::KeyMail>;
 }
 
 /// The store's numbers for `/metrics` in one statement, the same SQL on both stores (the

@@ -5,7 +5,9 @@
 //! per license (one row per license).
 //!
 //! The key is the only copy outside the buyer's hands: it waits in the row until the email is
-//! sent (or given up) and is wiped in the same statement that records it. It is never logged.
+//! sent and is wiped in the same statement that records it. An email given up keeps it, so staff
+//! can send it again once the mail server works ([`super::outbox::resend_mail`]). It is never
+//! logged.
 
 pub mod tx;
 
@@ -16,7 +18,7 @@ pub use tx::MailTx;
 pub const PENDING: &str = "PENDING";
 pub const SENT: &str = "SENT";
 pub const FAILED: &str = "FAILED";
-/// Retries stop (FAILED, key wiped) once an email is this old: three days.
+/// Retries stop (FAILED, key kept for a Resend) once an email is this old: three days.
 pub const GIVE_UP_AFTER_SECS: i64 = 3 * 86_400;
 /// How long a claimed email is held by the process sending it.
 pub const LEASE_SECS: i64 = 120;
@@ -71,7 +73,7 @@ pub fn retry_delay(attempts: u32) -> i64 {
     (60i64 << attempts.saturating_sub(1).min(10)).min(3600)
 }
 
-/// Records an attempt: sent (key wiped), retried later, or given up (key wiped).
+/// Records an attempt: sent (key wiped), retried later, or given up (key kept for a staff Resend).
 pub async fn finish(tx: &mut impl MailTx, now: i64, license_id: &str, error: Option<String>) -> ApiResult<()> {
     let Some(mut mail) = tx.mail(license_id).await? else {
         return Ok(());
@@ -91,7 +93,6 @@ pub async fn finish(tx: &mut impl MailTx, now: i64, license_id: &str, error: Opt
             mail.last_error = Some(e);
             if now - mail.created_at >= GIVE_UP_AFTER_SECS {
                 mail.state = FAILED.into();
-                mail.key = None;
             } else {
                 mail.next_at = now + retry_delay(mail.attempts);
             }

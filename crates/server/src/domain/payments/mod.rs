@@ -8,13 +8,15 @@
 //! * Refunded in full, or a dispute lost → revoked, for good.
 //!
 //! Idempotent: each provider event id is stored once (a duplicate, also a concurrent one, changes
-//! nothing), and each order has one license (two events paying the same order create one).
+//! nothing), and each order has one license (two events paying the same order create one, also
+//! concurrently and on several replicas: the ids naming an order meet in [`orders::claim`]).
 //! Order-independent: an order's state (paid until, ends at, revoked) is kept on the order, so a
 //! cancellation or refund that arrives before the purchase is applied when the license is made,
 //! and an older renewal never shortens a newer one. Unknown event types are ignored; a payment
 //! for a price no policy is mapped to is logged and stores nothing (the provider's resend works
 //! once the map has it).
 
+pub mod orders;
 pub mod providers;
 pub mod signature;
 pub mod tx;
@@ -140,12 +142,18 @@ pub async fn apply(
     if ev.change == Change::Ignore || (ev.order.is_empty() && !matches!(ev.change, Change::Customer(_))) {
         return Ok(Applied::just("ignored"));
     }
-    let found = tx.payment_order(provider, &ev.order).await?;
     if let Change::Paid { prices: ids, .. } = &ev.change {
-        let needs_license = found.as_ref().is_none_or(|o| o.license_id.is_none());
-        if needs_license && !ids.iter().any(|id| prices.contains_key(id)) {
-            tracing::warn!(provider, event = %ev.event_id, prices = ?ids, "a payment for a price no policy is mapped to; nothing created");
-            return Ok(Applied::just("unknown_price"));
+        // A price no policy is mapped to is refused unless the order has its license already (a
+        // renewal): looked at without a lock, as the claims below must come first.
+        if !ids.iter().any(|id| prices.contains_key(id)) {
+            let licensed = tx
+                .payment_order(provider, &ev.order, Lock::No)
+                .await?
+                .is_some_and(|o| o.license_id.is_some());
+            if !licensed {
+                tracing::warn!(provider, event = %ev.event_id, prices = ?ids, "a payment for a price no policy is mapped to; nothing created");
+                return Ok(Applied::just("unknown_price"));
+            }
         }
     }
     if !tx.insert_payment_event(provider, &ev.event_id, now).await? {
@@ -155,29 +163,7 @@ pub async fn apply(
         tx.put_payment_customer(provider, buyer, now).await?;
         return Ok(Applied::just("customer_saved"));
     }
-    let mut order = match found {
-        Some(order) => order,
-        None => {
-            let fresh = Order {
-                provider: provider.into(),
-                id: ev.order[0].clone(),
-                license_id: None,
-                paid_until: None,
-                ends_at: None,
-                revoked: false,
-                created_at: now,
-            };
-            if tx.insert_payment_order(&fresh).await? {
-                fresh
-            } else {
-                // A concurrent event made the order first (it waited for that one's commit).
-                tx.payment_order(provider, &ev.order[..1])
-                    .await?
-                    .ok_or_else(|| super::errors::ApiError::Internal("payment order vanished".into()))?
-            }
-        }
-    };
-    tx.add_payment_aliases(provider, &order.id, &ev.order).await?;
+    let mut order = orders::claim(tx, provider, &ev.order, now).await?;
     let outcome = match &ev.change {
         Change::Paid {
             prices: ids,

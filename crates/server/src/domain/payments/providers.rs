@@ -10,6 +10,16 @@
 //! `lines.data[].pricing.price_details.price`; `subscription` or
 //! `parent.subscription_details.subscription`).
 //!
+//! Stripe Checkout: `checkout.session.completed` (when `payment_status` is `paid` or
+//! `no_payment_required`; else the later `checkout.session.async_payment_succeeded`) pays the
+//! session's order: in `payment` mode a one-time purchase, for good (the policy's duration, if
+//! any), named by its payment intent, which the refund's charge and a dispute name too; in
+//! `subscription` mode the subscription, paid for [`super::RENEWAL_GRACE_SECS`] from the
+//! session until its invoice names the period. A session's event carries no line items unless
+//! expanded, so its price is read from them when present, else from `metadata.keyturn_price`,
+//! and the Payment Link's id (`plink_…`, copied to the session's `payment_link`) can be mapped
+//! like a price.
+//!
 //! Paddle Billing (`{event_id, event_type, occurred_at, data}`): `transaction.completed` pays an
 //! order (the subscription, else the transaction) until `billing_period.ends_at`;
 //! `subscription.updated` / `.canceled` set when it ends (`scheduled_change` cancel,
@@ -69,9 +79,16 @@ pub fn stripe(event: &Value) -> Option<PaymentEvent> {
             let paid_until = subscription
                 .as_ref()
                 .and_then(|_| line.and_then(|l| int(l, &["period", "end"])));
+            // Since API version 2025-03-31 an invoice names its payment intents only in `payments`.
+            let paid_by = o
+                .get("payments")
+                .and_then(|p| p.get("data"))
+                .and_then(|d| d.get(0))
+                .and_then(|p| text(p, &["payment", "payment_intent"]));
             let order = ids(&[
                 subscription,
                 text(o, &["payment_intent"]),
+                paid_by,
                 text(o, &["id"]),
                 text(o, &["charge"]),
             ]);
@@ -89,6 +106,7 @@ pub fn stripe(event: &Value) -> Option<PaymentEvent> {
                 },
             )
         }
+        "checkout.session.completed" | "checkout.session.async_payment_succeeded" => checkout_session(event, o),
         "customer.subscription.updated" | "customer.subscription.deleted" => {
             let period_end = int(o, &["current_period_end"]).or_else(|| {
                 o.get("items")?
@@ -127,6 +145,56 @@ pub fn stripe(event: &Value) -> Option<PaymentEvent> {
         order,
         change,
     })
+}
+
+/// A completed Checkout session (see the module's notes).
+fn checkout_session(event: &Value, o: &Value) -> (Vec<String>, Change) {
+    let paid = matches!(
+        text(o, &["payment_status"]).as_deref(),
+        Some("paid" | "no_payment_required")
+    );
+    let mode = text(o, &["mode"]).unwrap_or_default();
+    if !paid || !(mode == "payment" || mode == "subscription") {
+        return (Vec::new(), Change::Ignore);
+    }
+    let subscription = text(o, &["subscription"]);
+    let mut prices = Vec::new();
+    if let Some(lines) = o
+        .get("line_items")
+        .and_then(|l| l.get("data"))
+        .and_then(Value::as_array)
+    {
+        for line in lines {
+            prices.push(text(line, &["price", "id"]));
+            prices.push(text(line, &["price", "product"]));
+        }
+    }
+    prices.push(text(o, &["metadata", "keyturn_price"]));
+    prices.push(text(o, &["payment_link"]));
+    let paid_until = subscription
+        .as_ref()
+        .and_then(|_| int(o, &["created"]).or_else(|| int(event, &["created"])));
+    let buyer = Buyer {
+        customer_id: text(o, &["customer"]),
+        name: text(o, &["customer_details", "name"]).unwrap_or_default(),
+        email: text(o, &["customer_details", "email"])
+            .or_else(|| text(o, &["customer_email"]))
+            .unwrap_or_default(),
+    };
+    let order = ids(&[
+        subscription,
+        text(o, &["payment_intent"]),
+        text(o, &["invoice"]),
+        text(o, &["id"]),
+    ]);
+    (
+        order,
+        Change::Paid {
+            prices: ids(&prices),
+            buyer,
+            paid_until,
+        },
+    )
 }
 
 pub fn paddle(event: &Value) -> Option<PaymentEvent> {

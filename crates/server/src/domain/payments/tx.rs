@@ -3,7 +3,7 @@
 
 use super::{Buyer, Order};
 use crate::domain::errors::ApiResult;
-use crate::domain::tx::Tx;
+use crate::domain::tx::{Lock, Tx};
 use std::future::Future;
 
 pub trait PaymentTx: Tx {
@@ -15,22 +15,36 @@ pub trait PaymentTx: Tx {
         event_id: &str,
         now: i64,
     ) -> impl Future<Output = ApiResult<bool>> + Send;
-    /// The order any of `ids` names (its own id or an alias), locked until the transaction ends.
+    /// The order the first of `ids` that names one names (its own id or an alias); with
+    /// [`Lock::ForUpdate`], locked until the transaction ends (PostgreSQL).
     fn payment_order(
         &mut self,
         provider: &str,
         ids: &[String],
+        lock: Lock,
     ) -> impl Future<Output = ApiResult<Option<Order>>> + Send;
+    /// Makes `alias` name `order_id` unless it names an order already, and answers the order it
+    /// names. The alias row is the point where events of one order meet: on PostgreSQL a
+    /// concurrent claim of the same alias waits for the first transaction, then sees its order,
+    /// and the row stays locked until this transaction ends.
+    fn claim_payment_alias(
+        &mut self,
+        provider: &str,
+        alias: &str,
+        order_id: &str,
+    ) -> impl Future<Output = ApiResult<String>> + Send;
+    /// Every alias naming `from` names `to` instead.
+    fn repoint_payment_aliases(
+        &mut self,
+        provider: &str,
+        from: &str,
+        to: &str,
+    ) -> impl Future<Output = ApiResult<()>> + Send;
+    /// Removes an order merged into another (its aliases were repointed first).
+    fn delete_payment_order(&mut self, provider: &str, order_id: &str) -> impl Future<Output = ApiResult<()>> + Send;
     /// Inserts the order unless its id exists (then false: a concurrent event made it first).
     fn insert_payment_order(&mut self, order: &Order) -> impl Future<Output = ApiResult<bool>> + Send;
     fn update_payment_order(&mut self, order: &Order) -> impl Future<Output = ApiResult<()>> + Send;
-    /// Names the order by these ids too (ids already naming an order stay as they are).
-    fn add_payment_aliases(
-        &mut self,
-        provider: &str,
-        order_id: &str,
-        ids: &[String],
-    ) -> impl Future<Output = ApiResult<()>> + Send;
     fn put_payment_customer(
         &mut self,
         provider: &str,

@@ -61,6 +61,8 @@ pub enum Action {
     Bulk,
     /// Webhook endpoints (their URLs and secrets) and the delivery log.
     Webhooks,
+    /// Send a license's key email again (the console's mail queue).
+    ResendMail,
     Staff,
     Tokens,
     /// Server settings (require TOTP for everyone) and the test clock.
@@ -86,6 +88,7 @@ pub const TABLE: &[(Action, [bool; 4])] = &[
     (Action::EditLicense, [true, true, true, false]),
     (Action::Bulk, [true, true, false, false]),
     (Action::Webhooks, [true, false, false, false]),
+    (Action::ResendMail, [true, true, true, false]),
     (Action::Staff, [true, false, false, false]),
     (Action::Tokens, [true, false, false, false]),
     (Action::Settings, [true, false, false, false]),

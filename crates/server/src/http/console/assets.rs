@@ -45,11 +45,15 @@ const MODULES: &[(&str, &str)] = &[
     ("/console/words_de.js", include_str!("assets/words_de.js")),
     ("/console/words_fr.js", include_str!("assets/words_fr.js")),
     ("/console/words_es.js", include_str!("assets/words_es.js")),
+    ("/console/json_api.js", crate::http::shared_assets::JSON_API),
     ("/console/console_api.js", include_str!("assets/console_api.js")),
+    ("/console/search_page.js", include_str!("assets/search_page.js")),
+    ("/console/license_page.js", include_str!("assets/license_page.js")),
     ("/console/licenses.js", include_str!("assets/licenses.js")),
     ("/console/license_extra.js", include_str!("assets/license_extra.js")),
     ("/console/staff.js", include_str!("assets/staff.js")),
     ("/console/webhooks.js", include_str!("assets/webhooks.js")),
+    ("/console/mail_queue.js", include_str!("assets/mail_queue.js")),
     ("/console/leases.js", include_str!("assets/leases.js")),
 ];
 

@@ -84,6 +84,10 @@ pub fn routes(state: AppState) -> Router<AppState> {
             get(|| async { serve(include_str!("assets/portal.js"), "text/javascript; charset=utf-8") }),
         )
         .route(
+            "/portal/json_api.js",
+            get(|| async { serve(crate::http::shared_assets::JSON_API, "text/javascript; charset=utf-8") }),
+        )
+        .route(
             "/portal/portal.css",
             get(|| async { serve(include_str!("../console/assets/console.css"), "text/css; charset=utf-8") }),
         )

@@ -62,6 +62,8 @@ pub const ROUTES: &[(&str, &str, Need)] = &[
     ("DELETE", "/webhooks/{id}", Some(Action::Webhooks)),
     ("GET", "/webhooks/deliveries", Some(Action::Webhooks)),
     ("POST", "/webhooks/deliveries/{id}/redeliver", Some(Action::Webhooks)),
+    ("GET", "/mails", Some(Action::Read)),
+    ("POST", "/mails/{license_id}/resend", Some(Action::ResendMail)),
     ("GET", "/events", Some(Action::Read)),
     ("GET", "/search", Some(Action::Read)),
     ("POST", "/test/clock", Some(Action::Settings)),

@@ -9,7 +9,7 @@ use crate::store::sqlite::mail::COLUMNS;
 use deadpool_postgres::GenericClient;
 use tokio_postgres::Row;
 
-fn mail(r: &Row) -> KeyMail {
+pub(super) fn mail(r: &Row) -> KeyMail {
     KeyMail {
         license_id: r.get(0),
         to_email: r.get(1),

@@ -12,6 +12,7 @@ mod license_list;
 mod mail;
 mod open;
 mod ops;
+mod outbox;
 mod payments;
 mod query;
 mod rename;
@@ -408,5 +409,17 @@ impl Store for PgStore {
 
     fn auto_released(&self, key_hash: String, fp: String) -> StoreFuture<'_, Option<AutoReleased>> {
         Box::pin(async move { on_client!(self, |tx| lease_rules::auto_release::for_device(tx, &key_hash, &fp)) })
+    }
+    // ---- The console's outbox (issue 18, crate::domain::outbox) ----
+    fn delivery_log(&self, query: DeliveryQuery) -> StoreFuture<'_, Vec<crate::domain::outbox::LoggedDelivery>> {
+        Box::pin(async move { on_client!(self, |tx| crate::domain::outbox::delivery_log(tx, &query)) })
+    }
+
+    fn mail_queue(&self, query: crate::domain::outbox::MailQuery) -> StoreFuture<'_, crate::domain::outbox::MailPage> {
+        Box::pin(async move { on_client!(self, |tx| crate::domain::outbox::mail_queue(tx, &query)) })
+    }
+
+    fn resend_mail(&self, now: i64, license_id: String) -> StoreFuture<'_, crate::domain::mail::KeyMail> {
+        Box::pin(async move { in_tx!(quiet self, |tx| crate::domain::outbox::resend_mail(tx, now, &license_id)) })
     }
 }

@@ -5,6 +5,7 @@
 use super::tx::PgTx;
 use crate::domain::errors::ApiResult;
 use crate::domain::payments::{Buyer, Order, PaymentTx};
+use crate::domain::tx::Lock;
 use deadpool_postgres::GenericClient;
 
 impl<C: GenericClient + Sync> PaymentTx for PgTx<'_, C> {
@@ -19,17 +20,19 @@ impl<C: GenericClient + Sync> PaymentTx for PgTx<'_, C> {
         Ok(n == 1)
     }
 
-    async fn payment_order(&mut self, provider: &str, ids: &[String]) -> ApiResult<Option<Order>> {
+    async fn payment_order(&mut self, provider: &str, ids: &[String], lock: Lock) -> ApiResult<Option<Order>> {
+        let sql = format!(
+            "SELECT o.order_id, o.license_id, o.paid_until, o.ends_at, o.revoked, o.created_at \
+             FROM payment_aliases a JOIN payment_orders o ON o.provider = a.provider AND o.order_id = a.order_id \
+             WHERE a.provider = $1 AND a.alias = $2{}",
+            if lock == Lock::ForUpdate {
+                " FOR UPDATE OF o"
+            } else {
+                ""
+            }
+        );
         for id in ids {
-            let row = self
-                .0
-                .query_opt(
-                    "SELECT o.order_id, o.license_id, o.paid_until, o.ends_at, o.revoked, o.created_at \
-                     FROM payment_aliases a JOIN payment_orders o ON o.provider = a.provider AND o.order_id = a.order_id \
-                     WHERE a.provider = $1 AND a.alias = $2 FOR UPDATE OF o",
-                    &[&provider, id],
-                )
-                .await?;
+            let row = self.0.query_opt(sql.as_str(), &[&provider, id]).await?;
             if let Some(r) = row {
                 return Ok(Some(Order {
                     provider: provider.to_string(),
@@ -77,15 +80,36 @@ impl<C: GenericClient + Sync> PaymentTx for PgTx<'_, C> {
         Ok(())
     }
 
-    async fn add_payment_aliases(&mut self, provider: &str, order_id: &str, ids: &[String]) -> ApiResult<()> {
-        for id in std::iter::once(order_id).chain(ids.iter().map(String::as_str)) {
-            self.0
-                .execute(
-                    "INSERT INTO payment_aliases (provider, alias, order_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
-                    &[&provider, &id, &order_id],
-                )
-                .await?;
-        }
+    async fn claim_payment_alias(&mut self, provider: &str, alias: &str, order_id: &str) -> ApiResult<String> {
+        // DO UPDATE (not DO NOTHING): it returns the row that won and keeps it locked.
+        let row = self
+            .0
+            .query_one(
+                "INSERT INTO payment_aliases (provider, alias, order_id) VALUES ($1, $2, $3) \
+                 ON CONFLICT (provider, alias) DO UPDATE SET order_id = payment_aliases.order_id RETURNING order_id",
+                &[&provider, &alias, &order_id],
+            )
+            .await?;
+        Ok(row.get(0))
+    }
+
+    async fn repoint_payment_aliases(&mut self, provider: &str, from: &str, to: &str) -> ApiResult<()> {
+        self.0
+            .execute(
+                "UPDATE payment_aliases SET order_id = $3 WHERE provider = $1 AND order_id = $2",
+                &[&provider, &from, &to],
+            )
+            .await?;
+        Ok(())
+    }
+
+    async fn delete_payment_order(&mut self, provider: &str, order_id: &str) -> ApiResult<()> {
+        self.0
+            .execute(
+                "DELETE FROM payment_orders WHERE provider = $1 AND order_id = $2",
+                &[&provider, &order_id],
+            )
+            .await?;
         Ok(())
     }
 

@@ -14,7 +14,7 @@ fn done<T: Send>(result: rusqlite::Result<T>) -> impl Future<Output = ApiResult<
 pub const COLUMNS: &str = "license_id, to_email, to_name, product_name, license_key, state, attempts, next_at, \
                            last_error, created_at, sent_at";
 
-fn mail(r: &Row<'_>) -> rusqlite::Result<KeyMail> {
+pub(super) fn mail(r: &Row<'_>) -> rusqlite::Result<KeyMail> {
     Ok(KeyMail {
         license_id: r.get(0)?,
         to_email: r.get(1)?,

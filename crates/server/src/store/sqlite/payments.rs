@@ -4,6 +4,7 @@
 use super::tx::SqliteTx;
 use crate::domain::errors::ApiResult;
 use crate::domain::payments::{Buyer, Order, PaymentTx};
+use crate::domain::tx::Lock;
 use rusqlite::{params, OptionalExtension};
 use std::future::{ready, Future};
 
@@ -32,6 +33,7 @@ impl PaymentTx for SqliteTx<'_> {
         &mut self,
         provider: &str,
         ids: &[String],
+        _lock: Lock,
     ) -> impl Future<Output = ApiResult<Option<Order>>> + Send {
         done((|| {
             let mut stmt = self.0.prepare_cached(
@@ -85,21 +87,45 @@ impl PaymentTx for SqliteTx<'_> {
         )
     }
 
-    fn add_payment_aliases(
+    fn claim_payment_alias(
         &mut self,
         provider: &str,
+        alias: &str,
         order_id: &str,
-        ids: &[String],
+    ) -> impl Future<Output = ApiResult<String>> + Send {
+        done(self.0.query_row(
+            "INSERT INTO payment_aliases (provider, alias, order_id) VALUES (?1, ?2, ?3) \
+             ON CONFLICT (provider, alias) DO UPDATE SET order_id = payment_aliases.order_id RETURNING order_id",
+            params![provider, alias, order_id],
+            |r| r.get(0),
+        ))
+    }
+
+    fn repoint_payment_aliases(
+        &mut self,
+        provider: &str,
+        from: &str,
+        to: &str,
     ) -> impl Future<Output = ApiResult<()>> + Send {
-        done((|| {
-            let mut stmt = self.0.prepare_cached(
-                "INSERT OR IGNORE INTO payment_aliases (provider, alias, order_id) VALUES (?1, ?2, ?3)",
-            )?;
-            for id in std::iter::once(order_id).chain(ids.iter().map(String::as_str)) {
-                stmt.execute(params![provider, id, order_id])?;
-            }
-            Ok(())
-        })())
+        done(
+            self.0
+                .execute(
+                    "UPDATE payment_aliases SET order_id = ?3 WHERE provider = ?1 AND order_id = ?2",
+                    params![provider, from, to],
+                )
+                .map(drop),
+        )
+    }
+
+    fn delete_payment_order(&mut self, provider: &str, order_id: &str) -> impl Future<Output = ApiResult<()>> + Send {
+        done(
+            self.0
+                .execute(
+                    "DELETE FROM payment_orders WHERE provider = ?1 AND order_id = ?2",
+                    params![provider, order_id],
+                )
+                .map(drop),
+        )
     }
 
     fn put_payment_customer(

@@ -328,4 +328,16 @@ impl Store for Db {
     fn auto_released(&self, key_hash: String, fp: String) -> StoreFuture<'_, Option<AutoReleased>> {
         ready(self.read(|c| complete(leases::auto_release::for_device(&mut SqliteTx(c), &key_hash, &fp))))
     }
+    // ---- The console's outbox (issue 18, crate::domain::outbox) ----
+    fn delivery_log(&self, query: DeliveryQuery) -> StoreFuture<'_, Vec<crate::domain::outbox::LoggedDelivery>> {
+        ready(self.read_long(|c| complete(crate::domain::outbox::delivery_log(&mut SqliteTx(c), &query))))
+    }
+
+    fn mail_queue(&self, query: crate::domain::outbox::MailQuery) -> StoreFuture<'_, crate::domain::outbox::MailPage> {
+        ready(self.read_long(|c| complete(crate::domain::outbox::mail_queue(&mut SqliteTx(c), &query))))
+    }
+
+    fn resend_mail(&self, now: i64, license_id: String) -> StoreFuture<'_, crate::domain::mail::KeyMail> {
+        Box::pin(self.write(move |c| complete(crate::domain::outbox::resend_mail(&mut SqliteTx(c), now, &license_id))))
+    }
 }

@@ -1,38 +1,30 @@
-// What the console's page modules share: the JSON API behind the session (the CSRF token comes
-// from /console/api/session), building elements (text only: owner and device names are never
-// HTML), and errors as plain words with a next step, the server's message under Details.
+// What the console's page modules share: the JSON API behind the session (json_api.js; the
+// session's CSRF token is `session.csrf`, from sign-in or /console/api/session), building
+// elements (text only: owner and device names are never HTML), and errors as plain words with a
+// next step, the server's message under Details.
 import { errorWords, t } from './i18n.js';
+import { jsonApi } from './json_api.js';
 
-let csrf = null;
+/** The signed-in session: its CSRF token (null: signed out, or not known yet). */
+export const session = { csrf: null };
 
+const call = jsonApi('/console/api', () => session.csrf);
+
+/** A console API call. A refused session (401) forgets the token and says so with the
+ * `keyturn:signed-out` event (the console shows the sign-in page). */
 export async function api(method, path, body) {
-  if (!csrf && method !== 'GET') csrf = (await api('GET', '/session')).csrf;
-  const headers = {};
-  if (csrf) headers['X-CSRF-Token'] = csrf;
-  if (body !== undefined) headers['Content-Type'] = 'application/json';
-  let response;
+  if (!session.csrf && method !== 'GET' && path !== '/sign-in') {
+    session.csrf = (await call('GET', '/session')).csrf;
+  }
   try {
-    response = await fetch('/console/api' + path, {
-      method,
-      headers,
-      body: body === undefined ? undefined : JSON.stringify(body),
-      credentials: 'same-origin',
-    });
-  } catch (e) {
-    throw { code: 'OFFLINE', message: String(e) };
+    return await call(method, path, body);
+  } catch (err) {
+    if (err.code === 'UNAUTHORIZED' && path !== '/sign-in') {
+      session.csrf = null;
+      if (path !== '/session') window.dispatchEvent(new Event('keyturn:signed-out'));
+    }
+    throw err;
   }
-  const text = await response.text();
-  let data = null;
-  try {
-    data = text ? JSON.parse(text) : null;
-  } catch (e) {
-    data = null;
-  }
-  if (!response.ok) {
-    if (response.status === 401) csrf = null;
-    throw data && data.code ? data : { code: 'INTERNAL', message: `unexpected answer ${response.status}` };
-  }
-  return data;
 }
 
 export function el(tag, props, ...children) {
@@ -98,4 +90,42 @@ export function ask({ title, body, confirm, withReason, testid }) {
     dialog.showModal();
     (withReason ? reason : no).focus();
   });
+}
+
+/** Keyset paging of a newest-first list (the delivery log, the mail queue): Newer and Older
+ * buttons that remember each page's cursor (`before`: none on the first page). `load()` shows
+ * the page at `pager.before`; words: `newer`, `older`. */
+export function pager(id, load) {
+  const cursors = [null];
+  const newer = el('button', { type: 'button', id: `${id}-newer`, 'data-i18n': 'newer' }, t('newer'));
+  const older = el('button', { type: 'button', id: `${id}-older`, 'data-i18n': 'older' }, t('older'));
+  const nav = el('div', { className: 'pager' }, newer, older);
+  const state = {
+    nav,
+    get before() {
+      return cursors[cursors.length - 1];
+    },
+    get onFirst() {
+      return cursors.length === 1;
+    },
+    /** Back to the newest page (a filter changed). */
+    reset() {
+      cursors.length = 1;
+    },
+    /** After a page is shown: whether there are older ones (`next_before`). */
+    shown(next) {
+      state.next = next;
+      newer.disabled = cursors.length === 1;
+      older.disabled = next === null || next === undefined;
+    },
+  };
+  newer.addEventListener('click', () => {
+    if (cursors.length > 1) cursors.pop();
+    load();
+  });
+  older.addEventListener('click', () => {
+    if (state.next !== null && state.next !== undefined) cursors.push(state.next);
+    load();
+  });
+  return state;
 }

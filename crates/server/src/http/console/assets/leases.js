@@ -1,26 +1,17 @@
 // Keyturn support console: the floating seats of the license on screen (current leases, end one).
-// console.js announces each license it shows with the `keyturn:license` event. Every value is
+// license_page.js announces each license it shows with the `keyturn:license` event. Every value is
 // set with textContent: device names are never HTML. Words: i18n.js; errors as plain words with
 // a next step in the page's alert box (console_api.js).
 import { dateTime as when, t } from './i18n.js';
-import { showProblem } from './console_api.js';
+import { api, showProblem } from './console_api.js';
 
 const $ = (selector) => document.querySelector(selector);
-let shown = null; // { id, csrf } of the license on screen
+let shown = null; // { id } of the license on screen
 
 function cell(text) {
   const td = document.createElement('td');
   td.textContent = text;
   return td;
-}
-
-async function call(method, path) {
-  const headers = shown.csrf ? { 'X-CSRF-Token': shown.csrf } : {};
-  const response = await fetch('/console/api' + path, { method, headers, credentials: 'same-origin' });
-  const text = await response.text();
-  const body = text ? JSON.parse(text) : null;
-  if (!response.ok) throw body && body.code ? body : { code: 'INTERNAL', message: `unexpected answer ${response.status}` };
-  return body;
 }
 
 function row(license, lease) {
@@ -36,7 +27,7 @@ function row(license, lease) {
       return;
     }
     try {
-      await call('DELETE', `/licenses/${encodeURIComponent(license)}/leases/${encodeURIComponent(lease.id)}`);
+      await api('DELETE', `/licenses/${encodeURIComponent(license)}/leases/${encodeURIComponent(lease.id)}`);
       // The license's facts and timeline (with the end_lease entry) are console.js's: it shows
       // the license again, and announces it, so this panel reloads too. (It clears the status
       // line first, at once: the words come after.)
@@ -63,7 +54,7 @@ function row(license, lease) {
 }
 
 async function load() {
-  const view = await call('GET', `/licenses/${encodeURIComponent(shown.id)}/leases`);
+  const view = await api('GET', `/licenses/${encodeURIComponent(shown.id)}/leases`);
   $('#leases-panel').hidden = !view.floating;
   if (!view.floating) return;
   const n = view.leases.length;

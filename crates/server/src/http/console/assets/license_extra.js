@@ -1,11 +1,8 @@
 // The license page's additions: a confirmation with an optional reason before suspend, revoke
-// and reset (console.js asks through window.keyturnConfirm; the reason goes into the event), and
+// and reset (license_page.js asks through window.keyturnConfirm; the reason goes into the event), and
 // the owner's details and notes (kept in the license's timeline with their author).
 import { t } from './i18n.js';
 import { api, ask, clearProblem, el, showProblem } from './console_api.js';
-
-// console.js's alert box speaks the same words as the page modules.
-window.keyturnShowProblem = showProblem;
 
 /** Asks before `action` on the license on screen: `{reason}` or null (cancelled). */
 window.keyturnConfirm = (action) =>

@@ -1,8 +1,9 @@
 // Keyturn support console: staff sign-in, what the signed-in role may do, and the Staff, Tokens
-// and My account pages. An ES module loaded after console.js; it uses console.js's helpers (api,
-// el, attempt, say, armed, showView, route, WORDS, pages, onRoute). The role only hides buttons:
+// and My account pages. It adds its pages and a route hook to console.js's router. The role only hides buttons:
 // the server refuses whatever a role may not do, whatever the page sends. Words: i18n.js (the
 // fixed ones carry data-i18n, so a language change rewrites them; rows are built again).
+import { $, armed, attempt, eventItem, onRoute, pages, route, say, showView, when } from './console.js';
+import { api, el, session } from './console_api.js';
 import { t } from './i18n.js';
 
 const ROLES = ['owner', 'admin', 'support', 'viewer'];
@@ -22,7 +23,7 @@ $('#staff-sign-in-form').addEventListener('submit', (event) => {
     const body = { email: $('#email').value, password: $('#password').value };
     if (!$('#totp-field').hidden) body.totp = $('#totp').value.trim();
     try {
-      csrf = (await api('POST', '/sign-in', body)).csrf;
+      session.csrf = (await api('POST', '/sign-in', body)).csrf;
     } catch (err) {
       if (err.code === 'TOTP_REQUIRED') {
         $('#totp-field').hidden = false;
@@ -341,7 +342,7 @@ $('#own-password-form').addEventListener('submit', (event) => {
     $('#current-password').value = '';
     $('#new-password').value = '';
     // A new password ends every session of the account, this one too.
-    csrf = null;
+    session.csrf = null;
     nav.hidden = true;
     showView('sign-in');
     say(t('passwordChanged'));

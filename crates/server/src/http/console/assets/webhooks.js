@@ -1,12 +1,14 @@
 // Keyturn support console: the webhooks section (endpoints, delivery log, redeliver). Its own ES
-// module beside console.js: it adds a "Webhooks" section to the search view and talks to the
-// admin API's /webhooks routes under /console/api with the session's CSRF token.
+// module: it adds a "Webhooks" section to the search view and talks to the admin API's /webhooks
+// routes under /console/api (console_api.js). The log shows each delivery's event type, the
+// receiver's answer, attempts and the next retry, newest first, filtered by endpoint and state,
+// a page at a time (keyset paging: Older / Newer); the newest page follows the deliveries live.
 // Everything shown is set with textContent; the words are i18n.js's (fixed ones carry
 // data-i18n; the tables are built again after a language change).
 import { dateTime, t } from './i18n.js';
-import { clearProblem, el, showProblem } from './console_api.js';
+import { api, clearProblem, el, pager, showProblem } from './console_api.js';
 
-const API = '/console/api';
+const PAGE = 50;
 
 function when(unix) {
   return unix === null || unix === undefined ? '—' : dateTime(unix);
@@ -15,28 +17,6 @@ function when(unix) {
 /** An element whose text is the words for `key` (kept in step with the language). */
 function w(tag, key, props) {
   return el(tag, { ...props, 'data-i18n': key }, t(key));
-}
-
-async function call(method, path, body) {
-  const headers = {};
-  const session = await fetch(API + '/session', { credentials: 'same-origin' });
-  if (session.ok) headers['X-CSRF-Token'] = (await session.json()).csrf;
-  if (body !== undefined) headers['Content-Type'] = 'application/json';
-  let response;
-  try {
-    response = await fetch(API + path, {
-      method,
-      headers,
-      body: body === undefined ? undefined : JSON.stringify(body),
-      credentials: 'same-origin',
-    });
-  } catch (e) {
-    throw { code: 'OFFLINE', message: String(e) };
-  }
-  const text = await response.text();
-  const data = text ? JSON.parse(text) : null;
-  if (!response.ok) throw data && data.code ? data : { code: 'INTERNAL', message: `answer ${response.status}` };
-  return data;
 }
 
 /** Column headings (the last, over the row's button, is read by screen readers only). */
@@ -58,11 +38,19 @@ const form = el('form', { id: 'webhook-form' },
   w('button', 'addEndpoint', { type: 'submit', id: 'webhook-add' }),
 );
 const secret = el('output', { id: 'webhook-secret', hidden: true });
+const byEndpoint = el('select', { id: 'delivery-endpoint' });
+const byState = el('select', { id: 'delivery-state' });
+const filters = el('div', { className: 'filters' },
+  el('span', {}, w('label', 'filterEndpoint', { for: 'delivery-endpoint' }), byEndpoint),
+  el('span', {}, w('label', 'filterState', { for: 'delivery-state' }), byState),
+);
 const log = el('table', { id: 'webhook-deliveries' },
-  headings(['colDelivery', 'colEndpoint', 'colEvent', 'colState', 'colAttempts', 'colLastAnswer', 'colNextTry']),
+  headings(['colDelivery', 'colEndpoint', 'colEventType', 'colState', 'colAttempts', 'colReceiver', 'colNextRetry']),
   el('tbody'),
 );
-section.append(problem, message, endpoints, form, secret, w('h3', 'deliveryLog'), log);
+const empty = w('p', 'noDeliveries', { id: 'no-deliveries', hidden: true });
+const pages = pager('deliveries', () => attempt(loadLog));
+section.append(problem, message, endpoints, form, secret, w('h3', 'deliveryLog'), filters, log, empty, pages.nav);
 
 function say(text) {
   message.textContent = text;
@@ -78,48 +66,87 @@ async function attempt(fn) {
   }
 }
 
-async function load() {
-  const list = await call('GET', '/webhooks');
+/** The filter's options, keeping what is chosen. */
+function fillFilters(list) {
+  const chosen = [byEndpoint.value, byState.value];
+  byEndpoint.replaceChildren(el('option', { value: '' }, t('allEndpoints')), ...list.map((e) => el('option', { value: e.id }, e.url)));
+  byState.replaceChildren(
+    el('option', { value: '' }, t('allStates')),
+    ...['PENDING', 'DELIVERED', 'FAILED'].map((s) => el('option', { value: s }, t(s))),
+  );
+  byEndpoint.value = list.some((e) => e.id === chosen[0]) ? chosen[0] : '';
+  byState.value = chosen[1];
+}
+
+let urls = {};
+
+async function loadEndpoints() {
+  const list = await api('GET', '/webhooks');
+  urls = Object.fromEntries(list.map((e) => [e.id, e.url]));
+  fillFilters(list);
   const body = endpoints.tBodies[0];
   body.replaceChildren();
   for (const e of list) {
     const remove = el('button', { type: 'button', className: 'danger' }, t('remove'));
     remove.addEventListener('click', () =>
       attempt(async () => {
-        await call('DELETE', `/webhooks/${encodeURIComponent(e.id)}`);
+        await api('DELETE', `/webhooks/${encodeURIComponent(e.id)}`);
         say(t('endpointRemoved', e.url));
         await load();
       }),
     );
     body.append(el('tr', {}, el('td', {}, e.url), el('td', {}, e.event_types.join(', ')), el('td', {}, when(e.created_at)), el('td', {}, el('code', {}, e.id)), el('td', {}, remove)));
   }
-  const page = await call('GET', '/webhooks/deliveries?limit=50');
-  const rows = log.tBodies[0];
-  rows.replaceChildren();
-  for (const d of page.deliveries) {
-    const again = el('button', { type: 'button' }, t('redeliver'));
-    again.addEventListener('click', () =>
-      attempt(async () => {
-        await call('POST', `/webhooks/deliveries/${d.id}/redeliver`);
-        say(t('requeued', d.id));
-        await load();
-      }),
-    );
-    const answer = d.last_status ?? d.last_error ?? '—';
-    const next = d.state === 'PENDING' ? when(d.next_at) : d.state === 'DELIVERED' ? t('deliveredAt', when(d.delivered_at)) : t('givenUp');
-    rows.append(
-      el('tr', { className: d.state === 'FAILED' ? 'refused' : '' },
-        el('td', {}, d.id), el('td', {}, el('code', {}, d.endpoint_id)), el('td', {}, d.event_id), el('td', { 'data-state': d.state }, t(d.state) ?? d.state),
-        el('td', {}, d.attempts), el('td', {}, answer), el('td', {}, next), el('td', {}, again)),
-    );
-  }
+}
+
+function deliveryRow(d) {
+  const again = el('button', { type: 'button', className: 'redeliver' }, t('redeliver'));
+  again.addEventListener('click', () =>
+    attempt(async () => {
+      await api('POST', `/webhooks/deliveries/${d.id}/redeliver`);
+      say(t('requeued', d.id));
+      await loadLog();
+    }),
+  );
+  const receiver = d.last_status ?? d.last_error ?? '—';
+  const next = d.state === 'PENDING' ? when(d.next_at) : d.state === 'DELIVERED' ? t('deliveredAt', when(d.delivered_at)) : t('givenUp');
+  const endpoint = el('td', { title: d.endpoint_id }, urls[d.endpoint_id] ?? d.endpoint_id);
+  const type = el('td', { className: 'event-type' }, el('code', {}, d.event_type ?? '—'), ' ', el('small', {}, t('eventNumber', d.event_id)));
+  const row = el('tr', { className: d.state === 'FAILED' ? 'refused' : '' },
+    el('td', {}, d.id), endpoint, type, el('td', { 'data-state': d.state }, t(d.state) ?? d.state),
+    el('td', {}, d.attempts), el('td', { className: 'receiver' }, receiver), el('td', {}, next), el('td', {}, again));
+  row.dataset.id = d.id;
+  return row;
+}
+
+async function loadLog() {
+  const query = new URLSearchParams({ limit: String(PAGE) });
+  if (byEndpoint.value) query.set('endpoint_id', byEndpoint.value);
+  if (byState.value) query.set('state', byState.value);
+  if (pages.before !== null) query.set('before', String(pages.before));
+  const page = await api('GET', `/webhooks/deliveries?${query}`);
+  log.tBodies[0].replaceChildren(...page.deliveries.map(deliveryRow));
+  empty.hidden = page.deliveries.length !== 0;
+  pages.shown(page.next_before);
+}
+
+async function load() {
+  await loadEndpoints();
+  await loadLog();
+}
+
+for (const select of [byEndpoint, byState]) {
+  select.addEventListener('change', () => {
+    pages.reset();
+    attempt(loadLog);
+  });
 }
 
 form.addEventListener('submit', (event) => {
   event.preventDefault();
   attempt(async () => {
     const types = document.getElementById('webhook-types').value.split(',').map((t) => t.trim()).filter(Boolean);
-    const created = await call('POST', '/webhooks', { url: document.getElementById('webhook-url').value.trim(), event_types: types });
+    const created = await api('POST', '/webhooks', { url: document.getElementById('webhook-url').value.trim(), event_types: types });
     secret.textContent = t('signingSecret', created.secret);
     secret.hidden = false;
     document.getElementById('webhook-url').value = '';
@@ -132,9 +159,10 @@ section.addEventListener('toggle', () => {
   if (section.open) attempt(load);
 });
 
-// While the section is open the log follows the deliveries (a failed refresh says why once).
+// While the section is open the newest page follows the deliveries (older pages stay put; a
+// failed refresh says why once).
 setInterval(() => {
-  if (section.open && problem.hidden) load().catch(() => attempt(load));
+  if (section.open && pages.onFirst && problem.hidden) loadLog().catch(() => attempt(loadLog));
 }, 2000);
 
 document.getElementById('search-view').append(section);

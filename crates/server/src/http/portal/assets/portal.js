@@ -1,6 +1,7 @@
 // Keyturn customer portal. Talks only to /portal/api (same origin, session cookie + CSRF token).
 // Device names come from customers' computers: shown with textContent, never as HTML.
 import { LANGUAGES, apply, day, errorWords, language, setLanguage, t, when } from './i18n.js';
+import { jsonApi } from './json_api.js';
 
 const $ = (selector) => document.querySelector(selector);
 let csrf = null;
@@ -31,34 +32,16 @@ function clearMessages() {
   $('#status').textContent = '';
 }
 
+const call = jsonApi('/portal/api', () => csrf);
+
+/** A portal API call (json_api.js); a refused session shows the sign-in page. */
 async function api(method, path, body) {
-  const headers = {};
-  if (csrf) headers['X-CSRF-Token'] = csrf;
-  if (body !== undefined) headers['Content-Type'] = 'application/json';
-  let response;
   try {
-    response = await fetch('/portal/api' + path, {
-      method,
-      headers,
-      body: body === undefined ? undefined : JSON.stringify(body),
-      credentials: 'same-origin',
-    });
-  } catch (e) {
-    throw { code: 'OFFLINE', message: String(e) };
-  }
-  const text = await response.text();
-  let data = null;
-  try {
-    data = text ? JSON.parse(text) : null;
-  } catch (e) {
-    data = null;
-  }
-  if (!response.ok) {
-    const err = data && data.code ? data : { code: 'INTERNAL', message: `unexpected answer ${response.status}` };
+    return await call(method, path, body);
+  } catch (err) {
     if (err.code === 'UNAUTHORIZED' && path !== '/sign-in') show('sign-in');
     throw err;
   }
-  return data;
 }
 
 async function attempt(fn) {
