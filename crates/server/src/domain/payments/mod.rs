@@ -58,6 +58,9 @@ pub enum Change {
     },
     /// Refunded or dispute lost.
     Revoke,
+    /// Nothing changes but the event's ids name one order (Stripe's `invoice_payment.paid`):
+    /// their orders are merged, so a refund that named only one of them reaches the license.
+    Link,
     /// The provider's customer details (Paddle sends them apart from payments).
     Customer(Buyer),
     Ignore,
@@ -109,9 +112,9 @@ pub struct PaymentConfig {
 /// What an event did.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Applied {
-    /// `license_created`, `renewed`, `ends`, `revoked`, `already_revoked`, `recorded` (kept for
-    /// an order whose payment has not come yet), `customer_saved`, `duplicate`, `ignored`,
-    /// `unknown_price`.
+    /// `license_created`, `renewed`, `ends`, `revoked`, `already_revoked`, `linked` (ids joined
+    /// to a licensed order), `recorded` (kept for an order whose payment has not come yet),
+    /// `customer_saved`, `duplicate`, `ignored`, `unknown_price`.
     pub outcome: &'static str,
     pub license_id: Option<String>,
     pub order_id: Option<String>,
@@ -215,6 +218,13 @@ pub async fn apply(
             order.revoked = true;
             if order.license_id.is_some() {
                 "revoked"
+            } else {
+                "recorded"
+            }
+        }
+        Change::Link => {
+            if order.license_id.is_some() {
+                "linked"
             } else {
                 "recorded"
             }

@@ -8,7 +8,11 @@
 //! ends; `charge.refunded` (in full) and `charge.dispute.closed` (lost) revoke. Both the older
 //! and the 2025 invoice shapes are read (`lines.data[].price.id` or
 //! `lines.data[].pricing.price_details.price`; `subscription` or
-//! `parent.subscription_details.subscription`).
+//! `parent.subscription_details.subscription`). Since 2025-03-31 an invoice names its payment
+//! intent only in `payments` (read when present: not sent unless expanded) and a charge names no
+//! invoice, so `invoice_payment.paid` (an Invoice Payment: `invoice` and
+//! `payment.payment_intent`) links the invoice's order to the payment intent its refund and
+//! dispute name ([`Change::Link`]).
 //!
 //! Stripe Checkout: `checkout.session.completed` (when `payment_status` is `paid` or
 //! `no_payment_required`; else the later `checkout.session.async_payment_succeeded`) pays the
@@ -80,17 +84,20 @@ pub fn stripe(event: &Value) -> Option<PaymentEvent> {
                 .as_ref()
                 .and_then(|_| line.and_then(|l| int(l, &["period", "end"])));
             // Since API version 2025-03-31 an invoice names its payment intents only in `payments`.
-            let paid_by = o
+            // (only when the webhook's endpoint expands it; else `invoice_payment.paid` links them).
+            let payment = o
                 .get("payments")
                 .and_then(|p| p.get("data"))
                 .and_then(|d| d.get(0))
-                .and_then(|p| text(p, &["payment", "payment_intent"]));
+                .and_then(|p| p.get("payment"));
+            let paid_by = |field: &str| payment.and_then(|p| text(p, &[field]));
             let order = ids(&[
                 subscription,
                 text(o, &["payment_intent"]),
-                paid_by,
+                paid_by("payment_intent"),
                 text(o, &["id"]),
                 text(o, &["charge"]),
+                paid_by("charge"),
             ]);
             let buyer = Buyer {
                 customer_id: text(o, &["customer"]),
@@ -127,6 +134,14 @@ pub fn stripe(event: &Value) -> Option<PaymentEvent> {
                 None
             };
             (ids(&[text(o, &["id"])]), Change::Ends { ends_at })
+        }
+        // Since API version 2025-03-31 ("basil") an invoice and a charge no longer name each
+        // other: the Invoice Payment links them (`payment.payment_intent`, or at the top level in
+        // later previews), so its ids become names of one order.
+        "invoice_payment.paid" => {
+            let paid_by = |field: &str| text(o, &["payment", field]).or_else(|| text(o, &[field]));
+            let order = ids(&[text(o, &["invoice"]), paid_by("payment_intent"), paid_by("charge")]);
+            (order, Change::Link)
         }
         "charge.refunded" if o.get("refunded").and_then(Value::as_bool) == Some(true) => (
             ids(&[text(o, &["payment_intent"]), text(o, &["invoice"]), text(o, &["id"])]),
