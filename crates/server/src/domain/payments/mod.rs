@@ -8,8 +8,9 @@
 //! * Refunded in full, or a dispute lost → revoked, for good.
 //!
 //! Idempotent: each provider event id is stored once (a duplicate, also a concurrent one, changes
-//! nothing), and each order has one license (two events paying the same order create one, also
-//! concurrently and on several replicas: the ids naming an order meet in [`orders::claim`]).
+//! nothing), and each order has one license (two events paying the same order create one: the
+//! ids naming an order meet in [`orders::claim`]). A provider's events are applied one at a time,
+//! also on several replicas ([`PaymentTx::lock_payments`]), so no two wait on each other.
 //! Order-independent: an order's state (paid until, ends at, revoked) is kept on the order, so a
 //! cancellation or refund that arrives before the purchase is applied when the license is made,
 //! and an older renewal never shortens a newer one. Unknown event types are ignored; a payment
@@ -145,9 +146,12 @@ pub async fn apply(
     if ev.change == Change::Ignore || (ev.order.is_empty() && !matches!(ev.change, Change::Customer(_))) {
         return Ok(Applied::just("ignored"));
     }
+    // One event of a provider at a time (see `orders`: merging two orders rewrites names that a
+    // concurrent event of them may hold, so finer locks could wait on each other in a circle).
+    tx.lock_payments(provider).await?;
     if let Change::Paid { prices: ids, .. } = &ev.change {
         // A price no policy is mapped to is refused unless the order has its license already (a
-        // renewal): looked at without a lock, as the claims below must come first.
+        // renewal).
         if !ids.iter().any(|id| prices.contains_key(id)) {
             let licensed = tx
                 .payment_order(provider, &ev.order, Lock::No)

@@ -4,11 +4,16 @@
 //! checkout session, a charge), and no single id is in every event of the order: a Stripe refund
 //! names the payment intent and the charge, the purchase names the subscription and the payment
 //! intent. So the ids themselves (aliases) are the unique point: before an order is looked at,
-//! the event claims each of its ids for its own order, in sorted order (so two transactions never
-//! wait on each other in a circle). A claim of an id another event claimed first waits for that
-//! transaction (PostgreSQL; SQLite's single writer runs one at a time) and answers its order, so
-//! the second event joins the first one's order instead of making a second. When an event's ids
-//! name two orders made earlier by events that shared no id, the two are merged into the older.
+//! the event claims each of its ids for its own order; an id claimed before answers its order,
+//! so the event joins that order instead of making a second. When an event's ids name two orders
+//! made earlier by events that shared no id, the two are merged into the older, and every alias
+//! of the other is rewritten to name it.
+//!
+//! That rewrite touches names the event did not give, which a concurrent event of the other order
+//! may hold while it waits for the order this event holds: row locks alone could deadlock (seen on
+//! PostgreSQL with two replicas). So a provider's events are applied one at a time
+//! ([`super::PaymentTx::lock_payments`], taken before anything is read; SQLite's single writer
+//! does the same), and the unique keys stay as the guard against a duplicate row.
 
 use super::tx::PaymentTx;
 use super::Order;

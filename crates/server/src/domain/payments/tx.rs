@@ -7,6 +7,10 @@ use crate::domain::tx::{Lock, Tx};
 use std::future::Future;
 
 pub trait PaymentTx: Tx {
+    /// Waits until no other transaction applies an event of `provider`, then holds that until
+    /// this one ends (PostgreSQL: a transaction-scoped advisory lock shared by the replicas;
+    /// SQLite's single writer needs none). Taken first, before any payment row is read.
+    fn lock_payments(&mut self, provider: &str) -> impl Future<Output = ApiResult<()>> + Send;
     /// Records a provider's event id; false when it was recorded before (a duplicate). On
     /// PostgreSQL a concurrent duplicate waits for the first to commit, then answers false.
     fn insert_payment_event(

@@ -1,6 +1,7 @@
 //! [`PaymentTx`] in PostgreSQL's SQL (tables: the payments block at the end of
-//! [`super::schema`]). An order is read `FOR UPDATE`; the primary keys on event ids and order ids
-//! make a concurrent duplicate wait for the first transaction, then find it.
+//! [`super::schema`]). A provider's events run one at a time (an advisory lock per provider,
+//! [`PaymentTx::lock_payments`]); the primary keys on event ids, aliases and order ids keep every
+//! row unique.
 
 use super::tx::PgTx;
 use crate::domain::errors::ApiResult;
@@ -9,6 +10,15 @@ use crate::domain::tx::Lock;
 use deadpool_postgres::GenericClient;
 
 impl<C: GenericClient + Sync> PaymentTx for PgTx<'_, C> {
+    async fn lock_payments(&mut self, provider: &str) -> ApiResult<()> {
+        // A key of its own: the provider's name hashed with a seed no other lock uses.
+        let key = format!("keyturn payments {provider}");
+        self.0
+            .execute("SELECT pg_advisory_xact_lock(hashtextextended($1, 18))", &[&key])
+            .await?;
+        Ok(())
+    }
+
     async fn insert_payment_event(&mut self, provider: &str, event_id: &str, now: i64) -> ApiResult<bool> {
         let n = self
             .0

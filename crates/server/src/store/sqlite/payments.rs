@@ -13,6 +13,11 @@ fn done<T: Send>(result: rusqlite::Result<T>) -> impl Future<Output = ApiResult<
 }
 
 impl PaymentTx for SqliteTx<'_> {
+    fn lock_payments(&mut self, _provider: &str) -> impl Future<Output = ApiResult<()>> + Send {
+        // The single writer applies one transaction at a time already.
+        ready(Ok(()))
+    }
+
     fn insert_payment_event(
         &mut self,
         provider: &str,
