@@ -59,6 +59,16 @@ fn recorded_version(db: &str) -> String {
     sql(db, &format!("SELECT {text} FROM meta WHERE k = 'schema_version'"))
 }
 
+/// How many indexes of this name the database has.
+fn index_count(db: &str, name: &str) -> String {
+    let catalog = if db.starts_with("postgres://") {
+        "pg_indexes WHERE indexname"
+    } else {
+        "sqlite_master WHERE type = 'index' AND name"
+    };
+    sql(db, &format!("SELECT CAST(count(*) AS TEXT) FROM {catalog} = '{name}'"))
+}
+
 #[tokio::test]
 async fn a_previous_release_database_upgrades_in_place() {
     let store = Store::under_test();
@@ -87,6 +97,9 @@ async fn a_previous_release_database_upgrades_in_place() {
 
     let server = Server::start_on(&database.db, &[]);
     assert_eq!(recorded_version(&database.db), CURRENT.to_string());
+    // Every step ran, the last one too (the key-email list's index, on a table the previous
+    // release did not have).
+    assert_eq!(index_count(&database.db, "license_mails_listed"), "1");
     // The old release's one signing key is the active key: apps pinned to it keep working.
     assert_eq!(server.public_key(), pinned);
     let keys: Value = serde_json::from_str(&server.cli(&["keys", "list"])).unwrap();

@@ -222,6 +222,8 @@ pub const STEPS: &[Step] = &[
     ("signing keys", super::signing_keys::SCHEMA),
     // Issue 17 hardening (as SQLite's): sign-in attempts; TOTP secrets sealed at opening.
     ("sign-in attempts, sealed TOTP secrets", super::staff::ATTEMPTS_STEP),
+    // Issue 18 (as SQLite's, the same SQL): the console's key-email list pages by created_at.
+    ("key-email list index", crate::store::sqlite::outbox::LIST_INDEX),
 ];
 
 /// The schema version of this release: the base and each step.

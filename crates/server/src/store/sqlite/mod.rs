@@ -18,7 +18,7 @@ pub mod license_list;
 pub mod mail;
 pub mod noted;
 mod ops;
-mod outbox;
+pub mod outbox;
 pub mod payments;
 mod query;
 pub mod readers;

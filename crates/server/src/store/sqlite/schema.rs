@@ -289,6 +289,8 @@ pub const STEPS: &[Step] = &[
     // Issue 17 hardening: sign-in attempts shared by replicas; TOTP secrets sealed at the
     // store's opening (older releases must not read sealed secrets: hence a version).
     ("sign-in attempts, sealed TOTP secrets", super::staff::attempts_step),
+    // Issue 18: the console's key-email list pages by created_at.
+    ("key-email list index", super::outbox::list_index_step),
 ];
 
 /// The schema version of this release: the base and each step.
