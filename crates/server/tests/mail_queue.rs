@@ -34,40 +34,8 @@ fn states(page: &Value) -> Vec<(String, String)> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn given_up_emails_are_listed_and_sent_again_on_a_staff_resend() {
-    let database = Database::under_test();
-    let db = database.db.clone();
-    cli(&db, &["product", "create", "--name", "Shop App", "--id", "shop"]);
-    let policy = cli(
-        &db,
-        &[
-            "policy",
-            "create",
-            "--product",
-            "shop",
-            "--name",
-            "Pro",
-            "--max-machines",
-            "1",
-        ],
-    );
-    let smtp_port = free_port();
-    let server = Server::options()
-        .on(&db)
-        .args(&[
-            "--stripe-webhook-secret",
-            STRIPE,
-            "--payment-price",
-            &format!("plink_shop={policy}"),
-            "--smtp-host",
-            "127.0.0.1",
-            "--smtp-port",
-            &smtp_port.to_string(),
-            "--smtp-tls",
-            "off",
-            "--mail-from",
-            "Shop <shop@example.com>",
-        ])
-        .start();
+    let shop = Shop::start(&["--smtp-tls", "off"]);
+    let (server, smtp_port) = (&shop.server, shop.smtp_port);
     // Three purchases while the mail server is down.
     let mut licenses = Vec::new();
     for n in 0..3 {
@@ -80,23 +48,23 @@ async fn given_up_emails_are_listed_and_sent_again_on_a_staff_resend() {
         );
         event["data"]["object"]["customer_details"]["email"] = json!(format!("buyer{n}@example.com"));
         let body = event.to_string();
-        let (status, answer) = Shop::post_to_server(&server, &body).await;
+        let (status, answer) = Shop::post_to_server(server, &body).await;
         assert_eq!(status, StatusCode::OK, "{answer}");
         licenses.push(answer["license_id"].as_str().unwrap().to_string());
     }
     eventually("three failed sends", Duration::from_secs(30), || async {
-        page(&server, "").await["mails"]
+        page(server, "").await["mails"]
             .as_array()
             .unwrap()
             .iter()
             .all(|m| m["attempts"].as_u64() >= Some(1))
     })
     .await;
-    let first = page(&server, "").await;
+    let first = page(server, "").await;
     let mail = &first["mails"][0];
     assert_eq!(
         (mail["state"].as_str(), mail["product_name"].as_str()),
-        (Some("PENDING"), Some("Shop App")),
+        (Some("PENDING"), Some("Pixel Tool")),
         "{mail}"
     );
     assert!(mail["last_error"].as_str().is_some_and(|e| !e.is_empty()), "{mail}");
@@ -105,17 +73,17 @@ async fn given_up_emails_are_listed_and_sent_again_on_a_staff_resend() {
     // Three days on, the next attempts give up.
     server.set_clock_offset(3 * DAY + 60).await;
     eventually("given up", Duration::from_secs(30), || async {
-        page(&server, "?state=FAILED").await["mails"].as_array().unwrap().len() == 3
+        page(server, "?state=FAILED").await["mails"].as_array().unwrap().len() == 3
     })
     .await;
-    assert!(page(&server, "?state=PENDING").await["mails"]
+    assert!(page(server, "?state=PENDING").await["mails"]
         .as_array()
         .unwrap()
         .is_empty());
     // Newest first, two to a page, then the last one.
-    let one = page(&server, "?state=FAILED&limit=2").await;
+    let one = page(server, "?state=FAILED&limit=2").await;
     let cursor = one["next_before"].as_str().expect("a second page").to_string();
-    let two = page(&server, &format!("?state=FAILED&limit=2&before={cursor}")).await;
+    let two = page(server, &format!("?state=FAILED&limit=2&before={cursor}")).await;
     let mut seen: Vec<(String, String)> = states(&one).into_iter().chain(states(&two)).collect();
     assert_eq!(two["next_before"], Value::Null);
     let times: Vec<i64> = [&one, &two]
@@ -149,7 +117,7 @@ async fn given_up_emails_are_listed_and_sent_again_on_a_staff_resend() {
     })
     .await;
     eventually("sent", Duration::from_secs(30), || async {
-        page(&server, "?state=SENT").await["mails"].as_array().unwrap().len() == 1
+        page(server, "?state=SENT").await["mails"].as_array().unwrap().len() == 1
     })
     .await;
     let got = smtp.messages();
@@ -171,7 +139,7 @@ async fn given_up_emails_are_listed_and_sent_again_on_a_staff_resend() {
     let (status, none) = server.admin(Method::POST, "/mails/lic_nothing/resend", None).await;
     assert_eq!((status, code(&none)), (StatusCode::NOT_FOUND, "NOT_FOUND"));
     assert_eq!(
-        page(&server, "?state=FAILED").await["mails"].as_array().unwrap().len(),
+        page(server, "?state=FAILED").await["mails"].as_array().unwrap().len(),
         2
     );
     assert_eq!(smtp.messages().len(), 1);

@@ -50,7 +50,7 @@ fn is(got: &(StatusCode, String), want: (StatusCode, &str)) -> bool {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn stripe_and_paddle_timestamps_are_held_to_their_tolerance_on_the_servers_clock() {
-    let shop = Shop::open();
+    let shop = Shop::start(&[]);
     // (provider, server clock offset, expected): the test signs at real now, so an offset of +N
     // makes the signature N seconds old to the server, -N makes it N seconds in its future.
     let cases = [
@@ -93,7 +93,7 @@ async fn stripe_and_paddle_timestamps_are_held_to_their_tolerance_on_the_servers
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn several_signatures_in_one_header_pass_when_one_matches() {
-    let shop = Shop::open();
+    let shop = Shop::start(&[]);
     let t = now();
     let old = "whsec_the_previous_secret";
     for (n, (secrets, want)) in [

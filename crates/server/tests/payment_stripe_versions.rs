@@ -49,7 +49,7 @@ async fn status(shop: &Shop, answer: &Value) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_subscription_refund_revokes_its_license_in_any_delivery_order() {
-    let shop = Shop::open();
+    let shop = Shop::start(&[]);
     let end = now() + 30 * DAY;
 
     // Purchase, link, refund.
@@ -113,7 +113,7 @@ async fn a_subscription_refund_revokes_its_license_in_any_delivery_order() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_expanded_invoice_and_the_older_shape_need_no_link() {
-    let shop = Shop::open();
+    let shop = Shop::start(&[]);
     let end = now() + 30 * DAY;
     // `payments` expanded on the endpoint: the invoice names its payment intent itself.
     let mut expanded = basil_invoice("evt_e1", "in_e", "sub_e", end);

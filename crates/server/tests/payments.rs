@@ -13,7 +13,7 @@ use serde_json::json;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn stripe_purchase_renewal_cancellation_and_refund() {
-    let shop = Shop::open();
+    let shop = Shop::start(&[]);
     let t0 = now();
     let first_end = t0 + 30 * DAY;
     let bought = shop
@@ -107,7 +107,7 @@ async fn stripe_purchase_renewal_cancellation_and_refund() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bad_input_is_refused_with_its_code_and_creates_nothing() {
-    let shop = Shop::open();
+    let shop = Shop::start(&[]);
     let event = stripe_invoice("evt_bad", "sub_b", "pi_b", "price_monthly", now() + 30 * DAY);
     let body = event.to_string();
     let t = now();
@@ -194,7 +194,7 @@ async fn bad_input_is_refused_with_its_code_and_creates_nothing() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_duplicates_and_two_events_for_one_order_make_one_license() {
-    let shop = std::sync::Arc::new(Shop::open());
+    let shop = std::sync::Arc::new(Shop::start(&[]));
     let end = now() + 30 * DAY;
     let mut tasks = Vec::new();
     for i in 0..16 {
@@ -231,7 +231,7 @@ async fn concurrent_duplicates_and_two_events_for_one_order_make_one_license() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn paddle_purchase_cancellation_refund_and_events_out_of_order() {
-    let shop = Shop::open();
+    let shop = Shop::start(&[]);
     let customer = json!({"event_id": "evt_p0", "event_type": "customer.created", "occurred_at": "2026-01-01T00:00:00Z",
         "data": {"id": "ctm_ann", "name": "Ann Buyer", "email": "ann@example.org"}});
     assert_eq!(shop.paddle(&customer).await["outcome"], "customer_saved");
