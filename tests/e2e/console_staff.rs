@@ -110,6 +110,18 @@ async fn walk_through(b: &Browser, server: &Server, license: &str) -> TestResult
         .text()
         .await?;
     assert!(row.contains("active"), "{row}");
+    // Their own row offers no role change and no Disable (the server would refuse both); the
+    // agent's row offers both.
+    let controls = |email: &str| {
+        format!(
+            "return [document.querySelectorAll(\"#staff-table tr[data-email='{email}'] select\").length, \
+             document.querySelectorAll(\"#staff-table tr[data-email='{email}'] button.disable\").length]"
+        )
+    };
+    let own = b.client.execute(&controls("owner@acme.com"), vec![]).await?;
+    assert_eq!(own, serde_json::json!([0, 0]), "the owner's own row");
+    let agent = b.client.execute(&controls("ann@acme.com"), vec![]).await?;
+    assert_eq!(agent, serde_json::json!([1, 1]), "the agent's row");
     b.screenshot("owner-staff-page").await?;
     b.click("#sign-out").await?;
     no_nav_on_sign_in_page(b, "after signing out").await?;

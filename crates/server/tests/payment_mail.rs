@@ -5,6 +5,7 @@
 //! text and HTML. The key is in no log line and no event.
 
 use keyturn_testkit::shop::{invoice_paid, Shop};
+use keyturn_testkit::store::sql;
 use keyturn_testkit::*;
 use reqwest::{Method, StatusCode};
 use std::time::Duration;
@@ -27,6 +28,11 @@ async fn a_purchase_emails_the_key_once_also_when_the_mail_server_was_down() {
         server.logs().contains("purchase email not sent")
     })
     .await;
+
+    // What waits in the queue is sealed (checked against the key once the email shows it).
+    let kept_query = format!("SELECT license_key FROM license_mails WHERE license_id = '{license}'");
+    let kept = sql(&server.db, &kept_query);
+    assert!(kept.starts_with("v1."), "{kept}");
 
     let smtp = keyturn_testkit::smtp::SmtpServer::start(shop.smtp_port);
     server.set_clock_offset(120).await; // past the first retry delay (60 s)
@@ -55,6 +61,10 @@ async fn a_purchase_emails_the_key_once_also_when_the_mail_server_was_down() {
         .take_while(|c| c.is_ascii_alphanumeric() || *c == '-')
         .collect();
     assert!(key.starts_with(&prefix), "{key} / {prefix}");
+    for form in [key.clone(), key.replace('-', "")] {
+        assert!(!kept.contains(&form), "the queued key was kept in plain: {kept}");
+    }
+    assert_eq!(sql(&server.db, &kept_query), "", "wiped once sent");
     assert!(
         text.contains(&format!("    {key}\n")) && text.contains("https://licenses.pixel.example/portal"),
         "{text}"

@@ -11,18 +11,36 @@ use std::sync::{Arc, RwLock};
 pub const SIGNING_SEED: &str = "signing_key_seed";
 pub const KEY_HASH_SECRET: &str = "key_hash_secret";
 
-/// Hashes license keys for storage and lookup: HMAC-SHA256 under the server secret, hex.
-/// A leaked database holds only these hashes (and a 5-character prefix), never a working key.
+/// What the server does with license keys under its key secret: hashes them for storage and
+/// lookup (HMAC-SHA256, hex), and seals the one copy a queued key email waits with
+/// ([`super::mail`]). A leaked database holds only these hashes (and a 5-character prefix) and
+/// sealed copies, never a working key.
 #[derive(Clone)]
 pub struct KeyHasher {
     mac: Hmac<Sha256>,
+    mailed: super::sealed::Sealer,
 }
 
 impl KeyHasher {
     pub fn new(secret: &[u8]) -> KeyHasher {
         KeyHasher {
             mac: Hmac::<Sha256>::new_from_slice(secret).expect("hmac takes any key length"),
+            mailed: super::sealed::Sealer::new(secret, super::sealed::Purpose::MailedKey),
         }
+    }
+
+    /// The stored form of the key license `license_id`'s email waits with.
+    pub fn seal_mailed_key(&self, license_id: &str, key: &str) -> String {
+        self.mailed.seal(license_id, key.as_bytes())
+    }
+
+    /// The key a queued email waits with. A value that is not sealed was queued by a release
+    /// before sealing (such rows are sent, and wiped, within minutes of the upgrade).
+    pub fn open_mailed_key(&self, license_id: &str, stored: &str) -> Option<String> {
+        if !super::sealed::is_sealed(stored) {
+            return Some(stored.to_string());
+        }
+        String::from_utf8(self.mailed.open(license_id, stored)?).ok()
     }
 
     pub fn hash(&self, key: &LicenseKey) -> String {
@@ -46,7 +64,7 @@ pub struct Secrets {
     keys: RwLock<Arc<TokenKeys>>,
     pub hasher: KeyHasher,
     /// Seals staff TOTP secrets at rest (a key derived from the key hashing secret).
-    pub totp: super::staff::sealed::TotpSealer,
+    pub totp: super::sealed::Sealer,
 }
 
 /// The token keys a server signs and checks with at one moment.
@@ -78,7 +96,7 @@ impl Secrets {
         Secrets {
             keys: RwLock::new(Arc::new(keys)),
             hasher: KeyHasher::new(key_hash_secret),
-            totp: super::staff::sealed::TotpSealer::new(key_hash_secret),
+            totp: super::sealed::Sealer::new(key_hash_secret, super::sealed::Purpose::TotpSecret),
         }
     }
 

@@ -6,6 +6,7 @@ use super::template::Template;
 use super::{MailOptions, SmtpTls};
 use crate::clock::Clock;
 use crate::domain::mail::KeyMail;
+use crate::domain::secrets::KeyHasher;
 use crate::store::Store;
 use lettre::message::{Mailbox, MultiPart};
 use lettre::transport::smtp::authentication::Credentials;
@@ -72,8 +73,12 @@ impl Mailer {
     }
 
     /// Sends one email; the error says why (never with the key).
-    async fn send(&self, mail: &KeyMail) -> Result<(), String> {
-        let key = mail.key.as_deref().ok_or("the key is no longer kept")?;
+    async fn send(&self, mail: &KeyMail, hasher: &KeyHasher) -> Result<(), String> {
+        let sealed = mail.key.as_deref().ok_or("the key is no longer kept")?;
+        let key = hasher
+            .open_mailed_key(&mail.license_id, sealed)
+            .ok_or("the kept key does not open under this server's secret")?;
+        let key = key.as_str();
         let to_name = (!mail.to_name.is_empty()).then(|| mail.to_name.clone());
         let address = mail
             .to_email
@@ -110,7 +115,7 @@ pub fn start(store: Arc<dyn Store>, clock: Arc<Clock>, mailer: Mailer) {
                 continue;
             }
             for mail in due {
-                let outcome = mailer.send(&mail).await;
+                let outcome = mailer.send(&mail, &store.secrets().hasher).await;
                 if let Err(e) = &outcome {
                     tracing::info!(license = %mail.license_id, error = %e, "purchase email not sent; it will be retried");
                 }

@@ -4,8 +4,8 @@
 //! while the mail server is down ([`retry_delay`], for [`GIVE_UP_AFTER_SECS`]), at most once
 //! per license (one row per license).
 //!
-//! The key is the only copy outside the buyer's hands: it waits in the row until the email is
-//! sent and is wiped in the same statement that records it. An email given up keeps it, so staff
+//! The key is the only copy outside the buyer's hands: it waits in the row, sealed under the
+//! server's key secret, until the email is sent and is wiped in the same statement that records it. An email given up keeps it, so staff
 //! can send it again once the mail server works ([`super::outbox::resend_mail`]). It is never
 //! logged.
 
@@ -30,7 +30,8 @@ pub struct KeyMail {
     pub to_email: String,
     pub to_name: String,
     pub product_name: String,
-    /// The key until the email is sent or given up; never serialized.
+    /// The key, sealed ([`crate::domain::secrets::KeyHasher::seal_mailed_key`]), until the email
+    /// is sent; never serialized.
     #[serde(skip)]
     pub key: Option<String>,
     pub state: String,

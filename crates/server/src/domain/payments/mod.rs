@@ -200,7 +200,7 @@ pub async fn apply(
                         &new.owner_email,
                         &new.owner_name,
                         &view.product_name,
-                        &key.to_string(),
+                        &hasher.seal_mailed_key(&view.license.id, &key.to_string()),
                     );
                     mail::enqueue(tx, &mail).await?;
                 }

@@ -56,7 +56,7 @@ impl PgStore {
         // The first key of a new database; signing_keys takes it in as the ACTIVE key.
         meta_secret(&tx, SIGNING_SEED).await.map_err(|e| e.to_string())?;
         let secret = meta_secret(&tx, KEY_HASH_SECRET).await.map_err(|e| e.to_string())?;
-        let sealer = crate::domain::staff::sealed::TotpSealer::new(&secret);
+        let sealer = crate::domain::sealed::Sealer::new(&secret, crate::domain::sealed::Purpose::TotpSecret);
         crate::domain::staff::sealed::seal_plain(&mut PgTx(&tx), &sealer)
             .await
             .map_err(|e| format!("cannot seal the TOTP secrets: {e}"))?;

@@ -205,7 +205,7 @@ pub const TOTP_STEPS: &str = "CREATE TABLE IF NOT EXISTS staff_totp_steps (\
 /// overwritten in the file (`secure_delete`) and the WAL checkpointed, so no copy stays on disk.
 pub fn seal_plain_totp_secrets(
     conn: &rusqlite::Connection,
-    sealer: &crate::domain::staff::sealed::TotpSealer,
+    sealer: &crate::domain::sealed::Sealer,
 ) -> rusqlite::Result<()> {
     let plain: i64 = conn.query_row(
         "SELECT count(*) FROM staff WHERE totp_secret IS NOT NULL AND totp_secret NOT LIKE 'v1.%'",

@@ -166,7 +166,9 @@ function staffRow(account) {
   activity.addEventListener('click', () => {
     $('#actor-filter').value = account.email;
   });
-  const cells = [activity, toggle, el('span', { className: 'inline-form' }, password, reset)];
+  // One's own role and account are not one's own to change (the server refuses: CANNOT_CHANGE_SELF).
+  const own = me && me.kind === 'staff' && me.email === account.email;
+  const cells = [activity, ...(own ? [] : [toggle]), el('span', { className: 'inline-form' }, password, reset)];
   if (account.totp) {
     const clear = el('button', { type: 'button', className: 'danger' }, t('clearTotp'));
     clear.addEventListener('click', () =>
@@ -182,7 +184,7 @@ function staffRow(account) {
     'tr',
     {},
     el('td', {}, account.email),
-    el('td', {}, role),
+    el('td', {}, own ? t(`${account.role}_role`) : role),
     el('td', {}, t(account.disabled ? 'accountDisabled' : 'accountActive')),
     el('td', {}, t(account.totp ? 'yesWord' : 'noWord')),
     el('td', {}, ...cells),
