@@ -52,12 +52,6 @@ use keyturn_protocol::LicenseKey;
 use std::sync::Arc;
 use tx::PgTx;
 
-impl From<tokio_postgres::Error> for ApiError {
-    fn from(e: tokio_postgres::Error) -> Self {
-        ApiError::Store(e.to_string())
-    }
-}
-
 /// Connections per server process: enough for every core to have requests waiting on the
 /// database while others run, without crowding PostgreSQL's own connection limit (100 by
 /// default) when a few replicas share it.

@@ -14,6 +14,19 @@ use tokio_postgres::Row;
 
 pub type PgResult<T> = Result<T, tokio_postgres::Error>;
 
+/// A database failure as the server logs it: with PostgreSQL's SQLSTATE and message (e.g.
+/// `40P01 deadlock detected`), which tokio-postgres's own text ("db error") leaves out. Never the
+/// error's DETAIL, which may quote row values.
+impl From<tokio_postgres::Error> for crate::domain::errors::ApiError {
+    fn from(e: tokio_postgres::Error) -> Self {
+        let text = match e.as_db_error() {
+            Some(db) => format!("{} {}", db.code().code(), db.message()),
+            None => e.to_string(),
+        };
+        crate::domain::errors::ApiError::Store(text)
+    }
+}
+
 use crate::store::sqlite::rows::{
     ctx_query, validate_query, ACTIVATION_N, CTX_POLICY_AT, CTX_PRODUCT_NAME_AT, VALIDATE_TAIL_AT,
 };
