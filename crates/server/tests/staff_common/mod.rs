@@ -52,11 +52,7 @@ pub async fn call(
 }
 
 /// A signed-in console session.
-pub struct Console<'a> {
-    pub server: &'a Server,
-    pub cookie: String,
-    pub csrf: String,
-}
+pub type Console<'a> = WebSession<'a>;
 
 /// `POST /console/api/sign-in` (from `forwarded_for` when given: the server trusts the proxy).
 pub async fn sign_in<'a>(
@@ -64,53 +60,13 @@ pub async fn sign_in<'a>(
     body: Value,
     forwarded_for: Option<&str>,
 ) -> Result<Console<'a>, (StatusCode, Value)> {
-    let mut req = server
-        .http
-        .post(format!("{}/console/api/sign-in", server.url))
-        .json(&body);
-    if let Some(addr) = forwarded_for {
-        req = req.header("x-forwarded-for", addr);
-    }
-    let resp = req.send().await.unwrap();
-    let status = resp.status();
-    let cookie = resp
-        .headers()
-        .get("set-cookie")
-        .map(|v| v.to_str().unwrap().to_string());
-    let value: Value = resp.json().await.unwrap();
-    if status != StatusCode::OK {
-        return Err((status, value));
-    }
-    let cookie = cookie.expect("a session cookie");
-    Ok(Console {
-        server,
-        cookie: cookie.split(';').next().unwrap().to_string(),
-        csrf: value["csrf"].as_str().unwrap().to_string(),
-    })
+    WebSession::sign_in(server, "console", body, forwarded_for).await
 }
 
 pub async fn sign_in_staff<'a>(server: &'a Server, email: &str) -> Console<'a> {
     sign_in(server, json!({"email": email, "password": PASSWORD}), None)
         .await
         .unwrap_or_else(|e| panic!("{email} could not sign in: {e:?}"))
-}
-
-impl Console<'_> {
-    pub async fn call(&self, method: Method, path: &str, body: Option<Value>) -> (StatusCode, Value) {
-        let mut req = self
-            .server
-            .http
-            .request(method, format!("{}/console/api{path}", self.server.url))
-            .header("cookie", &self.cookie)
-            .header("x-csrf-token", &self.csrf);
-        if let Some(body) = body {
-            req = req.json(&body);
-        }
-        let resp = req.send().await.unwrap();
-        let status = resp.status();
-        let text = resp.text().await.unwrap();
-        (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
-    }
 }
 
 /// Every event, newest first (through the root token).
