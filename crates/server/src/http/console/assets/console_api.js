@@ -2,7 +2,7 @@
 // session's CSRF token is `session.csrf`, from sign-in or /console/api/session), building
 // elements (text only: owner and device names are never HTML), and errors as plain words with a
 // next step, the server's message under Details.
-import { errorWords, t } from './i18n.js';
+import { dateTime, errorWords, t } from './i18n.js';
 import { jsonApi } from './json_api.js';
 
 /** The signed-in session: its CSRF token (null: signed out, or not known yet). */
@@ -40,6 +40,22 @@ export function el(tag, props, ...children) {
     if (child !== null && child !== undefined && child !== false) node.append(child instanceof Node ? child : String(child));
   }
   return node;
+}
+
+/** A table cell's time in the reader's language; a dash for none. */
+export function cellTime(unix) {
+  return unix === null || unix === undefined ? '—' : dateTime(unix);
+}
+
+/** An element whose text is the words for `key` (kept in step with the language). */
+export function w(tag, key, props) {
+  return el(tag, { ...props, 'data-i18n': key }, t(key));
+}
+
+/** A table's column headings; `colActions` (over the rows' buttons) is read by screen readers only. */
+export function headings(keys) {
+  const cell = (key) => el('th', { scope: 'col' }, w('span', key, key === 'colActions' ? { className: 'visually-hidden' } : {}));
+  return el('thead', {}, el('tr', {}, keys.map(cell)));
 }
 
 /** Shows an error in `box` (a role=alert element): plain words, next step, the code (support

@@ -3,31 +3,17 @@
 // itself is never shown (the server never sends it). An email given up can be sent again
 // (Resend: a staff action, logged with who did it); a sent one's key is not kept, so it cannot.
 // Its own ES module: a section of the search view; words from i18n.js.
-import { dateTime, t } from './i18n.js';
-import { api, clearProblem, el, pager, showProblem } from './console_api.js';
+import { t } from './i18n.js';
+import { api, cellTime, clearProblem, el, headings, pager, showProblem, w } from './console_api.js';
 
 const PAGE = 50;
-
-function when(unix) {
-  return unix === null || unix === undefined ? '—' : dateTime(unix);
-}
-
-function w(tag, key, props) {
-  return el(tag, { ...props, 'data-i18n': key }, t(key));
-}
-
-function headings(keys) {
-  const cells = keys.map((key) => el('th', { scope: 'col' }, w('span', key)));
-  cells.push(el('th', { scope: 'col' }, w('span', 'colActions', { className: 'visually-hidden' })));
-  return el('thead', {}, el('tr', {}, cells));
-}
 
 const section = el('details', { id: 'mail-queue' }, w('summary', 'mailQueue'));
 const message = el('p', { id: 'mail-message', className: 'status', role: 'status' });
 const problem = el('div', { id: 'mail-error', className: 'error', role: 'alert', hidden: true });
 const byState = el('select', { id: 'mail-state' });
 const table = el('table', { id: 'mail-table' },
-  headings(['colRecipient', 'colLicense', 'colState', 'colAttempts', 'colLastError', 'colQueued', 'colSentOrNext']),
+  headings(['colRecipient', 'colLicense', 'colState', 'colAttempts', 'colLastError', 'colQueued', 'colSentOrNext', 'colActions']),
   el('tbody'),
 );
 const empty = w('p', 'noMails', { id: 'no-mails', hidden: true });
@@ -64,7 +50,7 @@ function fillFilter() {
 function mailRow(m) {
   const to = m.to_name ? `${m.to_name} <${m.to_email}>` : m.to_email;
   const license = el('a', { href: `#license/${encodeURIComponent(m.license_id)}` }, el('code', {}, m.license_id));
-  const next = m.state === 'SENT' ? t('sentAt', when(m.sent_at)) : m.state === 'PENDING' ? t('nextTryAt', when(m.next_at)) : t('givenUp');
+  const next = m.state === 'SENT' ? t('sentAt', cellTime(m.sent_at)) : m.state === 'PENDING' ? t('nextTryAt', cellTime(m.next_at)) : t('givenUp');
   const actions = el('td', {});
   if (m.state === 'FAILED') {
     const resend = el('button', { type: 'button', className: 'resend', 'data-may': 'resend_mail' }, t('resend'));
@@ -79,7 +65,7 @@ function mailRow(m) {
   }
   const row = el('tr', { className: m.state === 'FAILED' ? 'refused' : '' },
     el('td', {}, to), el('td', {}, license, ' ', el('small', {}, m.product_name)), el('td', { 'data-state': m.state }, t(m.state)),
-    el('td', {}, m.attempts), el('td', { className: 'last-error' }, m.last_error || '—'), el('td', {}, when(m.created_at)),
+    el('td', {}, m.attempts), el('td', { className: 'last-error' }, m.last_error || '—'), el('td', {}, cellTime(m.created_at)),
     el('td', {}, next), actions);
   row.dataset.license = m.license_id;
   return row;

@@ -3,17 +3,10 @@
 // the server refuses whatever a role may not do, whatever the page sends. Words: i18n.js (the
 // fixed ones carry data-i18n, so a language change rewrites them; rows are built again).
 import { $, armed, attempt, eventItem, onRoute, pages, route, say, showView, when } from './console.js';
-import { api, el, session } from './console_api.js';
+import { api, el, headings, session, w } from './console_api.js';
 import { t } from './i18n.js';
 
 const ROLES = ['owner', 'admin', 'support', 'viewer'];
-
-/** An element whose text is the words for `key` (kept in step with the language). */
-function w(tag, key, props) {
-  const node = el(tag, props, t(key));
-  node.dataset.i18n = key;
-  return node;
-}
 
 // --- sign in with email and password ---------------------------------------------------------
 
@@ -102,14 +95,6 @@ function field(id, labelKey, props) {
   return [w('label', labelKey, { htmlFor: id }), el('input', { id, ...props })];
 }
 
-/** Column headings (the last, over the row's buttons, is read by screen readers only). */
-function headings(keys) {
-  return keys.map((key) => {
-    const th = el('th', { scope: 'col' }, key === 'colActions' ? w('span', key, { className: 'visually-hidden' }) : w('span', key));
-    return th;
-  });
-}
-
 function roleSelect(id, selected) {
   const select = el('select', { id }, ...ROLES.map((r) => w('option', `${r}_role`, { value: r, selected: r === selected })));
   return select;
@@ -119,7 +104,7 @@ function roleSelect(id, selected) {
 section(
   'staff',
   'navStaff',
-  el('table', { id: 'staff-table' }, el('thead', {}, el('tr', {}, ...headings(['email', 'role', 'status', 'secondFactor', 'colActions']))), el('tbody')),
+  el('table', { id: 'staff-table' }, headings(['email', 'role', 'status', 'secondFactor', 'colActions']), el('tbody')),
   el(
     'form',
     { id: 'add-staff-form' },
@@ -227,7 +212,7 @@ $('#require-totp').addEventListener('change', () =>
 section(
   'tokens',
   'navTokens',
-  el('table', { id: 'tokens-table' }, el('thead', {}, el('tr', {}, ...headings(['colName', 'role', 'product', 'expires', 'lastUsed', 'status', 'colActions']))), el('tbody')),
+  el('table', { id: 'tokens-table' }, headings(['colName', 'role', 'product', 'expires', 'lastUsed', 'status', 'colActions']), el('tbody')),
   el(
     'form',
     { id: 'new-token-form' },

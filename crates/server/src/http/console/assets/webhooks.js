@@ -5,31 +5,15 @@
 // a page at a time (keyset paging: Older / Newer); the newest page follows the deliveries live.
 // Everything shown is set with textContent; the words are i18n.js's (fixed ones carry
 // data-i18n; the tables are built again after a language change).
-import { dateTime, t } from './i18n.js';
-import { api, clearProblem, el, pager, showProblem } from './console_api.js';
+import { t } from './i18n.js';
+import { api, cellTime, clearProblem, el, headings, pager, showProblem, w } from './console_api.js';
 
 const PAGE = 50;
-
-function when(unix) {
-  return unix === null || unix === undefined ? '—' : dateTime(unix);
-}
-
-/** An element whose text is the words for `key` (kept in step with the language). */
-function w(tag, key, props) {
-  return el(tag, { ...props, 'data-i18n': key }, t(key));
-}
-
-/** Column headings (the last, over the row's button, is read by screen readers only). */
-function headings(keys) {
-  const cells = keys.map((key) => el('th', { scope: 'col' }, w('span', key)));
-  cells.push(el('th', { scope: 'col' }, w('span', 'colActions', { className: 'visually-hidden' })));
-  return el('thead', {}, el('tr', {}, cells));
-}
 
 const section = el('details', { id: 'webhooks', 'data-may': 'webhooks' }, w('summary', 'webhooks'));
 const message = el('p', { id: 'webhooks-message', className: 'status', role: 'status' });
 const problem = el('div', { id: 'webhooks-error', className: 'error', role: 'alert', hidden: true });
-const endpoints = el('table', { id: 'webhook-endpoints' }, headings(['colUrl', 'colEventTypes', 'colAdded', 'colEndpointId']), el('tbody'));
+const endpoints = el('table', { id: 'webhook-endpoints' }, headings(['colUrl', 'colEventTypes', 'colAdded', 'colEndpointId', 'colActions']), el('tbody'));
 const form = el('form', { id: 'webhook-form' },
   w('label', 'endpointUrl', { for: 'webhook-url' }),
   el('input', { id: 'webhook-url', type: 'url', required: true, placeholder: 'https://example.com/keyturn-hooks' }),
@@ -45,7 +29,7 @@ const filters = el('div', { className: 'filters' },
   el('span', {}, w('label', 'filterState', { for: 'delivery-state' }), byState),
 );
 const log = el('table', { id: 'webhook-deliveries' },
-  headings(['colDelivery', 'colEndpoint', 'colEventType', 'colState', 'colAttempts', 'colReceiver', 'colNextRetry']),
+  headings(['colDelivery', 'colEndpoint', 'colEventType', 'colState', 'colAttempts', 'colReceiver', 'colNextRetry', 'colActions']),
   el('tbody'),
 );
 const empty = w('p', 'noDeliveries', { id: 'no-deliveries', hidden: true });
@@ -95,7 +79,7 @@ async function loadEndpoints() {
         await load();
       }),
     );
-    body.append(el('tr', {}, el('td', {}, e.url), el('td', {}, e.event_types.join(', ')), el('td', {}, when(e.created_at)), el('td', {}, el('code', {}, e.id)), el('td', {}, remove)));
+    body.append(el('tr', {}, el('td', {}, e.url), el('td', {}, e.event_types.join(', ')), el('td', {}, cellTime(e.created_at)), el('td', {}, el('code', {}, e.id)), el('td', {}, remove)));
   }
 }
 
@@ -109,7 +93,7 @@ function deliveryRow(d) {
     }),
   );
   const receiver = d.last_status ?? d.last_error ?? '—';
-  const next = d.state === 'PENDING' ? when(d.next_at) : d.state === 'DELIVERED' ? t('deliveredAt', when(d.delivered_at)) : t('givenUp');
+  const next = d.state === 'PENDING' ? cellTime(d.next_at) : d.state === 'DELIVERED' ? t('deliveredAt', cellTime(d.delivered_at)) : t('givenUp');
   const endpoint = el('td', { title: d.endpoint_id }, urls[d.endpoint_id] ?? d.endpoint_id);
   const type = el('td', { className: 'event-type' }, el('code', {}, d.event_type ?? '—'), ' ', el('small', {}, t('eventNumber', d.event_id)));
   const row = el('tr', { className: d.state === 'FAILED' ? 'refused' : '' },
