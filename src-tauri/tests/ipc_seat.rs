@@ -143,11 +143,19 @@ fn without_a_stored_key_there_is_no_seat_to_take() {
 fn on_start_only_a_key_kept_as_floating_takes_a_seat() {
     let server = server::start();
     let app = start(&server, "ipc-seat-start-locked");
-    assert_eq!(invoke(&app, "seat_on_start", json!({})).unwrap(), Value::Null, "nothing stored");
+    assert_eq!(
+        invoke(&app, "seat_on_start", json!({})).unwrap(),
+        Value::Null,
+        "nothing stored"
+    );
     let node_locked = server.new_license(1);
     let activated = invoke(&app, "activate", json!({ "key": node_locked })).unwrap();
     assert_eq!(activated["kind"], "activated", "{activated}");
-    assert_eq!(invoke(&app, "seat_on_start", json!({})).unwrap(), Value::Null, "a node-locked key");
+    assert_eq!(
+        invoke(&app, "seat_on_start", json!({})).unwrap(),
+        Value::Null,
+        "a node-locked key"
+    );
     assert!(
         !server.logs().contains("/v1/leases"),
         "no blind checkout of a node-locked key: {}",
@@ -159,7 +167,11 @@ fn on_start_only_a_key_kept_as_floating_takes_a_seat() {
     let refused = invoke(&app, "activate", json!({ "key": key })).unwrap_err();
     assert_eq!(refused["code"], "FLOATING_LICENSE", "{refused}");
     let taken = invoke(&app, "seat_on_start", json!({})).unwrap();
-    assert_eq!((taken["kind"].as_str(), &taken["seat"]["seats"]), (Some("held"), &json!(1)), "{taken}");
+    assert_eq!(
+        (taken["kind"].as_str(), &taken["seat"]["seats"]),
+        (Some("held"), &json!(1)),
+        "{taken}"
+    );
     let (status, other) = checkout(&server, &key, "other");
     assert_eq!((status, other["code"].as_str()), (409, Some("SEATS_IN_USE")), "{other}");
     // A seat held here already is shown as it is, not taken again.

@@ -138,7 +138,8 @@ impl SeatClient {
     }
 
     fn verified(&self, answer: LeaseResponse) -> Result<HeldSeat, SeatError> {
-        let claims = token::verify_any(&answer.token, &self.pinned_keys).map_err(|e| SeatError::Token(e.to_string()))?;
+        let claims =
+            token::verify_any(&answer.token, &self.pinned_keys).map_err(|e| SeatError::Token(e.to_string()))?;
         if claims.fingerprint != self.fingerprint || claims.sub != answer.lease.id || claims.exp != answer.lease.ends_at
         {
             return Err(SeatError::Token("the token is for another device or lease".into()));
