@@ -1,7 +1,7 @@
 //! The webhook delivery worker of a server process: claims due deliveries (the oldest pending
 //! one of each endpoint, leased so that with several replicas one process sends each), posts
 //! each as signed JSON and records the answers ([`crate::domain::webhooks`]). Endpoints are sent
-//! to side by side; one endpoint's deliveries one after the other, in event order (up to
+//! to side by side; one endpoint's deliveries one after the other, in sequence order (up to
 //! `PER_ENDPOINT` per claim, their outcomes recorded together).
 
 use crate::clock::Clock;
@@ -40,7 +40,7 @@ pub fn start(store: Arc<dyn Store>, clock: Arc<Clock>) {
                 tokio::time::sleep(IDLE_POLL).await;
                 continue;
             }
-            // Claimed grouped by endpoint, in event order: one task per endpoint.
+            // Claimed grouped by endpoint, in sequence order: one task per endpoint.
             let mut sends = tokio::task::JoinSet::new();
             let mut rest = found.into_iter().peekable();
             while let Some(first) = rest.next() {

@@ -20,14 +20,21 @@ pub trait WebhookTx: Tx {
     /// one already there (another transaction's event in the range) stays as it is.
     fn enqueue_after(&mut self, after: i64, now: i64) -> impl Future<Output = ApiResult<u64>> + Send;
 
-    /// Leases, until `lease_until`, the oldest `per_endpoint` pending deliveries of up to
-    /// `endpoints` endpoints whose oldest pending delivery is due and held by no one (another
-    /// process's lease, another replica's claim); their ids, each endpoint's in event order.
-    fn lease_due(
+    /// Up to `limit` endpoints with work, the longest waiting first: a pending delivery without a
+    /// sequence number, or a head (the pending delivery with the lowest number) that is due and
+    /// not leased. PostgreSQL locks each endpoint returned until the transaction ends and skips
+    /// those another transaction holds, so one claim at a time handles an endpoint.
+    fn claim_endpoints(&mut self, now: i64, limit: u32) -> impl Future<Output = ApiResult<Vec<String>>> + Send;
+    /// Gives the endpoint's pending deliveries without a sequence number the next numbers after
+    /// its highest, in event id order; how many.
+    fn sequence_new(&mut self, endpoint: &str) -> impl Future<Output = ApiResult<u64>> + Send;
+    /// When the endpoint's head is due and not leased: leases it and the pending deliveries after
+    /// it, `per_endpoint` in all in sequence order, until `lease_until`; their ids (else none).
+    fn lease_head(
         &mut self,
+        endpoint: &str,
         now: i64,
         lease_until: i64,
-        endpoints: u32,
         per_endpoint: u32,
     ) -> impl Future<Output = ApiResult<Vec<i64>>> + Send;
     /// What these deliveries need to be sent (those whose event is gone are missing).
@@ -38,7 +45,7 @@ pub trait WebhookTx: Tx {
     fn record_delivered(&mut self, ids: &[i64], status: u16, now: i64) -> impl Future<Output = ApiResult<()>> + Send;
     /// Gives claimed deliveries back untried (an earlier one of their endpoint failed).
     fn release_leases(&mut self, ids: &[i64]) -> impl Future<Output = ApiResult<()>> + Send;
-    /// Stores an attempt's result: state, status, error, next try; ends the lease.
+    /// Stores an attempt's result: state, status, error, next try, sequence number; ends the lease.
     fn record_attempt(&mut self, delivery: &Delivery) -> impl Future<Output = ApiResult<()>> + Send;
     fn delivery(&mut self, id: i64) -> impl Future<Output = ApiResult<Option<Delivery>>> + Send;
     /// Newest first.

@@ -218,7 +218,11 @@ CREATE INDEX IF NOT EXISTS license_mails_pending ON license_mails(next_at) WHERE
 pub type Step = (&'static str, &'static str);
 
 /// The steps after the base, oldest first, the same as SQLite's. Append only.
-pub const STEPS: &[Step] = &[("signing keys", super::signing_keys::SCHEMA)];
+pub const STEPS: &[Step] = &[
+    ("signing keys", super::signing_keys::SCHEMA),
+    // Webhooks out, issue 18: each delivery's place in its endpoint's order.
+    ("webhook delivery order", super::webhooks::ORDER_SCHEMA),
+];
 
 /// The schema version of this release: the base and each step.
 pub const VERSION: u32 = 1 + STEPS.len() as u32;

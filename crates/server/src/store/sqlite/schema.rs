@@ -256,7 +256,7 @@ fn migrate(conn: &Connection) -> rusqlite::Result<()> {
     Ok(())
 }
 
-fn add_column(conn: &Connection, table: &str, column: &str, sql: &str) -> rusqlite::Result<()> {
+pub(super) fn add_column(conn: &Connection, table: &str, column: &str, sql: &str) -> rusqlite::Result<()> {
     let has = |conn: &Connection| -> rusqlite::Result<bool> {
         conn.query_row(
             "SELECT EXISTS (SELECT 1 FROM pragma_table_info(?1) WHERE name = ?2)",
@@ -284,7 +284,11 @@ fn add_column(conn: &Connection, table: &str, column: &str, sql: &str) -> rusqli
 pub type Step = (&'static str, fn(&Connection) -> rusqlite::Result<()>);
 
 /// The steps after the base, oldest first, the same as PostgreSQL's. Append only.
-pub const STEPS: &[Step] = &[("signing keys", super::signing_keys::create)];
+pub const STEPS: &[Step] = &[
+    ("signing keys", super::signing_keys::create),
+    // Webhooks out, issue 18: each delivery's place in its endpoint's order.
+    ("webhook delivery order", super::webhooks::create_order),
+];
 
 /// The schema version of this release: the base and each step.
 pub const VERSION: u32 = 1 + STEPS.len() as u32;
