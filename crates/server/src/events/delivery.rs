@@ -14,6 +14,10 @@ use std::time::Duration;
 const ENDPOINTS: u32 = 64;
 /// How often an idle worker looks for due deliveries (retries come due by the clock).
 const IDLE_POLL: Duration = Duration::from_millis(200);
+/// The first wait after a claim found nothing, doubling up to [`IDLE_POLL`]: a busy server's
+/// events go out within milliseconds (an empty claim reads a few index entries and writes
+/// nothing), an idle one looks five times a second.
+const FIRST_POLL: Duration = Duration::from_millis(5);
 /// A receiver must answer within this.
 const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(10);
 /// The longest error text kept from a failed attempt.
@@ -28,6 +32,7 @@ pub fn start(store: Arc<dyn Store>, clock: Arc<Clock>) {
         .build()
         .expect("an HTTP client without custom TLS settings builds");
     tokio::spawn(async move {
+        let mut poll = FIRST_POLL;
         loop {
             let found = match store.claim_deliveries(clock.now(), ENDPOINTS).await {
                 Ok(due) => due,
@@ -37,9 +42,11 @@ pub fn start(store: Arc<dyn Store>, clock: Arc<Clock>) {
                 }
             };
             if found.is_empty() {
-                tokio::time::sleep(IDLE_POLL).await;
+                tokio::time::sleep(poll).await;
+                poll = (poll * 2).min(IDLE_POLL);
                 continue;
             }
+            poll = FIRST_POLL;
             // Claimed grouped by endpoint, in sequence order: one task per endpoint.
             let mut sends = tokio::task::JoinSet::new();
             let mut rest = found.into_iter().peekable();

@@ -1,8 +1,9 @@
 //! [`WebhookTx`] in PostgreSQL's SQL (tables: the webhooks block at the end of [`super::schema`]).
 //! A claim locks each endpoint it handles (`FOR NO KEY UPDATE SKIP LOCKED`: another replica's
 //! claim skips it; a change inserting a delivery only takes `KEY SHARE` for the foreign key, so it
-//! never waits), numbers the new deliveries and leases the head, so with several replicas one
-//! process at a time sends an endpoint's deliveries, in sequence order. Event ids come from a
+//! never waits), numbers the new deliveries and leases the head (which holds the endpoint until
+//! the batch's attempts are recorded), so with several replicas one process at a time sends an
+//! endpoint's deliveries, in sequence order. Event ids come from a
 //! sequence before commit, so a smaller id may commit after a larger one was sent: it gets the
 //! next sequence number then, and is never skipped (the order: `crate::domain::webhooks`).
 
@@ -17,9 +18,18 @@ const DELIVERY_COLUMNS: &str =
     "d.id, d.endpoint_id, d.event_id, d.state, d.attempts, d.next_at, d.last_status, d.last_error, d.created_at, \
      d.delivered_at, d.seq";
 
-/// Schema step "webhook delivery order": each delivery's place in its endpoint's order.
-pub const ORDER_SCHEMA: &str = "ALTER TABLE webhook_deliveries ADD COLUMN IF NOT EXISTS seq BIGINT;
-CREATE INDEX IF NOT EXISTS webhook_deliveries_seq ON webhook_deliveries(endpoint_id, seq);";
+/// Schema step "webhook delivery order": each delivery's place in its endpoint's order. It runs
+/// at every start, beside running replicas: the table is locked (for `ALTER`) only while the
+/// column is missing, and the index is looked up before it is created.
+pub const ORDER_SCHEMA: &str = "DO $$ BEGIN
+IF NOT EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = 'webhook_deliveries'::regclass AND attname = 'seq'
+    AND NOT attisdropped) THEN
+    ALTER TABLE webhook_deliveries ADD COLUMN seq BIGINT;
+END IF;
+IF to_regclass('webhook_deliveries_seq') IS NULL THEN
+    CREATE INDEX webhook_deliveries_seq ON webhook_deliveries(endpoint_id, seq);
+END IF;
+END $$;";
 
 /// The head: the endpoint's pending delivery with the lowest sequence number.
 const HEAD: &str = "SELECT h.next_at, h.lease_until FROM webhook_deliveries h WHERE h.endpoint_id = w.id \
@@ -169,16 +179,17 @@ impl<C: GenericClient + Sync> WebhookTx for PgTx<'_, C> {
         lease_until: i64,
         per_endpoint: u32,
     ) -> ApiResult<Vec<i64>> {
-        // One statement sees one snapshot: the head is checked before any row is leased.
+        // One statement sees one snapshot: the next ones are those behind the head it leased.
         let stmt = self
             .0
-            .prepare_cached(&format!(
-                "UPDATE webhook_deliveries SET lease_until = $2 WHERE id IN (SELECT id FROM webhook_deliveries \
-                 WHERE endpoint_id = $1 AND state = 'PENDING' AND seq IS NOT NULL ORDER BY seq LIMIT $3) \
-                 AND EXISTS (SELECT 1 FROM ({}) head WHERE head.next_at <= $4 \
-                 AND (head.lease_until IS NULL OR head.lease_until <= $4)) RETURNING id",
-                HEAD.replace("w.id", "$1")
-            ))
+            .prepare_cached(
+                "WITH head AS (SELECT id FROM webhook_deliveries WHERE endpoint_id = $1 AND state = 'PENDING' \
+                 AND seq IS NOT NULL ORDER BY seq LIMIT 1), leased AS (UPDATE webhook_deliveries d \
+                 SET lease_until = $2 FROM head WHERE d.id = head.id AND d.next_at <= $4 \
+                 AND (d.lease_until IS NULL OR d.lease_until <= $4) RETURNING d.id) \
+                 SELECT id FROM webhook_deliveries WHERE endpoint_id = $1 AND state = 'PENDING' \
+                 AND seq IS NOT NULL AND EXISTS (SELECT 1 FROM leased) ORDER BY seq LIMIT $3",
+            )
             .await?;
         let rows = self
             .0

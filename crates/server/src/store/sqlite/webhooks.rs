@@ -1,6 +1,8 @@
 //! [`WebhookTx`] in SQLite's SQL (tables: the webhooks block at the end of [`super::schema`]).
 //! One writer runs every change, so a claim needs no row locks and event ids grow in commit
-//! order; the lease still keeps a delivery from being sent twice while an attempt is under way.
+//! order: a delivery is numbered as it is written (its commit is when a claim could first find
+//! it), which saves the claim a write per delivery. The head's lease still keeps an endpoint
+//! from being sent to by two processes on one file.
 
 use super::tx::SqliteTx;
 use crate::domain::errors::ApiResult;
@@ -109,18 +111,21 @@ fn lease_head(
     lease_until: i64,
     per_endpoint: u32,
 ) -> rusqlite::Result<Vec<i64>> {
-    let head: Option<(i64, Option<i64>)> = c
-        .prepare_cached(&HEAD.replace("w.id", "?1"))?
-        .query_row([endpoint], |r| Ok((r.get(0)?, r.get(1)?)))
+    let head: Option<(i64, i64, Option<i64>)> = c
+        .prepare_cached(&HEAD.replace("h.next_at", "h.id, h.next_at").replace("w.id", "?1"))?
+        .query_row([endpoint], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
         .optional()?;
     match head {
-        Some((next_at, lease)) if next_at <= now && lease.is_none_or(|until| until <= now) => c
-            .prepare_cached(
-                "UPDATE webhook_deliveries SET lease_until = ?2 WHERE id IN (SELECT id FROM webhook_deliveries \
-                 WHERE endpoint_id = ?1 AND state = 'PENDING' AND seq IS NOT NULL ORDER BY seq LIMIT ?3) RETURNING id",
+        Some((head, next_at, lease)) if next_at <= now && lease.is_none_or(|until| until <= now) => {
+            c.prepare_cached("UPDATE webhook_deliveries SET lease_until = ?2 WHERE id = ?1")?
+                .execute(params![head, lease_until])?;
+            c.prepare_cached(
+                "SELECT id FROM webhook_deliveries WHERE endpoint_id = ?1 AND state = 'PENDING' AND seq IS NOT NULL \
+                 ORDER BY seq LIMIT ?2",
             )?
-            .query_map(params![endpoint, lease_until, per_endpoint], |r| r.get(0))?
-            .collect(),
+            .query_map(params![endpoint, per_endpoint], |r| r.get(0))?
+            .collect()
+        }
         _ => Ok(Vec::new()),
     }
 }
@@ -202,8 +207,11 @@ impl WebhookTx for SqliteTx<'_> {
         done(
             self.0
                 .prepare_cached(
-                    "INSERT OR IGNORE INTO webhook_deliveries (endpoint_id, event_id, state, next_at, created_at) \
-                     SELECT s.endpoint_id, e.id, 'PENDING', ?2, ?2 FROM events e JOIN webhook_subscriptions s \
+                    "INSERT OR IGNORE INTO webhook_deliveries (endpoint_id, event_id, state, next_at, created_at, seq) \
+                     SELECT s.endpoint_id, e.id, 'PENDING', ?2, ?2, (SELECT COALESCE(MAX(d.seq), 0) \
+                     FROM webhook_deliveries d WHERE d.endpoint_id = s.endpoint_id) \
+                     + row_number() OVER (PARTITION BY s.endpoint_id ORDER BY e.id) \
+                     FROM events e JOIN webhook_subscriptions s \
                      ON s.event_type = '*' OR s.event_type = \
                      CASE WHEN e.outcome = 'OK' THEN e.action ELSE e.action || '.refused' END \
                      WHERE e.id > ?1 ORDER BY e.id",
