@@ -67,6 +67,17 @@ impl Receiver {
         Ok(receiver)
     }
 
+    /// The CPU time the receiver process used so far (every thread's, from /proc), if known.
+    pub fn cpu_time(&self) -> Option<std::time::Duration> {
+        let tasks = std::fs::read_dir(format!("/proc/{}/task", self.child.id())).ok()?;
+        let mut ns = 0u64;
+        for task in tasks.flatten() {
+            let stat = std::fs::read_to_string(task.path().join("schedstat")).ok()?;
+            ns += stat.split_whitespace().next()?.parse::<u64>().ok()?;
+        }
+        Some(std::time::Duration::from_nanos(ns))
+    }
+
     /// Where deliveries go.
     pub fn url(&self) -> String {
         format!("{}/hooks", self.base)

@@ -147,6 +147,7 @@ pub async fn run(opts: WebhookBenchOptions) -> Result<(), String> {
     let slice = phase / SLICES;
     let (mut plain_r, mut hooked_r, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
     let mut caught_up = Duration::ZERO;
+    let mut receiver_cpu = 0.0f64;
     let mut sent = receiver.count(&http).await?;
     for round in 0..SLICES {
         let mut rates = [0.0f64; 2];
@@ -158,6 +159,7 @@ pub async fn run(opts: WebhookBenchOptions) -> Result<(), String> {
             };
             let keys = keys.clone();
             let url = format!("http://{addr}/v1/activations");
+            let cpu_before = receiver.cpu_time();
             let mut sample = load(&http, &url, opts.concurrency, slice, 201, move |task, i| {
                 json!({"key": keys[task % keys.len()], "fingerprint": format!("b-{round}-{task}-{i}"), "name": "bench", "platform": "linux-x86_64"})
             })
@@ -169,6 +171,9 @@ pub async fn run(opts: WebhookBenchOptions) -> Result<(), String> {
                 delivered(&receiver, &http, sent, Duration::from_secs(120)).await?;
                 sample.elapsed += started.elapsed().as_secs_f64();
                 caught_up += started.elapsed();
+                if let (Some(before), Some(after)) = (cpu_before, receiver.cpu_time()) {
+                    receiver_cpu += (after - before).as_secs_f64();
+                }
             }
             rates[usize::from(subscribed)] = rate(&sample);
             if subscribed { &mut hooked_r } else { &mut plain_r }.push(sample);
@@ -204,6 +209,16 @@ pub async fn run(opts: WebhookBenchOptions) -> Result<(), String> {
         100.0 * results[1].per_sec / results[0].per_sec.max(1e-9),
         100.0 * median,
         caught_up.as_secs_f64() * 1000.0 / f64::from(SLICES)
+    );
+    // The receiver stands for the vendor's machine: the CPU it took from the servers here.
+    let hooked_wall: f64 = results[1].requests as f64 / results[1].per_sec.max(1e-9);
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get()) as f64;
+    println!(
+        "the receiver (a process of its own) used {:.2} CPU-seconds in the subscribed slices' {:.2} s = {:.0}% of \
+         the {cores} cores",
+        receiver_cpu,
+        hooked_wall,
+        100.0 * receiver_cpu / (hooked_wall * cores).max(1e-9)
     );
     let errors: usize = results.iter().map(|r| r.errors).sum();
     if errors > 0 {
