@@ -4,7 +4,7 @@
 //! `KEYTURN_SERVER_LISTENING http://ADDR` first.
 
 use axum::routing::{get, post};
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -25,15 +25,7 @@ pub async fn run() -> Result<(), String> {
             "/count",
             get(move || async move { told.load(Ordering::Relaxed).to_string() }),
         );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .map_err(|e| e.to_string())?;
-    let addr = listener.local_addr().map_err(|e| e.to_string())?;
-    {
-        let mut out = std::io::stdout().lock();
-        writeln!(out, "KEYTURN_SERVER_LISTENING http://{addr}").map_err(|e| e.to_string())?;
-        out.flush().map_err(|e| e.to_string())?;
-    }
+    let listener = crate::bare::listen_and_announce(([127, 0, 0, 1], 0).into()).await?;
     axum::serve(listener, app).await.map_err(|e| e.to_string())
 }
 
