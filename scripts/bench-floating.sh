@@ -15,22 +15,9 @@
 # SYNC (normal).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-BIN=${1:-${CARGO_TARGET_DIR:-target}/release/keyturn-server}
 SEATS=${SEATS:-10000}
-SECS=${SECS:-3}
-ROUNDS=${ROUNDS:-3}
-CONNS=${CONNS:-64}
-THREADS=${THREADS:-2}
-SYNC=${SYNC:-normal}
-command -v wrk >/dev/null || { echo "wrk is missing: run scripts/setup.sh"; exit 1; }
-BENCH=$(dirname "$BIN")/keyturn-server-bench
-for b in "$BIN" "$BENCH"; do
-  [ -x "$b" ] || { echo "no binary at $b (cargo build --release -p keyturn-server -p keyturn-server-bench)"; exit 1; }
-done
-
-dir=$(mktemp -d)
 source scripts/wrk/lib.sh
-trap 'bench_cleanup; rm -rf "$dir"' EXIT
+bench_setup "${1:-}"
 
 echo "seeding: a 1-seat and a ${SEATS}-seat floating license, every seat leased ..." >&2
 "$BENCH" seed-floating --db "$dir/bench.db" --seats "$SEATS" >"$dir/keys"
@@ -38,8 +25,6 @@ read -r _ small small_lease < <(awk '$1 == "small"' "$dir/keys")
 read -r _ big big_lease < <(awk '$1 == "big"' "$dir/keys")
 beat() { printf '{"key":"%s","fingerprint":"bench-device"}' "$1"; }
 
-# (The address files exist before the servers write them: lib.sh's start polls them.)
-touch "$dir/bare.out" "$dir/server.out"
 BIN=$BENCH start bare info bare --listen 127.0.0.1:0; bare_url=$url
 start server info serve --db "$dir/bench.db" --listen 127.0.0.1:0 --rate-limit 0 --sync "$SYNC"; server_url=$url
 

@@ -21,23 +21,12 @@
 # KEYTURN_PG_BIN (default: the newest /usr/lib/postgresql/*/bin).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-BIN=${1:-${CARGO_TARGET_DIR:-target}/release/keyturn-server}
-SECS=${SECS:-3}
-ROUNDS=${ROUNDS:-3}
-CONNS=${CONNS:-64}
-THREADS=${THREADS:-2}
 SYNC=full
-PG_BIN=${KEYTURN_PG_BIN:-$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)}
-command -v wrk >/dev/null || { echo "wrk is missing: run scripts/setup.sh"; exit 1; }
-[ -x "$PG_BIN/initdb" ] || { echo "PostgreSQL is missing: run scripts/setup.sh"; exit 1; }
-BENCH=$(dirname "$BIN")/keyturn-server-bench
-for b in "$BIN" "$BENCH"; do
-  [ -x "$b" ] || { echo "no binary at $b (cargo build --release -p keyturn-server -p keyturn-server-bench)"; exit 1; }
-done
-
-dir=$(mktemp -d)
-chmod 755 "$dir"
 source scripts/wrk/lib.sh
+bench_setup "${1:-}"
+chmod 755 "$dir"
+PG_BIN=${KEYTURN_PG_BIN:-$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)}
+[ -x "$PG_BIN/initdb" ] || { echo "PostgreSQL is missing: run scripts/setup.sh"; exit 1; }
 # As root the cluster runs as the unprivileged postgres user (initdb refuses root).
 as_pg() { if [ "$(id -u)" = 0 ]; then setpriv --reuid=postgres --regid=postgres --clear-groups -- "$@"; else "$@"; fi; }
 stop_cluster() { as_pg "$PG_BIN/pg_ctl" -D "$dir/pg/data" -m immediate stop >/dev/null 2>&1 || true; }

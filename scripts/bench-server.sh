@@ -20,22 +20,9 @@
 # SYNC (normal: commits survive a crash of the server, not a power loss; full for durable).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-BIN=${1:-${CARGO_TARGET_DIR:-target}/release/keyturn-server}
 SEATS=${SEATS:-100000}
-SECS=${SECS:-3}
-ROUNDS=${ROUNDS:-3}
-CONNS=${CONNS:-64}
-THREADS=${THREADS:-2}
-SYNC=${SYNC:-normal}
-command -v wrk >/dev/null || { echo "wrk is missing: run scripts/setup.sh"; exit 1; }
-BENCH=$(dirname "$BIN")/keyturn-server-bench
-for b in "$BIN" "$BENCH"; do
-  [ -x "$b" ] || { echo "no binary at $b (cargo build --release -p keyturn-server -p keyturn-server-bench)"; exit 1; }
-done
-
-dir=$(mktemp -d)
 source scripts/wrk/lib.sh
-trap 'bench_cleanup; rm -rf "$dir"' EXIT
+bench_setup "${1:-}"
 
 echo "seeding: a 1-seat license and a ${SEATS}-seat license ..." >&2
 "$BENCH" seed --db "$dir/bench.db" --seats "$SEATS" --fresh "$ROUNDS" >"$dir/keys"

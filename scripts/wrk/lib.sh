@@ -1,6 +1,5 @@
-# Shared by the wrk benchmarks (bench-server.sh, bench-postgres.sh): sourced, not run.
-# Needs: $BIN (keyturn-server), $dir (a temp folder), $THREADS, $CONNS, $SECS; the caller's
-# trap runs bench_cleanup.
+# Shared by the wrk benchmarks (bench-server.sh, bench-postgres.sh, bench-floating.sh): sourced,
+# from the repository's root, not run. bench_setup sets what the others need.
 
 pids=()
 bench_cleanup() {
@@ -8,10 +7,34 @@ bench_cleanup() {
   for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
 }
 
+# bench_setup [BIN]: the settings every wrk benchmark shares, from the environment with their
+# defaults (SECS per phase and round 3, ROUNDS 3, CONNS 64, THREADS 2, SYNC normal); $BIN
+# (default: the release keyturn-server) and $BENCH (keyturn-server-bench beside it) checked;
+# $dir a temp folder, removed on exit with every server started (a caller with more to clean
+# up sets its own trap).
+bench_setup() {
+  BIN=${1:-${CARGO_TARGET_DIR:-target}/release/keyturn-server}
+  SECS=${SECS:-3}
+  ROUNDS=${ROUNDS:-3}
+  CONNS=${CONNS:-64}
+  THREADS=${THREADS:-2}
+  SYNC=${SYNC:-normal}
+  command -v wrk >/dev/null || { echo "wrk is missing: run scripts/setup.sh"; exit 1; }
+  BENCH=$(dirname "$BIN")/keyturn-server-bench
+  local b
+  for b in "$BIN" "$BENCH"; do
+    [ -x "$b" ] || { echo "no binary at $b (cargo build --release -p keyturn-server -p keyturn-server-bench)"; exit 1; }
+  done
+  dir=$(mktemp -d)
+  trap 'bench_cleanup; rm -rf "$dir"' EXIT
+}
+
 # start NAME LOG_LEVEL ARGS...: starts a server, waits for its address, sets $url.
 start() {
   local name=$1 level=$2
   shift 2
+  # Made before the server starts, so polling it never fails (set -e) before the server opens it.
+  : >"$dir/$name.out"
   KEYTURN_LOG=$level "$BIN" "$@" >"$dir/$name.out" 2>"$dir/$name.log" </dev/null &
   pids+=($!)
   for _ in $(seq 1 300); do

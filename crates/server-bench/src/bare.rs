@@ -20,17 +20,20 @@ pub struct BareOptions {
 /// Serves `POST /bare` until SIGTERM; prints `KEYTURN_SERVER_LISTENING http://ADDR` first.
 pub async fn run(opts: BareOptions) -> Result<(), String> {
     let shutdown = serve::shutdown_signal()?;
-    let listener = tokio::net::TcpListener::bind(opts.listen)
-        .await
-        .map_err(|e| e.to_string())?;
-    let addr = listener.local_addr().map_err(|e| e.to_string())?;
-    {
-        let mut out = std::io::stdout().lock();
-        writeln!(out, "KEYTURN_SERVER_LISTENING http://{addr}").map_err(|e| e.to_string())?;
-        out.flush().map_err(|e| e.to_string())?;
-    }
+    let listener = listen_and_announce(opts.listen).await?;
     serve::serve_connections(listener, router(), Duration::from_secs(10), shutdown).await;
     Ok(())
+}
+
+/// Binds `addr` and prints `KEYTURN_SERVER_LISTENING http://ADDR` (what the scripts and the
+/// webhook benchmark wait for), flushed.
+pub async fn listen_and_announce(addr: SocketAddr) -> Result<tokio::net::TcpListener, String> {
+    let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| e.to_string())?;
+    let addr = listener.local_addr().map_err(|e| e.to_string())?;
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "KEYTURN_SERVER_LISTENING http://{addr}").map_err(|e| e.to_string())?;
+    out.flush().map_err(|e| e.to_string())?;
+    Ok(listener)
 }
 
 pub fn router() -> Router {

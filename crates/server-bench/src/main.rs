@@ -9,10 +9,11 @@
 
 mod bare;
 mod load;
+mod receiver;
 mod seed;
-mod webhooks;
 mod seed_floating;
 mod seed_licenses;
+mod webhooks;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -39,6 +40,9 @@ enum Command {
     Bare(bare::BareOptions),
     /// Webhooks: deliveries per second to a local receiver; activations with an endpoint vs none.
     Webhooks(webhooks::WebhookBenchOptions),
+    /// The webhook benchmark's receiver (started by `webhooks`, a process of its own).
+    #[command(hide = true)]
+    WebhookReceiver,
 }
 
 fn main() -> ExitCode {
@@ -58,6 +62,7 @@ fn main() -> ExitCode {
             Command::SeedLicenses(opts) => seed_licenses::seed(&opts).await.map(|done| print!("{done}")),
             Command::Bare(opts) => bare::run(opts).await,
             Command::Webhooks(opts) => webhooks::run(opts).await,
+            Command::WebhookReceiver => receiver::run().await,
         }
     });
     match result {

@@ -2,114 +2,14 @@
 //! attempts, the server's test clock moved for the retry delays, signatures checked by Python's
 //! hmac/hashlib, a SIGKILL between the change and its delivery, and two PostgreSQL replicas.
 
-use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode as AxumStatus};
+mod webhook_receiver;
+
 use keyturn_testkit::*;
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::Ordering;
 use std::time::Duration;
-
-const SECRET: &str = "whsec_test_secret_0123456789";
-
-/// One request the receiver got.
-#[derive(Debug, Clone)]
-struct Got {
-    signature: String,
-    body: String,
-    answered: u16,
-}
-
-impl Got {
-    fn json(&self) -> Value {
-        serde_json::from_str(&self.body).unwrap()
-    }
-}
-
-#[derive(Clone, Default)]
-struct Receiver {
-    got: Arc<Mutex<Vec<Got>>>,
-    /// Attempts still to fail with 500.
-    failing: Arc<AtomicUsize>,
-}
-
-impl Receiver {
-    /// Listens on 127.0.0.1 (a free port); answers 500 to its first `fail_first` requests.
-    async fn start(fail_first: usize) -> (Receiver, String) {
-        let receiver = Receiver::default();
-        receiver.failing.store(fail_first, Ordering::SeqCst);
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let url = format!("http://{}/hooks", listener.local_addr().unwrap());
-        let app = axum::Router::new()
-            .route("/hooks", axum::routing::post(receive))
-            .with_state(receiver.clone());
-        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-        (receiver, url)
-    }
-
-    fn got(&self) -> Vec<Got> {
-        self.got.lock().unwrap().clone()
-    }
-
-    /// The bodies answered 2xx, in the order they came.
-    fn delivered(&self) -> Vec<Value> {
-        self.got().iter().filter(|g| g.answered == 200).map(Got::json).collect()
-    }
-}
-
-async fn receive(State(r): State<Receiver>, headers: HeaderMap, body: String) -> AxumStatus {
-    let fail = r
-        .failing
-        .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
-        .is_ok();
-    let status = if fail {
-        AxumStatus::INTERNAL_SERVER_ERROR
-    } else {
-        AxumStatus::OK
-    };
-    let signature = headers
-        .get("keyturn-signature")
-        .map(|v| v.to_str().unwrap().to_string())
-        .unwrap_or_default();
-    r.got.lock().unwrap().push(Got {
-        signature,
-        body,
-        answered: status.as_u16(),
-    });
-    status
-}
-
-async fn add_endpoint(server: &Server, url: &str, types: &[&str]) -> String {
-    let (status, endpoint) = server
-        .admin(
-            Method::POST,
-            "/webhooks",
-            Some(json!({"url": url, "event_types": types, "secret": SECRET})),
-        )
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{endpoint}");
-    assert_eq!(endpoint["secret"], SECRET);
-    endpoint["id"].as_str().unwrap().to_string()
-}
-
-async fn deliveries(server: &Server, endpoint: &str) -> Vec<Value> {
-    let query = if endpoint.is_empty() {
-        String::new()
-    } else {
-        format!("?endpoint_id={endpoint}")
-    };
-    let (status, page) = server
-        .admin(Method::GET, &format!("/webhooks/deliveries{query}"), None)
-        .await;
-    assert_eq!(status, StatusCode::OK, "{page}");
-    page["deliveries"].as_array().unwrap().clone()
-}
-
-async fn admin_ok(server: &Server, path: &str) {
-    let (status, body) = server.admin(Method::POST, path, None).await;
-    assert_eq!(status, StatusCode::OK, "{path}: {body}");
-}
+use webhook_receiver::*;
 
 /// Python's hmac and hashlib check every signature: `t=T,v1=HEX` with HEX the HMAC-SHA256 of
 /// `"T.body"` keyed by the secret (README's receiver code, run on what the receiver got).
@@ -137,10 +37,6 @@ print("verified", len(sys.argv))
     let mut command = std::process::Command::new("python3");
     command.args(["-c", script, SECRET]);
     assert!(!keyturn_testkit::process::run(command, &serde_json::to_string(&tampered).unwrap()).success());
-}
-
-fn types(list: &[Value]) -> Vec<String> {
-    list.iter().map(|v| v["type"].as_str().unwrap().to_string()).collect()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -206,7 +102,13 @@ async fn a_failing_receiver_gets_every_matching_event_in_order_after_growing_del
         receiver.delivered().len() == 4
     })
     .await;
-    assert_eq!(receiver.delivered()[3], delivered[0]);
+    // The same delivery and event, with the next sequence number: at the end of the order.
+    let again = &receiver.delivered()[3];
+    assert_eq!(
+        (&again["delivery_id"], &again["event"]),
+        (&delivered[0]["delivery_id"], &delivered[0]["event"])
+    );
+    assert_eq!(sequences(&receiver.delivered()), [1, 2, 3, 4]);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -1,7 +1,7 @@
 //! The webhook delivery worker of a server process: claims due deliveries (the oldest pending
 //! one of each endpoint, leased so that with several replicas one process sends each), posts
 //! each as signed JSON and records the answers ([`crate::domain::webhooks`]). Endpoints are sent
-//! to side by side; one endpoint's deliveries one after the other, in event order (up to
+//! to side by side; one endpoint's deliveries one after the other, in sequence order (up to
 //! `PER_ENDPOINT` per claim, their outcomes recorded together).
 
 use crate::clock::Clock;
@@ -14,6 +14,10 @@ use std::time::Duration;
 const ENDPOINTS: u32 = 64;
 /// How often an idle worker looks for due deliveries (retries come due by the clock).
 const IDLE_POLL: Duration = Duration::from_millis(200);
+/// The first wait after a claim found nothing, doubling up to [`IDLE_POLL`]: a busy server's
+/// events go out within milliseconds (an empty claim reads a few index entries and writes
+/// nothing), an idle one looks five times a second.
+const FIRST_POLL: Duration = Duration::from_millis(5);
 /// A receiver must answer within this.
 const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(10);
 /// The longest error text kept from a failed attempt.
@@ -28,6 +32,7 @@ pub fn start(store: Arc<dyn Store>, clock: Arc<Clock>) {
         .build()
         .expect("an HTTP client without custom TLS settings builds");
     tokio::spawn(async move {
+        let mut poll = FIRST_POLL;
         loop {
             let found = match store.claim_deliveries(clock.now(), ENDPOINTS).await {
                 Ok(due) => due,
@@ -37,10 +42,12 @@ pub fn start(store: Arc<dyn Store>, clock: Arc<Clock>) {
                 }
             };
             if found.is_empty() {
-                tokio::time::sleep(IDLE_POLL).await;
+                tokio::time::sleep(poll).await;
+                poll = (poll * 2).min(IDLE_POLL);
                 continue;
             }
-            // Claimed grouped by endpoint, in event order: one task per endpoint.
+            poll = FIRST_POLL;
+            // Claimed grouped by endpoint, in sequence order: one task per endpoint.
             let mut sends = tokio::task::JoinSet::new();
             let mut rest = found.into_iter().peekable();
             while let Some(first) = rest.next() {

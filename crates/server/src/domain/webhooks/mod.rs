@@ -3,11 +3,22 @@
 //!
 //! A delivery row is written for each subscribed endpoint in the transaction that appends the
 //! event ([`enqueue`], called by [`crate::domain::event_log::append`]), so no event is lost to a
-//! crash. A worker in each server process ([`crate::events::delivery`]) leases the oldest pending
-//! deliveries of each endpoint ([`WebhookTx::lease_due`]: one replica per delivery), posts them
-//! in order and records the answers ([`after_attempt`]): 2xx delivered; otherwise retried with growing delays
-//! ([`retry_delay`]) for [`GIVE_UP_AFTER_SECS`] (three days), then FAILED. Redeliver puts one
-//! back in the queue.
+//! crash. A worker in each server process ([`crate::events::delivery`]) claims endpoints ([`lease`]),
+//! posts their deliveries in order and records the answers ([`after_attempt`]): 2xx delivered;
+//! otherwise retried with growing delays ([`retry_delay`]) for [`GIVE_UP_AFTER_SECS`] (three
+//! days), then FAILED. Redeliver puts one back in the queue, at its end.
+//!
+//! Order per endpoint: a delivery gets the endpoint's next `sequence` number (1, 2, 3, …) when a
+//! claim first finds it committed, those found together in event id order. Deliveries are sent
+//! one at a time in sequence order, the next only after the previous one was answered 2xx (or
+//! given up): the first undelivered one (the head) blocks its endpoint, and only its endpoint,
+//! while it is retried. One claim at a time per endpoint (PostgreSQL: the endpoint's row locked
+//! with `SKIP LOCKED`; SQLite: the one writer), and the head leased while it is sent, so with
+//! several replicas one process sends an endpoint's deliveries. Why this order is the commit
+//! order a receiver can rely on: an event whose change began after another change committed has
+//! a higher event id and is never visible without it, so it gets a higher sequence; a number
+//! once given is never given again, so no event is held back behind a later one (events of
+//! different licenses committed at the same moment are ordered by event id).
 
 pub mod sign;
 pub mod tx;
@@ -68,6 +79,8 @@ pub struct Delivery {
     pub id: i64,
     pub endpoint_id: String,
     pub event_id: i64,
+    /// Its place in the endpoint's order (see the module's doc): none until a claim found it.
+    pub sequence: Option<i64>,
     /// PENDING, DELIVERED or FAILED (given up).
     pub state: String,
     pub attempts: u32,
@@ -113,6 +126,7 @@ pub fn event_type(event: &StoredEvent) -> String {
 pub fn payload(due: &Due) -> String {
     serde_json::json!({
         "delivery_id": due.delivery.id,
+        "sequence": due.delivery.sequence,
         "type": event_type(&due.event),
         "event": due.event,
     })
@@ -207,22 +221,28 @@ pub async fn enqueue(tx: &mut impl WebhookTx, from: Option<i64>, now: i64) -> Ap
     Ok(())
 }
 
-/// Deliveries claimed per endpoint at once: sent one after the other in event order, their
+/// Deliveries claimed per endpoint at once: sent one after the other in sequence order, their
 /// outcomes recorded in one transaction (the worker gives back what it has not sent after half
 /// the lease, so a slow receiver never outlives it).
 pub const PER_ENDPOINT: u32 = 256;
 
-/// Leases due deliveries (see [`WebhookTx::lease_due`]); their ids.
+/// Claims up to `endpoints` endpoints with work: numbers their new deliveries, then leases each
+/// one's head and the deliveries after it when the head is due and not leased; their ids.
 pub async fn lease(tx: &mut impl WebhookTx, now: i64, endpoints: u32) -> ApiResult<Vec<i64>> {
-    tx.lease_due(now, now + LEASE_SECS, endpoints, PER_ENDPOINT).await
+    let mut ids = Vec::new();
+    for endpoint in tx.claim_endpoints(now, endpoints).await? {
+        tx.sequence_new(&endpoint).await?;
+        ids.extend(tx.lease_head(&endpoint, now, now + LEASE_SECS, PER_ENDPOINT).await?);
+    }
+    Ok(ids)
 }
 
-/// The leased deliveries with what they need to be sent, grouped by endpoint in event order.
+/// The leased deliveries with what they need to be sent, grouped by endpoint in sequence order.
 pub async fn load(tx: &mut impl WebhookTx, ids: &[i64]) -> ApiResult<Vec<Due>> {
     let mut due = tx.due(ids).await?;
     due.sort_by(|a, b| {
-        (a.delivery.endpoint_id.as_str(), a.delivery.event_id)
-            .cmp(&(b.delivery.endpoint_id.as_str(), b.delivery.event_id))
+        (a.delivery.endpoint_id.as_str(), a.delivery.sequence)
+            .cmp(&(b.delivery.endpoint_id.as_str(), b.delivery.sequence))
     });
     Ok(due)
 }
@@ -324,12 +344,15 @@ pub async fn deliveries(tx: &mut impl WebhookTx, query: &DeliveryQuery) -> ApiRe
     tx.deliveries(query, limit).await
 }
 
-/// Puts a delivery back in the queue, due now (also a delivered or failed one).
+/// Puts a delivery back in the queue, due now (also a delivered or failed one), at the end of its
+/// endpoint's order: it gets a new sequence number, so a receiver that drops numbers it has seen
+/// does not drop it.
 pub async fn redeliver(tx: &mut impl WebhookTx, now: i64, id: i64) -> ApiResult<Delivery> {
     let mut d = tx
         .delivery(id)
         .await?
         .ok_or_else(|| ApiError::not_found("no webhook delivery has this id"))?;
+    d.sequence = None;
     d.state = PENDING.into();
     d.next_at = now;
     d.created_at = now;
@@ -339,56 +362,4 @@ pub async fn redeliver(tx: &mut impl WebhookTx, now: i64, id: i64) -> ApiResult<
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn delays_grow_to_four_hours_and_retries_last_three_days() {
-        assert_eq!([1, 2, 3].map(retry_delay), [30, 60, 120]);
-        assert_eq!(retry_delay(40), 4 * 3600);
-        let total: i64 = (1..=30).map(retry_delay).sum();
-        assert!(total > 86_400, "{total}");
-        let d = Delivery {
-            id: 1,
-            endpoint_id: "whk_x".into(),
-            event_id: 1,
-            state: PENDING.into(),
-            attempts: 0,
-            next_at: 0,
-            last_status: None,
-            last_error: None,
-            created_at: 0,
-            delivered_at: None,
-        };
-        let failed = Attempt {
-            status: Some(500),
-            error: None,
-        };
-        let later = after_attempt(d.clone(), 100, &failed);
-        assert_eq!((later.state.as_str(), later.next_at, later.attempts), (PENDING, 130, 1));
-        assert_eq!(after_attempt(d.clone(), GIVE_UP_AFTER_SECS, &failed).state, FAILED);
-        let ok = after_attempt(
-            d,
-            5,
-            &Attempt {
-                status: Some(204),
-                error: None,
-            },
-        );
-        assert_eq!((ok.state.as_str(), ok.delivered_at), (DELIVERED, Some(5)));
-    }
-
-    #[test]
-    fn endpoints_are_checked() {
-        let new = |url: &str, types: &[&str]| NewEndpoint {
-            url: url.into(),
-            event_types: types.iter().map(|s| s.to_string()).collect(),
-            secret: None,
-        };
-        assert!(check_new(&new("https://example.com/h", &["*"])).is_ok());
-        assert!(check_new(&new("http://127.0.0.1:9/h", &["activate", "activate.refused"])).is_ok());
-        assert!(check_new(&new("ftp://x", &["*"])).is_err());
-        assert!(check_new(&new("https://x", &[])).is_err());
-        assert!(check_new(&new("https://x", &["Activate"])).is_err());
-    }
-}
+mod tests;

@@ -20,14 +20,24 @@ pub trait WebhookTx: Tx {
     /// one already there (another transaction's event in the range) stays as it is.
     fn enqueue_after(&mut self, after: i64, now: i64) -> impl Future<Output = ApiResult<u64>> + Send;
 
-    /// Leases, until `lease_until`, the oldest `per_endpoint` pending deliveries of up to
-    /// `endpoints` endpoints whose oldest pending delivery is due and held by no one (another
-    /// process's lease, another replica's claim); their ids, each endpoint's in event order.
-    fn lease_due(
+    /// Up to `limit` endpoints with work, the longest waiting first: a pending delivery without a
+    /// sequence number, or a head (the pending delivery with the lowest number) that is due and
+    /// not leased. PostgreSQL locks each endpoint returned until the transaction ends and skips
+    /// those another transaction holds, so one claim at a time handles an endpoint.
+    fn claim_endpoints(&mut self, now: i64, limit: u32) -> impl Future<Output = ApiResult<Vec<String>>> + Send;
+    /// Gives the endpoint's pending deliveries without a sequence number the next numbers after
+    /// its highest, in event id order; how many. (A store whose event ids grow in commit order
+    /// may number deliveries as [`WebhookTx::enqueue_after`] writes them.)
+    fn sequence_new(&mut self, endpoint: &str) -> impl Future<Output = ApiResult<u64>> + Send;
+    /// When the endpoint's head is due and not leased: leases it until `lease_until` (the lease
+    /// holds the whole endpoint: no other claim takes it until the attempts are recorded or the
+    /// lease ends) and answers its id with the pending ones after it, `per_endpoint` in all, in
+    /// sequence order (else none).
+    fn lease_head(
         &mut self,
+        endpoint: &str,
         now: i64,
         lease_until: i64,
-        endpoints: u32,
         per_endpoint: u32,
     ) -> impl Future<Output = ApiResult<Vec<i64>>> + Send;
     /// What these deliveries need to be sent (those whose event is gone are missing).
@@ -36,9 +46,10 @@ pub trait WebhookTx: Tx {
     fn give_up_gone(&mut self, ids: &[i64], error: &str) -> impl Future<Output = ApiResult<()>> + Send;
     /// Marks these pending deliveries delivered (one attempt more, the receiver's `status`).
     fn record_delivered(&mut self, ids: &[i64], status: u16, now: i64) -> impl Future<Output = ApiResult<()>> + Send;
-    /// Gives claimed deliveries back untried (an earlier one of their endpoint failed).
+    /// Gives claimed deliveries back untried (an earlier one of their endpoint failed): ends any
+    /// lease they hold.
     fn release_leases(&mut self, ids: &[i64]) -> impl Future<Output = ApiResult<()>> + Send;
-    /// Stores an attempt's result: state, status, error, next try; ends the lease.
+    /// Stores an attempt's result: state, status, error, next try, sequence number; ends the lease.
     fn record_attempt(&mut self, delivery: &Delivery) -> impl Future<Output = ApiResult<()>> + Send;
     fn delivery(&mut self, id: i64) -> impl Future<Output = ApiResult<Option<Delivery>>> + Send;
     /// Newest first.

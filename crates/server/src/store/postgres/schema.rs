@@ -224,6 +224,8 @@ pub const STEPS: &[Step] = &[
     ("sign-in attempts, sealed TOTP secrets", super::staff::ATTEMPTS_STEP),
     // Issue 18 (as SQLite's, the same SQL): the console's key-email list pages by created_at.
     ("key-email list index", crate::store::sqlite::outbox::LIST_INDEX),
+    // Webhooks out, issue 18: each delivery's place in its endpoint's order.
+    ("webhook delivery order", super::webhooks::ORDER_SCHEMA),
 ];
 
 /// The schema version of this release: the base and each step.

@@ -1,8 +1,11 @@
 //! [`WebhookTx`] in PostgreSQL's SQL (tables: the webhooks block at the end of [`super::schema`]).
-//! A claim leases the oldest pending delivery of each endpoint with `FOR UPDATE SKIP LOCKED`, so
-//! with several replicas each is sent by one. Order: events of one license are appended under its
-//! row lock, so their ids grow in commit order; events of different licenses committed at the
-//! same moment may be delivered in either order (no lock serialises every change for that).
+//! A claim locks each endpoint it handles (`FOR NO KEY UPDATE SKIP LOCKED`: another replica's
+//! claim skips it; a change inserting a delivery only takes `KEY SHARE` for the foreign key, so it
+//! never waits), numbers the new deliveries and leases the head (which holds the endpoint until
+//! the batch's attempts are recorded), so with several replicas one process at a time sends an
+//! endpoint's deliveries, in sequence order. Event ids come from a
+//! sequence before commit, so a smaller id may commit after a larger one was sent: it gets the
+//! next sequence number then, and is never skipped (the order: `crate::domain::webhooks`).
 
 use super::tx::PgTx;
 use crate::domain::errors::ApiResult;
@@ -13,7 +16,24 @@ use tokio_postgres::Row;
 
 const DELIVERY_COLUMNS: &str =
     "d.id, d.endpoint_id, d.event_id, d.state, d.attempts, d.next_at, d.last_status, d.last_error, d.created_at, \
-     d.delivered_at";
+     d.delivered_at, d.seq";
+
+/// Schema step "webhook delivery order": each delivery's place in its endpoint's order. It runs
+/// at every start, beside running replicas: the table is locked (for `ALTER`) only while the
+/// column is missing, and the index is looked up before it is created.
+pub const ORDER_SCHEMA: &str = "DO $$ BEGIN
+IF NOT EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = 'webhook_deliveries'::regclass AND attname = 'seq'
+    AND NOT attisdropped) THEN
+    ALTER TABLE webhook_deliveries ADD COLUMN seq BIGINT;
+END IF;
+IF to_regclass('webhook_deliveries_seq') IS NULL THEN
+    CREATE INDEX webhook_deliveries_seq ON webhook_deliveries(endpoint_id, seq);
+END IF;
+END $$;";
+
+/// The head: the endpoint's pending delivery with the lowest sequence number.
+const HEAD: &str = "SELECT h.next_at, h.lease_until FROM webhook_deliveries h WHERE h.endpoint_id = w.id \
+                    AND h.state = 'PENDING' AND h.seq IS NOT NULL ORDER BY h.seq LIMIT 1";
 
 fn delivery(r: &Row) -> Delivery {
     Delivery {
@@ -27,6 +47,7 @@ fn delivery(r: &Row) -> Delivery {
         last_error: r.get(7),
         created_at: r.get(8),
         delivered_at: r.get(9),
+        sequence: r.get(10),
     }
 }
 
@@ -122,40 +143,59 @@ impl<C: GenericClient + Sync> WebhookTx for PgTx<'_, C> {
         Ok(self.0.execute(&stmt, &[&after, &now]).await?)
     }
 
-    async fn lease_due(
-        &mut self,
-        now: i64,
-        lease_until: i64,
-        endpoints: u32,
-        per_endpoint: u32,
-    ) -> ApiResult<Vec<i64>> {
-        // Endpoints whose oldest pending delivery is due and held by no one; that row stays locked
-        // until this transaction ends, so another replica skips the whole endpoint meanwhile.
-        let heads = self
+    async fn claim_endpoints(&mut self, now: i64, limit: u32) -> ApiResult<Vec<String>> {
+        let stmt = self
             .0
-            .query(
-                "SELECT h.endpoint_id FROM webhook_deliveries h WHERE h.state = 'PENDING' AND h.next_at <= $1 \
-                 AND (h.lease_until IS NULL OR h.lease_until <= $1) AND h.event_id = (SELECT MIN(p.event_id) \
-                 FROM webhook_deliveries p WHERE p.endpoint_id = h.endpoint_id AND p.state = 'PENDING') \
-                 ORDER BY h.next_at LIMIT $2 FOR UPDATE SKIP LOCKED",
-                &[&now, &i64::from(endpoints)],
+            .prepare_cached(&format!(
+                "SELECT w.id FROM webhook_endpoints w WHERE EXISTS (SELECT 1 FROM webhook_deliveries n \
+                 WHERE n.endpoint_id = w.id AND n.seq IS NULL AND n.state = 'PENDING') \
+                 OR EXISTS (SELECT 1 FROM ({HEAD}) head WHERE head.next_at <= $1 \
+                 AND (head.lease_until IS NULL OR head.lease_until <= $1)) \
+                 ORDER BY (SELECT MIN(p.next_at) FROM webhook_deliveries p WHERE p.endpoint_id = w.id \
+                 AND p.state = 'PENDING') LIMIT $2 FOR NO KEY UPDATE OF w SKIP LOCKED"
+            ))
+            .await?;
+        let rows = self.0.query(&stmt, &[&now, &i64::from(limit)]).await?;
+        Ok(rows.iter().map(|r| r.get(0)).collect())
+    }
+
+    async fn sequence_new(&mut self, endpoint: &str) -> ApiResult<u64> {
+        let stmt = self
+            .0
+            .prepare_cached(
+                "UPDATE webhook_deliveries d SET seq = n.highest + n.rank FROM (SELECT id, \
+                 row_number() OVER (ORDER BY event_id) AS rank, (SELECT COALESCE(MAX(seq), 0) \
+                 FROM webhook_deliveries WHERE endpoint_id = $1) AS highest FROM webhook_deliveries \
+                 WHERE endpoint_id = $1 AND state = 'PENDING' AND seq IS NULL) n WHERE d.id = n.id",
             )
             .await?;
-        let mut claimed = Vec::new();
-        for head in heads {
-            let endpoint: String = head.get(0);
-            claimed.extend(
-                self.0
-                    .query(
-                        "UPDATE webhook_deliveries SET lease_until = $2 WHERE id IN (SELECT id FROM webhook_deliveries \
-                         WHERE endpoint_id = $1 AND state = 'PENDING' ORDER BY event_id LIMIT $3) \
-                         AND (lease_until IS NULL OR lease_until <= $4) RETURNING id",
-                        &[&endpoint, &lease_until, &i64::from(per_endpoint), &now],
-                    )
-                    .await?,
-            );
-        }
-        Ok(claimed.iter().map(|r| r.get(0)).collect())
+        Ok(self.0.execute(&stmt, &[&endpoint]).await?)
+    }
+
+    async fn lease_head(
+        &mut self,
+        endpoint: &str,
+        now: i64,
+        lease_until: i64,
+        per_endpoint: u32,
+    ) -> ApiResult<Vec<i64>> {
+        // One statement sees one snapshot: the next ones are those behind the head it leased.
+        let stmt = self
+            .0
+            .prepare_cached(
+                "WITH head AS (SELECT id FROM webhook_deliveries WHERE endpoint_id = $1 AND state = 'PENDING' \
+                 AND seq IS NOT NULL ORDER BY seq LIMIT 1), leased AS (UPDATE webhook_deliveries d \
+                 SET lease_until = $2 FROM head WHERE d.id = head.id AND d.next_at <= $4 \
+                 AND (d.lease_until IS NULL OR d.lease_until <= $4) RETURNING d.id) \
+                 SELECT id FROM webhook_deliveries WHERE endpoint_id = $1 AND state = 'PENDING' \
+                 AND seq IS NOT NULL AND EXISTS (SELECT 1 FROM leased) ORDER BY seq LIMIT $3",
+            )
+            .await?;
+        let rows = self
+            .0
+            .query(&stmt, &[&endpoint, &lease_until, &i64::from(per_endpoint), &now])
+            .await?;
+        Ok(rows.iter().map(|r| r.get(0)).collect())
     }
 
     async fn due(&mut self, ids: &[i64]) -> ApiResult<Vec<Due>> {
@@ -176,18 +216,18 @@ impl<C: GenericClient + Sync> WebhookTx for PgTx<'_, C> {
             .map(|r| {
                 let delivery = delivery(r);
                 Due {
-                    url: r.get(10),
-                    secret: r.get(11),
+                    url: r.get(11),
+                    secret: r.get(12),
                     event: StoredEvent {
                         id: delivery.event_id,
                         event: Event {
-                            at: r.get(12),
-                            action: r.get(13),
-                            outcome: r.get(14),
-                            license_id: r.get(15),
-                            activation_id: r.get(16),
-                            actor: r.get(17),
-                            detail: r.get(18),
+                            at: r.get(13),
+                            action: r.get(14),
+                            outcome: r.get(15),
+                            license_id: r.get(16),
+                            activation_id: r.get(17),
+                            actor: r.get(18),
+                            detail: r.get(19),
                             ..Event::default()
                         },
                     },
@@ -237,7 +277,7 @@ impl<C: GenericClient + Sync> WebhookTx for PgTx<'_, C> {
         self.0
             .execute(
                 "UPDATE webhook_deliveries SET state = $2, attempts = $3, next_at = $4, last_status = $5, \
-                 last_error = $6, created_at = $7, delivered_at = $8, lease_until = NULL WHERE id = $1",
+                 last_error = $6, created_at = $7, delivered_at = $8, seq = $9, lease_until = NULL WHERE id = $1",
                 &[
                     &d.id,
                     &d.state,
@@ -247,6 +287,7 @@ impl<C: GenericClient + Sync> WebhookTx for PgTx<'_, C> {
                     &d.last_error,
                     &d.created_at,
                     &d.delivered_at,
+                    &d.sequence,
                 ],
             )
             .await?;

@@ -256,7 +256,7 @@ fn migrate(conn: &Connection) -> rusqlite::Result<()> {
     Ok(())
 }
 
-fn add_column(conn: &Connection, table: &str, column: &str, sql: &str) -> rusqlite::Result<()> {
+pub(super) fn add_column(conn: &Connection, table: &str, column: &str, sql: &str) -> rusqlite::Result<()> {
     let has = |conn: &Connection| -> rusqlite::Result<bool> {
         conn.query_row(
             "SELECT EXISTS (SELECT 1 FROM pragma_table_info(?1) WHERE name = ?2)",
@@ -291,6 +291,8 @@ pub const STEPS: &[Step] = &[
     ("sign-in attempts, sealed TOTP secrets", super::staff::attempts_step),
     // Issue 18: the console's key-email list pages by created_at.
     ("key-email list index", super::outbox::list_index_step),
+    // Webhooks out, issue 18: each delivery's place in its endpoint's order.
+    ("webhook delivery order", super::webhooks::create_order),
 ];
 
 /// The schema version of this release: the base and each step.

@@ -1,6 +1,8 @@
 //! [`WebhookTx`] in SQLite's SQL (tables: the webhooks block at the end of [`super::schema`]).
-//! One writer runs every change, so a claim needs no row locks; the lease still keeps a
-//! delivery from being sent twice while an attempt is under way.
+//! One writer runs every change, so a claim needs no row locks and event ids grow in commit
+//! order: a delivery is numbered as it is written (its commit is when a claim could first find
+//! it), which saves the claim a write per delivery. The head's lease still keeps an endpoint
+//! from being sent to by two processes on one file.
 
 use super::tx::SqliteTx;
 use crate::domain::errors::ApiResult;
@@ -15,7 +17,7 @@ fn done<T: Send>(result: rusqlite::Result<T>) -> impl Future<Output = ApiResult<
 
 const DELIVERY_COLUMNS: &str =
     "d.id, d.endpoint_id, d.event_id, d.state, d.attempts, d.next_at, d.last_status, d.last_error, d.created_at, \
-     d.delivered_at";
+     d.delivered_at, d.seq";
 
 fn delivery(r: &Row<'_>) -> rusqlite::Result<Delivery> {
     Ok(Delivery {
@@ -29,6 +31,7 @@ fn delivery(r: &Row<'_>) -> rusqlite::Result<Delivery> {
         last_error: r.get(7)?,
         created_at: r.get(8)?,
         delivered_at: r.get(9)?,
+        sequence: r.get(10)?,
     })
 }
 
@@ -55,30 +58,76 @@ fn endpoints(c: &Connection) -> rusqlite::Result<Vec<Endpoint>> {
     Ok(list)
 }
 
-fn lease(c: &Connection, now: i64, lease_until: i64, endpoints: u32, per_endpoint: u32) -> rusqlite::Result<Vec<i64>> {
-    // Endpoints whose oldest pending delivery is due and held by no one.
-    let heads = c
-        .prepare_cached(
-            "SELECT h.endpoint_id FROM webhook_deliveries h WHERE h.state = 'PENDING' AND h.next_at <= ?1 \
-             AND (h.lease_until IS NULL OR h.lease_until <= ?1) AND h.event_id = (SELECT MIN(p.event_id) \
-             FROM webhook_deliveries p WHERE p.endpoint_id = h.endpoint_id AND p.state = 'PENDING') \
-             ORDER BY h.next_at LIMIT ?2",
-        )?
-        .query_map(params![now, endpoints], |r| r.get::<_, String>(0))?
-        .collect::<Result<Vec<_>, _>>()?;
-    // Each one's oldest pending deliveries, in event order.
-    let mut lease = c.prepare_cached(
-        "UPDATE webhook_deliveries SET lease_until = ?2 WHERE id IN (SELECT id FROM webhook_deliveries \
-         WHERE endpoint_id = ?1 AND state = 'PENDING' ORDER BY event_id LIMIT ?3) RETURNING id",
+/// Schema step "webhook delivery order": each delivery's place in its endpoint's order.
+pub fn create_order(conn: &Connection) -> rusqlite::Result<()> {
+    super::schema::add_column(
+        conn,
+        "webhook_deliveries",
+        "seq",
+        "ALTER TABLE webhook_deliveries ADD COLUMN seq INTEGER;",
     )?;
-    let mut ids = Vec::new();
-    for endpoint in heads {
-        let leased = lease
-            .query_map(params![endpoint, lease_until, per_endpoint], |r| r.get::<_, i64>(0))?
-            .collect::<Result<Vec<_>, _>>()?;
-        ids.extend(leased);
+    conn.execute_batch("CREATE INDEX IF NOT EXISTS webhook_deliveries_seq ON webhook_deliveries(endpoint_id, seq);")
+}
+
+/// The head: the endpoint's pending delivery with the lowest sequence number.
+const HEAD: &str = "SELECT h.next_at, h.lease_until FROM webhook_deliveries h WHERE h.endpoint_id = w.id \
+                    AND h.state = 'PENDING' AND h.seq IS NOT NULL ORDER BY h.seq LIMIT 1";
+
+fn claim_endpoints(c: &Connection, now: i64, limit: u32) -> rusqlite::Result<Vec<String>> {
+    c.prepare_cached(&format!(
+        "SELECT w.id FROM webhook_endpoints w WHERE EXISTS (SELECT 1 FROM webhook_deliveries n \
+         WHERE n.endpoint_id = w.id AND n.seq IS NULL AND n.state = 'PENDING') \
+         OR EXISTS (SELECT 1 FROM ({HEAD}) head WHERE head.next_at <= ?1 \
+         AND (head.lease_until IS NULL OR head.lease_until <= ?1)) \
+         ORDER BY (SELECT MIN(p.next_at) FROM webhook_deliveries p WHERE p.endpoint_id = w.id AND p.state = 'PENDING') \
+         LIMIT ?2"
+    ))?
+    .query_map(params![now, limit], |r| r.get(0))?
+    .collect()
+}
+
+fn sequence_new(c: &Connection, endpoint: &str) -> rusqlite::Result<u64> {
+    let highest: i64 = c
+        .prepare_cached("SELECT COALESCE(MAX(seq), 0) FROM webhook_deliveries WHERE endpoint_id = ?1")?
+        .query_row([endpoint], |r| r.get(0))?;
+    let new = c
+        .prepare_cached(
+            "SELECT id FROM webhook_deliveries WHERE endpoint_id = ?1 AND state = 'PENDING' AND seq IS NULL \
+             ORDER BY event_id",
+        )?
+        .query_map([endpoint], |r| r.get::<_, i64>(0))?
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut number = c.prepare_cached("UPDATE webhook_deliveries SET seq = ?2 WHERE id = ?1")?;
+    for (n, id) in (highest + 1..).zip(&new) {
+        number.execute(params![id, n])?;
     }
-    Ok(ids)
+    Ok(new.len() as u64)
+}
+
+fn lease_head(
+    c: &Connection,
+    endpoint: &str,
+    now: i64,
+    lease_until: i64,
+    per_endpoint: u32,
+) -> rusqlite::Result<Vec<i64>> {
+    let head: Option<(i64, i64, Option<i64>)> = c
+        .prepare_cached(&HEAD.replace("h.next_at", "h.id, h.next_at").replace("w.id", "?1"))?
+        .query_row([endpoint], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .optional()?;
+    match head {
+        Some((head, next_at, lease)) if next_at <= now && lease.is_none_or(|until| until <= now) => {
+            c.prepare_cached("UPDATE webhook_deliveries SET lease_until = ?2 WHERE id = ?1")?
+                .execute(params![head, lease_until])?;
+            c.prepare_cached(
+                "SELECT id FROM webhook_deliveries WHERE endpoint_id = ?1 AND state = 'PENDING' AND seq IS NOT NULL \
+                 ORDER BY seq LIMIT ?2",
+            )?
+            .query_map(params![endpoint, per_endpoint], |r| r.get(0))?
+            .collect()
+        }
+        _ => Ok(Vec::new()),
+    }
 }
 
 /// A list of ids as one parameter (a JSON array, read with `json_each`).
@@ -95,18 +144,18 @@ fn due(c: &Connection, ids: &[i64]) -> rusqlite::Result<Vec<Due>> {
     let rows = details.query_map([id_list(ids)], |r| {
         let delivery = delivery(r)?;
         Ok(Due {
-            url: r.get(10)?,
-            secret: r.get(11)?,
+            url: r.get(11)?,
+            secret: r.get(12)?,
             event: StoredEvent {
                 id: delivery.event_id,
                 event: Event {
-                    at: r.get(12)?,
-                    action: r.get(13)?,
-                    outcome: r.get(14)?,
-                    license_id: r.get(15)?,
-                    activation_id: r.get(16)?,
-                    actor: r.get(17)?,
-                    detail: r.get(18)?,
+                    at: r.get(13)?,
+                    action: r.get(14)?,
+                    outcome: r.get(15)?,
+                    license_id: r.get(16)?,
+                    activation_id: r.get(17)?,
+                    actor: r.get(18)?,
+                    detail: r.get(19)?,
                     ..Event::default()
                 },
             },
@@ -158,8 +207,11 @@ impl WebhookTx for SqliteTx<'_> {
         done(
             self.0
                 .prepare_cached(
-                    "INSERT OR IGNORE INTO webhook_deliveries (endpoint_id, event_id, state, next_at, created_at) \
-                     SELECT s.endpoint_id, e.id, 'PENDING', ?2, ?2 FROM events e JOIN webhook_subscriptions s \
+                    "INSERT OR IGNORE INTO webhook_deliveries (endpoint_id, event_id, state, next_at, created_at, seq) \
+                     SELECT s.endpoint_id, e.id, 'PENDING', ?2, ?2, (SELECT COALESCE(MAX(d.seq), 0) \
+                     FROM webhook_deliveries d WHERE d.endpoint_id = s.endpoint_id) \
+                     + row_number() OVER (PARTITION BY s.endpoint_id ORDER BY e.id) \
+                     FROM events e JOIN webhook_subscriptions s \
                      ON s.event_type = '*' OR s.event_type = \
                      CASE WHEN e.outcome = 'OK' THEN e.action ELSE e.action || '.refused' END \
                      WHERE e.id > ?1 ORDER BY e.id",
@@ -169,14 +221,22 @@ impl WebhookTx for SqliteTx<'_> {
         )
     }
 
-    fn lease_due(
+    fn claim_endpoints(&mut self, now: i64, limit: u32) -> impl Future<Output = ApiResult<Vec<String>>> + Send {
+        done(claim_endpoints(self.0, now, limit))
+    }
+
+    fn sequence_new(&mut self, endpoint: &str) -> impl Future<Output = ApiResult<u64>> + Send {
+        done(sequence_new(self.0, endpoint))
+    }
+
+    fn lease_head(
         &mut self,
+        endpoint: &str,
         now: i64,
         lease_until: i64,
-        endpoints: u32,
         per_endpoint: u32,
     ) -> impl Future<Output = ApiResult<Vec<i64>>> + Send {
-        done(lease(self.0, now, lease_until, endpoints, per_endpoint))
+        done(lease_head(self.0, endpoint, now, lease_until, per_endpoint))
     }
 
     fn due(&mut self, ids: &[i64]) -> impl Future<Output = ApiResult<Vec<Due>>> + Send {
@@ -225,7 +285,7 @@ impl WebhookTx for SqliteTx<'_> {
             self.0
                 .prepare_cached(
                     "UPDATE webhook_deliveries SET state = ?2, attempts = ?3, next_at = ?4, last_status = ?5, \
-                     last_error = ?6, created_at = ?7, delivered_at = ?8, lease_until = NULL WHERE id = ?1",
+                     last_error = ?6, created_at = ?7, delivered_at = ?8, seq = ?9, lease_until = NULL WHERE id = ?1",
                 )
                 .and_then(|mut s| {
                     s.execute(params![
@@ -236,7 +296,8 @@ impl WebhookTx for SqliteTx<'_> {
                         d.last_status,
                         d.last_error,
                         d.created_at,
-                        d.delivered_at
+                        d.delivered_at,
+                        d.sequence
                     ])
                 })
                 .map(drop),
