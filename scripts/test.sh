@@ -4,6 +4,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
+# Formatting first (seconds): the tree stays as rustfmt writes it.
+if cargo fmt --version >/dev/null 2>&1; then
+  cargo fmt --all -- --check
+else
+  echo "[test] rustfmt is not installed: formatting not checked"
+fi
 bash scripts/build.sh
 # The UI: type check (svelte-check) and unit tests (Vitest with Tauri's IPC mocks).
 (cd ui && npm run --silent check && npm test --silent)
@@ -19,7 +25,10 @@ cargo test --workspace --all-targets --locked --no-fail-fast
 # crate's tests against the real server (real_server, session) and one app end-to-end test.
 KEYTURN_TEST_STORE=postgres cargo test --workspace --locked --no-fail-fast \
   --test admin_api --test basics --test errors --test paging --test policies --test races \
-  --test events --test web --test selfhost --test real_server --test session --test staff_roles --test staff_sessions --test staff_accounts
+  --test events --test web --test selfhost --test real_server --test session --test staff_roles --test staff_sessions --test staff_accounts \
+  --test staff_hardening --test upgrades --test floating --test rename --test license_list --test webhooks \
+  --test payments --test payment_orders --test payment_merges --test payment_signatures --test payment_stripe_versions \
+  --test payment_mail --test mail_queue
 KEYTURN_TEST_STORE=postgres cargo test --locked -p keyturn-e2e --test activation -- --exact \
   pasted_key_activates_this_computer_and_later_runs_open_on_the_dashboard
 
