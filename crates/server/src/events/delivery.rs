@@ -18,6 +18,12 @@ const IDLE_POLL: Duration = Duration::from_millis(200);
 /// events go out within milliseconds (an empty claim reads a few index entries and writes
 /// nothing), an idle one looks five times a second.
 const FIRST_POLL: Duration = Duration::from_millis(5);
+/// After a claim of fewer than [`FULL_CLAIM`] deliveries, the worker lets events gather this
+/// long before claiming again: each claim and each record of results is a write transaction the
+/// server's changes wait behind (SQLite has one writer), so under load a few large batches cost
+/// far less than many small ones. Deliveries wait at most this much longer.
+const GATHER: Duration = Duration::from_millis(25);
+const FULL_CLAIM: usize = 128;
 /// A receiver must answer within this.
 const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(10);
 /// The longest error text kept from a failed attempt.
@@ -47,6 +53,7 @@ pub fn start(store: Arc<dyn Store>, clock: Arc<Clock>) {
                 continue;
             }
             poll = FIRST_POLL;
+            let gather = found.len() < FULL_CLAIM;
             // Claimed grouped by endpoint, in sequence order: one task per endpoint.
             let mut sends = tokio::task::JoinSet::new();
             let mut rest = found.into_iter().peekable();
@@ -67,6 +74,9 @@ pub fn start(store: Arc<dyn Store>, clock: Arc<Clock>) {
             }
             if let Err(e) = store.finish_deliveries(clock.now(), results).await {
                 tracing::warn!(error = %e, "could not record webhook attempts");
+            }
+            if gather {
+                tokio::time::sleep(GATHER).await;
             }
         }
     });
