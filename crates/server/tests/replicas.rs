@@ -136,3 +136,27 @@ async fn a_change_on_one_replica_is_seen_by_validate_on_the_other_within_a_secon
         .await;
     within_a_second("B to see the revocation", "REVOKED").await;
 }
+
+/// A replica or CLI command opening a database of this release leaves the tables alone: while
+/// another connection reads `policies` in a long transaction (as a busy replica's requests do),
+/// opening the store must not wait for that table's exclusive lock (`ALTER TABLE` takes it even
+/// when there is nothing to add).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn opening_a_current_database_takes_no_table_lock() {
+    let db = postgres::fresh_database();
+    let server = Server::start_on(&db, &[]);
+    server.fresh_license(1);
+    let (client, connection) = tokio_postgres::connect(&db, tokio_postgres::NoTls).await.unwrap();
+    tokio::spawn(connection);
+    client
+        .batch_execute("BEGIN; SELECT count(*) FROM policies; SELECT count(*) FROM activations;")
+        .await
+        .unwrap();
+    let (done, opened) = std::sync::mpsc::channel();
+    let cli_db = db.clone();
+    std::thread::spawn(move || done.send(cli_run(&cli_db, &["product", "list"])));
+    let run = opened.recv_timeout(Duration::from_secs(20));
+    client.batch_execute("COMMIT").await.unwrap();
+    let run = run.expect("the CLI waited for a table lock held by another connection's transaction");
+    assert!(run.success(), "{}", run.stderr);
+}

@@ -9,7 +9,9 @@
 //! At every start (server and CLI) the store reads the version recorded in its `meta` table,
 //! refuses a database of a newer release (it may hold what this release would misread or drop),
 //! runs the base and every step (a database of an earlier release gains what it lacks; one of
-//! this release is unchanged), then records this release's version. Databases of releases
+//! this release is unchanged), then records this release's version. PostgreSQL skips the base
+//! and the steps for a database already of this release's version: its `ALTER TABLE` locks the
+//! table even when there is nothing to do, which would stall the replicas already serving. Databases of releases
 //! before versions were recorded (84395f5 and earlier) have none: they upgrade like any older one.
 
 /// The `meta` row holding the version (decimal digits).

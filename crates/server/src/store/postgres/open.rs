@@ -31,28 +31,33 @@ impl PgStore {
             .await
             .map_err(|e| e.to_string())?;
         versions::refuse_newer(&tx).await?;
-        tx.batch_execute(schema::SCHEMA)
+        // A database of this release has every table and index: the schema's DDL is skipped, as
+        // `ALTER TABLE` takes its table's exclusive lock even when there is nothing to add, and a
+        // replica (or a CLI command) starting beside busy ones would stall their requests.
+        if !versions::is_current(&tx).await? {
+            tx.batch_execute(schema::SCHEMA)
+                .await
+                .map_err(|e| format!("cannot create the schema: {e}"))?;
+            tx.batch_execute(events::SCHEMA)
+                .await
+                .map_err(|e| format!("cannot create the event log: {e}"))?;
+            tx.batch_execute(sessions::SCHEMA)
+                .await
+                .map_err(|e| format!("cannot create the sessions table: {e}"))?;
+            tx.batch_execute(&crate::store::license_list_sql::indexes(
+                &crate::store::license_list_sql::POSTGRES,
+            ))
             .await
-            .map_err(|e| format!("cannot create the schema: {e}"))?;
-        tx.batch_execute(events::SCHEMA)
-            .await
-            .map_err(|e| format!("cannot create the event log: {e}"))?;
-        tx.batch_execute(sessions::SCHEMA)
-            .await
-            .map_err(|e| format!("cannot create the sessions table: {e}"))?;
-        tx.batch_execute(&crate::store::license_list_sql::indexes(
-            &crate::store::license_list_sql::POSTGRES,
-        ))
-        .await
-        .map_err(|e| format!("cannot create the license list's indexes: {e}"))?;
-        license_list::create_text_index(&mut tx).await;
-        tx.batch_execute(leases::SCHEMA)
-            .await
-            .map_err(|e| format!("cannot create the lease tables: {e}"))?;
-        tx.batch_execute(staff::TOTP_STEPS)
-            .await
-            .map_err(|e| format!("cannot create the TOTP steps table: {e}"))?;
-        versions::run_steps_and_record(&tx).await?;
+            .map_err(|e| format!("cannot create the license list's indexes: {e}"))?;
+            license_list::create_text_index(&mut tx).await;
+            tx.batch_execute(leases::SCHEMA)
+                .await
+                .map_err(|e| format!("cannot create the lease tables: {e}"))?;
+            tx.batch_execute(staff::TOTP_STEPS)
+                .await
+                .map_err(|e| format!("cannot create the TOTP steps table: {e}"))?;
+            versions::run_steps_and_record(&tx).await?;
+        }
         // The first key of a new database; signing_keys takes it in as the ACTIVE key.
         meta_secret(&tx, SIGNING_SEED).await.map_err(|e| e.to_string())?;
         let secret = meta_secret(&tx, KEY_HASH_SECRET).await.map_err(|e| e.to_string())?;

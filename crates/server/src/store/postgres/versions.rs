@@ -23,6 +23,11 @@ pub async fn stored(tx: &Transaction<'_>) -> Result<Option<u32>, String> {
     row.map(|r| schema_version::decode(r.get::<_, &[u8]>(0))).transpose()
 }
 
+/// Is the database of this release's schema version (nothing to create or upgrade)?
+pub async fn is_current(tx: &Transaction<'_>) -> Result<bool, String> {
+    Ok(stored(tx).await? == Some(VERSION))
+}
+
 /// Before the base schema runs: refuses a newer release's database (nothing changed yet).
 pub async fn refuse_newer(tx: &Transaction<'_>) -> Result<(), String> {
     schema_version::check(stored(tx).await?, VERSION)
