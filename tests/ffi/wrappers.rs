@@ -226,11 +226,36 @@ async fn a_full_license_answers_its_machines_and_one_can_be_freed() {
     assert_eq!(first.run(&["check"]).code, 4, "the freed computer's activation ended");
 }
 
+/// The lines a running program prints, each waited for with a deadline (a program that never
+/// prints its line fails the test instead of hanging it).
+struct Lines(std::sync::mpsc::Receiver<String>);
+
+impl Lines {
+    fn of(child: &mut std::process::Child) -> Lines {
+        let out = child.stdout.take().expect("piped stdout");
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            use std::io::BufRead;
+            for line in std::io::BufReader::new(out).lines().map_while(Result::ok) {
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        Lines(rx)
+    }
+
+    fn next(&self, what: &str) -> String {
+        self.0
+            .recv_timeout(std::time::Duration::from_secs(60))
+            .unwrap_or_else(|_| panic!("the program printed no line: {what}"))
+    }
+}
+
 /// A Python program holds a floating seat while it works (examples/python/hold_seat.py): another
 /// computer meets the seat limit meanwhile, and gets the seat once the program released it.
 #[tokio::test]
 async fn a_python_program_holds_a_floating_seat_while_it_works() {
-    use std::io::{BufRead, BufReader};
     let server = server::start();
     let policy = server.cli(&[
         "policy",
@@ -258,9 +283,8 @@ async fn a_python_program_holds_a_floating_seat_while_it_works() {
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped());
     let mut child = program.spawn().expect("python3");
-    let mut out = BufReader::new(child.stdout.take().unwrap());
-    let mut line = String::new();
-    out.read_line(&mut line).unwrap();
+    let lines = Lines::of(&mut child);
+    let line = lines.next("the seat");
     assert!(line.starts_with("seat: OK 1 "), "{line}");
 
     let other = second.run(&["run", "--key", &key, "--", "true"]);
@@ -268,10 +292,96 @@ async fn a_python_program_holds_a_floating_seat_while_it_works() {
     assert!(other.stderr.contains("The only seat is in use"), "{other:?}");
 
     drop(child.stdin.take()); // the program's work ends
-    line.clear();
-    out.read_line(&mut line).unwrap();
-    assert_eq!(line, "released\n");
+    assert_eq!(lines.next("released"), "released");
     assert!(child.wait().unwrap().success());
     let other = second.run(&["run", "--key", &key, "--", "true"]);
     assert_eq!(other.code, 0, "the released seat is the other computer's: {other:?}");
+}
+
+/// The Node.js and C# wrappers take and give back a floating seat: the first computer's seat, then
+/// the limit on a second computer while it is held, then the second gets it once released; a
+/// node-locked license is refused with `NOT_FLOATING`.
+#[tokio::test]
+async fn node_and_csharp_take_and_release_a_floating_seat() {
+    let server = server::start();
+    let policy = server.cli(&[
+        "policy",
+        "create",
+        "--product",
+        PRODUCT_ID,
+        "--name",
+        "Team",
+        "--max-machines",
+        "1",
+        "--floating",
+        "--lease-secs",
+        "60",
+    ]);
+    let key = server.cli(&["license", "create", "--policy", &policy]);
+    let node_locked = license(&server);
+    let (first, second) = (
+        Computer::new(&server, "ffi-wrap-1"),
+        Computer::new(&server, "ffi-wrap-2"),
+    );
+
+    // Node.js holds the seat while C# on the other computer meets the limit, then takes it.
+    let modules = tempfile::tempdir().unwrap();
+    std::os::unix::fs::symlink(repo().join("bindings/node"), modules.path().join("keyturn")).unwrap();
+    let script = r#"
+const { Keyturn } = require('keyturn');
+const [config, key, lockedKey] = process.argv.slice(1); // node -e: no script path
+const kt = new Keyturn(config);
+const seat = kt.takeSeat(key);
+console.log(seat.code, seat.seats, seat.lease.id.length > 0);
+// Another handle (this one answers the seat it holds): a node-locked key has no seats to take.
+const other = new Keyturn(config);
+try { other.takeSeat(lockedKey); } catch (e) { console.log('refused', e.code); }
+other.close();
+process.stdin.resume();
+process.stdin.on('end', () => { kt.releaseSeat(); console.log('released'); kt.close(); });
+"#;
+    let mut node = command(&first, "node");
+    node.env("NODE_PATH", modules.path())
+        .arg("-e")
+        .arg(script)
+        .arg(&first.config)
+        .arg(&key)
+        .arg(&node_locked)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped());
+    let mut child = node.spawn().expect("node");
+    let lines = Lines::of(&mut child);
+    assert_eq!(lines.next("the seat"), "OK 1 true");
+    assert_eq!(lines.next("the refusal"), "refused NOT_FLOATING");
+
+    let dir = tempfile::tempdir().unwrap();
+    let source = dir.path().join("Seat.cs");
+    std::fs::write(
+        &source,
+        r#"using System; using Keyturn;
+static class Seat { static int Main(string[] a) {
+  using (var kt = new Client(a[0])) {
+    var seat = kt.TakeSeat(a[1]); Console.WriteLine(Client.CodeOf(seat));
+    kt.ReleaseSeat(); return 0; } } }"#,
+    )
+    .unwrap();
+    let exe = dir.path().join("seat.exe");
+    let mut mcs = Command::new("mcs");
+    mcs.arg(format!("-out:{}", exe.display()))
+        .arg(repo().join("bindings/csharp/Keyturn.cs"))
+        .arg(&source);
+    must(mcs, "mcs (mono-mcs)");
+    let csharp = || {
+        let mut mono = command(&second, "mono");
+        mono.arg(&exe).arg(&second.config).arg(&key);
+        run(mono, "")
+    };
+    let full = csharp();
+    assert_eq!((full.code, full.stdout.trim()), (0, "SEATS_IN_USE"), "{full:?}");
+
+    drop(child.stdin.take());
+    assert_eq!(lines.next("released"), "released");
+    assert!(child.wait().unwrap().success());
+    let taken = csharp();
+    assert_eq!((taken.code, taken.stdout.trim()), (0, "OK"), "{taken:?}");
 }
