@@ -226,6 +226,24 @@ async fn a_full_license_answers_its_machines_and_one_can_be_freed() {
     assert_eq!(first.run(&["check"]).code, 4, "the freed computer's activation ended");
 }
 
+/// A license with one floating seat (60 s leases); its key.
+fn one_floating_seat(server: &Server) -> String {
+    let policy = server.cli(&[
+        "policy",
+        "create",
+        "--product",
+        PRODUCT_ID,
+        "--name",
+        "Team",
+        "--max-machines",
+        "1",
+        "--floating",
+        "--lease-secs",
+        "60",
+    ]);
+    server.cli(&["license", "create", "--policy", &policy])
+}
+
 /// The lines a running program prints, each waited for with a deadline (a program that never
 /// prints its line fails the test instead of hanging it).
 struct Lines(std::sync::mpsc::Receiver<String>);
@@ -257,20 +275,7 @@ impl Lines {
 #[tokio::test]
 async fn a_python_program_holds_a_floating_seat_while_it_works() {
     let server = server::start();
-    let policy = server.cli(&[
-        "policy",
-        "create",
-        "--product",
-        PRODUCT_ID,
-        "--name",
-        "Team",
-        "--max-machines",
-        "1",
-        "--floating",
-        "--lease-secs",
-        "60",
-    ]);
-    let key = server.cli(&["license", "create", "--policy", &policy]);
+    let key = one_floating_seat(&server);
     let (first, second) = (
         Computer::new(&server, "ffi-float-1"),
         Computer::new(&server, "ffi-float-2"),
@@ -304,20 +309,7 @@ async fn a_python_program_holds_a_floating_seat_while_it_works() {
 #[tokio::test]
 async fn node_and_csharp_take_and_release_a_floating_seat() {
     let server = server::start();
-    let policy = server.cli(&[
-        "policy",
-        "create",
-        "--product",
-        PRODUCT_ID,
-        "--name",
-        "Team",
-        "--max-machines",
-        "1",
-        "--floating",
-        "--lease-secs",
-        "60",
-    ]);
-    let key = server.cli(&["license", "create", "--policy", &policy]);
+    let key = one_floating_seat(&server);
     let node_locked = license(&server);
     let (first, second) = (
         Computer::new(&server, "ffi-wrap-1"),
