@@ -184,3 +184,55 @@ async fn a_failing_event_holds_back_the_later_events_of_its_endpoint_only() {
     assert_eq!(tried(&held), in_order);
     assert!(free.got().iter().all(|g| g.answered == 200));
 }
+
+/// PostgreSQL draws event ids before commit: an event whose transaction is still open when a
+/// later one (a higher id) commits must neither be skipped (the cursor passing its id) nor be
+/// overtaken. Always PostgreSQL (SQLite's one writer commits ids in order).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_event_committed_after_a_higher_one_is_neither_skipped_nor_overtaken() {
+    let db = postgres::fresh_database();
+    let server = Server::start_on(&db, &[]);
+    let key = server.fresh_license(5);
+    let (receiver, url) = Receiver::start(0).await;
+    add_endpoint(&server, &url, &["*"]).await;
+    assert_eq!(server.activate(&key, "dev-a").await.0, StatusCode::CREATED);
+    // (The endpoint's own `add_webhook` event comes first.)
+    eventually("the first events", Duration::from_secs(20), || async {
+        receiver.delivered().len() == 2
+    })
+    .await;
+
+    // Another writer's transaction draws an event id and stays open ...
+    let (client, connection) = tokio_postgres::connect(&db, tokio_postgres::NoTls).await.unwrap();
+    tokio::spawn(connection);
+    client.batch_execute("BEGIN").await.unwrap();
+    let held: i64 = client
+        .query_one(
+            "INSERT INTO events (at, action, outcome, actor, detail) VALUES (0, 'reset', 'OK', 'test', 'held') \
+             RETURNING id",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    // ... while a change with a higher id commits and the worker goes round many times.
+    assert_eq!(server.activate(&key, "dev-b").await.0, StatusCode::CREATED);
+    let window = std::time::Instant::now() + Duration::from_secs(1);
+    while std::time::Instant::now() < window {
+        assert_eq!(
+            receiver.delivered().len(),
+            2,
+            "a later event overtook one not yet committed"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    client.batch_execute("COMMIT").await.unwrap();
+    eventually("both events", Duration::from_secs(20), || async {
+        receiver.delivered().len() == 4
+    })
+    .await;
+    let delivered = receiver.delivered();
+    assert_eq!(types(&delivered), ["add_webhook", "activate", "reset", "activate"]);
+    assert_eq!(delivered[2]["event"]["id"].as_i64(), Some(held));
+    assert_eq!(sequences(&delivered), [1, 2, 3, 4]);
+}

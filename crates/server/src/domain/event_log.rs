@@ -3,7 +3,6 @@
 use super::errors::ApiResult;
 use super::events::{Event, EventPage, EventQuery};
 use super::tx::Tx;
-use super::webhooks::{self, WebhookTx};
 
 /// One page of the log, newest first (both stores: the rule for page size and cursor).
 pub async fn page(tx: &mut impl Tx, query: &EventQuery) -> ApiResult<EventPage> {
@@ -17,18 +16,16 @@ pub async fn page(tx: &mut impl Tx, query: &EventQuery) -> ApiResult<EventPage> 
     Ok(EventPage { events, next_before })
 }
 
-/// Appends events (a refused key's license is found by its hash, which is not stored) and, in
-/// the same transaction, a pending webhook delivery for each endpoint subscribed to them.
-pub async fn append(tx: &mut impl WebhookTx, events: &[Event]) -> ApiResult<()> {
-    let from = webhooks::before_append(tx).await?;
+/// Appends events (a refused key's license is found by its hash, which is not stored). Webhook
+/// endpoints take them from the log later ([`crate::domain::webhooks::intake`]).
+pub async fn append(tx: &mut impl Tx, events: &[Event]) -> ApiResult<()> {
     tx.insert_events(events).await?;
     // Counted here, where every event is written (in a change's transaction or the background
     // log), so /metrics counts each once whichever path wrote it.
     for event in events {
         crate::ops::metrics::event(&event.action, &event.outcome);
     }
-    let now = events.iter().map(|e| e.at).max().unwrap_or(0);
-    webhooks::enqueue(tx, from, now).await
+    Ok(())
 }
 
 /// Removes up to `limit` of the oldest events dated before `before`; how many went.

@@ -1,25 +1,25 @@
 //! Webhooks out: vendor endpoints (URL, the event types wanted, a secret) receive every matching
 //! event of the log as signed JSON ([`sign`]), at least once and in order per endpoint.
 //!
-//! A delivery row is written for each subscribed endpoint in the transaction that appends the
-//! event ([`enqueue`], called by [`crate::domain::event_log::append`]), so no event is lost to a
-//! crash. A worker in each server process ([`crate::events::delivery`]) claims endpoints ([`lease`]),
+//! A change writes only its event; each endpoint keeps a cursor in the event log, and a claim
+//! takes the events after it into the endpoint's queue as pending deliveries ([`intake`]), so
+//! no event is lost to a crash and subscribing costs the changes nothing. A worker in each server process ([`crate::events::delivery`]) claims endpoints ([`lease`]),
 //! posts their deliveries in order and records the answers ([`after_attempt`]): 2xx delivered;
 //! otherwise retried with growing delays ([`retry_delay`]) for [`GIVE_UP_AFTER_SECS`] (three
 //! days), then FAILED. Redeliver puts one back in the queue, at its end.
 //!
 //! Order per endpoint: a delivery gets the endpoint's next `sequence` number (1, 2, 3, …) when a
-//! claim first finds it committed, those found together in event id order. Deliveries are sent
+//! claim takes its event from the log, in the log's order ([`intake`]). Deliveries are sent
 //! one at a time in sequence order, the next only after the previous one was answered 2xx (or
 //! given up): the first undelivered one (the head) blocks its endpoint, and only its endpoint,
 //! while it is retried. One claim at a time per endpoint (PostgreSQL: the endpoint's row locked
 //! with `SKIP LOCKED`; SQLite: the one writer), and the head leased while it is sent, so with
-//! several replicas one process sends an endpoint's deliveries. Why this order is the commit
-//! order a receiver can rely on: an event whose change began after another change committed has
-//! a higher event id and is never visible without it, so it gets a higher sequence; a number
-//! once given is never given again, so no event is held back behind a later one (events of
-//! different licenses committed at the same moment are ordered by event id).
+//! several replicas one process sends an endpoint's deliveries. Why this order is one a receiver
+//! can rely on: an event whose change began after another change committed comes later in the
+//! log and is never taken without it, so it gets a higher sequence; a number once given is never
+//! given again, so no event is held back behind a later one.
 
+pub mod intake;
 pub mod sign;
 pub mod tx;
 
@@ -115,11 +115,7 @@ pub struct DeliveryQuery {
 
 /// An event's type as endpoints subscribe to it.
 pub fn event_type(event: &StoredEvent) -> String {
-    if event.event.outcome == super::events::OK {
-        event.event.action.clone()
-    } else {
-        format!("{}.refused", event.event.action)
-    }
+    intake::type_of(&event.event.action, &event.event.outcome)
 }
 
 /// The JSON body a receiver gets.
@@ -207,31 +203,27 @@ pub async fn remove_endpoint(tx: &mut impl WebhookTx, id: &str) -> ApiResult<()>
     }
 }
 
-/// In the transaction that appends events: the start of the range to enqueue (see
-/// [`WebhookTx::begin_enqueue`]); then [`enqueue`] after the events are in.
-pub async fn before_append(tx: &mut impl WebhookTx) -> ApiResult<Option<i64>> {
-    tx.begin_enqueue().await
-}
-
-/// A pending delivery for each subscribed endpoint of every event appended after `from`.
-pub async fn enqueue(tx: &mut impl WebhookTx, from: Option<i64>, now: i64) -> ApiResult<()> {
-    if let Some(after) = from {
-        tx.enqueue_after(after, now).await?;
-    }
-    Ok(())
-}
-
 /// Deliveries claimed per endpoint at once: sent one after the other in sequence order, their
 /// outcomes recorded in one transaction (the worker gives back what it has not sent after half
 /// the lease, so a slow receiver never outlives it).
 pub const PER_ENDPOINT: u32 = 256;
 
-/// Claims up to `endpoints` endpoints with work: numbers their new deliveries, then leases each
-/// one's head and the deliveries after it when the head is due and not leased; their ids.
+/// Claims up to `endpoints` endpoints with work: numbers their redelivered deliveries, takes
+/// the new events of the log into their queues, then leases each one's head and the deliveries
+/// after it when the head is due and not leased; their ids.
 pub async fn lease(tx: &mut impl WebhookTx, now: i64, endpoints: u32) -> ApiResult<Vec<i64>> {
+    let claimed = tx.claim_endpoints(now, endpoints).await?;
+    if claimed.is_empty() {
+        return Ok(Vec::new());
+    }
+    let all = tx.endpoints().await?;
     let mut ids = Vec::new();
-    for endpoint in tx.claim_endpoints(now, endpoints).await? {
+    for endpoint in claimed {
+        let Some(types) = all.iter().find(|e| e.id == endpoint).map(|e| &e.event_types) else {
+            continue;
+        };
         tx.sequence_new(&endpoint).await?;
+        intake::take_new(tx, &endpoint, types, now).await?;
         ids.extend(tx.lease_head(&endpoint, now, now + LEASE_SECS, PER_ENDPOINT).await?);
     }
     Ok(ids)

@@ -1,6 +1,7 @@
 //! The webhook queries each store implements beside [`Tx`] (SQL: `store/sqlite/webhooks.rs`,
 //! `store/postgres/webhooks.rs`).
 
+use super::intake::Settled;
 use super::{Delivery, DeliveryQuery, Due, Endpoint};
 use crate::domain::errors::ApiResult;
 use crate::domain::tx::Tx;
@@ -13,21 +14,28 @@ pub trait WebhookTx: Tx {
     /// Removes the endpoint and its deliveries; whether it existed.
     fn delete_endpoint(&mut self, id: &str) -> impl Future<Output = ApiResult<bool>> + Send;
 
-    /// Before events are appended: the highest event id so far, `None` when no endpoint exists
-    /// (then nothing is enqueued).
-    fn begin_enqueue(&mut self) -> impl Future<Output = ApiResult<Option<i64>>> + Send;
-    /// One pending delivery per (endpoint subscribed to its type, event with an id above `after`);
-    /// one already there (another transaction's event in the range) stays as it is.
-    fn enqueue_after(&mut self, after: i64, now: i64) -> impl Future<Output = ApiResult<u64>> + Send;
+    /// Up to `limit` events after the endpoint's cursor, in id order, only as far as no smaller
+    /// id can still commit (see [`super::intake`]; a store whose ids commit in order answers
+    /// every event after it).
+    fn settled_events(&mut self, endpoint: &str, limit: u32) -> impl Future<Output = ApiResult<Settled>> + Send;
+    /// A pending delivery for each of `events` (in this order, numbered on from the endpoint's
+    /// highest sequence; one already there stays as it is), and the cursor moved to `through`.
+    fn queue_events(
+        &mut self,
+        endpoint: &str,
+        events: &[i64],
+        through: i64,
+        now: i64,
+    ) -> impl Future<Output = ApiResult<()>> + Send;
 
-    /// Up to `limit` endpoints with work, the longest waiting first: a pending delivery without a
-    /// sequence number, or a head (the pending delivery with the lowest number) that is due and
+    /// Up to `limit` endpoints with work, the longest waiting first: events after its cursor
+    /// (settled or not), a pending delivery without a sequence
+    /// number (redelivered), or a head (the pending delivery with the lowest number) that is due and
     /// not leased. PostgreSQL locks each endpoint returned until the transaction ends and skips
     /// those another transaction holds, so one claim at a time handles an endpoint.
     fn claim_endpoints(&mut self, now: i64, limit: u32) -> impl Future<Output = ApiResult<Vec<String>>> + Send;
-    /// Gives the endpoint's pending deliveries without a sequence number the next numbers after
-    /// its highest, in event id order; how many. (A store whose event ids grow in commit order
-    /// may number deliveries as [`WebhookTx::enqueue_after`] writes them.)
+    /// Gives the endpoint's pending deliveries without a sequence number (redelivered) the next
+    /// numbers after its highest, in event id order; how many.
     fn sequence_new(&mut self, endpoint: &str) -> impl Future<Output = ApiResult<u64>> + Send;
     /// When the endpoint's head is due and not leased: leases it until `lease_until` (the lease
     /// holds the whole endpoint: no other claim takes it until the attempts are recorded or the

@@ -133,8 +133,8 @@ CREATE TABLE IF NOT EXISTS staff_settings (
     name TEXT PRIMARY KEY,
     value TEXT NOT NULL
 );
--- Webhooks out (issue 18; queries in webhooks.rs). A delivery per (endpoint, event), written in
--- the transaction that appends the event.
+-- Webhooks out (issue 18; queries in webhooks.rs). A delivery per (endpoint, event), written when
+-- a claim takes the event from the log (each endpoint's cursor: a later step).
 CREATE TABLE IF NOT EXISTS webhook_endpoints (
     id TEXT PRIMARY KEY,
     url TEXT NOT NULL,
@@ -161,8 +161,7 @@ CREATE TABLE IF NOT EXISTS webhook_deliveries (
     delivered_at BIGINT,
     UNIQUE (endpoint_id, event_id)
 );
-CREATE INDEX IF NOT EXISTS webhook_deliveries_pending ON webhook_deliveries(endpoint_id, event_id)
-    WHERE state = 'PENDING';
+-- (The pending deliveries' index, webhook_deliveries_queue, comes with the sequence: a step.)
 -- Payments in (issue 18; queries in payments.rs): each provider event once, each order one license.
 CREATE TABLE IF NOT EXISTS payment_events (
     provider TEXT NOT NULL,
@@ -226,6 +225,8 @@ pub const STEPS: &[Step] = &[
     ("key-email list index", crate::store::sqlite::outbox::LIST_INDEX),
     // Webhooks out, issue 18: each delivery's place in its endpoint's order.
     ("webhook delivery order", super::webhooks::ORDER_SCHEMA),
+    // Webhooks out, issue 18 (as SQLite's): endpoints take events from the log.
+    ("webhook cursors", super::webhooks::CURSOR_SCHEMA),
 ];
 
 /// The schema version of this release: the base and each step.

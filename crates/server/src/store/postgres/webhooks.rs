@@ -1,15 +1,23 @@
 //! [`WebhookTx`] in PostgreSQL's SQL (tables: the webhooks block at the end of [`super::schema`]).
 //! A claim locks each endpoint it handles (`FOR NO KEY UPDATE SKIP LOCKED`: another replica's
-//! claim skips it; a change inserting a delivery only takes `KEY SHARE` for the foreign key, so it
-//! never waits), numbers the new deliveries and leases the head (which holds the endpoint until
-//! the batch's attempts are recorded), so with several replicas one process at a time sends an
-//! endpoint's deliveries, in sequence order. Event ids come from a
-//! sequence before commit, so a smaller id may commit after a larger one was sent: it gets the
-//! next sequence number then, and is never skipped (the order: `crate::domain::webhooks`).
+//! claim skips it), takes the new events of the log into its queue and leases the head (which
+//! holds the endpoint until the batch's attempts are recorded), so with several replicas one
+//! process at a time sends an endpoint's deliveries, in sequence order.
+//!
+//! Which events are settled: ids come from a sequence before commit, so a smaller id may commit
+//! after a larger one is visible. An event's id is drawn only after its transaction has an id
+//! (`keyturn_event_id()`, the column's default), so once every transaction older than the
+//! snapshot taken after reading the sequence has ended, every id up to what the sequence had
+//! given is final: committed (visible) or never. Each endpoint keeps such a range to settle
+//! (`settle_upto`: the sequence then; `settle_xmax`: the snapshot's first unassigned transaction
+//! id); a later claim, once the oldest running transaction is past `settle_xmax`, takes the
+//! events up to `settle_upto` and starts the next range. (A writing transaction left open holds
+//! webhooks back until it ends.)
 
 use super::tx::PgTx;
 use crate::domain::errors::ApiResult;
 use crate::domain::events::{Event, StoredEvent};
+use crate::domain::webhooks::intake::{LogEntry, Settled};
 use crate::domain::webhooks::{Delivery, DeliveryQuery, Due, Endpoint, WebhookTx};
 use deadpool_postgres::GenericClient;
 use tokio_postgres::Row;
@@ -30,6 +38,30 @@ IF to_regclass('webhook_deliveries_seq') IS NULL THEN
     CREATE INDEX webhook_deliveries_seq ON webhook_deliveries(endpoint_id, seq);
 END IF;
 END $$;";
+
+/// Schema step "webhook cursors": each endpoint's place in the log and the range it settles
+/// (every event so far already has its deliveries: earlier releases wrote them with the event,
+/// so each endpoint starts after the last event), event ids drawn after the transaction id (see
+/// the module's doc), and the pending deliveries' index in sequence order (a claim finds the
+/// head without walking the delivered history).
+pub const CURSOR_SCHEMA: &str = "DO $$ BEGIN
+IF NOT EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = 'webhook_endpoints'::regclass
+    AND attname = 'after_event' AND NOT attisdropped) THEN
+    ALTER TABLE webhook_endpoints ADD COLUMN after_event BIGINT NOT NULL DEFAULT 0,
+        ADD COLUMN settle_upto BIGINT, ADD COLUMN settle_xmax BIGINT;
+    UPDATE webhook_endpoints SET after_event = (SELECT COALESCE(MAX(id), 0) FROM events);
+END IF;
+IF to_regclass('webhook_deliveries_queue') IS NULL THEN
+    CREATE INDEX webhook_deliveries_queue ON webhook_deliveries(endpoint_id, seq) WHERE state = 'PENDING';
+END IF;
+DROP INDEX IF EXISTS webhook_deliveries_pending;
+END $$;
+CREATE OR REPLACE FUNCTION keyturn_event_id() RETURNS BIGINT LANGUAGE plpgsql AS $f$
+BEGIN
+    PERFORM pg_current_xact_id();
+    RETURN nextval('events_id_seq');
+END $f$;
+ALTER TABLE events ALTER COLUMN id SET DEFAULT keyturn_event_id();";
 
 /// The head: the endpoint's pending delivery with the lowest sequence number.
 const HEAD: &str = "SELECT h.next_at, h.lease_until FROM webhook_deliveries h WHERE h.endpoint_id = w.id \
@@ -55,7 +87,8 @@ impl<C: GenericClient + Sync> WebhookTx for PgTx<'_, C> {
     async fn insert_endpoint(&mut self, e: &Endpoint) -> ApiResult<()> {
         self.0
             .execute(
-                "INSERT INTO webhook_endpoints (id, url, secret, created_at) VALUES ($1, $2, $3, $4)",
+                "INSERT INTO webhook_endpoints (id, url, secret, created_at, after_event) VALUES \
+                 ($1, $2, $3, $4, (SELECT COALESCE(MAX(id), 0) FROM events))",
                 &[&e.id, &e.url, &e.secret, &e.created_at],
             )
             .await?;
@@ -118,36 +151,97 @@ impl<C: GenericClient + Sync> WebhookTx for PgTx<'_, C> {
             > 0)
     }
 
-    async fn begin_enqueue(&mut self) -> ApiResult<Option<i64>> {
+    async fn settled_events(&mut self, endpoint: &str, limit: u32) -> ApiResult<Settled> {
         let stmt = self
             .0
             .prepare_cached(
-                "SELECT CASE WHEN EXISTS (SELECT 1 FROM webhook_endpoints) \
-                 THEN (SELECT COALESCE(MAX(id), 0) FROM events) END",
+                "SELECT after_event, settle_upto, settle_xmax, pg_snapshot_xmin(pg_current_snapshot())::text::bigint \
+                 FROM webhook_endpoints WHERE id = $1",
             )
             .await?;
-        Ok(self.0.query_one(&stmt, &[]).await?.get(0))
+        let Some(row) = self.0.query_opt(&stmt, &[&endpoint]).await? else {
+            return Ok(Settled::default());
+        };
+        let (after, upto, xmax, oldest): (i64, Option<i64>, Option<i64>, i64) =
+            (row.get(0), row.get(1), row.get(2), row.get(3));
+        let mut found = Settled::default();
+        let mut start_next = upto.is_none();
+        if let (Some(upto), Some(xmax)) = (upto, xmax) {
+            if oldest >= xmax {
+                let stmt = self
+                    .0
+                    .prepare_cached(
+                        "SELECT id, action, outcome FROM events WHERE id > $1 AND id <= $2 ORDER BY id LIMIT $3",
+                    )
+                    .await?;
+                found.events = self
+                    .0
+                    .query(&stmt, &[&after, &upto, &i64::from(limit)])
+                    .await?
+                    .iter()
+                    .map(|r| LogEntry {
+                        id: r.get(0),
+                        action: r.get(1),
+                        outcome: r.get(2),
+                    })
+                    .collect();
+                // A full batch leaves the rest of the range for the next claim.
+                let full = found.events.len() == limit as usize;
+                found.through = if full {
+                    found.events.last().map(|e| e.id)
+                } else {
+                    Some(upto.max(after))
+                };
+                start_next = !full;
+            }
+        }
+        if start_next {
+            // The sequence first, then the snapshot (see the module's doc: this order is the proof).
+            let given: i64 = self
+                .0
+                .query_one("SELECT last_value FROM events_id_seq", &[])
+                .await?
+                .get(0);
+            let stmt = self
+                .0
+                .prepare_cached(
+                    "UPDATE webhook_endpoints SET settle_upto = $2, \
+                     settle_xmax = pg_snapshot_xmax(pg_current_snapshot())::text::bigint WHERE id = $1",
+                )
+                .await?;
+            self.0.execute(&stmt, &[&endpoint, &given]).await?;
+        }
+        Ok(found)
     }
 
-    async fn enqueue_after(&mut self, after: i64, now: i64) -> ApiResult<u64> {
+    async fn queue_events(&mut self, endpoint: &str, events: &[i64], through: i64, now: i64) -> ApiResult<()> {
+        if !events.is_empty() {
+            let stmt = self
+                .0
+                .prepare_cached(
+                    "INSERT INTO webhook_deliveries (endpoint_id, event_id, state, next_at, created_at, seq) \
+                     SELECT $1, t.event, 'PENDING', $3, $3, h.highest + t.n FROM UNNEST($2::bigint[]) \
+                     WITH ORDINALITY AS t(event, n), (SELECT COALESCE(MAX(seq), 0) AS highest \
+                     FROM webhook_deliveries WHERE endpoint_id = $1) h ORDER BY t.n ON CONFLICT DO NOTHING",
+                )
+                .await?;
+            self.0.execute(&stmt, &[&endpoint, &events, &now]).await?;
+        }
         let stmt = self
             .0
-            .prepare_cached(
-                "INSERT INTO webhook_deliveries (endpoint_id, event_id, state, next_at, created_at) \
-                 SELECT s.endpoint_id, e.id, 'PENDING', $2, $2 FROM events e JOIN webhook_subscriptions s \
-                 ON s.event_type = '*' OR s.event_type = \
-                 CASE WHEN e.outcome = 'OK' THEN e.action ELSE e.action || '.refused' END \
-                 WHERE e.id > $1 ORDER BY e.id ON CONFLICT DO NOTHING",
-            )
+            .prepare_cached("UPDATE webhook_endpoints SET after_event = $2 WHERE id = $1")
             .await?;
-        Ok(self.0.execute(&stmt, &[&after, &now]).await?)
+        self.0.execute(&stmt, &[&endpoint, &through]).await?;
+        Ok(())
     }
 
     async fn claim_endpoints(&mut self, now: i64, limit: u32) -> ApiResult<Vec<String>> {
         let stmt = self
             .0
             .prepare_cached(&format!(
-                "SELECT w.id FROM webhook_endpoints w WHERE EXISTS (SELECT 1 FROM webhook_deliveries n \
+                "SELECT w.id FROM webhook_endpoints w WHERE EXISTS (SELECT 1 FROM events e \
+                 WHERE e.id > w.after_event) \
+                 OR EXISTS (SELECT 1 FROM webhook_deliveries n \
                  WHERE n.endpoint_id = w.id AND n.seq IS NULL AND n.state = 'PENDING') \
                  OR EXISTS (SELECT 1 FROM ({HEAD}) head WHERE head.next_at <= $1 \
                  AND (head.lease_until IS NULL OR head.lease_until <= $1)) \

@@ -113,8 +113,8 @@ CREATE TABLE IF NOT EXISTS staff_settings (
     name TEXT PRIMARY KEY,
     value TEXT NOT NULL
 );
--- Webhooks out (issue 18; queries in webhooks.rs). A delivery per (endpoint, event), written in
--- the transaction that appends the event.
+-- Webhooks out (issue 18; queries in webhooks.rs). A delivery per (endpoint, event), written when
+-- a claim takes the event from the log (each endpoint's cursor: a later step).
 CREATE TABLE IF NOT EXISTS webhook_endpoints (
     id TEXT PRIMARY KEY,
     url TEXT NOT NULL,
@@ -141,8 +141,7 @@ CREATE TABLE IF NOT EXISTS webhook_deliveries (
     delivered_at INTEGER,
     UNIQUE (endpoint_id, event_id)
 );
-CREATE INDEX IF NOT EXISTS webhook_deliveries_pending ON webhook_deliveries(endpoint_id, event_id)
-    WHERE state = 'PENDING';
+-- (The pending deliveries' index, webhook_deliveries_queue, comes with the sequence: a step.)
 -- Payments in (issue 18; queries in payments.rs): each provider event once, each order one license.
 CREATE TABLE IF NOT EXISTS payment_events (
     provider TEXT NOT NULL,
@@ -293,6 +292,8 @@ pub const STEPS: &[Step] = &[
     ("key-email list index", super::outbox::list_index_step),
     // Webhooks out, issue 18: each delivery's place in its endpoint's order.
     ("webhook delivery order", super::webhooks::create_order),
+    // Webhooks out, issue 18: endpoints take events from the log (a change writes no delivery).
+    ("webhook cursors", super::webhooks::create_cursors),
 ];
 
 /// The schema version of this release: the base and each step.

@@ -1,12 +1,11 @@
 //! [`WebhookTx`] in SQLite's SQL (tables: the webhooks block at the end of [`super::schema`]).
 //! One writer runs every change, so a claim needs no row locks and event ids grow in commit
-//! order: a delivery is numbered as it is written (its commit is when a claim could first find
-//! it), which saves the claim a write per delivery. The head's lease still keeps an endpoint
-//! from being sent to by two processes on one file.
+//! order: every event after an endpoint's cursor is settled. The head's lease still keeps an endpoint from being sent to by two processes on one file.
 
 use super::tx::SqliteTx;
 use crate::domain::errors::ApiResult;
 use crate::domain::events::{Event, StoredEvent};
+use crate::domain::webhooks::intake::{LogEntry, Settled};
 use crate::domain::webhooks::{Delivery, DeliveryQuery, Due, Endpoint, WebhookTx};
 use rusqlite::{params, Connection, OptionalExtension, Row};
 use std::future::{ready, Future};
@@ -69,13 +68,34 @@ pub fn create_order(conn: &Connection) -> rusqlite::Result<()> {
     conn.execute_batch("CREATE INDEX IF NOT EXISTS webhook_deliveries_seq ON webhook_deliveries(endpoint_id, seq);")
 }
 
+/// The pending deliveries of an endpoint in sequence order: a claim finds the head, the ones
+/// after it and the new ones (no sequence yet) without walking the delivered history.
+pub const QUEUE_INDEX: &str = "DROP INDEX IF EXISTS webhook_deliveries_pending; \
+    CREATE INDEX IF NOT EXISTS webhook_deliveries_queue ON webhook_deliveries(endpoint_id, seq) \
+    WHERE state = 'PENDING';";
+
+/// Schema step "webhook cursors": each endpoint's place in the event log (every event so far
+/// already has its deliveries: earlier releases wrote them with the event, so each endpoint
+/// starts after the last event), and the queue's index.
+pub fn create_cursors(conn: &Connection) -> rusqlite::Result<()> {
+    conn.execute_batch(QUEUE_INDEX)?;
+    super::schema::add_column(
+        conn,
+        "webhook_endpoints",
+        "after_event",
+        "ALTER TABLE webhook_endpoints ADD COLUMN after_event INTEGER NOT NULL DEFAULT 0; \
+         UPDATE webhook_endpoints SET after_event = (SELECT COALESCE(MAX(id), 0) FROM events);",
+    )
+}
+
 /// The head: the endpoint's pending delivery with the lowest sequence number.
 const HEAD: &str = "SELECT h.next_at, h.lease_until FROM webhook_deliveries h WHERE h.endpoint_id = w.id \
                     AND h.state = 'PENDING' AND h.seq IS NOT NULL ORDER BY h.seq LIMIT 1";
 
 fn claim_endpoints(c: &Connection, now: i64, limit: u32) -> rusqlite::Result<Vec<String>> {
     c.prepare_cached(&format!(
-        "SELECT w.id FROM webhook_endpoints w WHERE EXISTS (SELECT 1 FROM webhook_deliveries n \
+        "SELECT w.id FROM webhook_endpoints w WHERE EXISTS (SELECT 1 FROM events e WHERE e.id > w.after_event) \
+         OR EXISTS (SELECT 1 FROM webhook_deliveries n \
          WHERE n.endpoint_id = w.id AND n.seq IS NULL AND n.state = 'PENDING') \
          OR EXISTS (SELECT 1 FROM ({HEAD}) head WHERE head.next_at <= ?1 \
          AND (head.lease_until IS NULL OR head.lease_until <= ?1)) \
@@ -92,8 +112,10 @@ fn sequence_new(c: &Connection, endpoint: &str) -> rusqlite::Result<u64> {
         .query_row([endpoint], |r| r.get(0))?;
     let new = c
         .prepare_cached(
+            // (`+ 0`: ordering by the bare column would make SQLite walk the endpoint's whole
+            // history in the unique index instead of the few new ones in the queue's.)
             "SELECT id FROM webhook_deliveries WHERE endpoint_id = ?1 AND state = 'PENDING' AND seq IS NULL \
-             ORDER BY event_id",
+             ORDER BY event_id + 0",
         )?
         .query_map([endpoint], |r| r.get::<_, i64>(0))?
         .collect::<Result<Vec<_>, _>>()?;
@@ -128,6 +150,40 @@ fn lease_head(
         }
         _ => Ok(Vec::new()),
     }
+}
+
+fn settled_events(c: &Connection, endpoint: &str, limit: u32) -> rusqlite::Result<Settled> {
+    let events = c
+        .prepare_cached(
+            "SELECT e.id, e.action, e.outcome FROM events e WHERE e.id > \
+             (SELECT after_event FROM webhook_endpoints WHERE id = ?1) ORDER BY e.id LIMIT ?2",
+        )?
+        .query_map(params![endpoint, limit], |r| {
+            Ok(LogEntry {
+                id: r.get(0)?,
+                action: r.get(1)?,
+                outcome: r.get(2)?,
+            })
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    let through = events.last().map(|e| e.id);
+    Ok(Settled { events, through })
+}
+
+fn queue_events(c: &Connection, endpoint: &str, events: &[i64], through: i64, now: i64) -> rusqlite::Result<()> {
+    let highest: i64 = c
+        .prepare_cached("SELECT COALESCE(MAX(seq), 0) FROM webhook_deliveries WHERE endpoint_id = ?1")?
+        .query_row([endpoint], |r| r.get(0))?;
+    let mut insert = c.prepare_cached(
+        "INSERT OR IGNORE INTO webhook_deliveries (endpoint_id, event_id, state, next_at, created_at, seq) \
+         VALUES (?1, ?2, 'PENDING', ?3, ?3, ?4)",
+    )?;
+    for (n, event) in (highest + 1..).zip(events) {
+        insert.execute(params![endpoint, event, now, n])?;
+    }
+    c.prepare_cached("UPDATE webhook_endpoints SET after_event = ?2 WHERE id = ?1")?
+        .execute(params![endpoint, through])?;
+    Ok(())
 }
 
 /// A list of ids as one parameter (a JSON array, read with `json_each`).
@@ -169,7 +225,8 @@ impl WebhookTx for SqliteTx<'_> {
     fn insert_endpoint(&mut self, e: &Endpoint) -> impl Future<Output = ApiResult<()>> + Send {
         done((|| {
             self.0.execute(
-                "INSERT INTO webhook_endpoints (id, url, secret, created_at) VALUES (?1, ?2, ?3, ?4)",
+                "INSERT INTO webhook_endpoints (id, url, secret, created_at, after_event) \
+                 VALUES (?1, ?2, ?3, ?4, (SELECT COALESCE(MAX(id), 0) FROM events))",
                 params![e.id, e.url, e.secret, e.created_at],
             )?;
             for t in &e.event_types {
@@ -196,29 +253,18 @@ impl WebhookTx for SqliteTx<'_> {
         })())
     }
 
-    fn begin_enqueue(&mut self) -> impl Future<Output = ApiResult<Option<i64>>> + Send {
-        done(self.0.prepare_cached(
-            "SELECT CASE WHEN EXISTS (SELECT 1 FROM webhook_endpoints) THEN (SELECT COALESCE(MAX(id), 0) FROM events) END",
-        )
-        .and_then(|mut s| s.query_row([], |r| r.get(0))))
+    fn settled_events(&mut self, endpoint: &str, limit: u32) -> impl Future<Output = ApiResult<Settled>> + Send {
+        done(settled_events(self.0, endpoint, limit))
     }
 
-    fn enqueue_after(&mut self, after: i64, now: i64) -> impl Future<Output = ApiResult<u64>> + Send {
-        done(
-            self.0
-                .prepare_cached(
-                    "INSERT OR IGNORE INTO webhook_deliveries (endpoint_id, event_id, state, next_at, created_at, seq) \
-                     SELECT s.endpoint_id, e.id, 'PENDING', ?2, ?2, (SELECT COALESCE(MAX(d.seq), 0) \
-                     FROM webhook_deliveries d WHERE d.endpoint_id = s.endpoint_id) \
-                     + row_number() OVER (PARTITION BY s.endpoint_id ORDER BY e.id) \
-                     FROM events e JOIN webhook_subscriptions s \
-                     ON s.event_type = '*' OR s.event_type = \
-                     CASE WHEN e.outcome = 'OK' THEN e.action ELSE e.action || '.refused' END \
-                     WHERE e.id > ?1 ORDER BY e.id",
-                )
-                .and_then(|mut s| s.execute(params![after, now]))
-                .map(|n| n as u64),
-        )
+    fn queue_events(
+        &mut self,
+        endpoint: &str,
+        events: &[i64],
+        through: i64,
+        now: i64,
+    ) -> impl Future<Output = ApiResult<()>> + Send {
+        done(queue_events(self.0, endpoint, events, through, now))
     }
 
     fn claim_endpoints(&mut self, now: i64, limit: u32) -> impl Future<Output = ApiResult<Vec<String>>> + Send {
