@@ -11,12 +11,12 @@
 
 use keyturn_e2e::app::TestResult;
 use keyturn_e2e::audit::serious_violations;
-use keyturn_e2e::payments::post_stripe;
-use keyturn_e2e::server::{ADMIN_TOKEN, PRODUCT_ID, PRODUCT_NAME};
+use keyturn_e2e::payments::{post_stripe, Shop};
+use keyturn_e2e::server::ADMIN_TOKEN;
 use keyturn_e2e::Browser;
 use keyturn_testkit::smtp::SmtpServer;
 use keyturn_testkit::stub::{Reply, Stub};
-use keyturn_testkit::{cli, eventually, free_port, Database, Server};
+use keyturn_testkit::{eventually, free_port, Server};
 use reqwest::Method;
 use serde_json::json;
 use std::collections::BTreeMap;
@@ -27,44 +27,10 @@ const PURCHASES: usize = 55;
 
 #[tokio::test]
 async fn delivery_log_and_mail_queue_in_the_console() {
-    let database = Database::under_test();
-    cli(
-        &database.db,
-        &["product", "create", "--name", PRODUCT_NAME, "--id", PRODUCT_ID],
-    );
-    let policy = cli(
-        &database.db,
-        &[
-            "policy",
-            "create",
-            "--product",
-            PRODUCT_ID,
-            "--name",
-            "Pro",
-            "--max-machines",
-            "2",
-        ],
-    );
     let smtp_port = free_port();
-    let server = Server::options()
-        .on(&database.db)
-        .args(&[
-            "--stripe-webhook-secret",
-            STRIPE,
-            "--payment-price",
-            &format!("plink_e2e={policy}"),
-            "--smtp-host",
-            "127.0.0.1",
-            "--smtp-port",
-            &smtp_port.to_string(),
-            "--smtp-tls",
-            "off",
-            "--mail-from",
-            "E2E Sales <sales@e2e.example>",
-            "--link-scheme",
-            "e2eapp",
-        ])
-        .start();
+    let more = ["--smtp-tls", "off", "--link-scheme", "e2eapp"];
+    let shop = Shop::start(STRIPE, "plink_e2e", smtp_port, &more);
+    let (server, policy) = (&shop.server, &shop.policy);
     // Nothing listens on this port: every delivery attempt fails without an answer.
     let dead = format!("http://127.0.0.1:{}/hooks", free_port());
     let (status, _) = server
@@ -80,7 +46,7 @@ async fn delivery_log_and_mail_queue_in_the_console() {
             "id": format!("cs_{n}"), "object": "checkout.session", "mode": "payment", "payment_status": "paid",
             "payment_intent": format!("pi_{n}"), "payment_link": "plink_e2e",
             "customer_details": {"email": format!("buyer{n}@example.com"), "name": format!("Buyer {n}")}}}});
-        assert_eq!(post_stripe(&server, STRIPE, &event).await["outcome"], "license_created");
+        assert_eq!(post_stripe(server, STRIPE, &event).await["outcome"], "license_created");
     }
     // Three days on, the emails are given up.
     server.set_clock_offset(3 * 86_400 + 60).await;
@@ -91,7 +57,7 @@ async fn delivery_log_and_mail_queue_in_the_console() {
     .await;
 
     let browser = Browser::launch("console-outbox").await;
-    let result = walk_through(&browser, &server, smtp_port, &policy).await;
+    let result = walk_through(&browser, server, smtp_port, policy).await;
     browser.finish(result, &server.logs()).await;
 }
 
