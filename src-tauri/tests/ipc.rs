@@ -2,78 +2,13 @@
 //! `{code, message, hint}`, against a real keyturn-server on 127.0.0.1. Secrets go to keyring's
 //! mock store (no OS keychain in CI); state to a real tauri-plugin-store file in a temp dir.
 
-use keyturn_app::{build_app, Setup, StartupError};
-use keyturn_client::VendorConfig;
-use keyturn_e2e::server::{PRODUCT_ID, PRODUCT_NAME};
+mod common;
+
+use common::{config, invoke, start};
+use keyturn_app::StartupError;
+use keyturn_e2e::server::PRODUCT_NAME;
 use keyturn_e2e::{server, Server};
 use serde_json::{json, Value};
-use std::sync::atomic::{AtomicU32, Ordering};
-use tauri::ipc::{CallbackFn, InvokeBody};
-use tauri::test::{get_ipc_response, mock_builder, mock_context, noop_assets, MockRuntime, INVOKE_KEY};
-use tauri::webview::InvokeRequest;
-use tauri::WebviewWindow;
-
-struct Harness {
-    _app: tauri::App<MockRuntime>,
-    window: WebviewWindow<MockRuntime>,
-    _dir: tempfile::TempDir,
-}
-
-static NEXT_ENV: AtomicU32 = AtomicU32::new(0);
-
-fn config(server_url: &str, public_key: &str, fingerprint: &str) -> VendorConfig {
-    // A fingerprint override per test, under a variable name of its own (tests run in parallel).
-    let env = format!("KEYTURN_IPC_TEST_FP_{}", NEXT_ENV.fetch_add(1, Ordering::SeqCst));
-    std::env::set_var(&env, fingerprint);
-    VendorConfig::from_json(
-        &json!({
-            "product_name": PRODUCT_NAME,
-            "product_id": PRODUCT_ID,
-            "server_url": server_url,
-            "public_key": public_key,
-            "fingerprint_env": env,
-        })
-        .to_string(),
-    )
-    .unwrap()
-}
-
-fn start(config: Result<VendorConfig, StartupError>) -> Harness {
-    keyring::set_default_credential_builder(keyring::mock::default_credential_builder());
-    let dir = tempfile::tempdir().unwrap();
-    let setup = Setup {
-        config,
-        state_file: dir.path().join("state.json"),
-    };
-    let mut app = build_app(mock_builder(), setup)
-        .build(mock_context(noop_assets()))
-        .unwrap();
-    // One iteration runs the setup hook, so the state is managed from here on (called once, so
-    // the busy-loop the deprecation warns about cannot happen).
-    #[allow(deprecated)]
-    app.run_iteration(|_, _| {});
-    let window = tauri::WebviewWindowBuilder::new(&app, "main", Default::default())
-        .build()
-        .unwrap();
-    Harness {
-        _app: app,
-        window,
-        _dir: dir,
-    }
-}
-
-fn invoke(harness: &Harness, cmd: &str, args: Value) -> Result<Value, Value> {
-    let request = InvokeRequest {
-        cmd: cmd.into(),
-        callback: CallbackFn(0),
-        error: CallbackFn(1),
-        url: "tauri://localhost".parse().unwrap(),
-        body: InvokeBody::Json(args),
-        headers: Default::default(),
-        invoke_key: INVOKE_KEY.to_string(),
-    };
-    get_ipc_response(&harness.window, request).map(|body| body.deserialize::<Value>().unwrap())
-}
 
 #[test]
 fn malformed_key_fails_before_any_network_call() {

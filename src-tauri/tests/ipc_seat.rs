@@ -3,65 +3,14 @@
 //! up (never who holds them), borrowing and returning, and giving the seat back frees it on
 //! the server. Secrets go to keyring's mock store; the seat file to a temp dir.
 
-use keyturn_app::{build_app, Setup};
-use keyturn_client::VendorConfig;
-use keyturn_e2e::server::{PRODUCT_ID, PRODUCT_NAME};
+mod common;
+
+use common::{config, invoke, Harness};
 use keyturn_e2e::{server, Server};
 use serde_json::{json, Value};
-use tauri::ipc::{CallbackFn, InvokeBody};
-use tauri::test::{get_ipc_response, mock_builder, mock_context, noop_assets, MockRuntime, INVOKE_KEY};
-use tauri::webview::InvokeRequest;
-use tauri::WebviewWindow;
-
-struct Harness {
-    _app: tauri::App<MockRuntime>,
-    window: WebviewWindow<MockRuntime>,
-    dir: tempfile::TempDir,
-}
 
 fn start(server: &Server, fingerprint: &str) -> Harness {
-    let env = format!("KEYTURN_IPC_SEAT_FP_{}", fingerprint.replace('-', "_"));
-    std::env::set_var(&env, fingerprint);
-    let config = VendorConfig::from_json(
-        &json!({
-            "product_name": PRODUCT_NAME,
-            "product_id": PRODUCT_ID,
-            "server_url": server.url,
-            "public_key": server.public_key(),
-            "fingerprint_env": env,
-        })
-        .to_string(),
-    )
-    .unwrap();
-    keyring::set_default_credential_builder(keyring::mock::default_credential_builder());
-    let dir = tempfile::tempdir().unwrap();
-    let setup = Setup {
-        config: Ok(config),
-        state_file: dir.path().join("state.json"),
-    };
-    let mut app = build_app(mock_builder(), setup)
-        .build(mock_context(noop_assets()))
-        .unwrap();
-    // One iteration runs the setup hook (called once: no busy loop).
-    #[allow(deprecated)]
-    app.run_iteration(|_, _| {});
-    let window = tauri::WebviewWindowBuilder::new(&app, "main", Default::default())
-        .build()
-        .unwrap();
-    Harness { _app: app, window, dir }
-}
-
-fn invoke(harness: &Harness, cmd: &str, args: Value) -> Result<Value, Value> {
-    let request = InvokeRequest {
-        cmd: cmd.into(),
-        callback: CallbackFn(0),
-        error: CallbackFn(1),
-        url: "tauri://localhost".parse().unwrap(),
-        body: InvokeBody::Json(args),
-        headers: Default::default(),
-        invoke_key: INVOKE_KEY.to_string(),
-    };
-    get_ipc_response(&harness.window, request).map(|body| body.deserialize::<Value>().unwrap())
+    common::start(Ok(config(&server.url, server.public_key(), fingerprint)))
 }
 
 /// Another computer takes a seat over HTTP; its answer (status, body).

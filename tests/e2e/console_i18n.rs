@@ -7,10 +7,10 @@
 
 use keyturn_e2e::app::TestResult;
 use keyturn_e2e::audit::serious_violations;
-use keyturn_e2e::{binaries, process, server, Browser, Server};
+use keyturn_e2e::server::{OWNER_EMAIL, OWNER_PASSWORD};
+use keyturn_e2e::{server, Browser, Server};
 use serde_json::Value;
 
-const OWNER_PASSWORD: &str = "tall trees whisper softly";
 const TAB: &str = "\u{e004}";
 const ENTER: &str = "\u{e007}";
 
@@ -86,19 +86,7 @@ async fn tab_to(b: &Browser, css: &str) -> TestResult {
 #[tokio::test]
 async fn every_console_page_in_four_languages_passes_axe_and_staff_pages_by_keyboard() {
     let server = server::start();
-    let mut add = std::process::Command::new(binaries::server());
-    add.args([
-        "staff",
-        "add",
-        "--email",
-        "owner@acme.com",
-        "--role",
-        "owner",
-        "--db",
-        &server.db,
-    ]);
-    let run = process::run(add, &format!("{OWNER_PASSWORD}\n"));
-    assert!(run.success(), "{}", run.stderr);
+    server::add_owner(&server);
     let policy = server.new_policy(3, &[]);
     let created: Value = serde_json::from_str(&server.license_with(
         &policy,
@@ -153,7 +141,7 @@ async fn walk(b: &Browser, server: &Server, license: &str) -> TestResult {
     b.wait_for_text("#sign-in-heading", "Sign in", |t| t == "Sign in")
         .await?;
 
-    b.fill("#email", "owner@acme.com").await?;
+    b.fill("#email", OWNER_EMAIL).await?;
     b.fill("#password", OWNER_PASSWORD).await?;
     b.click("#staff-sign-in-button").await?;
     b.wait_visible("#search-view").await?;

@@ -3,19 +3,23 @@
 //! console's sign-in) to a receiver that is not there and 55
 //! key emails to a mail server that is down. The delivery log shows each delivery's event type,
 //! the receiver's answer, attempts and next retry, pages back and forth (50, then 7), filters
-//! by state and endpoint, and redelivers a delivery given up. The mail queue shows the emails given up (after three
+//! by state and endpoint, and redelivers a delivery given up. A second endpoint's receiver (on
+//! loopback, answering 204) gets its deliveries, and the log's Sequence column shows, for each
+//! event, the sequence number that receiver got. The mail queue shows the emails given up (after three
 //! days on the server's test clock), pages, and a Resend sends one once the mail server is up
 //! (the key arrives by email and is never on the page). Screenshots in English and German.
 
 use keyturn_e2e::app::TestResult;
 use keyturn_e2e::audit::serious_violations;
-use keyturn_e2e::payments::post_stripe;
-use keyturn_e2e::server::{ADMIN_TOKEN, PRODUCT_ID, PRODUCT_NAME};
+use keyturn_e2e::payments::{post_stripe, Shop};
+use keyturn_e2e::server::ADMIN_TOKEN;
 use keyturn_e2e::Browser;
 use keyturn_testkit::smtp::SmtpServer;
-use keyturn_testkit::{cli, eventually, free_port, Database, Server};
+use keyturn_testkit::stub::{Reply, Stub};
+use keyturn_testkit::{eventually, free_port, Server};
 use reqwest::Method;
 use serde_json::json;
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 const STRIPE: &str = "whsec_e2e_outbox";
@@ -23,44 +27,10 @@ const PURCHASES: usize = 55;
 
 #[tokio::test]
 async fn delivery_log_and_mail_queue_in_the_console() {
-    let database = Database::under_test();
-    cli(
-        &database.db,
-        &["product", "create", "--name", PRODUCT_NAME, "--id", PRODUCT_ID],
-    );
-    let policy = cli(
-        &database.db,
-        &[
-            "policy",
-            "create",
-            "--product",
-            PRODUCT_ID,
-            "--name",
-            "Pro",
-            "--max-machines",
-            "2",
-        ],
-    );
     let smtp_port = free_port();
-    let server = Server::options()
-        .on(&database.db)
-        .args(&[
-            "--stripe-webhook-secret",
-            STRIPE,
-            "--payment-price",
-            &format!("plink_e2e={policy}"),
-            "--smtp-host",
-            "127.0.0.1",
-            "--smtp-port",
-            &smtp_port.to_string(),
-            "--smtp-tls",
-            "off",
-            "--mail-from",
-            "E2E Sales <sales@e2e.example>",
-            "--link-scheme",
-            "e2eapp",
-        ])
-        .start();
+    let more = ["--smtp-tls", "off", "--link-scheme", "e2eapp"];
+    let shop = Shop::start(STRIPE, "plink_e2e", smtp_port, &more);
+    let (server, policy) = (&shop.server, &shop.policy);
     // Nothing listens on this port: every delivery attempt fails without an answer.
     let dead = format!("http://127.0.0.1:{}/hooks", free_port());
     let (status, _) = server
@@ -76,7 +46,7 @@ async fn delivery_log_and_mail_queue_in_the_console() {
             "id": format!("cs_{n}"), "object": "checkout.session", "mode": "payment", "payment_status": "paid",
             "payment_intent": format!("pi_{n}"), "payment_link": "plink_e2e",
             "customer_details": {"email": format!("buyer{n}@example.com"), "name": format!("Buyer {n}")}}}});
-        assert_eq!(post_stripe(&server, STRIPE, &event).await["outcome"], "license_created");
+        assert_eq!(post_stripe(server, STRIPE, &event).await["outcome"], "license_created");
     }
     // Three days on, the emails are given up.
     server.set_clock_offset(3 * 86_400 + 60).await;
@@ -87,7 +57,7 @@ async fn delivery_log_and_mail_queue_in_the_console() {
     .await;
 
     let browser = Browser::launch("console-outbox").await;
-    let result = walk_through(&browser, &server, smtp_port).await;
+    let result = walk_through(&browser, server, smtp_port, policy).await;
     browser.finish(result, &server.logs()).await;
 }
 
@@ -119,7 +89,7 @@ async fn no_serious_violations(b: &Browser, name: &str) -> TestResult {
     Ok(())
 }
 
-async fn walk_through(b: &Browser, server: &Server, smtp_port: u16) -> TestResult {
+async fn walk_through(b: &Browser, server: &Server, smtp_port: u16, policy: &str) -> TestResult {
     b.console_sign_in_with_token(&server.url, ADMIN_TOKEN).await?;
 
     // The delivery log: newest first, 50 to a page, each with its event type and the receiver's answer.
@@ -166,6 +136,7 @@ async fn walk_through(b: &Browser, server: &Server, smtp_port: u16) -> TestResul
     b.wait_for_text("#webhooks-message", "queued again", |t| t.contains("queued again"))
         .await?;
     b.click("#webhooks summary").await?;
+    sequences_as_the_receiver_got_them(b, server, policy).await?;
 
     // The mail queue: the given-up emails a page at a time, then a Resend once the server is up.
     b.click("#mail-queue summary").await?;
@@ -224,10 +195,68 @@ async fn walk_through(b: &Browser, server: &Server, smtp_port: u16) -> TestResul
     b.screenshot("mail-queue-de").await?;
     b.click("#webhooks summary").await?;
     b.wait_for_text("#webhook-deliveries thead", "German headings", |t| {
-        t.contains("Ereignistyp")
+        t.contains("Ereignistyp") && t.contains("Sequenz")
     })
     .await?;
     show(b, "#webhook-deliveries").await?;
     b.screenshot("delivery-log-de").await?;
+    Ok(())
+}
+
+/// A live receiver's endpoint: its own creation and three new licenses are delivered to it; the
+/// log, filtered to that endpoint, shows for each event the `sequence` the receiver got.
+async fn sequences_as_the_receiver_got_them(b: &Browser, server: &Server, policy: &str) -> TestResult {
+    let receiver = Stub::start(|_| Reply::NoContent).await;
+    let hooks = json!({"url": format!("{}/hooks", receiver.url), "event_types": ["add_webhook", "create_license"]});
+    let (status, endpoint) = server.admin(Method::POST, "/webhooks", Some(hooks)).await;
+    assert!(status.is_success(), "{endpoint}");
+    for n in 0..3 {
+        let license = json!({"policy_id": policy, "owner_name": format!("Walk-in {n}")});
+        let (status, created) = server.admin(Method::POST, "/licenses", Some(license)).await;
+        assert!(status.is_success(), "{created}");
+    }
+    eventually("the receiver's four deliveries", Duration::from_secs(30), || async {
+        receiver.requests().len() >= 4
+    })
+    .await;
+    // Event id -> the sequence number the receiver got (as the page shows it).
+    let got: BTreeMap<i64, String> = receiver
+        .requests()
+        .iter()
+        .map(|r| (r.body["event"]["id"].as_i64().unwrap(), r.body["sequence"].to_string()))
+        .collect();
+    assert_eq!(
+        got.values().map(String::as_str).collect::<Vec<_>>(),
+        ["1", "2", "3", "4"],
+        "each event once, numbered in event order: {got:?}"
+    );
+
+    b.click("#webhooks summary").await?;
+    b.wait_count("#delivery-endpoint option", 3).await?;
+    choose(b, "#delivery-endpoint", endpoint["id"].as_str().unwrap()).await?;
+    choose(b, "#delivery-state", "DELIVERED").await?;
+    b.wait_count("#webhook-deliveries tbody tr", 4).await?;
+    let shown = b
+        .run(
+            "const done = arguments[0]; done([...document.querySelectorAll('#webhook-deliveries tbody tr')]
+               .map((row) => [row.dataset.event, row.querySelector('td.sequence').textContent]))",
+        )
+        .await?;
+    let shown: Vec<(String, String)> = serde_json::from_value(shown)?;
+    let shown: BTreeMap<i64, String> = shown
+        .into_iter()
+        .map(|(event, sequence)| (event.parse().unwrap(), sequence))
+        .collect();
+    assert_eq!(
+        shown, got,
+        "the log's sequence per event, against what the receiver got"
+    );
+    b.wait_for_text("#webhook-deliveries thead", "the Sequence heading", |t| {
+        t.contains("Sequence")
+    })
+    .await?;
+    show(b, "#webhook-deliveries").await?;
+    b.screenshot("delivery-sequence-en").await?;
+    b.click("#webhooks summary").await?;
     Ok(())
 }

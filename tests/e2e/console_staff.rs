@@ -6,11 +6,11 @@
 //! second factor set up in the browser and asked for at the next sign-in.
 
 use keyturn_e2e::app::TestResult;
-use keyturn_e2e::{binaries, process, server, Browser, Server};
+use keyturn_e2e::server::{OWNER_EMAIL, OWNER_PASSWORD};
+use keyturn_e2e::{server, Browser, Server};
 use keyturn_server::domain::staff::totp;
 use serde_json::{json, Value};
 
-const OWNER_PASSWORD: &str = "tall trees whisper softly";
 const AGENT_PASSWORD: &str = "blue kettles sing at dawn";
 
 async fn shown(b: &Browser, css: &str) -> Result<bool, Box<dyn std::error::Error>> {
@@ -21,19 +21,7 @@ async fn shown(b: &Browser, css: &str) -> Result<bool, Box<dyn std::error::Error
 #[tokio::test]
 async fn an_owner_adds_a_support_agent_who_resets_but_cannot_revoke() {
     let server = server::start();
-    let mut add = std::process::Command::new(binaries::server());
-    add.args([
-        "staff",
-        "add",
-        "--email",
-        "owner@acme.com",
-        "--role",
-        "owner",
-        "--db",
-        &server.db,
-    ]);
-    let run = process::run(add, &format!("{OWNER_PASSWORD}\n"));
-    assert!(run.success(), "{}", run.stderr);
+    server::add_owner(&server);
     let policy = server.new_policy(3, &[]);
     let created: Value =
         serde_json::from_str(&server.license_with(&policy, &["--owner-email", "cust@example.com", "--json"])).unwrap();
@@ -81,12 +69,12 @@ async fn walk_through(b: &Browser, server: &Server, license: &str) -> TestResult
     assert!(shown(b, "#language").await?, "the sign-in page has the language switch");
     b.screenshot("sign-in-page").await?;
     // A wrong password: the same plain answer as an unknown email.
-    b.fill("#email", "owner@acme.com").await?;
+    b.fill("#email", OWNER_EMAIL).await?;
     b.fill("#password", "not my password at all").await?;
     b.click("#staff-sign-in-button").await?;
     b.wait_for_text("#error", "UNAUTHORIZED", |t| t.contains("UNAUTHORIZED"))
         .await?;
-    sign_in(b, "owner@acme.com", OWNER_PASSWORD).await?;
+    sign_in(b, OWNER_EMAIL, OWNER_PASSWORD).await?;
     assert!(shown(b, "#nav-staff").await?, "the owner sees the Staff link");
     assert!(shown(b, "#nav-licenses").await?, "the owner sees All licenses");
     assert!(shown(b, "#language").await?, "the language switch stays");
@@ -118,7 +106,7 @@ async fn walk_through(b: &Browser, server: &Server, license: &str) -> TestResult
              document.querySelectorAll(\"#staff-table tr[data-email='{email}'] button.disable\").length]"
         )
     };
-    let own = b.client.execute(&controls("owner@acme.com"), vec![]).await?;
+    let own = b.client.execute(&controls(OWNER_EMAIL), vec![]).await?;
     assert_eq!(own, serde_json::json!([0, 0]), "the owner's own row");
     let agent = b.client.execute(&controls("ann@acme.com"), vec![]).await?;
     assert_eq!(agent, serde_json::json!([1, 1]), "the agent's row");
@@ -171,7 +159,7 @@ async fn walk_through(b: &Browser, server: &Server, license: &str) -> TestResult
     b.wait_visible("#sign-in-view").await?;
 
     // The owner makes an API token (shown once), which works until it is revoked.
-    sign_in(b, "owner@acme.com", OWNER_PASSWORD).await?;
+    sign_in(b, OWNER_EMAIL, OWNER_PASSWORD).await?;
     b.click("#nav-tokens").await?;
     b.wait_visible("#tokens-view").await?;
     b.fill("#token-name", "shop-backend").await?;

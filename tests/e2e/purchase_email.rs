@@ -4,65 +4,23 @@
 //! Activate → activated (screenshots in tests/artifacts).
 
 use keyturn_e2e::app::Options;
-use keyturn_e2e::payments::stripe_signature;
-use keyturn_e2e::server::{PRODUCT_ID, PRODUCT_NAME};
+use keyturn_e2e::payments::{post_stripe, Shop};
 use keyturn_e2e::App;
 use keyturn_testkit::smtp::SmtpServer;
-use keyturn_testkit::{cli, eventually, free_port, Database, Server};
+use keyturn_testkit::{eventually, free_port};
 use std::time::Duration;
 
 const STRIPE: &str = "whsec_e2e_purchase";
 
 #[tokio::test]
 async fn a_purchase_email_link_activates_the_app() {
-    let database = Database::under_test();
-    cli(
-        &database.db,
-        &["product", "create", "--name", PRODUCT_NAME, "--id", PRODUCT_ID],
-    );
-    let policy = cli(
-        &database.db,
-        &[
-            "policy",
-            "create",
-            "--product",
-            PRODUCT_ID,
-            "--name",
-            "Pro",
-            "--max-machines",
-            "2",
-        ],
-    );
     let smtp = SmtpServer::start(free_port());
-    let server = Server::options()
-        .on(&database.db)
-        .args(&[
-            "--stripe-webhook-secret",
-            STRIPE,
-            "--payment-price",
-            &format!("price_e2e={policy}"),
-            "--smtp-host",
-            "127.0.0.1",
-            "--smtp-port",
-            &smtp.port.to_string(),
-            "--mail-from",
-            "E2E Sales <sales@e2e.example>",
-        ])
-        .start();
+    let shop = Shop::start(STRIPE, "price_e2e", smtp.port, &[]);
+    let server = &shop.server;
     let event = serde_json::json!({"id": "evt_e2e_1", "type": "invoice.paid", "data": {"object": {
         "id": "in_e2e", "customer_email": "buyer@example.com", "customer_name": "Bea Buyer", "payment_intent": "pi_e2e",
-        "lines": {"data": [{"price": {"id": "price_e2e"}}]}}}})
-    .to_string();
-    let answer = server
-        .http
-        .post(format!("{}/v1/payments/stripe", server.url))
-        .header("content-type", "application/json")
-        .header("stripe-signature", stripe_signature(STRIPE, &event))
-        .body(event)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(answer.status(), 200);
+        "lines": {"data": [{"price": {"id": "price_e2e"}}]}}}});
+    assert_eq!(post_stripe(server, STRIPE, &event).await["outcome"], "license_created");
     eventually("the purchase email", Duration::from_secs(30), || async {
         !smtp.messages().is_empty()
     })
@@ -81,7 +39,7 @@ async fn a_purchase_email_link_activates_the_app() {
         args: vec![link.clone()],
         ..Options::default()
     };
-    let app = App::launch_with("purchase-email", &server, "e2e-purchase-device", options).await;
+    let app = App::launch_with("purchase-email", server, "e2e-purchase-device", options).await;
     let result = async {
         app.find("[data-testid=key-title]").await?;
         let typed = app.find("#license-key").await?.prop("value").await?.unwrap_or_default();
@@ -94,5 +52,5 @@ async fn a_purchase_email_link_activates_the_app() {
         Ok(())
     }
     .await;
-    app.finish(result, &server).await;
+    app.finish(result, server).await;
 }

@@ -9,6 +9,7 @@
 //!   command to the end.
 //! - [`stub`]: a scripted HTTP server that injects faults a real server never gives.
 //! - [`smtp`]: a real SMTP server (aiosmtpd) whose messages a test reads back.
+//! - [`staff`]: staff accounts added with the CLI, as an operator does.
 
 pub mod binaries;
 pub mod http;
@@ -18,6 +19,7 @@ pub mod process;
 pub mod server;
 pub mod shop;
 pub mod smtp;
+pub mod staff;
 pub mod store;
 pub mod stub;
 pub mod web;

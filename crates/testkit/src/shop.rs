@@ -177,18 +177,26 @@ impl Shop {
 
 /// The shop's product and policy on `db` (made with the CLI): the policy's id.
 pub fn stock(db: &str) -> String {
-    cli(db, &["product", "create", "--name", "Pixel Tool", "--id", "pixel"]);
+    stock_product(db, "pixel", "Pixel Tool", 1)
+}
+
+/// A product (`id`, `name`) and its policy "Pro" with `max_machines` seats on `db`, made with the
+/// CLI before any server runs (a server's `--payment-price` options name the policy): the
+/// policy's id.
+pub fn stock_product(db: &str, id: &str, name: &str, max_machines: u32) -> String {
+    cli(db, &["product", "create", "--name", name, "--id", id]);
+    let max = max_machines.to_string();
     cli(
         db,
         &[
             "policy",
             "create",
             "--product",
-            "pixel",
+            id,
             "--name",
             "Pro",
             "--max-machines",
-            "1",
+            &max,
         ],
     )
 }

@@ -6,19 +6,12 @@
 use keyturn_testkit::*;
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
-use std::process::Command;
 
 pub const PASSWORD: &str = "correct horse battery staple";
 
-/// `keyturn-server staff add` with the password on stdin; the account's id.
+/// `keyturn-server staff add` with [`PASSWORD`] on stdin; the account's id.
 pub fn add_staff(server: &Server, email: &str, role: &str) -> String {
-    let mut command = Command::new(binaries::server());
-    command
-        .args(["staff", "add", "--email", email, "--role", role, "--db", &server.db])
-        .env_remove("KEYTURN_DB");
-    let run = process::run(command, &format!("{PASSWORD}\n"));
-    assert!(run.success(), "staff add: {}", run.stderr);
-    run.stdout.trim().to_string()
+    keyturn_testkit::staff::add_staff(&server.db, email, role, PASSWORD)
 }
 
 /// `keyturn-server token create`; the token's text.

@@ -16,6 +16,7 @@
 pub mod auth;
 pub mod guard;
 pub mod manage;
+mod scope;
 
 use crate::domain::staff::Role;
 

@@ -16,6 +16,7 @@ mod outbox;
 mod payments;
 mod query;
 mod rename;
+mod replica;
 mod rows;
 pub mod schema;
 mod sessions;
@@ -27,7 +28,7 @@ mod webhooks;
 
 use super::contract::{Store, StoreFuture};
 use crate::domain::admin::{self, Extend, LicenseView, MachineView, NewLicense, NewPolicy, NewProduct};
-use crate::domain::errors::{ApiError, ApiResult};
+use crate::domain::errors::ApiResult;
 use crate::domain::events::{Event, EventPage, EventQuery};
 use crate::domain::issued::Issued;
 use crate::domain::leases::tx::AutoReleased;
@@ -70,13 +71,7 @@ pub struct PgStore {
     secrets: Secrets,
     /// What this replica hears of changes (the version of [`PgStore::validate_cache`]).
     changes: Arc<changes::Changes>,
-    validate_cache: ValidateCache<Timed<ValidateView>, changes::Version>,
-}
-
-/// A read and when it was made (served for at most [`changes::MAX_AGE_MS`]).
-struct Timed<T> {
-    at: std::time::Instant,
-    value: T,
+    validate_cache: ValidateCache<replica::Timed<ValidateView>, changes::Version>,
 }
 
 // `in_tx!` and `on_client!` (before `noted`, which uses `in_tx!`).
@@ -93,24 +88,7 @@ impl Store for PgStore {
     }
 
     fn validate(&self, now: i64, key_hash: String, fingerprint: String) -> StoreFuture<'_, ValidateResponse> {
-        Box::pin(async move {
-            // The version before the read: a change committed meanwhile moves it, and what this
-            // read found is then never served.
-            let version = self.changes.version();
-            let kept = version.and_then(|v| self.validate_cache.get(&v, &key_hash, &fingerprint));
-            if let Some(kept) = kept.filter(|k| k.at.elapsed().as_millis() < u128::from(changes::MAX_AGE_MS)) {
-                return client::validate(Some(&kept.value), now);
-            }
-            let at = std::time::Instant::now();
-            let client = self.client().await?;
-            let view = rows::validate_view(&client, &key_hash, &fingerprint).await?;
-            let answer = client::validate(view.as_ref(), now);
-            if let (Some(version), Some(value)) = (version, view) {
-                let read = Arc::new(Timed { at, value });
-                self.validate_cache.put(version, key_hash, fingerprint, read);
-            }
-            answer
-        })
+        Box::pin(self.cached_validate(now, key_hash, fingerprint))
     }
 
     fn activate(&self, now: i64, key_hash: String, req: ActivateRequest) -> StoreFuture<'_, Issued> {
@@ -238,27 +216,11 @@ impl Store for PgStore {
     }
 
     fn settle(&self) -> StoreFuture<'_, ()> {
-        Box::pin(async move {
-            if !self.changes.settle(std::time::Duration::from_secs(2)).await {
-                tracing::warn!(
-                    "could not tell the other servers of this change; they see it within {} ms",
-                    changes::MAX_AGE_MS
-                );
-            }
-            Ok(())
-        })
+        Box::pin(self.tell_replicas())
     }
 
     fn hear_changes(&self) -> StoreFuture<'_, ()> {
-        Box::pin(async move {
-            if self.changes.sync(std::time::Duration::from_secs(2)).await {
-                Ok(())
-            } else {
-                Err(ApiError::Internal(
-                    "the connection that hears of changes is down".into(),
-                ))
-            }
-        })
+        Box::pin(self.hear_replicas())
     }
 
     fn end_session(&self, kind: String, id_hash: String) -> StoreFuture<'_, ()> {

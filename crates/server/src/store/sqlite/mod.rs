@@ -34,6 +34,7 @@ pub mod tx;
 pub mod versions;
 pub mod wal_index;
 pub mod webhooks;
+mod whole_rows;
 pub mod writer;
 
 use super::validate_cache::ValidateCache;

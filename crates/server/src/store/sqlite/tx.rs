@@ -23,10 +23,6 @@ where
     ready(result.map_err(Into::into))
 }
 
-fn json<T: serde::Serialize>(value: &T) -> String {
-    serde_json::to_string(value).expect("maps and lists serialize")
-}
-
 impl Tx for SqliteTx<'_> {
     fn license(&mut self, by: LicenseBy<'_>, _lock: Lock) -> impl Future<Output = ApiResult<Option<Held>>> + Send {
         done(match by {
@@ -44,28 +40,7 @@ impl Tx for SqliteTx<'_> {
     }
 
     fn insert_license(&mut self, l: &License, key_hash: &str) -> impl Future<Output = ApiResult<()>> + Send {
-        done(
-            self.execute(
-                "INSERT INTO licenses (id, policy_id, product_id, key_hash, key_prefix, status, expires_at, owner_name, \
-                 owner_email, entitlements, metadata, created_at) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
-                params![
-                    l.id,
-                    l.policy_id,
-                    l.product_id,
-                    key_hash,
-                    l.key_prefix,
-                    model::status_str(l.status),
-                    l.expires_at,
-                    l.owner_name,
-                    l.owner_email,
-                    json(&l.entitlements),
-                    json(&l.metadata),
-                    l.created_at
-                ],
-            )
-            .map(drop),
-        )
+        done(self.write_license(l, key_hash))
     }
 
     fn set_license_status(&mut self, id: &str, status: LicenseStatus) -> impl Future<Output = ApiResult<()>> + Send {
@@ -120,35 +95,7 @@ impl Tx for SqliteTx<'_> {
     }
 
     fn insert_policy(&mut self, p: &Policy) -> impl Future<Output = ApiResult<()>> + Send {
-        done(
-            self.execute(
-                "INSERT INTO policies (id, product_id, name, max_machines, uniqueness, matching, fuzzy_min, \
-                 renew_interval_secs, grace_secs, duration_secs, allow_vm, trial, created_at, offline_lease_secs, \
-                 floating, lease_secs, max_borrow_secs, release_unseen_days) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
-                params![
-                    p.id,
-                    p.product_id,
-                    p.name,
-                    p.max_machines,
-                    p.uniqueness.as_str(),
-                    p.matching.as_str(),
-                    p.fuzzy_min,
-                    p.renew_interval_secs,
-                    p.grace_secs,
-                    p.duration_secs,
-                    p.allow_vm,
-                    p.trial,
-                    p.created_at,
-                    p.offline_lease_secs,
-                    p.seats.floating,
-                    p.seats.lease_secs,
-                    p.seats.max_borrow_secs,
-                    p.seats.release_unseen_days
-                ],
-            )
-            .map(drop),
-        )
+        done(self.write_policy(p))
     }
 
     fn activation_by_fingerprint(
@@ -205,52 +152,11 @@ impl Tx for SqliteTx<'_> {
     }
 
     fn insert_activation(&mut self, policy_id: &str, d: Device<'_>) -> impl Future<Output = ApiResult<()>> + Send {
-        let a = d.activation;
-        done(
-            self.execute(
-                "INSERT INTO activations (id, license_id, policy_id, fingerprint, components, name, platform, vm, \
-                 container, virt_kind, created_at, last_renewed_at, offline_until) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
-                params![
-                    a.id,
-                    a.license_id,
-                    policy_id,
-                    a.fingerprint,
-                    json(&a.components),
-                    a.name,
-                    a.platform,
-                    a.vm,
-                    a.container,
-                    d.virt_kind,
-                    a.created_at,
-                    a.last_renewed_at,
-                    a.offline_until
-                ],
-            )
-            .map(drop),
-        )
+        done(self.write_activation(policy_id, d))
     }
 
     fn rebind_activation(&mut self, d: Device<'_>) -> impl Future<Output = ApiResult<()>> + Send {
-        let a = d.activation;
-        done(
-            self.execute(
-                "UPDATE activations SET fingerprint = ?1, components = ?2, name = ?3, platform = ?4, vm = ?5, \
-                 container = ?6, virt_kind = ?7, last_renewed_at = ?8 WHERE id = ?9",
-                params![
-                    a.fingerprint,
-                    json(&a.components),
-                    a.name,
-                    a.platform,
-                    a.vm,
-                    a.container,
-                    d.virt_kind,
-                    a.last_renewed_at,
-                    a.id
-                ],
-            )
-            .map(drop),
-        )
+        done(self.rebind(d))
     }
 
     fn touch_activation(&mut self, id: &str, now: i64) -> impl Future<Output = ApiResult<()>> + Send {

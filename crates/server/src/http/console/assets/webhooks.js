@@ -2,6 +2,8 @@
 // module: it adds a "Webhooks" section to the search view and talks to the admin API's /webhooks
 // routes under /console/api (console_api.js). The log shows each delivery's event type, the
 // receiver's answer, attempts and the next retry, newest first, filtered by endpoint and state,
+// with each delivery's sequence number (the `sequence` the receiver got: receivers order and
+// deduplicate by endpoint and sequence, so support matches a row to the receiver's log by it),
 // a page at a time (keyset paging: Older / Newer); the newest page follows the deliveries live.
 // Everything shown is set with textContent; the words are i18n.js's (fixed ones carry
 // data-i18n; the tables are built again after a language change).
@@ -29,7 +31,7 @@ const filters = el('div', { className: 'filters' },
   el('span', {}, w('label', 'filterState', { for: 'delivery-state' }), byState),
 );
 const log = el('table', { id: 'webhook-deliveries' },
-  headings(['colDelivery', 'colEndpoint', 'colEventType', 'colState', 'colAttempts', 'colReceiver', 'colNextRetry', 'colActions']),
+  headings(['colDelivery', 'colEndpoint', 'colSequence', 'colEventType', 'colState', 'colAttempts', 'colReceiver', 'colNextRetry', 'colActions']),
   el('tbody'),
 );
 const empty = w('p', 'noDeliveries', { id: 'no-deliveries', hidden: true });
@@ -95,11 +97,14 @@ function deliveryRow(d) {
   const receiver = d.last_status ?? d.last_error ?? '—';
   const next = d.state === 'PENDING' ? cellTime(d.next_at) : d.state === 'DELIVERED' ? t('deliveredAt', cellTime(d.delivered_at)) : t('givenUp');
   const endpoint = el('td', { title: d.endpoint_id }, urls[d.endpoint_id] ?? d.endpoint_id);
+  // None until the worker first claims it (also after a redeliver: it gets a new number).
+  const sequence = el('td', { className: 'sequence' }, d.sequence ?? '—');
   const type = el('td', { className: 'event-type' }, el('code', {}, d.event_type ?? '—'), ' ', el('small', {}, t('eventNumber', d.event_id)));
   const row = el('tr', { className: d.state === 'FAILED' ? 'refused' : '' },
-    el('td', {}, d.id), endpoint, type, el('td', { 'data-state': d.state }, t(d.state) ?? d.state),
+    el('td', {}, d.id), endpoint, sequence, type, el('td', { 'data-state': d.state }, t(d.state) ?? d.state),
     el('td', {}, d.attempts), el('td', { className: 'receiver' }, receiver), el('td', {}, next), el('td', {}, again));
   row.dataset.id = d.id;
+  row.dataset.event = d.event_id;
   return row;
 }
 

@@ -229,6 +229,7 @@ export default {
   colReceiver: 'Antwort des Empfängers',
   colNextRetry: 'Nächster Versuch',
   eventNumber: (id) => `Ereignis ${id}`,
+  colSequence: 'Sequenz',
   filterEndpoint: 'Endpunkt',
   allEndpoints: 'Alle Endpunkte',
   filterState: 'Status',

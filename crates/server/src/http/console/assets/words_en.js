@@ -231,6 +231,7 @@ export default {
   colReceiver: 'Receiver answer',
   colNextRetry: 'Next retry',
   eventNumber: (id) => `event ${id}`,
+  colSequence: 'Sequence',
   filterEndpoint: 'Endpoint',
   allEndpoints: 'All endpoints',
   filterState: 'State',

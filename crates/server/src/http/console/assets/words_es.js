@@ -229,6 +229,7 @@ export default {
   colReceiver: 'Respuesta del receptor',
   colNextRetry: 'Próximo intento',
   eventNumber: (id) => `evento ${id}`,
+  colSequence: 'Secuencia',
   filterEndpoint: 'Endpoint',
   allEndpoints: 'Todos los endpoints',
   filterState: 'Estado',

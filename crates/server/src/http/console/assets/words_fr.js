@@ -229,6 +229,7 @@ export default {
   colReceiver: 'Réponse du destinataire',
   colNextRetry: 'Prochain essai',
   eventNumber: (id) => `événement ${id}`,
+  colSequence: 'Séquence',
   filterEndpoint: 'Point de terminaison',
   allEndpoints: 'Tous les points de terminaison',
   filterState: 'État',
