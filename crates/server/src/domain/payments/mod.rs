@@ -21,6 +21,7 @@ pub mod orders;
 pub mod providers;
 pub mod signature;
 pub mod tx;
+pub mod unmatched;
 
 use super::admin::{self, NewLicense};
 use super::errors::ApiResult;
@@ -163,7 +164,11 @@ pub async fn apply(
             }
         }
     }
-    if !tx.insert_payment_event(provider, &ev.event_id, now).await? {
+    let event = (ev.event_id.as_str(), ev.event_type.as_str());
+    if !tx
+        .insert_payment_event(provider, event, ev.order.first().map(String::as_str), now)
+        .await?
+    {
         return Ok(Applied::just("duplicate"));
     }
     if let Change::Customer(buyer) = &ev.change {
@@ -260,6 +265,12 @@ pub async fn apply(
         }
     }
     tracing::info!(provider, event = %ev.event_id, order = %order.id, outcome, "payment event applied");
+    if order.revoked && order.license_id.is_none() {
+        // Said each time: a refund whose purchase never comes (on Stripe since 2025-03-31: a
+        // subscription's, when `invoice_payment.paid` is not sent) leaves a license valid.
+        tracing::warn!(provider, event = %ev.event_id, event_type = %ev.event_type, order = %order.id,
+            "a refund or lost dispute matches no license yet; listed as unmatched (GET /admin/v1/payments/unmatched) until its purchase, or for a Stripe subscription `invoice_payment.paid`, names it");
+    }
     Ok(Applied {
         outcome,
         license_id: order.license_id,

@@ -63,6 +63,7 @@ pub const ROUTES: &[(&str, &str, Need)] = &[
     ("GET", "/webhooks/deliveries", Some(Action::Webhooks)),
     ("POST", "/webhooks/deliveries/{id}/redeliver", Some(Action::Webhooks)),
     ("GET", "/mails", Some(Action::Read)),
+    ("GET", "/payments/unmatched", Some(Action::Read)),
     ("POST", "/mails/{license_id}/resend", Some(Action::ResendMail)),
     ("GET", "/events", Some(Action::Read)),
     ("GET", "/search", Some(Action::Read)),
@@ -313,6 +314,8 @@ async fn scoped(
                 Json(serde_json::json!({"events": [], "next_before": null})).into_response(),
             ))
         }
+        // Orders without a license belong to no product.
+        ("GET", "/payments/unmatched") => return Ok(Some(Json(serde_json::json!({"unmatched": []})).into_response())),
         ("GET", "/licenses" | "/policies") if listed_product.as_deref().is_some_and(|p| p != product) => {
             return Ok(Some(Json(Vec::<Value>::new()).into_response()))
         }

@@ -226,6 +226,8 @@ pub const STEPS: &[Step] = &[
     ("key-email list index", crate::store::sqlite::outbox::LIST_INDEX),
     // Webhooks out, issue 18: each delivery's place in its endpoint's order.
     ("webhook delivery order", super::webhooks::ORDER_SCHEMA),
+    // Payments in, issue 18: each event's type and order name, for the unmatched refunds' list.
+    ("payment event names", super::payments::EVENTS_STEP),
 ];
 
 /// The schema version of this release: the base and each step.

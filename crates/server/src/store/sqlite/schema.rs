@@ -293,6 +293,8 @@ pub const STEPS: &[Step] = &[
     ("key-email list index", super::outbox::list_index_step),
     // Webhooks out, issue 18: each delivery's place in its endpoint's order.
     ("webhook delivery order", super::webhooks::create_order),
+    // Payments in, issue 18: each event's type and order name, for the unmatched refunds' list.
+    ("payment event names", super::payments::events_step),
 ];
 
 /// The schema version of this release: the base and each step.
