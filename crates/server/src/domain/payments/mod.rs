@@ -13,7 +13,8 @@
 //! also on several replicas ([`PaymentTx::lock_payments`]), so no two wait on each other.
 //! Order-independent: an order's state (paid until, ends at, revoked) is kept on the order, so a
 //! cancellation or refund that arrives before the purchase is applied when the license is made,
-//! and an older renewal never shortens a newer one. Unknown event types are ignored; a payment
+//! and an older renewal never shortens a newer one; one whose purchase never comes is listed
+//! ([`unmatched`]). Unknown event types are ignored; a payment
 //! for a price no policy is mapped to is logged and stores nothing (the provider's resend works
 //! once the map has it).
 
