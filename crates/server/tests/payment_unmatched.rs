@@ -8,10 +8,12 @@
 //! test (`KEYTURN_TEST_STORE=postgres`).
 
 mod payments_common;
+mod staff_common;
 
 use payments_common::*;
 use reqwest::{Method, StatusCode};
 use serde_json::Value;
+use staff_common::{call, new_token};
 use std::time::Duration;
 
 async fn unmatched(shop: &Shop) -> Vec<Value> {
@@ -139,4 +141,16 @@ async fn a_refund_whose_purchase_comes_later_leaves_the_list_by_itself() {
         .admin(Method::GET, "/payments/unmatched?limit=2", None)
         .await;
     assert_eq!(page["unmatched"].as_array().map(Vec::len), Some(2), "{page}");
+
+    // Every role may read the list; an API token of one product sees none (they have no product).
+    let viewer = new_token(&shop.server, "viewer", "viewer", None);
+    let (status, page) = call(&shop.server, &viewer, Method::GET, "/payments/unmatched", None).await;
+    assert_eq!(
+        (status, page["unmatched"].as_array().map(Vec::len)),
+        (StatusCode::OK, Some(3)),
+        "{page}"
+    );
+    let scoped = new_token(&shop.server, "shop-backend", "admin", Some("pixel"));
+    let (status, page) = call(&shop.server, &scoped, Method::GET, "/payments/unmatched", None).await;
+    assert_eq!((status, page), (StatusCode::OK, serde_json::json!({"unmatched": []})));
 }
