@@ -11,37 +11,6 @@ mod payments_common;
 use payments_common::*;
 use serde_json::{json, Value};
 
-/// `invoice.paid` of the newer shape: subscription under `parent`, price under `pricing`, no
-/// payment intent, no charge, no `payments` (not expanded).
-fn basil_invoice(event_id: &str, invoice: &str, sub: &str, period_end: i64) -> Value {
-    json!({"id": event_id, "object": "event", "api_version": "2025-03-31.basil", "type": "invoice.paid",
-        "created": now(), "data": {"object": {
-            "id": invoice, "object": "invoice", "customer": "cus_ann", "customer_email": "ann@example.com",
-            "customer_name": "Ann Buyer", "billing_reason": "subscription_create", "status": "paid",
-            "parent": {"type": "subscription_details", "quote_details": null,
-                "subscription_details": {"metadata": {}, "subscription": sub}},
-            "lines": {"object": "list", "data": [{"id": "il_1", "object": "line_item",
-                "period": {"start": period_end - 30 * DAY, "end": period_end},
-                "pricing": {"type": "price_details", "price_details": {"price": "price_monthly", "product": "prod_app"}}}]}}}})
-}
-
-/// `invoice_payment.paid`: the Invoice Payment linking `invoice` and its payment intent.
-fn invoice_payment_paid(event_id: &str, invoice: &str, pi: &str) -> Value {
-    json!({"id": event_id, "object": "event", "api_version": "2025-03-31.basil", "type": "invoice_payment.paid",
-        "created": now(), "data": {"object": {
-            "id": format!("inpay_{invoice}"), "object": "invoice_payment", "amount_paid": 1900,
-            "amount_requested": 1900, "created": now(), "currency": "eur", "invoice": invoice,
-            "is_default": true, "livemode": false, "payment": {"type": "payment_intent", "payment_intent": pi},
-            "status": "paid", "status_transitions": {"canceled_at": null, "paid_at": now()}}}})
-}
-
-/// `charge.refunded` of the newer shape: the charge names its payment intent, no invoice.
-fn basil_refund(event_id: &str, pi: &str) -> Value {
-    let mut refund = stripe_refund(event_id, pi);
-    refund["api_version"] = json!("2025-03-31.basil");
-    refund
-}
-
 async fn status(shop: &Shop, answer: &Value) -> String {
     let id = answer["license_id"].as_str().expect("a license");
     shop.license(id).await["status"].as_str().unwrap().to_string()

@@ -18,6 +18,7 @@
 //! | `POST /test/clock` `{offset_secs}` (only with `--test-clock`) | 200 `{now}` |
 //! | `POST /test/hear-changes` (only with `--test-clock`) | 204 once every change committed elsewhere before it is seen |
 //! | `/webhooks…` | endpoints, delivery log, redeliver: [`super::webhooks`] |
+//! | `GET /payments/unmatched` | refunds that reached no license: [`super::payment_admin`] |
 //!
 //! `{id}` is a license id (`lic_…`) or its key. Every change is recorded in the event log with
 //! the actor `admin-api ADDRESS`. After 10 wrong tokens from one address that address gets 429
@@ -78,6 +79,7 @@ pub fn handlers() -> Router<AppState> {
         .merge(super::license_admin::handlers())
         .merge(super::webhooks::routes())
         .merge(super::mail_queue::routes())
+        .merge(super::payment_admin::routes())
         .merge(super::leases::admin_routes())
 }
 

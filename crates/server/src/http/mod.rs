@@ -16,6 +16,7 @@ pub mod license_admin;
 pub mod log_sink;
 pub mod mail_queue;
 pub mod ops;
+pub mod payment_admin;
 pub mod payments;
 pub mod portal;
 pub mod ratelimit;

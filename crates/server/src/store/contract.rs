@@ -200,6 +200,13 @@ pub trait Store: Send + Sync + 'static {
     fn mail_queue(&self, query: crate::domain::outbox::MailQuery) -> StoreFuture<'_, crate::domain::outbox::MailPage>;
     /// A staff Resend of a license's key email.
     fn resend_mail(&self, now: i64, license_id: String) -> StoreFuture<'_, crate::domain::mail::KeyMail>;
+
+    // ---- Unmatched refunds (issue 18, crate::domain::payments::unmatched) ----
+    /// Refunds and lost disputes recorded on an order that has no license.
+    fn unmatched_payments(
+        &self,
+        query: crate::domain::payments::unmatched::UnmatchedQuery,
+    ) -> StoreFuture<'_, crate::domain::payments::unmatched::UnmatchedPage>;
 }
 
 /// The store's numbers for `/metrics` in one statement, the same SQL on both stores (the

@@ -13,7 +13,8 @@
 //! also on several replicas ([`PaymentTx::lock_payments`]), so no two wait on each other.
 //! Order-independent: an order's state (paid until, ends at, revoked) is kept on the order, so a
 //! cancellation or refund that arrives before the purchase is applied when the license is made,
-//! and an older renewal never shortens a newer one. Unknown event types are ignored; a payment
+//! and an older renewal never shortens a newer one; one whose purchase never comes is listed
+//! ([`unmatched`]). Unknown event types are ignored; a payment
 //! for a price no policy is mapped to is logged and stores nothing (the provider's resend works
 //! once the map has it).
 
@@ -21,6 +22,7 @@ pub mod orders;
 pub mod providers;
 pub mod signature;
 pub mod tx;
+pub mod unmatched;
 
 use super::admin::{self, NewLicense};
 use super::errors::ApiResult;
@@ -163,7 +165,11 @@ pub async fn apply(
             }
         }
     }
-    if !tx.insert_payment_event(provider, &ev.event_id, now).await? {
+    let event = (ev.event_id.as_str(), ev.event_type.as_str());
+    if !tx
+        .insert_payment_event(provider, event, ev.order.first().map(String::as_str), now)
+        .await?
+    {
         return Ok(Applied::just("duplicate"));
     }
     if let Change::Customer(buyer) = &ev.change {
@@ -260,6 +266,12 @@ pub async fn apply(
         }
     }
     tracing::info!(provider, event = %ev.event_id, order = %order.id, outcome, "payment event applied");
+    if order.revoked && order.license_id.is_none() {
+        // Said each time: a refund whose purchase never comes (on Stripe since 2025-03-31: a
+        // subscription's, when `invoice_payment.paid` is not sent) leaves a license valid.
+        tracing::warn!(provider, event = %ev.event_id, event_type = %ev.event_type, order = %order.id,
+            "a refund or lost dispute matches no license yet; listed as unmatched (GET /admin/v1/payments/unmatched) until its purchase, or for a Stripe subscription `invoice_payment.paid`, names it");
+    }
     Ok(Applied {
         outcome,
         license_id: order.license_id,

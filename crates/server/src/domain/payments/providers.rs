@@ -12,7 +12,9 @@
 //! intent only in `payments` (read when present: not sent unless expanded) and a charge names no
 //! invoice, so `invoice_payment.paid` (an Invoice Payment: `invoice` and
 //! `payment.payment_intent`) links the invoice's order to the payment intent its refund and
-//! dispute name ([`Change::Link`]).
+//! dispute name ([`Change::Link`]). Without it such a refund stays on an order of its own, listed
+//! as unmatched ([`super::unmatched`]). `refund.*` events are not read: a Refund does not say
+//! whether it returns the whole charge (`charge.refunded` does).
 //!
 //! Stripe Checkout: `checkout.session.completed` (when `payment_status` is `paid` or
 //! `no_payment_required`; else the later `checkout.session.async_payment_succeeded`) pays the

@@ -1,6 +1,7 @@
 //! The payment queries each store implements beside [`Tx`] (SQL: `store/sqlite/payments.rs`,
 //! `store/postgres/payments.rs`).
 
+use super::unmatched::StoredEvent;
 use super::{Buyer, Order};
 use crate::domain::errors::ApiResult;
 use crate::domain::tx::{Lock, Tx};
@@ -11,12 +12,15 @@ pub trait PaymentTx: Tx {
     /// this one ends (PostgreSQL: a transaction-scoped advisory lock shared by the replicas;
     /// SQLite's single writer needs none). Taken first, before any payment row is read.
     fn lock_payments(&mut self, provider: &str) -> impl Future<Output = ApiResult<()>> + Send;
-    /// Records a provider's event id; false when it was recorded before (a duplicate). On
-    /// PostgreSQL a concurrent duplicate waits for the first to commit, then answers false.
+    /// Records a provider's event id, its type and the first id it names its order by (an alias,
+    /// so the event stays findable when its order is merged into another); false when it was
+    /// recorded before (a duplicate). On PostgreSQL a concurrent duplicate waits for the first
+    /// to commit, then answers false.
     fn insert_payment_event(
         &mut self,
         provider: &str,
-        event_id: &str,
+        event: (&str, &str),
+        order_alias: Option<&str>,
         now: i64,
     ) -> impl Future<Output = ApiResult<bool>> + Send;
     /// The order the first of `ids` that names one names (its own id or an alias); with
@@ -60,4 +64,12 @@ pub trait PaymentTx: Tx {
         provider: &str,
         customer_id: &str,
     ) -> impl Future<Output = ApiResult<Option<Buyer>>> + Send;
+    /// Orders (of any provider) with a recorded revocation and no license, newest first.
+    fn unmatched_payment_orders(&mut self, limit: u32) -> impl Future<Output = ApiResult<Vec<Order>>> + Send;
+    /// The ids naming an order (sorted) and the events recorded for it (oldest first).
+    fn payment_order_history(
+        &mut self,
+        provider: &str,
+        order_id: &str,
+    ) -> impl Future<Output = ApiResult<(Vec<String>, Vec<StoredEvent>)>> + Send;
 }

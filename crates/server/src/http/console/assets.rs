@@ -54,6 +54,10 @@ const MODULES: &[(&str, &str)] = &[
     ("/console/staff.js", include_str!("assets/staff.js")),
     ("/console/webhooks.js", include_str!("assets/webhooks.js")),
     ("/console/mail_queue.js", include_str!("assets/mail_queue.js")),
+    (
+        "/console/unmatched_payments.js",
+        include_str!("assets/unmatched_payments.js"),
+    ),
     ("/console/leases.js", include_str!("assets/leases.js")),
 ];
 

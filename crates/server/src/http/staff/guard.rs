@@ -64,6 +64,7 @@ pub const ROUTES: &[(&str, &str, Need)] = &[
     ("GET", "/webhooks/deliveries", Some(Action::Webhooks)),
     ("POST", "/webhooks/deliveries/{id}/redeliver", Some(Action::Webhooks)),
     ("GET", "/mails", Some(Action::Read)),
+    ("GET", "/payments/unmatched", Some(Action::Read)),
     ("POST", "/mails/{license_id}/resend", Some(Action::ResendMail)),
     ("GET", "/events", Some(Action::Read)),
     ("GET", "/search", Some(Action::Read)),

@@ -34,6 +34,8 @@ pub(super) async fn scoped(
                 Json(serde_json::json!({"events": [], "next_before": null})).into_response(),
             ))
         }
+        // Orders without a license belong to no product.
+        ("GET", "/payments/unmatched") => return Ok(Some(Json(serde_json::json!({"unmatched": []})).into_response())),
         ("GET", "/licenses" | "/policies") if listed_product.as_deref().is_some_and(|p| p != product) => {
             return Ok(Some(Json(Vec::<Value>::new()).into_response()))
         }

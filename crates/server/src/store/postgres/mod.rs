@@ -378,4 +378,12 @@ impl Store for PgStore {
     fn resend_mail(&self, now: i64, license_id: String) -> StoreFuture<'_, crate::domain::mail::KeyMail> {
         Box::pin(async move { in_tx!(quiet self, |tx| crate::domain::outbox::resend_mail(tx, now, &license_id)) })
     }
+
+    // ---- Unmatched refunds (issue 18, crate::domain::payments::unmatched) ----
+    fn unmatched_payments(
+        &self,
+        query: crate::domain::payments::unmatched::UnmatchedQuery,
+    ) -> StoreFuture<'_, crate::domain::payments::unmatched::UnmatchedPage> {
+        Box::pin(async move { on_client!(self, |tx| crate::domain::payments::unmatched::list(tx, &query)) })
+    }
 }

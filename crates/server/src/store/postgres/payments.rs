@@ -5,9 +5,26 @@
 
 use super::tx::PgTx;
 use crate::domain::errors::ApiResult;
+use crate::domain::payments::unmatched::StoredEvent;
 use crate::domain::payments::{Buyer, Order, PaymentTx};
 use crate::domain::tx::Lock;
 use deadpool_postgres::GenericClient;
+
+/// Schema step (issue 18, unmatched refunds; as SQLite's): each event's type and the id it named
+/// its order by, and the indexes of [`crate::store::sqlite::payments::EVENTS_INDEX`].
+pub const EVENTS_STEP: &str = "DO $$ BEGIN
+IF NOT EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = 'payment_events'::regclass AND attname = 'order_alias'
+    AND NOT attisdropped) THEN
+    ALTER TABLE payment_events ADD COLUMN event_type TEXT, ADD COLUMN order_alias TEXT;
+END IF;
+END $$;
+CREATE INDEX IF NOT EXISTS payment_events_alias ON payment_events(provider, order_alias);
+CREATE INDEX IF NOT EXISTS payment_orders_unmatched ON payment_orders(created_at) WHERE license_id IS NULL AND revoked;";
+
+/// SQLite's statement with PostgreSQL's placeholders.
+fn numbered(sql: &str) -> String {
+    sql.replace("?1", "$1").replace("?2", "$2")
+}
 
 impl<C: GenericClient + Sync> PaymentTx for PgTx<'_, C> {
     async fn lock_payments(&mut self, provider: &str) -> ApiResult<()> {
@@ -19,12 +36,19 @@ impl<C: GenericClient + Sync> PaymentTx for PgTx<'_, C> {
         Ok(())
     }
 
-    async fn insert_payment_event(&mut self, provider: &str, event_id: &str, now: i64) -> ApiResult<bool> {
+    async fn insert_payment_event(
+        &mut self,
+        provider: &str,
+        (event_id, event_type): (&str, &str),
+        order_alias: Option<&str>,
+        now: i64,
+    ) -> ApiResult<bool> {
         let n = self
             .0
             .execute(
-                "INSERT INTO payment_events (provider, event_id, received_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
-                &[&provider, &event_id, &now],
+                "INSERT INTO payment_events (provider, event_id, received_at, event_type, order_alias) \
+                 VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
+                &[&provider, &event_id, &now, &event_type, &order_alias],
             )
             .await?;
         Ok(n == 1)
@@ -148,5 +172,52 @@ impl<C: GenericClient + Sync> PaymentTx for PgTx<'_, C> {
             name: r.get(0),
             email: r.get(1),
         }))
+    }
+
+    async fn unmatched_payment_orders(&mut self, limit: u32) -> ApiResult<Vec<Order>> {
+        use crate::store::sqlite::payments::UNMATCHED_SQL;
+        let rows = self
+            .0
+            .query(numbered(UNMATCHED_SQL).as_str(), &[&i64::from(limit)])
+            .await?;
+        Ok(rows
+            .iter()
+            .map(|r| Order {
+                provider: r.get(0),
+                id: r.get(1),
+                license_id: r.get(2),
+                paid_until: r.get(3),
+                ends_at: r.get(4),
+                revoked: r.get(5),
+                created_at: r.get(6),
+            })
+            .collect())
+    }
+
+    async fn payment_order_history(
+        &mut self,
+        provider: &str,
+        order_id: &str,
+    ) -> ApiResult<(Vec<String>, Vec<StoredEvent>)> {
+        use crate::store::sqlite::payments::{EVENTS_SQL, NAMES_SQL};
+        let names = self
+            .0
+            .query(numbered(NAMES_SQL).as_str(), &[&provider, &order_id])
+            .await?;
+        let events = self
+            .0
+            .query(numbered(EVENTS_SQL).as_str(), &[&provider, &order_id])
+            .await?;
+        Ok((
+            names.iter().map(|r| r.get(0)).collect(),
+            events
+                .iter()
+                .map(|r| StoredEvent {
+                    event_id: r.get(0),
+                    event_type: r.get(1),
+                    received_at: r.get(2),
+                })
+                .collect(),
+        ))
     }
 }

@@ -227,6 +227,8 @@ pub const STEPS: &[Step] = &[
     ("webhook delivery order", super::webhooks::ORDER_SCHEMA),
     // Webhooks out, issue 18 (as SQLite's): endpoints take events from the log.
     ("webhook cursors", super::webhooks::CURSOR_SCHEMA),
+    // Payments in, issue 18: each event's type and order name, for the unmatched refunds' list.
+    ("payment event names", super::payments::EVENTS_STEP),
 ];
 
 /// The schema version of this release: the base and each step.

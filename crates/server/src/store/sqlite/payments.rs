@@ -3,10 +3,34 @@
 
 use super::tx::SqliteTx;
 use crate::domain::errors::ApiResult;
+use crate::domain::payments::unmatched::StoredEvent;
 use crate::domain::payments::{Buyer, Order, PaymentTx};
 use crate::domain::tx::Lock;
 use rusqlite::{params, OptionalExtension};
 use std::future::{ready, Future};
+
+/// Schema step (issue 18, unmatched refunds): each event's type and the id it named its order by.
+pub fn events_step(conn: &rusqlite::Connection) -> rusqlite::Result<()> {
+    for column in ["event_type", "order_alias"] {
+        let sql = format!("ALTER TABLE payment_events ADD COLUMN {column} TEXT;");
+        super::schema::add_column(conn, "payment_events", column, &sql)?;
+    }
+    conn.execute_batch(EVENTS_INDEX)
+}
+
+/// The same on both stores: events found by the alias they named their order by, and orders with
+/// a revocation and no license (the unmatched list) found without a scan of every order.
+pub const EVENTS_INDEX: &str = "CREATE INDEX IF NOT EXISTS payment_events_alias ON payment_events(provider, order_alias);
+CREATE INDEX IF NOT EXISTS payment_orders_unmatched ON payment_orders(created_at) WHERE license_id IS NULL AND revoked;";
+
+/// The unmatched orders, newest first (`?1` at most).
+pub const UNMATCHED_SQL: &str = "SELECT provider, order_id, license_id, paid_until, ends_at, revoked, created_at      FROM payment_orders WHERE license_id IS NULL AND revoked ORDER BY created_at DESC, provider, order_id LIMIT ?1";
+
+/// The names of an order (`?1` provider, `?2` order).
+pub const NAMES_SQL: &str = "SELECT alias FROM payment_aliases WHERE provider = ?1 AND order_id = ?2 ORDER BY alias";
+
+/// The events of an order, found through the alias each named it by.
+pub const EVENTS_SQL: &str = "SELECT e.event_id, COALESCE(e.event_type, ''), e.received_at FROM payment_events e      JOIN payment_aliases a ON a.provider = e.provider AND a.alias = e.order_alias      WHERE a.provider = ?1 AND a.order_id = ?2 ORDER BY e.received_at, e.event_id";
 
 fn done<T: Send>(result: rusqlite::Result<T>) -> impl Future<Output = ApiResult<T>> + Send {
     ready(result.map_err(Into::into))
@@ -21,14 +45,16 @@ impl PaymentTx for SqliteTx<'_> {
     fn insert_payment_event(
         &mut self,
         provider: &str,
-        event_id: &str,
+        (event_id, event_type): (&str, &str),
+        order_alias: Option<&str>,
         now: i64,
     ) -> impl Future<Output = ApiResult<bool>> + Send {
         done(
             self.0
                 .execute(
-                    "INSERT OR IGNORE INTO payment_events (provider, event_id, received_at) VALUES (?1, ?2, ?3)",
-                    params![provider, event_id, now],
+                    "INSERT OR IGNORE INTO payment_events (provider, event_id, received_at, event_type, order_alias) \
+                     VALUES (?1, ?2, ?3, ?4, ?5)",
+                    params![provider, event_id, now, event_type, order_alias],
                 )
                 .map(|n| n == 1),
         )
@@ -171,5 +197,49 @@ impl PaymentTx for SqliteTx<'_> {
                 )
                 .optional(),
         )
+    }
+
+    fn unmatched_payment_orders(&mut self, limit: u32) -> impl Future<Output = ApiResult<Vec<Order>>> + Send {
+        done((|| {
+            let mut stmt = self.0.prepare_cached(UNMATCHED_SQL)?;
+            let rows = stmt.query_map(params![limit], |r| {
+                Ok(Order {
+                    provider: r.get(0)?,
+                    id: r.get(1)?,
+                    license_id: r.get(2)?,
+                    paid_until: r.get(3)?,
+                    ends_at: r.get(4)?,
+                    revoked: r.get(5)?,
+                    created_at: r.get(6)?,
+                })
+            })?;
+            rows.collect()
+        })())
+    }
+
+    fn payment_order_history(
+        &mut self,
+        provider: &str,
+        order_id: &str,
+    ) -> impl Future<Output = ApiResult<(Vec<String>, Vec<StoredEvent>)>> + Send {
+        done((|| {
+            let names = self
+                .0
+                .prepare_cached(NAMES_SQL)?
+                .query_map(params![provider, order_id], |r| r.get(0))?
+                .collect::<rusqlite::Result<Vec<String>>>()?;
+            let events = self
+                .0
+                .prepare_cached(EVENTS_SQL)?
+                .query_map(params![provider, order_id], |r| {
+                    Ok(StoredEvent {
+                        event_id: r.get(0)?,
+                        event_type: r.get(1)?,
+                        received_at: r.get(2)?,
+                    })
+                })?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            Ok((names, events))
+        })())
     }
 }

@@ -294,6 +294,8 @@ pub const STEPS: &[Step] = &[
     ("webhook delivery order", super::webhooks::create_order),
     // Webhooks out, issue 18: endpoints take events from the log (a change writes no delivery).
     ("webhook cursors", super::webhooks::create_cursors),
+    // Payments in, issue 18: each event's type and order name, for the unmatched refunds' list.
+    ("payment event names", super::payments::events_step),
 ];
 
 /// The schema version of this release: the base and each step.

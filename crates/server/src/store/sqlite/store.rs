@@ -340,4 +340,12 @@ impl Store for Db {
     fn resend_mail(&self, now: i64, license_id: String) -> StoreFuture<'_, crate::domain::mail::KeyMail> {
         Box::pin(self.write(move |c| complete(crate::domain::outbox::resend_mail(&mut SqliteTx(c), now, &license_id))))
     }
+
+    // ---- Unmatched refunds (issue 18, crate::domain::payments::unmatched) ----
+    fn unmatched_payments(
+        &self,
+        query: crate::domain::payments::unmatched::UnmatchedQuery,
+    ) -> StoreFuture<'_, crate::domain::payments::unmatched::UnmatchedPage> {
+        ready(self.read(|c| complete(crate::domain::payments::unmatched::list(&mut SqliteTx(c), &query))))
+    }
 }

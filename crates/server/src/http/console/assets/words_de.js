@@ -250,6 +250,14 @@ export default {
   noMails: 'Keine passenden Schlüssel-E-Mails.',
   resend: 'Erneut senden',
   resent: (email) => `Die Schlüssel-E-Mail an ${email} ist erneut eingereiht.`,
+  // Refunds that reached no license (unmatched_payments.js).
+  unmatchedRefunds: 'Nicht zugeordnete Erstattungen',
+  unmatchedHint: 'Erstattungen und verlorene Zahlungsanfechtungen, die keine Lizenz erreicht haben. Die meisten warten kurz auf ihren Kauf und verschwinden dann aus dieser Liste. Bleibt eine stehen, gehört sie zu einem Kauf, den Keyturn nie mit ihr verbunden hat – diese Lizenz ist also noch gültig: Suchen Sie die Zahlung mit diesen IDs im Dashboard Ihres Zahlungsanbieters und widerrufen Sie ihre Lizenz. Bei Stripe (API-Version 2025-03-31 und neuer) abonnieren Sie im Webhook auch invoice_payment.paid, damit Erstattungen von Abonnements von selbst zugeordnet werden.',
+  colProvider: 'Anbieter',
+  colPaymentIds: 'Zahlungs-IDs',
+  colProviderEvents: 'Ereignisse',
+  colReceived: 'Empfangen',
+  noUnmatched: 'Jede Erstattung hat ihre Lizenz erreicht.',
   errors: {
     UNAUTHORIZED: ['Sie sind nicht angemeldet, oder die Sitzung ist abgelaufen.', 'Melden Sie sich erneut an.'],
     RATE_LIMITED: ['Zu viele Versuche.', 'Warten Sie eine Minute und versuchen Sie es dann erneut.'],

@@ -252,6 +252,14 @@ export default {
   noMails: 'No key emails match.',
   resend: 'Resend',
   resent: (email) => `The key email to ${email} is queued again.`,
+  // Refunds that reached no license (unmatched_payments.js).
+  unmatchedRefunds: 'Unmatched refunds',
+  unmatchedHint: 'Refunds and lost disputes that reached no license. Most wait a moment for their purchase and then leave this list. One that stays belongs to a purchase Keyturn never connected to it, so that license is still valid: find the payment in your provider’s dashboard by these ids and revoke its license. On Stripe (API version 2025-03-31 and later) subscribe the webhook to invoice_payment.paid so subscription refunds match by themselves.',
+  colProvider: 'Provider',
+  colPaymentIds: 'Payment ids',
+  colProviderEvents: 'Events',
+  colReceived: 'Received',
+  noUnmatched: 'Every refund reached its license.',
   errors: {
     UNAUTHORIZED: ['You are not signed in, or the session has ended.', 'Sign in again.'],
     RATE_LIMITED: ['Too many attempts.', 'Wait a minute, then try again.'],

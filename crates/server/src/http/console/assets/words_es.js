@@ -250,6 +250,14 @@ export default {
   noMails: 'Ningún correo de clave coincide.',
   resend: 'Reenviar',
   resent: (email) => `El correo de clave para ${email} vuelve a estar en cola.`,
+  // Refunds that reached no license (unmatched_payments.js).
+  unmatchedRefunds: 'Reembolsos sin asociar',
+  unmatchedHint: 'Reembolsos y disputas perdidas que no llegaron a ninguna licencia. La mayoría espera un momento a su compra y luego sale de esta lista. Si uno se queda, pertenece a una compra que Keyturn nunca asoció con él, así que esa licencia sigue siendo válida: busque el pago en el panel de su proveedor con estos identificadores y revoque su licencia. En Stripe (versión de API 2025-03-31 y posteriores) suscriba el webhook también a invoice_payment.paid para que los reembolsos de suscripciones se asocien solos.',
+  colProvider: 'Proveedor',
+  colPaymentIds: 'Identificadores del pago',
+  colProviderEvents: 'Eventos',
+  colReceived: 'Recibido',
+  noUnmatched: 'Cada reembolso llegó a su licencia.',
   errors: {
     UNAUTHORIZED: ['No ha iniciado sesión, o la sesión ha terminado.', 'Inicie sesión de nuevo.'],
     RATE_LIMITED: ['Demasiados intentos.', 'Espere un minuto y vuelva a intentarlo.'],

@@ -250,6 +250,14 @@ export default {
   noMails: 'Aucun e-mail de clé ne correspond.',
   resend: 'Renvoyer',
   resent: (email) => `L’e-mail de clé pour ${email} est de nouveau en file.`,
+  // Refunds that reached no license (unmatched_payments.js).
+  unmatchedRefunds: 'Remboursements non rattachés',
+  unmatchedHint: 'Les remboursements et litiges perdus qui n’ont atteint aucune licence. La plupart attendent un instant leur achat, puis quittent cette liste. Celui qui reste appartient à un achat que Keyturn n’a jamais relié à lui : cette licence est donc toujours valide. Retrouvez le paiement dans le tableau de bord de votre prestataire grâce à ces identifiants et révoquez sa licence. Chez Stripe (version d’API 2025-03-31 et suivantes), abonnez le webhook à invoice_payment.paid pour que les remboursements d’abonnements se rattachent d’eux-mêmes.',
+  colProvider: 'Prestataire',
+  colPaymentIds: 'Identifiants du paiement',
+  colProviderEvents: 'Événements',
+  colReceived: 'Reçu',
+  noUnmatched: 'Chaque remboursement a atteint sa licence.',
   errors: {
     UNAUTHORIZED: ['Vous n’êtes pas connecté, ou la session a expiré.', 'Connectez-vous à nouveau.'],
     RATE_LIMITED: ['Trop de tentatives.', 'Attendez une minute, puis réessayez.'],
