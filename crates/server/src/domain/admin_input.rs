@@ -95,6 +95,33 @@ pub fn check_fingerprint(fingerprint: &str) -> ApiResult<()> {
     Ok(())
 }
 
+/// The latest time the server takes, 9999-12-31T23:59:59Z: every page and app can show it,
+/// and now plus any duration up to it cannot overflow an i64 (a policy's `duration_secs` of
+/// i64::MAX made creating a license panic; an expiry of i64::MAX showed as "Invalid Date").
+pub const LATEST_TIME: i64 = 253_402_300_799;
+
+/// A time a client gives (Unix seconds): from 1970 to [`LATEST_TIME`].
+pub fn check_time(what: &str, at: i64) -> ApiResult<()> {
+    if (0..=LATEST_TIME).contains(&at) {
+        Ok(())
+    } else {
+        Err(ApiError::bad_request(format!(
+            "{what} must be a time from 1970 to 9999 (Unix seconds 0 to {LATEST_TIME})"
+        )))
+    }
+}
+
+/// A duration a client gives: 0 to [`LATEST_TIME`] seconds.
+fn check_duration(what: &str, secs: i64) -> ApiResult<()> {
+    if (0..=LATEST_TIME).contains(&secs) {
+        Ok(())
+    } else {
+        Err(ApiError::bad_request(format!(
+            "{what} must be 0 to {LATEST_TIME} seconds"
+        )))
+    }
+}
+
 fn check_text(what: &str, value: &str, max: usize) -> ApiResult<()> {
     if value.trim().is_empty() || value.len() > max {
         return Err(ApiError::bad_request(format!("{what} must be 1 to {max} characters")));
@@ -131,8 +158,8 @@ pub fn new_policy(now: i64, new: &NewPolicy) -> ApiResult<Policy> {
         ("duration_secs", new.duration_secs),
         ("offline_lease_secs", new.offline_lease_secs),
     ] {
-        if v.is_some_and(|v| v < 0) {
-            return Err(ApiError::bad_request(format!("{what} must not be negative")));
+        if let Some(v) = v {
+            check_duration(what, v)?;
         }
     }
     let policy = Policy {
@@ -190,6 +217,9 @@ pub fn new_license(
         new.entitlements.len(),
         new.metadata.len(),
     )?;
+    if let Some(at) = new.expires_at {
+        check_time("expires_at", at)?;
+    }
     let key = key.unwrap_or_else(generate_key);
     let license = License {
         id: new_id("lic"),
@@ -222,10 +252,14 @@ pub struct Extend {
 
 /// The expiry after extending `current`.
 pub fn extended_expiry(now: i64, current: Option<i64>, how: &Extend) -> ApiResult<Option<i64>> {
-    Ok(match (how.secs, how.expires_at, how.never) {
+    let expiry = match (how.secs, how.expires_at, how.never) {
         (Some(secs), None, false) => Some(current.unwrap_or(now).max(now).saturating_add(secs)),
         (None, Some(at), false) => Some(at),
         (None, None, true) => None,
         _ => return Err(ApiError::bad_request("give exactly one of secs, expires_at, never")),
-    })
+    };
+    if let Some(at) = expiry {
+        check_time("the new expiry", at)?;
+    }
+    Ok(expiry)
 }

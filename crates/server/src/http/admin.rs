@@ -128,6 +128,7 @@ pub(crate) fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 }
 
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct ProductFilter {
     product_id: Option<String>,
 }
@@ -345,6 +346,10 @@ struct ClockOffset {
 async fn test_clock(State(s): State<AppState>, ApiJson(body): ApiJson<ClockOffset>) -> ApiResult<Response> {
     if !s.test_clock {
         return Err(ApiError::new(Code::RouteNotFound, "no such route"));
+    }
+    // Bounded, so that now plus the offset cannot overflow.
+    if body.offset_secs.unsigned_abs() > crate::domain::admin_input::LATEST_TIME as u64 {
+        return Err(ApiError::bad_request("offset_secs is too far from now"));
     }
     s.clock.set_offset(body.offset_secs);
     Ok(Json(json!({"now": s.clock.now(), "offset_secs": body.offset_secs})).into_response())

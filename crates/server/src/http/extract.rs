@@ -1,5 +1,6 @@
 //! A JSON body extractor whose every refusal is an [`ApiError`] with a stable code:
-//! wrong content type → 415, too large → 413, malformed / unknown fields / wrong types → 400.
+//! wrong content type → 415, too large → 413, malformed / unknown fields / wrong types / not
+//! an object / a NUL character → 400.
 
 use crate::domain::errors::ApiError;
 use axum::body::Bytes;
@@ -42,10 +43,36 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
                 ApiError::bad_request("the body could not be read")
             }
         })?;
+        check_shape(&bytes)?;
         serde_json::from_slice(&bytes)
             .map(ApiJson)
             .map_err(|e| ApiError::bad_request(format!("invalid JSON body: {}", describe(&e))))
     }
+}
+
+/// What serde would let through but no route means: a body that is not a JSON object (serde
+/// reads a struct from an array of its fields in order, so `[]` or `["x"]` passed as a body
+/// with defaults), and a NUL character anywhere (PostgreSQL cannot store one, so the same body
+/// answered 500 there and was stored on SQLite).
+fn check_shape(body: &[u8]) -> Result<(), ApiError> {
+    let first = body.iter().find(|b| !b.is_ascii_whitespace());
+    if first.is_some_and(|b| *b != b'{') {
+        return Err(ApiError::bad_request("invalid JSON body: send a JSON object"));
+    }
+    if has_escaped_nul(body) {
+        return Err(ApiError::bad_request(
+            "invalid JSON body: text may not contain the NUL character (\\u0000)",
+        ));
+    }
+    Ok(())
+}
+
+/// Whether the JSON text holds `\u0000` as an escape (not as `\\u0000`, an escaped backslash
+/// followed by the letters). Raw NUL bytes are not valid JSON: serde refuses those itself.
+fn has_escaped_nul(body: &[u8]) -> bool {
+    body.windows(6).enumerate().any(|(i, w)| {
+        w.eq_ignore_ascii_case(b"\\u0000") && body[..i].iter().rev().take_while(|b| **b == b'\\').count() % 2 == 0
+    })
 }
 
 /// serde's message, which names the field or type but never echoes values of the body.
@@ -65,5 +92,27 @@ fn describe(e: &serde_json::Error) -> String {
                 .take(200)
                 .collect()
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_an_escape_is_a_nul() {
+        assert!(has_escaped_nul(br#"{"a":"x\u0000"}"#));
+        assert!(has_escaped_nul(br#"{"a":"\\\u0000"}"#));
+        assert!(!has_escaped_nul(br#"{"a":"\\u0000"}"#));
+        assert!(!has_escaped_nul(br#"{"a":"u0000"}"#));
+    }
+
+    #[test]
+    fn a_body_is_an_object() {
+        assert!(check_shape(b" {}").is_ok());
+        assert!(check_shape(b"").is_ok());
+        assert!(check_shape(b"[]").is_err());
+        assert!(check_shape(b"\"x\"").is_err());
+        assert!(check_shape(b"null").is_err());
     }
 }

@@ -71,9 +71,15 @@ async fn frame(State(limit): State<Duration>, req: Request, next: Next) -> Respo
     let logged = tracing::enabled!(tracing::Level::INFO);
     let method = req.method().clone();
     let route = req.extensions().get::<MatchedPath>().cloned();
-    let response = match tokio::time::timeout(limit, next.run(req)).await {
-        Ok(response) => json_errors(response),
-        Err(_) => ApiError::new(Code::Timeout, "the request took too long").into_response(),
+    let response = if has_nul(req.uri()) {
+        // Before any handler: PostgreSQL cannot compare or store a NUL, so a `%00` in a path
+        // segment or query answered 500 there (and "not found" on SQLite).
+        ApiError::bad_request("the address may not contain the NUL character (%00)").into_response()
+    } else {
+        match tokio::time::timeout(limit, next.run(req)).await {
+            Ok(response) => json_errors(response).await,
+            Err(_) => ApiError::new(Code::Timeout, "the request took too long").into_response(),
+        }
     };
     crate::ops::metrics::request(
         &method,
@@ -89,8 +95,20 @@ async fn frame(State(limit): State<Duration>, req: Request, next: Next) -> Respo
     response
 }
 
-/// Any error answer that is not JSON yet (a framework rejection) becomes an ErrorBody.
-fn json_errors(response: Response) -> Response {
+/// Whether the path or query holds a percent-encoded NUL (a raw one cannot reach a handler).
+fn has_nul(uri: &axum::http::Uri) -> bool {
+    let nul = |text: &str| text.contains("%00");
+    nul(uri.path()) || uri.query().is_some_and(nul)
+}
+
+/// The longest framework rejection text kept as the message (it names the parameter and why,
+/// e.g. "Failed to deserialize query string: limit: invalid digit found in string").
+const REJECTION_TEXT_MAX: usize = 300;
+
+/// Any error answer that is not JSON yet (a framework rejection: a path or query that does not
+/// parse, a body over the limit) becomes an ErrorBody; its plain text, when short, is the
+/// message, so the client learns which parameter was wrong.
+async fn json_errors(response: Response) -> Response {
     let status = response.status();
     let is_json = response
         .headers()
@@ -109,6 +127,20 @@ fn json_errors(response: Response) -> Response {
         400..=499 => Code::BadRequest,
         _ => Code::Internal,
     };
-    let message = status.canonical_reason().unwrap_or("error").to_string();
+    let is_text = response
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"text/plain"));
+    let text = match is_text && status.is_client_error() {
+        true => axum::body::to_bytes(response.into_body(), REJECTION_TEXT_MAX)
+            .await
+            .ok(),
+        false => None,
+    };
+    let message = text
+        .and_then(|t| String::from_utf8(t.to_vec()).ok())
+        .map(|t| t.trim().to_string())
+        .filter(|t| !t.is_empty())
+        .unwrap_or_else(|| status.canonical_reason().unwrap_or("error").to_string());
     (status, Json(keyturn_protocol::wire::ErrorBody::new(code, message))).into_response()
 }

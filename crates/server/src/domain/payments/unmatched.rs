@@ -15,6 +15,7 @@ use serde::{Deserialize, Serialize};
 pub const MAX_LISTED: u32 = 200;
 
 #[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct UnmatchedQuery {
     pub limit: Option<u32>,
 }

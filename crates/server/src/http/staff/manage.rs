@@ -191,6 +191,9 @@ async fn create_token(
             return Err(ApiError::not_found("no product has this id"));
         }
     }
+    if let Some(at) = b.expires_at {
+        crate::domain::admin_input::check_time("expires_at", at)?;
+    }
     if b.expires_at.is_some_and(|at| at <= now) {
         return Err(ApiError::bad_request("expires_at must be in the future"));
     }
