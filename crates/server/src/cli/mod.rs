@@ -72,8 +72,13 @@ fn init_tracing(default: &str, json: bool) {
     let filter = tracing_subscriber::EnvFilter::try_from_env("KEYTURN_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default))
         // tokio-postgres logs every query's parameters at debug (a purchase email's key among
-        // them): never below info, whatever KEYTURN_LOG asks.
-        .add_directive("tokio_postgres=info".parse().expect("a valid directive"));
+        // them): never below info, whatever KEYTURN_LOG asks; and an admin command shows none
+        // of its info lines (the schema's NOTICEs came before the command's one line of error).
+        .add_directive(
+            format!("tokio_postgres={}", if default == "info" { "info" } else { "warn" })
+                .parse()
+                .expect("a valid directive"),
+        );
     use std::io::IsTerminal;
     let text = tracing_subscriber::fmt()
         .with_env_filter(filter)

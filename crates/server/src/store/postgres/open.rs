@@ -13,9 +13,8 @@ impl PgStore {
     /// Connects, creates the schema when missing and loads (or creates) the secrets.
     pub async fn open(url: &str, max_connections: usize) -> Result<PgStore, String> {
         let config: tokio_postgres::Config = url.parse().map_err(|e| format!("not a PostgreSQL URL: {e}"))?;
-        let changes = changes::Changes::start(config.clone());
         let manager = Manager::from_config(
-            config,
+            config.clone(),
             NoTls,
             ManagerConfig {
                 recycling_method: RecyclingMethod::Fast,
@@ -25,7 +24,13 @@ impl PgStore {
             .max_size(max_connections.max(1))
             .build()
             .map_err(|e| e.to_string())?;
-        let mut client = pool.get().await.map_err(|e| format!("cannot connect: {e}"))?;
+        let mut client = pool
+            .get()
+            .await
+            .map_err(|e| format!("cannot connect: {}", with_causes(&e)))?;
+        // Only once the database answers: else its retry loop's warnings came before the one
+        // line that says why the command failed.
+        let changes = changes::Changes::start(config);
         let mut tx = client.transaction().await.map_err(|e| e.to_string())?;
         tx.execute("SELECT pg_advisory_xact_lock($1)", &[&schema::SCHEMA_LOCK])
             .await
@@ -96,4 +101,19 @@ async fn meta_secret(c: &tokio_postgres::Transaction<'_>, name: &str) -> Result<
     )
     .await?;
     Ok(c.query_one("SELECT v FROM meta WHERE k = $1", &[&name]).await?.get(0))
+}
+
+/// An error with the causes its text leaves out ("error connecting to server" says nothing of
+/// "Connection refused (os error 111)").
+fn with_causes(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(cause) = source {
+        let more = cause.to_string();
+        if !text.contains(&more) {
+            text = format!("{text}: {more}");
+        }
+        source = cause.source();
+    }
+    text
 }
