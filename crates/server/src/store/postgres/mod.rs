@@ -18,6 +18,7 @@ mod query;
 mod rename;
 mod rows;
 pub mod schema;
+mod seal_key;
 mod sessions;
 mod signing_keys;
 mod staff;
