@@ -186,7 +186,10 @@ async fn the_packaged_binary_runs_with_the_packaged_config() {
     };
     let init = process::run(command(&["init"]), "");
     assert!(init.success(), "{init:?}");
-    assert!(state.join("seal-key").exists(), "the packaged config's seal key file: {init:?}");
+    assert!(
+        state.join("seal-key").exists(),
+        "the packaged config's seal key file: {init:?}"
+    );
     let public_key = init.json()["public_key"].as_str().unwrap().to_string();
 
     let mut serve = command(&["serve", "--listen", "127.0.0.1:0"]);

@@ -24,7 +24,7 @@ pub use tx::{Holder, SealTx, SealedValue};
 const CHECK_OWNER: &str = "meta:seal_key_check";
 /// Why an email lost its key with the key file (its `last_error`).
 pub const FORGOTTEN_MAIL: &str =
-    "its key was sealed with a seal key file that was lost (seal-key forget): send the key again by hand";
+    "its key was sealed with a seal key file that was lost (seal-key forget) and is kept nowhere else: give the buyer a new license";
 
 /// Which key a store's sealed values are to be under.
 #[derive(Debug, Clone)]
