@@ -179,12 +179,17 @@ async fn the_packaged_binary_runs_with_the_packaged_config() {
             .arg(&config)
             .env("KEYTURN_DB", state.join("keyturn.db"))
             .env("KEYTURN_ADMIN_TOKEN_FILE", state.join("admin-token"))
+            .env("KEYTURN_SEAL_KEY_FILE", state.join("seal-key"))
             .env_remove("KEYTURN_ADMIN_TOKEN")
             .env_remove("KEYTURN_SERVER_CONFIG");
         c
     };
     let init = process::run(command(&["init"]), "");
     assert!(init.success(), "{init:?}");
+    assert!(
+        state.join("seal-key").exists(),
+        "the packaged config's seal key file: {init:?}"
+    );
     let public_key = init.json()["public_key"].as_str().unwrap().to_string();
 
     let mut serve = command(&["serve", "--listen", "127.0.0.1:0"]);

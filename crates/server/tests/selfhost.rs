@@ -256,9 +256,10 @@ fn doctor_names_each_problem_and_its_fix_with_an_exit_status() {
     let config = write_config(
         dir.path(),
         &format!(
-            "db = {:?}\nadmin_token_file = {:?}\nlisten = \"127.0.0.1:{port}\"\npublic_url = \"http://127.0.0.1:{port}\"\n",
+            "db = {:?}\nadmin_token_file = {:?}\nseal_key_file = {:?}\nlisten = \"127.0.0.1:{port}\"\npublic_url = \"http://127.0.0.1:{port}\"\n",
             db.to_string_lossy(),
-            token.to_string_lossy()
+            token.to_string_lossy(),
+            dir.path().join("seal-key").to_string_lossy()
         ),
     );
     let doctor = || process::run(server_command(&["doctor", "--config", &config]), "");

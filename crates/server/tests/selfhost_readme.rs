@@ -23,6 +23,7 @@ fn server(state: &Path, config: &Path, args: &[&str]) -> Command {
         .arg(config)
         .env("KEYTURN_DB", state.join("keyturn.db"))
         .env("KEYTURN_ADMIN_TOKEN_FILE", state.join("admin-token"))
+        .env("KEYTURN_SEAL_KEY_FILE", state.join("seal-key"))
         // Any free port instead of the file's 127.0.0.1:8080 (Caddy is pointed at the one taken).
         .env("KEYTURN_LISTEN", "127.0.0.1:0")
         .env_remove("KEYTURN_ADMIN_TOKEN")
@@ -56,6 +57,11 @@ async fn readme_self_host_in_five_minutes() {
     let owner = ["init", "--owner-email", "you@example.com"];
     let init = process::run(server(&state, &config, &owner), &format!("{OWNER_PASSWORD}\n"));
     assert!(init.success(), "{init:?}");
+    assert!(
+        init.stderr.contains("seal key: created") && state.join("seal-key").exists(),
+        "init makes the packaged seal key file: {}",
+        init.stderr
+    );
     assert!(
         init.stderr.contains("owner: created you@example.com"),
         "{}",

@@ -58,6 +58,9 @@ pub enum Command {
     /// Token signing keys: list, add the next one, promote it, retire an old one.
     #[command(subcommand)]
     Keys(super::keys::KeysCmd),
+    /// The seal key file (TOTP secrets and queued email keys sealed outside the database).
+    #[command(subcommand)]
+    SealKey(super::seal_key::SealKeyCmd),
 }
 
 #[derive(Args, Clone)]

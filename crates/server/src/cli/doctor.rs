@@ -101,6 +101,14 @@ fn check_settings(r: &mut Report, opts: &ServeOptions) {
             ),
         }
     }
+    match &opts.seal.seal_key_file {
+        Some(path) if path.exists() => check_private(r, path, &format!("seal_key_file {}", path.display())),
+        Some(_) => {}
+        None => r.warn(
+            "no seal_key_file: TOTP secrets and queued email keys are only as safe as the database and its backups",
+            "keyturn-server seal-key new /var/lib/keyturn/seal-key, then seal_key_file = \"/var/lib/keyturn/seal-key\" (back it up apart from the database)",
+        ),
+    }
     match opts.ops.admin_token(opts.admin_token.as_deref()) {
         Ok(None) => r.ok("admin API and console: off (no admin token)"),
         Ok(Some(token)) if token.len() < 24 => r.warn(
@@ -171,7 +179,17 @@ async fn check_database(r: &mut Report, opts: &ServeOptions) -> Option<Arc<dyn S
         // It holds the token signing key.
         check_private(r, path, &format!("the database {}", opts.db));
     }
-    match store::open(&opts.db, opts.sync).await {
+    let seal = match opts.seal.setting() {
+        Ok(seal) => seal,
+        Err(e) => {
+            r.problem(
+                &e,
+                "point seal_key_file at the database's seal key file (or create one: keyturn-server seal-key new PATH)",
+            );
+            return None;
+        }
+    };
+    match store::open_sealed(&opts.db, opts.sync, &seal).await {
         Ok(store) => {
             let name = if postgres { "PostgreSQL" } else { opts.db.as_str() };
             r.ok(&format!(

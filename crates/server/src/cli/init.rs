@@ -5,6 +5,8 @@
 //!   PostgreSQL: the schema) and with it the token signing key;
 //! - the admin credential: the `admin_token_file`, a fresh random token, mode 0600 (never
 //!   overwritten);
+//! - the `seal_key_file` when the settings name one that does not exist (a fresh key, mode
+//!   0600, never overwritten; [`super::seal_key`]);
 //! - with `--owner-email`, the first owner staff account (console sign-in by email and
 //!   password; the password is read from standard input as by `staff add`); when an owner
 //!   exists it is kept and no password is read;
@@ -35,7 +37,17 @@ pub async fn run(opts: ServeOptions, owner_email: Option<String>, now: i64) -> R
             ));
         }
     }
-    let store = store::open(&opts.db, opts.sync).await?;
+    let created_seal_key = super::seal_key::create_for_init(&opts.seal)?;
+    let store = match store::open_sealed(&opts.db, opts.sync, &opts.seal.setting()?).await {
+        Ok(store) => store,
+        Err(e) => {
+            // A key made just now for a database sealed with another one: not left behind.
+            if let (Some(path), true) = (&opts.seal.seal_key_file, created_seal_key) {
+                let _ = std::fs::remove_file(path);
+            }
+            return Err(e);
+        }
+    };
     if is_postgres {
         say("database: PostgreSQL schema ready (made when missing); the signing key is kept in it");
     } else if existed {

@@ -12,6 +12,7 @@ pub mod event_log;
 pub mod init;
 pub mod keys;
 mod license;
+pub mod seal_key;
 pub mod seat_args;
 mod session;
 mod staff;
@@ -111,6 +112,7 @@ pub fn run(command: Command) -> Result<(), String> {
             crate::http::log_sink::flush();
             std::process::exit(status)
         }
+        Command::SealKey(cmd) => seal_key::run(cmd),
         Command::PublicKey(db) => {
             let key = with_store(&db, |s| async move {
                 Ok(public_key_to_string(&s.secrets().keys().signing_key.verifying_key()))

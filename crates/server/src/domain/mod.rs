@@ -37,6 +37,7 @@ pub mod rename;
 
 pub mod payments;
 pub mod rules;
+pub mod seal_key;
 pub mod sealed;
 pub mod secrets;
 pub mod sessions;

@@ -43,6 +43,11 @@ impl KeyHasher {
         String::from_utf8(self.mailed.open(license_id, stored)?).ok()
     }
 
+    /// The sealer of the keys queued emails wait with ([`super::seal_key::adopt`] reseals them).
+    pub fn mailed_sealer(&self) -> &super::sealed::Sealer {
+        &self.mailed
+    }
+
     pub fn hash(&self, key: &LicenseKey) -> String {
         let mut mac = self.mac.clone();
         mac.update(key.canonical().as_bytes());
@@ -63,7 +68,8 @@ pub struct Secrets {
     /// ([`super::signing_keys::refresh`]), so a request takes one consistent set ([`Secrets::keys`]).
     keys: RwLock<Arc<TokenKeys>>,
     pub hasher: KeyHasher,
-    /// Seals staff TOTP secrets at rest (a key derived from the key hashing secret).
+    /// Seals staff TOTP secrets at rest (a key derived from the key hashing secret, or from the
+    /// seal key file: [`Secrets::use_file_key`]).
     pub totp: super::sealed::Sealer,
 }
 
@@ -98,6 +104,13 @@ impl Secrets {
             hasher: KeyHasher::new(key_hash_secret),
             totp: super::sealed::Sealer::new(key_hash_secret, super::sealed::Purpose::TotpSecret),
         }
+    }
+
+    /// Seals TOTP secrets and queued email keys under the seal key file from now on (values
+    /// sealed under the database's secret still open: [`super::seal_key`]).
+    pub fn use_file_key(&mut self, key: &super::sealed::FileKey) {
+        self.totp = self.totp.clone().with_file_key(key);
+        self.hasher.mailed = self.hasher.mailed.clone().with_file_key(key);
     }
 
     /// The token keys now (hold the answer for one request: it stays consistent).

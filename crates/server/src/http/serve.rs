@@ -74,6 +74,9 @@ pub struct ServeOptions {
     /// Self-hosting: admin token file, metrics, log format (crate::ops).
     #[command(flatten)]
     pub ops: crate::ops::OpsOptions,
+    /// The seal key file (crate::ops::seal_key).
+    #[command(flatten)]
+    pub seal: crate::ops::seal_key::SealKeyOptions,
     /// The purchase email (SMTP server, sender, template, the app's link scheme).
     #[command(flatten)]
     pub mail: crate::mail::MailOptions,
@@ -96,7 +99,7 @@ fn parse_public_url(text: &str) -> Result<String, String> {
 
 pub async fn build_state(opts: &ServeOptions) -> Result<AppState, String> {
     let admin_token = opts.ops.admin_token(opts.admin_token.as_deref())?;
-    let store = store::open(&opts.db, opts.sync).await?;
+    let store = store::open_sealed(&opts.db, opts.sync, &opts.seal.setting()?).await?;
     let branding = Arc::new(crate::http::portal::branding::Branding::load(&opts.portal)?);
     Ok(AppState {
         branding,
@@ -144,6 +147,9 @@ pub async fn run(opts: ServeOptions) -> Result<(), String> {
         opts.db.as_str()
     };
     tracing::info!(%addr, db, admin_api = state.admin_token.is_some(), "listening");
+    if opts.seal.seal_key_file.is_none() {
+        tracing::warn!("{}", crate::ops::seal_key::NO_KEY_FILE_WARNING);
+    }
     if let Some(days) = opts.keep_events_days {
         crate::events::retention::start(state.store.clone(), state.clock.clone(), days);
     }

@@ -5,6 +5,7 @@
 //! [`crate::http::ops`].
 
 pub mod metrics;
+pub mod seal_key;
 pub mod settings;
 
 use std::net::SocketAddr;

@@ -209,17 +209,21 @@ pub trait Store: Send + Sync + 'static {
     ) -> StoreFuture<'_, crate::domain::payments::unmatched::UnmatchedPage>;
 }
 
-/// The store's numbers for `/metrics` in one statement, the same SQL on both stores (the
-/// partial `*_pending` indexes answer the two backlog counts).
+/// The store's numbers for `/metrics` in one statement, the same SQL on both stores (partial
+/// indexes of the pending rows answer the two backlog counts; the events an endpoint has not
+/// taken from the log yet are a range of the events' primary key).
 pub const GAUGES_SQL: &str = "SELECT (SELECT COUNT(*) FROM activations), \
-     (SELECT COUNT(*) FROM webhook_deliveries WHERE state = 'PENDING'), \
+     CAST((SELECT COUNT(*) FROM webhook_deliveries WHERE state = 'PENDING') \
+     + (SELECT COALESCE(SUM((SELECT COUNT(*) FROM events e WHERE e.id > w.after_event)), 0) \
+     FROM webhook_endpoints w) AS BIGINT), \
      (SELECT COUNT(*) FROM license_mails WHERE state = 'PENDING')";
 
 /// What `/metrics` reports of the store.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct StoreGauges {
     pub seats_in_use: i64,
-    /// Webhook deliveries not yet delivered nor given up (state PENDING, due or retrying).
+    /// Webhook deliveries not yet delivered nor given up (state PENDING, due or retrying), and
+    /// events each endpoint has not taken from the log yet.
     pub webhook_backlog: i64,
     /// Purchase emails not yet sent nor given up (state PENDING).
     pub mail_backlog: i64,

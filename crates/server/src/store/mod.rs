@@ -19,15 +19,26 @@ pub use sqlite::Db;
 use std::path::Path;
 use std::sync::Arc;
 
-/// Opens the store a `--db` value names: a `postgres://` URL or a SQLite file path.
+/// Opens the store a `--db` value names: a `postgres://` URL or a SQLite file path. For the
+/// admin CLI: sealed values are neither checked nor changed (its commands seal and open none).
 pub async fn open(db: &str, sync: Sync) -> Result<Arc<dyn Store>, String> {
+    open_sealed(db, sync, &crate::domain::seal_key::Setting::NotChecked).await
+}
+
+/// Opens the store for serving (and `init`, `doctor`): its sealed values are checked against
+/// the seal key `seal` says and resealed under a new key file ([`crate::domain::seal_key`]).
+pub async fn open_sealed(
+    db: &str,
+    sync: Sync,
+    seal: &crate::domain::seal_key::Setting,
+) -> Result<Arc<dyn Store>, String> {
     if postgres::is_url(db) {
-        let store = postgres::PgStore::open(db, postgres::pool_size())
+        let store = postgres::PgStore::open_sealed(db, postgres::pool_size(), seal)
             .await
             .map_err(|e| format!("cannot open the database: {e}"))?;
         Ok(Arc::new(store))
     } else {
-        let store = Db::open(Path::new(db), sync).map_err(|e| format!("cannot open {db}: {e}"))?;
+        let store = Db::open_sealed(Path::new(db), sync, seal).map_err(|e| format!("cannot open {db}: {e}"))?;
         Ok(Arc::new(store))
     }
 }

@@ -19,6 +19,7 @@ mod rename;
 mod replica;
 mod rows;
 pub mod schema;
+mod seal_key;
 mod sessions;
 mod signing_keys;
 mod staff;

@@ -4,14 +4,22 @@
 use super::tx::PgTx;
 use super::{changes, events, leases, license_list, schema, sessions, staff, versions, PgStore};
 use crate::domain::errors::{ApiError, ApiResult};
+use crate::domain::seal_key::Setting;
 use crate::domain::secrets::{fresh_secret, KEY_HASH_SECRET, SIGNING_SEED};
 use crate::store::validate_cache::ValidateCache;
 use deadpool_postgres::{Manager, ManagerConfig, Object, Pool, RecyclingMethod};
 use tokio_postgres::NoTls;
 
 impl PgStore {
-    /// Connects, creates the schema when missing and loads (or creates) the secrets.
+    /// Connects, creates the schema when missing and loads (or creates) the secrets; sealed
+    /// values neither checked nor changed (the admin CLI).
     pub async fn open(url: &str, max_connections: usize) -> Result<PgStore, String> {
+        PgStore::open_sealed(url, max_connections, &Setting::NotChecked).await
+    }
+
+    /// Like [`PgStore::open`], the sealed values checked against (and put under) the seal key
+    /// `seal` says ([`crate::domain::seal_key::adopt`]).
+    pub async fn open_sealed(url: &str, max_connections: usize, seal: &Setting) -> Result<PgStore, String> {
         let config: tokio_postgres::Config = url.parse().map_err(|e| format!("not a PostgreSQL URL: {e}"))?;
         let manager = Manager::from_config(
             config.clone(),
@@ -66,16 +74,23 @@ impl PgStore {
         // The first key of a new database; signing_keys takes it in as the ACTIVE key.
         meta_secret(&tx, SIGNING_SEED).await.map_err(|e| e.to_string())?;
         let secret = meta_secret(&tx, KEY_HASH_SECRET).await.map_err(|e| e.to_string())?;
-        let sealer = crate::domain::sealed::Sealer::new(&secret, crate::domain::sealed::Purpose::TotpSecret);
-        crate::domain::staff::sealed::seal_plain(&mut PgTx(&tx), &sealer)
-            .await
-            .map_err(|e| format!("cannot seal the TOTP secrets: {e}"))?;
         let keys = crate::domain::signing_keys::load(&mut PgTx(&tx), crate::clock::system_now())
             .await
             .map_err(|e| format!("cannot read the signing keys: {e}"))?;
-        tx.commit().await.map_err(|e| e.to_string())?;
-        let secrets =
+        let mut secrets =
             crate::domain::signing_keys::secrets(&keys, &secret).ok_or("the stored signing key is damaged")?;
+        if let Setting::File(key) = seal {
+            secrets.use_file_key(key);
+        }
+        crate::domain::staff::sealed::seal_plain(&mut PgTx(&tx), &secrets.totp)
+            .await
+            .map_err(|e| format!("cannot seal the TOTP secrets: {e}"))?;
+        // A refusal rolls the whole opening back (the transaction is dropped): nothing changed.
+        let adopted = crate::domain::seal_key::adopt(&mut PgTx(&tx), seal, &secrets)
+            .await
+            .map_err(|e| e.to_string())?;
+        tx.commit().await.map_err(|e| e.to_string())?;
+        adopted.log();
         drop(client);
         Ok(PgStore {
             pool,

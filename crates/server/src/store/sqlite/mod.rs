@@ -25,6 +25,7 @@ pub mod readers;
 pub mod rename;
 pub mod rows;
 pub mod schema;
+pub mod seal_key;
 pub mod secrets;
 pub mod sessions;
 pub mod signing_keys;
@@ -78,16 +79,21 @@ pub fn open_connection(path: &Path, sync: Sync) -> rusqlite::Result<Connection> 
     Ok(conn)
 }
 
-/// Opens (creating when missing) the database file with its schema and secrets.
-pub fn open_admin(path: &Path) -> rusqlite::Result<(Connection, Secrets)> {
+/// Opens (creating when missing) the database file with its schema and secrets, its sealed
+/// values checked against (and put under) the seal key `seal` says ([`seal_key::adopt_at_open`]).
+pub fn open_admin(path: &Path, seal: &crate::domain::seal_key::Setting) -> rusqlite::Result<(Connection, Secrets)> {
     let is_new = !path.exists();
     let conn = open_connection(path, Sync::Full)?;
     if is_new {
         restrict_permissions(path);
     }
     schema::create(&conn)?;
-    let secrets = secrets::load_or_create(&conn)?;
+    let mut secrets = secrets::load_or_create(&conn)?;
+    if let crate::domain::seal_key::Setting::File(key) = seal {
+        secrets.use_file_key(key);
+    }
     staff::seal_plain_totp_secrets(&conn, &secrets.totp)?;
+    seal_key::adopt_at_open(&conn, &secrets, seal)?;
     Ok((conn, secrets))
 }
 
@@ -122,8 +128,14 @@ pub struct Db {
 }
 
 impl Db {
+    /// Opens the file for the admin CLI: sealed values neither checked nor changed.
     pub fn open(path: &Path, sync: Sync) -> rusqlite::Result<Db> {
-        let (conn, secrets) = open_admin(path)?;
+        Db::open_sealed(path, sync, &crate::domain::seal_key::Setting::NotChecked)
+    }
+
+    /// Opens the file, its sealed values under the seal key `seal` says.
+    pub fn open_sealed(path: &Path, sync: Sync, seal: &crate::domain::seal_key::Setting) -> rusqlite::Result<Db> {
+        let (conn, secrets) = open_admin(path, seal)?;
         drop(conn);
         let write_conn = open_connection(path, sync)?;
         // The writer's connection exists first: it keeps the WAL index the readers watch.

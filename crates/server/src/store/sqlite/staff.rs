@@ -208,7 +208,8 @@ pub fn seal_plain_totp_secrets(
     sealer: &crate::domain::sealed::Sealer,
 ) -> rusqlite::Result<()> {
     let plain: i64 = conn.query_row(
-        "SELECT count(*) FROM staff WHERE totp_secret IS NOT NULL AND totp_secret NOT LIKE 'v1.%'",
+        "SELECT count(*) FROM staff WHERE totp_secret IS NOT NULL AND totp_secret NOT LIKE 'v1.%' \
+         AND totp_secret NOT LIKE 'v2.%'",
         [],
         |r| r.get(0),
     )?;
