@@ -6,6 +6,7 @@
 //! the sweep as before. Runs on the store under test (`KEYTURN_TEST_STORE=postgres`).
 
 mod probe;
+mod races;
 mod tokens;
 mod values;
 

@@ -17,8 +17,19 @@ pub type PgResult<T> = Result<T, tokio_postgres::Error>;
 /// A database failure as the server logs it: with PostgreSQL's SQLSTATE and message (e.g.
 /// `40P01 deadlock detected`), which tokio-postgres's own text ("db error") leaves out. Never the
 /// error's DETAIL, which may quote row values.
+///
+/// A unique index refusing a row is the client's answer, not a failure: two requests creating
+/// the same thing at once (the same staff email, sent twice by a double click) both pass the
+/// rule's "does it exist?" read, and the second insert meets the index. SQLite's one writer
+/// never gets there; here it answered 500.
 impl From<tokio_postgres::Error> for crate::domain::errors::ApiError {
     fn from(e: tokio_postgres::Error) -> Self {
+        if e.code() == Some(&tokio_postgres::error::SqlState::UNIQUE_VIOLATION) {
+            return crate::domain::errors::ApiError::new(
+                keyturn_protocol::Code::AlreadyExists,
+                "this already exists (another request made it at the same moment)",
+            );
+        }
         let text = match e.as_db_error() {
             Some(db) => format!("{} {}", db.code().code(), db.message()),
             None => e.to_string(),
