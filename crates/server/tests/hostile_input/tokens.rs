@@ -281,3 +281,21 @@ async fn tampered_tokens_codes_and_signatures_are_refused_and_change_nothing() {
     );
     probe.finish();
 }
+
+/// An authentic event whose text holds a NUL (a buyer's name as the provider stored it): the
+/// purchase still goes through, on both stores, with the NUL dropped — refusing it would make
+/// the provider retry for days, and PostgreSQL cannot store it.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_authentic_payment_event_with_a_nul_still_makes_the_license() {
+    let shop = keyturn_testkit::shop::Shop::start(&[]);
+    let mut event = keyturn_testkit::shop::invoice_paid("evt_nul", "in_nul");
+    event["data"]["object"]["customer_name"] = json!("Ann\u{0}Buyer");
+    let answer = shop.stripe(&event).await;
+    let license = answer["license_id"].as_str().expect("a license for the purchase");
+    let (status, view) = shop
+        .server
+        .admin(Method::GET, &format!("/licenses/{license}"), None)
+        .await;
+    assert!(status.is_success(), "{view}");
+    assert_eq!(view["owner_name"], "AnnBuyer", "{view}");
+}
