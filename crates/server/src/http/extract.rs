@@ -33,21 +33,27 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
                 "send the body as application/json",
             ));
         }
-        let bytes = Bytes::from_request(req, state).await.map_err(|rejection| {
-            if rejection.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
-                ApiError::new(
-                    Code::PayloadTooLarge,
-                    format!("the body is larger than {MAX_BODY} bytes"),
-                )
-            } else {
-                ApiError::bad_request("the body could not be read")
-            }
-        })?;
+        let bytes = body_bytes(req, state).await?;
         check_shape(&bytes)?;
         serde_json::from_slice(&bytes)
             .map(ApiJson)
             .map_err(|e| ApiError::bad_request(format!("invalid JSON body: {}", describe(&e))))
     }
+}
+
+/// The whole body, within [`MAX_BODY`] (else 413 `PAYLOAD_TOO_LARGE`), for every extractor
+/// that reads one.
+pub async fn body_bytes<S: Send + Sync>(req: Request, state: &S) -> Result<Bytes, ApiError> {
+    Bytes::from_request(req, state).await.map_err(|rejection| {
+        if rejection.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::new(
+                Code::PayloadTooLarge,
+                format!("the body is larger than {MAX_BODY} bytes"),
+            )
+        } else {
+            ApiError::bad_request("the body could not be read")
+        }
+    })
 }
 
 /// What serde would let through but no route means: a body that is not a JSON object (serde

@@ -22,7 +22,6 @@ use crate::domain::license_list::{self, LicenseQuery, ListRequest, PAGE_MAX};
 use crate::domain::model::LicenseState;
 use crate::events::Event;
 use crate::http::extract::ApiJson;
-use axum::body::Bytes;
 use axum::extract::{FromRequest, Path, Query, Request, State};
 use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
 use axum::http::StatusCode;
@@ -193,9 +192,8 @@ impl<S: Send + Sync> FromRequest<S> for Reason {
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
         let (parts, body) = req.into_parts();
-        let bytes = Bytes::from_request(Request::from_parts(parts.clone(), body), state)
-            .await
-            .map_err(|_| ApiError::bad_request("the body could not be read"))?;
+        // Over the limit is 413 like every other body (it answered 400 "could not be read").
+        let bytes = crate::http::extract::body_bytes(Request::from_parts(parts.clone(), body), state).await?;
         if bytes.iter().all(u8::is_ascii_whitespace) {
             return Ok(Reason(None));
         }
