@@ -47,6 +47,7 @@ fn made_database(dir: &std::path::Path) -> String {
 fn usage_errors_exit_2_and_refusals_exit_1_with_one_line() {
     let database = Database::under_test();
     let db = database.db.as_str();
+    assert!(keyturn_server(&["product", "create", "--db", db, "--name", "App", "--id", "app"]).success());
     let run = keyturn_server(&["license", "list", "--db", db, "--bogus"]);
     assert!(
         run.code == 2 && run.stderr.starts_with("error: ") && !run.stderr.contains("panicked"),
@@ -124,10 +125,37 @@ fn a_database_it_cannot_use_exits_1_with_one_line() {
     }
     let dir = tempfile::tempdir().unwrap();
     let path = |name: &str| dir.path().join(name).to_string_lossy().into_owned();
+    // A command that only reads, given a path where no database is: a typo, said so (it used to
+    // create an empty database there, with its own signing key, and print `[]`).
+    let typo = path("keyturn-typo.db");
+    for args in [
+        &["license", "list"][..],
+        &["license", "show", "--license", "lic_x"],
+        &["product", "list"],
+        &["policy", "list"],
+        &["events"],
+        &["staff", "list"],
+        &["token", "list"],
+        &["webhook", "list"],
+        &["keys", "list"],
+    ] {
+        let mut args = args.to_vec();
+        args.extend(["--db", &typo]);
+        assert_refused(
+            &format!("{args:?} on a missing database"),
+            &keyturn_server(&args),
+            1,
+            "no database at",
+        );
+    }
+    assert!(
+        !std::path::Path::new(&typo).exists(),
+        "a reading command created a database"
+    );
     let missing_dir = path("no/such/dir/keyturn.db");
     assert_refused(
         "a database in a missing directory",
-        &keyturn_server(&["license", "list", "--db", &missing_dir]),
+        &keyturn_server(&["product", "create", "--db", &missing_dir, "--name", "X"]),
         1,
         "cannot open",
     );

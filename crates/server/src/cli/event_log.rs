@@ -2,12 +2,12 @@
 //! `keyturn-server prune-events`: removes events older than some days.
 
 use super::args::{EventsArgs, PruneArgs};
-use super::session::with_store;
+use super::session::{with_existing_store, with_store};
 use crate::events::EventQuery;
 
 /// Reads the page (the caller prints it).
 pub fn page(args: EventsArgs) -> Result<crate::events::EventPage, String> {
-    with_store(&args.db, |s| async move {
+    with_existing_store(&args.db, |s| async move {
         let license_id = match args.license {
             Some(id_or_key) => Some(s.license(crate::clock::system_now(), id_or_key).await?.license.id),
             None => None,

@@ -2,7 +2,7 @@
 //! ([`crate::domain::signing_keys`]). Each change is one transaction and one event.
 
 use super::args::DbArg;
-use super::session::{log, print_json, with_store, CLI};
+use super::session::{log, print_json, with_existing_store, with_store, CLI};
 use crate::domain::signing_keys::KeyChange;
 use crate::events::Event;
 use clap::Subcommand;
@@ -31,7 +31,9 @@ pub enum KeysCmd {
 
 pub fn run(cmd: KeysCmd, now: i64) -> Result<(), String> {
     let (db, change) = match cmd {
-        KeysCmd::List(db) => return print_json(&with_store(&db, |s| async move { s.signing_keys(now).await })?),
+        KeysCmd::List(db) => {
+            return print_json(&with_existing_store(&db, |s| async move { s.signing_keys(now).await })?)
+        }
         KeysCmd::AddNext(db) => (db, KeyChange::AddNext),
         KeysCmd::Promote(db) => (db, KeyChange::Promote),
         KeysCmd::Retire { db, kid } => (db, KeyChange::Retire { kid }),

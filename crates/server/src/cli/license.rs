@@ -2,7 +2,7 @@
 //! through the store's rules and recorded in the event log with the actor `cli`.
 
 use super::args::{LicenseArg, LicenseCmd};
-use super::session::{describe, logged, print_json, with_store, CLI};
+use super::session::{describe, logged, print_json, with_existing_store, with_store, CLI};
 use crate::domain::admin::{Extend, LicenseView, NewLicense};
 use crate::domain::page::Page;
 use crate::events::{self, Event};
@@ -46,9 +46,14 @@ pub fn run(cmd: LicenseCmd, now: i64) -> Result<(), String> {
             Ok(())
         }
         LicenseCmd::List { db, product } => {
-            print_json(&with_store(&db, |s| async move { s.licenses(now, product).await })?)
+            print_json(&with_existing_store(
+                &db,
+                |s| async move { s.licenses(now, product).await },
+            )?)
         }
-        LicenseCmd::Show(a) => print_json(&with_store(&a.db, |s| async move { s.license(now, a.license).await })?),
+        LicenseCmd::Show(a) => print_json(&with_existing_store(&a.db, |s| async move {
+            s.license(now, a.license).await
+        })?),
         LicenseCmd::Suspend(a) => set_status(a, LicenseStatus::Suspended, now),
         LicenseCmd::Reinstate(a) => set_status(a, LicenseStatus::Active, now),
         LicenseCmd::Revoke(a) => set_status(a, LicenseStatus::Revoked, now),
@@ -90,7 +95,7 @@ pub fn run(cmd: LicenseCmd, now: i64) -> Result<(), String> {
             after,
         } => {
             let page = Page::parse(limit, after.as_deref()).map_err(describe)?;
-            print_json(&with_store(&a.db, |s| async move {
+            print_json(&with_existing_store(&a.db, |s| async move {
                 s.license_machines(a.license, page).await
             })?)
         }

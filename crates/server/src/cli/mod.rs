@@ -22,7 +22,7 @@ pub mod webhooks;
 
 pub use args::{Cli, Command, DbArg};
 
-use session::{print_json, runtime, with_store, CLI};
+use session::{print_json, runtime, with_existing_store, with_store, CLI};
 
 use crate::clock::system_now;
 use crate::domain::admin::{NewPolicy, NewProduct};
@@ -138,7 +138,9 @@ pub fn run(command: Command) -> Result<(), String> {
             println!("{}", product.id);
             Ok(())
         }
-        Command::Product(ProductCmd::List(db)) => print_json(&with_store(&db, |s| async move { s.products().await })?),
+        Command::Product(ProductCmd::List(db)) => {
+            print_json(&with_existing_store(&db, |s| async move { s.products().await })?)
+        }
         Command::Policy(PolicyCmd::Create {
             db,
             product,
@@ -178,7 +180,7 @@ pub fn run(command: Command) -> Result<(), String> {
             Ok(())
         }
         Command::Policy(PolicyCmd::List { db, product }) => {
-            print_json(&with_store(&db, |s| async move { s.policies(product).await })?)
+            print_json(&with_existing_store(&db, |s| async move { s.policies(product).await })?)
         }
         Command::License(cmd) => license::run(cmd, now),
         Command::Staff(cmd) => staff::run(cmd, now),

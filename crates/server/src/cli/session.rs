@@ -51,6 +51,22 @@ where
     })
 }
 
+/// [`with_store`] for a command that only reads: a SQLite path where no file is, is a typo, not
+/// a new database (it used to create an empty one, with a signing key of its own, and print an
+/// empty list with exit status 0).
+pub fn with_existing_store<T, F>(db: &DbArg, f: impl FnOnce(Arc<dyn Store>) -> F) -> Result<T, String>
+where
+    F: std::future::Future<Output = ApiResult<T>>,
+{
+    if !crate::store::postgres::is_url(&db.db) && !std::path::Path::new(&db.db).exists() {
+        return Err(format!(
+            "no database at {}: check the path (`keyturn-server init` or `serve` creates one)",
+            db.db
+        ));
+    }
+    with_store(db, f)
+}
+
 pub fn describe(e: ApiError) -> String {
     let body = e.body();
     match e {

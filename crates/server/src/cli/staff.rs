@@ -4,7 +4,7 @@
 //! in shell history or the process list; `--password` exists for scripts and warns.
 
 use super::args::DbArg;
-use super::session::{log, print_json, with_store, CLI};
+use super::session::{log, print_json, with_existing_store, with_store, CLI};
 use crate::domain::errors::ApiError;
 use crate::domain::staff::{self, password, Role, StaffChange, StaffOp, StaffView};
 use crate::events::Event;
@@ -151,7 +151,7 @@ pub fn run(cmd: StaffCmd, now: i64) -> Result<(), String> {
             Ok(())
         }
         StaffCmd::List(db) => {
-            let all = with_store(&db, |s| async move {
+            let all = with_existing_store(&db, |s| async move {
                 Ok(s.staff_read(now, StaffOp::List).await?.accounts())
             })?;
             print_json(&all.iter().map(StaffView::from).collect::<Vec<_>>())
@@ -235,7 +235,7 @@ pub fn run_token(cmd: TokenCmd, now: i64) -> Result<(), String> {
             println!("{secret}");
             Ok(())
         }
-        TokenCmd::List(db) => print_json(&with_store(&db, |s| async move {
+        TokenCmd::List(db) => print_json(&with_existing_store(&db, |s| async move {
             Ok(s.staff_read(now, StaffOp::Tokens).await?.tokens())
         })?),
         TokenCmd::Revoke { db, id } => with_store(&db, |s| async move {

@@ -2,7 +2,7 @@
 //! delivery log, on the database directly (a running server delivers what they queue).
 
 use super::args::DbArg;
-use super::session::{logged, print_json, with_store, CLI};
+use super::session::{logged, print_json, with_existing_store, with_store, CLI};
 use crate::domain::webhooks::{Delivery, DeliveryQuery, Endpoint, NewEndpoint};
 use crate::events::Event;
 use clap::Subcommand;
@@ -71,7 +71,7 @@ pub fn run(cmd: WebhookCmd, now: i64) -> Result<(), String> {
                 logged(&s, describe, s.create_webhook(now, new)).await
             })?)
         }
-        WebhookCmd::List(db) => print_json(&with_store(&db, |s| async move { s.webhooks().await })?),
+        WebhookCmd::List(db) => print_json(&with_existing_store(&db, |s| async move { s.webhooks().await })?),
         WebhookCmd::Remove { db, id } => with_store(&db, |s| async move {
             let event = Event::new(now, "remove_webhook", CLI).detail(&id);
             logged(&s, move |_: &()| event, s.remove_webhook(id)).await
@@ -88,7 +88,9 @@ pub fn run(cmd: WebhookCmd, now: i64) -> Result<(), String> {
                 before: None,
                 limit: Some(limit),
             };
-            print_json(&with_store(&db, |s| async move { s.webhook_deliveries(query).await })?)
+            print_json(&with_existing_store(&db, |s| async move {
+                s.webhook_deliveries(query).await
+            })?)
         }
         WebhookCmd::Redeliver { db, id } => print_json(&with_store(&db, |s| async move {
             let event = Event::new(now, "redeliver_webhook", CLI).detail(format!("delivery {id}"));
