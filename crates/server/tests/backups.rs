@@ -117,7 +117,7 @@ fn restore_refuses_what_is_not_a_backup_and_backup_refuses_postgres() {
 
     // A backup of a database a newer release upgraded: this release could not serve it.
     let newer = dir.path().join("newer.db");
-    cli(path(&newer), &["product", "list"]);
+    cli(path(&newer), &["product", "create", "--name", "Made by this release"]);
     let conn = rusqlite::Connection::open(&newer).unwrap();
     conn.execute("UPDATE meta SET v = CAST('999' AS BLOB) WHERE k = 'schema_version'", [])
         .unwrap();
