@@ -107,13 +107,16 @@ const ROUTES: &[(&str, &str, Auth, Takes)] = &[
 
 const JSON_CT: (&str, &str) = ("content-type", "application/json");
 
-/// Bodies no route can read, each with the code it must get.
-fn hostile_bodies() -> Vec<(
+/// A case: what it is, the body, its headers, the code it must get.
+type BodyCase = (
     &'static str,
     Vec<u8>,
     &'static [(&'static str, &'static str)],
     &'static str,
-)> {
+);
+
+/// Bodies no route can read, each with the code it must get.
+fn hostile_bodies() -> Vec<BodyCase> {
     let json: &'static [(&str, &str)] = &[JSON_CT];
     vec![
         ("empty body", Vec::new(), json, "BAD_REQUEST"),

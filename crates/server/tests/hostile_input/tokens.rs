@@ -159,7 +159,9 @@ async fn tampered_tokens_codes_and_signatures_are_refused_and_change_nothing() {
     let now = unix_now();
     let stripe = |secret: &str, t: i64, body: &str| stripe_header(&[secret], t, body);
     let paddle_body = json!({"event_id": "evt_p", "event_type": "customer.created", "data": {}}).to_string();
-    let cases: Vec<(&str, &str, (&str, String), &str, String, &str)> = vec![
+    // What, provider, signature header, content type, body, the code it must get.
+    type PaymentCase<'a> = (&'a str, &'a str, (&'a str, String), &'a str, String, &'a str);
+    let cases: Vec<PaymentCase> = vec![
         (
             "a replay an hour later",
             "stripe",
