@@ -44,16 +44,30 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
 /// The whole body, within [`MAX_BODY`] (else 413 `PAYLOAD_TOO_LARGE`), for every extractor
 /// that reads one.
 pub async fn body_bytes<S: Send + Sync>(req: Request, state: &S) -> Result<Bytes, ApiError> {
+    if declared_length(req.headers()).is_some_and(|n| n > MAX_BODY as u64) {
+        return Err(too_large(MAX_BODY));
+    }
     Bytes::from_request(req, state).await.map_err(|rejection| {
         if rejection.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
-            ApiError::new(
-                Code::PayloadTooLarge,
-                format!("the body is larger than {MAX_BODY} bytes"),
-            )
+            too_large(MAX_BODY)
         } else {
             ApiError::bad_request("the body could not be read")
         }
     })
+}
+
+/// The body's declared `Content-Length`. A declared size over the limit is refused before any
+/// of the body is read: reading first sent `100 Continue` and then waited for bytes that a
+/// client declaring a gigabyte never sends, until the request's time limit (408, not 413).
+pub fn declared_length(headers: &axum::http::HeaderMap) -> Option<u64> {
+    headers
+        .get(axum::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse().ok())
+}
+
+pub fn too_large(limit: usize) -> ApiError {
+    ApiError::new(Code::PayloadTooLarge, format!("the body is larger than {limit} bytes"))
 }
 
 /// What serde would let through but no route means: a body that is not a JSON object (serde

@@ -71,10 +71,15 @@ async fn frame(State(limit): State<Duration>, req: Request, next: Next) -> Respo
     let logged = tracing::enabled!(tracing::Level::INFO);
     let method = req.method().clone();
     let route = req.extensions().get::<MatchedPath>().cloned();
+    let declared = extract::declared_length(req.headers());
     let response = if has_nul(req.uri()) {
         // Before any handler: PostgreSQL cannot compare or store a NUL, so a `%00` in a path
         // segment or query answered 500 there (and "not found" on SQLite).
         ApiError::bad_request("the address may not contain the NUL character (%00)").into_response()
+    } else if declared.is_some_and(|n| n > LARGEST_BODY as u64) {
+        // Larger than any route takes (the payment routes' limit; the others check their own in
+        // `extract::body_bytes`): refused before waiting for a byte of it.
+        extract::too_large(LARGEST_BODY).into_response()
     } else {
         match tokio::time::timeout(limit, next.run(req)).await {
             Ok(response) => json_errors(response).await,
@@ -94,6 +99,9 @@ async fn frame(State(limit): State<Duration>, req: Request, next: Next) -> Respo
     }
     response
 }
+
+/// The largest body any route reads (a provider's payment event).
+const LARGEST_BODY: usize = payments::MAX_EVENT;
 
 /// Whether the path or query holds a percent-encoded NUL (a raw one cannot reach a handler).
 fn has_nul(uri: &axum::http::Uri) -> bool {

@@ -253,6 +253,19 @@ async fn every_route_refuses_hostile_input_with_a_stable_code_and_changes_nothin
                 probe.assert_code(&format!("{route}, {what}"), &answer, code);
             }
         }
+        if *takes != Other {
+            // A declared gigabyte is refused at once, before a byte of it is awaited.
+            for expect in ["", "expect: 100-continue\r\n"] {
+                let headers = format!("content-type: application/json\r\ncontent-length: 1000000000\r\n{expect}");
+                let body: &[u8] = if expect.is_empty() { b"{}" } else { b"" };
+                let answer = probe.raw(*auth, method, &path, &headers, body).await;
+                probe.assert_code(
+                    &format!("{route}, a declared gigabyte {expect}"),
+                    &answer,
+                    "PAYLOAD_TOO_LARGE",
+                );
+            }
+        }
         let answer = probe.send(*auth, "PUT", &path, &[JSON_CT], Some(b"{}".to_vec())).await;
         probe.assert_code(&format!("{route} as PUT"), &answer, "METHOD_NOT_ALLOWED");
         if template.contains("{id}") {

@@ -146,6 +146,85 @@ impl<'a> Probe<'a> {
     }
 }
 
+impl Probe<'_> {
+    /// A request written byte by byte on a TCP connection (what no HTTP client lets one send:
+    /// a declared length the body never reaches, `Expect: 100-continue`), with the auth's
+    /// headers; the final answer (after any `100 Continue`), or a failure noted when none comes
+    /// within 20 s.
+    pub async fn raw(&self, auth: Auth, method: &str, path: &str, extra_headers: &str, body: &[u8]) -> Answer {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let address = self.server.url.trim_start_matches("http://").to_string();
+        let mut head = format!("{method} {path} HTTP/1.1\r\nhost: {address}\r\n{extra_headers}");
+        let auth_headers = match auth {
+            Auth::Nobody => HeaderMap::new(),
+            Auth::Admin => {
+                let mut h = HeaderMap::new();
+                h.insert(
+                    "authorization",
+                    HeaderValue::from_str(&format!("Bearer {ADMIN_TOKEN}")).unwrap(),
+                );
+                h
+            }
+            Auth::Console => self.console.clone(),
+            Auth::Portal => self.portal.clone(),
+        };
+        for (name, value) in &auth_headers {
+            head.push_str(&format!("{name}: {}\r\n", value.to_str().unwrap()));
+        }
+        head.push_str("\r\n");
+        let mut stream = tokio::net::TcpStream::connect(&address).await.unwrap();
+        stream.write_all(head.as_bytes()).await.unwrap();
+        stream.write_all(body).await.unwrap();
+        let mut received = Vec::new();
+        let read = tokio::time::timeout(Duration::from_secs(20), async {
+            let mut buffer = [0u8; 4096];
+            loop {
+                if let Some(answer) = parse_final(&received) {
+                    return Some(answer);
+                }
+                match stream.read(&mut buffer).await {
+                    Ok(0) | Err(_) => return parse_final(&received),
+                    Ok(n) => received.extend_from_slice(&buffer[..n]),
+                }
+            }
+        })
+        .await;
+        read.ok().flatten().unwrap_or_else(|| Answer {
+            status: StatusCode::from_u16(599).unwrap(),
+            content_type: String::new(),
+            text: format!("no complete answer in 20 s: {:?}", String::from_utf8_lossy(&received)),
+        })
+    }
+}
+
+/// The last complete answer in `bytes` (skipping `100 Continue`), once its body is all there.
+fn parse_final(bytes: &[u8]) -> Option<Answer> {
+    let text = String::from_utf8_lossy(bytes);
+    let mut rest: &str = &text;
+    loop {
+        let (head, after) = rest.split_once("\r\n\r\n")?;
+        let status: u16 = head.split(' ').nth(1)?.parse().ok()?;
+        if status == 100 {
+            rest = after;
+            continue;
+        }
+        let header = |name: &str| {
+            head.lines()
+                .find_map(|l| l.split_once(':').filter(|(n, _)| n.eq_ignore_ascii_case(name)))
+                .map(|(_, v)| v.trim().to_string())
+        };
+        let length: usize = header("content-length")?.parse().ok()?;
+        if after.len() < length {
+            return None;
+        }
+        return Some(Answer {
+            status: StatusCode::from_u16(status).ok()?,
+            content_type: header("content-type").unwrap_or_default(),
+            text: after[..length].to_string(),
+        });
+    }
+}
+
 pub fn clip(text: &str) -> String {
     text.chars().take(120).collect()
 }
