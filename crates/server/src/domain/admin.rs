@@ -64,12 +64,10 @@ pub fn machine_view(policy: &Policy, a: Activation) -> MachineView {
 pub async fn create_product(tx: &mut impl Tx, now: i64, new: &NewProduct) -> ApiResult<Product> {
     let product = new_product(now, new)?;
     if !tx.insert_product(&product).await? {
-        // 409 like every other duplicate (staff email, token name), not 400: the request was
-        // well-formed, the id is taken.
-        return Err(ApiError::new(
-            keyturn_protocol::Code::AlreadyExists,
-            format!("a product with id {} already exists", product.id),
-        ));
+        return Err(ApiError::bad_request(format!(
+            "a product with id {} already exists",
+            product.id
+        )));
     }
     Ok(product)
 }

@@ -57,12 +57,6 @@ async fn hostile_values_are_refused_with_a_code_and_change_nothing() {
             r#"{"email": "a\u0000@b.example", "role": "viewer", "password": "correct horse battery"}"#.into(),
             "BAD_REQUEST",
         ),
-        (
-            "a product id that is taken",
-            admin("/products"),
-            r#"{"name": "Again", "id": "app"}"#.into(),
-            "ALREADY_EXISTS",
-        ),
         // Duplicated keys: which one counts is not the client's guess to make.
         (
             "a duplicated key",
