@@ -174,9 +174,10 @@ fn queue_events(c: &Connection, endpoint: &str, events: &[i64], through: i64, no
     let highest: i64 = c
         .prepare_cached("SELECT COALESCE(MAX(seq), 0) FROM webhook_deliveries WHERE endpoint_id = ?1")?
         .query_row([endpoint], |r| r.get(0))?;
+    // Dated by its event: retries end three days after the event, however late it was taken.
     let mut insert = c.prepare_cached(
         "INSERT OR IGNORE INTO webhook_deliveries (endpoint_id, event_id, state, next_at, created_at, seq) \
-         VALUES (?1, ?2, 'PENDING', ?3, ?3, ?4)",
+         SELECT ?1, e.id, 'PENDING', ?3, MIN(e.at, ?3), ?4 FROM events e WHERE e.id = ?2",
     )?;
     for (n, event) in (highest + 1..).zip(events) {
         insert.execute(params![endpoint, event, now, n])?;
