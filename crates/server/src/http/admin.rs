@@ -33,7 +33,7 @@ use crate::domain::errors::{ApiError, ApiResult};
 use crate::domain::model::FingerprintRule;
 use crate::domain::page::Page;
 use crate::events::Event;
-use crate::http::extract::ApiJson;
+use crate::http::extract::{ApiJson, NoBody};
 use axum::extract::{Path, Query, Request, State};
 use axum::http::header::AUTHORIZATION;
 use axum::http::StatusCode;
@@ -198,7 +198,12 @@ async fn suspend(
     status(s, actor, id, LicenseStatus::Suspended, "suspend", reason).await
 }
 
-async fn reinstate(State(s): State<AppState>, Actor(actor): Actor, Path(id): Path<String>) -> ApiResult<Response> {
+async fn reinstate(
+    State(s): State<AppState>,
+    Actor(actor): Actor,
+    Path(id): Path<String>,
+    _: NoBody,
+) -> ApiResult<Response> {
     status(s, actor, id, LicenseStatus::Active, "reinstate", None).await
 }
 
@@ -290,6 +295,7 @@ async fn remove_machine(
     State(s): State<AppState>,
     Actor(actor): Actor,
     Path((id, activation_id)): Path<(String, String)>,
+    _: NoBody,
 ) -> ApiResult<Response> {
     let license = s.store.license(s.clock.now(), id).await?;
     let event = Event::new(s.clock.now(), "remove_machine", actor)

@@ -41,6 +41,29 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
     }
 }
 
+/// For a route that takes no body: nothing, or an empty JSON object `{}`. Anything else is
+/// refused as any body is (400 for a field, 415, 413): a client sending fields the route does
+/// not read (`{"reason": …}` to reinstate) learns so, instead of the action being done anyway.
+pub struct NoBody;
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Nothing {}
+
+impl<S: Send + Sync> FromRequest<S> for NoBody {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let (parts, body) = req.into_parts();
+        let bytes = body_bytes(Request::from_parts(parts.clone(), body), state).await?;
+        if bytes.iter().all(u8::is_ascii_whitespace) {
+            return Ok(NoBody);
+        }
+        ApiJson::<Nothing>::from_request(Request::from_parts(parts, bytes.into()), state).await?;
+        Ok(NoBody)
+    }
+}
+
 /// The whole body, within [`MAX_BODY`] (else 413 `PAYLOAD_TOO_LARGE`), for every extractor
 /// that reads one.
 pub async fn body_bytes<S: Send + Sync>(req: Request, state: &S) -> Result<Bytes, ApiError> {

@@ -17,7 +17,7 @@ use super::state::AppState;
 use crate::domain::errors::{ApiError, ApiResult};
 use crate::domain::leases::{answer, parse_lease_id, LeaseIssued, LeaseRow};
 use crate::events::Event;
-use crate::http::extract::ApiJson;
+use crate::http::extract::{ApiJson, NoBody};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -162,6 +162,7 @@ async fn end(
     State(s): State<AppState>,
     Actor(actor): Actor,
     Path((id, lease_id)): Path<(String, String)>,
+    _: NoBody,
 ) -> ApiResult<Response> {
     check_lease_id(&lease_id)?;
     let now = s.clock.now();

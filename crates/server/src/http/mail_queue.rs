@@ -11,6 +11,7 @@ use crate::domain::errors::ApiResult;
 use crate::domain::mail::KeyMail;
 use crate::domain::outbox::MailQuery;
 use crate::events::Event;
+use crate::http::extract::NoBody;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -26,7 +27,12 @@ async fn list(State(s): State<AppState>, Query(q): Query<MailQuery>) -> ApiResul
     Ok(Json(s.store.mail_queue(q).await?).into_response())
 }
 
-async fn resend(State(s): State<AppState>, Actor(actor): Actor, Path(license_id): Path<String>) -> ApiResult<Response> {
+async fn resend(
+    State(s): State<AppState>,
+    Actor(actor): Actor,
+    Path(license_id): Path<String>,
+    _: NoBody,
+) -> ApiResult<Response> {
     let now = s.clock.now();
     let event = Event::new(now, "resend_key_mail", actor).license(&license_id);
     let mail = s

@@ -13,7 +13,7 @@ use super::state::AppState;
 use crate::domain::errors::ApiResult;
 use crate::domain::webhooks::{Delivery, DeliveryQuery, Endpoint, NewEndpoint};
 use crate::events::Event;
-use crate::http::extract::ApiJson;
+use crate::http::extract::{ApiJson, NoBody};
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -46,7 +46,12 @@ async fn list(State(s): State<AppState>) -> ApiResult<Response> {
     Ok(Json(s.store.webhooks().await?).into_response())
 }
 
-async fn remove(State(s): State<AppState>, Actor(actor): Actor, Path(id): Path<String>) -> ApiResult<Response> {
+async fn remove(
+    State(s): State<AppState>,
+    Actor(actor): Actor,
+    Path(id): Path<String>,
+    _: NoBody,
+) -> ApiResult<Response> {
     let event = Event::new(s.clock.now(), "remove_webhook", actor).detail(&id);
     s.admin_change(move |_: &()| event, s.store.remove_webhook(id)).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
@@ -63,7 +68,12 @@ async fn deliveries(State(s): State<AppState>, Query(q): Query<DeliveryQuery>) -
     Ok(Json(json!({"deliveries": list, "next_before": next_before})).into_response())
 }
 
-async fn redeliver(State(s): State<AppState>, Actor(actor): Actor, Path(id): Path<i64>) -> ApiResult<Response> {
+async fn redeliver(
+    State(s): State<AppState>,
+    Actor(actor): Actor,
+    Path(id): Path<i64>,
+    _: NoBody,
+) -> ApiResult<Response> {
     let event = Event::new(s.clock.now(), "redeliver_webhook", actor).detail(format!("delivery {id}"));
     let delivery = s
         .admin_change(move |_: &Delivery| event, s.store.redeliver(s.clock.now(), id))

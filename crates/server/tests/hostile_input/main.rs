@@ -20,16 +20,18 @@ use serde_json::Value;
 enum Takes {
     /// A JSON object it must be able to read.
     Json,
-    /// An optional JSON object (a reason): anything but nothing must be one.
-    Reason,
-    /// Nothing: only "refused properly" is checked.
+    /// Nothing, or a JSON object of its fields (a reason; none for an action with no
+    /// parameters): anything else is refused as a body.
+    Optional,
+    /// Nothing it reads (GET): only "refused properly" is checked.
     Other,
 }
 
 use Auth::*;
 use Takes::*;
 
-/// Every route (`{id}` stands for ids that do not exist) and how it is reached.
+/// Every route (`{id}` and the numeric `{n}` stand for ids that do not exist) and how it is
+/// reached.
 const ROUTES: &[(&str, &str, Auth, Takes)] = &[
     ("POST", "/v1/validate", Nobody, Json),
     ("POST", "/v1/activations", Nobody, Json),
@@ -49,13 +51,13 @@ const ROUTES: &[(&str, &str, Auth, Takes)] = &[
     ("POST", "/admin/v1/licenses", Admin, Json),
     ("GET", "/admin/v1/licenses", Admin, Other),
     ("GET", "/admin/v1/licenses/{id}", Admin, Other),
-    ("POST", "/admin/v1/licenses/{id}/suspend", Admin, Reason),
-    ("POST", "/admin/v1/licenses/{id}/reinstate", Admin, Other),
-    ("POST", "/admin/v1/licenses/{id}/revoke", Admin, Reason),
+    ("POST", "/admin/v1/licenses/{id}/suspend", Admin, Optional),
+    ("POST", "/admin/v1/licenses/{id}/reinstate", Admin, Optional),
+    ("POST", "/admin/v1/licenses/{id}/revoke", Admin, Optional),
     ("POST", "/admin/v1/licenses/{id}/extend", Admin, Json),
-    ("POST", "/admin/v1/licenses/{id}/reset", Admin, Reason),
+    ("POST", "/admin/v1/licenses/{id}/reset", Admin, Optional),
     ("GET", "/admin/v1/licenses/{id}/machines", Admin, Other),
-    ("DELETE", "/admin/v1/licenses/{id}/machines/{id}", Admin, Other),
+    ("DELETE", "/admin/v1/licenses/{id}/machines/{id}", Admin, Optional),
     ("POST", "/admin/v1/fingerprints/block", Admin, Json),
     ("GET", "/admin/v1/events", Admin, Other),
     ("POST", "/admin/v1/test/clock", Admin, Json),
@@ -66,31 +68,32 @@ const ROUTES: &[(&str, &str, Auth, Takes)] = &[
     ("POST", "/admin/v1/licenses/{id}/notes", Admin, Json),
     ("POST", "/admin/v1/webhooks", Admin, Json),
     ("GET", "/admin/v1/webhooks", Admin, Other),
-    ("DELETE", "/admin/v1/webhooks/{id}", Admin, Other),
+    ("DELETE", "/admin/v1/webhooks/{id}", Admin, Optional),
     ("GET", "/admin/v1/webhooks/deliveries", Admin, Other),
-    ("POST", "/admin/v1/webhooks/deliveries/{id}/redeliver", Admin, Other),
+    ("POST", "/admin/v1/webhooks/deliveries/{n}/redeliver", Admin, Optional),
     ("GET", "/admin/v1/mails", Admin, Other),
-    ("POST", "/admin/v1/mails/{id}/resend", Admin, Other),
+    ("POST", "/admin/v1/mails/{id}/resend", Admin, Optional),
     ("GET", "/admin/v1/payments/unmatched", Admin, Other),
     ("GET", "/admin/v1/licenses/{id}/leases", Admin, Other),
-    ("DELETE", "/admin/v1/licenses/{id}/leases/{id}", Admin, Other),
+    ("DELETE", "/admin/v1/licenses/{id}/leases/{id}", Admin, Optional),
     ("GET", "/admin/v1/staff", Admin, Other),
     ("POST", "/admin/v1/staff", Admin, Json),
-    ("POST", "/admin/v1/staff/{id}/disable", Admin, Other),
-    ("POST", "/admin/v1/staff/{id}/enable", Admin, Other),
+    ("POST", "/admin/v1/staff/{id}/disable", Admin, Optional),
+    ("POST", "/admin/v1/staff/{id}/enable", Admin, Optional),
     ("POST", "/admin/v1/staff/{id}/role", Admin, Json),
     ("POST", "/admin/v1/staff/{id}/password", Admin, Json),
-    ("POST", "/admin/v1/staff/{id}/totp/clear", Admin, Other),
+    ("POST", "/admin/v1/staff/{id}/totp/clear", Admin, Optional),
     ("GET", "/admin/v1/tokens", Admin, Other),
     ("POST", "/admin/v1/tokens", Admin, Json),
-    ("POST", "/admin/v1/tokens/{id}/revoke", Admin, Other),
+    ("POST", "/admin/v1/tokens/{id}/revoke", Admin, Optional),
     ("GET", "/admin/v1/settings", Admin, Other),
     ("POST", "/admin/v1/settings", Admin, Json),
     ("POST", "/console/api/sign-in", Nobody, Json),
     ("GET", "/console/api/session", Console, Other),
     ("GET", "/console/api/search", Console, Other),
     ("GET", "/console/api/me", Console, Other),
-    ("POST", "/console/api/licenses/{id}/suspend", Console, Reason),
+    ("POST", "/console/api/me/totp/begin", Console, Optional),
+    ("POST", "/console/api/licenses/{id}/suspend", Console, Optional),
     ("POST", "/console/api/licenses/{id}/extend", Console, Json),
     ("POST", "/console/api/licenses/{id}/edit", Console, Json),
     ("POST", "/console/api/licenses/{id}/notes", Console, Json),
@@ -100,7 +103,7 @@ const ROUTES: &[(&str, &str, Auth, Takes)] = &[
     ("POST", "/console/api/webhooks", Console, Json),
     ("POST", "/portal/api/sign-in", Nobody, Json),
     ("GET", "/portal/api/devices", Portal, Other),
-    ("DELETE", "/portal/api/devices/{id}", Portal, Other),
+    ("DELETE", "/portal/api/devices/{id}", Portal, Optional),
     ("POST", "/portal/api/offline/activate", Portal, Json),
     ("POST", "/portal/api/offline/deactivate", Portal, Json),
 ];
@@ -242,11 +245,11 @@ async fn every_route_refuses_hostile_input_with_a_stable_code_and_changes_nothin
     let probe = Probe::new(&server, &key).await;
     let before = snapshot(&server).await;
     for (method, template, auth, takes) in ROUTES {
-        let path = template.replace("{id}", "x1");
+        let path = template.replace("{id}", "x1").replace("{n}", "987654321");
         let route = format!("{method} {template}");
         if *takes != Other {
             for (what, body, headers, code) in hostile_bodies() {
-                if *takes == Reason && what == "empty body" {
+                if *takes == Optional && what == "empty body" {
                     continue; // no reason given: allowed
                 }
                 let answer = probe.send(*auth, method, &path, headers, Some(body)).await;
@@ -268,9 +271,9 @@ async fn every_route_refuses_hostile_input_with_a_stable_code_and_changes_nothin
         }
         let answer = probe.send(*auth, "PUT", &path, &[JSON_CT], Some(b"{}".to_vec())).await;
         probe.assert_code(&format!("{route} as PUT"), &answer, "METHOD_NOT_ALLOWED");
-        if template.contains("{id}") {
+        if template.contains("{id}") || template.contains("{n}") {
             for id in ODD_IDS.iter().map(|s| s.to_string()).chain(["a".repeat(8000)]) {
-                let odd = template.replace("{id}", &id);
+                let odd = template.replace("{id}", &id).replace("{n}", &id);
                 let answer = probe.send(*auth, method, &odd, &[JSON_CT], Some(b"{}".to_vec())).await;
                 probe.assert_refused(&format!("{route} with id {}", probe::clip(&id)), &answer);
             }

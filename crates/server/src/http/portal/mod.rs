@@ -22,7 +22,7 @@ use crate::domain::page::Page;
 use crate::events::Event;
 use crate::http::client_addr::ClientAddr;
 use crate::http::console::assets::serve;
-use crate::http::extract::ApiJson;
+use crate::http::extract::{ApiJson, NoBody};
 use crate::http::sessions::{check_csrf, check_origin, Sessions};
 use crate::http::state::AppState;
 use axum::extract::{Path, Query, Request, State};
@@ -170,6 +170,7 @@ async fn remove_device(
     Extension(h): Extension<Holder>,
     ClientAddr(peer): ClientAddr,
     Path(id): Path<String>,
+    _: NoBody,
 ) -> ApiResult<Response> {
     let event = Event::new(s.clock.now(), "deactivate", actor(peer))
         .license(&h.license_id)

@@ -9,7 +9,7 @@ use crate::domain::staff::roles::{self, TABLE};
 use crate::domain::staff::{self, password, totp, Role, StaffChange, StaffOp, StaffSettings, StaffView};
 use crate::events::Event;
 use crate::http::actor::Actor;
-use crate::http::extract::ApiJson;
+use crate::http::extract::{ApiJson, NoBody};
 use crate::http::state::AppState;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -119,11 +119,11 @@ async fn change(s: &AppState, who: Who, id: String, change: StaffChange, action:
     Ok(Json(StaffView::from(&changed)).into_response())
 }
 
-async fn disable(State(s): State<AppState>, who: Who, Path(id): Path<String>) -> ApiResult<Response> {
+async fn disable(State(s): State<AppState>, who: Who, Path(id): Path<String>, _: NoBody) -> ApiResult<Response> {
     change(&s, who, id, StaffChange::Disabled(true), "staff_disable").await
 }
 
-async fn enable(State(s): State<AppState>, who: Who, Path(id): Path<String>) -> ApiResult<Response> {
+async fn enable(State(s): State<AppState>, who: Who, Path(id): Path<String>, _: NoBody) -> ApiResult<Response> {
     change(&s, who, id, StaffChange::Disabled(false), "staff_enable").await
 }
 
@@ -164,7 +164,7 @@ async fn reset_password(
     change(&s, who, id, StaffChange::PasswordHash(hash), "staff_password_reset").await
 }
 
-async fn clear_totp(State(s): State<AppState>, who: Who, Path(id): Path<String>) -> ApiResult<Response> {
+async fn clear_totp(State(s): State<AppState>, who: Who, Path(id): Path<String>, _: NoBody) -> ApiResult<Response> {
     change(&s, who, id, StaffChange::ClearTotp, "staff_totp_clear").await
 }
 
@@ -222,7 +222,12 @@ async fn list_tokens(State(s): State<AppState>) -> ApiResult<Response> {
     Ok(Json(s.store.staff_read(s.clock.now(), StaffOp::Tokens).await?.tokens()).into_response())
 }
 
-async fn revoke_token(State(s): State<AppState>, Actor(actor): Actor, Path(id): Path<String>) -> ApiResult<Response> {
+async fn revoke_token(
+    State(s): State<AppState>,
+    Actor(actor): Actor,
+    Path(id): Path<String>,
+    _: NoBody,
+) -> ApiResult<Response> {
     let token = s
         .store
         .staff_write(s.clock.now(), StaffOp::RevokeToken(id))
@@ -309,7 +314,7 @@ async fn change_own_password(
 }
 
 /// A new TOTP secret for the person's authenticator app (kept once they confirm a code).
-async fn begin_totp(Extension(p): Extension<Principal>) -> ApiResult<Response> {
+async fn begin_totp(Extension(p): Extension<Principal>, _: NoBody) -> ApiResult<Response> {
     let Principal::Staff { email, .. } = &p else {
         return Err(ApiError::new(
             Code::Forbidden,
