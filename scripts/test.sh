@@ -28,7 +28,8 @@ KEYTURN_TEST_STORE=postgres cargo test --workspace --locked --no-fail-fast \
   --test events --test web --test selfhost --test real_server --test session --test staff_roles --test staff_sessions --test staff_accounts \
   --test staff_hardening --test upgrades --test floating --test rename --test license_list --test webhooks --test webhooks_order \
   --test payments --test payment_orders --test payment_merges --test payment_signatures --test payment_stripe_versions \
-  --test payment_mail --test mail_queue --test payment_unmatched --test payment_throughput
+  --test payment_mail --test mail_queue --test payment_unmatched --test payment_throughput \
+  --test hostile_input --test cli_exit_codes
 KEYTURN_TEST_STORE=postgres cargo test --locked -p keyturn-e2e --test activation -- --exact \
   pasted_key_activates_this_computer_and_later_runs_open_on_the_dashboard
 
