@@ -44,6 +44,15 @@ END $$;";
 /// so each endpoint starts after the last event), event ids drawn after the transaction id (see
 /// the module's doc), and the pending deliveries' index in sequence order (a claim finds the
 /// head without walking the delivered history).
+///
+/// During a rolling upgrade a replica of the previous release keeps running beside this one
+/// for a while: it registers endpoints without a cursor (the column's default starts them after
+/// the last event, not at the log's beginning) and writes a delivery row without a sequence with
+/// each of its events. A claim would number such a row at once, ahead of events committed before
+/// it that the cursor has not taken yet; so a row for an event the cursor has not reached is
+/// dropped as it is written (the cursor takes the event in its turn), and only one behind the
+/// cursor (a change in flight when the schema was upgraded) is kept. This release never writes a
+/// delivery row without a sequence (redeliver updates one).
 pub const CURSOR_SCHEMA: &str = "DO $$ BEGIN
 IF NOT EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = 'webhook_endpoints'::regclass
     AND attname = 'after_event' AND NOT attisdropped) THEN
@@ -61,7 +70,20 @@ BEGIN
     PERFORM pg_current_xact_id();
     RETURN nextval('events_id_seq');
 END $f$;
-ALTER TABLE events ALTER COLUMN id SET DEFAULT keyturn_event_id();";
+ALTER TABLE events ALTER COLUMN id SET DEFAULT keyturn_event_id();
+CREATE OR REPLACE FUNCTION keyturn_last_event_id() RETURNS BIGINT LANGUAGE sql STABLE AS
+    $f$ SELECT COALESCE(MAX(id), 0) FROM events $f$;
+ALTER TABLE webhook_endpoints ALTER COLUMN after_event SET DEFAULT keyturn_last_event_id();
+CREATE OR REPLACE FUNCTION keyturn_older_replica_delivery() RETURNS trigger LANGUAGE plpgsql AS $f$
+BEGIN
+    IF NEW.event_id > (SELECT after_event FROM webhook_endpoints WHERE id = NEW.endpoint_id) THEN
+        RETURN NULL;
+    END IF;
+    RETURN NEW;
+END $f$;
+DROP TRIGGER IF EXISTS webhook_deliveries_older_replica ON webhook_deliveries;
+CREATE TRIGGER webhook_deliveries_older_replica BEFORE INSERT ON webhook_deliveries
+    FOR EACH ROW WHEN (NEW.seq IS NULL) EXECUTE FUNCTION keyturn_older_replica_delivery();";
 
 /// The head: the endpoint's pending delivery with the lowest sequence number.
 const HEAD: &str = "SELECT h.next_at, h.lease_until FROM webhook_deliveries h WHERE h.endpoint_id = w.id \
@@ -155,18 +177,23 @@ impl<C: GenericClient + Sync> WebhookTx for PgTx<'_, C> {
         let stmt = self
             .0
             .prepare_cached(
-                "SELECT after_event, settle_upto, settle_xmax, pg_snapshot_xmin(pg_current_snapshot())::text::bigint \
-                 FROM webhook_endpoints WHERE id = $1",
+                "SELECT after_event, settle_upto, settle_xmax, pg_snapshot_xmin(pg_current_snapshot())::text::bigint, \
+                 pg_snapshot_xmax(pg_current_snapshot())::text::bigint FROM webhook_endpoints WHERE id = $1",
             )
             .await?;
         let Some(row) = self.0.query_opt(&stmt, &[&endpoint]).await? else {
             return Ok(Settled::default());
         };
-        let (after, upto, xmax, oldest): (i64, Option<i64>, Option<i64>, i64) =
-            (row.get(0), row.get(1), row.get(2), row.get(3));
+        let (after, upto, xmax, oldest, next): (i64, Option<i64>, Option<i64>, i64, i64) =
+            (row.get(0), row.get(1), row.get(2), row.get(3), row.get(4));
+        // A range whose transaction id this cluster has not assigned yet was noted on another
+        // cluster (a dump restored here): none of that cluster's transactions runs here, so it
+        // is dropped and a range of this cluster's noted (waiting for this cluster's transaction
+        // ids to catch up could take billions of transactions).
+        let foreign = xmax.is_some_and(|xmax| xmax > next);
         let mut found = Settled::default();
-        let mut start_next = upto.is_none();
-        if let (Some(upto), Some(xmax)) = (upto, xmax) {
+        let mut start_next = upto.is_none() || foreign;
+        if let (Some(upto), Some(xmax), false) = (upto, xmax, foreign) {
             if oldest >= xmax {
                 let stmt = self
                     .0
