@@ -25,24 +25,13 @@ fn previous_version() -> usize {
         .expect("the cursors' step")
 }
 
-/// Runs SQL statements on the database (a SQLite path or a PostgreSQL URL).
-fn run(db: &str, statements: &str) {
-    if db.starts_with("postgres://") {
-        let name = db.rsplit('/').next().unwrap();
-        let (ok, out) = postgres::cluster().psql(name, statements);
-        assert!(ok, "{statements}: {out}");
-    } else {
-        rusqlite::Connection::open(db).unwrap().execute_batch(statements).unwrap();
-    }
-}
-
 /// Puts the webhook tables back as the previous release had them.
 fn back_to_the_previous_design(db: &str) {
     let version = previous_version();
     let pending_index = "CREATE INDEX webhook_deliveries_pending ON webhook_deliveries(endpoint_id, event_id) \
                          WHERE state = 'PENDING'";
     if db.starts_with("postgres://") {
-        run(
+        run_sql(
             db,
             &format!(
                 "ALTER TABLE events ALTER COLUMN id SET DEFAULT nextval('events_id_seq'); \
@@ -57,7 +46,7 @@ fn back_to_the_previous_design(db: &str) {
             ),
         );
     } else {
-        run(
+        run_sql(
             db,
             &format!(
                 "DROP INDEX webhook_deliveries_queue; {pending_index}; \
@@ -88,7 +77,7 @@ async fn pending_deliveries_of_the_previous_design_go_out_in_order_once_then_new
     // redeliver on either store; on PostgreSQL also a change committed since the last claim).
     let (receiver, url) = Receiver::start(0).await;
     let now = shop::unix_now();
-    run(
+    run_sql(
         &db,
         &format!(
             "INSERT INTO webhook_endpoints (id, url, secret, created_at) VALUES ('whk_prev', '{url}', '{SECRET}', {now}); \
@@ -96,7 +85,10 @@ async fn pending_deliveries_of_the_previous_design_go_out_in_order_once_then_new
         ),
     );
     let mut events = Vec::new();
-    for (n, action) in ["suspend", "reinstate", "suspend", "reinstate", "suspend"].iter().enumerate() {
+    for (n, action) in ["suspend", "reinstate", "suspend", "reinstate", "suspend"]
+        .iter()
+        .enumerate()
+    {
         let id = number(
             &db,
             &format!(
@@ -112,7 +104,7 @@ async fn pending_deliveries_of_the_previous_design_go_out_in_order_once_then_new
              VALUES ('whk_prev', {event}, '{state}', {attempts}, {now}, {status}, {now}, {seq});"
         )
     };
-    run(
+    run_sql(
         &db,
         &[
             delivery(events[0], "DELIVERED", 1, "200", "1"),

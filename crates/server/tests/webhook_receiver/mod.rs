@@ -163,3 +163,18 @@ pub fn sequences(list: &[Value]) -> Vec<i64> {
         .map(|v| v["sequence"].as_i64().expect("a sequence number"))
         .collect()
 }
+
+/// Runs SQL statements on a database (a SQLite path or a PostgreSQL URL): for writing what
+/// another process (an older release, the CLI) would have written.
+pub fn run_sql(db: &str, statements: &str) {
+    if db.starts_with("postgres://") {
+        let name = db.rsplit('/').next().unwrap();
+        let (ok, out) = postgres::cluster().psql(name, statements);
+        assert!(ok, "{statements}: {out}");
+    } else {
+        rusqlite::Connection::open(db)
+            .unwrap()
+            .execute_batch(statements)
+            .unwrap();
+    }
+}
