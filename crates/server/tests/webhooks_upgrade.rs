@@ -39,7 +39,7 @@ fn back_to_the_previous_design(db: &str) {
                  DROP TRIGGER IF EXISTS webhook_deliveries_older_replica ON webhook_deliveries; \
                  DROP FUNCTION IF EXISTS keyturn_older_replica_delivery(); \
                  ALTER TABLE webhook_endpoints DROP COLUMN after_event, DROP COLUMN settle_upto, \
-                 DROP COLUMN settle_xmax; \
+                 DROP COLUMN settle_xmax, DROP COLUMN last_seq; \
                  DROP FUNCTION IF EXISTS keyturn_last_event_id(); \
                  DROP INDEX webhook_deliveries_queue; {pending_index}; \
                  UPDATE meta SET v = convert_to('{version}', 'UTF8') WHERE k = 'schema_version'"
@@ -51,6 +51,7 @@ fn back_to_the_previous_design(db: &str) {
             &format!(
                 "DROP INDEX webhook_deliveries_queue; {pending_index}; \
                  ALTER TABLE webhook_endpoints DROP COLUMN after_event; \
+                 ALTER TABLE webhook_endpoints DROP COLUMN last_seq; \
                  UPDATE meta SET v = CAST('{version}' AS BLOB) WHERE k = 'schema_version';"
             ),
         );

@@ -75,6 +75,11 @@ impl Receiver {
         self.got().iter().filter(|g| g.answered == 200).map(Got::json).collect()
     }
 
+    /// The requests it is answering now.
+    pub fn in_flight(&self) -> usize {
+        self.in_flight.load(Ordering::SeqCst)
+    }
+
     /// The most requests it was answering at one time.
     pub fn most_at_once(&self) -> usize {
         self.most_in_flight.load(Ordering::SeqCst)

@@ -296,6 +296,8 @@ pub fn after_attempt(mut d: Delivery, now: i64, attempt: &Attempt) -> Delivery {
 
 /// Records a batch's attempts (`None`: not tried, because an earlier delivery of its endpoint
 /// failed; its lease ends): the delivered ones in one statement per status, the failed ones each.
+/// A delivery redelivered while its attempt was on the wire (no sequence number any more) is
+/// left as redeliver put it: queued again, due now, so that attempt's answer does not swallow it.
 pub async fn finish(tx: &mut impl WebhookTx, now: i64, results: &[(i64, Option<Attempt>)]) -> ApiResult<()> {
     let untried: Vec<i64> = results.iter().filter(|(_, a)| a.is_none()).map(|(id, _)| *id).collect();
     if !untried.is_empty() {
@@ -308,7 +310,7 @@ pub async fn finish(tx: &mut impl WebhookTx, now: i64, results: &[(i64, Option<A
             Some(status) => delivered.entry(status).or_default().push(*id),
             None => {
                 if let Some(d) = tx.delivery(*id).await? {
-                    if d.state == PENDING {
+                    if d.state == PENDING && d.sequence.is_some() {
                         tx.record_attempt(&after_attempt(d, now, attempt)).await?;
                     }
                 }

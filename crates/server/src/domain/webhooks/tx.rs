@@ -52,7 +52,8 @@ pub trait WebhookTx: Tx {
     fn due(&mut self, ids: &[i64]) -> impl Future<Output = ApiResult<Vec<Due>>> + Send;
     /// Marks FAILED those of `ids` whose event is gone (retention), with `error`.
     fn give_up_gone(&mut self, ids: &[i64], error: &str) -> impl Future<Output = ApiResult<()>> + Send;
-    /// Marks these pending deliveries delivered (one attempt more, the receiver's `status`).
+    /// Marks these pending deliveries delivered (one attempt more, the receiver's `status`); not one
+    /// redelivered since it was claimed (its sequence number cleared: it goes again).
     fn record_delivered(&mut self, ids: &[i64], status: u16, now: i64) -> impl Future<Output = ApiResult<()>> + Send;
     /// Gives claimed deliveries back untried (an earlier one of their endpoint failed): ends any
     /// lease they hold.

@@ -26,64 +26,17 @@ const DELIVERY_COLUMNS: &str =
     "d.id, d.endpoint_id, d.event_id, d.state, d.attempts, d.next_at, d.last_status, d.last_error, d.created_at, \
      d.delivered_at, d.seq";
 
-/// Schema step "webhook delivery order": each delivery's place in its endpoint's order. It runs
-/// at every start, beside running replicas: the table is locked (for `ALTER`) only while the
-/// column is missing, and the index is looked up before it is created.
-pub const ORDER_SCHEMA: &str = "DO $$ BEGIN
-IF NOT EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = 'webhook_deliveries'::regclass AND attname = 'seq'
-    AND NOT attisdropped) THEN
-    ALTER TABLE webhook_deliveries ADD COLUMN seq BIGINT;
-END IF;
-IF to_regclass('webhook_deliveries_seq') IS NULL THEN
-    CREATE INDEX webhook_deliveries_seq ON webhook_deliveries(endpoint_id, seq);
-END IF;
-END $$;";
+mod schema;
+pub use schema::{CURSOR_SCHEMA, ORDER_SCHEMA, SEQ_COUNTER_SCHEMA};
 
-/// Schema step "webhook cursors": each endpoint's place in the log and the range it settles
-/// (every event so far already has its deliveries: earlier releases wrote them with the event,
-/// so each endpoint starts after the last event), event ids drawn after the transaction id (see
-/// the module's doc), and the pending deliveries' index in sequence order (a claim finds the
-/// head without walking the delivered history).
-///
-/// During a rolling upgrade a replica of the previous release keeps running beside this one
-/// for a while: it registers endpoints without a cursor (the column's default starts them after
-/// the last event, not at the log's beginning) and writes a delivery row without a sequence with
-/// each of its events. A claim would number such a row at once, ahead of events committed before
-/// it that the cursor has not taken yet; so a row for an event the cursor has not reached is
-/// dropped as it is written (the cursor takes the event in its turn), and only one behind the
-/// cursor (a change in flight when the schema was upgraded) is kept. This release never writes a
-/// delivery row without a sequence (redeliver updates one).
-pub const CURSOR_SCHEMA: &str = "DO $$ BEGIN
-IF NOT EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = 'webhook_endpoints'::regclass
-    AND attname = 'after_event' AND NOT attisdropped) THEN
-    ALTER TABLE webhook_endpoints ADD COLUMN after_event BIGINT NOT NULL DEFAULT 0,
-        ADD COLUMN settle_upto BIGINT, ADD COLUMN settle_xmax BIGINT;
-    UPDATE webhook_endpoints SET after_event = (SELECT COALESCE(MAX(id), 0) FROM events);
-END IF;
-IF to_regclass('webhook_deliveries_queue') IS NULL THEN
-    CREATE INDEX webhook_deliveries_queue ON webhook_deliveries(endpoint_id, seq) WHERE state = 'PENDING';
-END IF;
-DROP INDEX IF EXISTS webhook_deliveries_pending;
-END $$;
-CREATE OR REPLACE FUNCTION keyturn_event_id() RETURNS BIGINT LANGUAGE plpgsql AS $f$
-BEGIN
-    PERFORM pg_current_xact_id();
-    RETURN nextval('events_id_seq');
-END $f$;
-ALTER TABLE events ALTER COLUMN id SET DEFAULT keyturn_event_id();
-CREATE OR REPLACE FUNCTION keyturn_last_event_id() RETURNS BIGINT LANGUAGE sql STABLE AS
-    $f$ SELECT COALESCE(MAX(id), 0) FROM events $f$;
-ALTER TABLE webhook_endpoints ALTER COLUMN after_event SET DEFAULT keyturn_last_event_id();
-CREATE OR REPLACE FUNCTION keyturn_older_replica_delivery() RETURNS trigger LANGUAGE plpgsql AS $f$
-BEGIN
-    IF NEW.event_id > (SELECT after_event FROM webhook_endpoints WHERE id = NEW.endpoint_id) THEN
-        RETURN NULL;
-    END IF;
-    RETURN NEW;
-END $f$;
-DROP TRIGGER IF EXISTS webhook_deliveries_older_replica ON webhook_deliveries;
-CREATE TRIGGER webhook_deliveries_older_replica BEFORE INSERT ON webhook_deliveries
-    FOR EACH ROW WHEN (NEW.seq IS NULL) EXECUTE FUNCTION keyturn_older_replica_delivery();";
+/// The highest sequence number the endpoint has given: in the deliveries, or given up since.
+const HIGHEST_SEQ: &str = "GREATEST((SELECT COALESCE(MAX(seq), 0) FROM webhook_deliveries WHERE endpoint_id = $1), \
+                           (SELECT last_seq FROM webhook_endpoints WHERE id = $1))";
+
+/// Notes the numbers given so far (after numbering, in the same transaction).
+const SEQ_GIVEN: &str = "UPDATE webhook_endpoints SET last_seq = (SELECT MAX(seq) FROM webhook_deliveries \
+                         WHERE endpoint_id = $1) WHERE id = $1 AND last_seq < (SELECT MAX(seq) FROM webhook_deliveries \
+                         WHERE endpoint_id = $1)";
 
 /// The head: the endpoint's pending delivery with the lowest sequence number.
 const HEAD: &str = "SELECT h.next_at, h.lease_until FROM webhook_deliveries h WHERE h.endpoint_id = w.id \
@@ -245,14 +198,16 @@ impl<C: GenericClient + Sync> WebhookTx for PgTx<'_, C> {
         if !events.is_empty() {
             let stmt = self
                 .0
-                .prepare_cached(
+                .prepare_cached(&format!(
                     "INSERT INTO webhook_deliveries (endpoint_id, event_id, state, next_at, created_at, seq) \
                      SELECT $1, t.event, 'PENDING', $3, $3, h.highest + t.n FROM UNNEST($2::bigint[]) \
-                     WITH ORDINALITY AS t(event, n), (SELECT COALESCE(MAX(seq), 0) AS highest \
-                     FROM webhook_deliveries WHERE endpoint_id = $1) h ORDER BY t.n ON CONFLICT DO NOTHING",
-                )
+                     WITH ORDINALITY AS t(event, n), (SELECT {HIGHEST_SEQ} AS highest) h ORDER BY t.n \
+                     ON CONFLICT DO NOTHING"
+                ))
                 .await?;
             self.0.execute(&stmt, &[&endpoint, &events, &now]).await?;
+            let stmt = self.0.prepare_cached(SEQ_GIVEN).await?;
+            self.0.execute(&stmt, &[&endpoint]).await?;
         }
         let stmt = self
             .0
@@ -283,14 +238,18 @@ impl<C: GenericClient + Sync> WebhookTx for PgTx<'_, C> {
     async fn sequence_new(&mut self, endpoint: &str) -> ApiResult<u64> {
         let stmt = self
             .0
-            .prepare_cached(
+            .prepare_cached(&format!(
                 "UPDATE webhook_deliveries d SET seq = n.highest + n.rank FROM (SELECT id, \
-                 row_number() OVER (ORDER BY event_id) AS rank, (SELECT COALESCE(MAX(seq), 0) \
-                 FROM webhook_deliveries WHERE endpoint_id = $1) AS highest FROM webhook_deliveries \
-                 WHERE endpoint_id = $1 AND state = 'PENDING' AND seq IS NULL) n WHERE d.id = n.id",
-            )
+                 row_number() OVER (ORDER BY event_id) AS rank, {HIGHEST_SEQ} AS highest FROM webhook_deliveries \
+                 WHERE endpoint_id = $1 AND state = 'PENDING' AND seq IS NULL) n WHERE d.id = n.id"
+            ))
             .await?;
-        Ok(self.0.execute(&stmt, &[&endpoint]).await?)
+        let numbered = self.0.execute(&stmt, &[&endpoint]).await?;
+        if numbered > 0 {
+            let stmt = self.0.prepare_cached(SEQ_GIVEN).await?;
+            self.0.execute(&stmt, &[&endpoint]).await?;
+        }
+        Ok(numbered)
     }
 
     async fn lease_head(
@@ -375,7 +334,8 @@ impl<C: GenericClient + Sync> WebhookTx for PgTx<'_, C> {
             .0
             .prepare_cached(
                 "UPDATE webhook_deliveries SET state = 'DELIVERED', attempts = attempts + 1, last_status = $2, \
-                 last_error = NULL, delivered_at = $3, lease_until = NULL WHERE id = ANY($1) AND state = 'PENDING'",
+                 last_error = NULL, delivered_at = $3, lease_until = NULL WHERE id = ANY($1) AND state = 'PENDING' \
+                 AND seq IS NOT NULL",
             )
             .await?;
         self.0.execute(&stmt, &[&ids, &i32::from(status), &now]).await?;
