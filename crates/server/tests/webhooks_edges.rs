@@ -196,3 +196,76 @@ async fn a_dump_restored_on_another_cluster_keeps_delivering() {
     assert_eq!(types(&delivered), ["activate", "activate"]);
     assert_eq!(sequences(&delivered), [1, 2]);
 }
+
+/// An endpoint removed while a claim is taking events into its queue (a replica's claim holds
+/// the endpoint's row while it writes deliveries): the removal waits for the claim and removes
+/// what it wrote too, instead of failing on the rows written meanwhile.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_endpoint_removed_during_a_claim_is_removed_with_what_the_claim_queued() {
+    let db = postgres::fresh_database();
+    let server = Server::start_on(&db, &[]);
+    let (receiver, url) = Receiver::start(0).await;
+    let endpoint = add_endpoint(&server, &url, &["*"]).await;
+    eventually("the endpoint's own event", Duration::from_secs(20), || async {
+        receiver.delivered().len() == 1
+    })
+    .await;
+    // A claim in progress (the test runs its statements, to hold it open): the endpoint's row
+    // locked as `claim_endpoints` locks it, a new delivery queued as `queue_events` writes one.
+    let mut claim = connect(&db).await;
+    let claim = claim.transaction().await.unwrap();
+    claim
+        .execute(
+            "SELECT id FROM webhook_endpoints WHERE id = $1 FOR NO KEY UPDATE SKIP LOCKED",
+            &[&endpoint],
+        )
+        .await
+        .unwrap();
+    let event: i64 = claim
+        .query_one(
+            "INSERT INTO events (at, action, outcome, actor, detail) VALUES (0, 'reset', 'OK', 'test', '') RETURNING id",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    claim
+        .execute(
+            "INSERT INTO webhook_deliveries (endpoint_id, event_id, state, next_at, created_at, seq) \
+             VALUES ($1, $2, 'PENDING', 0, 0, 2)",
+            &[&endpoint, &event],
+        )
+        .await
+        .unwrap();
+    let removal = {
+        let server_url = server.url.clone();
+        let path = format!("{server_url}/admin/v1/webhooks/{endpoint}");
+        tokio::spawn(async move {
+            reqwest::Client::new()
+                .delete(path)
+                .bearer_auth(ADMIN_TOKEN)
+                .send()
+                .await
+                .unwrap()
+        })
+    };
+    // The removal waits for the claim's lock.
+    eventually("the removal waiting", Duration::from_secs(20), || async {
+        store::sql(
+            &db,
+            "SELECT CAST(COUNT(*) AS TEXT) FROM pg_stat_activity WHERE wait_event_type = 'Lock' \
+             AND query LIKE '%webhook%' AND pid <> pg_backend_pid()",
+        ) == "1"
+    })
+    .await;
+    claim.commit().await.unwrap();
+    let answer = removal.await.unwrap();
+    let status = answer.status();
+    assert_eq!(status, StatusCode::NO_CONTENT, "{}", answer.text().await.unwrap());
+    assert_eq!(
+        store::sql(&db, "SELECT CAST(COUNT(*) AS TEXT) FROM webhook_deliveries"),
+        "0"
+    );
+    let (status, list) = server.admin(reqwest::Method::GET, "/webhooks", None).await;
+    assert_eq!((status, list), (StatusCode::OK, serde_json::json!([])));
+}

@@ -113,6 +113,11 @@ impl<C: GenericClient + Sync> WebhookTx for PgTx<'_, C> {
     }
 
     async fn delete_endpoint(&mut self, id: &str) -> ApiResult<bool> {
+        // The endpoint's row first: a claim holding it (writing deliveries) is waited for, so
+        // what it wrote goes too (else the last DELETE would find rows still pointing at it).
+        self.0
+            .execute("SELECT 1 FROM webhook_endpoints WHERE id = $1 FOR UPDATE", &[&id])
+            .await?;
         self.0
             .execute("DELETE FROM webhook_deliveries WHERE endpoint_id = $1", &[&id])
             .await?;
