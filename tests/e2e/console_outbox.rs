@@ -91,6 +91,12 @@ async fn no_serious_violations(b: &Browser, name: &str) -> TestResult {
 
 async fn walk_through(b: &Browser, server: &Server, smtp_port: u16, policy: &str) -> TestResult {
     b.console_sign_in_with_token(&server.url, ADMIN_TOKEN).await?;
+    // The worker takes the sign-in's event from the log and tries it (the page reads the log once).
+    eventually("the sign-in's delivery tried", Duration::from_secs(20), || async {
+        let (_, page) = server.admin(Method::GET, "/webhooks/deliveries?limit=1", None).await;
+        page["deliveries"][0]["attempts"].as_u64().unwrap_or(0) >= 1
+    })
+    .await;
 
     // The delivery log: newest first, 50 to a page, each with its event type and the receiver's answer.
     b.click("#webhooks summary").await?;

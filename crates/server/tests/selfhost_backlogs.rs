@@ -72,7 +72,10 @@ async fn metrics_count_pending_webhook_deliveries_and_emails() {
     // by the worker or not yet), the same number the delivery log lists once they are taken.
     let after = scrape(server, &metrics).await;
     let backlog = gauge(&after, "keyturn_webhook_backlog").unwrap();
-    assert!(backlog > 1.0, "the purchase's events wait for the receiver too: {after}");
+    assert!(
+        backlog > 1.0,
+        "the purchase's events wait for the receiver too: {after}"
+    );
     assert_eq!(gauge(&after, "keyturn_mail_backlog"), Some(1.0), "{after}");
     eventually("the purchase's deliveries listed", Duration::from_secs(20), || async {
         pending_deliveries(server).await == backlog

@@ -273,3 +273,37 @@ async fn a_delivery_whose_event_was_pruned_fails_and_the_endpoint_goes_on() {
     .await;
     assert_eq!(types(&receiver.delivered()), ["reinstate"]);
 }
+
+/// A delivery is dated by its event, not by when the worker took the event from the log: an
+/// event older than the retry period (here written straight into the log, dated long ago) is
+/// given up after its first failed attempt, and the next event still goes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn retries_end_three_days_after_the_event_however_late_it_was_taken() {
+    let database = Database::under_test();
+    let server = Server::start_on(&database.db, &[]);
+    let (receiver, url) = Receiver::start(1).await;
+    let endpoint = add_endpoint(&server, &url, &["reset"]).await;
+    keyturn_testkit::store::sql(
+        &database.db,
+        "INSERT INTO events (at, action, outcome, actor, detail) VALUES (1000, 'reset', 'OK', 'test', 'long ago') \
+         RETURNING 'ok'",
+    );
+    eventually("the old event given up", Duration::from_secs(20), || async {
+        deliveries(&server, &endpoint)
+            .await
+            .first()
+            .is_some_and(|d| d["state"] == "FAILED")
+    })
+    .await;
+    let listed = deliveries(&server, &endpoint).await;
+    assert_eq!(
+        (listed[0]["attempts"].as_u64(), listed[0]["created_at"].as_i64()),
+        (Some(1), Some(1000))
+    );
+    let key = server.fresh_license(1);
+    admin_ok(&server, &format!("/licenses/{key}/reset")).await;
+    eventually("the next delivery", Duration::from_secs(20), || async {
+        receiver.delivered().len() == 1
+    })
+    .await;
+}

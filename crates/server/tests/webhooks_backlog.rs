@@ -17,7 +17,10 @@ const BACKLOG: usize = 1300;
 
 /// The CLI's events, written with SQL as it writes them (`reset`, by an admin, no license).
 fn events_written_while_down(db: &str) {
-    let rows = "SELECT 1700000000, 'reset', 'OK', 'cli', 'backlog ' || n FROM g";
+    let rows = format!(
+        "SELECT {}, 'reset', 'OK', 'cli', 'backlog ' || n FROM g",
+        shop::unix_now()
+    );
     if db.starts_with("postgres://") {
         run_sql(
             db,

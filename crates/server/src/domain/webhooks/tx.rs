@@ -19,7 +19,9 @@ pub trait WebhookTx: Tx {
     /// every event after it).
     fn settled_events(&mut self, endpoint: &str, limit: u32) -> impl Future<Output = ApiResult<Settled>> + Send;
     /// A pending delivery for each of `events` (in this order, numbered on from the endpoint's
-    /// highest sequence; one already there stays as it is), and the cursor moved to `through`.
+    /// highest sequence, due `now`, dated by its event so that retries end three days after the
+    /// event however late it was taken; one already there stays as it is), and the cursor moved
+    /// to `through`.
     fn queue_events(
         &mut self,
         endpoint: &str,

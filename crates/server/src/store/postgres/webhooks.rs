@@ -201,13 +201,14 @@ impl<C: GenericClient + Sync> WebhookTx for PgTx<'_, C> {
 
     async fn queue_events(&mut self, endpoint: &str, events: &[i64], through: i64, now: i64) -> ApiResult<()> {
         if !events.is_empty() {
+            // Dated by its event: retries end three days after the event, however late it was taken.
             let stmt = self
                 .0
                 .prepare_cached(&format!(
                     "INSERT INTO webhook_deliveries (endpoint_id, event_id, state, next_at, created_at, seq) \
-                     SELECT $1, t.event, 'PENDING', $3, $3, h.highest + t.n FROM UNNEST($2::bigint[]) \
-                     WITH ORDINALITY AS t(event, n), (SELECT {HIGHEST_SEQ} AS highest) h ORDER BY t.n \
-                     ON CONFLICT DO NOTHING"
+                     SELECT $1, t.event, 'PENDING', $3, LEAST(e.at, $3), h.highest + t.n FROM UNNEST($2::bigint[]) \
+                     WITH ORDINALITY AS t(event, n) JOIN events e ON e.id = t.event, \
+                     (SELECT {HIGHEST_SEQ} AS highest) h ORDER BY t.n ON CONFLICT DO NOTHING"
                 ))
                 .await?;
             self.0.execute(&stmt, &[&endpoint, &events, &now]).await?;

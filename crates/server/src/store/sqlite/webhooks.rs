@@ -199,9 +199,10 @@ fn settled_events(c: &Connection, endpoint: &str, limit: u32) -> rusqlite::Resul
 
 fn queue_events(c: &Connection, endpoint: &str, events: &[i64], through: i64, now: i64) -> rusqlite::Result<()> {
     let highest = highest_seq(c, endpoint)?;
+    // Dated by its event: retries end three days after the event, however late it was taken.
     let mut insert = c.prepare_cached(
         "INSERT OR IGNORE INTO webhook_deliveries (endpoint_id, event_id, state, next_at, created_at, seq) \
-         VALUES (?1, ?2, 'PENDING', ?3, ?3, ?4)",
+         SELECT ?1, e.id, 'PENDING', ?3, MIN(e.at, ?3), ?4 FROM events e WHERE e.id = ?2",
     )?;
     for (n, event) in (highest + 1..).zip(events) {
         insert.execute(params![endpoint, event, now, n])?;
