@@ -70,3 +70,50 @@ async fn redelivering_the_newest_delivery_gives_it_a_new_number() {
     assert_eq!(delivered[2]["delivery_id"], newest);
     assert_eq!(sequences(&delivered), [1, 2, 3], "a number was given twice");
 }
+
+/// Always PostgreSQL: with two replicas, redelivering the head while its attempt is on the wire
+/// must not free the endpoint for the other replica (which would send the rest of the batch at
+/// the same time, each twice): one request at a time, each delivery once, the redelivered one
+/// again at the end.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redelivering_a_head_on_the_wire_does_not_let_the_other_replica_send_beside_it() {
+    let db = postgres::fresh_database();
+    let replicas = [Server::start_on(&db, &[]), Server::start_on(&db, &[])];
+    let (receiver, url) = Receiver::start(0).await;
+    let endpoint = add_endpoint(&replicas[0], &url, &["activate"]).await;
+    let key = replicas[0].fresh_license(10);
+    receiver.work(Duration::from_millis(600));
+    for i in 0..5 {
+        let (status, _) = replicas[i % 2].activate(&key, &format!("dev-{i}")).await;
+        assert_eq!(status, StatusCode::CREATED);
+    }
+    eventually("an attempt in flight", Duration::from_secs(20), || async {
+        receiver.in_flight() == 1
+    })
+    .await;
+    let log = deliveries(&replicas[0], &endpoint).await;
+    let head = log
+        .iter()
+        .filter(|d| d["state"] == "PENDING")
+        .min_by_key(|d| d["sequence"].as_i64())
+        .unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    admin_ok(&replicas[1], &format!("/webhooks/deliveries/{head}/redeliver")).await;
+    eventually("every delivery and the redelivery", Duration::from_secs(60), || async {
+        let log = deliveries(&replicas[0], &endpoint).await;
+        receiver.delivered().len() >= 6 && log.len() == 5 && log.iter().all(|d| d["state"] == "DELIVERED")
+    })
+    .await;
+    assert_eq!(
+        receiver.most_at_once(),
+        1,
+        "two deliveries of one endpoint were sent at once"
+    );
+    let delivered = receiver.delivered();
+    let ids: Vec<i64> = delivered.iter().map(|d| d["delivery_id"].as_i64().unwrap()).collect();
+    let seqs = sequences(&delivered);
+    assert!(seqs.windows(2).all(|w| w[0] < w[1]), "{seqs:?}");
+    assert_eq!(ids.len(), 6, "a delivery came twice: {seqs:?}");
+    assert_eq!(ids[5], head, "the redelivered one comes again at the end");
+}

@@ -222,7 +222,7 @@ pub async fn lease(tx: &mut impl WebhookTx, now: i64, endpoints: u32) -> ApiResu
         let Some(types) = all.iter().find(|e| e.id == endpoint).map(|e| &e.event_types) else {
             continue;
         };
-        tx.sequence_new(&endpoint).await?;
+        tx.sequence_new(&endpoint, now).await?;
         intake::take_new(tx, &endpoint, types, now).await?;
         ids.extend(tx.lease_head(&endpoint, now, now + LEASE_SECS, PER_ENDPOINT).await?);
     }
@@ -299,9 +299,11 @@ pub fn after_attempt(mut d: Delivery, now: i64, attempt: &Attempt) -> Delivery {
 /// A delivery redelivered while its attempt was on the wire (no sequence number any more) is
 /// left as redeliver put it: queued again, due now, so that attempt's answer does not swallow it.
 pub async fn finish(tx: &mut impl WebhookTx, now: i64, results: &[(i64, Option<Attempt>)]) -> ApiResult<()> {
-    let untried: Vec<i64> = results.iter().filter(|(_, a)| a.is_none()).map(|(id, _)| *id).collect();
-    if !untried.is_empty() {
-        tx.release_leases(&untried).await?;
+    // Every lease of the batch ends here: the untried ones' and a redelivered one's (below, its
+    // attempt is not recorded, and its lease held the endpoint while the batch was sent).
+    let claimed: Vec<i64> = results.iter().map(|(id, _)| *id).collect();
+    if !claimed.is_empty() {
+        tx.release_leases(&claimed).await?;
     }
     let mut delivered: std::collections::BTreeMap<u16, Vec<i64>> = Default::default();
     for (id, attempt) in results {

@@ -37,12 +37,14 @@ pub trait WebhookTx: Tx {
     /// those another transaction holds, so one claim at a time handles an endpoint.
     fn claim_endpoints(&mut self, now: i64, limit: u32) -> impl Future<Output = ApiResult<Vec<String>>> + Send;
     /// Gives the endpoint's pending deliveries without a sequence number (redelivered) the next
-    /// numbers after its highest, in event id order; how many.
-    fn sequence_new(&mut self, endpoint: &str) -> impl Future<Output = ApiResult<u64>> + Send;
-    /// When the endpoint's head is due and not leased: leases it until `lease_until` (the lease
-    /// holds the whole endpoint: no other claim takes it until the attempts are recorded or the
-    /// lease ends) and answers its id with the pending ones after it, `per_endpoint` in all, in
-    /// sequence order (else none).
+    /// numbers after its highest, in event id order; how many. Not one still leased at `now`
+    /// (redelivered while its attempt was on the wire): it waits until that attempt is recorded.
+    fn sequence_new(&mut self, endpoint: &str, now: i64) -> impl Future<Output = ApiResult<u64>> + Send;
+    /// When the endpoint's head is due and not leased, and no redelivered delivery of it is still
+    /// leased (one taken out of the order while its attempt was on the wire: its batch is still
+    /// being sent): leases the head until `lease_until` (the lease holds the whole endpoint: no
+    /// other claim takes it until the attempts are recorded or the lease ends) and answers its id
+    /// with the pending ones after it, `per_endpoint` in all, in sequence order (else none).
     fn lease_head(
         &mut self,
         endpoint: &str,
@@ -60,7 +62,9 @@ pub trait WebhookTx: Tx {
     /// Gives claimed deliveries back untried (an earlier one of their endpoint failed): ends any
     /// lease they hold.
     fn release_leases(&mut self, ids: &[i64]) -> impl Future<Output = ApiResult<()>> + Send;
-    /// Stores an attempt's result: state, status, error, next try, sequence number; ends the lease.
+    /// Stores an attempt's result: state, status, error, next try, sequence number; ends the lease,
+    /// except when it takes the sequence number away (redeliver: the attempt under way, if any,
+    /// keeps holding the endpoint until it is recorded).
     fn record_attempt(&mut self, delivery: &Delivery) -> impl Future<Output = ApiResult<()>> + Send;
     fn delivery(&mut self, id: i64) -> impl Future<Output = ApiResult<Option<Delivery>>> + Send;
     /// Newest first.

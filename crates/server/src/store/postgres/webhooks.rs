@@ -241,16 +241,17 @@ impl<C: GenericClient + Sync> WebhookTx for PgTx<'_, C> {
         Ok(rows.iter().map(|r| r.get(0)).collect())
     }
 
-    async fn sequence_new(&mut self, endpoint: &str) -> ApiResult<u64> {
+    async fn sequence_new(&mut self, endpoint: &str, now: i64) -> ApiResult<u64> {
         let stmt = self
             .0
             .prepare_cached(&format!(
                 "UPDATE webhook_deliveries d SET seq = n.highest + n.rank FROM (SELECT id, \
                  row_number() OVER (ORDER BY event_id) AS rank, {HIGHEST_SEQ} AS highest FROM webhook_deliveries \
-                 WHERE endpoint_id = $1 AND state = 'PENDING' AND seq IS NULL) n WHERE d.id = n.id"
+                 WHERE endpoint_id = $1 AND state = 'PENDING' AND seq IS NULL \
+                 AND (lease_until IS NULL OR lease_until <= $2)) n WHERE d.id = n.id"
             ))
             .await?;
-        let numbered = self.0.execute(&stmt, &[&endpoint]).await?;
+        let numbered = self.0.execute(&stmt, &[&endpoint, &now]).await?;
         if numbered > 0 {
             let stmt = self.0.prepare_cached(SEQ_GIVEN).await?;
             self.0.execute(&stmt, &[&endpoint]).await?;
@@ -272,7 +273,9 @@ impl<C: GenericClient + Sync> WebhookTx for PgTx<'_, C> {
                 "WITH head AS (SELECT id FROM webhook_deliveries WHERE endpoint_id = $1 AND state = 'PENDING' \
                  AND seq IS NOT NULL ORDER BY seq LIMIT 1), leased AS (UPDATE webhook_deliveries d \
                  SET lease_until = $2 FROM head WHERE d.id = head.id AND d.next_at <= $4 \
-                 AND (d.lease_until IS NULL OR d.lease_until <= $4) RETURNING d.id) \
+                 AND (d.lease_until IS NULL OR d.lease_until <= $4) AND NOT EXISTS (SELECT 1 \
+                 FROM webhook_deliveries r WHERE r.endpoint_id = $1 AND r.state = 'PENDING' \
+                 AND r.seq IS NULL AND r.lease_until > $4) RETURNING d.id) \
                  SELECT id FROM webhook_deliveries WHERE endpoint_id = $1 AND state = 'PENDING' \
                  AND seq IS NOT NULL AND EXISTS (SELECT 1 FROM leased) ORDER BY seq LIMIT $3",
             )
@@ -364,7 +367,8 @@ impl<C: GenericClient + Sync> WebhookTx for PgTx<'_, C> {
         self.0
             .execute(
                 "UPDATE webhook_deliveries SET state = $2, attempts = $3, next_at = $4, last_status = $5, \
-                 last_error = $6, created_at = $7, delivered_at = $8, seq = $9, lease_until = NULL WHERE id = $1",
+                 last_error = $6, created_at = $7, delivered_at = $8, seq = $9, \
+                 lease_until = CASE WHEN $9::bigint IS NULL THEN lease_until END WHERE id = $1",
                 &[
                     &d.id,
                     &d.state,

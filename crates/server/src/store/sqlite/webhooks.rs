@@ -134,16 +134,16 @@ fn claim_endpoints(c: &Connection, now: i64, limit: u32) -> rusqlite::Result<Vec
     .collect()
 }
 
-fn sequence_new(c: &Connection, endpoint: &str) -> rusqlite::Result<u64> {
+fn sequence_new(c: &Connection, endpoint: &str, now: i64) -> rusqlite::Result<u64> {
     let highest = highest_seq(c, endpoint)?;
     let new = c
         .prepare_cached(
             // (`+ 0`: ordering by the bare column would make SQLite walk the endpoint's whole
             // history in the unique index instead of the few new ones in the queue's.)
             "SELECT id FROM webhook_deliveries WHERE endpoint_id = ?1 AND state = 'PENDING' AND seq IS NULL \
-             ORDER BY event_id + 0",
+             AND (lease_until IS NULL OR lease_until <= ?2) ORDER BY event_id + 0",
         )?
-        .query_map([endpoint], |r| r.get::<_, i64>(0))?
+        .query_map(params![endpoint, now], |r| r.get::<_, i64>(0))?
         .collect::<Result<Vec<_>, _>>()?;
     let mut number = c.prepare_cached("UPDATE webhook_deliveries SET seq = ?2 WHERE id = ?1")?;
     for (n, id) in (highest + 1..).zip(&new) {
@@ -164,8 +164,15 @@ fn lease_head(
         .prepare_cached(&HEAD.replace("h.next_at", "h.id, h.next_at").replace("w.id", "?1"))?
         .query_row([endpoint], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
         .optional()?;
+    // A redelivered one still leased: its batch is still being sent (see `WebhookTx::lease_head`).
+    let held: bool = c
+        .prepare_cached(
+            "SELECT EXISTS (SELECT 1 FROM webhook_deliveries WHERE endpoint_id = ?1 AND state = 'PENDING' \
+             AND seq IS NULL AND lease_until > ?2)",
+        )?
+        .query_row(params![endpoint, now], |r| r.get(0))?;
     match head {
-        Some((head, next_at, lease)) if next_at <= now && lease.is_none_or(|until| until <= now) => {
+        Some((head, next_at, lease)) if !held && next_at <= now && lease.is_none_or(|until| until <= now) => {
             c.prepare_cached("UPDATE webhook_deliveries SET lease_until = ?2 WHERE id = ?1")?
                 .execute(params![head, lease_until])?;
             c.prepare_cached(
@@ -298,8 +305,8 @@ impl WebhookTx for SqliteTx<'_> {
         done(claim_endpoints(self.0, now, limit))
     }
 
-    fn sequence_new(&mut self, endpoint: &str) -> impl Future<Output = ApiResult<u64>> + Send {
-        done(sequence_new(self.0, endpoint))
+    fn sequence_new(&mut self, endpoint: &str, now: i64) -> impl Future<Output = ApiResult<u64>> + Send {
+        done(sequence_new(self.0, endpoint, now))
     }
 
     fn lease_head(
@@ -358,7 +365,8 @@ impl WebhookTx for SqliteTx<'_> {
             self.0
                 .prepare_cached(
                     "UPDATE webhook_deliveries SET state = ?2, attempts = ?3, next_at = ?4, last_status = ?5, \
-                     last_error = ?6, created_at = ?7, delivered_at = ?8, seq = ?9, lease_until = NULL WHERE id = ?1",
+                     last_error = ?6, created_at = ?7, delivered_at = ?8, seq = ?9, \
+                     lease_until = CASE WHEN ?9 IS NULL THEN lease_until END WHERE id = ?1",
                 )
                 .and_then(|mut s| {
                     s.execute(params![
