@@ -26,7 +26,7 @@ cargo test --workspace --all-targets --locked --no-fail-fast
 KEYTURN_TEST_STORE=postgres cargo test --workspace --locked --no-fail-fast \
   --test admin_api --test basics --test errors --test paging --test policies --test races \
   --test events --test web --test selfhost --test real_server --test session --test staff_roles --test staff_sessions --test staff_accounts \
-  --test staff_hardening --test upgrades --test floating --test rename --test license_list --test webhooks --test webhooks_order \
+  --test staff_hardening --test upgrades --test floating --test rename --test license_list --test webhooks --test webhooks_order --test webhooks_upgrade --test webhooks_backlog --test webhooks_redeliver \
   --test payments --test payment_orders --test payment_merges --test payment_signatures --test payment_stripe_versions \
   --test payment_mail --test mail_queue --test payment_unmatched --test payment_throughput \
   --test hostile_input --test cli_exit_codes

@@ -75,6 +75,11 @@ impl Receiver {
         self.got().iter().filter(|g| g.answered == 200).map(Got::json).collect()
     }
 
+    /// The requests it is answering now.
+    pub fn in_flight(&self) -> usize {
+        self.in_flight.load(Ordering::SeqCst)
+    }
+
     /// The most requests it was answering at one time.
     pub fn most_at_once(&self) -> usize {
         self.most_in_flight.load(Ordering::SeqCst)
@@ -162,4 +167,19 @@ pub fn sequences(list: &[Value]) -> Vec<i64> {
     list.iter()
         .map(|v| v["sequence"].as_i64().expect("a sequence number"))
         .collect()
+}
+
+/// Runs SQL statements on a database (a SQLite path or a PostgreSQL URL): for writing what
+/// another process (an older release, the CLI) would have written.
+pub fn run_sql(db: &str, statements: &str) {
+    if db.starts_with("postgres://") {
+        let name = db.rsplit('/').next().unwrap();
+        let (ok, out) = postgres::cluster().psql(name, statements);
+        assert!(ok, "{statements}: {out}");
+    } else {
+        rusqlite::Connection::open(db)
+            .unwrap()
+            .execute_batch(statements)
+            .unwrap();
+    }
 }

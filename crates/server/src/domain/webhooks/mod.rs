@@ -222,7 +222,7 @@ pub async fn lease(tx: &mut impl WebhookTx, now: i64, endpoints: u32) -> ApiResu
         let Some(types) = all.iter().find(|e| e.id == endpoint).map(|e| &e.event_types) else {
             continue;
         };
-        tx.sequence_new(&endpoint).await?;
+        tx.sequence_new(&endpoint, now).await?;
         intake::take_new(tx, &endpoint, types, now).await?;
         ids.extend(tx.lease_head(&endpoint, now, now + LEASE_SECS, PER_ENDPOINT).await?);
     }
@@ -296,10 +296,14 @@ pub fn after_attempt(mut d: Delivery, now: i64, attempt: &Attempt) -> Delivery {
 
 /// Records a batch's attempts (`None`: not tried, because an earlier delivery of its endpoint
 /// failed; its lease ends): the delivered ones in one statement per status, the failed ones each.
+/// A delivery redelivered while its attempt was on the wire (no sequence number any more) is
+/// left as redeliver put it: queued again, due now, so that attempt's answer does not swallow it.
 pub async fn finish(tx: &mut impl WebhookTx, now: i64, results: &[(i64, Option<Attempt>)]) -> ApiResult<()> {
-    let untried: Vec<i64> = results.iter().filter(|(_, a)| a.is_none()).map(|(id, _)| *id).collect();
-    if !untried.is_empty() {
-        tx.release_leases(&untried).await?;
+    // Every lease of the batch ends here: the untried ones' and a redelivered one's (below, its
+    // attempt is not recorded, and its lease held the endpoint while the batch was sent).
+    let claimed: Vec<i64> = results.iter().map(|(id, _)| *id).collect();
+    if !claimed.is_empty() {
+        tx.release_leases(&claimed).await?;
     }
     let mut delivered: std::collections::BTreeMap<u16, Vec<i64>> = Default::default();
     for (id, attempt) in results {
@@ -308,7 +312,7 @@ pub async fn finish(tx: &mut impl WebhookTx, now: i64, results: &[(i64, Option<A
             Some(status) => delivered.entry(status).or_default().push(*id),
             None => {
                 if let Some(d) = tx.delivery(*id).await? {
-                    if d.state == PENDING {
+                    if d.state == PENDING && d.sequence.is_some() {
                         tx.record_attempt(&after_attempt(d, now, attempt)).await?;
                     }
                 }

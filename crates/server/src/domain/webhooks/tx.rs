@@ -37,12 +37,14 @@ pub trait WebhookTx: Tx {
     /// those another transaction holds, so one claim at a time handles an endpoint.
     fn claim_endpoints(&mut self, now: i64, limit: u32) -> impl Future<Output = ApiResult<Vec<String>>> + Send;
     /// Gives the endpoint's pending deliveries without a sequence number (redelivered) the next
-    /// numbers after its highest, in event id order; how many.
-    fn sequence_new(&mut self, endpoint: &str) -> impl Future<Output = ApiResult<u64>> + Send;
-    /// When the endpoint's head is due and not leased: leases it until `lease_until` (the lease
-    /// holds the whole endpoint: no other claim takes it until the attempts are recorded or the
-    /// lease ends) and answers its id with the pending ones after it, `per_endpoint` in all, in
-    /// sequence order (else none).
+    /// numbers after its highest, in event id order; how many. Not one still leased at `now`
+    /// (redelivered while its attempt was on the wire): it waits until that attempt is recorded.
+    fn sequence_new(&mut self, endpoint: &str, now: i64) -> impl Future<Output = ApiResult<u64>> + Send;
+    /// When the endpoint's head is due and not leased, and no redelivered delivery of it is still
+    /// leased (one taken out of the order while its attempt was on the wire: its batch is still
+    /// being sent): leases the head until `lease_until` (the lease holds the whole endpoint: no
+    /// other claim takes it until the attempts are recorded or the lease ends) and answers its id
+    /// with the pending ones after it, `per_endpoint` in all, in sequence order (else none).
     fn lease_head(
         &mut self,
         endpoint: &str,
@@ -54,12 +56,15 @@ pub trait WebhookTx: Tx {
     fn due(&mut self, ids: &[i64]) -> impl Future<Output = ApiResult<Vec<Due>>> + Send;
     /// Marks FAILED those of `ids` whose event is gone (retention), with `error`.
     fn give_up_gone(&mut self, ids: &[i64], error: &str) -> impl Future<Output = ApiResult<()>> + Send;
-    /// Marks these pending deliveries delivered (one attempt more, the receiver's `status`).
+    /// Marks these pending deliveries delivered (one attempt more, the receiver's `status`); not one
+    /// redelivered since it was claimed (its sequence number cleared: it goes again).
     fn record_delivered(&mut self, ids: &[i64], status: u16, now: i64) -> impl Future<Output = ApiResult<()>> + Send;
     /// Gives claimed deliveries back untried (an earlier one of their endpoint failed): ends any
     /// lease they hold.
     fn release_leases(&mut self, ids: &[i64]) -> impl Future<Output = ApiResult<()>> + Send;
-    /// Stores an attempt's result: state, status, error, next try, sequence number; ends the lease.
+    /// Stores an attempt's result: state, status, error, next try, sequence number; ends the lease,
+    /// except when it takes the sequence number away (redeliver: the attempt under way, if any,
+    /// keeps holding the endpoint until it is recorded).
     fn record_attempt(&mut self, delivery: &Delivery) -> impl Future<Output = ApiResult<()>> + Send;
     fn delivery(&mut self, id: i64) -> impl Future<Output = ApiResult<Option<Delivery>>> + Send;
     /// Newest first.

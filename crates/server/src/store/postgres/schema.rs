@@ -229,6 +229,8 @@ pub const STEPS: &[Step] = &[
     ("webhook cursors", super::webhooks::CURSOR_SCHEMA),
     // Payments in, issue 18: each event's type and order name, for the unmatched refunds' list.
     ("payment event names", super::payments::EVENTS_STEP),
+    // Webhooks out, issue 18 (as SQLite's): a number given up by a redelivery is not given again.
+    ("webhook sequence counter", super::webhooks::SEQ_COUNTER_SCHEMA),
 ];
 
 /// The schema version of this release: the base and each step.

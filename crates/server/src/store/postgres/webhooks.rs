@@ -26,42 +26,17 @@ const DELIVERY_COLUMNS: &str =
     "d.id, d.endpoint_id, d.event_id, d.state, d.attempts, d.next_at, d.last_status, d.last_error, d.created_at, \
      d.delivered_at, d.seq";
 
-/// Schema step "webhook delivery order": each delivery's place in its endpoint's order. It runs
-/// at every start, beside running replicas: the table is locked (for `ALTER`) only while the
-/// column is missing, and the index is looked up before it is created.
-pub const ORDER_SCHEMA: &str = "DO $$ BEGIN
-IF NOT EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = 'webhook_deliveries'::regclass AND attname = 'seq'
-    AND NOT attisdropped) THEN
-    ALTER TABLE webhook_deliveries ADD COLUMN seq BIGINT;
-END IF;
-IF to_regclass('webhook_deliveries_seq') IS NULL THEN
-    CREATE INDEX webhook_deliveries_seq ON webhook_deliveries(endpoint_id, seq);
-END IF;
-END $$;";
+mod schema;
+pub use schema::{CURSOR_SCHEMA, ORDER_SCHEMA, SEQ_COUNTER_SCHEMA};
 
-/// Schema step "webhook cursors": each endpoint's place in the log and the range it settles
-/// (every event so far already has its deliveries: earlier releases wrote them with the event,
-/// so each endpoint starts after the last event), event ids drawn after the transaction id (see
-/// the module's doc), and the pending deliveries' index in sequence order (a claim finds the
-/// head without walking the delivered history).
-pub const CURSOR_SCHEMA: &str = "DO $$ BEGIN
-IF NOT EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = 'webhook_endpoints'::regclass
-    AND attname = 'after_event' AND NOT attisdropped) THEN
-    ALTER TABLE webhook_endpoints ADD COLUMN after_event BIGINT NOT NULL DEFAULT 0,
-        ADD COLUMN settle_upto BIGINT, ADD COLUMN settle_xmax BIGINT;
-    UPDATE webhook_endpoints SET after_event = (SELECT COALESCE(MAX(id), 0) FROM events);
-END IF;
-IF to_regclass('webhook_deliveries_queue') IS NULL THEN
-    CREATE INDEX webhook_deliveries_queue ON webhook_deliveries(endpoint_id, seq) WHERE state = 'PENDING';
-END IF;
-DROP INDEX IF EXISTS webhook_deliveries_pending;
-END $$;
-CREATE OR REPLACE FUNCTION keyturn_event_id() RETURNS BIGINT LANGUAGE plpgsql AS $f$
-BEGIN
-    PERFORM pg_current_xact_id();
-    RETURN nextval('events_id_seq');
-END $f$;
-ALTER TABLE events ALTER COLUMN id SET DEFAULT keyturn_event_id();";
+/// The highest sequence number the endpoint has given: in the deliveries, or given up since.
+const HIGHEST_SEQ: &str = "GREATEST((SELECT COALESCE(MAX(seq), 0) FROM webhook_deliveries WHERE endpoint_id = $1), \
+                           (SELECT last_seq FROM webhook_endpoints WHERE id = $1))";
+
+/// Notes the numbers given so far (after numbering, in the same transaction).
+const SEQ_GIVEN: &str = "UPDATE webhook_endpoints SET last_seq = (SELECT MAX(seq) FROM webhook_deliveries \
+                         WHERE endpoint_id = $1) WHERE id = $1 AND last_seq < (SELECT MAX(seq) FROM webhook_deliveries \
+                         WHERE endpoint_id = $1)";
 
 /// The head: the endpoint's pending delivery with the lowest sequence number.
 const HEAD: &str = "SELECT h.next_at, h.lease_until FROM webhook_deliveries h WHERE h.endpoint_id = w.id \
@@ -138,6 +113,11 @@ impl<C: GenericClient + Sync> WebhookTx for PgTx<'_, C> {
     }
 
     async fn delete_endpoint(&mut self, id: &str) -> ApiResult<bool> {
+        // The endpoint's row first: a claim holding it (writing deliveries) is waited for, so
+        // what it wrote goes too (else the last DELETE would find rows still pointing at it).
+        self.0
+            .execute("SELECT 1 FROM webhook_endpoints WHERE id = $1 FOR UPDATE", &[&id])
+            .await?;
         self.0
             .execute("DELETE FROM webhook_deliveries WHERE endpoint_id = $1", &[&id])
             .await?;
@@ -155,18 +135,23 @@ impl<C: GenericClient + Sync> WebhookTx for PgTx<'_, C> {
         let stmt = self
             .0
             .prepare_cached(
-                "SELECT after_event, settle_upto, settle_xmax, pg_snapshot_xmin(pg_current_snapshot())::text::bigint \
-                 FROM webhook_endpoints WHERE id = $1",
+                "SELECT after_event, settle_upto, settle_xmax, pg_snapshot_xmin(pg_current_snapshot())::text::bigint, \
+                 pg_snapshot_xmax(pg_current_snapshot())::text::bigint FROM webhook_endpoints WHERE id = $1",
             )
             .await?;
         let Some(row) = self.0.query_opt(&stmt, &[&endpoint]).await? else {
             return Ok(Settled::default());
         };
-        let (after, upto, xmax, oldest): (i64, Option<i64>, Option<i64>, i64) =
-            (row.get(0), row.get(1), row.get(2), row.get(3));
+        let (after, upto, xmax, oldest, next): (i64, Option<i64>, Option<i64>, i64, i64) =
+            (row.get(0), row.get(1), row.get(2), row.get(3), row.get(4));
+        // A range whose transaction id this cluster has not assigned yet was noted on another
+        // cluster (a dump restored here): none of that cluster's transactions runs here, so it
+        // is dropped and a range of this cluster's noted (waiting for this cluster's transaction
+        // ids to catch up could take billions of transactions).
+        let foreign = xmax.is_some_and(|xmax| xmax > next);
         let mut found = Settled::default();
-        let mut start_next = upto.is_none();
-        if let (Some(upto), Some(xmax)) = (upto, xmax) {
+        let mut start_next = upto.is_none() || foreign;
+        if let (Some(upto), Some(xmax), false) = (upto, xmax, foreign) {
             if oldest >= xmax {
                 let stmt = self
                     .0
@@ -219,14 +204,16 @@ impl<C: GenericClient + Sync> WebhookTx for PgTx<'_, C> {
             // Dated by its event: retries end three days after the event, however late it was taken.
             let stmt = self
                 .0
-                .prepare_cached(
+                .prepare_cached(&format!(
                     "INSERT INTO webhook_deliveries (endpoint_id, event_id, state, next_at, created_at, seq) \
                      SELECT $1, t.event, 'PENDING', $3, LEAST(e.at, $3), h.highest + t.n FROM UNNEST($2::bigint[]) \
-                     WITH ORDINALITY AS t(event, n) JOIN events e ON e.id = t.event, (SELECT COALESCE(MAX(seq), 0) \
-                     AS highest FROM webhook_deliveries WHERE endpoint_id = $1) h ORDER BY t.n ON CONFLICT DO NOTHING",
-                )
+                     WITH ORDINALITY AS t(event, n) JOIN events e ON e.id = t.event, \
+                     (SELECT {HIGHEST_SEQ} AS highest) h ORDER BY t.n ON CONFLICT DO NOTHING"
+                ))
                 .await?;
             self.0.execute(&stmt, &[&endpoint, &events, &now]).await?;
+            let stmt = self.0.prepare_cached(SEQ_GIVEN).await?;
+            self.0.execute(&stmt, &[&endpoint]).await?;
         }
         let stmt = self
             .0
@@ -254,17 +241,22 @@ impl<C: GenericClient + Sync> WebhookTx for PgTx<'_, C> {
         Ok(rows.iter().map(|r| r.get(0)).collect())
     }
 
-    async fn sequence_new(&mut self, endpoint: &str) -> ApiResult<u64> {
+    async fn sequence_new(&mut self, endpoint: &str, now: i64) -> ApiResult<u64> {
         let stmt = self
             .0
-            .prepare_cached(
+            .prepare_cached(&format!(
                 "UPDATE webhook_deliveries d SET seq = n.highest + n.rank FROM (SELECT id, \
-                 row_number() OVER (ORDER BY event_id) AS rank, (SELECT COALESCE(MAX(seq), 0) \
-                 FROM webhook_deliveries WHERE endpoint_id = $1) AS highest FROM webhook_deliveries \
-                 WHERE endpoint_id = $1 AND state = 'PENDING' AND seq IS NULL) n WHERE d.id = n.id",
-            )
+                 row_number() OVER (ORDER BY event_id) AS rank, {HIGHEST_SEQ} AS highest FROM webhook_deliveries \
+                 WHERE endpoint_id = $1 AND state = 'PENDING' AND seq IS NULL \
+                 AND (lease_until IS NULL OR lease_until <= $2)) n WHERE d.id = n.id"
+            ))
             .await?;
-        Ok(self.0.execute(&stmt, &[&endpoint]).await?)
+        let numbered = self.0.execute(&stmt, &[&endpoint, &now]).await?;
+        if numbered > 0 {
+            let stmt = self.0.prepare_cached(SEQ_GIVEN).await?;
+            self.0.execute(&stmt, &[&endpoint]).await?;
+        }
+        Ok(numbered)
     }
 
     async fn lease_head(
@@ -281,7 +273,9 @@ impl<C: GenericClient + Sync> WebhookTx for PgTx<'_, C> {
                 "WITH head AS (SELECT id FROM webhook_deliveries WHERE endpoint_id = $1 AND state = 'PENDING' \
                  AND seq IS NOT NULL ORDER BY seq LIMIT 1), leased AS (UPDATE webhook_deliveries d \
                  SET lease_until = $2 FROM head WHERE d.id = head.id AND d.next_at <= $4 \
-                 AND (d.lease_until IS NULL OR d.lease_until <= $4) RETURNING d.id) \
+                 AND (d.lease_until IS NULL OR d.lease_until <= $4) AND NOT EXISTS (SELECT 1 \
+                 FROM webhook_deliveries r WHERE r.endpoint_id = $1 AND r.state = 'PENDING' \
+                 AND r.seq IS NULL AND r.lease_until > $4) RETURNING d.id) \
                  SELECT id FROM webhook_deliveries WHERE endpoint_id = $1 AND state = 'PENDING' \
                  AND seq IS NOT NULL AND EXISTS (SELECT 1 FROM leased) ORDER BY seq LIMIT $3",
             )
@@ -349,7 +343,8 @@ impl<C: GenericClient + Sync> WebhookTx for PgTx<'_, C> {
             .0
             .prepare_cached(
                 "UPDATE webhook_deliveries SET state = 'DELIVERED', attempts = attempts + 1, last_status = $2, \
-                 last_error = NULL, delivered_at = $3, lease_until = NULL WHERE id = ANY($1) AND state = 'PENDING'",
+                 last_error = NULL, delivered_at = $3, lease_until = NULL WHERE id = ANY($1) AND state = 'PENDING' \
+                 AND seq IS NOT NULL",
             )
             .await?;
         self.0.execute(&stmt, &[&ids, &i32::from(status), &now]).await?;
@@ -372,7 +367,8 @@ impl<C: GenericClient + Sync> WebhookTx for PgTx<'_, C> {
         self.0
             .execute(
                 "UPDATE webhook_deliveries SET state = $2, attempts = $3, next_at = $4, last_status = $5, \
-                 last_error = $6, created_at = $7, delivered_at = $8, seq = $9, lease_until = NULL WHERE id = $1",
+                 last_error = $6, created_at = $7, delivered_at = $8, seq = $9, \
+                 lease_until = CASE WHEN $9::bigint IS NULL THEN lease_until END WHERE id = $1",
                 &[
                     &d.id,
                     &d.state,

@@ -296,6 +296,8 @@ pub const STEPS: &[Step] = &[
     ("webhook cursors", super::webhooks::create_cursors),
     // Payments in, issue 18: each event's type and order name, for the unmatched refunds' list.
     ("payment event names", super::payments::events_step),
+    // Webhooks out, issue 18: a sequence number given up by a redelivery is not given again.
+    ("webhook sequence counter", super::webhooks::create_seq_counter),
 ];
 
 /// The schema version of this release: the base and each step.

@@ -88,6 +88,34 @@ pub fn create_cursors(conn: &Connection) -> rusqlite::Result<()> {
     )
 }
 
+/// Schema step "webhook sequence counter": the highest sequence number each endpoint has given.
+/// A redelivered delivery gives its number up (it is numbered again at the end), so the highest
+/// number among the deliveries can fall; the counter keeps a number from being given twice.
+pub fn create_seq_counter(conn: &Connection) -> rusqlite::Result<()> {
+    super::schema::add_column(
+        conn,
+        "webhook_endpoints",
+        "last_seq",
+        "ALTER TABLE webhook_endpoints ADD COLUMN last_seq INTEGER NOT NULL DEFAULT 0;",
+    )
+}
+
+/// The highest sequence number the endpoint has given (see [`create_seq_counter`]).
+fn highest_seq(c: &Connection, endpoint: &str) -> rusqlite::Result<i64> {
+    c.prepare_cached(
+        "SELECT MAX((SELECT COALESCE(MAX(seq), 0) FROM webhook_deliveries WHERE endpoint_id = ?1), \
+         COALESCE((SELECT last_seq FROM webhook_endpoints WHERE id = ?1), 0))",
+    )?
+    .query_row([endpoint], |r| r.get(0))
+}
+
+/// Notes that the endpoint has given the numbers up to `highest`.
+fn seq_given(c: &Connection, endpoint: &str, highest: i64) -> rusqlite::Result<()> {
+    c.prepare_cached("UPDATE webhook_endpoints SET last_seq = ?2 WHERE id = ?1 AND last_seq < ?2")?
+        .execute(params![endpoint, highest])
+        .map(drop)
+}
+
 /// The head: the endpoint's pending delivery with the lowest sequence number.
 const HEAD: &str = "SELECT h.next_at, h.lease_until FROM webhook_deliveries h WHERE h.endpoint_id = w.id \
                     AND h.state = 'PENDING' AND h.seq IS NOT NULL ORDER BY h.seq LIMIT 1";
@@ -106,23 +134,22 @@ fn claim_endpoints(c: &Connection, now: i64, limit: u32) -> rusqlite::Result<Vec
     .collect()
 }
 
-fn sequence_new(c: &Connection, endpoint: &str) -> rusqlite::Result<u64> {
-    let highest: i64 = c
-        .prepare_cached("SELECT COALESCE(MAX(seq), 0) FROM webhook_deliveries WHERE endpoint_id = ?1")?
-        .query_row([endpoint], |r| r.get(0))?;
+fn sequence_new(c: &Connection, endpoint: &str, now: i64) -> rusqlite::Result<u64> {
+    let highest = highest_seq(c, endpoint)?;
     let new = c
         .prepare_cached(
             // (`+ 0`: ordering by the bare column would make SQLite walk the endpoint's whole
             // history in the unique index instead of the few new ones in the queue's.)
             "SELECT id FROM webhook_deliveries WHERE endpoint_id = ?1 AND state = 'PENDING' AND seq IS NULL \
-             ORDER BY event_id + 0",
+             AND (lease_until IS NULL OR lease_until <= ?2) ORDER BY event_id + 0",
         )?
-        .query_map([endpoint], |r| r.get::<_, i64>(0))?
+        .query_map(params![endpoint, now], |r| r.get::<_, i64>(0))?
         .collect::<Result<Vec<_>, _>>()?;
     let mut number = c.prepare_cached("UPDATE webhook_deliveries SET seq = ?2 WHERE id = ?1")?;
     for (n, id) in (highest + 1..).zip(&new) {
         number.execute(params![id, n])?;
     }
+    seq_given(c, endpoint, highest + new.len() as i64)?;
     Ok(new.len() as u64)
 }
 
@@ -137,8 +164,15 @@ fn lease_head(
         .prepare_cached(&HEAD.replace("h.next_at", "h.id, h.next_at").replace("w.id", "?1"))?
         .query_row([endpoint], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
         .optional()?;
+    // A redelivered one still leased: its batch is still being sent (see `WebhookTx::lease_head`).
+    let held: bool = c
+        .prepare_cached(
+            "SELECT EXISTS (SELECT 1 FROM webhook_deliveries WHERE endpoint_id = ?1 AND state = 'PENDING' \
+             AND seq IS NULL AND lease_until > ?2)",
+        )?
+        .query_row(params![endpoint, now], |r| r.get(0))?;
     match head {
-        Some((head, next_at, lease)) if next_at <= now && lease.is_none_or(|until| until <= now) => {
+        Some((head, next_at, lease)) if !held && next_at <= now && lease.is_none_or(|until| until <= now) => {
             c.prepare_cached("UPDATE webhook_deliveries SET lease_until = ?2 WHERE id = ?1")?
                 .execute(params![head, lease_until])?;
             c.prepare_cached(
@@ -171,9 +205,7 @@ fn settled_events(c: &Connection, endpoint: &str, limit: u32) -> rusqlite::Resul
 }
 
 fn queue_events(c: &Connection, endpoint: &str, events: &[i64], through: i64, now: i64) -> rusqlite::Result<()> {
-    let highest: i64 = c
-        .prepare_cached("SELECT COALESCE(MAX(seq), 0) FROM webhook_deliveries WHERE endpoint_id = ?1")?
-        .query_row([endpoint], |r| r.get(0))?;
+    let highest = highest_seq(c, endpoint)?;
     // Dated by its event: retries end three days after the event, however late it was taken.
     let mut insert = c.prepare_cached(
         "INSERT OR IGNORE INTO webhook_deliveries (endpoint_id, event_id, state, next_at, created_at, seq) \
@@ -182,6 +214,7 @@ fn queue_events(c: &Connection, endpoint: &str, events: &[i64], through: i64, no
     for (n, event) in (highest + 1..).zip(events) {
         insert.execute(params![endpoint, event, now, n])?;
     }
+    seq_given(c, endpoint, highest + events.len() as i64)?;
     c.prepare_cached("UPDATE webhook_endpoints SET after_event = ?2 WHERE id = ?1")?
         .execute(params![endpoint, through])?;
     Ok(())
@@ -272,8 +305,8 @@ impl WebhookTx for SqliteTx<'_> {
         done(claim_endpoints(self.0, now, limit))
     }
 
-    fn sequence_new(&mut self, endpoint: &str) -> impl Future<Output = ApiResult<u64>> + Send {
-        done(sequence_new(self.0, endpoint))
+    fn sequence_new(&mut self, endpoint: &str, now: i64) -> impl Future<Output = ApiResult<u64>> + Send {
+        done(sequence_new(self.0, endpoint, now))
     }
 
     fn lease_head(
@@ -309,7 +342,7 @@ impl WebhookTx for SqliteTx<'_> {
                 .prepare_cached(
                     "UPDATE webhook_deliveries SET state = 'DELIVERED', attempts = attempts + 1, last_status = ?2, \
                      last_error = NULL, delivered_at = ?3, lease_until = NULL \
-                     WHERE id IN (SELECT value FROM json_each(?1)) AND state = 'PENDING'",
+                     WHERE id IN (SELECT value FROM json_each(?1)) AND state = 'PENDING' AND seq IS NOT NULL",
                 )
                 .and_then(|mut s| s.execute(params![id_list(ids), status, now]))
                 .map(drop),
@@ -332,7 +365,8 @@ impl WebhookTx for SqliteTx<'_> {
             self.0
                 .prepare_cached(
                     "UPDATE webhook_deliveries SET state = ?2, attempts = ?3, next_at = ?4, last_status = ?5, \
-                     last_error = ?6, created_at = ?7, delivered_at = ?8, seq = ?9, lease_until = NULL WHERE id = ?1",
+                     last_error = ?6, created_at = ?7, delivered_at = ?8, seq = ?9, \
+                     lease_until = CASE WHEN ?9 IS NULL THEN lease_until END WHERE id = ?1",
                 )
                 .and_then(|mut s| {
                     s.execute(params![
