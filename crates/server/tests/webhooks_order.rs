@@ -236,3 +236,34 @@ async fn an_event_committed_after_a_higher_one_is_neither_skipped_nor_overtaken(
     assert_eq!(delivered[2]["event"]["id"].as_i64(), Some(held));
     assert_eq!(sequences(&delivered), [1, 2, 3, 4]);
 }
+
+/// Endpoints are sent to side by side, each recording its own results: a receiver that takes
+/// two seconds per answer holds back its own endpoint only, not the events of another endpoint
+/// made while it works through its batch.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_slow_receiver_does_not_hold_back_another_endpoint() {
+    let server = Server::start();
+    let (slow, slow_url) = Receiver::start(0).await;
+    slow.work(Duration::from_secs(2));
+    let (fast, fast_url) = Receiver::start(0).await;
+    let key = server.fresh_license(5);
+    add_endpoint(&server, &slow_url, &["activate"]).await;
+    add_endpoint(&server, &fast_url, &["activate"]).await;
+    for device in ["dev-a", "dev-b", "dev-c"] {
+        assert_eq!(server.activate(&key, device).await.0, StatusCode::CREATED);
+    }
+    eventually("the slow receiver at work", Duration::from_secs(20), || async {
+        slow.in_flight() == 1
+    })
+    .await;
+    // Made while the slow endpoint's batch (three answers, six seconds) is under way.
+    assert_eq!(server.activate(&key, "dev-d").await.0, StatusCode::CREATED);
+    eventually("the other endpoint's four events", Duration::from_secs(3), || async {
+        fast.delivered().len() == 4
+    })
+    .await;
+    assert!(
+        slow.got().len() < 3,
+        "the other endpoint waited for the slow one's batch"
+    );
+}

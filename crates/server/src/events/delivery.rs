@@ -1,8 +1,9 @@
 //! The webhook delivery worker of a server process: claims due deliveries (the oldest pending
 //! one of each endpoint, leased so that with several replicas one process sends each), posts
 //! each as signed JSON and records the answers ([`crate::domain::webhooks`]). Endpoints are sent
-//! to side by side; one endpoint's deliveries one after the other, in sequence order (up to
-//! `PER_ENDPOINT` per claim, their outcomes recorded together).
+//! to side by side, each by a task of its own that records its outcomes when done; one
+//! endpoint's deliveries one after the other, in sequence order (up to `PER_ENDPOINT` per claim,
+//! their outcomes recorded together).
 
 use crate::clock::Clock;
 use crate::domain::webhooks::{self, payload, sign, Attempt, Due};
@@ -37,6 +38,8 @@ pub fn start(store: Arc<dyn Store>, clock: Arc<Clock>) {
         .user_agent(concat!("keyturn-webhooks/", env!("CARGO_PKG_VERSION")))
         .build()
         .expect("an HTTP client without custom TLS settings builds");
+    // A finished endpoint wakes the claiming loop: its next deliveries go without waiting for a poll.
+    let finished = Arc::new(tokio::sync::Notify::new());
     tokio::spawn(async move {
         let mut poll = FIRST_POLL;
         loop {
@@ -48,14 +51,15 @@ pub fn start(store: Arc<dyn Store>, clock: Arc<Clock>) {
                 }
             };
             if found.is_empty() {
-                tokio::time::sleep(poll).await;
+                let _ = tokio::time::timeout(poll, finished.notified()).await;
                 poll = (poll * 2).min(IDLE_POLL);
                 continue;
             }
             poll = FIRST_POLL;
             let gather = found.len() < FULL_CLAIM;
-            // Claimed grouped by endpoint, in sequence order: one task per endpoint.
-            let mut sends = tokio::task::JoinSet::new();
+            // Claimed grouped by endpoint, in sequence order: one task per endpoint, which sends
+            // and records its own results, so a slow receiver holds back only its own endpoint
+            // (the head's lease keeps the next claims off an endpoint while its task runs).
             let mut rest = found.into_iter().peekable();
             while let Some(first) = rest.next() {
                 let mut run = vec![first];
@@ -65,15 +69,14 @@ pub fn start(store: Arc<dyn Store>, clock: Arc<Clock>) {
                 {
                     run.extend(rest.next());
                 }
-                let (clock, http) = (clock.clone(), http.clone());
-                sends.spawn(async move { send_in_order(&clock, &http, run).await });
-            }
-            let mut results = Vec::new();
-            while let Some(done) = sends.join_next().await {
-                results.extend(done.unwrap_or_default());
-            }
-            if let Err(e) = store.finish_deliveries(clock.now(), results).await {
-                tracing::warn!(error = %e, "could not record webhook attempts");
+                let (store, clock, http, finished) = (store.clone(), clock.clone(), http.clone(), finished.clone());
+                tokio::spawn(async move {
+                    let results = send_in_order(&clock, &http, run).await;
+                    if let Err(e) = store.finish_deliveries(clock.now(), results).await {
+                        tracing::warn!(error = %e, "could not record webhook attempts");
+                    }
+                    finished.notify_one();
+                });
             }
             if gather {
                 tokio::time::sleep(GATHER).await;
