@@ -34,6 +34,7 @@ pub mod store;
 pub mod tx;
 pub mod versions;
 pub mod wal_index;
+mod webhook_schema;
 pub mod webhooks;
 mod whole_rows;
 pub mod writer;

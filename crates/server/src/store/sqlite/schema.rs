@@ -291,13 +291,13 @@ pub const STEPS: &[Step] = &[
     // Issue 18: the console's key-email list pages by created_at.
     ("key-email list index", super::outbox::list_index_step),
     // Webhooks out, issue 18: each delivery's place in its endpoint's order.
-    ("webhook delivery order", super::webhooks::create_order),
+    ("webhook delivery order", super::webhook_schema::create_order),
     // Webhooks out, issue 18: endpoints take events from the log (a change writes no delivery).
-    ("webhook cursors", super::webhooks::create_cursors),
+    ("webhook cursors", super::webhook_schema::create_cursors),
     // Payments in, issue 18: each event's type and order name, for the unmatched refunds' list.
     ("payment event names", super::payments::events_step),
     // Webhooks out, issue 18: a sequence number given up by a redelivery is not given again.
-    ("webhook sequence counter", super::webhooks::create_seq_counter),
+    ("webhook sequence counter", super::webhook_schema::create_seq_counter),
 ];
 
 /// The schema version of this release: the base and each step.
