@@ -20,7 +20,15 @@ impl PgStore {
     /// Like [`PgStore::open`], the sealed values checked against (and put under) the seal key
     /// `seal` says ([`crate::domain::seal_key::adopt`]).
     pub async fn open_sealed(url: &str, max_connections: usize, seal: &Setting) -> Result<PgStore, String> {
-        let config: tokio_postgres::Config = url.parse().map_err(|e| format!("not a PostgreSQL URL: {e}"))?;
+        let mut config: tokio_postgres::Config = url.parse().map_err(|e| format!("not a PostgreSQL URL: {e}"))?;
+        // Every rule here is written for READ COMMITTED (each statement sees what committed
+        // before it: the seat checks' re-reads under row locks, the webhook log's settling): a
+        // database or role whose default is stricter must not change that.
+        let options = format!(
+            "{} -c default_transaction_isolation=read\\ committed",
+            config.get_options().unwrap_or_default()
+        );
+        config.options(options.trim());
         let manager = Manager::from_config(
             config.clone(),
             NoTls,
