@@ -79,15 +79,7 @@ async fn old_replica_change(old: &mut tokio_postgres::Client, action: &str, now:
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_older_replica_beside_this_release_neither_floods_new_endpoints_nor_reorders() {
     let db = postgres::fresh_database();
-    let server = Server::start_on(&db, &[]);
-    let key = server.fresh_license(5);
-    let (first, first_url) = Receiver::start(0).await;
-    add_endpoint(&server, &first_url, &["*"]).await;
-    assert_eq!(server.activate(&key, "dev-a").await.0, StatusCode::CREATED);
-    eventually("the first events", Duration::from_secs(20), || async {
-        first.delivered().len() == 2
-    })
-    .await;
+    let (server, key, first) = activated_endpoint(&db, &["*"], 2).await;
     let mut old = connect(&db).await;
     let now = shop::unix_now();
 
@@ -160,15 +152,7 @@ async fn an_older_replica_beside_this_release_neither_floods_new_endpoints_nor_r
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_dump_restored_on_another_cluster_keeps_delivering() {
     let db = postgres::fresh_database();
-    let mut server = Server::start_on(&db, &[]);
-    let key = server.fresh_license(5);
-    let (receiver, url) = Receiver::start(0).await;
-    add_endpoint(&server, &url, &["activate"]).await;
-    assert_eq!(server.activate(&key, "dev-a").await.0, StatusCode::CREATED);
-    eventually("the first activation", Duration::from_secs(20), || async {
-        receiver.delivered().len() == 1
-    })
-    .await;
+    let (mut server, key, receiver) = activated_endpoint(&db, &["activate"], 1).await;
     // Every claim notes the next range: the dump holds one.
     eventually("a noted range", Duration::from_secs(20), || async {
         !store::sql(&db, "SELECT COALESCE(MAX(settle_xmax), 0) FROM webhook_endpoints").starts_with('0')

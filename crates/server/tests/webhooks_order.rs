@@ -191,16 +191,8 @@ async fn a_failing_event_holds_back_the_later_events_of_its_endpoint_only() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_event_committed_after_a_higher_one_is_neither_skipped_nor_overtaken() {
     let db = postgres::fresh_database();
-    let server = Server::start_on(&db, &[]);
-    let key = server.fresh_license(5);
-    let (receiver, url) = Receiver::start(0).await;
-    add_endpoint(&server, &url, &["*"]).await;
-    assert_eq!(server.activate(&key, "dev-a").await.0, StatusCode::CREATED);
     // (The endpoint's own `add_webhook` event comes first.)
-    eventually("the first events", Duration::from_secs(20), || async {
-        receiver.delivered().len() == 2
-    })
-    .await;
+    let (server, key, receiver) = activated_endpoint(&db, &["*"], 2).await;
 
     // Another writer's transaction draws an event id and stays open ...
     let (client, connection) = tokio_postgres::connect(&db, tokio_postgres::NoTls).await.unwrap();

@@ -19,7 +19,6 @@ use crate::domain::staff::{password, Role, StaffOp};
 use crate::http::serve::ServeOptions;
 use crate::store::{self, Store};
 use keyturn_protocol::token::public_key_to_string;
-use std::io::Write;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -141,19 +140,7 @@ fn create_token_file(path: &Path) -> Result<bool, String> {
     let mut bytes = [0u8; 32];
     rand::rngs::OsRng.fill_bytes(&mut bytes);
     let token = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes);
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let mut file = match options.open(path) {
-        Ok(file) => file,
-        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => return Ok(false),
-        Err(e) => return Err(format!("cannot create {}: {e}", path.display())),
-    };
-    writeln!(file, "{token}")
-        .and_then(|_| file.sync_all())
-        .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-    Ok(true)
+    crate::domain::secrets::create_secret_file(path, &token)
 }
 
 /// Owner-only permissions for a file that holds a secret.

@@ -161,3 +161,23 @@ mod tests {
         assert!(!a.contains(key.canonical()));
     }
 }
+
+/// Writes `line` to a new file only its owner may read (mode 0600 from the moment it exists,
+/// synced); `Ok(false)` when the file exists, which is never overwritten. For the files that
+/// hold a secret: the admin token of `init`, the seal key.
+pub fn create_secret_file(path: &std::path::Path, line: &str) -> Result<bool, String> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = match options.open(path) {
+        Ok(file) => file,
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => return Ok(false),
+        Err(e) => return Err(format!("cannot create {}: {e}", path.display())),
+    };
+    writeln!(file, "{line}")
+        .and_then(|_| file.sync_all())
+        .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    Ok(true)
+}

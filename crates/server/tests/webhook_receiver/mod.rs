@@ -126,6 +126,21 @@ async fn receive(State(r): State<Receiver>, headers: HeaderMap, body: String) ->
     status
 }
 
+/// A server on `db` with a 5-seat license (its key) and an endpoint for `types` whose receiver
+/// has got the `first` deliveries made up to the license's first activation (`dev-a`).
+pub async fn activated_endpoint(db: &str, types: &[&str], first: usize) -> (Server, String, Receiver) {
+    let server = Server::start_on(db, &[]);
+    let key = server.fresh_license(5);
+    let (receiver, url) = Receiver::start(0).await;
+    add_endpoint(&server, &url, types).await;
+    assert_eq!(server.activate(&key, "dev-a").await.0, StatusCode::CREATED);
+    eventually("the first deliveries", Duration::from_secs(20), || async {
+        receiver.delivered().len() == first
+    })
+    .await;
+    (server, key, receiver)
+}
+
 pub async fn add_endpoint(server: &Server, url: &str, types: &[&str]) -> String {
     let (status, endpoint) = server
         .admin(

@@ -4,7 +4,6 @@
 //! Neither the key nor any part of it is ever in an error message.
 
 use crate::domain::sealed::FileKey;
-use std::io::Write;
 use std::path::Path;
 
 /// Reads the key of a seal key file.
@@ -41,23 +40,14 @@ fn parse(text: &str) -> Option<FileKey> {
 /// for a moment); refuses an existing file, which is never overwritten.
 pub fn create(path: &Path) -> Result<(), String> {
     let key = crate::domain::secrets::fresh_secret();
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let mut file = match options.open(path) {
-        Ok(file) => file,
-        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-            return Err(format!(
-                "{} exists and is kept: a new key would not open what the old one sealed",
-                path.display()
-            ))
-        }
-        Err(e) => return Err(format!("cannot create {}: {e}", path.display())),
-    };
-    writeln!(file, "{}", crate::domain::secrets::hex(&key))
-        .and_then(|_| file.sync_all())
-        .map_err(|e| format!("cannot write {}: {e}", path.display()))
+    if crate::domain::secrets::create_secret_file(path, &crate::domain::secrets::hex(&key))? {
+        Ok(())
+    } else {
+        Err(format!(
+            "{} exists and is kept: a new key would not open what the old one sealed",
+            path.display()
+        ))
+    }
 }
 
 #[cfg(test)]
