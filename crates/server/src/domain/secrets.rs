@@ -147,21 +147,6 @@ pub fn hex(bytes: &[u8]) -> String {
     s
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn hash_depends_on_the_secret() {
-        let key = LicenseKey::from_random_bytes([3; 18]);
-        let a = KeyHasher::new(b"one").hash(&key);
-        assert_eq!(a.len(), 64);
-        assert_eq!(a, KeyHasher::new(b"one").hash(&key));
-        assert_ne!(a, KeyHasher::new(b"two").hash(&key));
-        assert!(!a.contains(key.canonical()));
-    }
-}
-
 /// Writes `line` to a new file only its owner may read (mode 0600 from the moment it exists,
 /// synced); `Ok(false)` when the file exists, which is never overwritten. For the files that
 /// hold a secret: the admin token of `init`, the seal key.
@@ -180,4 +165,19 @@ pub fn create_secret_file(path: &std::path::Path, line: &str) -> Result<bool, St
         .and_then(|_| file.sync_all())
         .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
     Ok(true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hash_depends_on_the_secret() {
+        let key = LicenseKey::from_random_bytes([3; 18]);
+        let a = KeyHasher::new(b"one").hash(&key);
+        assert_eq!(a.len(), 64);
+        assert_eq!(a, KeyHasher::new(b"one").hash(&key));
+        assert_ne!(a, KeyHasher::new(b"two").hash(&key));
+        assert!(!a.contains(key.canonical()));
+    }
 }
