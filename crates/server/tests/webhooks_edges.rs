@@ -12,12 +12,6 @@ use serde_json::Value;
 use std::time::{Duration, Instant};
 use webhook_receiver::*;
 
-async fn connect(db: &str) -> tokio_postgres::Client {
-    let (client, connection) = tokio_postgres::connect(db, tokio_postgres::NoTls).await.unwrap();
-    tokio::spawn(connection);
-    client
-}
-
 fn event_ids(delivered: &[Value]) -> Vec<i64> {
     delivered.iter().map(|d| d["event"]["id"].as_i64().unwrap()).collect()
 }
@@ -98,17 +92,7 @@ async fn an_older_replica_beside_this_release_neither_floods_new_endpoints_nor_r
     .await;
 
     // Another writer draws an id and stays open: nothing after it is settled meanwhile.
-    let held_writer = connect(&db).await;
-    held_writer.batch_execute("BEGIN").await.unwrap();
-    let held: i64 = held_writer
-        .query_one(
-            "INSERT INTO events (at, action, outcome, actor, detail) VALUES (0, 'reset', 'OK', 'test', 'held') \
-             RETURNING id",
-            &[],
-        )
-        .await
-        .unwrap()
-        .get(0);
+    let (held_writer, held) = hold_open_event(&db).await;
     // A change on this release commits; then one on the old replica, begun after it.
     assert_eq!(server.activate(&key, "dev-b").await.0, StatusCode::CREATED);
     let late = old_replica_change(&mut old, "suspend", now).await;

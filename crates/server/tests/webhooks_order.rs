@@ -195,18 +195,7 @@ async fn an_event_committed_after_a_higher_one_is_neither_skipped_nor_overtaken(
     let (server, key, receiver) = activated_endpoint(&db, &["*"], 2).await;
 
     // Another writer's transaction draws an event id and stays open ...
-    let (client, connection) = tokio_postgres::connect(&db, tokio_postgres::NoTls).await.unwrap();
-    tokio::spawn(connection);
-    client.batch_execute("BEGIN").await.unwrap();
-    let held: i64 = client
-        .query_one(
-            "INSERT INTO events (at, action, outcome, actor, detail) VALUES (0, 'reset', 'OK', 'test', 'held') \
-             RETURNING id",
-            &[],
-        )
-        .await
-        .unwrap()
-        .get(0);
+    let (client, held) = hold_open_event(&db).await;
     // ... while a change with a higher id commits and the worker goes round many times.
     assert_eq!(server.activate(&key, "dev-b").await.0, StatusCode::CREATED);
     let window = std::time::Instant::now() + Duration::from_secs(1);

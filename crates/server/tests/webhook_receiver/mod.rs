@@ -186,6 +186,30 @@ pub fn sequences(list: &[Value]) -> Vec<i64> {
 
 /// Runs SQL statements on a database (a SQLite path or a PostgreSQL URL): for writing what
 /// another process (an older release, the CLI) would have written.
+/// A connection of its own to the PostgreSQL database `db` (another writer beside the server).
+pub async fn connect(db: &str) -> tokio_postgres::Client {
+    let (client, connection) = tokio_postgres::connect(db, tokio_postgres::NoTls).await.unwrap();
+    tokio::spawn(connection);
+    client
+}
+
+/// Another writer's transaction on PostgreSQL that has drawn an event id (a `reset` event) and
+/// stays open until the caller sends `COMMIT` on the connection; the connection and the id.
+pub async fn hold_open_event(db: &str) -> (tokio_postgres::Client, i64) {
+    let writer = connect(db).await;
+    writer.batch_execute("BEGIN").await.unwrap();
+    let held: i64 = writer
+        .query_one(
+            "INSERT INTO events (at, action, outcome, actor, detail) VALUES (0, 'reset', 'OK', 'test', 'held') \
+             RETURNING id",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    (writer, held)
+}
+
 pub fn run_sql(db: &str, statements: &str) {
     if db.starts_with("postgres://") {
         let name = db.rsplit('/').next().unwrap();
